@@ -1,0 +1,55 @@
+#pragma once
+// Phone numbers as the carriers hand them over (SMPP source_addr with its TON/NPI), turned into
+// E.164 so that one reporter is one key whatever the carrier's habit, and masked for logs.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace lapord::lapor {
+
+// SMPP 3.4 type of number (addr_ton).
+enum class ton : std::uint8_t {
+  unknown = 0,
+  international = 1,
+  national = 2,
+  network_specific = 3,
+  subscriber = 4,
+  alphanumeric = 5,
+  abbreviated = 6,
+};
+
+enum class address_kind : std::uint8_t {
+  phone,         // a subscriber number, value is E.164 with '+' ("+6281234567890")
+  short_code,    // a service number (3 to 6 digits, e.g. "1708"), value is the digits
+  alphanumeric,  // a sender name ("TELKOMSEL", TON 5): never a reporter, never answered
+  invalid,       // empty, too long, or not a number although the TON says it is one
+};
+
+struct address {
+  address_kind kind = address_kind::invalid;
+  std::string value;  // see address_kind; for alphanumeric the text as given
+};
+
+// Classifies and normalises a carrier address. `country_code` is the deployment's own
+// (Indonesia: "62"), used for national numbers ("0812...", TON 2) and bare mobile numbers.
+// Spaces, dashes, dots and parentheses inside a number are ignored.
+[[nodiscard]] address classify_address(std::string_view addr, std::uint8_t ton_value,
+                                       std::uint8_t npi_value = 1,
+                                       std::string_view country_code = "62");
+
+// E.164 of a subscriber number, or nullopt when the address is no phone (short code,
+// alphanumeric, invalid). TON unknown guesses from the digits: '+'/"00" international, "0"
+// national, "62..." international, "8..." a national number without its trunk 0.
+[[nodiscard]] std::optional<std::string> to_e164(std::string_view addr, std::uint8_t ton_value = 0,
+                                                 std::uint8_t npi_value = 1,
+                                                 std::string_view country_code = "62");
+
+// For logs: "+6281234567890" -> "+62812****7890" (country code and 3 digits, then the last 4).
+// "081234567890" -> "0812****7890". Numbers too short to hide 3 digits that way keep their
+// first 2 and last 2 digits; short codes (up to 5 digits) are public service numbers and are
+// returned as they are; a name (alphanumeric sender) is returned as is; control characters
+// are replaced by '?' so a log line stays one line.
+[[nodiscard]] std::string mask_msisdn(std::string_view number);
+
+}  // namespace lapord::lapor

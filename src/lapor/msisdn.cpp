@@ -1,0 +1,158 @@
+#include "lapord/lapor/msisdn.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace lapord::lapor {
+namespace {
+
+constexpr std::size_t max_e164_digits = 15;
+constexpr std::size_t max_short_code_digits = 6;
+// Indonesian mobile numbers have 9 to 12 digits after the country code; anything under 8 after
+// it cannot be a subscriber.
+constexpr std::size_t min_subscriber_digits = 8;
+
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+// Digits of a number as typed by a carrier: '+' only in front, common grouping marks ignored.
+// nullopt when anything else is in it.
+std::optional<std::string> digits_of(std::string_view s, bool& plus) {
+  plus = false;
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (is_digit(c)) {
+      out += c;
+    } else if (c == '+' && out.empty() && !plus) {
+      plus = true;
+    } else if (c == ' ' || c == '-' || c == '.' || c == '(' || c == ')') {
+      continue;
+    } else {
+      return std::nullopt;
+    }
+  }
+  return out;
+}
+
+address phone_or_invalid(std::string digits_with_cc) {
+  if (digits_with_cc.size() > max_e164_digits || digits_with_cc.size() < min_subscriber_digits ||
+      digits_with_cc[0] == '0') {
+    return {address_kind::invalid, std::move(digits_with_cc)};
+  }
+  return {address_kind::phone, "+" + digits_with_cc};
+}
+
+address national(std::string_view digits, std::string_view cc) {
+  std::string_view nsn = digits;
+  if (!nsn.empty() && nsn[0] == '0') nsn.remove_prefix(1);
+  if (nsn.empty() || nsn[0] == '0') return {address_kind::invalid, std::string(digits)};
+  return phone_or_invalid(std::string(cc) + std::string(nsn));
+}
+
+address international(std::string_view digits, std::string_view cc) {
+  if (digits.starts_with("00")) digits.remove_prefix(2);
+  // A "0812..." labelled international is a carrier's mistake that is common enough to honour.
+  else if (digits.starts_with("0"))
+    return national(digits, cc);
+  return phone_or_invalid(std::string(digits));
+}
+
+// Length of the ITU country code in front of an international number (1 to 3 digits).
+std::size_t country_code_length(std::string_view d) {
+  if (d.empty()) return 0;
+  if (d[0] == '1' || d[0] == '7') return 1;
+  if (d.size() < 2) return d.size();
+  static constexpr std::array<std::string_view, 43> two = {
+      "20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46",
+      "47", "48", "49", "51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63",
+      "64", "65", "66", "81", "82", "84", "86", "90", "91", "92", "93", "94", "95"};
+  std::string_view p = d.substr(0, 2);
+  if (std::find(two.begin(), two.end(), p) != two.end() || p == "98") return 2;
+  return std::min<std::size_t>(3, d.size());
+}
+
+}  // namespace
+
+address classify_address(std::string_view addr, std::uint8_t ton_value, std::uint8_t npi_value,
+                         std::string_view country_code) {
+  (void)npi_value;  // NPI 1 (E.164) is all Indonesian carriers send; others are read the same.
+  if (ton_value == static_cast<std::uint8_t>(ton::alphanumeric)) {
+    return {address_kind::alphanumeric, std::string(addr)};
+  }
+  bool plus = false;
+  auto digits = digits_of(addr, plus);
+  if (!digits) {
+    // Letters where a number should be: some carriers send sender names with TON 0.
+    bool has_letter = std::any_of(addr.begin(), addr.end(), [](char c) {
+      return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+    });
+    if (has_letter && ton_value == static_cast<std::uint8_t>(ton::unknown)) {
+      return {address_kind::alphanumeric, std::string(addr)};
+    }
+    return {address_kind::invalid, std::string(addr)};
+  }
+  if (digits->empty()) return {address_kind::invalid, std::string(addr)};
+  if (!plus && digits->size() <= max_short_code_digits) {
+    return {address_kind::short_code, *digits};
+  }
+  if (plus) return international(*digits, country_code);
+  switch (static_cast<ton>(ton_value)) {
+    case ton::international:
+      return international(*digits, country_code);
+    case ton::national:
+      // A national number that already carries the country code and a mobile prefix: the
+      // carrier labelled an international number national.
+      if (digits->starts_with(country_code) && digits->size() > country_code.size() &&
+          (*digits)[country_code.size()] == '8') {
+        return phone_or_invalid(*digits);
+      }
+      return national(*digits, country_code);
+    default:
+      break;
+  }
+  if (digits->starts_with("00")) return international(*digits, country_code);
+  if (digits->starts_with("0")) return national(*digits, country_code);
+  if (digits->starts_with(country_code)) return phone_or_invalid(*digits);
+  if ((*digits)[0] == '8') return national(*digits, country_code);
+  return phone_or_invalid(*digits);
+}
+
+std::optional<std::string> to_e164(std::string_view addr, std::uint8_t ton_value,
+                                   std::uint8_t npi_value, std::string_view country_code) {
+  auto a = classify_address(addr, ton_value, npi_value, country_code);
+  if (a.kind != address_kind::phone) return std::nullopt;
+  return a.value;
+}
+
+std::string mask_msisdn(std::string_view number) {
+  std::string clean;
+  clean.reserve(number.size());
+  for (char c : number) {
+    auto u = static_cast<unsigned char>(c);
+    clean += (u < 0x20 || u == 0x7f) ? '?' : c;
+  }
+  bool plus = false;
+  auto digits = digits_of(clean, plus);
+  if (!digits) return clean;  // a name, not a number
+  const std::string& d = *digits;
+  if (!plus && d.size() <= 5) return clean;
+  std::size_t keep_front = 0;
+  if (plus) {
+    keep_front = country_code_length(d) + 3;
+  } else if (d.starts_with("0")) {
+    keep_front = 4;
+  } else {
+    keep_front = country_code_length(d) + 3;
+  }
+  constexpr std::size_t keep_back = 4;
+  std::string prefix = plus ? "+" : "";
+  if (d.size() < keep_front + keep_back + 3) {
+    if (d.size() <= 4) return prefix + std::string(d.size(), '*');
+    return prefix + d.substr(0, 2) + "****" + d.substr(d.size() - 2);
+  }
+  return prefix + d.substr(0, keep_front) + "****" + d.substr(d.size() - keep_back);
+}
+
+}  // namespace lapord::lapor
