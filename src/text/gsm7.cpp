@@ -1,0 +1,174 @@
+#include "lapord/text/gsm7.hpp"
+
+#include <array>
+
+#include "lapord/text/utf8.hpp"
+
+namespace lapord::text {
+namespace {
+
+// 3GPP TS 23.038 table 6.2.1, indexed by septet.
+constexpr std::array<char32_t, 128> default_table = {
+    U'@',      U'\u00A3', U'$',      U'\u00A5', U'\u00E8', U'\u00E9', U'\u00F9', U'\u00EC',
+    U'\u00F2', U'\u00C7', U'\n',     U'\u00D8', U'\u00F8', U'\r',     U'\u00C5', U'\u00E5',
+    U'\u0394', U'_',      U'\u03A6', U'\u0393', U'\u039B', U'\u03A9', U'\u03A0', U'\u03A8',
+    U'\u03A3', U'\u0398', U'\u039E', U'\u00A0', U'\u00C6', U'\u00E6', U'\u00DF', U'\u00C9',
+    U' ',      U'!',      U'"',      U'#',      U'\u00A4', U'%',      U'&',      U'\'',
+    U'(',      U')',      U'*',      U'+',      U',',      U'-',      U'.',      U'/',
+    U'0',      U'1',      U'2',      U'3',      U'4',      U'5',      U'6',      U'7',
+    U'8',      U'9',      U':',      U';',      U'<',      U'=',      U'>',      U'?',
+    U'\u00A1', U'A',      U'B',      U'C',      U'D',      U'E',      U'F',      U'G',
+    U'H',      U'I',      U'J',      U'K',      U'L',      U'M',      U'N',      U'O',
+    U'P',      U'Q',      U'R',      U'S',      U'T',      U'U',      U'V',      U'W',
+    U'X',      U'Y',      U'Z',      U'\u00C4', U'\u00D6', U'\u00D1', U'\u00DC', U'\u00A7',
+    U'\u00BF', U'a',      U'b',      U'c',      U'd',      U'e',      U'f',      U'g',
+    U'h',      U'i',      U'j',      U'k',      U'l',      U'm',      U'n',      U'o',
+    U'p',      U'q',      U'r',      U's',      U't',      U'u',      U'v',      U'w',
+    U'x',      U'y',      U'z',      U'\u00E4', U'\u00F6', U'\u00F1', U'\u00FC', U'\u00E0',
+};
+
+// 3GPP TS 23.038 table 6.2.1.1 (the default extension table), septet after ESC.
+struct extension_entry {
+  std::uint8_t septet;
+  char32_t cp;
+};
+constexpr std::array<extension_entry, 10> extension_table = {{
+    {0x0A, U'\f'},
+    {0x14, U'^'},
+    {0x28, U'{'},
+    {0x29, U'}'},
+    {0x2F, U'\\'},
+    {0x3C, U'['},
+    {0x3D, U'~'},
+    {0x3E, U']'},
+    {0x40, U'|'},
+    {0x65, U'\u20AC'},
+}};
+
+constexpr std::uint8_t carriage_return = 0x0D;
+
+}  // namespace
+
+char32_t gsm_default_char(std::uint8_t septet) {
+  return default_table[septet & 0x7F];
+}
+
+std::optional<char32_t> gsm_extension_char(std::uint8_t septet) {
+  for (const auto& entry : extension_table) {
+    if (entry.septet == septet) return entry.cp;
+  }
+  return std::nullopt;
+}
+
+std::optional<gsm_code> gsm_code_of(char32_t cp) {
+  for (const auto& entry : extension_table) {
+    if (entry.cp == cp) return gsm_code{entry.septet, true};
+  }
+  for (std::size_t septet = 0; septet < default_table.size(); ++septet) {
+    if (septet != gsm_escape && default_table[septet] == cp) {
+      return gsm_code{static_cast<std::uint8_t>(septet), false};
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::vector<std::uint8_t>> gsm_septets_of(std::string_view utf8) {
+  std::vector<std::uint8_t> septets;
+  septets.reserve(utf8.size());
+  bool invalid = false;
+  for (std::size_t pos = 0; pos < utf8.size();) {
+    const char32_t cp = next_code_point(utf8, pos, &invalid);
+    const auto code = gsm_code_of(cp);
+    if (invalid || !code) return std::nullopt;
+    if (code->extended) septets.push_back(gsm_escape);
+    septets.push_back(code->septet);
+  }
+  return septets;
+}
+
+std::optional<std::size_t> gsm_septet_count(std::string_view utf8) {
+  std::size_t count = 0;
+  bool invalid = false;
+  for (std::size_t pos = 0; pos < utf8.size();) {
+    const auto code = gsm_code_of(next_code_point(utf8, pos, &invalid));
+    if (invalid || !code) return std::nullopt;
+    count += code->extended ? 2 : 1;
+  }
+  return count;
+}
+
+bool fits_one_gsm_segment(std::string_view utf8) {
+  const auto count = gsm_septet_count(utf8);
+  return count && *count <= gsm_single_segment_septets;
+}
+
+void append_gsm_text(std::string& out, std::span<const std::uint8_t> septets, bool& replaced) {
+  for (std::size_t i = 0; i < septets.size(); ++i) {
+    const std::uint8_t septet = septets[i];
+    if (septet > 0x7F) {
+      append_utf8(out, replacement_character);
+      replaced = true;
+    } else if (septet != gsm_escape) {
+      append_utf8(out, default_table[septet]);
+    } else if (i + 1 == septets.size() || septets[i + 1] > 0x7F) {
+      append_utf8(out, replacement_character);
+      replaced = true;
+    } else {
+      const std::uint8_t next = septets[++i];
+      if (next == gsm_escape) {
+        append_utf8(out, U' ');  // reserved for a second extension table: shown as a space
+      } else if (const auto extended = gsm_extension_char(next)) {
+        append_utf8(out, *extended);
+      } else {
+        append_utf8(out, default_table[next]);
+      }
+    }
+  }
+}
+
+std::vector<std::uint8_t> pack_septets(std::span<const std::uint8_t> input, unsigned fill_bits) {
+  if (input.empty()) return {};
+  std::vector<std::uint8_t> septets(input.begin(), input.end());
+  fill_bits %= 7;
+  auto spare_bits = [&] { return (8 - (fill_bits + 7 * septets.size()) % 8) % 8; };
+  if (!septets.empty() && spare_bits() == 0 && septets.back() == carriage_return) {
+    septets.push_back(carriage_return);  // a wanted CR must not look like padding
+  }
+  if (spare_bits() == 7) septets.push_back(carriage_return);  // padding the receiver drops
+  const std::size_t bits = fill_bits + 7 * septets.size();
+  std::vector<std::uint8_t> octets((bits + 7) / 8, 0);
+  std::size_t bit = fill_bits;
+  for (const std::uint8_t septet : septets) {
+    const unsigned value = septet & 0x7Fu;
+    const std::size_t index = bit / 8;
+    const unsigned shift = bit % 8;
+    octets[index] = static_cast<std::uint8_t>(octets[index] | (value << shift));
+    if (shift > 1) octets[index + 1] = static_cast<std::uint8_t>(value >> (8 - shift));
+    bit += 7;
+  }
+  return octets;
+}
+
+std::vector<std::uint8_t> unpack_septets(std::span<const std::uint8_t> octets, unsigned fill_bits) {
+  std::vector<std::uint8_t> septets;
+  fill_bits %= 7;
+  const std::size_t total_bits = octets.size() * 8;
+  if (total_bits < fill_bits) return septets;
+  const std::size_t usable = total_bits - fill_bits;
+  const std::size_t count = usable / 7;
+  septets.reserve(count);
+  for (std::size_t n = 0; n < count; ++n) {
+    const std::size_t bit = fill_bits + 7 * n;
+    const std::size_t index = bit / 8;
+    const unsigned shift = bit % 8;
+    unsigned value = static_cast<unsigned>(octets[index]) >> shift;
+    if (shift > 1) value |= static_cast<unsigned>(octets[index + 1]) << (8 - shift);
+    septets.push_back(static_cast<std::uint8_t>(value & 0x7F));
+  }
+  if (usable % 7 == 0 && !septets.empty() && septets.back() == carriage_return) {
+    septets.pop_back();
+  }
+  return septets;
+}
+
+}  // namespace lapord::text
