@@ -1,0 +1,13 @@
+#include "lapord/smpp/pdu.hpp"
+
+namespace lapord::smpp {
+
+command_id pdu::command() const {
+  return std::visit([](const auto& b) { return std::decay_t<decltype(b)>::id; }, body);
+}
+
+bool tlv_set::empty() const {
+  return *this == tlv_set{};
+}
+
+}  // namespace lapord::smpp
