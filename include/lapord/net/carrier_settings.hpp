@@ -1,0 +1,49 @@
+#pragma once
+// What one [[carrier]] table of the configuration says: plain data, read by app/daemon and
+// handed to the carrier link. No defaults are applied here; the config reader fills every field.
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace lapord::net {
+
+enum class bind_mode {
+  transceiver,           // one bind_transceiver carries MO and MT
+  transmitter_receiver,  // a bind_transmitter (MT) plus a bind_receiver (MO), two connections
+};
+
+struct tls_settings {
+  bool enabled = false;
+  std::string ca_file;    // empty: the system's default trust store
+  std::string cert_file;  // optional client certificate (PEM); key_file is then required
+  std::string key_file;
+  std::string server_name;  // SNI and the name checked in the certificate; empty: host
+};
+
+struct carrier_settings {
+  std::string name;  // the operator's name for the carrier, on every log line
+  std::string host;
+  std::uint16_t port = 0;
+  std::string system_id;
+  std::string password;  // never logged; already resolved from password_env if that was used
+  std::string system_type;
+  bind_mode mode = bind_mode::transceiver;
+  std::uint8_t addr_ton = 0;
+  std::uint8_t addr_npi = 0;
+  std::string address_range;
+
+  std::chrono::milliseconds connect_timeout{10'000};
+  std::chrono::milliseconds enquire_link_interval{30'000};
+  std::chrono::milliseconds response_timeout{10'000};
+  std::uint32_t window = 10;       // outstanding requests on one bind
+  double submit_rate = 50.0;       // submit_sm per second, per carrier
+  std::uint32_t submit_burst = 1;  // token bucket depth
+  std::chrono::milliseconds reconnect_min{1'000};
+  std::chrono::milliseconds reconnect_max{60'000};
+
+  tls_settings tls;
+  std::vector<std::string> service_numbers;  // short codes this carrier delivers to us
+};
+
+}  // namespace lapord::net

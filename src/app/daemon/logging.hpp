@@ -1,0 +1,45 @@
+#pragma once
+// Where lapord's log lines go (stderr or a file) and how they look (text or JSON lines). Each
+// part gets its own spdlog logger whose name is on every line: "lapord" for the daemon, the
+// carrier name ("tsel", or "tsel:tx"/"tsel:rx" for a transmitter + receiver pair) for a bind.
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <spdlog/logger.h>
+
+#include "app/daemon/config.hpp"
+
+namespace lapord::app {
+
+class log_output {
+ public:
+  // Opens the file (append) if one is configured; throws std::runtime_error when it cannot.
+  explicit log_output(const log_settings& settings);
+
+  // A logger writing to this output; the same name gives the same logger.
+  std::shared_ptr<spdlog::logger> logger(const std::string& name);
+
+  // SIGHUP: close and reopen the file so logrotate's rename takes effect. Returns false (and
+  // keeps writing to the old file) when the file cannot be opened again.
+  bool reopen();
+
+  // Applies a new level to every logger (a change that is safe without a restart).
+  void set_level(const std::string& level);
+
+  [[nodiscard]] const log_settings& settings() const { return settings_; }
+
+ private:
+  log_settings settings_;
+  std::shared_ptr<spdlog::sinks::sink> sink_;
+  std::mutex mutex_;
+  std::vector<std::shared_ptr<spdlog::logger>> loggers_;
+};
+
+// The JSON line formatter, public for its tests:
+// {"ts":..,"level":..,"carrier":..,"bind":..,"msg":..}.
+std::unique_ptr<spdlog::formatter> make_json_formatter();
+std::unique_ptr<spdlog::formatter> make_text_formatter();
+
+}  // namespace lapord::app
