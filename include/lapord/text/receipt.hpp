@@ -1,0 +1,89 @@
+#pragma once
+// Delivery receipts: recognised from esm_class, read from the TLVs and from the common text
+// format (SMPP 3.4 appendix B), with the message id normalised so it matches submit_sm_resp.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace lapord::text {
+
+// esm_class bits 2-5 (SMPP 3.4 5.2.12): what kind of non-ordinary message this is.
+enum class receipt_kind : std::uint8_t {
+  none,                       // an ordinary MO message
+  smsc_delivery_receipt,      // 0x04
+  sme_delivery_ack,           // 0x08
+  sme_manual_ack,             // 0x10
+  intermediate_notification,  // 0x20
+  other,                      // some other combination of those bits: still not an MO text
+};
+
+receipt_kind receipt_kind_of(std::uint8_t esm_class);
+// True for every esm_class whose message type bits are set: such a message is never a complaint.
+bool is_delivery_receipt(std::uint8_t esm_class);
+
+// message_state values (SMPP 3.4 5.2.28; 0 and 9 from SMPP 5.0).
+enum class message_state : std::uint8_t {
+  scheduled = 0,
+  enroute = 1,
+  delivered = 2,
+  expired = 3,
+  deleted = 4,
+  undeliverable = 5,
+  accepted = 6,
+  unknown = 7,
+  rejected = 8,
+  skipped = 9,
+};
+
+const char* to_string(message_state state);
+// The state a receipt's `stat:` word names (DELIVRD, UNDELIV, ... and spelled-out variants),
+// case-insensitive.
+std::optional<message_state> state_of_stat(std::string_view stat);
+// True for the states after which nothing more happens to the message.
+bool is_final(message_state state);
+
+// How a carrier writes message ids: as opaque text, or as a number in decimal or hex.
+enum class id_format : std::uint8_t { text, decimal, hex };
+
+// Per carrier: how submit_sm_resp (and the receipted_message_id TLV, which repeats it) writes
+// the id, and how the receipt's text `id:` field writes it.
+struct message_id_options {
+  id_format submit_id = id_format::text;
+  id_format receipt_text_id = id_format::text;
+};
+
+// The form in which ids are compared: a number (decimal/hex format that parses as one, up to
+// 64 bits) becomes its decimal value without leading zeros; anything else is trimmed,
+// lower-cased, and stripped of leading zeros (`0` stays `0`). Apply it to both sides.
+std::string canonical_message_id(std::string_view id, id_format format);
+
+// The receipt's TLVs, as plain values the SMPP layer hands over.
+struct receipt_tlvs {
+  std::optional<std::string> receipted_message_id;
+  std::optional<std::uint8_t> message_state;
+  std::optional<std::uint32_t> network_error_code;  // the 3-octet value, if the caller has it
+};
+
+struct delivery_receipt {
+  receipt_kind kind = receipt_kind::none;
+  std::optional<std::string> message_id;  // canonical (see canonical_message_id)
+  std::string raw_id;                     // as the carrier wrote it (TLV preferred)
+  std::optional<message_state> state;     // TLV preferred, else the `stat:` word
+  std::string stat;                       // the `stat:` word as written
+  std::optional<unsigned> submitted;      // `sub:`
+  std::optional<unsigned> delivered;      // `dlvrd:`
+  std::string submit_date;                // `submit date:` as written (YYMMDDhhmm[ss])
+  std::string done_date;                  // `done date:` as written
+  std::string error;                      // `err:` as written
+  std::string text;                       // `text:` (the rest of the message)
+  bool text_parsed = false;               // the text held at least one known field
+};
+
+// Reads a receipt from its short_message text (already decoded) and TLVs. The TLV id and state
+// are taken first; the text fills what they leave out. `message_id` is empty when neither has
+// an id: the caller logs such a receipt and drops it, it matches nothing.
+delivery_receipt read_receipt(std::uint8_t esm_class, std::string_view text,
+                              const receipt_tlvs& tlvs, const message_id_options& options = {});
+
+}  // namespace lapord::text
