@@ -38,6 +38,8 @@ class category final : public std::error_category {
         return "TLV value over 65535 octets";
       case codec_error::pdu_too_large:
         return "PDU over 0xFFFFFFFF octets";
+      case codec_error::embedded_nul:
+        return "C-Octet String contains a NUL octet";
     }
     return "unknown smpp codec error";
   }
@@ -72,6 +74,7 @@ command_status status_for(std::error_code e) {
     case codec_error::bad_tlv_length:
     case codec_error::field_too_long:
     case codec_error::tlv_too_long:
+    case codec_error::embedded_nul:
       return command_status::esme_rinvparlen;
     case codec_error::bad_time_format:
       return command_status::esme_rinvsched;

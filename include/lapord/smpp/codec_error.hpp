@@ -26,6 +26,7 @@ enum class codec_error {
   bad_time_format,  // schedule_delivery_time / validity_period neither empty nor 16 chars
   tlv_too_long,     // a TLV value over 65535 octets
   pdu_too_large,    // the encoded PDU would exceed 0xFFFFFFFF octets
+  embedded_nul,     // a C-Octet String to encode contains a NUL (it would be cut there)
 };
 
 const std::error_category& codec_category() noexcept;
