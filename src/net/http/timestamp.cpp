@@ -64,7 +64,7 @@ bool clock_of(std::string_view s, std::size_t& pos, int& h, int& mi, int& sec) {
 
 }  // namespace
 
-std::optional<utc_time> parse_rfc3339(std::string_view s) {
+std::optional<utc_instant> parse_rfc3339(std::string_view s) {
   std::size_t pos = 0;
   auto y = digits(s, pos, 4);
   if (!y || !expect(s, pos, '-')) return std::nullopt;
@@ -111,7 +111,7 @@ std::optional<utc_time> parse_rfc3339(std::string_view s) {
   return time_point_cast<milliseconds>(*base) + frac - offset;
 }
 
-std::string format_rfc3339(utc_time t) {
+std::string format_rfc3339(utc_instant t) {
   const auto day_start = floor<days>(t);
   const year_month_day ymd{day_start};
   const hh_mm_ss<milliseconds> hms{t - day_start};

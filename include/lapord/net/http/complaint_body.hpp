@@ -22,7 +22,7 @@ struct complaint_institution {
 struct complaint_record {
   std::string ref;  // the gateway's ref, also the Idempotency-Key
   complaint_channel channel = complaint_channel::sms;
-  utc_time received_at{};
+  utc_instant received_at{};
   std::string carrier;          // carrier name from the configuration, e.g. "telkomsel"
   std::string service_number;   // the short code the citizen wrote to, e.g. "1708"
   std::string reporter_msisdn;  // any of "+62812...", "62812...", "0812..." (see e164_msisdn)

@@ -17,7 +17,7 @@ enum class complaint_status { received, verified, dispatched, responded, closed,
 
 struct complaint_event {
   complaint_status status = complaint_status::received;
-  utc_time at{};        // parsed from the RFC 3339 "at"
+  utc_instant at{};     // parsed from the RFC 3339 "at"
   std::string at_text;  // "at" normalised to UTC (format_rfc3339): the de-duplication key with
                         // ref and status, so "08:00:00+07:00" and "01:00:00Z" are one event
   std::optional<std::string> institution;  // absent, or null in the JSON
