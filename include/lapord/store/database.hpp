@@ -1,0 +1,195 @@
+#pragma once
+// The durable store: one SQLite file (WAL, synchronous=FULL), one writer thread that owns the
+// connection, and group commit. Callers on any thread submit work items; the writer takes
+// everything queued (up to max_batch), runs each item in its own SAVEPOINT inside one
+// transaction, COMMITs (one fsync for the whole batch), and only then completes each item, on
+// the writer thread. A completion must not block: post the result to your own executor.
+//
+// Reads (the GET API, CEK, laporctl) go through the same queue: they see every committed and
+// every earlier-queued write, and cost no fsync.
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+#include <variant>
+
+#include "lapord/store/error.hpp"
+#include "lapord/store/records.hpp"
+#include "lapord/store/transaction.hpp"
+
+namespace lapord::store {
+
+class database;
+class work_item;
+namespace detail {
+// Blocks the calling thread until the item completes (see database::call).
+void wait_for(database& db, work_item& item, std::error_code& ec, std::string& detail);
+bool on_writer_thread(const database& db) noexcept;
+}  // namespace detail
+
+struct database_options {
+  std::string path;              // the SQLite file; created (with its schema) if missing
+  std::size_t max_batch = 1024;  // items per transaction at most
+  std::chrono::milliseconds busy_timeout{5000};  // another process holding the lock
+  std::chrono::hours dedup_window{48};           // see record_received / docs/store.md
+  std::uint64_t max_bytes = 0;                   // PRAGMA max_page_count cap; 0: none
+  int wal_autocheckpoint_pages = 4000;
+  // Called on the writer thread after every COMMIT attempt: items in the batch, how long the
+  // COMMIT (the fsync) took, and whether it succeeded. For metrics and the benchmark.
+  std::function<void(std::size_t items, std::chrono::nanoseconds commit_time, bool ok)> on_commit;
+};
+
+// The writer's own counters, readable from any thread.
+struct writer_stats {
+  std::uint64_t batches = 0;         // transactions attempted
+  std::uint64_t commits = 0;         // transactions committed
+  std::uint64_t failed_batches = 0;  // transactions rolled back as a whole (disk full, I/O ...)
+  std::uint64_t items = 0;           // items completed, whatever their result
+  std::uint64_t failed_items = 0;    // items completed with an error
+  std::uint64_t largest_batch = 0;
+  std::uint64_t queued = 0;  // items waiting right now
+};
+
+// A unit of work, owned by the caller until done() is called (exactly once). For zero
+// allocation on the hot path, embed it in your own per-PDU object; otherwise use submit(fn, fn).
+class work_item {
+ public:
+  virtual ~work_item() = default;
+  // Runs on the writer thread in its own SAVEPOINT. Throwing rolls back just this item.
+  virtual void run(transaction& tx) = 0;
+  // After the batch committed (ec empty) or failed (ec set, `detail` says why). Writer thread.
+  virtual void done(std::error_code ec, std::string_view detail) noexcept = 0;
+
+ private:
+  friend class database;
+  work_item* next_ = nullptr;
+};
+
+// The outcome of submit(work, done): the work's return value once committed, or the error.
+template <class T>
+struct result {
+  std::error_code error;
+  std::string detail;      // SQLite's or the exception's message when error is set
+  std::optional<T> value;  // set exactly when the item committed
+  explicit operator bool() const noexcept { return !error; }
+};
+
+class database {
+ public:
+  // Opens (creating if needed), checks the file is writable, applies pending migrations and
+  // starts the writer. Throws store_error with a clear message (read-only file, newer schema,
+  // not a database ...).
+  explicit database(database_options options);
+  // Runs every item still queued, then stops the writer and closes the file.
+  ~database();
+  database(const database&) = delete;
+  database& operator=(const database&) = delete;
+
+  // Queues an item; thread-safe, never blocks on SQLite. After shutdown began, the item is
+  // completed at once (on the calling thread) with errc::closed.
+  void submit(work_item& item) noexcept;
+
+  // Convenience: `work(transaction&) -> R` runs on the writer; `done(result<R>)` is called
+  // once after commit (R void becomes std::monostate). One allocation per call.
+  template <class Work, class Done>
+  void submit(Work&& work, Done&& done);
+
+  // Runs `work` and waits for its commit; returns its value or throws store_error. For
+  // tools, tests and start-up code, never the network thread (and never the writer thread).
+  template <class Work>
+  auto call(Work&& work) -> std::invoke_result_t<Work&, transaction&>;
+
+  writer_stats stats() const noexcept;
+  // Schema version of the open file (== latest_schema_version() after a successful open).
+  int schema_version() const noexcept;
+  static int latest_schema_version() noexcept;
+  const database_options& options() const noexcept;
+
+ private:
+  friend bool detail::on_writer_thread(const database& db) noexcept;
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+// --- templates --------------------------------------------------------------------------------
+
+namespace detail {
+template <class R>
+using value_of = std::conditional_t<std::is_void_v<R>, std::monostate, R>;
+
+template <class Work, class Done>
+class callable_item final : public work_item {
+ public:
+  using R = std::invoke_result_t<Work&, transaction&>;
+  callable_item(Work w, Done d) : work_(std::move(w)), done_(std::move(d)) {}
+  void run(transaction& tx) override {
+    if constexpr (std::is_void_v<R>) {
+      work_(tx);
+      value_.emplace();
+    } else {
+      value_.emplace(work_(tx));
+    }
+  }
+  void done(std::error_code ec, std::string_view detail) noexcept override {
+    result<value_of<R>> r;
+    r.error = ec;
+    if (ec) {
+      r.detail = std::string(detail);
+    } else {
+      r.value = std::move(value_);
+    }
+    std::unique_ptr<callable_item> self(this);  // completes exactly once, then goes
+    try {
+      done_(std::move(r));
+    } catch (...) {
+      // A completion must not throw; nothing sensible is left to do with the exception.
+    }
+  }
+
+ private:
+  Work work_;
+  Done done_;
+  std::optional<value_of<R>> value_;
+};
+}  // namespace detail
+
+template <class Work, class Done>
+void database::submit(Work&& work, Done&& done) {
+  auto* item = new detail::callable_item<std::decay_t<Work>, std::decay_t<Done>>(
+      std::forward<Work>(work), std::forward<Done>(done));
+  submit(static_cast<work_item&>(*item));
+}
+
+template <class Work>
+auto database::call(Work&& work) -> std::invoke_result_t<Work&, transaction&> {
+  using R = std::invoke_result_t<Work&, transaction&>;
+  struct item final : work_item {
+    explicit item(Work& w) : work(w) {}
+    Work& work;
+    std::optional<detail::value_of<R>> value;
+    void run(transaction& tx) override {
+      if constexpr (std::is_void_v<R>) {
+        work(tx);
+        value.emplace();
+      } else {
+        value.emplace(work(tx));
+      }
+    }
+    void done(std::error_code, std::string_view) noexcept override {}
+  } it(work);
+  std::error_code ec;
+  std::string detail;
+  detail::wait_for(*this, it, ec, detail);
+  if (ec) throw store_error(static_cast<errc>(ec.value()), detail);
+  if constexpr (!std::is_void_v<R>) return std::move(*it.value);
+}
+
+}  // namespace lapord::store

@@ -1,0 +1,206 @@
+#pragma once
+// The domain records that cross into and out of the store. Inputs are views (valid for the
+// call only, no copies on the hot path); outputs own their strings.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lapord::store {
+
+// Wall-clock milliseconds (the same type as lapord::text::wall_time): stored as INTEGER
+// milliseconds since the Unix epoch, UTC.
+using wall_time = std::chrono::sys_time<std::chrono::milliseconds>;
+
+// --- received messages (audit + redelivery detection) ------------------------------------
+
+// One deliver_sm (or data_sm) as it came from the carrier. Octet fields are raw bytes in
+// string_views (NUL bytes kept), exactly like lapord::smpp keeps them.
+struct mo_pdu {
+  std::string_view carrier;  // the configured carrier (profile) name
+  std::string_view source;   // source_addr as received
+  std::uint8_t source_ton = 0;
+  std::uint8_t source_npi = 0;
+  std::string_view destination;  // destination_addr as received (the short code)
+  std::uint8_t destination_ton = 0;
+  std::uint8_t destination_npi = 0;
+  std::string_view service_type;
+  std::uint8_t esm_class = 0;
+  std::uint8_t data_coding = 0;
+  std::string_view short_message;  // raw octets, UDH included
+  // The optional parameters in their wire encoding (tag, length, value ...), as received or
+  // re-encoded from smpp::tlv_set; holds message_payload and the SAR TLVs when present.
+  std::string_view tlvs;
+  wall_time received_at{};
+};
+
+// What record_received() found. For a duplicate, `id`, `ref` and `first_received_at` are those
+// of the first delivery: the caller acknowledges it and does nothing else.
+struct received_mo {
+  bool duplicate = false;
+  std::int64_t id = 0;             // received message id (row id)
+  std::optional<std::string> ref;  // the complaint the (first) delivery created, if any
+  wall_time first_received_at{};
+};
+
+// --- complaints --------------------------------------------------------------------------
+
+struct institution_view {
+  std::string_view code;     // "36.03"
+  std::string_view name;     // "Kabupaten Tangerang"
+  std::string_view keyword;  // "TANGKAB" as matched (after correction)
+  bool corrected = false;    // the keyword was a one-edit correction
+};
+
+struct new_complaint {
+  std::string_view ref;
+  std::string_view channel = "sms";  // "sms" or "ussd"
+  std::string_view carrier;
+  std::string_view service_number;  // "1708"
+  std::string_view reporter;        // E.164 with '+'
+  bool confidential = false;
+  std::optional<institution_view> institution;  // nullopt: the national desk
+  std::string_view text;
+  int segments = 1;
+  bool incomplete = false;
+  wall_time created_at{};
+  // The received message that produced it (0: none, e.g. USSD); a redelivery of that message
+  // then reports this ref.
+  std::int64_t received_id = 0;
+};
+
+struct institution {
+  std::string code;
+  std::string name;
+  std::string keyword;
+  bool corrected = false;
+  bool operator==(const institution&) const = default;
+};
+
+struct complaint {
+  std::string ref;
+  std::string channel;
+  std::string carrier;
+  std::string service_number;
+  std::string reporter;
+  bool confidential = false;
+  std::optional<store::institution> institution;
+  std::string text;
+  int segments = 1;
+  bool incomplete = false;
+  std::string status;     // "received" at creation, then the latest event's status
+  wall_time status_at{};  // `at` of the event that set `status` (created_at at creation)
+  wall_time created_at{};
+  wall_time updated_at{};  // last change of any kind (event applied, forwarded, parked)
+  std::optional<std::string> tracking_id;  // the national store's own id, once forwarded
+};
+
+// --- status events from the national store -----------------------------------------------
+
+struct status_event_view {
+  std::string_view ref;
+  std::string_view status;  // received, verified, dispatched, responded, closed, rejected
+  wall_time at{};           // the store's own time of the event
+  std::optional<std::string_view> institution;
+  std::optional<std::string_view> message;
+  wall_time received_at{};  // when the gateway got it
+};
+
+enum class event_outcome {
+  applied,      // stored; the complaint's status follows it if it is the latest
+  duplicate,    // the same (ref, status, at) was stored before: nothing changed
+  unknown_ref,  // no such complaint: nothing stored
+};
+
+struct status_event {
+  std::string status;
+  wall_time at{};
+  std::optional<std::string> institution;
+  std::optional<std::string> message;
+  wall_time received_at{};
+};
+
+// --- outbox: forwarding to the national store --------------------------------------------
+
+enum class forward_state { pending, in_flight, forwarded, parked };
+std::string_view to_string(forward_state s) noexcept;
+
+// One complaint taken for a POST: `payload` is the JSON body, `attempts` counts this one.
+struct forward {
+  std::string ref;
+  std::string payload;
+  int attempts = 0;
+};
+
+struct forwarding {
+  forward_state state = forward_state::pending;
+  int attempts = 0;
+  wall_time enqueued_at{};
+  std::optional<wall_time> next_attempt_at;  // pending/in flight only (lease end if in flight)
+  std::optional<int> http_status;            // of the last answer
+  std::optional<std::string> last_error;     // of the last failed attempt
+  std::optional<std::string> answer;         // the store's body when parked
+  std::optional<wall_time> done_at;          // forwarded or parked
+};
+
+// What the GET API shows.
+struct complaint_view {
+  store::complaint complaint;
+  std::vector<status_event> events;             // oldest `at` first
+  std::optional<store::forwarding> forwarding;  // nullopt: never queued (e.g. over the limit)
+};
+
+// --- replies and notifications (submit_sm) -----------------------------------------------
+
+struct new_reply {
+  std::string_view carrier;      // bind of the same carrier the MO came from
+  std::string_view source;       // the service number to send from ("1708")
+  std::string_view destination;  // reporter's number as the carrier wants it
+  std::string_view text;         // UTF-8; the MT encoder segments it at send time
+  std::string_view kind;         // "ack", "status", "help", "notification", "rate_notice", ...
+  std::optional<std::string_view> ref;
+  wall_time created_at{};
+};
+
+enum class reply_state { queued, in_flight, submitted, delivered, failed };
+std::string_view to_string(reply_state s) noexcept;
+
+struct reply {
+  std::int64_t id = 0;
+  std::string carrier;
+  std::string source;
+  std::string destination;
+  std::string text;
+  std::string kind;
+  std::optional<std::string> ref;
+  int attempts = 0;  // counts this one
+};
+
+struct reply_status {
+  reply_state state = reply_state::queued;
+  int attempts = 0;
+  std::vector<std::string> message_ids;  // one per submitted segment, in order
+  std::optional<std::string> receipt;    // last receipt stat ("DELIVRD", "UNDELIV", ...)
+  std::optional<std::string> last_error;
+};
+
+enum class receipt_outcome {
+  applied,     // the segment's receipt is recorded (the reply's state may have changed)
+  unknown_id,  // no submitted segment has this (carrier, message_id)
+};
+
+// --- counts for metrics and laporctl -----------------------------------------------------
+
+struct queue_counts {
+  std::int64_t outbox_pending = 0;    // waiting for their (next) attempt
+  std::int64_t outbox_in_flight = 0;  // leased to the forwarder right now
+  std::int64_t outbox_parked = 0;     // refused for good: an operator must look
+  std::int64_t replies_queued = 0;
+  std::int64_t replies_in_flight = 0;
+  std::int64_t replies_failed = 0;
+  std::int64_t part_keys = 0;  // long messages waiting for parts
+};
+
+}  // namespace lapord::store

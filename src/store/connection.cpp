@@ -1,0 +1,220 @@
+#include "store/connection.hpp"
+
+#include <string>
+
+namespace lapord::store::detail {
+
+errc errc_of(int rc) noexcept {
+  switch (rc & 0xff) {
+    case SQLITE_OK:
+    case SQLITE_ROW:
+    case SQLITE_DONE:
+      return errc::ok;
+    case SQLITE_FULL:
+      return errc::disk_full;
+    case SQLITE_IOERR:
+      return errc::io_error;
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_CANTOPEN:
+    case SQLITE_AUTH:
+      return errc::read_only;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return errc::busy;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return errc::corrupt;
+    case SQLITE_CONSTRAINT:
+    case SQLITE_MISMATCH:
+    case SQLITE_TOOBIG:
+    case SQLITE_RANGE:
+      return errc::item_failed;
+    default:
+      return errc::internal;
+  }
+}
+
+// --- query ---------------------------------------------------------------------------------
+
+query& query::bind(int i, std::int64_t v) {
+  if (int rc = sqlite3_bind_int64(s_, i, v); rc != SQLITE_OK) c_.fail(rc, "bind");
+  return *this;
+}
+
+query& query::bind(int i, std::string_view t) {
+  // SQLITE_STATIC: the view outlives the step (the query resets before the caller returns).
+  if (int rc = sqlite3_bind_text(s_, i, t.data() ? t.data() : "", static_cast<int>(t.size()),
+                                 SQLITE_STATIC);
+      rc != SQLITE_OK)
+    c_.fail(rc, "bind");
+  return *this;
+}
+
+query& query::bind(int i, std::optional<std::string_view> t) {
+  return t ? bind(i, *t) : bind_null(i);
+}
+
+query& query::bind(int i, std::optional<std::int64_t> v) {
+  return v ? bind(i, *v) : bind_null(i);
+}
+
+query& query::bind_blob(int i, std::string_view b) {
+  if (int rc = sqlite3_bind_blob(s_, i, b.data() ? b.data() : "", static_cast<int>(b.size()),
+                                 SQLITE_STATIC);
+      rc != SQLITE_OK)
+    c_.fail(rc, "bind");
+  return *this;
+}
+
+query& query::bind_null(int i) {
+  if (int rc = sqlite3_bind_null(s_, i); rc != SQLITE_OK) c_.fail(rc, "bind");
+  return *this;
+}
+
+bool query::step() {
+  int rc = sqlite3_step(s_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  c_.fail(rc, sqlite3_sql(s_));
+}
+
+void query::run() {
+  while (step()) {
+  }
+}
+
+int query::changes() const noexcept {
+  return sqlite3_changes(c_.handle());
+}
+
+std::string query::text(int col) const {
+  const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
+  return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col)))
+           : std::string();
+}
+
+std::optional<std::string> query::opt_text(int col) const {
+  if (is_null(col)) return std::nullopt;
+  return text(col);
+}
+
+std::optional<std::int64_t> query::opt_int64(int col) const {
+  if (is_null(col)) return std::nullopt;
+  return int64(col);
+}
+
+std::optional<wall_time> query::opt_time(int col) const {
+  if (is_null(col)) return std::nullopt;
+  return time(col);
+}
+
+std::string_view query::blob(int col) const noexcept {
+  const void* p = sqlite3_column_blob(s_, col);
+  return p ? std::string_view(static_cast<const char*>(p),
+                              static_cast<std::size_t>(sqlite3_column_bytes(s_, col)))
+           : std::string_view();
+}
+
+// --- connection ----------------------------------------------------------------------------
+
+connection::connection(const database_options& options)
+    : path_(options.path), dedup_window_(options.dedup_window), tx_(*this), parts_(tx_) {
+  if (path_.empty()) throw store_error(errc::internal, "store: no database path configured");
+  int rc =
+      sqlite3_open_v2(path_.c_str(), &db_,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg =
+        "store: cannot open " + path_ + ": " + (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
+    sqlite3_close_v2(db_);
+    db_ = nullptr;
+    throw store_error(errc_of(rc) == errc::ok ? errc::internal : errc_of(rc), msg);
+  }
+  try {
+    sqlite3_extended_result_codes(db_, 1);
+    if (sqlite3_db_readonly(db_, "main") == 1)
+      throw store_error(errc::read_only, "store: " + path_ +
+                                             " is read-only (file permissions or a read-only "
+                                             "file system): lapord must be able to write it");
+    configure(options);
+    schema_version_ = migrate(*this);
+  } catch (...) {
+    for (auto& [sql, s] : statements_)
+      sqlite3_finalize(s);
+    statements_.clear();
+    sqlite3_close_v2(db_);
+    db_ = nullptr;
+    throw;
+  }
+}
+
+connection::~connection() {
+  for (auto& [sql, s] : statements_)
+    sqlite3_finalize(s);
+  // A clean close checkpoints the WAL; a failure here loses nothing committed.
+  sqlite3_close_v2(db_);
+}
+
+void connection::configure(const database_options& options) {
+  sqlite3_busy_timeout(db_, static_cast<int>(options.busy_timeout.count()));
+  {
+    // journal_mode answers with the mode now in force; anything but "wal" means we could not
+    // switch (read-only directory, a file system without shared memory, ...).
+    sqlite3_stmt* s = nullptr;
+    int rc = sqlite3_prepare_v2(db_, "PRAGMA journal_mode=WAL", -1, &s, nullptr);
+    if (rc != SQLITE_OK) fail(rc, "PRAGMA journal_mode=WAL");
+    rc = sqlite3_step(s);
+    std::string mode = rc == SQLITE_ROW && sqlite3_column_text(s, 0)
+                           ? reinterpret_cast<const char*>(sqlite3_column_text(s, 0))
+                           : "";
+    sqlite3_finalize(s);
+    if (rc != SQLITE_ROW) fail(rc, "PRAGMA journal_mode=WAL");
+    if (mode != "wal")
+      throw store_error(errc::read_only, "store: " + path_ + ": cannot use WAL (journal_mode is " +
+                                             mode + "); is the directory writable?");
+  }
+  exec("PRAGMA synchronous=FULL");
+  exec("PRAGMA foreign_keys=OFF");
+  exec("PRAGMA temp_store=MEMORY");
+  std::string cp = "PRAGMA wal_autocheckpoint=" + std::to_string(options.wal_autocheckpoint_pages);
+  exec(cp.c_str());
+  exec("PRAGMA journal_size_limit=67108864");
+  if (options.max_bytes) tx_.limit_size(options.max_bytes);
+}
+
+query connection::prepare(const char* sql) {
+  auto it = statements_.find(sql);
+  if (it == statements_.end()) {
+    sqlite3_stmt* s = nullptr;
+    int rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr);
+    if (rc != SQLITE_OK) fail(rc, sql);
+    it = statements_.emplace(sql, s).first;
+  }
+  return query(*this, it->second);
+}
+
+void connection::exec(const char* sql) {
+  char* err = nullptr;
+  int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
+    std::string msg = err ? err : sqlite3_errstr(rc);
+    sqlite3_free(err);
+    throw store_error(errc_of(rc) == errc::ok ? errc::internal : errc_of(rc),
+                      std::string("store: ") + path_ + ": " + msg + " (in: " + sql + ")");
+  }
+}
+
+void connection::fail(int rc, std::string_view what) const {
+  std::string msg = "store: ";
+  msg += path_;
+  msg += ": ";
+  msg += db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+  msg += " (in: ";
+  msg += what;
+  msg += ")";
+  errc e = errc_of(rc);
+  throw store_error(e == errc::ok ? errc::internal : e, msg);
+}
+
+}  // namespace lapord::store::detail

@@ -1,0 +1,118 @@
+#pragma once
+// The writer's SQLite connection: opening with the durability settings, the cache of prepared
+// statements, and the mapping of SQLite result codes to store errors. The only place (with
+// its .cpp files) that sees sqlite3.h.
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "lapord/store/database.hpp"
+#include "lapord/store/error.hpp"
+#include "lapord/text/reassembly.hpp"
+
+namespace lapord::store::detail {
+
+errc errc_of(int sqlite_rc) noexcept;
+
+class connection;
+
+// A cached prepared statement in use: bind, step, read; reset and unbound when it goes.
+class query {
+ public:
+  query(connection& c, sqlite3_stmt* s) noexcept : c_(c), s_(s) {}
+  ~query() {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+  }
+  query(const query&) = delete;
+  query& operator=(const query&) = delete;
+
+  query& bind(int i, std::int64_t v);
+  query& bind(int i, std::string_view text);
+  query& bind(int i, const std::string& text) { return bind(i, std::string_view(text)); }
+  query& bind(int i, std::optional<std::string_view> text);
+  query& bind(int i, std::optional<std::int64_t> v);
+  query& bind(int i, wall_time t) {
+    return bind(i, static_cast<std::int64_t>(t.time_since_epoch().count()));
+  }
+  query& bind_blob(int i, std::string_view bytes);
+  query& bind_null(int i);
+
+  // True while a row is there; throws store_error on an error.
+  bool step();
+  // Steps once and expects no row (INSERT/UPDATE/DELETE).
+  void run();
+  int changes() const noexcept;
+
+  bool is_null(int col) const noexcept { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
+  std::int64_t int64(int col) const noexcept { return sqlite3_column_int64(s_, col); }
+  std::string text(int col) const;
+  std::optional<std::string> opt_text(int col) const;
+  std::optional<std::int64_t> opt_int64(int col) const;
+  wall_time time(int col) const noexcept {
+    return wall_time(std::chrono::milliseconds(int64(col)));
+  }
+  std::optional<wall_time> opt_time(int col) const;
+  std::string_view blob(int col) const noexcept;
+
+ private:
+  connection& c_;
+  sqlite3_stmt* s_;
+};
+
+// The part_store the text layer's reassembler uses, on the current transaction.
+class sqlite_part_store final : public text::part_store {
+ public:
+  explicit sqlite_part_store(transaction& tx) noexcept : tx_(tx) {}
+  bool put(const text::message_part& part) override { return tx_.put_part(part); }
+  std::vector<text::message_part> parts(const text::part_key& key) override {
+    return tx_.parts_of(key);
+  }
+  void erase(const text::part_key& key) override { tx_.erase_parts(key); }
+  std::vector<text::part_key> keys_older_than(text::wall_time cutoff) override {
+    return tx_.part_keys_older_than(cutoff);
+  }
+
+ private:
+  transaction& tx_;
+};
+
+class connection {
+ public:
+  // Opens and configures the file (WAL, synchronous=FULL, busy timeout) and migrates it.
+  explicit connection(const database_options& options);
+  ~connection();
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+
+  // `sql` must be a string with static storage: its address keys the statement cache.
+  query prepare(const char* sql);
+  void exec(const char* sql);
+  [[noreturn]] void fail(int rc, std::string_view what) const;
+
+  sqlite3* handle() const noexcept { return db_; }
+  int schema_version() const noexcept { return schema_version_; }
+  std::chrono::milliseconds dedup_window() const noexcept { return dedup_window_; }
+  transaction& tx() noexcept { return tx_; }
+  text::part_store& part_store() noexcept { return parts_; }
+
+ private:
+  void configure(const database_options& options);
+  sqlite3* db_ = nullptr;
+  std::string path_;
+  std::unordered_map<const char*, sqlite3_stmt*> statements_;
+  int schema_version_ = 0;
+  std::chrono::milliseconds dedup_window_{};
+  transaction tx_;
+  sqlite_part_store parts_;
+};
+
+// Applies every pending migration (schema.cpp); returns the version the file is at.
+int migrate(connection& c);
+int latest_version() noexcept;
+
+}  // namespace lapord::store::detail

@@ -1,0 +1,299 @@
+// The writer thread and group commit. Items queue in an intrusive list (no allocation per
+// submit); the writer takes everything queued, runs each in a SAVEPOINT of one transaction,
+// commits once, and completes the items only after the COMMIT (and its fsync) returned.
+#include "lapord/store/database.hpp"
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "store/connection.hpp"
+
+namespace lapord::store {
+
+struct database::impl {
+  explicit impl(database_options o) : options(std::move(o)), conn(options) {}
+
+  database_options options;
+  detail::connection conn;
+
+  std::mutex mutex;
+  std::condition_variable wake;
+  work_item* head = nullptr;  // oldest first
+  work_item* tail = nullptr;
+  std::size_t queued = 0;
+  bool stopping = false;
+
+  std::atomic<std::uint64_t> batches{0}, commits{0}, failed_batches{0}, items{0}, failed_items{0},
+      largest_batch{0}, queued_now{0};
+  std::thread::id writer_id;
+  std::thread writer;
+
+  void run();
+  void run_batch(work_item* first, std::size_t count);
+  void fail_all(work_item* first, std::size_t count, std::error_code ec, const std::string& why);
+  bool exec_quiet(const char* sql, std::string& error);
+};
+
+namespace {
+
+// Statements for the batch frame, prepared once: SAVEPOINT names cannot be bound, and one
+// reusable name is enough because the items run one after the other.
+constexpr char begin_sql[] = "BEGIN IMMEDIATE";
+constexpr char commit_sql[] = "COMMIT";
+constexpr char savepoint_sql[] = "SAVEPOINT item";
+constexpr char release_sql[] = "RELEASE item";
+constexpr char rollback_to_sql[] = "ROLLBACK TO item";
+
+bool batch_level(errc e) noexcept {
+  return e != errc::item_failed && e != errc::ok;
+}
+
+}  // namespace
+
+bool database::impl::exec_quiet(const char* sql, std::string& error) {
+  try {
+    auto q = conn.prepare(sql);
+    q.run();
+    return true;
+  } catch (const store_error& e) {
+    error = e.what();
+    return false;
+  }
+}
+
+void database::impl::fail_all(work_item* first, std::size_t count, std::error_code ec,
+                              const std::string& why) {
+  for (std::size_t i = 0; i < count; ++i) {
+    work_item* next = first->next_;
+    first->next_ = nullptr;
+    first->done(ec, why);  // may delete the item: read next_ first
+    first = next;
+  }
+  items.fetch_add(count, std::memory_order_relaxed);
+  failed_items.fetch_add(count, std::memory_order_relaxed);
+}
+
+void database::impl::run_batch(work_item* first, std::size_t count) {
+  batches.fetch_add(1, std::memory_order_relaxed);
+  if (count > largest_batch.load(std::memory_order_relaxed))
+    largest_batch.store(count, std::memory_order_relaxed);
+
+  std::string error;
+  auto fail_batch = [&](std::error_code ec, const std::string& why) {
+    if (!sqlite3_get_autocommit(conn.handle())) {
+      sqlite3_exec(conn.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+    failed_batches.fetch_add(1, std::memory_order_relaxed);
+    fail_all(first, count, ec, why);
+  };
+
+  try {
+    conn.prepare(begin_sql).run();
+  } catch (const store_error& e) {
+    fail_batch(e.code(), e.what());
+    return;
+  }
+
+  // Items that failed alone keep their error here until the commit decides the rest.
+  // A small fixed marker avoids a per-item allocation: the error lives in the item list order.
+  std::vector<std::pair<work_item*, std::string>> item_errors;
+  work_item* it = first;
+  for (std::size_t i = 0; i < count; ++i, it = it->next_) {
+    try {
+      conn.prepare(savepoint_sql).run();
+    } catch (const store_error& e) {
+      fail_batch(e.code(), e.what());
+      return;
+    }
+    std::error_code ec;
+    std::string why;
+    try {
+      transaction& tx = conn.tx();
+      it->run(tx);
+    } catch (const store_error& e) {
+      ec = e.code();
+      why = e.what();
+    } catch (const std::exception& e) {
+      ec = make_error_code(errc::item_failed);
+      why = e.what();
+    } catch (...) {
+      ec = make_error_code(errc::item_failed);
+      why = "unknown exception";
+    }
+    // The transaction may have been rolled back by SQLite itself (disk full, I/O error): then
+    // every item of the batch is lost with it.
+    if (sqlite3_get_autocommit(conn.handle())) {
+      fail_batch(ec ? ec : make_error_code(errc::internal),
+                 why.empty() ? "store: the transaction was rolled back" : why);
+      return;
+    }
+    if (ec && ec.category() == store_category() && batch_level(static_cast<errc>(ec.value()))) {
+      fail_batch(ec, why);
+      return;
+    }
+    if (ec) {
+      if (!exec_quiet(rollback_to_sql, error) || !exec_quiet(release_sql, error)) {
+        fail_batch(make_error_code(errc::internal), error);
+        return;
+      }
+      item_errors.emplace_back(it, std::move(why));
+    } else if (!exec_quiet(release_sql, error)) {
+      fail_batch(make_error_code(errc::internal), error);
+      return;
+    }
+  }
+
+  auto started = std::chrono::steady_clock::now();
+  bool committed = false;
+  try {
+    conn.prepare(commit_sql).run();
+    committed = true;
+  } catch (const store_error& e) {
+    error = e.what();
+    auto elapsed = std::chrono::steady_clock::now() - started;
+    if (options.on_commit) options.on_commit(count, elapsed, false);
+    fail_batch(e.code(), error);
+    return;
+  }
+  auto elapsed = std::chrono::steady_clock::now() - started;
+  commits.fetch_add(1, std::memory_order_relaxed);
+  if (options.on_commit) options.on_commit(count, elapsed, committed);
+
+  std::size_t e = 0;
+  it = first;
+  for (std::size_t i = 0; i < count; ++i) {
+    work_item* next = it->next_;
+    it->next_ = nullptr;
+    if (e < item_errors.size() && item_errors[e].first == it) {
+      it->done(make_error_code(errc::item_failed), item_errors[e].second);
+      ++e;
+      failed_items.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      it->done({}, {});
+    }
+    it = next;
+  }
+  items.fetch_add(count, std::memory_order_relaxed);
+}
+
+void database::impl::run() {
+  for (;;) {
+    work_item* first = nullptr;
+    std::size_t count = 0;
+    {
+      std::unique_lock lock(mutex);
+      wake.wait(lock, [&] { return head != nullptr || stopping; });
+      if (!head) return;  // stopping and drained
+      first = head;
+      work_item* last = head;
+      count = 1;
+      while (count < options.max_batch && last->next_) {
+        last = last->next_;
+        ++count;
+      }
+      head = last->next_;
+      if (!head) tail = nullptr;
+      last->next_ = nullptr;
+      queued -= count;
+      queued_now.store(queued, std::memory_order_relaxed);
+    }
+    run_batch(first, count);
+  }
+}
+
+database::database(database_options options) : impl_(std::make_unique<impl>(std::move(options))) {
+  if (impl_->options.max_batch == 0) impl_->options.max_batch = 1;
+  impl_->writer = std::thread([this] { impl_->run(); });
+  impl_->writer_id = impl_->writer.get_id();
+}
+
+database::~database() {
+  {
+    std::lock_guard lock(impl_->mutex);
+    impl_->stopping = true;
+  }
+  impl_->wake.notify_one();
+  impl_->writer.join();
+}
+
+void database::submit(work_item& item) noexcept {
+  item.next_ = nullptr;
+  {
+    std::lock_guard lock(impl_->mutex);
+    if (!impl_->stopping) {
+      if (impl_->tail)
+        impl_->tail->next_ = &item;
+      else
+        impl_->head = &item;
+      impl_->tail = &item;
+      ++impl_->queued;
+      impl_->queued_now.store(impl_->queued, std::memory_order_relaxed);
+      // Only the first item of an idle queue needs to wake the writer; later ones ride along.
+      if (impl_->queued == 1) {
+        impl_->wake.notify_one();
+      }
+      return;
+    }
+  }
+  item.done(make_error_code(errc::closed), "store: shutting down");
+}
+
+writer_stats database::stats() const noexcept {
+  writer_stats s;
+  s.batches = impl_->batches.load(std::memory_order_relaxed);
+  s.commits = impl_->commits.load(std::memory_order_relaxed);
+  s.failed_batches = impl_->failed_batches.load(std::memory_order_relaxed);
+  s.items = impl_->items.load(std::memory_order_relaxed);
+  s.failed_items = impl_->failed_items.load(std::memory_order_relaxed);
+  s.largest_batch = impl_->largest_batch.load(std::memory_order_relaxed);
+  s.queued = impl_->queued_now.load(std::memory_order_relaxed);
+  return s;
+}
+
+int database::schema_version() const noexcept {
+  return impl_->conn.schema_version();
+}
+int database::latest_schema_version() noexcept {
+  return detail::latest_version();
+}
+const database_options& database::options() const noexcept {
+  return impl_->options;
+}
+
+namespace detail {
+
+bool on_writer_thread(const database& db) noexcept {
+  return std::this_thread::get_id() == db.impl_->writer_id;
+}
+
+void wait_for(database& db, work_item& inner, std::error_code& ec, std::string& detail) {
+  if (on_writer_thread(db))
+    throw store_error(errc::internal, "store: call() from the writer thread would deadlock");
+  struct waiter final : work_item {
+    explicit waiter(work_item& i) : inner(i) {}
+    work_item& inner;
+    std::mutex m;
+    std::condition_variable cv;
+    bool finished = false;
+    std::error_code ec;
+    std::string detail;
+    void run(transaction& tx) override { inner.run(tx); }
+    void done(std::error_code e, std::string_view d) noexcept override {
+      std::lock_guard lock(m);
+      ec = e;
+      detail = std::string(d);
+      finished = true;
+      cv.notify_one();
+    }
+  } w(inner);
+  db.submit(w);
+  std::unique_lock lock(w.m);
+  w.cv.wait(lock, [&] { return w.finished; });
+  ec = w.ec;
+  detail = std::move(w.detail);
+}
+
+}  // namespace detail
+
+}  // namespace lapord::store

@@ -1,0 +1,186 @@
+// The schema as a list of migrations. A migration once released is never edited: a change is
+// a new entry at the end. PRAGMA user_version holds how many have been applied.
+#include <array>
+#include <string>
+
+#include "store/connection.hpp"
+
+namespace lapord::store::detail {
+namespace {
+
+// Version 1: ingest. What came in (for audit and redelivery), parts of long messages,
+// complaints with their status history, reporters' choices and the ref counter.
+constexpr const char* v1 = R"sql(
+CREATE TABLE received (
+  id              INTEGER PRIMARY KEY,
+  dedup_hash      INTEGER NOT NULL,
+  carrier         TEXT NOT NULL,
+  source          TEXT NOT NULL,
+  source_ton      INTEGER NOT NULL,
+  source_npi      INTEGER NOT NULL,
+  destination     TEXT NOT NULL,
+  destination_ton INTEGER NOT NULL,
+  destination_npi INTEGER NOT NULL,
+  service_type    TEXT NOT NULL,
+  esm_class       INTEGER NOT NULL,
+  data_coding     INTEGER NOT NULL,
+  short_message   BLOB NOT NULL,
+  tlvs            BLOB NOT NULL,
+  received_at     INTEGER NOT NULL,
+  ref             TEXT
+) STRICT;
+CREATE INDEX received_dedup ON received(dedup_hash);
+
+CREATE TABLE parts (
+  carrier     TEXT NOT NULL,
+  source      TEXT NOT NULL,
+  destination TEXT NOT NULL,
+  reference   INTEGER NOT NULL,
+  seq         INTEGER NOT NULL,
+  total       INTEGER NOT NULL,
+  text        TEXT NOT NULL,
+  replaced    INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  PRIMARY KEY (carrier, source, destination, reference, seq)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE complaints (
+  ref                   TEXT PRIMARY KEY,
+  channel               TEXT NOT NULL CHECK (channel IN ('sms', 'ussd')),
+  carrier               TEXT NOT NULL,
+  service_number        TEXT NOT NULL,
+  reporter              TEXT NOT NULL,
+  confidential          INTEGER NOT NULL,
+  institution_code      TEXT,
+  institution_name      TEXT,
+  institution_keyword   TEXT,
+  institution_corrected INTEGER,
+  text                  TEXT NOT NULL,
+  segments              INTEGER NOT NULL,
+  incomplete            INTEGER NOT NULL,
+  status                TEXT NOT NULL CHECK (status IN ('received', 'verified', 'dispatched',
+                                                        'responded', 'closed', 'rejected')),
+  status_at             INTEGER NOT NULL,
+  created_at            INTEGER NOT NULL,
+  updated_at            INTEGER NOT NULL,
+  tracking_id           TEXT,
+  received_id           INTEGER
+) STRICT;
+CREATE INDEX complaints_reporter ON complaints(reporter, created_at);
+
+CREATE TABLE events (
+  ref         TEXT NOT NULL,
+  status      TEXT NOT NULL CHECK (status IN ('received', 'verified', 'dispatched',
+                                              'responded', 'closed', 'rejected')),
+  at          INTEGER NOT NULL,
+  institution TEXT,
+  message     TEXT,
+  received_at INTEGER NOT NULL,
+  PRIMARY KEY (ref, status, at)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE reporters (
+  msisdn              TEXT PRIMARY KEY,
+  opted_out           INTEGER NOT NULL DEFAULT 0,
+  opt_changed_at      INTEGER,
+  last_rate_notice_at INTEGER
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE counters (
+  name  TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+INSERT INTO counters (name, value) VALUES ('ref', 0);
+)sql";
+
+// Version 2: what goes out. The outbox to the national store and the replies and
+// notifications to citizens, with the SMSC's message id of every segment for receipts.
+constexpr const char* v2 = R"sql(
+CREATE TABLE outbox (
+  ref             TEXT PRIMARY KEY,
+  payload         TEXT NOT NULL,
+  state           TEXT NOT NULL CHECK (state IN ('pending', 'forwarded', 'parked')),
+  leased          INTEGER NOT NULL DEFAULT 0,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  enqueued_at     INTEGER NOT NULL,
+  next_attempt_at INTEGER,
+  http_status     INTEGER,
+  last_error      TEXT,
+  answer          TEXT,
+  done_at         INTEGER
+) STRICT;
+CREATE INDEX outbox_due ON outbox(next_attempt_at) WHERE state = 'pending';
+CREATE INDEX outbox_parked ON outbox(ref) WHERE state = 'parked';
+
+CREATE TABLE replies (
+  id              INTEGER PRIMARY KEY,
+  carrier         TEXT NOT NULL,
+  source          TEXT NOT NULL,
+  destination     TEXT NOT NULL,
+  text            TEXT NOT NULL,
+  kind            TEXT NOT NULL,
+  ref             TEXT,
+  state           TEXT NOT NULL CHECK (state IN ('queued', 'submitted', 'delivered', 'failed')),
+  leased          INTEGER NOT NULL DEFAULT 0,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  created_at      INTEGER NOT NULL,
+  next_attempt_at INTEGER,
+  submitted_at    INTEGER,
+  done_at         INTEGER,
+  last_error      TEXT,
+  receipt         TEXT
+) STRICT;
+CREATE INDEX replies_due ON replies(next_attempt_at) WHERE state = 'queued';
+CREATE INDEX replies_failed ON replies(id) WHERE state = 'failed';
+
+CREATE TABLE reply_segments (
+  carrier    TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  reply_id   INTEGER NOT NULL,
+  segment    INTEGER NOT NULL,
+  receipt    TEXT,
+  receipt_at INTEGER,
+  PRIMARY KEY (carrier, message_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX reply_segments_reply ON reply_segments(reply_id, segment);
+)sql";
+
+constexpr std::array<const char*, 2> migrations{v1, v2};
+
+int user_version(connection& c) {
+  auto q = c.prepare("PRAGMA user_version");
+  return q.step() ? static_cast<int>(q.int64(0)) : 0;
+}
+
+}  // namespace
+
+int latest_version() noexcept {
+  return static_cast<int>(migrations.size());
+}
+
+int migrate(connection& c) {
+  // BEGIN IMMEDIATE even when nothing is pending: it proves at start that the file, its WAL
+  // and the directory are writable, instead of failing on the first citizen's message.
+  c.exec("BEGIN IMMEDIATE");
+  try {
+    int version = user_version(c);
+    if (version > latest_version())
+      throw store_error(errc::schema, "store: the database schema is version " +
+                                          std::to_string(version) + ", newer than this lapord (" +
+                                          std::to_string(latest_version()) +
+                                          "): upgrade lapord or restore a backup");
+    if (version < 0) throw store_error(errc::schema, "store: negative schema version");
+    for (; version < latest_version(); ++version) {
+      c.exec(migrations[static_cast<std::size_t>(version)]);
+      std::string set = "PRAGMA user_version=" + std::to_string(version + 1);
+      c.exec(set.c_str());
+    }
+    c.exec("COMMIT");
+    return version;
+  } catch (...) {
+    sqlite3_exec(c.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
+}  // namespace lapord::store::detail
