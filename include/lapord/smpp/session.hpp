@@ -153,6 +153,20 @@ class session {
     time_point deadline;
   };
 
+  std::error_code send_request(const pdu_body& request, time_point now, std::uint32_t& sequence);
+  std::uint32_t free_sequence() const;
+  void queue(const pdu& p, time_point now);
+  void handle_frame(std::span<const std::uint8_t> frame, time_point now);
+  void handle_undecodable(std::span<const std::uint8_t> frame, std::error_code ec, time_point now);
+  void handle_request(pdu&& p, time_point now);
+  void handle_response(pdu&& p, time_point now);
+  void run_deadlines(time_point now);
+  void close(std::error_code reason);
+  void reschedule();
+  void enter_bound(bind_mode mode, time_point now);
+  std::optional<time_point> keepalive_at() const;
+  std::optional<time_point> dead_at() const;
+
   session_config config_;
   session_state state_ = session_state::open;
   framer framer_;
@@ -160,7 +174,9 @@ class session {
   std::map<std::uint32_t, outstanding_request> outstanding_;  // requests we sent
   std::map<std::uint32_t, command_id> received_;              // requests we must answer
   std::optional<std::uint32_t> enquire_sequence_;             // our pending enquire_link
-  std::optional<bind_mode> pending_bind_;
+  std::optional<std::uint32_t> bind_sequence_;                // our pending bind (esme)
+  std::optional<bind_mode> pending_bind_;                     // mode being bound
+  std::string peer_system_id_;                                // from a received bind (smsc)
   time_point last_sent_{};
   time_point last_received_{};
   std::optional<time_point> armed_;
