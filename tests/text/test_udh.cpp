@@ -50,7 +50,7 @@ TEST_CASE("udh: other IEs are skipped, before and after the concat IE") {
   CHECK(message.utf8 == "A");
 }
 
-TEST_CASE("udh: a header length past the end is no header; the whole message is kept") {
+TEST_CASE("udh: a header length past the end is no header, and the whole message is kept") {
   const bytes sm = {0x20, 0x41, 0x42};
   const auto header = parse_udh(sm);
   CHECK(header.status == udh_status::truncated);
