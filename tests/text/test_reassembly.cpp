@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -174,4 +175,39 @@ TEST_CASE("assemble: duplicates handed back by a store are joined once") {
   const auto message = assemble(key, parts);
   CHECK(message.complete);
   CHECK(message.text == "xy");
+}
+
+TEST_CASE("reassembly: parts kept in the store outlive the reassembler (a daemon restart)") {
+  memory_part_store store;  // stands for the durable store, which outlives the process
+  const auto key = key_of("+6281234567890", 77);
+  {
+    reassembler before(store);
+    CHECK_FALSE(before.add(part_of(key, 3, 3, "tiga")));
+    CHECK_FALSE(before.add(part_of(key, 3, 1, "satu ")));
+  }
+  reassembler after(store);
+  const auto done = after.add(part_of(key, 3, 2, "dua "));
+  REQUIRE(done);
+  CHECK(done->text == "satu dua tiga");
+  CHECK(done->complete);
+}
+
+namespace {
+
+// A store whose disk is full: every write fails.
+class failing_store final : public part_store {
+ public:
+  bool put(const message_part&) override { throw std::runtime_error("disk full"); }
+  std::vector<message_part> parts(const part_key&) override { return {}; }
+  void erase(const part_key&) override {}
+  std::vector<part_key> keys_older_than(wall_time) override { return {}; }
+};
+
+}  // namespace
+
+TEST_CASE("reassembly: a store failure reaches the caller, who then does not ack the part") {
+  failing_store store;
+  reassembler joiner(store);
+  const auto key = key_of("+6281234567890", 78);
+  CHECK_THROWS_WITH_AS(joiner.add(part_of(key, 2, 1, "a")), "disk full", std::runtime_error);
 }
