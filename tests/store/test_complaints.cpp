@@ -1,7 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "lapord/store/database.hpp"
-#include "store/temp_dir.hpp"
+#include "store/store_fixture.hpp"
 
 using namespace lapord::store;
 using namespace std::chrono_literals;

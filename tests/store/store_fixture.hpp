@@ -1,0 +1,100 @@
+#pragma once
+// Helpers shared by the store tests: options for a file in a temp dir, times, sample records,
+// and a raw SQLite handle to look at the file behind the store's back.
+#include <sqlite3.h>
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+#include "lapord/store/database.hpp"
+#include "store/temp_dir.hpp"
+
+namespace lapord::store::test {
+
+inline database_options options_for(std::string path) {
+  database_options o;
+  o.path = std::move(path);
+  return o;
+}
+
+inline wall_time at(std::int64_t seconds) {
+  return wall_time(std::chrono::seconds(seconds));
+}
+
+inline new_complaint sample_complaint(std::string_view ref, std::string_view reporter,
+                                      std::string_view text, wall_time when) {
+  new_complaint c;
+  c.ref = ref;
+  c.carrier = "telkomsel";
+  c.service_number = "1708";
+  c.reporter = reporter;
+  c.text = text;
+  c.created_at = when;
+  c.institution = institution_view{"36.03", "Kabupaten Tangerang", "TANGKAB", false};
+  return c;
+}
+
+inline std::string read_text_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+inline std::string fixture(const std::string& name) {
+  return read_text_file(std::string(LAPORD_SOURCE_DIR) + "/tests/store/fixtures/" + name);
+}
+
+// A plain connection to the same file, as an auditor or sqlite3(1) would open it.
+class raw_db {
+ public:
+  explicit raw_db(const std::string& path) {
+    if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) throw std::runtime_error("open " + path);
+  }
+  ~raw_db() { sqlite3_close(db_); }
+  raw_db(const raw_db&) = delete;
+  raw_db& operator=(const raw_db&) = delete;
+
+  void exec(const std::string& sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string e = err ? err : "?";
+      sqlite3_free(err);
+      throw std::runtime_error(e + " in " + sql);
+    }
+  }
+  // The first column of the first row as an integer (0 when there is no row).
+  std::int64_t integer(const std::string& sql) {
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &s, nullptr) != SQLITE_OK)
+      throw std::runtime_error(std::string(sqlite3_errmsg(db_)) + " in " + sql);
+    std::int64_t v = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    sqlite3_finalize(s);
+    return v;
+  }
+  // Every row's columns joined by '|', rows joined by '\n'.
+  std::string rows(const std::string& sql) {
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &s, nullptr) != SQLITE_OK)
+      throw std::runtime_error(std::string(sqlite3_errmsg(db_)) + " in " + sql);
+    std::string out;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+      for (int i = 0; i < sqlite3_column_count(s); ++i) {
+        if (i) out += '|';
+        const auto* t = sqlite3_column_text(s, i);
+        out += t ? reinterpret_cast<const char*>(t) : "NULL";
+      }
+      out += '\n';
+    }
+    sqlite3_finalize(s);
+    return out;
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+}  // namespace lapord::store::test
