@@ -67,4 +67,6 @@ function(lapord_fuzzer name)
   target_include_directories(fuzz_${name} PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/tests)
   target_link_libraries(fuzz_${name} PRIVATE ${ARG_LIBS} lapord_warnings)
   target_link_options(fuzz_${name} PRIVATE -fsanitize=fuzzer)
+  # scripts/fuzz runs build-fuzz/tests/fuzz_NAME whatever folder declared the target.
+  set_target_properties(fuzz_${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/tests)
 endfunction()
