@@ -1,3 +1,4 @@
+// Complaints, the counts the policies need, reporters' choices, and status events.
 #include <doctest/doctest.h>
 
 #include "lapord/store/database.hpp"
@@ -6,32 +7,10 @@
 using namespace lapord::store;
 using namespace std::chrono_literals;
 
-namespace {
-
-database_options options_for(std::string path) {
-  database_options o;
-  o.path = std::move(path);
-  return o;
-}
-
-wall_time at(std::int64_t seconds) {
-  return wall_time(std::chrono::seconds(seconds));
-}
-
-new_complaint sample(std::string_view ref, std::string_view reporter, std::string_view text,
-                     wall_time when) {
-  new_complaint c;
-  c.ref = ref;
-  c.carrier = "telkomsel";
-  c.service_number = "1708";
-  c.reporter = reporter;
-  c.text = text;
-  c.created_at = when;
-  c.institution = institution_view{"36.03", "Kabupaten Tangerang", "TANGKAB", false};
-  return c;
-}
-
-}  // namespace
+namespace test = lapord::store::test;
+using test::at;
+using test::options_for;
+constexpr auto& sample = test::sample_complaint;
 
 TEST_CASE("a complaint is created, found by ref, and its fields come back as stored") {
   test::temp_dir dir;
@@ -51,4 +30,144 @@ TEST_CASE("a complaint is created, found by ref, and its fields come back as sto
   CHECK(c->institution->keyword == "TANGKAB");
   CHECK_FALSE(c->tracking_id);
   CHECK_FALSE(db.call([](transaction& tx) { return tx.complaint_by_ref("00000000"); }));
+}
+
+TEST_CASE("the ref counter hands out 1, 2, 3 ... and never a value twice across restarts") {
+  test::temp_dir dir;
+  const auto path = dir.file("lapord.db");
+  {
+    database db(options_for(path));
+    CHECK(db.call([](transaction& tx) { return tx.next_ref_counter(); }) == 1);
+    CHECK(db.call([](transaction& tx) { return tx.next_ref_counter(); }) == 2);
+    // A rolled-back item gives its value back: nobody saw it.
+    CHECK_THROWS(db.call([](transaction& tx) {
+      tx.next_ref_counter();
+      throw std::runtime_error("no");
+    }));
+  }
+  database db(options_for(path));
+  CHECK(db.call([](transaction& tx) { return tx.next_ref_counter(); }) == 3);
+}
+
+TEST_CASE("the policies' counts: same text within a window, complaints in the last hour") {
+  test::temp_dir dir;
+  database db(options_for(dir.file("lapord.db")));
+  const std::string me = "+6281234567890", other = "+6285711112222";
+  db.call([&](transaction& tx) {
+    tx.create_complaint(sample("10000001", me, "Jalan rusak di Desa Suka Maju", at(1000)));
+    tx.create_complaint(sample("10000002", me, "Lampu jalan mati", at(2000)));
+    tx.create_complaint(sample("10000003", other, "Lampu jalan mati", at(2500)));
+  });
+  auto ref = [&](std::string_view who, std::string_view t, wall_time since) {
+    return db.call([&](transaction& tx) { return tx.recent_complaint_with_text(who, t, since); });
+  };
+  CHECK(ref(me, "Lampu jalan mati", at(0)) == std::optional<std::string>("10000002"));
+  CHECK(ref(other, "Lampu jalan mati", at(0)) == std::optional<std::string>("10000003"));
+  CHECK_FALSE(ref(me, "Lampu jalan mati", at(2001)));  // older than the window
+  CHECK_FALSE(ref(me, "lampu jalan mati", at(0)));     // the text exactly, as typed
+  auto count = [&](std::string_view who, wall_time since) {
+    return db.call([&](transaction& tx) { return tx.complaints_since(who, since); });
+  };
+  CHECK(count(me, at(0)) == 2);
+  CHECK(count(me, at(1500)) == 1);
+  CHECK(count(other, at(0)) == 1);
+  CHECK(count("+6280000000000", at(0)) == 0);
+  auto recent = db.call([](transaction& tx) { return tx.recent_complaints(at(1500), 10); });
+  REQUIRE(recent.size() == 2);
+  CHECK(recent[0].ref == "10000003");
+  CHECK(recent[1].ref == "10000002");
+}
+
+TEST_CASE("reporters: opt-out and back in, and the rate notice at most once per window") {
+  test::temp_dir dir;
+  database db(options_for(dir.file("lapord.db")));
+  const std::string me = "+6281234567890";
+  CHECK_FALSE(db.call([&](transaction& tx) { return tx.opted_out(me); }));
+  db.call([&](transaction& tx) { tx.set_opt_out(me, true, at(10)); });
+  CHECK(db.call([&](transaction& tx) { return tx.opted_out(me); }));
+  db.call([&](transaction& tx) { tx.set_opt_out(me, false, at(20)); });
+  CHECK_FALSE(db.call([&](transaction& tx) { return tx.opted_out(me); }));
+
+  CHECK_FALSE(db.call([&](transaction& tx) { return tx.rate_notice_sent_since(me, at(0)); }));
+  db.call([&](transaction& tx) { tx.mark_rate_notice(me, at(3600)); });
+  CHECK(db.call([&](transaction& tx) { return tx.rate_notice_sent_since(me, at(3000)); }));
+  CHECK_FALSE(db.call([&](transaction& tx) { return tx.rate_notice_sent_since(me, at(3601)); }));
+  // The opt-out survives a rate notice, and the other way round.
+  db.call([&](transaction& tx) { tx.set_opt_out(me, true, at(4000)); });
+  CHECK(db.call([&](transaction& tx) { return tx.rate_notice_sent_since(me, at(3000)); }));
+  db.call([&](transaction& tx) { tx.mark_rate_notice(me, at(9000)); });
+  CHECK(db.call([&](transaction& tx) { return tx.opted_out(me); }));
+}
+
+TEST_CASE("events: applied once, a repost is a duplicate, an unknown ref stores nothing") {
+  test::temp_dir dir;
+  const auto path = dir.file("lapord.db");
+  database db(options_for(path));
+  db.call([](transaction& tx) {
+    tx.create_complaint(sample("48219375", "+6281234567890", "Jalan rusak", at(1000)));
+  });
+  status_event_view e;
+  e.ref = "48219375";
+  e.status = "responded";
+  e.at = at(5000);
+  e.institution = "Kabupaten Tangerang";
+  e.message = "Perbaikan jalan dijadwalkan minggu depan.";
+  e.received_at = at(5001);
+  CHECK(db.call([&](transaction& tx) { return tx.add_event(e); }) == event_outcome::applied);
+  e.received_at = at(5100);
+  CHECK(db.call([&](transaction& tx) { return tx.add_event(e); }) == event_outcome::duplicate);
+  auto unknown = e;
+  unknown.ref = "11111111";
+  CHECK(db.call([&](transaction& tx) { return tx.add_event(unknown); }) ==
+        event_outcome::unknown_ref);
+
+  // An older event arriving late is kept in the history but does not turn the status back.
+  status_event_view older;
+  older.ref = "48219375";
+  older.status = "verified";
+  older.at = at(3000);
+  older.received_at = at(5200);
+  CHECK(db.call([&](transaction& tx) { return tx.add_event(older); }) == event_outcome::applied);
+
+  auto v = db.call([](transaction& tx) { return tx.complaint_view_by_ref("48219375"); });
+  REQUIRE(v);
+  CHECK(v->complaint.status == "responded");
+  CHECK(v->complaint.status_at == at(5000));
+  CHECK(v->complaint.updated_at == at(5200));
+  REQUIRE(v->events.size() == 2);
+  CHECK(v->events[0].status == "verified");
+  CHECK_FALSE(v->events[0].message);
+  CHECK(v->events[1].status == "responded");
+  CHECK(v->events[1].message == "Perbaikan jalan dijadwalkan minggu depan.");
+  CHECK(v->events[1].received_at == at(5001));  // the first post's, not the repost's
+
+  test::raw_db raw(path);
+  CHECK(raw.integer("SELECT count(*) FROM events") == 2);
+  CHECK(raw.integer("SELECT count(*) FROM events WHERE ref='11111111'") == 0);
+}
+
+TEST_CASE("an event with a status the schema does not know is refused whole") {
+  test::temp_dir dir;
+  const auto path = dir.file("lapord.db");
+  database db(options_for(path));
+  db.call([](transaction& tx) {
+    tx.create_complaint(sample("48219375", "+6281234567890", "Jalan rusak", at(1000)));
+  });
+  status_event_view e;
+  e.ref = "48219375";
+  e.status = "lost";
+  e.at = at(5000);
+  e.received_at = at(5001);
+  try {
+    db.call([&](transaction& tx) { return tx.add_event(e); });
+    FAIL("stored an unknown status");
+  } catch (const store_error& err) {
+    CHECK(err.code() == make_error_code(errc::item_failed));
+  }
+  auto c = db.call([](transaction& tx) { return tx.complaint_by_ref("48219375"); });
+  REQUIRE(c);
+  CHECK(c->status == "received");
+  CHECK(c->updated_at == at(1000));
+  test::raw_db raw(path);
+  CHECK(raw.integer("SELECT count(*) FROM events") == 0);
 }
