@@ -1,0 +1,35 @@
+#pragma once
+// The Indonesian words that must never be "corrected" into a keyword (KAMPUNG is one edit from
+// LAMPUNG but is a word). Read from Debian's hunspell-id (MPL-2.0) where Debian installs it
+// (/usr/share/hunspell/id_ID.dic + .aff): the project ships no copy, the package is a runtime
+// dependency. Hunspell stores stems with affix flags; we expand each stem with the affix rules
+// its flags name, one level deep plus the rules those affixes continue with (ber-an, ke-an,
+// me-kan ...), which covers the everyday derived forms (bantuan, pelayanan, kerusakan).
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+
+namespace lapord::lapor {
+
+class word_list {
+ public:
+  word_list() = default;
+  // From a hunspell .dic and .aff (ISO-8859-1 as Debian ships them, or UTF-8 when the .aff
+  // says `SET UTF-8`). Only forms of `min_letters` or more are kept: shorter words are never
+  // corrected anyway. Throws std::runtime_error on an .aff it cannot read.
+  static word_list from_hunspell(std::string_view dic, std::string_view aff,
+                                 std::size_t min_letters = 5);
+  // One word a line (tests, an operator's own list); '#' lines are comments.
+  static word_list from_lines(std::string_view text);
+
+  // `key` as words.hpp makes it (upper-case letters and digits).
+  [[nodiscard]] bool contains(std::string_view key) const;
+  [[nodiscard]] std::size_t size() const noexcept { return keys_.size(); }
+  void add(std::string_view word);
+
+ private:
+  std::unordered_set<std::string> keys_;
+};
+
+}  // namespace lapord::lapor

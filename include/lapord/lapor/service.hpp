@@ -1,0 +1,136 @@
+#pragma once
+// The decision API: one inbound message (SMS, or a USSD dialogue's result) and what the store
+// knows about its reporter in, one decision out: create a complaint (for which institution,
+// confidential or not, with which text), answer a status request, help, stop/start
+// notifications, or ignore — plus the reply. Pure: the store engineer calls decide() twice at
+// most (once to learn the duplicate key / ref to look up, once with the answers), or once with
+// the answers already at hand; parsing again is cheap.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lapord/lapor/dictionary.hpp"
+#include "lapord/lapor/directory.hpp"
+#include "lapord/lapor/parser.hpp"
+#include "lapord/lapor/policy.hpp"
+#include "lapord/lapor/templates.hpp"
+
+namespace lapord::lapor {
+
+enum class decision_kind { complaint, status, help, stop, start, ignore };
+[[nodiscard]] std::string_view to_string(decision_kind k);
+
+// A complaint's life, as the status reply names it.
+enum class complaint_state { diterima, diverifikasi, diteruskan, ditanggapi, selesai, ditolak };
+[[nodiscard]] std::string_view state_word(complaint_state s);  // "DITERIMA", ...
+[[nodiscard]] std::optional<complaint_state> parse_state(std::string_view word);
+
+enum class channel { sms, ussd };
+
+struct inbound {
+  std::string from;  // source_addr as the carrier gave it
+  std::uint8_t from_ton = 0;
+  std::uint8_t from_npi = 1;
+  std::string to;           // destination_addr: which of our numbers it was sent to
+  std::string text;         // decoded and reassembled UTF-8
+  bool is_receipt = false;  // a delivery receipt (esm_class), never a complaint
+  channel via = channel::sms;
+};
+
+// What the store knows; all default to "nothing known".
+struct complaint_facts {
+  // The ref of this reporter's complaint with the same duplicate_key() within the duplicate
+  // window, if any.
+  std::optional<std::string> duplicate_ref;
+  unsigned complaints_last_hour = 0;  // this reporter's complaints in the last hour, not this
+  bool told_rate_limit_within_hour = false;
+};
+
+struct status_facts {
+  complaint_state state = complaint_state::diterima;
+  std::string institution_code;      // empty: the national desk
+  std::int64_t changed_at_unix = 0;  // the last change of state
+};
+
+struct store_facts {
+  complaint_facts complaint;
+  // The complaint with the typed ref, only when it exists AND belongs to this reporter;
+  // nullopt gives the "not found" answer.
+  std::optional<status_facts> status;
+};
+
+struct routed_institution {
+  std::string code;
+  std::string name;
+  std::string short_name;
+  std::string keyword;
+  bool corrected = false;
+};
+
+struct decision {
+  decision_kind kind = decision_kind::ignore;
+  std::string reporter;  // E.164 of the sender ("+6281234567890"); empty when ignored
+  // complaint: the institution, nullopt for the national desk
+  std::optional<routed_institution> institution;
+  bool confidential = false;
+  std::string text;               // complaint: the citizen's text exactly as typed
+  std::string duplicate_key;      // complaint: what the store looks duplicates up by
+  std::string ref;                // status: the digits typed; duplicate: the first complaint's ref
+  bool ref_valid = false;         // status: right length and check digit, worth a store lookup
+  bool create_complaint = false;  // store a new complaint
+  bool forward = false;           // and forward it (false when over the hourly limit)
+  std::string reply_template;     // template id; empty when nothing is sent back
+  reply_params params;            // its placeholders (an ack's {ref} comes from the store)
+  std::string reply;              // the rendered reply; empty for an ack until the ref is known
+  std::string reason;             // why, for logs: "too_short", "duplicate", "receipt", ...
+};
+
+struct service_options {
+  std::vector<std::string> service_numbers{"1708"};
+  std::size_t ref_digits = default_ref_digits;
+  unsigned hourly_limit = 10;
+  std::chrono::hours duplicate_window{24};
+  std::string country_code = "62";
+  std::chrono::minutes utc_offset{7 * 60};  // dates in replies: WIB by default
+};
+
+class service {
+ public:
+  service(directory dir, word_list dictionary, reply_templates templates, service_options options);
+
+  // The worst-case placeholder values for loading templates against this directory.
+  [[nodiscard]] static reply_limits limits_for(const directory& dir,
+                                               const service_options& options);
+
+  [[nodiscard]] decision decide(const inbound& in, const store_facts& facts = {}) const;
+  [[nodiscard]] parsed_message parse(std::string_view text) const;
+
+  // The acknowledgement of a new complaint once the store gave it its ref.
+  [[nodiscard]] std::string render_reply(const decision& d, std::string_view new_ref) const;
+  // The SMS that tells a reporter about a store event (state change, the institution's answer).
+  [[nodiscard]] std::string notification(std::string_view ref, complaint_state state,
+                                         std::string_view institution_code,
+                                         std::string_view message) const;
+  // "Kab. Tangerang", or the national desk's name for an empty or unknown code.
+  [[nodiscard]] std::string institution_short_name(std::string_view code) const;
+  // DD-MM-YYYY in the configured offset.
+  [[nodiscard]] std::string format_date(std::int64_t unix_seconds) const;
+
+  [[nodiscard]] const directory& dir() const noexcept { return dir_; }
+  [[nodiscard]] const word_list& dictionary() const noexcept { return dictionary_; }
+  [[nodiscard]] const reply_templates& templates() const noexcept { return templates_; }
+  [[nodiscard]] const service_options& options() const noexcept { return options_; }
+
+ private:
+  [[nodiscard]] std::string reply_number(std::string_view to) const;
+
+  directory dir_;
+  word_list dictionary_;
+  reply_templates templates_;
+  service_options options_;
+};
+
+}  // namespace lapord::lapor

@@ -1,0 +1,72 @@
+#include "lapord/lapor/policy.hpp"
+
+#include "lapor/utf8.hpp"
+#include "lapord/lapor/words.hpp"
+
+namespace lapord::lapor {
+
+std::string_view to_string(sender_verdict v) {
+  switch (v) {
+    case sender_verdict::reporter:
+      return "reporter";
+    case sender_verdict::receipt:
+      return "receipt";
+    case sender_verdict::alphanumeric:
+      return "alphanumeric_sender";
+    case sender_verdict::service_number:
+      return "service_number";
+    case sender_verdict::invalid:
+      return "invalid_sender";
+  }
+  return "invalid_sender";
+}
+
+sender_verdict classify_sender(const address& from, bool is_receipt,
+                               std::span<const std::string> service_numbers,
+                               std::string_view country_code) {
+  if (is_receipt) return sender_verdict::receipt;
+  if (from.kind == address_kind::alphanumeric) return sender_verdict::alphanumeric;
+  if (from.kind == address_kind::invalid) return sender_verdict::invalid;
+  for (auto& n : service_numbers) {
+    auto ours = classify_address(n, 0, 1, country_code);
+    if (ours.value == from.value) return sender_verdict::service_number;
+  }
+  // A short code that is not ours is another service (a bank, the carrier): not a reporter.
+  if (from.kind == address_kind::short_code) return sender_verdict::service_number;
+  return sender_verdict::reporter;
+}
+
+std::string duplicate_key(std::string_view complaint_text) {
+  std::string out;
+  bool space = false;
+  std::string_view t = trim_space(complaint_text);
+  for (std::size_t i = 0; i < t.size();) {
+    auto cp = detail::next_code_point(t, i);
+    char c = t[i];
+    bool is_space = cp.length == 1 && (c == ' ' || (c >= '\t' && c <= '\r'));
+    if (is_space) {
+      space = true;
+    } else {
+      if (space) out += ' ';
+      space = false;
+      if (cp.length == 1 && c >= 'A' && c <= 'Z')
+        out += static_cast<char>(c - 'A' + 'a');
+      else
+        out += t.substr(i, cp.length);
+    }
+    i += cp.length;
+  }
+  return out;
+}
+
+bool within_duplicate_window(std::chrono::seconds age, std::chrono::hours window) {
+  return age >= std::chrono::seconds{0} && age < window;
+}
+
+rate_verdict rate_limit(unsigned complaints_last_hour, unsigned hourly_limit,
+                        bool told_within_hour) {
+  if (complaints_last_hour < hourly_limit) return rate_verdict::forward;
+  return told_within_hour ? rate_verdict::hold_silent : rate_verdict::hold_tell;
+}
+
+}  // namespace lapord::lapor
