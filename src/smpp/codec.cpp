@@ -411,8 +411,12 @@ std::error_code write_body(writer& w, const outbind& b) {
   return bw.ec;
 }
 
-std::error_code write_body(writer& w, const sm_fields& b) {
+std::error_code write_body(writer& w, const sm_fields& b, bool deliver) {
   if (b.short_message.size() > max_short_message) return codec_error::field_too_long;
+  // SMPP 3.4 4.6.1: deliver_sm carries no schedule_delivery_time nor validity_period.
+  if (deliver && (!b.schedule_delivery_time.empty() || !b.validity_period.empty())) {
+    return codec_error::bad_time_format;
+  }
   body_writer bw{w, {}};
   bw.str(b.service_type, max_service_type)
       .u8(b.source_addr_ton)
@@ -485,7 +489,7 @@ std::error_code write_any(writer& w, const Body& b) {
   } else if constexpr (std::is_base_of_v<bind_resp_fields, Body>) {
     return write_body(w, static_cast<const bind_resp_fields&>(b));
   } else if constexpr (std::is_base_of_v<sm_fields, Body>) {
-    return write_body(w, static_cast<const sm_fields&>(b));
+    return write_body(w, static_cast<const sm_fields&>(b), std::is_same_v<Body, deliver_sm>);
   } else if constexpr (std::is_same_v<Body, outbind> || std::is_same_v<Body, submit_sm_resp> ||
                        std::is_same_v<Body, deliver_sm_resp> || std::is_same_v<Body, data_sm> ||
                        std::is_same_v<Body, data_sm_resp> ||
@@ -571,7 +575,14 @@ std::error_code encode(const pdu& p, std::vector<std::uint8_t>& out) {
   w.u32(static_cast<std::uint32_t>(p.command()));
   w.u32(static_cast<std::uint32_t>(p.status));
   w.u32(p.sequence_number);
-  auto ec = std::visit([&](const auto& body) { return write_any(w, body); }, p.body);
+  std::error_code ec;
+  if (const auto* resp = std::get_if<submit_sm_resp>(&p.body);
+      resp && p.status != command_status::esme_rok) {
+    // SMPP 3.4 4.4.2: no body when command_status is an error.
+    if (!resp->message_id.empty()) ec = codec_error::body_not_allowed;
+  } else {
+    ec = std::visit([&](const auto& body) { return write_any(w, body); }, p.body);
+  }
   const auto length = out.size() - start;
   if (!ec && length > std::numeric_limits<std::uint32_t>::max()) ec = codec_error::pdu_too_large;
   if (ec) {

@@ -40,6 +40,8 @@ class category final : public std::error_category {
         return "PDU over 0xFFFFFFFF octets";
       case codec_error::embedded_nul:
         return "C-Octet String contains a NUL octet";
+      case codec_error::body_not_allowed:
+        return "submit_sm_resp with an error status has no body";
     }
     return "unknown smpp codec error";
   }
@@ -76,6 +78,8 @@ command_status status_for(std::error_code e) {
     case codec_error::tlv_too_long:
     case codec_error::embedded_nul:
       return command_status::esme_rinvparlen;
+    case codec_error::body_not_allowed:
+      return command_status::esme_rsyserr;
     case codec_error::bad_time_format:
       return command_status::esme_rinvsched;
     case codec_error::pdu_too_large:

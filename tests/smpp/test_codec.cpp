@@ -240,8 +240,13 @@ TEST_CASE("submit_sm_resp: message_id, an error without body, a vendor status") 
   submit_sm_resp r;
   r.message_id = "abc123";
   check_both_ways(hex("00000017 80000004 00000000 00000005") + text("abc123") + z, make(r, 5));
-  check_decodes(hex("00000010 80000004 00000058 00000006"),
-                make(submit_sm_resp{}, 6, command_status::esme_rthrottled));
+  // SMPP 3.4 4.4.2: no body when the status is an error; we send none either.
+  check_both_ways(hex("00000010 80000004 00000058 00000006"),
+                  make(submit_sm_resp{}, 6, command_status::esme_rthrottled));
+  submit_sm_resp with_id;
+  with_id.message_id = "x";
+  CHECK(encode_error(make(with_id, 6, command_status::esme_rthrottled)) ==
+        codec_error::body_not_allowed);
   check_decodes(hex("00000010 80000004 00000401 00000007"),
                 make(submit_sm_resp{}, 7, static_cast<command_status>(0x401)));
   r.message_id = std::string(65, 'm');

@@ -22,11 +22,12 @@ enum class codec_error {
   truncated_tlv,          // a TLV header or value runs past the end of the PDU
   bad_tlv_length,         // a known TLV with a length its type does not allow
   // encoding (we are strict in what we send: never truncate)
-  field_too_long,   // a C-Octet String or octet field is over its SMPP 3.4 maximum
-  bad_time_format,  // schedule_delivery_time / validity_period neither empty nor 16 chars
-  tlv_too_long,     // a TLV value over 65535 octets
-  pdu_too_large,    // the encoded PDU would exceed 0xFFFFFFFF octets
-  embedded_nul,     // a C-Octet String to encode contains a NUL (it would be cut there)
+  field_too_long,    // a C-Octet String or octet field is over its SMPP 3.4 maximum
+  bad_time_format,   // schedule_delivery_time / validity_period neither empty nor 16 chars
+  tlv_too_long,      // a TLV value over 65535 octets
+  pdu_too_large,     // the encoded PDU would exceed 0xFFFFFFFF octets
+  embedded_nul,      // a C-Octet String to encode contains a NUL (it would be cut there)
+  body_not_allowed,  // a submit_sm_resp with an error status carries a message_id (4.4.2)
 };
 
 const std::error_category& codec_category() noexcept;
