@@ -118,8 +118,10 @@ int run_esme_sink(const sink_options& o) {
         case smpp::command_id::bind_transmitter_resp:
         case smpp::command_id::bind_transceiver_resp:
           if (h->command_status != 0) {
-            std::fprintf(stderr, "esme-sink: bind refused: %s\n",
-                         std::string(smpp::name(static_cast<smpp::command_status>(h->command_status))).c_str());
+            std::fprintf(
+                stderr, "esme-sink: bind refused: %s\n",
+                std::string(smpp::name(static_cast<smpp::command_status>(h->command_status)))
+                    .c_str());
             return 1;
           }
           bound = true;
@@ -140,9 +142,10 @@ int run_esme_sink(const sink_options& o) {
   }
   ::close(fd);
   double secs = received > 0 ? std::chrono::duration<double>(last - first).count() : 0.0;
-  std::printf("{\"event\":\"sink_stats\",\"bound\":%s,\"received\":%llu,\"seconds\":%.6f,\"rate\":%.1f}\n",
-              bound ? "true" : "false", static_cast<unsigned long long>(received), secs,
-              secs > 0 ? static_cast<double>(received) / secs : 0.0);
+  std::printf(
+      "{\"event\":\"sink_stats\",\"bound\":%s,\"received\":%llu,\"seconds\":%.6f,\"rate\":%.1f}\n",
+      bound ? "true" : "false", static_cast<unsigned long long>(received), secs,
+      secs > 0 ? static_cast<double>(received) / secs : 0.0);
   std::fflush(stdout);
   return bound ? rc : 1;
 }

@@ -102,7 +102,8 @@ bool parse_kind(std::string_view kind, std::optional<std::string_view> value, fa
       f.n = *v;
       return true;
     }
-    return set_error(error, "throttle: expected all, first:N or every:K, got " + std::string(*value));
+    return set_error(error,
+                     "throttle: expected all, first:N or every:K, got " + std::string(*value));
   }
   if (kind == "refuse-bind") {
     f.kind = fault_kind::refuse_bind;
@@ -190,7 +191,8 @@ std::optional<fault> parse_fault(std::string_view spec, std::string& error) {
         return std::nullopt;
       }
       f.pdu = *c;
-    } else if (key == "after" && (f.kind == fault_kind::malformed || f.kind == fault_kind::silent)) {
+    } else if (key == "after" &&
+               (f.kind == fault_kind::malformed || f.kind == fault_kind::silent)) {
       auto v = parse_number(val);
       if (!v) {
         error = "after: not a number: " + std::string(val);

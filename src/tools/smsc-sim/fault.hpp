@@ -29,7 +29,7 @@ enum class malformed_kind { bad_length, huge_length, unknown_command, truncated 
 
 struct fault {
   fault_kind kind = fault_kind::drop_after;
-  std::string spec;    // as given, for the records
+  std::string spec;     // as given, for the records
   std::uint64_t n = 0;  // PDU count, ms, or the N / K of throttle
   request_class pdu = request_class::all;
   throttle_mode throttle = throttle_mode::all;

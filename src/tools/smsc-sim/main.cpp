@@ -48,29 +48,42 @@ int main(int argc, char** argv) {
                "a delivery receipt when registered_delivery asks");
   app.add_option("--receipt-stat", o.receipt_stat, "stat: of receipts")->capture_default_str();
   app.add_option("--receipt-delay", o.receipt_delay_ms, "ms before a receipt");
-  app.add_option("--message-id-start", o.message_id_start, "first message_id")->capture_default_str();
+  app.add_option("--message-id-start", o.message_id_start, "first message_id")
+      ->capture_default_str();
   app.add_option("--script", scripts, "MO script (JSON lines), repeatable");
   app.add_option("--flood", o.flood, "send N generated MO");
   app.add_option("--rate", o.rate, "flood messages/s (0 = window-limited)")->capture_default_str();
-  app.add_option("--window", o.window, "MO outstanding per bind")->capture_default_str()->check(CLI::Range(1u, 1000000u));
-  app.add_option("--flood-source", o.flood_source, "first flood source MSISDN")->capture_default_str();
-  app.add_option("--flood-sources", o.flood_sources, "distinct flood sources")->capture_default_str()->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1000000000}));
+  app.add_option("--window", o.window, "MO outstanding per bind")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 1000000u));
+  app.add_option("--flood-source", o.flood_source, "first flood source MSISDN")
+      ->capture_default_str();
+  app.add_option("--flood-sources", o.flood_sources, "distinct flood sources")
+      ->capture_default_str()
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1000000000}));
   app.add_option("--flood-dest", o.flood_dest, "flood destination")->capture_default_str();
-  app.add_option("--flood-text", o.flood_text, "flood text, {n} = message number")->capture_default_str();
-  app.add_option("--retry-delay", o.retry_delay_ms, "ms before redelivering a rejected MO")->capture_default_str();
+  app.add_option("--flood-text", o.flood_text, "flood text, {n} = message number")
+      ->capture_default_str();
+  app.add_option("--retry-delay", o.retry_delay_ms, "ms before redelivering a rejected MO")
+      ->capture_default_str();
   app.add_option("--max-attempts", o.max_attempts, "give up after N deliveries (0 = never)");
   app.add_option("--mo-timeout", o.mo_timeout_ms, "ms without resp before redelivery (0 = off)");
   app.add_option("--enquire-link", o.enquire_link_ms, "send enquire_link every MS ms (0 = never)");
   app.add_flag("--exit-when-done", o.exit_when_done, "exit when scripts and MO are done");
   app.add_option("--control", o.control_path, "control commands from a FIFO or - (stdin)");
   app.add_option("--fault", faults, "fault injection spec, repeatable");
-  app.add_option("--log-level", log_level, "debug, info, warn")->capture_default_str()->check(CLI::IsMember({"debug", "info", "warn"}));
+  app.add_option("--log-level", log_level, "debug, info, warn")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"debug", "info", "warn"}));
   app.add_flag("--esme-sink", sink, "run as an ESME that acks everything");
   app.add_option("--connect", connect, "esme-sink: HOST:PORT of the SMSC");
   app.add_option("--system-id", so.system_id, "esme-sink: system_id");
   app.add_option("--password", so.password, "esme-sink: password");
-  app.add_option("--bind", so.bind, "esme-sink: transceiver, receiver, transmitter")->capture_default_str()->check(CLI::IsMember({"transceiver", "receiver", "transmitter"}));
-  app.add_option("--sink-status", sink_status, "esme-sink: status of every resp")->capture_default_str();
+  app.add_option("--bind", so.bind, "esme-sink: transceiver, receiver, transmitter")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"transceiver", "receiver", "transmitter"}));
+  app.add_option("--sink-status", sink_status, "esme-sink: status of every resp")
+      ->capture_default_str();
 
   try {
     app.parse(argc, argv);
@@ -101,7 +114,7 @@ int main(int argc, char** argv) {
     }
     o.accounts.emplace_back(a.substr(0, colon), a.substr(colon + 1));
   }
-  o.receipts = receipts ? sim::receipts_mode::all
+  o.receipts = receipts             ? sim::receipts_mode::all
                : receipts_requested ? sim::receipts_mode::requested
                                     : sim::receipts_mode::none;
   o.flood_records = !no_flood_records;

@@ -37,7 +37,8 @@ void records::write(std::string_view event, const json::object& fields) {
   line.reserve(fields.size() + 2);
   line["event"] = event;
   line["time"] = utc_now();
-  for (const auto& kv : fields) line[kv.key()] = kv.value();
+  for (const auto& kv : fields)
+    line[kv.key()] = kv.value();
   buffer_ += json::serialize(line);
   buffer_ += '\n';
   if (buffer_.size() > (1U << 20)) flush();
@@ -81,7 +82,8 @@ json::object tlvs_json(const smpp::tlv_set& t) {
   if (t.sc_interface_version) o["sc_interface_version"] = *t.sc_interface_version;
   if (!t.other.empty()) {
     json::array a;
-    for (const auto& x : t.other) a.push_back(json::object{{"tag", x.tag}, {"hex", to_hex(x.value)}});
+    for (const auto& x : t.other)
+      a.push_back(json::object{{"tag", x.tag}, {"hex", to_hex(x.value)}});
     o["other"] = std::move(a);
   }
   return o;

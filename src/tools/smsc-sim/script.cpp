@@ -18,9 +18,13 @@ struct script_error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-[[noreturn]] void fail(const std::string& what) { throw script_error(what); }
+[[noreturn]] void fail(const std::string& what) {
+  throw script_error(what);
+}
 
-std::string str(json::string_view s) { return std::string(s.data(), s.size()); }
+std::string str(json::string_view s) {
+  return std::string(s.data(), s.size());
+}
 
 std::int64_t integer(const json::value& v, std::string_view key, std::int64_t lo, std::int64_t hi) {
   std::int64_t n = 0;
@@ -406,25 +410,25 @@ std::optional<std::string> decode_text(std::string_view octets, std::uint8_t dat
   if (data_coding == 0) {
     bool replaced = false;
     text::append_gsm_text(
-        out,
-        std::span(reinterpret_cast<const std::uint8_t*>(octets.data()), octets.size()),
+        out, std::span(reinterpret_cast<const std::uint8_t*>(octets.data()), octets.size()),
         replaced);
     return out;
   }
   if (data_coding == 1 || data_coding == 3) {
-    for (unsigned char c : octets) text::append_utf8(out, c);
+    for (unsigned char c : octets)
+      text::append_utf8(out, c);
     return out;
   }
   if (data_coding == 8) {
     for (std::size_t i = 0; i + 1 < octets.size(); i += 2) {
-      std::uint32_t unit = (static_cast<unsigned char>(octets[i]) << 8) |
-                           static_cast<unsigned char>(octets[i + 1]);
+      std::uint32_t unit =
+          (static_cast<unsigned char>(octets[i]) << 8) | static_cast<unsigned char>(octets[i + 1]);
       if (unit >= 0xD800 && unit <= 0xDBFF && i + 3 < octets.size()) {
         std::uint32_t low = (static_cast<unsigned char>(octets[i + 2]) << 8) |
                             static_cast<unsigned char>(octets[i + 3]);
         if (low >= 0xDC00 && low <= 0xDFFF) {
-          text::append_utf8(out, static_cast<char32_t>(0x10000 + ((unit - 0xD800) << 10) +
-                                                       (low - 0xDC00)));
+          text::append_utf8(
+              out, static_cast<char32_t>(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)));
           i += 2;
           continue;
         }
@@ -555,12 +559,21 @@ std::vector<smpp::pdu_body> build_parts(const mo_step& mo, std::uint16_t ref) {
       t.sar_total_segments = total;
       t.sar_segment_seqnum = seq;
     } else if (mo.split == split_mode::udh8) {
-      sm = {'\x05', '\x00', '\x03', static_cast<char>(r & 0xFF), static_cast<char>(total),
+      sm = {'\x05',
+            '\x00',
+            '\x03',
+            static_cast<char>(r & 0xFF),
+            static_cast<char>(total),
             static_cast<char>(seq)};
       esm = static_cast<std::uint8_t>(esm | 0x40);
     } else {
-      sm = {'\x06', '\x08', '\x04', static_cast<char>(r >> 8), static_cast<char>(r & 0xFF),
-            static_cast<char>(total), static_cast<char>(seq)};
+      sm = {'\x06',
+            '\x08',
+            '\x04',
+            static_cast<char>(r >> 8),
+            static_cast<char>(r & 0xFF),
+            static_cast<char>(total),
+            static_cast<char>(seq)};
       esm = static_cast<std::uint8_t>(esm | 0x40);
     }
     sm += pieces[i];
@@ -582,8 +595,7 @@ bool matches(const wait_step& w, const submit_view& s) {
   if (m.ussd_service_op && m.ussd_service_op != s.ussd_service_op) return false;
   if (m.its_session_info && m.its_session_info != s.its_session_info) return false;
   if (m.text_contains && s.text.find(*m.text_contains) == std::string_view::npos) return false;
-  if (m.text_regex && !std::regex_search(s.text.begin(), s.text.end(), *m.text_regex))
-    return false;
+  if (m.text_regex && !std::regex_search(s.text.begin(), s.text.end(), *m.text_regex)) return false;
   return true;
 }
 

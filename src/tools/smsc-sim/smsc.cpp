@@ -20,10 +20,10 @@
 #include <optional>
 #include <unordered_map>
 
-#include "latency.hpp"
 #include "lapord/smpp/codec.hpp"
 #include "lapord/smpp/framer.hpp"
 #include "lapord/text/utf8.hpp"
+#include "latency.hpp"
 #include "records.hpp"
 #include "smsc.hpp"
 
@@ -38,8 +38,12 @@ constexpr auto use_tuple = asio::as_tuple(use_awaitable);
 
 namespace {
 
-std::uint32_t raw(smpp::command_id id) { return static_cast<std::uint32_t>(id); }
-std::uint32_t raw(smpp::command_status s) { return static_cast<std::uint32_t>(s); }
+std::uint32_t raw(smpp::command_id id) {
+  return static_cast<std::uint32_t>(id);
+}
+std::uint32_t raw(smpp::command_status s) {
+  return static_cast<std::uint32_t>(s);
+}
 std::string status_name(std::uint32_t s) {
   return std::string(smpp::name(static_cast<smpp::command_status>(s)));
 }
@@ -75,7 +79,7 @@ struct dialogue_run;
 // An MO whose PDU is kept (script steps and receipts).
 struct stored_mo {
   smpp::pdu_body body;
-  std::string system_id;  // deliver only to binds of this account ("" = any)
+  std::string system_id;                 // deliver only to binds of this account ("" = any)
   std::shared_ptr<dialogue_run> waiter;  // a dialogue waiting for its ESME_ROK (wait_ack)
   json::object extra;                    // script/line/label for the records
 };
@@ -88,8 +92,10 @@ struct in_flight {
 };
 
 struct connection {
-  explicit connection(tcp::socket s) : socket(std::move(s)), delay_timer(socket.get_executor()),
-                                       enquire_timer(socket.get_executor()) {}
+  explicit connection(tcp::socket s)
+      : socket(std::move(s)),
+        delay_timer(socket.get_executor()),
+        enquire_timer(socket.get_executor()) {}
   std::uint64_t id = 0;
   tcp::socket socket;
   smpp::framer framer;
@@ -134,7 +140,7 @@ struct seen_submit {
   bool taken = false;
 
   submit_view view() const {
-    return submit_view{data_sm,   system_id,  service_type,    source,           destination,
+    return submit_view{data_sm,     system_id, service_type,    source,           destination,
                        data_coding, esm_class, ussd_service_op, its_session_info, text};
   }
 };
@@ -161,8 +167,14 @@ struct dialogue_run {
 class smsc {
  public:
   smsc(asio::io_context& io, smsc_options o)
-      : io_(io), opt_(std::move(o)), acceptor_(io), signals_(io, SIGTERM, SIGINT),
-        flush_timer_(io), retry_timer_(io), rate_timer_(io), timeout_timer_(io),
+      : io_(io),
+        opt_(std::move(o)),
+        acceptor_(io),
+        signals_(io, SIGTERM, SIGINT),
+        flush_timer_(io),
+        retry_timer_(io),
+        rate_timer_(io),
+        timeout_timer_(io),
         control_(io) {
     next_message_id_ = opt_.message_id_start;
     faults_ = opt_.faults;
@@ -177,7 +189,8 @@ class smsc {
     std::size_t pos = 0;
     for (;;) {
       auto p = tmpl.find("{n}", pos);
-      auto enc = encode_text(tmpl.substr(pos, p == std::string::npos ? std::string::npos : p - pos), 0, error);
+      auto enc = encode_text(tmpl.substr(pos, p == std::string::npos ? std::string::npos : p - pos),
+                             0, error);
       if (!enc) return false;
       segments.push_back(std::move(*enc));
       if (p == std::string::npos) return true;
@@ -260,9 +273,9 @@ class smsc {
       c->id = ++connection_count_;
       connections_.push_back(c);
       auto peer = c->socket.remote_endpoint(ec);
-      records_.write("connect", {{"conn", c->id},
-                                 {"peer", peer.address().to_string() + ":" +
-                                              std::to_string(peer.port())}});
+      records_.write("connect",
+                     {{"conn", c->id},
+                      {"peer", peer.address().to_string() + ":" + std::to_string(peer.port())}});
       log(0, "connection " + std::to_string(c->id) + " accepted");
       check_malformed(c);
       asio::co_spawn(io_, read_loop(c), asio::detached);
@@ -272,8 +285,8 @@ class smsc {
   awaitable<void> read_loop(connection_ptr c) {
     for (;;) {
       auto buf = c->framer.prepare(65536);
-      auto [ec, n] = co_await c->socket.async_read_some(asio::buffer(buf.data(), buf.size()),
-                                                        use_tuple);
+      auto [ec, n] =
+          co_await c->socket.async_read_some(asio::buffer(buf.data(), buf.size()), use_tuple);
       if (c->closed) co_return;
       if (ec) {
         close(c, ec == asio::error::eof ? "eof" : ec.message());
@@ -370,10 +383,9 @@ class smsc {
               [](const in_flight& a, const in_flight& b) { return a.mo > b.mo; });
     for (const auto& f : lost) {
       if (record_mo(f.mo))
-        records_.write("mo_unanswered", {{"conn", c->id},
-                                         {"mo", f.mo},
-                                         {"attempt", f.attempt},
-                                         {"reason", "disconnect"}});
+        records_.write(
+            "mo_unanswered",
+            {{"conn", c->id}, {"mo", f.mo}, {"attempt", f.attempt}, {"reason", "disconnect"}});
       requeue_front(f.mo);
     }
     c->flights.clear();
@@ -402,7 +414,8 @@ class smsc {
       if (c->received != f.n) continue;
       std::vector<std::uint8_t> b;
       auto put32 = [&b](std::uint32_t v) {
-        for (int shift = 24; shift >= 0; shift -= 8) b.push_back(static_cast<std::uint8_t>(v >> shift));
+        for (int shift = 24; shift >= 0; shift -= 8)
+          b.push_back(static_cast<std::uint8_t>(v >> shift));
       };
       std::uint32_t seq = c->take_seq();
       std::string kind;
@@ -519,7 +532,8 @@ class smsc {
     } else if (!opt_.accounts.empty()) {
       status = raw(smpp::command_status::esme_rinvsysid);
       for (const auto& [id, pw] : opt_.accounts) {
-        if (id == b.system_id) status = pw == b.password ? 0 : raw(smpp::command_status::esme_rinvpaswd);
+        if (id == b.system_id)
+          status = pw == b.password ? 0 : raw(smpp::command_status::esme_rinvpaswd);
       }
     }
     records_.write("bind", {{"conn", c->id},
@@ -534,8 +548,8 @@ class smsc {
       r.system_id = "smsc-sim";
       r.tlvs.sc_interface_version = smpp::interface_version_34;
     }
-    respond(c, raw(Bind::id), smpp::pdu{static_cast<smpp::command_status>(status),
-                                        p.sequence_number, r});
+    respond(c, raw(Bind::id),
+            smpp::pdu{static_cast<smpp::command_status>(status), p.sequence_number, r});
     if (status != 0) {
       ++binds_refused_;
       log(1, "bind refused for '" + b.system_id + "': " + status_name(status));
@@ -565,8 +579,9 @@ class smsc {
     json::object o{{"conn", c->id}, {"answered", answered}};
     if (!c->system_id.empty()) o["system_id"] = c->system_id;
     records_.write("enquire_link", o);
-    respond(c, raw(smpp::command_id::enquire_link),
-            smpp::pdu{smpp::command_status::esme_rok, p.sequence_number, smpp::enquire_link_resp{}});
+    respond(
+        c, raw(smpp::command_id::enquire_link),
+        smpp::pdu{smpp::command_status::esme_rok, p.sequence_number, smpp::enquire_link_resp{}});
   }
 
   // withhold=all means everything after the bind; binds only when named.
@@ -617,8 +632,9 @@ class smsc {
                                     {"status_name", status_name(raw(p.status))}});
     if (c->flights.count(p.sequence_number))
       on_mo_resp(c, p.sequence_number,
-                 p.status == smpp::command_status::esme_rok ? raw(smpp::command_status::esme_rsyserr)
-                                                            : raw(p.status),
+                 p.status == smpp::command_status::esme_rok
+                     ? raw(smpp::command_status::esme_rsyserr)
+                     : raw(p.status),
                  "generic_nack");
   }
 
@@ -631,8 +647,9 @@ class smsc {
                                {"command_id", id},
                                {"seq", p.sequence_number}});
     if ((id & 0x80000000U) == 0)
-      respond(c, id,
-              smpp::pdu{smpp::command_status::esme_rinvcmdid, p.sequence_number, smpp::generic_nack{}});
+      respond(
+          c, id,
+          smpp::pdu{smpp::command_status::esme_rinvcmdid, p.sequence_number, smpp::generic_nack{}});
   }
 
   template <class Sm>
@@ -648,8 +665,9 @@ class smsc {
                  (f->throttle == throttle_mode::every && f->seen % f->n == 0);
       if (hit) {
         status = f->status;
-        note_fault(c, *f, "answered " + std::string(is_data ? "data_sm" : "submit_sm") + " with " +
-                              status_name(status));
+        note_fault(c, *f,
+                   "answered " + std::string(is_data ? "data_sm" : "submit_sm") + " with " +
+                       status_name(status));
       }
     }
     std::string message_id;
@@ -675,12 +693,14 @@ class smsc {
       ++data_sms_;
       smpp::data_sm_resp r;
       r.message_id = message_id;
-      respond(c, request_id, smpp::pdu{static_cast<smpp::command_status>(status), p.sequence_number, r});
+      respond(c, request_id,
+              smpp::pdu{static_cast<smpp::command_status>(status), p.sequence_number, r});
     } else {
       ++submits_;
       smpp::submit_sm_resp r;
       r.message_id = message_id;
-      respond(c, request_id, smpp::pdu{static_cast<smpp::command_status>(status), p.sequence_number, r});
+      respond(c, request_id,
+              smpp::pdu{static_cast<smpp::command_status>(status), p.sequence_number, r});
     }
     if (status != 0) return;
     if (opt_.receipts == receipts_mode::all ||
@@ -728,7 +748,8 @@ class smsc {
         ++chars;
       }
     }
-    std::string body = "id:" + message_id + " sub:001 dlvrd:" + (stat == "DELIVRD" ? "001" : "000") +
+    std::string body = "id:" + message_id +
+                       " sub:001 dlvrd:" + (stat == "DELIVRD" ? "001" : "000") +
                        " submit date:" + date + " done date:" + date + " stat:" + stat +
                        " err:000 text:" + first20;
     std::string error;
@@ -746,7 +767,8 @@ class smsc {
       return;
     }
     ++pending_receipts_;
-    auto t = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(opt_.receipt_delay_ms));
+    auto t =
+        std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(opt_.receipt_delay_ms));
     t->async_wait([this, t, add = std::move(add)](boost::system::error_code) mutable {
       --pending_receipts_;
       if (!stopping_) add();
@@ -836,7 +858,8 @@ class smsc {
     ++flood_first_sent_;
     if (flood_cursor_ >= range.first + range.count) {
       ++flood_next_range_;
-      if (flood_next_range_ < flood_ranges_.size()) flood_cursor_ = flood_ranges_[flood_next_range_].first;
+      if (flood_next_range_ < flood_ranges_.size())
+        flood_cursor_ = flood_ranges_[flood_next_range_].first;
     }
     return mo;
   }
@@ -847,7 +870,8 @@ class smsc {
     bool rate_limited = false;
     auto now = steady::now();
     for (auto& c : connections_) {
-      if (!c->receives() || c->closed || c->silent || c->close_after_write || c->unbinding) continue;
+      if (!c->receives() || c->closed || c->silent || c->close_after_write || c->unbinding)
+        continue;
       bool sent_any = false;
       while (c->live_flights < opt_.window) {
         auto mo = next_mo(c->system_id, rate_limited);
@@ -914,7 +938,8 @@ class smsc {
       o["seq"] = seq;
       o["mo"] = mo;
       o["attempt"] = m.attempts;
-      for (const auto& kv : s.extra) o[kv.key()] = kv.value();
+      for (const auto& kv : s.extra)
+        o[kv.key()] = kv.value();
       records_.write("deliver_sm", o);
     }
     if (auto* f = active_fault(fault_kind::drop_after_mo, c); f && c->mo_sent >= f->n) {
@@ -950,9 +975,9 @@ class smsc {
                   const char* what) {
     auto it = c->flights.find(seq);
     if (it == c->flights.end()) {
-      records_.write("bad_pdu", {{"conn", c->id},
-                                 {"error", std::string(what) + " for no outstanding MO"},
-                                 {"seq", seq}});
+      records_.write(
+          "bad_pdu",
+          {{"conn", c->id}, {"error", std::string(what) + " for no outstanding MO"}, {"seq", seq}});
       return;
     }
     in_flight f = it->second;
@@ -961,8 +986,9 @@ class smsc {
         std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - f.sent).count();
     auto& m = mos_[f.mo];
     if (record_mo(f.mo)) {
-      json::object o{{"conn", c->id},       {"seq", seq},       {"mo", f.mo},
-                     {"attempt", f.attempt}, {"status", status}, {"status_name", status_name(status)},
+      json::object o{{"conn", c->id},        {"seq", seq},
+                     {"mo", f.mo},           {"attempt", f.attempt},
+                     {"status", status},     {"status_name", status_name(status)},
                      {"latency_us", latency}};
       if (f.timed_out) o["late"] = true;
       o["resp"] = what;
@@ -1048,8 +1074,9 @@ class smsc {
           f.timed_out = true;
           --c->live_flights;
           if (record_mo(f.mo))
-            records_.write("mo_unanswered",
-                           {{"conn", c->id}, {"mo", f.mo}, {"attempt", f.attempt}, {"reason", "timeout"}});
+            records_.write(
+                "mo_unanswered",
+                {{"conn", c->id}, {"mo", f.mo}, {"attempt", f.attempt}, {"reason", "timeout"}});
           requeue_front(f.mo);
         }
       }
@@ -1061,7 +1088,8 @@ class smsc {
   void start_sources() {
     if (sources_started_) return;
     sources_started_ = true;
-    for (const auto& s : opt_.scripts) start_script(s);
+    for (const auto& s : opt_.scripts)
+      start_script(s);
     pump();
   }
 
@@ -1100,7 +1128,8 @@ class smsc {
         if (mo->wait_ack) r->pending_acks = parts.size();
         json::array ids;
         for (auto& part : parts)
-          ids.push_back(add_stored(std::move(part), mo->system_id, mo->wait_ack ? r : nullptr, extra));
+          ids.push_back(
+              add_stored(std::move(part), mo->system_id, mo->wait_ack ? r : nullptr, extra));
         auto o = base;
         o["step"] = "mo";
         o["mo"] = ids;
@@ -1137,7 +1166,8 @@ class smsc {
         }
         if (!r->matched) {
           ok = false;
-          error = stopping_ ? "stopped" : "wait timed out after " + std::to_string(w->timeout_ms) + " ms";
+          error = stopping_ ? "stopped"
+                            : "wait timed out after " + std::to_string(w->timeout_ms) + " ms";
           break;
         }
         auto m = base;
@@ -1152,8 +1182,9 @@ class smsc {
       }
     }
     if (!ok) {
-      records_.write("script_failed",
-                     {{"script", file}, {"line", line}, {"dialogue", r->d->name}, {"error", error}});
+      records_.write(
+          "script_failed",
+          {{"script", file}, {"line", line}, {"dialogue", r->d->name}, {"error", error}});
       log(2, file + ":" + std::to_string(line) + ": dialogue " + r->d->name + " failed: " + error);
       r->script->ok = false;
       exit_code_ = 1;
@@ -1161,9 +1192,9 @@ class smsc {
     if (--dialogues_running_ == 0) seen_.clear();
     if (--r->script->running == 0) {
       --scripts_running_;
-      records_.write("script_done", {{"script", file},
-                                     {"dialogues", r->script->s->dialogues.size()},
-                                     {"ok", r->script->ok}});
+      records_.write(
+          "script_done",
+          {{"script", file}, {"dialogues", r->script->s->dialogues.size()}, {"ok", r->script->ok}});
       check_done();
     }
   }
@@ -1195,7 +1226,8 @@ class smsc {
                    {"latency_us", latency_json(lat)}};
     records_.write("flood_done", o);
     json::object line{{"event", "flood_done"}};
-    for (const auto& kv : o) line[kv.key()] = kv.value();
+    for (const auto& kv : o)
+      line[kv.key()] = kv.value();
     std::printf("%s\n", json::serialize(line).c_str());
     std::fflush(stdout);
   }
@@ -1228,7 +1260,8 @@ class smsc {
     records_.write("stats", o);
     records_.flush();
     json::object line{{"event", "stats"}};
-    for (const auto& kv : o) line[kv.key()] = kv.value();
+    for (const auto& kv : o)
+      line[kv.key()] = kv.value();
     std::printf("%s\n", json::serialize(line).c_str());
     std::fflush(stdout);
   }
@@ -1272,11 +1305,13 @@ class smsc {
   awaitable<void> control_loop() {
     std::string buf;
     for (;;) {
-      auto [ec, n] = co_await asio::async_read_until(control_, asio::dynamic_buffer(buf), '\n', use_tuple);
+      auto [ec, n] =
+          co_await asio::async_read_until(control_, asio::dynamic_buffer(buf), '\n', use_tuple);
       if (ec) co_return;
       std::string line = buf.substr(0, n);
       buf.erase(0, n);
-      while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+      while (!line.empty() && (line.back() == '\n' || line.back() == '\r'))
+        line.pop_back();
       on_control(line);
     }
   }
@@ -1319,7 +1354,8 @@ class smsc {
       }
     } else if (cmd == "drop") {
       auto all = connections_;
-      for (auto& c : all) close(c, "control drop");
+      for (auto& c : all)
+        close(c, "control drop");
     } else if (cmd == "stats") {
       write_stats();
       return;
@@ -1355,14 +1391,17 @@ class smsc {
     asio::steady_timer t(io_);
     while (!connections_.empty() && steady::now() < deadline) {
       bool waiting = false;
-      for (auto& c : connections_) waiting = waiting || (c->unbinding && !c->closed);
+      for (auto& c : connections_)
+        waiting = waiting || (c->unbinding && !c->closed);
       if (!waiting) break;
       t.expires_after(std::chrono::milliseconds(5));
       co_await t.async_wait(use_tuple);
     }
     auto rest = connections_;
-    for (auto& c : rest) close(c, "shutdown");
-    for (auto& r : waiters_) r->wake.cancel();
+    for (auto& c : rest)
+      close(c, "shutdown");
+    for (auto& r : waiters_)
+      r->wake.cancel();
     write_stats();
     flush_timer_.cancel();
     retry_timer_.cancel();
