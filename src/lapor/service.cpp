@@ -119,7 +119,6 @@ decision service::decide(const inbound& in, const store_facts& facts) const {
   };
 
   parsed_message p = parse(in.text);
-  d.confidential = p.confidential;
   switch (p.what) {
     case command::help:
       d.kind = decision_kind::help;
@@ -163,6 +162,7 @@ decision service::decide(const inbound& in, const store_facts& facts) const {
   }
 
   d.kind = decision_kind::complaint;
+  d.confidential = p.confidential;
   d.text = p.text;
   d.duplicate_key = duplicate_key(p.text);
   if (p.keyword) {
