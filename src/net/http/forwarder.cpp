@@ -1,0 +1,492 @@
+// The forwarder's Asio shell. All state lives on one strand; the policy (what an answer means,
+// when to retry, whether the circuit lets a request out) is in the pure files.
+#include "lapord/net/http/forwarder.hpp"
+
+#include <atomic>
+#include <deque>
+#include <optional>
+#include <random>
+#include <stdexcept>
+#include <unordered_set>
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include "lapord/net/http/bearer_token.hpp"
+#include "lapord/net/http/store_answer.hpp"
+#include "lapord/net/http/store_url.hpp"
+
+#ifndef LAPORD_VERSION
+#define LAPORD_VERSION "0"
+#endif
+
+namespace lapord::net::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace ssl = boost::asio::ssl;
+using tcp = asio::ip::tcp;
+using strand_type = asio::strand<asio::any_io_executor>;
+using asio::awaitable;
+using asio::use_awaitable;
+constexpr auto no_throw = asio::as_tuple(asio::use_awaitable);
+
+// An answer bigger than this is a broken store, not a complaint's receipt.
+constexpr std::uint64_t answer_limit = 1024 * 1024;
+
+// One keep-alive connection of the pool: plain TCP or TLS over TCP.
+struct connection {
+  std::optional<beast::tcp_stream> plain;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
+  beast::flat_buffer buffer;
+
+  [[nodiscard]] bool is_open() const { return plain.has_value() || secure.has_value(); }
+  beast::tcp_stream& lowest() { return plain ? *plain : beast::get_lowest_layer(*secure); }
+  void close() {
+    if (is_open()) {
+      beast::error_code ignored;
+      lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+      lowest().close();
+    }
+    plain.reset();
+    secure.reset();
+    buffer.clear();
+  }
+};
+
+}  // namespace
+
+struct forwarder::impl : std::enable_shared_from_this<impl> {
+  impl(asio::any_io_executor ex, store_api_settings s, outbox& b)
+      : strand(asio::make_strand(ex)),
+        settings(std::move(s)),
+        box(b),
+        url(parse_store_url(settings.url)),
+        token(resolve_secret(settings.token, settings.token_env)),
+        user_agent(settings.user_agent.empty() ? std::string("lapord/") + LAPORD_VERSION
+                                               : settings.user_agent),
+        breaker(settings.breaker),
+        pump_wake(strand),
+        work_wake(strand),
+        rng(std::random_device{}()) {
+    if (settings.in_flight == 0) throw std::invalid_argument("store_api in_flight must be >= 1");
+    if (settings.batch == 0) throw std::invalid_argument("store_api batch must be >= 1");
+    if (settings.timeout.count() <= 0) throw std::invalid_argument("store_api timeout must be > 0");
+    if (url.tls) {
+      tls.emplace(ssl::context::tls_client);
+      tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+      if (settings.tls_verify) {
+        tls->set_verify_mode(ssl::verify_peer);
+        if (settings.ca_file.empty()) {
+          tls->set_default_verify_paths();
+        } else {
+          tls->load_verify_file(settings.ca_file);  // throws with the reason when unreadable
+        }
+      } else {
+        tls->set_verify_mode(ssl::verify_none);
+      }
+    }
+    work_wake.expires_at(asio::steady_timer::time_point::max());
+  }
+
+  strand_type strand;
+  store_api_settings settings;
+  outbox& box;
+  store_url url;
+  std::string token;
+  std::string user_agent;
+  std::optional<ssl::context> tls;
+  circuit_breaker breaker;
+  asio::steady_timer pump_wake;  // the pump sleeps here: poll interval, notify, room in queue
+  asio::steady_timer work_wake;  // idle workers sleep here (never expires; cancel() wakes all)
+  std::mt19937_64 rng;
+
+  std::deque<outbox_item> queue;         // taken from the outbox, not yet sent
+  std::unordered_set<std::string> busy;  // refs taken and not yet reported back
+  bool notified = false;
+  bool started = false;
+  bool stopping = false;
+  unsigned running = 0;  // pump + workers still running
+  std::size_t reports_pending = 0;
+  std::function<void()> on_stopped;
+
+  std::atomic<std::uint64_t> forwarded{0}, duplicates{0}, parked{0}, retried{0}, requests{0},
+      connects{0}, in_flight{0}, breaker_opened{0};
+  std::atomic<int> circuit{static_cast<int>(circuit_state::closed)};
+
+  void publish_circuit() {
+    const auto now = std::chrono::steady_clock::now();
+    const auto before = static_cast<circuit_state>(circuit.load());
+    const auto after = breaker.state(now);
+    circuit = static_cast<int>(after);
+    breaker_opened = breaker.times_opened();
+    if (before == after) return;
+    if (after == circuit_state::open) {
+      spdlog::warn("forwarder: circuit open after {} failures in a row; store not tried for {} ms",
+                   breaker.failures_in_a_row(), settings.breaker.open_for.count());
+    } else if (after == circuit_state::closed) {
+      spdlog::info("forwarder: circuit closed, the store answers again");
+    }
+  }
+
+  // The outbox answers on its own thread; continue on the strand.
+  awaitable<std::vector<outbox_item>> take(std::size_t limit) {
+    auto self = shared_from_this();
+    co_return co_await asio::async_initiate<decltype(use_awaitable),
+                                            void(std::vector<outbox_item>)>(
+        [self, limit](auto handler) {
+          auto h = std::make_shared<decltype(handler)>(std::move(handler));
+          self->box.take_due(std::chrono::system_clock::now(), limit,
+                             [self, h](std::vector<outbox_item> items) {
+                               asio::post(self->strand, [h, items = std::move(items)]() mutable {
+                                 std::move (*h)(std::move(items));
+                               });
+                             });
+        },
+        use_awaitable);
+  }
+
+  awaitable<void> sleep_on_pump_wake(asio::steady_timer::time_point until) {
+    pump_wake.expires_at(until);
+    co_await pump_wake.async_wait(no_throw);
+  }
+
+  awaitable<void> pump() {
+    while (!stopping) {
+      const auto now = std::chrono::steady_clock::now();
+      if (breaker.state(now) == circuit_state::open) {
+        co_await sleep_on_pump_wake(breaker.reopens_at());
+        publish_circuit();
+        continue;
+      }
+      if (queue.size() >= settings.in_flight) {
+        co_await sleep_on_pump_wake(now + settings.poll_interval);
+        continue;
+      }
+      notified = false;
+      auto items = co_await take(settings.batch);
+      const auto got = items.size();
+      bool fresh = false;
+      for (auto& item : items) {
+        // A ref still in flight here (its lease ran out) is not sent a second time.
+        if (!stopping && busy.insert(item.ref).second) {
+          queue.push_back(std::move(item));
+          fresh = true;
+        }
+      }
+      if (fresh) work_wake.cancel();
+      if (got < settings.batch && !notified && !stopping) {
+        co_await sleep_on_pump_wake(std::chrono::steady_clock::now() + settings.poll_interval);
+      }
+    }
+  }
+
+  void wake_pump_if_low() {
+    if (queue.size() < settings.in_flight) pump_wake.cancel();
+  }
+
+  awaitable<bool> connect(connection& c) {
+    tcp::resolver resolver(strand);
+    asio::steady_timer deadline(strand, settings.timeout);
+    using namespace asio::experimental::awaitable_operators;
+    auto resolved = co_await (resolver.async_resolve(url.host, url.port, no_throw) ||
+                              deadline.async_wait(no_throw));
+    if (resolved.index() != 0) co_return false;
+    auto [ec, endpoints] = std::get<0>(resolved);
+    if (ec) co_return false;
+    ++connects;
+    if (!tls) {
+      c.plain.emplace(strand);
+      c.plain->expires_after(settings.timeout);
+      auto [cec, ep] = co_await c.plain->async_connect(endpoints, no_throw);
+      if (cec) {
+        c.close();
+        co_return false;
+      }
+      c.plain->socket().set_option(tcp::no_delay(true));
+      co_return true;
+    }
+    c.secure.emplace(strand, *tls);
+    auto& low = beast::get_lowest_layer(*c.secure);
+    low.expires_after(settings.timeout);
+    auto [cec, ep] = co_await low.async_connect(endpoints, no_throw);
+    if (cec) {
+      c.close();
+      co_return false;
+    }
+    low.socket().set_option(tcp::no_delay(true));
+    // SNI for a host name (RFC 6066 forbids it for an IP address); either way the certificate
+    // must name the host we asked for. SSL_set_tlsext_host_name is a macro with a C cast; this
+    // is what it expands to.
+    boost::system::error_code not_ip;
+    asio::ip::make_address(url.host, not_ip);
+    if (not_ip && SSL_ctrl(c.secure->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME,
+                           TLSEXT_NAMETYPE_host_name, const_cast<char*>(url.host.c_str())) != 1) {
+      c.close();
+      co_return false;
+    }
+    if (settings.tls_verify) c.secure->set_verify_callback(ssl::host_name_verification(url.host));
+    auto [hec] = co_await c.secure->async_handshake(ssl::stream_base::client, no_throw);
+    if (hec) {
+      spdlog::warn("forwarder: TLS handshake with {} failed: {}", url.host, hec.message());
+      c.close();
+      co_return false;
+    }
+    co_return true;
+  }
+
+  template <class Stream>
+  awaitable<beast::error_code> exchange(Stream& stream, connection& c,
+                                        bhttp::request<bhttp::string_body>& request,
+                                        bhttp::response_parser<bhttp::string_body>& parser) {
+    auto [wec, wn] = co_await bhttp::async_write(stream, request, no_throw);
+    if (wec) co_return wec;
+    auto [rec, rn] = co_await bhttp::async_read(stream, c.buffer, parser, no_throw);
+    co_return rec;
+  }
+
+  awaitable<forward_outcome> send(connection& c, const outbox_item& item) {
+    bhttp::request<bhttp::string_body> request{bhttp::verb::post, url.target, 11};
+    request.set(bhttp::field::host, url.host_header);
+    request.set(bhttp::field::content_type, "application/json");
+    request.set(bhttp::field::authorization, "Bearer " + token);
+    request.set("Idempotency-Key", item.ref);
+    request.set(bhttp::field::user_agent, user_agent);
+    request.keep_alive(true);
+    request.body() = item.body;
+    request.prepare_payload();
+    // A keep-alive connection the store closed meanwhile fails before any answer: then the
+    // request goes once more on a fresh connection instead of waiting out a back-off.
+    for (int round = 0; round < 2; ++round) {
+      const bool reused = c.is_open();
+      if (!reused && !co_await connect(c)) {
+        co_return classify_transport_failure("cannot connect to " + url.host_header);
+      }
+      c.lowest().expires_after(settings.timeout);
+      ++requests;
+      bhttp::response_parser<bhttp::string_body> parser;
+      parser.body_limit(answer_limit);
+      const auto ec = c.plain ? co_await exchange(*c.plain, c, request, parser)
+                              : co_await exchange(*c.secure, c, request, parser);
+      if (ec) {
+        const bool stale = reused && !parser.got_some() &&
+                           (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+                            ec == asio::error::connection_reset || ec == asio::error::broken_pipe);
+        c.close();
+        if (stale) continue;
+        if (ec == beast::error::timeout) co_return classify_transport_failure("timeout");
+        co_return classify_transport_failure("connection: " + ec.message());
+      }
+      auto response = parser.release();
+      if (!response.keep_alive()) c.close();
+      std::optional<std::string_view> retry_after;
+      if (auto it = response.find(bhttp::field::retry_after); it != response.end()) {
+        retry_after = std::string_view(it->value().data(), it->value().size());
+      }
+      co_return classify_store_answer(response.result_int(), response.body(), retry_after,
+                                      std::chrono::system_clock::now());
+    }
+    co_return classify_transport_failure("connection closed by the store twice");
+  }
+
+  // Reports one outcome to the outbox; the ref stays busy until the outbox confirms.
+  void report(outbox_item item, const forward_outcome& o) {
+    ++reports_pending;
+    auto self = shared_from_this();
+    auto done = [self, ref = item.ref] {
+      asio::post(self->strand, [self, ref] {
+        self->busy.erase(ref);
+        --self->reports_pending;
+        self->finish_if_stopped();
+      });
+    };
+    switch (o.verdict) {
+      case forward_verdict::taken:
+        ++forwarded;
+        if (o.http_status == 409) ++duplicates;
+        box.forwarded(std::move(item.ref), o.tracking_id, std::move(done));
+        return;
+      case forward_verdict::parked:
+        ++parked;
+        spdlog::warn("forwarder: complaint {} parked: the store answered {}", item.ref,
+                     o.http_status);
+        box.parked(std::move(item.ref), o.http_status, o.detail, std::move(done));
+        return;
+      case forward_verdict::retry:
+        break;
+    }
+    ++retried;
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    const auto delay =
+        retry_delay(full_jitter_delay(item.attempts + 1, settings.backoff, unit(rng)),
+                    o.retry_after, settings.retry_after_max);
+    spdlog::debug("forwarder: complaint {} retried in {} ms: {}", item.ref, delay.count(),
+                  o.detail);
+    box.retry_later(std::move(item.ref), std::chrono::system_clock::now() + delay, o.detail,
+                    std::move(done));
+  }
+
+  // The circuit is open: everything queued goes back to the outbox, due when it may close.
+  void release_queue() {
+    const auto wait = breaker.reopens_at() - std::chrono::steady_clock::now();
+    const auto at = std::chrono::system_clock::now() +
+                    std::chrono::duration_cast<std::chrono::system_clock::duration>(wait);
+    while (!queue.empty()) {
+      auto item = std::move(queue.front());
+      queue.pop_front();
+      ++reports_pending;
+      ++retried;
+      auto self = shared_from_this();
+      auto ref = item.ref;
+      box.retry_later(std::move(item.ref), at, "circuit open: the store is failing", [self, ref] {
+        asio::post(self->strand, [self, ref] {
+          self->busy.erase(ref);
+          --self->reports_pending;
+          self->finish_if_stopped();
+        });
+      });
+    }
+  }
+
+  awaitable<void> worker() {
+    connection c;
+    while (true) {
+      if (stopping) break;
+      if (queue.empty()) {
+        co_await work_wake.async_wait(no_throw);
+        continue;
+      }
+      const auto now = std::chrono::steady_clock::now();
+      if (!breaker.allow(now)) {
+        if (breaker.state(now) == circuit_state::open) {
+          release_queue();
+        } else {
+          co_await work_wake.async_wait(no_throw);  // half-open: wait for the probe's outcome
+        }
+        continue;
+      }
+      publish_circuit();
+      auto item = std::move(queue.front());
+      queue.pop_front();
+      wake_pump_if_low();
+      ++in_flight;
+      const auto outcome = co_await send(c, item);
+      --in_flight;
+      const auto before = breaker.state(std::chrono::steady_clock::now());
+      if (is_store_failure(outcome)) {
+        breaker.on_failure(std::chrono::steady_clock::now());
+      } else {
+        breaker.on_success();
+      }
+      publish_circuit();
+      if (before != breaker.state(std::chrono::steady_clock::now())) {
+        work_wake.cancel();  // waiting workers re-check the circuit
+        pump_wake.cancel();
+      }
+      report(std::move(item), outcome);
+    }
+    c.close();
+  }
+
+  void finish_if_stopped() {
+    if (!stopping || running != 0 || reports_pending != 0 || !on_stopped) return;
+    auto done = std::move(on_stopped);
+    on_stopped = nullptr;
+    done();
+  }
+
+  void spawn(awaitable<void> task) {
+    ++running;
+    auto self = shared_from_this();
+    asio::co_spawn(strand, std::move(task), [self](const std::exception_ptr& e) {
+      if (e) {
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          spdlog::error("forwarder: worker stopped by an error: {}", ex.what());
+        }
+      }
+      --self->running;
+      self->finish_if_stopped();
+    });
+  }
+};
+
+forwarder::forwarder(boost::asio::any_io_executor executor, store_api_settings settings,
+                     outbox& box)
+    : impl_(std::make_shared<impl>(std::move(executor), std::move(settings), box)) {}
+
+forwarder::~forwarder() {
+  // Coroutines hold the impl alive; make them finish rather than wait forever.
+  asio::post(impl_->strand, [i = impl_] {
+    i->stopping = true;
+    i->queue.clear();
+    i->pump_wake.cancel();
+    i->work_wake.cancel();
+  });
+}
+
+void forwarder::start() {
+  asio::post(impl_->strand, [i = impl_] {
+    if (i->started) return;
+    i->started = true;
+    i->spawn(i->pump());
+    for (unsigned n = 0; n < i->settings.in_flight; ++n)
+      i->spawn(i->worker());
+  });
+}
+
+void forwarder::notify() {
+  asio::post(impl_->strand, [i = impl_] {
+    i->notified = true;
+    i->pump_wake.cancel();
+  });
+}
+
+void forwarder::stop(std::function<void()> done) {
+  asio::post(impl_->strand, [i = impl_, done = std::move(done)]() mutable {
+    i->stopping = true;
+    i->on_stopped = std::move(done);
+    // Items taken but not sent stay leased in the outbox and are due again after the lease.
+    for (const auto& item : i->queue)
+      i->busy.erase(item.ref);
+    i->queue.clear();
+    i->pump_wake.cancel();
+    i->work_wake.cancel();
+    i->finish_if_stopped();
+  });
+}
+
+forwarder_stats forwarder::stats() const {
+  forwarder_stats s;
+  s.forwarded = impl_->forwarded;
+  s.duplicates = impl_->duplicates;
+  s.parked = impl_->parked;
+  s.retried = impl_->retried;
+  s.requests = impl_->requests;
+  s.connects = impl_->connects;
+  s.in_flight = impl_->in_flight;
+  s.breaker_opened = impl_->breaker_opened;
+  s.circuit = static_cast<circuit_state>(impl_->circuit.load());
+  return s;
+}
+
+}  // namespace lapord::net::http
