@@ -3,6 +3,7 @@
 // buffer per connection so that a flood costs one write() per many PDUs.
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/json.hpp>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <deque>
 #include <fstream>
@@ -1221,7 +1223,8 @@ class smsc {
                    {"deliver_sm_sent", deliver_sm_sent_},
                    {"redelivered", redelivered_},
                    {"seconds", secs},
-                   {"rate", secs > 0 ? static_cast<double>(flood_ok_) / secs : 0.0},
+                   {"rate", secs > 0 ? std::llround(static_cast<double>(flood_ok_) / secs) : 0},
+                   {"cpu_seconds", cpu_seconds()},
                    {"window", opt_.window},
                    {"latency_us", latency_json(lat)}};
     records_.write("flood_done", o);
@@ -1230,6 +1233,16 @@ class smsc {
       line[kv.key()] = kv.value();
     std::printf("%s\n", json::serialize(line).c_str());
     std::fflush(stdout);
+  }
+
+  // User + system CPU time of this process so far, to show the flood's own cost.
+  static double cpu_seconds() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    auto tv = [](const timeval& t) {
+      return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+    };
+    return tv(u.ru_utime) + tv(u.ru_stime);
   }
 
   static json::object latency_json(const latency_summary& l) {
