@@ -1,0 +1,85 @@
+// Parser edge cases beyond the message table: empty input, words, the typo rule's limits.
+#include <doctest/doctest.h>
+
+#include "lapor/fixture.hpp"
+
+using namespace lapord::lapor;
+using namespace lapord::lapor::testing;
+
+namespace {
+parsed_message parse(std::string_view s) {
+  return parse_message(s, real_directory(), real_dictionary());
+}
+}  // namespace
+
+TEST_CASE("words: separators, dashes, keys") {
+  auto w = split_words("LAPOR#TANGKAB#jalan  rusak - Toli-Toli: ?");
+  REQUIRE(w.size() == 6);
+  CHECK(w[0].key == "LAPOR");
+  CHECK(w[1].key == "TANGKAB");
+  CHECK(w[4].key == "TOLITOLI");
+  CHECK(w[5].key == "?");
+  CHECK(word_key("LAPOR!") == "LAPOR");
+  CHECK(word_key("Café") == "CAFé");
+  CHECK(word_key("🙏") == "🙏");
+  CHECK(count_letters("Jalan 123 rusak! 😡 é") == 11);
+  CHECK(trim_space("\xC2\xA0 x \r\n") == "x");
+  CHECK(split_words("\xFF\xFE abc").size() == 2);  // invalid UTF-8 is kept, not a crash
+}
+
+TEST_CASE("parser: empty and blank messages get help, nothing stored") {
+  for (std::string_view s : {"", "   ", "\n\n", "#*:;,./", " - – — "}) {
+    auto p = parse(s);
+    CHECK(p.what == command::help);
+    CHECK(p.why == help_reason::empty);
+    CHECK(p.text.empty());
+  }
+}
+
+TEST_CASE("parser: the typo rule's limits") {
+  // Under 5 letters: never corrected (BATAM is 5: BATM is 4).
+  CHECK_FALSE(parse("BATM pelabuhan pungli petugas").keyword);
+  // A word of the dictionary is never corrected (KAMPUNG -> LAMPUNG).
+  CHECK(real_dictionary().contains("KAMPUNG"));
+  CHECK(real_directory().keywords_one_edit_from("KAMPUNG").size() == 1);
+  CHECK_FALSE(parse("KAMPUNG kami kebanjiran tiap hujan").keyword);
+  // A shared base is never corrected (BANDUNG -> BADUNG).
+  CHECK(real_directory().keywords_one_edit_from("BANDUNG").size() == 1);
+  CHECK_FALSE(parse("BANDUNG jalan rusak parah sekali").keyword);
+  // Joined forms are exact only.
+  CHECK_FALSE(parse("Kulon Progi jalan rusak parah sekali").keyword);
+  // A correction is recorded.
+  auto p = parse("SLEMN jalan rusak parah sekali");
+  REQUIRE(p.keyword);
+  CHECK(p.keyword->corrected);
+  CHECK(p.keyword->keyword == "SLEMAN");
+}
+
+TEST_CASE("parser: text offsets point into the message") {
+  std::string m = "  LAPOR TANGKAB: jalan rusak parah sekali  ";
+  auto p = parse(m);
+  CHECK(p.text == "jalan rusak parah sekali");
+  CHECK(m.substr(p.text_offset, p.text.size()) == p.text);
+}
+
+TEST_CASE("dictionary: affix expansion from a small hunspell pair") {
+  const char* aff =
+      "SET ISO8859-1\nFLAG long\n"
+      "SFX a0 Y 1\nSFX a0 0 an .\n"
+      "PFX M0 Y 2\nPFX M0 0 mem [bp]\nPFX M0 0 me [lmnr]\n"
+      "SFX k0 Y 1\nSFX k0 0 kan/M0 .\n";
+  const char* dic = "3\nbantu/a0\nlapor/k0M0\nrusak\n";
+  auto w = word_list::from_hunspell(dic, aff, 5);
+  CHECK(w.contains("BANTU"));
+  CHECK(w.contains("BANTUAN"));
+  CHECK(w.contains("LAPORKAN"));
+  CHECK(w.contains("MELAPORKAN"));  // continuation: me- on top of -kan, and the cross product
+  CHECK(w.contains("RUSAK"));
+  CHECK_FALSE(w.contains("RUSAKAN"));
+  auto l = word_list::from_lines("# comment\nkampung\n  Sawah \n");
+  CHECK(l.contains("KAMPUNG"));
+  CHECK(l.contains("SAWAH"));
+  CHECK(real_dictionary().contains("BANTUAN"));
+  CHECK(real_dictionary().contains("PELAYANAN"));
+  CHECK_FALSE(real_dictionary().contains("SLEMN"));
+}
