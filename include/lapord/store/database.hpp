@@ -42,6 +42,12 @@ struct database_options {
   std::chrono::hours dedup_window{48};           // see record_received / docs/store.md
   std::uint64_t max_bytes = 0;                   // PRAGMA max_page_count cap; 0: none
   int wal_autocheckpoint_pages = 4000;
+  // SQLite's page cache for the writer: a batch's dirty pages must fit, or they spill to the
+  // WAL before the commit.
+  int cache_kib = 16384;
+  // Page size of a new file. Random-key index inserts dirty one page each; a smaller page
+  // means fewer bytes through the WAL and its fsync per item.
+  int page_size = 4096;
   // Called on the writer thread after every COMMIT attempt: items in the batch, how long the
   // COMMIT (the fsync) took, and whether it succeeded. For metrics and the benchmark.
   std::function<void(std::size_t items, std::chrono::nanoseconds commit_time, bool ok)> on_commit;
