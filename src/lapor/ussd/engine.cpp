@@ -12,8 +12,9 @@
 namespace lapord::lapor::ussd {
 namespace {
 
-constexpr std::array<std::string_view, 9> stage_names = {
-    "menu", "keyword", "confirm_keyword", "text", "confirm", "filing", "ref", "looking_up", "ended"};
+constexpr std::array<std::string_view, 9> stage_names = {"menu", "keyword",    "confirm_keyword",
+                                                         "text", "confirm",    "filing",
+                                                         "ref",  "looking_up", "ended"};
 constexpr std::array<std::string_view, 6> step_names = {"show",    "finish", "file",
                                                         "look_up", "wait",   "drop"};
 
@@ -132,8 +133,8 @@ step engine::answer(dialogue& d, std::string_view input, instant now) const {
       }
       if (c == "3") {
         d.at = stage::ended;
-        step s = make(step_kind::finish,
-                      texts_.render(screen::help, {{"number", number_for(d)}}), "help");
+        step s = make(step_kind::finish, texts_.render(screen::help, {{"number", number_for(d)}}),
+                      "help");
         s.decision.kind = decision_kind::help;
         s.decision.reporter = d.reporter;
         s.decision.reason = "asked";
@@ -245,10 +246,10 @@ step engine::filed(dialogue& d, const filing_result& result, instant now) const 
   d.at = stage::ended;
   switch (result.outcome) {
     case filing_outcome::created:
-      return make(step_kind::finish,
-                  texts_.render(screen::filed,
-                                {{"ref", result.ref}, {"institution", institution_name(d)}}),
-                  "filed");
+      return make(
+          step_kind::finish,
+          texts_.render(screen::filed, {{"ref", result.ref}, {"institution", institution_name(d)}}),
+          "filed");
     case filing_outcome::duplicate:
       return make(step_kind::finish, texts_.render(screen::filed_duplicate, {{"ref", result.ref}}),
                   "duplicate");

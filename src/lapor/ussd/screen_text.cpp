@@ -9,8 +9,7 @@
 namespace lapord::lapor::ussd {
 namespace {
 
-constexpr std::array<std::string_view, 5> names = {"gsm7", "gsm7_packed", "ucs2", "latin1",
-                                                   "ia5"};
+constexpr std::array<std::string_view, 5> names = {"gsm7", "gsm7_packed", "ucs2", "latin1", "ia5"};
 
 bool is_gsm(screen_encoding e) {
   return e == screen_encoding::gsm7 || e == screen_encoding::gsm7_packed;

@@ -120,8 +120,7 @@ screen_limits limits_for(const lapor::service& service, std::size_t max_cost) {
   return limits;
 }
 
-screens screens::load(std::string_view text, std::string_view source,
-                      const screen_limits& limits) {
+screens screens::load(std::string_view text, std::string_view source, const screen_limits& limits) {
   screens s;
   s.source_ = std::string(source);
   std::map<std::string, int, std::less<>> line_of;
@@ -143,9 +142,9 @@ screens screens::load(std::string_view text, std::string_view source,
     const screen_spec* spec = spec_of(id);
     if (spec == nullptr) throw data_error(s.source_, number, "unknown USSD screen '" + id + "'");
     if (auto it = line_of.find(id); it != line_of.end()) {
-      throw data_error(s.source_, number,
-                       "USSD screen " + id + " given twice (first on line " +
-                           std::to_string(it->second) + ")");
+      throw data_error(
+          s.source_, number,
+          "USSD screen " + id + " given twice (first on line " + std::to_string(it->second) + ")");
     }
     if (body.empty()) throw data_error(s.source_, number, "USSD screen " + id + " is empty");
     for (std::size_t open = body.find('{'); open != std::string::npos;
@@ -183,9 +182,9 @@ screens screens::load(std::string_view text, std::string_view source,
     s.worst_.push_back({id, line_of[id], render_text(body, worst)});
   }
   for (auto& use : hint_uses) {
-    s.worst_.push_back({std::string(use.hint) + " above " + std::string(use.below),
-                        line_of[std::string(use.hint)],
-                        s.with_hint(use.hint, render_text(s.texts_.find(use.below)->second, worst))});
+    s.worst_.push_back(
+        {std::string(use.hint) + " above " + std::string(use.below), line_of[std::string(use.hint)],
+         s.with_hint(use.hint, render_text(s.texts_.find(use.below)->second, worst))});
   }
   s.check_fits(screen_encoding::gsm7, limits.max_cost, "the screen limit");
   return s;
@@ -207,10 +206,9 @@ void screens::check_fits(screen_encoding e, std::size_t max, std::string_view wh
     if (cost > max) {
       throw data_error(source_, r.line,
                        "USSD screen " + r.id + " takes " + std::to_string(cost) + " " +
-                           (e == screen_encoding::ucs2 ? "UTF-16 units" : "characters") +
-                           " in " + std::string(to_string(e)) +
-                           " with the longest values; " + std::string(who) + " allows " +
-                           std::to_string(max));
+                           (e == screen_encoding::ucs2 ? "UTF-16 units" : "characters") + " in " +
+                           std::string(to_string(e)) + " with the longest values; " +
+                           std::string(who) + " allows " + std::to_string(max));
     }
   }
 }

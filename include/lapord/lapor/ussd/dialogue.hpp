@@ -29,10 +29,10 @@ enum class stage : std::uint8_t {
 [[nodiscard]] std::string_view to_string(stage s);
 
 struct dialogue {
-  instant last_input{};        // the last time the citizen (or the dial) was heard
-  std::string reporter;        // E.164 ("+6281234567890")
-  std::string service_number;  // the number dialled, as the carrier gave it
-  std::string input;           // the complaint text (from stage text on), or the ref typed
+  instant last_input{};           // the last time the citizen (or the dial) was heard
+  std::string reporter;           // E.164 ("+6281234567890")
+  std::string service_number;     // the number dialled, as the carrier gave it
+  std::string input;              // the complaint text (from stage text on), or the ref typed
   std::int32_t institution = -1;  // index into the directory's institutions; -1 national desk
   std::uint16_t keyword = 0;      // which of that institution's keywords matched
   stage at = stage::menu;

@@ -30,9 +30,9 @@ enum class step_kind : std::uint8_t {
 
 struct step {
   step_kind kind = step_kind::drop;
-  std::string screen;       // show / finish: UTF-8, not yet fitted to a carrier (the gateway does)
-  lapor::decision decision; // file / look_up; finish of a status or help: the decision made
-  std::string_view reason;  // for logs: "menu", "wrong_choice", "too_many_wrong", "timeout", ...
+  std::string screen;        // show / finish: UTF-8, not yet fitted to a carrier (the gateway does)
+  lapor::decision decision;  // file / look_up; finish of a status or help: the decision made
+  std::string_view reason;   // for logs: "menu", "wrong_choice", "too_many_wrong", "timeout", ...
 };
 
 enum class filing_outcome : std::uint8_t {
