@@ -287,14 +287,15 @@ def test_redelivers_unanswered_and_rejected_mo():
         assert len(ops(first, "deliver_sm")) == 3
         lost = sim.wait_records("mo_unanswered", 3)
         assert all(r["reason"] == "disconnect" for r in lost)
-        # 2nd bind: answer 2 with ESME_RSYSERR (0x08), the rest would come after.
-        second = esme(sim.port, "a", "b", "receive:2:8", mode="receiver")
+        # 2nd bind: answer 2 with ESME_RSYSERR (0x08), then unbind (which reads what is still
+        # coming, so the close is a FIN and not a reset that would discard our two resps).
+        second = esme(sim.port, "a", "b", "receive:2:8", "unbind", mode="receiver")
         rejected = [bytes.fromhex(x["short_message_hex"]) for x in ops(second, "deliver_sm")]
         first_texts = [bytes.fromhex(x["short_message_hex"]) for x in ops(first, "deliver_sm")]
         assert rejected == first_texts[:2], "unanswered MO are redelivered first, identical"
         sim.wait_records("deliver_sm_resp", 2, where=lambda r: r["status_name"] == "ESME_RSYSERR")
         # 3rd bind: everything arrives, and every MO ends acked exactly once.
-        third = esme(sim.port, "a", "b", "receive:10", mode="receiver")
+        third = esme(sim.port, "a", "b", "receive:10", "unbind", mode="receiver")
         texts = sorted(bytes.fromhex(x["short_message_hex"]).decode() for x in ops(third, "deliver_sm"))
         assert texts == sorted(f"LAPOR flood {n}" for n in range(10)), texts
         sim.wait_records("flood_done")
