@@ -19,6 +19,7 @@ struct tls_settings {
   std::string cert_file;  // optional client certificate (PEM); key_file is then required
   std::string key_file;
   std::string server_name;  // SNI and the name checked in the certificate; empty: host
+  bool operator==(const tls_settings&) const = default;
 };
 
 struct carrier_settings {
@@ -39,11 +40,14 @@ struct carrier_settings {
   std::uint32_t window = 10;       // outstanding requests on one bind
   double submit_rate = 50.0;       // submit_sm per second, per carrier
   std::uint32_t submit_burst = 1;  // token bucket depth
+  // Hold submits this long after ESME_RTHROTTLED/ESME_RMSGQFUL (doubling while it goes on).
+  std::chrono::milliseconds throttle_pause{1'000};
   std::chrono::milliseconds reconnect_min{1'000};
   std::chrono::milliseconds reconnect_max{60'000};
 
   tls_settings tls;
   std::vector<std::string> service_numbers;  // short codes this carrier delivers to us
+  bool operator==(const carrier_settings&) const = default;
 };
 
 }  // namespace lapord::net

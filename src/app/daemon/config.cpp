@@ -217,6 +217,7 @@ net::carrier_settings read_carrier(const toml::table& table, const std::string& 
                   "window",
                   "submit_rate",
                   "submit_burst",
+                  "throttle_pause_s",
                   "reconnect_min_s",
                   "reconnect_max_s",
                   "tls",
@@ -284,6 +285,7 @@ net::carrier_settings read_carrier(const toml::table& table, const std::string& 
   c.window = static_cast<std::uint32_t>(r.integer("window", 10, 1, 1000));
   c.submit_rate = r.number("submit_rate", 50, 0.01, 100'000);
   c.submit_burst = static_cast<std::uint32_t>(r.integer("submit_burst", 1, 1, 10'000));
+  c.throttle_pause = r.seconds("throttle_pause_s", 1, 0.01, 600);
   c.reconnect_min = r.seconds("reconnect_min_s", 1, 0.01, 3600);
   c.reconnect_max = r.seconds("reconnect_max_s", 60, 0.01, 86'400);
   if (c.reconnect_max < c.reconnect_min) {

@@ -23,6 +23,7 @@ struct log_settings {
   std::string level = "info";  // spdlog level name: trace debug info warn error critical off
   log_format format = log_format::text;
   std::string file;  // empty: stderr; a file is reopened on SIGHUP (for logrotate)
+  bool operator==(const log_settings&) const = default;
 };
 
 struct daemon_settings {
@@ -32,6 +33,7 @@ struct daemon_settings {
   bool test_echo = false;
   // Largest PDU accepted from a carrier (command_length), in octets.
   std::uint32_t max_pdu_size = 65'536;
+  bool operator==(const daemon_settings&) const = default;
 };
 
 struct daemon_config {

@@ -1,0 +1,68 @@
+#pragma once
+// Every configured carrier's binds, kept up on one io_context (lapord's network thread): the
+// transceiver, or the transmitter + receiver pair, of each [[carrier]]. MO go to the mo_handler;
+// MT come in through mt_sender::submit. Asio stays behind this header (pimpl).
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lapord/net/carrier_settings.hpp"
+#include "lapord/net/mo_handler.hpp"
+#include "lapord/net/mt_sender.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+namespace spdlog {
+class logger;
+}
+
+namespace lapord::net {
+
+// Gives the logger for a bind; the name is the carrier's ("tsel") or, for a pair, "tsel:tx" /
+// "tsel:rx", and is on every line that bind logs.
+using logger_factory = std::function<std::shared_ptr<spdlog::logger>(const std::string& name)>;
+
+struct bind_state {
+  std::string carrier;
+  std::string bind;  // "trx", "tx", "rx"
+  bool bound = false;
+};
+
+class carrier_links final : public mt_sender {
+ public:
+  // Builds the TLS contexts (throws std::runtime_error naming the carrier and file when a
+  // certificate or key cannot be loaded). Nothing connects before start().
+  carrier_links(boost::asio::io_context& io, std::vector<carrier_settings> carriers,
+                std::size_t max_pdu_size, mo_handler& handler, const logger_factory& loggers);
+  ~carrier_links() override;
+  carrier_links(const carrier_links&) = delete;
+  carrier_links& operator=(const carrier_links&) = delete;
+
+  // Starts every bind's run loop on the io_context. Call once.
+  void start();
+
+  // mt_sender; thread-safe. Unknown carrier or after stop(): the completion is called at once
+  // (on the caller's thread) with carrier_error::unknown_carrier / shutting_down.
+  void submit(const std::string& carrier, smpp::submit_sm message, mt_completion done) override;
+
+  // Graceful stop, thread-safe: MO arriving from now on are refused (ESME_RX_T_APPN, the SMSC
+  // redelivers later), MO in flight are finished, submit_sm already sent get their response,
+  // queued ones fail with shutting_down, then each bind unbinds and closes. `all_closed` runs
+  // on the io_context once every bind is closed.
+  void stop(std::function<void()> all_closed);
+
+  // The shutdown deadline passed: close every connection now, without waiting. Thread-safe.
+  void close_now();
+
+  // On the io_context only: the state of each bind (for status and metrics).
+  [[nodiscard]] std::vector<bind_state> states() const;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace lapord::net

@@ -1,0 +1,248 @@
+#include "app/daemon/daemon.hpp"
+
+#include <unistd.h>
+#include <csignal>
+#include <iostream>
+
+#include <fmt/format.h>
+#include <spdlog/logger.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "app/daemon/echo_mo_handler.hpp"
+#include "app/daemon/logging_mo_handler.hpp"
+#include "app/service/service_setup.hpp"
+#include "lapord/net/carrier_links.hpp"
+
+namespace lapord::app {
+namespace {
+
+namespace asio = boost::asio;
+
+// The handler needs an mt_sender before the carrier links (which need the handler) exist.
+class late_mt_sender final : public net::mt_sender {
+ public:
+  void submit(const std::string& carrier, smpp::submit_sm message,
+              net::mt_completion done) override {
+    if (links_ == nullptr) {
+      done(make_error_code(net::carrier_error::shutting_down), {});
+      return;
+    }
+    links_->submit(carrier, std::move(message), std::move(done));
+  }
+  void attach(net::carrier_links* links) { links_ = links; }
+
+ private:
+  net::carrier_links* links_ = nullptr;
+};
+
+// Reads the whole configuration: our tables, then the [service] table through its owner's
+// reader (its service numbers are the carriers' default).
+daemon_config read_configuration(const std::string& path) {
+  auto config = load_config(path);
+  const auto service = read_service_section(config.document, path);
+  apply_default_service_numbers(config, service.service_numbers);
+  // TODO(integration): [store], [store_api] and [api] are accepted here and must be checked by
+  // their owners' readers once those exist (see docs/daemon.md).
+  return config;
+}
+
+std::string carrier_summary(const net::carrier_settings& c) {
+  return fmt::format("{} {}:{} {}{}", c.name, c.host, c.port,
+                     c.mode == net::bind_mode::transceiver ? "transceiver" : "transmitter+receiver",
+                     c.tls.enabled ? " TLS" : "");
+}
+
+class signal_handling {
+ public:
+  signal_handling(asio::io_context& io, const daemon_options& options, daemon_config& config,
+                  log_output& logs, net::carrier_links& links)
+      : io_(io),
+        options_(options),
+        config_(config),
+        logs_(logs),
+        links_(links),
+        log_(logs.logger("lapord")),
+        signals_(io, SIGINT, SIGTERM, SIGHUP),
+        deadline_(io) {}
+
+  void start() { wait(); }
+
+ private:
+  void wait() {
+    signals_.async_wait([this](const boost::system::error_code& error, int number) {
+      if (error) return;
+      if (number == SIGHUP) {
+        reload();
+      } else {
+        stop(number == SIGINT ? "SIGINT" : "SIGTERM");
+      }
+      wait();
+    });
+  }
+
+  void stop(const char* why) {
+    if (stopping_) {
+      log_->warn("{} again: closing every connection now", why);
+      links_.close_now();
+      return;
+    }
+    stopping_ = true;
+    const auto timeout = config_.daemon.shutdown_timeout;
+    log_->info("{}: stopping: no new MO, finishing those in flight, then unbind (at most {:.1f} s)",
+               why, static_cast<double>(timeout.count()) / 1000.0);
+    links_.stop([this] {
+      log_->info("every bind closed, exiting");
+      io_.stop();
+    });
+    deadline_.expires_after(timeout);
+    deadline_.async_wait([this](const boost::system::error_code& error) {
+      if (error) return;
+      log_->warn("shutdown_timeout_s passed: closing what is left without waiting");
+      links_.close_now();
+      // The binds' run loops end as their sockets close; a short grace, then exit regardless.
+      deadline_.expires_after(std::chrono::seconds(1));
+      deadline_.async_wait([this](const boost::system::error_code& e) {
+        if (!e) io_.stop();
+      });
+    });
+  }
+
+  void reload() {
+    const bool reopened = logs_.reopen();
+    try {
+      auto fresh = read_configuration(options_.config_path);
+      std::string applied;
+      if (fresh.log.level != config_.log.level) {
+        logs_.set_level(fresh.log.level);
+        applied = fmt::format("; log level is now {}", fresh.log.level);
+        config_.log.level = fresh.log.level;
+      }
+      const auto pending = changes_needing_restart(config_, fresh);
+      std::string list;
+      for (const auto& p : pending)
+        list += (list.empty() ? "" : ", ") + p;
+      if (pending.empty()) {
+        log_->info("SIGHUP: {}{}; nothing else changed",
+                   reopened ? "logs reopened" : "logs NOT reopened", applied);
+      } else {
+        log_->warn("SIGHUP: {}{}; these changes need a restart to take effect: {}",
+                   reopened ? "logs reopened" : "logs NOT reopened", applied, list);
+      }
+    } catch (const config_error& e) {
+      log_->error("SIGHUP: {}; configuration not re-read ({}), running on as before",
+                  reopened ? "logs reopened" : "logs NOT reopened", e.what());
+    }
+  }
+
+  asio::io_context& io_;
+  const daemon_options& options_;
+  daemon_config& config_;
+  log_output& logs_;
+  net::carrier_links& links_;
+  std::shared_ptr<spdlog::logger> log_;
+  asio::signal_set signals_;
+  asio::steady_timer deadline_;
+  bool stopping_ = false;
+};
+
+}  // namespace
+
+std::vector<std::string> changes_needing_restart(const daemon_config& running,
+                                                 const daemon_config& fresh) {
+  std::vector<std::string> out;
+  if (!(running.daemon == fresh.daemon)) out.emplace_back("[daemon]");
+  if (running.log.format != fresh.log.format) out.emplace_back("log.format");
+  if (running.log.file != fresh.log.file) out.emplace_back("log.file");
+  for (const auto& c : running.carriers) {
+    auto it = std::find_if(fresh.carriers.begin(), fresh.carriers.end(),
+                           [&](const auto& f) { return f.name == c.name; });
+    if (it == fresh.carriers.end()) {
+      out.push_back(fmt::format("[[carrier]] \"{}\" removed", c.name));
+    } else if (!(*it == c)) {
+      out.push_back(fmt::format("[[carrier]] \"{}\" changed", c.name));
+    }
+  }
+  for (const auto& f : fresh.carriers) {
+    if (std::none_of(running.carriers.begin(), running.carriers.end(),
+                     [&](const auto& c) { return c.name == f.name; })) {
+      out.push_back(fmt::format("[[carrier]] \"{}\" added", f.name));
+    }
+  }
+  for (auto table : delegated_tables) {
+    const auto* a = running.document.get(table);
+    const auto* b = fresh.document.get(table);
+    const bool same =
+        (a == nullptr && b == nullptr) || (a != nullptr && b != nullptr && a->is_table() &&
+                                           b->is_table() && *a->as_table() == *b->as_table());
+    if (!same) out.push_back(fmt::format("[{}]", table));
+  }
+  return out;
+}
+
+int run_daemon(const daemon_options& options, const mo_handler_factory& make_handler) {
+  daemon_config config;
+  try {
+    config = read_configuration(options.config_path);
+  } catch (const config_error& e) {
+    std::cerr << "lapord: " << e.what() << std::endl;
+    return 2;
+  }
+  if (options.check_only) {
+    std::cout << "lapord: " << options.config_path << ": configuration OK ("
+              << config.carriers.size() << (config.carriers.size() == 1 ? " carrier" : " carriers")
+              << ")" << std::endl;
+    return 0;
+  }
+
+  std::unique_ptr<log_output> logs;
+  try {
+    logs = std::make_unique<log_output>(config.log);
+  } catch (const std::exception& e) {
+    std::cerr << "lapord: " << options.config_path << ":0: [log] file: " << e.what() << std::endl;
+    return 2;
+  }
+  auto log = logs->logger("lapord");
+  const net::logger_factory loggers = [&logs](const std::string& name) {
+    return logs->logger(name);
+  };
+
+  asio::io_context io(1);
+  late_mt_sender replies;
+  std::unique_ptr<net::mo_handler> handler = make_handler
+                                                 ? make_handler(config, replies, *logs)
+                                                 : std::make_unique<logging_mo_handler>(loggers);
+  std::unique_ptr<net::mo_handler> echo;
+  if (config.daemon.test_echo) {
+    log->warn(
+        "[daemon] test_echo = true: every MO is echoed back as a submit_sm (a TEST AID, "
+        "never for production)");
+    echo = std::make_unique<echo_mo_handler>(*handler, replies, loggers);
+  }
+
+  std::unique_ptr<net::carrier_links> links;
+  try {
+    links = std::make_unique<net::carrier_links>(io, config.carriers, config.daemon.max_pdu_size,
+                                                 echo ? *echo : *handler, loggers);
+  } catch (const std::exception& e) {
+    std::cerr << "lapord: " << options.config_path << ":0: " << e.what() << std::endl;
+    return 2;
+  }
+  replies.attach(links.get());
+
+  signal_handling signals(io, options, config, *logs, *links);
+  signals.start();
+  links->start();
+  std::string summary;
+  for (const auto& c : config.carriers)
+    summary += (summary.empty() ? "" : "; ") + carrier_summary(c);
+  log->info("lapord started (pid {}), {} carrier(s): {}", static_cast<long>(::getpid()),
+            config.carriers.size(), summary);
+  io.run();
+  replies.attach(nullptr);
+  log->info("lapord stopped");
+  return 0;
+}
+
+}  // namespace lapord::app

@@ -1,0 +1,37 @@
+#pragma once
+// lapord as a process: read the configuration, set up logging, start every carrier's binds on
+// the network thread, and handle the signals (SIGTERM/SIGINT drain and exit 0, SIGHUP reopens
+// the log file and reports what a reload cannot change).
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "app/daemon/config.hpp"
+#include "app/daemon/logging.hpp"
+#include "lapord/net/mo_handler.hpp"
+#include "lapord/net/mt_sender.hpp"
+
+namespace lapord::app {
+
+struct daemon_options {
+  std::string config_path;
+  bool check_only = false;  // --check-config: read and check, print one line, exit
+};
+
+// Builds the MO handler of the running daemon. `replies` sends MT on the carriers' binds (it
+// only works once the daemon runs: do not submit from inside the factory). The default (an
+// empty factory) is the logging handler, answering every MO with ESME_ROK.
+using mo_handler_factory = std::function<std::unique_ptr<net::mo_handler>(
+    const daemon_config& config, net::mt_sender& replies, log_output& logs)>;
+
+// Exit codes: 0 after a clean stop (or a good --check-config), 2 for a configuration error (one
+// line on stderr: "lapord: FILE:LINE: what"), 1 for anything else that stops the start.
+int run_daemon(const daemon_options& options, const mo_handler_factory& make_handler = {});
+
+// What differs between the running configuration and a re-read one, as a list of section
+// names ("[daemon]", "[[carrier]] \"tsel\"", "log.format", ...) that need a restart. The log
+// level is not in it: SIGHUP applies it.
+std::vector<std::string> changes_needing_restart(const daemon_config& running,
+                                                 const daemon_config& fresh);
+
+}  // namespace lapord::app

@@ -1,0 +1,122 @@
+#pragma once
+// One SMPP bind to a carrier's SMSC, kept up for the life of the daemon: an Asio coroutine run
+// loop (connect with a timeout, TLS if configured, bind, then reader || writer || timer ||
+// submit pump) that drives smpp::session and, when anything fails, reconnects after a jittered
+// back-off. Everything runs on one executor (the daemon's network thread): no locks inside.
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+
+#include <spdlog/logger.h>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "lapord/net/carrier_settings.hpp"
+#include "lapord/net/mo_handler.hpp"
+#include "lapord/net/mt_sender.hpp"
+#include "lapord/smpp/session.hpp"
+#include "net/carrier/reconnect_backoff.hpp"
+#include "net/carrier/throttle_pause.hpp"
+#include "net/carrier/token_bucket.hpp"
+
+namespace lapord::net {
+
+namespace asio = boost::asio;
+
+enum class bind_role { transceiver, transmitter, receiver };
+
+// A completion may outlive the bind (a handler thread answering late): it posts through this
+// gate, which the bind closes when it is destroyed, so nothing is posted to a dead executor.
+struct post_gate {
+  std::mutex mutex;
+  std::optional<asio::any_io_executor> executor;
+};
+
+class bind_link : public std::enable_shared_from_this<bind_link> {
+ public:
+  bind_link(asio::io_context& io, const carrier_settings& settings, bind_role role,
+            std::size_t max_pdu_size, mo_handler& handler, std::shared_ptr<spdlog::logger> log,
+            std::shared_ptr<asio::ssl::context> tls);
+  ~bind_link();
+  bind_link(const bind_link&) = delete;
+  bind_link& operator=(const bind_link&) = delete;
+
+  void start();
+  // On the executor only (carrier_links posts there).
+  void submit(smpp::submit_sm message, mt_completion done);
+  // Graceful: refuse new MO, finish those in flight and sent submits, unbind, close.
+  void stop(std::function<void()> closed);
+  // The shutdown deadline passed: close at once.
+  void close_now();
+
+  [[nodiscard]] bool can_transmit() const { return role_ != bind_role::receiver; }
+  [[nodiscard]] bool bound() const { return bound_; }
+  [[nodiscard]] const std::string& name() const { return bind_name_; }
+
+ private:
+  struct queued_mt {
+    smpp::submit_sm message;
+    mt_completion done;
+    int timeouts = 0;         // submit_sm_resp never came; after a few the message is given up
+    std::uint64_t order = 0;  // submission order, kept when a message is sent again
+  };
+  struct connection;
+
+  asio::awaitable<void> run();
+  asio::awaitable<std::error_code> connect(connection& c);
+  asio::awaitable<void> serve(std::shared_ptr<connection> c);
+  asio::awaitable<void> reader(std::shared_ptr<connection> c);
+  asio::awaitable<void> writer(std::shared_ptr<connection> c);
+  asio::awaitable<void> timer_loop(std::shared_ptr<connection> c);
+  asio::awaitable<void> pump(std::shared_ptr<connection> c);
+
+  void apply(connection& c);
+  void on_request(connection& c, smpp::pdu& request);
+  void on_response(connection& c, const smpp::response_received& r);
+  void on_request_failed(connection& c, const smpp::request_failed& f);
+  void answer_mo(std::uint64_t epoch, std::uint32_t sequence, smpp::command_status status);
+  void fill_pump(connection& c);
+  void requeue(queued_mt item);
+  void fail_queued(std::error_code why);
+  void wake_pump();
+  void finish_stop();
+  std::string describe(const std::error_code& ec) const;
+
+  asio::io_context& io_;
+  carrier_settings settings_;
+  bind_role role_;
+  std::string bind_name_;  // "trx", "tx", "rx"
+  std::size_t max_pdu_size_;
+  mo_handler& handler_;
+  std::shared_ptr<spdlog::logger> log_;
+  std::shared_ptr<asio::ssl::context> tls_;
+  std::shared_ptr<post_gate> gate_;
+
+  reconnect_backoff backoff_;
+  token_bucket bucket_;
+  throttle_pause throttle_;
+  std::mt19937_64 random_;
+  asio::steady_timer retry_timer_;
+  smpp::time_point paused_until_{};
+
+  std::deque<queued_mt> queue_;
+  std::uint64_t next_order_ = 0;
+  std::shared_ptr<connection> conn_;  // the current connection, if any
+  std::uint64_t epoch_ = 0;  // counts connections; a late MO answer for an old one is dropped
+  bool bound_ = false;
+  bool stopping_ = false;
+  bool stopped_ = false;
+  std::function<void()> on_closed_;
+};
+
+}  // namespace lapord::net

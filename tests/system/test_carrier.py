@@ -1,0 +1,414 @@
+"""lapord's carrier links against the real smsc-sim on loopback, checked from outside: the
+simulator's records, lapord's log lines and its exit code.
+
+Also the shared helpers of the other test_carrier_*.py / test_interop_*.py files (they import
+this module; its tests only run when it is the script ctest started).
+"""
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lapord_harness import Proc, binary, free_port, run_tests, wait_until  # noqa: E402
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+def toml_value(v):
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(toml_value(x) for x in v) + "]"
+    return json.dumps(str(v))
+
+
+def carrier(name, port, **keys):
+    c = {"name": name, "host": "127.0.0.1", "port": port, "system_id": "lapord",
+         "password": "secret", "enquire_link_interval_s": 30, "response_timeout_s": 2,
+         "connect_timeout_s": 2, "reconnect_min_s": 0.05, "reconnect_max_s": 0.5}
+    c.update(keys)
+    return {k: v for k, v in c.items() if v is not None}
+
+
+def write_config(workdir, carriers, daemon=None, log=None):
+    lines = []
+    if daemon:
+        lines.append("[daemon]")
+        lines += [f"{k} = {toml_value(v)}" for k, v in daemon.items()]
+    lines.append("[log]")
+    log = dict({"level": "debug"}, **(log or {}))
+    lines += [f"{k} = {toml_value(v)}" for k, v in log.items()]
+    for c in carriers:
+        lines.append("[[carrier]]")
+        lines += [f"{k} = {toml_value(v)}" for k, v in c.items()]
+    path = os.path.join(workdir, "lapord.toml")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return path
+
+
+class Sim:
+    """smsc-sim on a free (or given) loopback port, its records in a JSON lines file."""
+
+    def __init__(self, *args, port=0, name="smsc-sim", account="lapord:secret"):
+        self.workdir = tempfile.mkdtemp(prefix="lapord-sim-")
+        self.records_path = os.path.join(self.workdir, "records.jsonl")
+        port_file = os.path.join(self.workdir, "port")
+        argv = [binary("smsc-sim"), "--port", str(port), "--port-file", port_file,
+                "--records", self.records_path]
+        if account:
+            argv += ["--account", account]
+        self.proc = Proc(argv + list(args), name=name, workdir=self.workdir)
+        wait_until(lambda: os.path.exists(port_file) or self.proc.proc.poll() is not None,
+                   10, f"{name} to listen")
+        if self.proc.proc.poll() is not None:
+            raise AssertionError(f"{name} exited: {self.proc.log()}")
+        with open(port_file) as f:
+            self.port = int(f.read().strip())
+        self.started = time.monotonic()
+
+    def records(self, event=None):
+        out = []
+        try:
+            with open(self.records_path) as f:
+                for line in f:
+                    line = line.strip()
+                    if not line.endswith("}"):
+                        continue  # a line still being written
+                    r = json.loads(line)
+                    if event is None or r.get("event") == event:
+                        out.append(r)
+        except FileNotFoundError:
+            pass
+        return out
+
+    def wait_for(self, event, count=1, timeout=10.0, where=lambda r: True):
+        def enough():
+            got = [r for r in self.records(event) if where(r)]
+            return got if len(got) >= count else None
+        try:
+            return wait_until(enough, timeout, f"{count} '{event}' record(s)")
+        except AssertionError:
+            print(f"--- {self.proc.name} records ---")
+            for r in self.records():
+                print(json.dumps(r))
+            print(f"--- {self.proc.name} output ---\n{self.proc.log()}")
+            raise
+
+    def stop(self):
+        return self.proc.stop()
+
+    def kill(self):
+        self.proc.kill()
+
+
+def start_lapord(config_path, env=None):
+    p = Proc([binary("lapord"), "--config", config_path], name="lapord",
+             workdir=os.path.dirname(config_path), env=env)
+    return p
+
+
+def lapord_workdir():
+    return tempfile.mkdtemp(prefix="lapord-daemon-")
+
+
+def iso_seconds(stamp):
+    """'2026-11-28T03:04:05.123456Z' -> seconds since midnight (tests span minutes, not days)."""
+    m = re.match(r".*T(\d\d):(\d\d):(\d\d(?:\.\d+)?)Z", stamp)
+    return int(m.group(1)) * 3600 + int(m.group(2)) * 60 + float(m.group(3))
+
+
+def stop_all(*procs):
+    for p in procs:
+        try:
+            p.stop() if not isinstance(p, Sim) else p.stop()
+        except Exception:  # noqa: BLE001 - cleanup must go on
+            pass
+
+
+# --- tests --------------------------------------------------------------------------------
+
+def test_bind_with_the_right_password():
+    sim = Sim()
+    work = lapord_workdir()
+    lapord = start_lapord(write_config(work, [carrier("tsel", sim.port)]))
+    try:
+        lapord.wait_for_log(r"\[tsel\] bind up: bound as transceiver")
+        binds = sim.wait_for("bind")
+        assert binds[0]["status"] == 0, binds
+        assert binds[0]["mode"] == "transceiver"
+        assert binds[0]["system_id"] == "lapord"
+        assert "secret" not in lapord.log(), "the password must never be logged"
+        assert lapord.stop() == 0
+    finally:
+        stop_all(lapord, sim)
+
+
+def test_wrong_password_backs_off_to_the_maximum():
+    sim = Sim()
+    work = lapord_workdir()
+    cfg = carrier("tsel", sim.port, password="wrong", reconnect_min_s=0.05, reconnect_max_s=1.5)
+    lapord = start_lapord(write_config(work, [cfg]))
+    try:
+        lapord.wait_for_log(r"\[tsel\] bind rejected: ESME_RINVPASWD.*next attempt in 1\.5 s "
+                            r"\(the maximum")
+        # The second attempt comes after the maximum, not after reconnect_min_s.
+        binds = sim.wait_for("bind", count=2, timeout=10)
+        assert all(b["status_name"] == "ESME_RINVPASWD" for b in binds), binds
+        gap = iso_seconds(binds[1]["time"]) - iso_seconds(binds[0]["time"])
+        print(f"wrong password: second bind attempt {gap:.3f} s after the first")
+        assert gap >= 1.45, gap
+        assert "wrong" not in lapord.log().replace("wrong password", ""), "password logged"
+        assert lapord.stop() == 0
+    finally:
+        stop_all(lapord, sim)
+
+
+def test_two_carriers_at_once_and_one_failing_does_not_delay_the_other():
+    good = Sim(name="sim-good")
+    bad = Sim("--fault", "refuse-bind=ESME_RBINDFAIL", name="sim-bad")
+    dead_port = free_port()  # nothing listens: connection refused, again and again
+    work = lapord_workdir()
+    lapord = start_lapord(write_config(work, [
+        carrier("dead", dead_port),
+        carrier("refusing", bad.port),
+        carrier("tsel", good.port),
+    ]))
+    try:
+        lapord.wait_for_log(r"\[tsel\] bind up", timeout=5)
+        lapord.wait_for_log(r"\[refusing\] bind to 127\.0\.0\.1:\d+ failed .*ESME_RBINDFAIL")
+        lapord.wait_for_log(r"\[dead\] connect to 127\.0\.0\.1:\d+ failed .*[Cc]onnection refused")
+        lapord.wait_for_log(r"\[dead\] reconnect scheduled in")
+        assert good.wait_for("bind")[0]["status"] == 0
+        assert lapord.stop() == 0
+    finally:
+        stop_all(lapord, good, bad)
+
+
+def test_transmitter_receiver_pair_binds_twice():
+    sim = Sim()
+    work = lapord_workdir()
+    lapord = start_lapord(write_config(work, [carrier("xl", sim.port, bind="transmitter_receiver")]))
+    try:
+        lapord.wait_for_log(r"\[xl:tx\] bind up: bound as transmitter")
+        lapord.wait_for_log(r"\[xl:rx\] bind up: bound as receiver")
+        modes = sorted(b["mode"] for b in sim.wait_for("bind", count=2))
+        assert modes == ["receiver", "transmitter"], modes
+        assert lapord.stop() == 0
+    finally:
+        stop_all(lapord, sim)
+
+
+def test_keepalive_when_idle():
+    sim = Sim()
+    work = lapord_workdir()
+    lapord = start_lapord(write_config(work, [carrier("tsel", sim.port, enquire_link_interval_s=0.2)]))
+    try:
+        lapord.wait_for_log(r"bind up")
+        links = sim.wait_for("enquire_link", count=5, timeout=5)
+        times = [iso_seconds(r["time"]) for r in links]
+        gaps = [b - a for a, b in zip(times, times[1:])]
+        print("enquire_link gaps (s):", ", ".join(f"{g:.3f}" for g in gaps))
+        assert all(0.15 <= g <= 0.6 for g in gaps), gaps
+        assert all(r["answered"] for r in links)
+        assert len(sim.records("bind")) == 1, "the idle bind must stay up"
+        assert not sim.records("disconnect")
+        assert lapord.stop() == 0
+    finally:
+        stop_all(lapord, sim)
+
+
+def test_smsc_killed_and_restarted_rebinds():
+    sim = Sim()
+    port = sim.port
+    work = lapord_workdir()
+    lapord = start_lapord(write_config(work, [carrier("tsel", port, reconnect_min_s=0.1,
+                                                      reconnect_max_s=0.4)]))
+    try:
+        lapord.wait_for_log(r"bind up")
+        sim.kill()
+        lapord.wait_for_log(r"\[tsel\] bind down: ")
+        lapord.wait_for_log(r"\[tsel\] reconnect scheduled in")
+        # While nothing listens, lapord keeps trying (connection refused) without giving up.
+        lapord.wait_for_log(r"\[tsel\] connect to 127\.0\.0\.1:\d+ failed", count=2)
+        restarted = Sim(port=port, name="smsc-sim-2")
+        try:
+            bind = restarted.wait_for("bind", timeout=5)[0]
+            listening = restarted.records("listening")[0]
+            delay = iso_seconds(bind["time"]) - iso_seconds(listening["time"])
+            print(f"rebind after SMSC restart: {delay * 1000:.0f} ms from listening to bind "
+                  f"(reconnect_max_s = 0.4)")
+            assert bind["status"] == 0
+            assert delay < 1.5, delay
+            lapord.wait_for_log(r"bind up", count=2)
+            assert lapord.stop() == 0
+        finally:
+            restarted.stop()
+    finally:
+        stop_all(lapord, sim)
+
+
+def test_silence_is_detected_and_the_bind_reopened():
+    sim = Sim("--fault", "silent,after=1,times=1")
+    work = lapord_workdir()
+    lapord = start_lapord(write_config(work, [carrier("tsel", sim.port, enquire_link_interval_s=0.3,
+                                                      response_timeout_s=0.5)]))
+    try:
+        lapord.wait_for_log(r"bind up")
+        started = time.monotonic()
+        lapord.wait_for_log(r"\[tsel\] bind down: .*(did not answer enquire_link|nothing received)",
+                            timeout=5)
+        detected = time.monotonic() - started
+        print(f"silent SMSC detected in {detected:.2f} s (enquire_link 0.3 s, response 0.5 s)")
+        # The fault was spent on the first connection: the next bind works.
+        lapord.wait_for_log(r"bind up", count=2, timeout=5)
+        assert len(sim.wait_for("bind", count=2)) >= 2
+        assert lapord.stop() == 0
+    finally:
+        stop_all(lapord, sim)
+
+
+def test_malformed_pdus_are_answered_and_survived():
+    # A well-framed unknown command: answered generic_nack ESME_RINVCMDID, the bind stays.
+    sim = Sim("--fault", "malformed=unknown-command,after=1")
+    work = lapord_workdir()
+    lapord = start_lapord(write_config(work, [carrier("tsel", sim.port, enquire_link_interval_s=0.2)]))
+    try:
+        lapord.wait_for_log(r"bind up")
+        nacks = sim.wait_for("generic_nack")
+        assert nacks[0]["status_name"] == "ESME_RINVCMDID", nacks
+        # Still bound afterwards: keepalive goes on over the same connection.
+        sim.wait_for("enquire_link", count=2, where=lambda r: r["conn"] == 1)
+        assert len(sim.records("bind")) == 1
+        assert lapord.stop() == 0
+    finally:
+        stop_all(lapord, sim)
+
+    # A broken frame (command_length 8): answered generic_nack ESME_RINVCMDLEN, the stream can
+    # no longer be trusted, so lapord closes and binds again; it does not crash.
+    sim = Sim("--fault", "malformed=bad-length,after=1,times=1")
+    lapord = start_lapord(write_config(lapord_workdir(), [carrier("tsel", sim.port)]))
+    try:
+        lapord.wait_for_log(r"bind up")
+        nacks = sim.wait_for("generic_nack")
+        assert nacks[0]["status_name"] == "ESME_RINVCMDLEN", nacks
+        lapord.wait_for_log(r"bind up", count=2)
+        assert len(sim.wait_for("bind", count=2)) == 2
+        assert lapord.stop() == 0
+    finally:
+        stop_all(lapord, sim)
+
+    # A deliver_sm cut short inside its mandatory fields: answered with an error status (never
+    # ESME_ROK: the message was not understood, the SMSC must not consider it delivered).
+    sim = Sim("--fault", "malformed=truncated,after=1,times=1")
+    lapord = start_lapord(write_config(lapord_workdir(), [carrier("tsel", sim.port)]))
+    try:
+        lapord.wait_for_log(r"bind up")
+        lapord.wait_for_log(r"PDU rejected")
+        answers = [r for r in sim.wait_for("generic_nack") if r.get("status")] \
+            if sim.records("generic_nack") else []
+        print("truncated deliver_sm answers:", answers)
+        assert lapord.proc.poll() is None, "lapord must survive"
+        assert lapord.stop() == 0
+    finally:
+        stop_all(lapord, sim)
+
+
+def test_sigterm_drains_and_exits_zero():
+    # MO keep coming; SIGTERM: MO already handed over are answered, later ones refused with a
+    # temporary error (the SMSC keeps them), the bind is unbound, and lapord exits 0 in time.
+    sim = Sim("--flood", "100000", "--rate", "500", "--window", "10", "--no-flood-records",
+              "--retry-delay", "60000")
+    work = lapord_workdir()
+    lapord = start_lapord(write_config(work, [carrier("tsel", sim.port)],
+                                       daemon={"shutdown_timeout_s": 5}, log={"level": "info"}))
+    try:
+        lapord.wait_for_log(r"bind up")
+        lapord.wait_for_log(r"MO deliver_sm from \+62812\*\*\*\*\d{4} to 1708", count=20)
+        started = time.monotonic()
+        lapord.signal(signal.SIGTERM)
+        code = lapord.wait(timeout=10)
+        took = time.monotonic() - started
+        print(f"SIGTERM to exit: {took * 1000:.0f} ms")
+        assert code == 0, lapord.log()
+        assert took < 5.5
+        unbinds = sim.wait_for("unbind")
+        assert unbinds[0]["by"] == "esme", unbinds
+        assert re.search(r"SIGTERM: stopping", lapord.log())
+        assert re.search(r"\[tsel\] drained, unbinding", lapord.log())
+        assert re.search(r"lapord stopped", lapord.log())
+        # Every MO lapord received was answered: none was cut off by the disconnect.
+        sim.stop()
+        stats = sim.records("stats")[-1]
+        print("simulator stats after the drain:", json.dumps(stats["mo"]))
+        assert not [r for r in sim.records("mo_unanswered") if r.get("reason") == "disconnect"]
+        assert stats["mo"]["acked_ok"] > 0
+    finally:
+        stop_all(lapord, sim)
+
+
+def test_numbers_are_masked_in_logs():
+    script = os.path.join(tempfile.mkdtemp(prefix="lapord-script-"), "mo.jsonl")
+    with open(script, "w") as f:
+        f.write(json.dumps({"source": "6281234567890", "destination": "1708",
+                            "text": "LAPOR jalan rusak", "wait_ack": True}) + "\n")
+    sim = Sim("--script", script)
+    work = lapord_workdir()
+    lapord = start_lapord(write_config(work, [carrier("tsel", sim.port)]))
+    try:
+        sim.wait_for("deliver_sm_resp", where=lambda r: r["status"] == 0)
+        lapord.wait_for_log(r"\[tsel\] MO deliver_sm from \+62812\*\*\*\*7890 to 1708")
+        assert "6281234567890" not in lapord.log()
+        assert "jalan rusak" not in lapord.log(), "message text is not logged"
+        assert lapord.stop() == 0
+    finally:
+        stop_all(lapord, sim)
+
+
+def test_json_log_lines():
+    sim = Sim()
+    work = lapord_workdir()
+    log_file = os.path.join(work, "lapord.jsonl")
+    lapord = start_lapord(write_config(work, [carrier("tsel", sim.port)],
+                                       log={"format": "json", "file": log_file, "level": "info"}))
+    try:
+        def bound():
+            if not os.path.exists(log_file):
+                return None
+            with open(log_file) as f:
+                lines = [json.loads(line) for line in f if line.strip()]
+            return [r for r in lines if r.get("carrier") == "tsel" and r["msg"].startswith("bind up")]
+        got = wait_until(bound, 10, "a JSON 'bind up' line")
+        assert got[0]["level"] == "info" and got[0]["ts"].endswith("Z"), got
+        # SIGHUP: the file is reopened after logrotate renamed it.
+        os.rename(log_file, log_file + ".1")
+        lapord.signal(signal.SIGHUP)
+        wait_until(lambda: os.path.exists(log_file), 5, "the reopened log file")
+        with open(log_file) as f:
+            assert "SIGHUP: logs reopened" in f.read()
+        assert lapord.stop() == 0
+    finally:
+        stop_all(lapord, sim)
+
+
+if __name__ == "__main__":
+    run_tests([
+        test_bind_with_the_right_password,
+        test_wrong_password_backs_off_to_the_maximum,
+        test_two_carriers_at_once_and_one_failing_does_not_delay_the_other,
+        test_transmitter_receiver_pair_binds_twice,
+        test_keepalive_when_idle,
+        test_smsc_killed_and_restarted_rebinds,
+        test_silence_is_detected_and_the_bind_reopened,
+        test_malformed_pdus_are_answered_and_survived,
+        test_sigterm_drains_and_exits_zero,
+        test_numbers_are_masked_in_logs,
+        test_json_log_lines,
+    ])
