@@ -311,12 +311,16 @@ def test_malformed_pdus_are_answered_and_survived():
     lapord = start_lapord(write_config(lapord_workdir(), [carrier("tsel", sim.port)]))
     try:
         lapord.wait_for_log(r"bind up")
-        lapord.wait_for_log(r"PDU rejected")
-        answers = [r for r in sim.wait_for("generic_nack") if r.get("status")] \
-            if sim.records("generic_nack") else []
-        print("truncated deliver_sm answers:", answers)
+        lapord.wait_for_log(r"PDU rejected: .*\(sequence_number 1\)")
+        # lapord answered it (the simulator reports a deliver_sm_resp it had no MO for: the
+        # malformed one it sent with sequence_number 1) and stays bound.
+        answered = sim.wait_for("bad_pdu", where=lambda r: r.get("seq") == 1 and
+                                "deliver_sm_resp" in r.get("error", ""))
+        print("truncated deliver_sm answered:", answered[0]["error"])
         assert lapord.proc.poll() is None, "lapord must survive"
+        assert not sim.records("disconnect")
         assert lapord.stop() == 0
+        assert sim.wait_for("unbind")[0]["by"] == "esme"
     finally:
         stop_all(lapord, sim)
 
@@ -350,6 +354,42 @@ def test_sigterm_drains_and_exits_zero():
         print("simulator stats after the drain:", json.dumps(stats["mo"]))
         assert not [r for r in sim.records("mo_unanswered") if r.get("reason") == "disconnect"]
         assert stats["mo"]["acked_ok"] > 0
+    finally:
+        stop_all(lapord, sim)
+
+
+def test_sigterm_waits_for_submits_in_flight():
+    # Five MO echoed as five submit_sm whose responses the SMSC delays by 800 ms: SIGTERM right
+    # after the MO must wait for those responses before it unbinds.
+    script = os.path.join(tempfile.mkdtemp(prefix="lapord-script-"), "mo.jsonl")
+    with open(script, "w") as f:
+        for i in range(5):
+            f.write(json.dumps({"source": f"62812345678{i:02d}", "destination": "1708",
+                                "text": f"LAPOR drain {i}"}) + "\n")
+    sim = Sim("--script", script, "--fault", "delay=800,pdu=submit_sm")
+    work = lapord_workdir()
+    lapord = start_lapord(write_config(work, [carrier("tsel", sim.port, submit_rate=100,
+                                                      submit_burst=5)],
+                                       daemon={"test_echo": True, "shutdown_timeout_s": 5}))
+    try:
+        lapord.wait_for_log(r"MO deliver_sm from", count=5)
+        started = time.monotonic()
+        lapord.signal(signal.SIGTERM)
+        assert lapord.wait(timeout=10) == 0, lapord.log()
+        took = time.monotonic() - started
+        log = lapord.log()
+        accepted = len(re.findall(r"test_echo: submit_sm to \S+ accepted", log))
+        not_sent = len(re.findall(r"test_echo: submit_sm to \S+ failed: lapord is stopping", log))
+        print(f"SIGTERM with submits in flight: exit after {took * 1000:.0f} ms; "
+              f"{accepted} answered, {not_sent} not yet sent")
+        assert accepted + not_sent == 5, log
+        assert accepted >= 1, log
+        assert took >= 0.5, "must wait for the delayed submit_sm_resp"
+        unbind = sim.wait_for("unbind")[0]
+        assert unbind["by"] == "esme"
+        last_answer = max(iso_seconds(r["time"]) + r.get("delay_ms", 0) / 1000.0
+                          for r in sim.records("submit_sm"))
+        assert iso_seconds(unbind["time"]) >= last_answer - 0.05, (unbind, last_answer)
     finally:
         stop_all(lapord, sim)
 
@@ -409,6 +449,7 @@ if __name__ == "__main__":
         test_silence_is_detected_and_the_bind_reopened,
         test_malformed_pdus_are_answered_and_survived,
         test_sigterm_drains_and_exits_zero,
+        test_sigterm_waits_for_submits_in_flight,
         test_numbers_are_masked_in_logs,
         test_json_log_lines,
     ])
