@@ -1,0 +1,164 @@
+"""lapord's TLS to an SMSC: a TLS front end (Python's ssl module, as carriers put stunnel or a
+load balancer before their SMSC) relays to smsc-sim. Certificates are made at run time with the
+openssl command line. Checked: a bind over TLS with a client certificate; a server certificate
+from an unknown CA or for another name is refused, logged, and retried with back-off."""
+import os
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lapord_harness import run_tests  # noqa: E402
+from test_carrier import Sim, carrier, lapord_workdir, start_lapord, stop_all, write_config  # noqa: E402
+
+
+def openssl(*args, cwd):
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
+
+
+def make_pki():
+    """A CA, a server certificate for 'localhost' and a client certificate, both signed by the
+    CA; plus an unrelated CA lapord does not trust."""
+    d = tempfile.mkdtemp(prefix="lapord-pki-")
+    for ca in ("ca", "other-ca"):
+        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{ca}.key",
+                "-out", f"{ca}.pem", "-days", "2", "-subj", f"/CN=lapord test {ca}", cwd=d)
+    for name, cn in (("server", "localhost"), ("client", "lapord")):
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}.key", "-out",
+                f"{name}.csr", "-subj", f"/CN={cn}", cwd=d)
+        ext = os.path.join(d, f"{name}.ext")
+        with open(ext, "w") as f:
+            f.write(f"subjectAltName=DNS:{cn}\n")
+        openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+                "-CAcreateserial", "-out", f"{name}.pem", "-days", "2", "-extfile", ext, cwd=d)
+    return d
+
+
+class TlsFront:
+    """Accepts TLS on a free loopback port and relays the plain bytes to `target_port`."""
+
+    def __init__(self, pki, target_port, require_client_cert=True):
+        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.ctx.load_cert_chain(os.path.join(pki, "server.pem"), os.path.join(pki, "server.key"))
+        if require_client_cert:
+            self.ctx.verify_mode = ssl.CERT_REQUIRED
+            self.ctx.load_verify_locations(os.path.join(pki, "ca.pem"))
+        self.target_port = target_port
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(8)
+        self.port = self.listener.getsockname()[1]
+        self.handshakes_ok = 0
+        self.handshakes_failed = []
+        self.closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while not self.closed:
+            try:
+                raw, _ = self.listener.accept()
+            except OSError:
+                return
+            try:
+                tls = self.ctx.wrap_socket(raw, server_side=True)
+            except (ssl.SSLError, OSError) as e:
+                self.handshakes_failed.append(str(e))
+                raw.close()
+                continue
+            self.handshakes_ok += 1
+            plain = socket.create_connection(("127.0.0.1", self.target_port))
+            threading.Thread(target=self._pump, args=(tls, plain), daemon=True).start()
+            threading.Thread(target=self._pump, args=(plain, tls), daemon=True).start()
+
+    @staticmethod
+    def _pump(src, dst):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                dst.sendall(data)
+        except OSError:
+            pass
+        for s in (src, dst):
+            try:
+                s.close()
+            except OSError:
+                pass
+
+    def close(self):
+        self.closed = True
+        self.listener.close()
+
+
+def tls_carrier(port, pki, **keys):
+    return carrier("tsel", port, tls=True, tls_ca_file=os.path.join(pki, "ca.pem"),
+                   tls_server_name="localhost", **keys)
+
+
+def test_bind_over_tls_with_a_client_certificate():
+    pki = make_pki()
+    sim = Sim()
+    front = TlsFront(pki, sim.port)
+    work = lapord_workdir()
+    lapord = start_lapord(write_config(work, [tls_carrier(
+        front.port, pki, tls_cert_file=os.path.join(pki, "client.pem"),
+        tls_key_file=os.path.join(pki, "client.key"), enquire_link_interval_s=0.2)]))
+    try:
+        lapord.wait_for_log(r"\[tsel\] connected to 127\.0\.0\.1:\d+ over TLS")
+        lapord.wait_for_log(r"\[tsel\] bind up")
+        assert sim.wait_for("bind")[0]["status"] == 0
+        sim.wait_for("enquire_link", count=2)
+        assert front.handshakes_ok == 1
+        assert lapord.stop() == 0
+        assert sim.wait_for("unbind")[0]["by"] == "esme"
+    finally:
+        stop_all(lapord, sim)
+        front.close()
+
+
+def test_untrusted_server_certificate_is_refused_and_retried():
+    pki = make_pki()
+    sim = Sim()
+    front = TlsFront(pki, sim.port, require_client_cert=False)
+    work = lapord_workdir()
+    cfg = carrier("tsel", front.port, tls=True, tls_ca_file=os.path.join(pki, "other-ca.pem"),
+                  tls_server_name="localhost", reconnect_min_s=0.05, reconnect_max_s=0.2)
+    lapord = start_lapord(write_config(work, [cfg]))
+    try:
+        lapord.wait_for_log(r"\[tsel\] connect to 127\.0\.0\.1:\d+ failed .*certificate verify failed",
+                            count=2)
+        lapord.wait_for_log(r"\[tsel\] reconnect scheduled in")
+        assert not sim.records("bind"), "no bind may go to an untrusted SMSC"
+        assert lapord.stop() == 0
+    finally:
+        stop_all(lapord, sim)
+        front.close()
+
+
+def test_certificate_for_another_name_is_refused():
+    pki = make_pki()
+    sim = Sim()
+    front = TlsFront(pki, sim.port, require_client_cert=False)
+    work = lapord_workdir()
+    cfg = carrier("tsel", front.port, tls=True, tls_ca_file=os.path.join(pki, "ca.pem"),
+                  tls_server_name="smsc.example.net", reconnect_max_s=0.2)
+    lapord = start_lapord(write_config(work, [cfg]))
+    try:
+        lapord.wait_for_log(r"\[tsel\] connect to 127\.0\.0\.1:\d+ failed .*certificate verify failed")
+        assert not sim.records("bind")
+        assert lapord.stop() == 0
+    finally:
+        stop_all(lapord, sim)
+        front.close()
+
+
+if __name__ == "__main__":
+    run_tests([
+        test_bind_over_tls_with_a_client_certificate,
+        test_untrusted_server_certificate_is_refused_and_retried,
+        test_certificate_for_another_name_is_refused,
+    ])
