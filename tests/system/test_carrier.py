@@ -192,6 +192,28 @@ def test_two_carriers_at_once_and_one_failing_does_not_delay_the_other():
         stop_all(lapord, good, bad)
 
 
+def test_smsc_that_never_answers_the_bind():
+    # TCP accepted, bind never answered: given up after response_timeout_s, then retried.
+    import socket
+    import threading
+    mute = socket.socket()
+    mute.bind(("127.0.0.1", 0))
+    mute.listen(8)
+    held = []
+    threading.Thread(target=lambda: [held.append(mute.accept()) for _ in range(100)],
+                     daemon=True).start()
+    work = lapord_workdir()
+    lapord = start_lapord(write_config(work, [carrier("tsel", mute.getsockname()[1],
+                                                      response_timeout_s=0.3)]))
+    try:
+        lapord.wait_for_log(r"\[tsel\] bind to 127\.0\.0\.1:\d+ failed after \d+ ms: no bind "
+                            r"response within the response timeout", count=2)
+        assert lapord.stop() == 0
+    finally:
+        stop_all(lapord)
+        mute.close()
+
+
 def test_transmitter_receiver_pair_binds_twice():
     sim = Sim()
     work = lapord_workdir()
@@ -443,6 +465,7 @@ if __name__ == "__main__":
         test_bind_with_the_right_password,
         test_wrong_password_backs_off_to_the_maximum,
         test_two_carriers_at_once_and_one_failing_does_not_delay_the_other,
+        test_smsc_that_never_answers_the_bind,
         test_transmitter_receiver_pair_binds_twice,
         test_keepalive_when_idle,
         test_smsc_killed_and_restarted_rebinds,

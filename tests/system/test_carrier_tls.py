@@ -156,9 +156,36 @@ def test_certificate_for_another_name_is_refused():
         front.close()
 
 
+def test_tls_handshake_that_never_completes_times_out():
+    # A peer that accepts TCP and then says nothing: the TLS handshake must give up after
+    # connect_timeout_s, not hang the bind for ever.
+    mute = socket.socket()
+    mute.bind(("127.0.0.1", 0))
+    mute.listen(8)
+    held = []
+    threading.Thread(target=lambda: [held.append(mute.accept()) for _ in range(100)],
+                     daemon=True).start()
+    pki = make_pki()
+    work = lapord_workdir()
+    cfg = tls_carrier(mute.getsockname()[1], pki, connect_timeout_s=0.3, reconnect_max_s=0.2)
+    lapord = start_lapord(write_config(work, [cfg]))
+    try:
+        lapord.wait_for_log(r"\[tsel\] connect to 127\.0\.0\.1:\d+ failed after (\d+) ms: no "
+                            r"connection within connect_timeout_s", count=2)
+        import re
+        took = [int(m) for m in re.findall(r"failed after (\d+) ms: no connection", lapord.log())]
+        print("TLS handshake timeouts after (ms):", took)
+        assert all(250 <= t <= 1500 for t in took), took
+        assert lapord.stop() == 0
+    finally:
+        stop_all(lapord)
+        mute.close()
+
+
 if __name__ == "__main__":
     run_tests([
         test_bind_over_tls_with_a_client_certificate,
         test_untrusted_server_certificate_is_refused_and_retried,
         test_certificate_for_another_name_is_refused,
+        test_tls_handshake_that_never_completes_times_out,
     ])
