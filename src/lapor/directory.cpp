@@ -193,7 +193,11 @@ std::string generate_directory(std::string_view provinces_csv, std::string_view 
       "# area data in config/directory/idn-area/ (idn-area-data 4.0.1, ODbL: see LICENSE.md\n"
       "# and SOURCE.md there). Edits here are lost on regeneration: put aliases and the\n"
       "# operator's own institutions in aliases.tsv.\n"
-      "# code\tkind\tofficial name\tshort name\tkeywords\n";
+      "# code\tkind\tofficial name\tshort name\tkeywords\n"
+      "#! governments " +
+      std::to_string(entries.size()) +
+      "\n"
+      "# (checked at load: a government line lost by hand-editing stops the load)\n";
   for (auto& e : entries) {
     std::string prefix = e.kind == institution_kind::kabupaten ? "KAB"
                          : e.kind == institution_kind::kota    ? "KOTA"
@@ -273,8 +277,19 @@ directory directory::load(std::string_view generated, std::string_view generated
     if (before == 0) throw directory_error(source, line, "institution " + code + " has no keyword");
   };
 
+  int expected_governments = -1;
+  int expected_line = 0;
   auto parse = [&](std::string_view text, const std::string& source, bool allow_alias) {
     for_each_line(text, [&](int line, std::string_view l) {
+      if (!allow_alias && l.starts_with("#! governments ")) {
+        try {
+          expected_governments = std::stoi(std::string(l.substr(15)));
+        } catch (const std::exception&) {
+          throw directory_error(source, line, "bad `#! governments N` line");
+        }
+        expected_line = line;
+        return;
+      }
       if (trim_space(l).empty() || trim_space(l).starts_with('#')) return;
       auto f = split_on(l, '\t');
       for (auto& x : f)
@@ -296,6 +311,15 @@ directory directory::load(std::string_view generated, std::string_view generated
   std::string gen_src(generated_source);
   std::string ali_src(aliases_source);
   parse(generated, gen_src, false);
+  if (expected_governments >= 0) {
+    auto governments = static_cast<int>(d.all_.size() - d.count(institution_kind::lembaga));
+    if (governments != expected_governments) {
+      throw directory_error(
+          gen_src, expected_line,
+          "the file holds " + std::to_string(governments) + " governments, it was generated with " +
+              std::to_string(expected_governments) + " (a line removed or added by hand?)");
+    }
+  }
   parse(aliases, ali_src, true);
   for_each_line(aliases, [&](int line, std::string_view l) {
     if (trim_space(l).empty() || trim_space(l).starts_with('#')) return;

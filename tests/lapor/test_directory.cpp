@@ -133,6 +133,21 @@ TEST_CASE("directory: load errors name the file, the line and both institutions"
             .starts_with("gen.tsv:1: expected 5 tab-separated fields"));
 }
 
+TEST_CASE("directory: a government line lost from the generated file stops the load") {
+  std::string gen = read_file(source_path("config/directory/institutions.tsv"));
+  std::size_t sleman = gen.find("34.04\tkabupaten");
+  REQUIRE(sleman != std::string::npos);
+  std::string lost = gen.substr(0, sleman) + gen.substr(gen.find('\n', sleman) + 1);
+  try {
+    (void)directory::load(lost, "institutions.tsv", "", "aliases.tsv");
+    FAIL("loaded a directory with 551 governments");
+  } catch (const directory_error& e) {
+    CHECK(std::string(e.what()) ==
+          "institutions.tsv:6: the file holds 551 governments, it was generated with 552 (a line "
+          "removed or added by hand?)");
+  }
+}
+
 TEST_CASE("directory: the generator refuses data that breaks the rule") {
   std::string provinces = "code,name\n36,Banten\n";
   CHECK_THROWS_WITH_AS(
