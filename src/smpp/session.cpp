@@ -226,7 +226,9 @@ std::error_code session::respond(std::uint32_t sequence, command_status status, 
   const auto it = received_.find(sequence);
   if (state_ == session_state::closed) return session_error::wrong_state;
   if (it == received_.end()) return session_error::no_such_request;
-  return respond(sequence, status, *default_response(it->second), now);
+  const auto body = default_response(it->second);
+  if (!body) return session_error::wrong_response_type;  // every answerable request has one
+  return respond(sequence, status, *body, now);
 }
 
 std::error_code session::respond(std::uint32_t sequence, command_status status,
