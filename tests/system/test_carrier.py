@@ -238,7 +238,7 @@ def test_keepalive_when_idle():
         times = [iso_seconds(r["time"]) for r in links]
         gaps = [b - a for a, b in zip(times, times[1:])]
         print("enquire_link gaps (s):", ", ".join(f"{g:.3f}" for g in gaps))
-        assert all(0.15 <= g <= 0.6 for g in gaps), gaps
+        assert all(0.15 <= g <= 1.0 for g in gaps), gaps
         assert all(r["answered"] for r in links)
         assert len(sim.records("bind")) == 1, "the idle bind must stay up"
         assert not sim.records("disconnect")
@@ -268,7 +268,7 @@ def test_smsc_killed_and_restarted_rebinds():
             print(f"rebind after SMSC restart: {delay * 1000:.0f} ms from listening to bind "
                   f"(reconnect_max_s = 0.4)")
             assert bind["status"] == 0
-            assert delay < 1.5, delay
+            assert delay < 3.0, delay
             lapord.wait_for_log(r"bind up", count=2)
             assert lapord.stop() == 0
         finally:
