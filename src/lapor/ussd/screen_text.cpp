@@ -11,6 +11,18 @@ namespace {
 
 constexpr std::array<std::string_view, 5> names = {"gsm7", "gsm7_packed", "ucs2", "latin1", "ia5"};
 
+// text::gsm_code_of searches the alphabet; screens are almost all Latin-1, so those codes are
+// looked up once here (every screen is costed and encoded on every reply).
+std::optional<text::gsm_code> gsm_code(char32_t cp) {
+  static const std::array<std::optional<text::gsm_code>, 256> latin1 = [] {
+    std::array<std::optional<text::gsm_code>, 256> t{};
+    for (char32_t c = 0; c < 256; ++c)
+      t[c] = text::gsm_code_of(c);
+    return t;
+  }();
+  return cp < 256 ? latin1[cp] : text::gsm_code_of(cp);
+}
+
 bool is_gsm(screen_encoding e) {
   return e == screen_encoding::gsm7 || e == screen_encoding::gsm7_packed;
 }
@@ -20,7 +32,7 @@ std::size_t char_cost(char32_t cp, screen_encoding e) {
   switch (e) {
     case screen_encoding::gsm7:
     case screen_encoding::gsm7_packed: {
-      auto code = text::gsm_code_of(cp);
+      auto code = gsm_code(cp);
       return code && code->extended ? 2 : 1;
     }
     case screen_encoding::ucs2:
@@ -90,8 +102,8 @@ std::string encode_screen(std::string_view utf8, screen_encoding e) {
   if (is_gsm(e)) {
     std::vector<std::uint8_t> septets;
     for (std::size_t pos = 0; pos < utf8.size();) {
-      auto code = text::gsm_code_of(text::next_code_point(utf8, pos));
-      if (!code) code = text::gsm_code_of(U'?');
+      auto code = gsm_code(text::next_code_point(utf8, pos));
+      if (!code) code = gsm_code(U'?');
       if (code->extended) septets.push_back(text::gsm_escape);
       septets.push_back(code->septet);
     }

@@ -25,7 +25,8 @@ class reader {
     for (auto&& [key, value] : table_) {
       (void)value;
       if (std::find(allowed.begin(), allowed.end(), key.str()) == allowed.end()) {
-        fail(static_cast<int>(key.source().begin.line), "unknown key \"" + std::string(key.str()) + "\"");
+        fail(static_cast<int>(key.source().begin.line),
+             "unknown key \"" + std::string(key.str()) + "\"");
       }
     }
   }
@@ -47,8 +48,8 @@ class reader {
     if (n == nullptr) return fallback;
     const auto* i = n->as_integer();
     if (i == nullptr || i->get() < low || i->get() > high) {
-      fail_at(key, "must be an integer from " + std::to_string(low) + " to " +
-                       std::to_string(high));
+      fail_at(key,
+              "must be an integer from " + std::to_string(low) + " to " + std::to_string(high));
     }
     return i->get();
   }
@@ -96,11 +97,11 @@ class reader {
 
 profile read_profile(const toml::table& t, const std::string& file, const std::string& name) {
   const std::string where = "[ussd.profiles." + name + "]";
-  reader r(t, file, where,
-           {"begin_ops", "continue_ops", "end_ops", "abort_ops", "unknown_op_aborts",
-            "reply_continue_op", "reply_end_op", "session_key", "echo_session_info",
-            "session_sequence", "echo_user_message_reference", "service_type", "encoding",
-            "data_coding", "max_screen"});
+  reader r(
+      t, file, where,
+      {"begin_ops", "continue_ops", "end_ops", "abort_ops", "unknown_op_aborts",
+       "reply_continue_op", "reply_end_op", "session_key", "echo_session_info", "session_sequence",
+       "echo_user_message_reference", "service_type", "encoding", "data_coding", "max_screen"});
   profile p;
   p.name = name;
   p.begin_ops = r.ops("begin_ops", p.begin_ops);
@@ -119,9 +120,9 @@ profile read_profile(const toml::table& t, const std::string& file, const std::s
   } else if (key == "msisdn") {
     p.session_key = session_key_source::msisdn;
   } else {
-    r.fail_at("session_key",
-              "must be one of its_session_info, user_message_reference, msisdn, got \"" + key +
-                  "\"");
+    r.fail_at(
+        "session_key",
+        "must be one of its_session_info, user_message_reference, msisdn, got \"" + key + "\"");
   }
   p.echo_session_info = r.boolean("echo_session_info", p.echo_session_info);
   const std::string seq = r.string("session_sequence", "echo", 64);
@@ -167,7 +168,7 @@ std::string read_file(const std::string& path) {
 const profile& ussd_settings::profile_for(std::string_view carrier) const {
   auto c = carrier_profiles.find(carrier);
   auto p = profiles.find(c != carrier_profiles.end() ? std::string_view(c->second)
-                                                      : std::string_view("default"));
+                                                     : std::string_view("default"));
   if (p == profiles.end()) p = profiles.find(std::string_view("default"));
   return p->second;
 }
@@ -186,8 +187,7 @@ ussd_settings read_ussd_section(const toml::table& document, const std::string& 
     screens_name = r.string("screens", screens_name, 4096);
     s.line_of_screens = t->contains("screens") ? r.line("screens") : line_of(*t);
     s.timeout = std::chrono::seconds(r.integer("timeout_s", 180, 10, 3600));
-    s.max_dialogues =
-        static_cast<std::size_t>(r.integer("max_dialogues", 100'000, 1, 10'000'000));
+    s.max_dialogues = static_cast<std::size_t>(r.integer("max_dialogues", 100'000, 1, 10'000'000));
     if (const toml::node* pn = t->get("profiles")) {
       const toml::table* profiles = pn->as_table();
       if (profiles == nullptr) r.fail_at("profiles", "must be a table of [ussd.profiles.NAME]");
@@ -196,8 +196,8 @@ ussd_settings read_ussd_section(const toml::table& document, const std::string& 
         if (pt == nullptr) {
           throw app::config_error(file, line_of(value),
                                   "[ussd.profiles]: " + std::string(name.str()) +
-                                      " must be a table [ussd.profiles." +
-                                      std::string(name.str()) + "]");
+                                      " must be a table [ussd.profiles." + std::string(name.str()) +
+                                      "]");
         }
         s.profiles.insert_or_assign(std::string(name.str()),
                                     read_profile(*pt, file, std::string(name.str())));
@@ -238,9 +238,9 @@ screens load_screens(const ussd_settings& settings, const lapor::service& servic
   try {
     text = read_file(settings.screens);
   } catch (const std::exception&) {
-    throw app::config_error(settings.file, settings.line_of_screens,
-                            "[ussd]: screens names a file that cannot be read: \"" +
-                                settings.screens + "\"");
+    throw app::config_error(
+        settings.file, settings.line_of_screens,
+        "[ussd]: screens names a file that cannot be read: \"" + settings.screens + "\"");
   }
   try {
     screens loaded = screens::load(text, settings.screens, limits_for(service));

@@ -5,7 +5,8 @@
 // looks at the front. Slots are reused; a ticket names a slot and its generation, so an answer
 // from the daemon for a dialogue that meanwhile ended (and whose slot was reused) is refused.
 // When the table is full a new dialogue is refused (expired ones are swept first); open ones are
-// never pushed out, since that would cut off a citizen halfway.
+// never pushed out, since that would cut off a citizen halfway. `now` must never go back
+// between calls (the steady clock), or the expiry order would be wrong.
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
