@@ -402,7 +402,7 @@ TEST_CASE("session: a lying command_length: generic_nack ESME_RINVCMDLEN, then c
   CHECK(std::holds_alternative<send_bytes>(sc.last.front()));
 }
 
-TEST_CASE("session: generic_nack with sequence 0 is a warning; matching one is a response") {
+TEST_CASE("session: generic_nack with sequence 0 is a warning, a matching one is a response") {
   script sc;
   sc.bind_trx(t0);
   const auto a = sc.submit(t0);
