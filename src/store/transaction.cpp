@@ -41,8 +41,9 @@ constexpr char part_keys_older_sql[] =
     "SELECT carrier, source, destination, reference FROM parts "
     "GROUP BY carrier, source, destination, reference HAVING min(received_at) < ?";
 
-constexpr char next_ref_sql[] =
-    "UPDATE counters SET value = value + 1 WHERE name = 'ref' RETURNING value";
+// Two statements, not UPDATE ... RETURNING: RETURNING builds an ephemeral table every time.
+constexpr char bump_ref_sql[] = "UPDATE counters SET value = value + 1 WHERE name = 'ref'";
+constexpr char read_ref_sql[] = "SELECT value FROM counters WHERE name = 'ref'";
 
 constexpr char insert_complaint_sql[] =
     "INSERT INTO complaints (ref, channel, carrier, service_number, reporter, confidential, "
@@ -292,11 +293,14 @@ std::vector<text::part_key> transaction::part_keys_older_than(wall_time cutoff) 
 // --- refs and complaints ---------------------------------------------------------------------
 
 std::uint64_t transaction::next_ref_counter() {
-  auto q = c_.prepare(next_ref_sql);
+  {
+    auto q = c_.prepare(bump_ref_sql);
+    q.run();
+    if (q.changes() != 1) throw store_error(errc::internal, "store: the ref counter is missing");
+  }
+  auto q = c_.prepare(read_ref_sql);
   if (!q.step()) throw store_error(errc::internal, "store: the ref counter is missing");
-  auto v = static_cast<std::uint64_t>(q.int64(0));
-  q.run();  // finish the statement so the UPDATE is complete
-  return v;
+  return static_cast<std::uint64_t>(q.int64(0));
 }
 
 void transaction::create_complaint(const new_complaint& c) {

@@ -1,9 +1,10 @@
 #pragma once
 // The durable store: one SQLite file (WAL, synchronous=FULL), one writer thread that owns the
 // connection, and group commit. Callers on any thread submit work items; the writer takes
-// everything queued (up to max_batch), runs each item in its own SAVEPOINT inside one
-// transaction, COMMITs (one fsync for the whole batch), and only then completes each item, on
-// the writer thread. A completion must not block: post the result to your own executor.
+// everything queued (up to max_batch), runs the items inside one transaction (a failing item
+// is isolated: the batch is re-run with one SAVEPOINT per item), COMMITs (one fsync for the
+// whole batch), and only then completes each item, on the writer thread. A completion must
+// not block: post the result to your own executor.
 //
 // Reads (the GET API, CEK, laporctl) go through the same queue: they see every committed and
 // every earlier-queued write, and cost no fsync.
@@ -61,7 +62,8 @@ struct writer_stats {
   std::uint64_t items = 0;           // items completed, whatever their result
   std::uint64_t failed_items = 0;    // items completed with an error
   std::uint64_t largest_batch = 0;
-  std::uint64_t queued = 0;  // items waiting right now
+  std::uint64_t queued = 0;           // items waiting right now
+  std::uint64_t isolated_reruns = 0;  // batches run again item by item after an item failed
 };
 
 // A unit of work, owned by the caller until done() is called (exactly once). For zero
@@ -69,7 +71,10 @@ struct writer_stats {
 class work_item {
  public:
   virtual ~work_item() = default;
-  // Runs on the writer thread in its own SAVEPOINT. Throwing rolls back just this item.
+  // Runs on the writer thread inside the batch's transaction. Throwing rolls back just this
+  // item: the batch is then rolled back and run again with one SAVEPOINT per item, so run()
+  // may be called more than once and only its last call's effects are committed. Keep it
+  // free of effects outside the transaction (compute into the item's own fields).
   virtual void run(transaction& tx) = 0;
   // After the batch committed (ec empty) or failed (ec set, `detail` says why). Writer thread.
   virtual void done(std::error_code ec, std::string_view detail) noexcept = 0;
