@@ -1,0 +1,172 @@
+// Any deliver_sm the network can send, in any order, with the daemon's answers arriving late or
+// never: the gateway never throws, every reply is a well-formed USSD screen within the limit,
+// and the table stays within its cap. A seeded generator, so a failure repeats.
+#include <doctest/doctest.h>
+
+#include <array>
+#include <random>
+#include <vector>
+
+#include "lapord/lapor/ref.hpp"
+#include "lapord/lapor/ussd/gateway.hpp"
+#include "ussd/fixture.hpp"
+
+namespace lapord::lapor::ussd {
+namespace {
+
+void run(const profile& p, std::uint32_t seed, int messages) {
+  gateway g(testing::real_engine(), p, 10);
+  std::mt19937 rng(seed);
+  auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+  const std::vector<std::string> numbers = {"6281200000001",
+                                            "6281200000002",
+                                            "6281200000003",
+                                            "081200000004",
+                                            "+6281200000005",
+                                            "TELKOMSEL",
+                                            "",
+                                            "1708",
+                                            std::string(30, '9')};
+  const std::string ref = ref_generator("ussd-test-key-0123456789").make(1);
+  const std::vector<std::string> typed = {"*1708#",  "1",
+                                          "2",       "3",
+                                          "0",       "TANGKAB",
+                                          "TANGKAV", "kota bandung",
+                                          ref,       "Jalan berlubang dekat pasar sudah lama",
+                                          "",        "9",
+                                          "x"};
+  // Walks that reach the deep screens; the generator follows one for a citizen most of the
+  // time and sends noise in between.
+  const std::vector<std::vector<std::string>> walks = {
+      {"*1708#", "1", "TANGKAB", "Jalan berlubang dekat pasar sudah lama", "1"},
+      {"*1708#", "1", "TANGKAV", "1", "Lampu jalan mati sejak bulan lalu", "1"},
+      {"*1708#", "1", "0", "Pungutan liar di kantor desa kami", "1"},
+      {"*1708#", "2", ref},
+      {"*1708#", "3"}};
+  std::vector<std::pair<std::size_t, std::size_t>> walking(3, {0, 0});  // walk, position
+  std::vector<std::pair<dialogue_ticket, bool>> pending;                // ticket, is a filing
+  int t = 0;
+  std::array<int, 4> kinds{};  // how often each action kind came: the run must reach them all
+  auto check_action = [&](const action& a) {
+    CHECK(g.open_dialogues() <= 10);
+    ++kinds[static_cast<std::size_t>(a.kind)];
+    if (a.kind != action_kind::reply) {
+      CHECK_FALSE(a.reply);
+      return;
+    }
+    REQUIRE(a.reply);
+    const smpp::submit_sm& r = *a.reply;
+    CHECK(r.short_message.size() <= 254);
+    CHECK(r.short_message.size() <= p.max_screen);  // gsm7 unpacked: one septet per octet
+    CHECK_FALSE(r.short_message.empty());
+    REQUIRE(r.tlvs.ussd_service_op);
+    CHECK(*r.tlvs.ussd_service_op == (a.ended ? p.reply_end_op : p.reply_continue_op));
+    if (r.tlvs.its_session_info) CHECK(((*r.tlvs.its_session_info & 1U) == 1U) == a.ended);
+    CHECK(r.service_type == p.service_type);
+  };
+  for (int m = 0; m < messages; ++m) {
+    t += pick(20) == 0 ? pick(200) : pick(3);
+    const instant now = testing::at(t);
+    const int what = pick(10);
+    if (what == 0 && !pending.empty()) {
+      const std::size_t i = static_cast<std::size_t>(pick(static_cast<int>(pending.size())));
+      auto [ticket, filing] = pending[i];
+      pending.erase(pending.begin() + static_cast<std::ptrdiff_t>(i));
+      if (filing) {
+        const auto outcome = static_cast<filing_outcome>(pick(3));
+        check_action(g.filed(ticket, filing_result{outcome, ref}, now));
+      } else {
+        store_facts facts;
+        if (pick(2) == 0) facts.status = status_facts{complaint_state::ditolak, "36.03", 0};
+        check_action(g.looked_up(ticket, facts, now));
+      }
+      continue;
+    }
+    if (what == 1) {
+      (void)g.expire(now);
+      continue;
+    }
+    smpp::deliver_sm d;
+    if (pick(3) != 0) {
+      // The next step of a sensible walk for one of three citizens (session = citizen).
+      const std::size_t c = static_cast<std::size_t>(pick(3));
+      auto& [w, pos] = walking[c];
+      if (pos == 0) w = static_cast<std::size_t>(pick(static_cast<int>(walks.size())));
+      d.service_type = "USSD";
+      d.source_addr = numbers[c];
+      d.source_addr_ton = 1;
+      d.destination_addr = "1708";
+      d.short_message = walks[w][pos];  // ASCII: the same octets in GSM one-septet-per-octet
+      d.tlvs.ussd_service_op = pos == 0 ? 1 : 18;
+      d.tlvs.its_session_info = static_cast<std::uint16_t>(c << 8 | (pos + 1) << 1);
+      d.tlvs.user_message_reference = static_cast<std::uint16_t>(c);
+      pos = (pos + 1) % walks[w].size();
+      action a;
+      CHECK_NOTHROW(a = g.on_deliver(d, now));
+      check_action(a);
+      if (a.kind == action_kind::file) pending.emplace_back(a.ticket, true);
+      if (a.kind == action_kind::look_up) pending.emplace_back(a.ticket, false);
+      continue;
+    }
+    d.service_type = pick(4) == 0 ? "" : "USSD";
+    d.source_addr = numbers[static_cast<std::size_t>(pick(static_cast<int>(numbers.size())))];
+    d.source_addr_ton = static_cast<std::uint8_t>(pick(7));
+    d.destination_addr = pick(5) == 0 ? "*1708#" : "1708";
+    d.data_coding = static_cast<std::uint8_t>(
+        std::array<int, 6>{0, 0, 1, 3, 8, pick(256)}[static_cast<std::size_t>(pick(6))]);
+    if (pick(4) == 0) {
+      const int len = pick(300);
+      for (int i = 0; i < len; ++i)
+        d.short_message += static_cast<char>(pick(256));
+    } else {
+      d.short_message = typed[static_cast<std::size_t>(pick(static_cast<int>(typed.size())))];
+    }
+    if (pick(10) == 0) {
+      d.tlvs.message_payload = d.short_message;
+      d.short_message.clear();
+    }
+    const int op_pick = pick(10);
+    if (op_pick < 3) {
+      d.tlvs.ussd_service_op = 1;
+    } else if (op_pick < 8) {
+      d.tlvs.ussd_service_op = 18;
+    } else if (op_pick == 8) {
+      d.tlvs.ussd_service_op = static_cast<std::uint8_t>(pick(256));
+    }
+    if (pick(3) != 0)
+      d.tlvs.its_session_info = static_cast<std::uint16_t>(pick(64) << 8 | pick(256));
+    if (pick(3) == 0) d.tlvs.user_message_reference = static_cast<std::uint16_t>(pick(64));
+    action a;
+    CHECK_NOTHROW(a = g.on_deliver(d, now));
+    check_action(a);
+    if (a.kind == action_kind::file) pending.emplace_back(a.ticket, true);
+    if (a.kind == action_kind::look_up) pending.emplace_back(a.ticket, false);
+  }
+  MESSAGE("replies " << kinds[0] << ", filings " << kinds[1] << ", lookups " << kinds[2]
+                     << ", none " << kinds[3] << ", busy " << g.stats().refused_busy);
+  CHECK(kinds[0] > 0);
+  CHECK(kinds[1] > 0);
+  CHECK(kinds[2] > 0);
+  CHECK(kinds[3] > 0);
+  if (p.session_key != session_key_source::msisdn) CHECK(g.stats().refused_busy > 0);
+  // Whatever is left expires.
+  (void)g.expire(testing::at(t + 181));
+  CHECK(g.open_dialogues() == 0);
+}
+
+TEST_CASE("random deliver_sm and late answers: no throw, replies well-formed, table bounded") {
+  profile keyed;
+  run(keyed, 1, 20'000);
+  profile by_msisdn;
+  by_msisdn.session_key = session_key_source::msisdn;
+  by_msisdn.sequence = session_sequence::increment;
+  run(by_msisdn, 2, 20'000);
+  profile umr;
+  umr.session_key = session_key_source::user_message_reference;
+  umr.unknown_op_aborts = false;
+  umr.service_type = "";
+  run(umr, 3, 20'000);
+}
+
+}  // namespace
+}  // namespace lapord::lapor::ussd
