@@ -98,6 +98,17 @@ class connection {
   int schema_version() const noexcept { return schema_version_; }
   std::chrono::milliseconds dedup_window() const noexcept { return dedup_window_; }
   transaction& tx() noexcept { return tx_; }
+
+  // The ref counter is read once per transaction and written back once before its COMMIT
+  // (the write lock of BEGIN IMMEDIATE keeps it ours meanwhile): two statements per batch
+  // instead of two per complaint. A rolled-back item leaves a gap, never a repeat.
+  std::optional<std::uint64_t> ref_counter;
+  bool ref_counter_dirty = false;
+  void begin_transaction() noexcept {
+    ref_counter.reset();
+    ref_counter_dirty = false;
+  }
+  void flush_before_commit();
   text::part_store& part_store() noexcept { return parts_; }
 
  private:

@@ -97,6 +97,8 @@ database::impl::pass database::impl::run_items(work_item* first, std::size_t cou
     }
     std::error_code item_ec;
     std::string item_why;
+    const auto counter_before = conn.ref_counter;
+    const bool counter_dirty_before = conn.ref_counter_dirty;
     try {
       it->run(conn.tx());
     } catch (const store_error& e) {
@@ -124,6 +126,9 @@ database::impl::pass database::impl::run_items(work_item* first, std::size_t cou
     }
     if (item_ec && !isolate) return pass::item_failed;
     if (item_ec) {
+      // The item's refs go back with its rows: no gap in the counter.
+      conn.ref_counter = counter_before;
+      conn.ref_counter_dirty = counter_dirty_before;
       if (!exec_quiet(rollback_to_sql, error) || !exec_quiet(release_sql, error)) {
         ec = last_error;
         why = error;
@@ -152,6 +157,7 @@ void database::impl::run_batch(work_item* first, std::size_t count) {
     fail_all(first, count, ec, why);
   };
   auto begin = [&] {
+    conn.begin_transaction();
     if (exec_quiet(begin_sql, error)) return true;
     fail_batch(last_error, error);
     return false;
@@ -170,6 +176,15 @@ void database::impl::run_batch(work_item* first, std::size_t count) {
     sqlite3_exec(conn.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
     if (!begin()) return;
     p = run_items(first, count, true, errors, ec, why);
+  }
+  if (p == pass::ok) {
+    try {
+      conn.flush_before_commit();
+    } catch (const store_error& e) {
+      ec = e.code();
+      why = e.what();
+      p = pass::batch_failed;
+    }
   }
   if (p == pass::batch_failed) {
     fail_batch(ec, why);

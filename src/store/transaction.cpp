@@ -41,9 +41,8 @@ constexpr char part_keys_older_sql[] =
     "SELECT carrier, source, destination, reference FROM parts "
     "GROUP BY carrier, source, destination, reference HAVING min(received_at) < ?";
 
-// Two statements, not UPDATE ... RETURNING: RETURNING builds an ephemeral table every time.
-constexpr char bump_ref_sql[] = "UPDATE counters SET value = value + 1 WHERE name = 'ref'";
 constexpr char read_ref_sql[] = "SELECT value FROM counters WHERE name = 'ref'";
+constexpr char write_ref_sql[] = "UPDATE counters SET value = ? WHERE name = 'ref'";
 
 constexpr char insert_complaint_sql[] =
     "INSERT INTO complaints (ref, channel, carrier, service_number, reporter, confidential, "
@@ -293,14 +292,13 @@ std::vector<text::part_key> transaction::part_keys_older_than(wall_time cutoff) 
 // --- refs and complaints ---------------------------------------------------------------------
 
 std::uint64_t transaction::next_ref_counter() {
-  {
-    auto q = c_.prepare(bump_ref_sql);
-    q.run();
-    if (q.changes() != 1) throw store_error(errc::internal, "store: the ref counter is missing");
+  if (!c_.ref_counter) {
+    auto q = c_.prepare(read_ref_sql);
+    if (!q.step()) throw store_error(errc::internal, "store: the ref counter is missing");
+    c_.ref_counter = static_cast<std::uint64_t>(q.int64(0));
   }
-  auto q = c_.prepare(read_ref_sql);
-  if (!q.step()) throw store_error(errc::internal, "store: the ref counter is missing");
-  return static_cast<std::uint64_t>(q.int64(0));
+  c_.ref_counter_dirty = true;
+  return ++*c_.ref_counter;
 }
 
 void transaction::create_complaint(const new_complaint& c) {
@@ -711,5 +709,17 @@ void transaction::limit_size(std::uint64_t max_bytes) {
   std::string sql = "PRAGMA max_page_count=" + std::to_string(pages);
   c_.exec(sql.c_str());
 }
+
+namespace detail {
+
+void connection::flush_before_commit() {
+  if (!ref_counter_dirty) return;
+  auto q = prepare(write_ref_sql);
+  q.bind(1, static_cast<std::int64_t>(*ref_counter));
+  q.run();
+  ref_counter_dirty = false;
+}
+
+}  // namespace detail
 
 }  // namespace lapord::store
