@@ -1,0 +1,80 @@
+// Readiness as a truth table over its four conditions, the bodies an operator reads, and the
+// facts collected by health_state.
+#include <doctest/doctest.h>
+
+#include "lapord/app/ops/health.hpp"
+
+using namespace lapord::app::ops;
+
+TEST_CASE(
+    "health: ready exactly when a carrier is bound, the store is open, its last commit ok "
+    "and lapord is not stopping") {
+  for (int bits = 0; bits < 16; ++bits) {
+    health_facts f;
+    f.carriers_configured = 2;
+    f.carriers_bound = (bits & 1) ? 1 : 0;
+    f.store_open = (bits & 2) != 0;
+    f.last_commit_ok = (bits & 4) != 0;
+    f.stopping = (bits & 8) != 0;
+    const bool expected = bits == 7;
+    CAPTURE(bits);
+    CHECK(is_ready(f) == expected);
+    const auto a = readiness(f);
+    CHECK(a.status == (expected ? 200U : 503U));
+    CHECK(a.body.starts_with(expected ? "ready\n" : "not ready\n"));
+    const auto live = liveness(f);
+    CHECK(live.status == 200U);  // alive whatever readiness says
+  }
+}
+
+TEST_CASE("health: the bodies name what is wrong, one line each") {
+  health_facts f;
+  f.carriers_configured = 2;
+  f.carriers_bound = 2;
+  f.store_open = true;
+  CHECK(readiness(f).body == "ready\ncarriers: 2 of 2 bound\nstore: ok\n");
+
+  f.carriers_bound = 0;
+  f.last_commit_ok = false;
+  f.last_commit_error = "disk_full\nsecond line";
+  CHECK(readiness(f).body ==
+        "not ready\ncarriers: 0 of 2 bound (none: no MO can arrive)\n"
+        "store: last commit failed: disk_full second line\n");
+
+  f.store_open = false;
+  f.stopping = true;
+  CHECK(readiness(f).body ==
+        "not ready\ncarriers: 0 of 2 bound (none: no MO can arrive)\nstore: not open\nstopping\n");
+  CHECK(liveness(f).body == "ok stopping\n");
+  CHECK(liveness(health_facts{}).body == "ok\n");
+}
+
+TEST_CASE("health: health_state follows binds, commits and the stop") {
+  health_state s;
+  s.set_carriers_configured(2);
+  CHECK_FALSE(is_ready(s.facts()));  // nothing open yet
+  s.store_opened(true);
+  s.bind_changed("tsel", true);
+  s.bind_changed("xl", true);
+  CHECK(s.facts().carriers_bound == 2);
+  CHECK(is_ready(s.facts()));
+  s.bind_changed("tsel", false);
+  s.bind_changed("xl", false);
+  CHECK(s.facts().carriers_bound == 0);
+  CHECK_FALSE(is_ready(s.facts()));
+  s.bind_changed("xl", true);
+  CHECK(is_ready(s.facts()));
+
+  s.commit_finished(false, "disk_full");
+  auto f = s.facts();
+  CHECK_FALSE(f.last_commit_ok);
+  CHECK(f.last_commit_error == "disk_full");
+  CHECK_FALSE(is_ready(f));
+  s.commit_finished(true);
+  CHECK(is_ready(s.facts()));
+  CHECK(s.facts().last_commit_error.empty());
+
+  s.set_stopping();
+  CHECK_FALSE(is_ready(s.facts()));
+  CHECK(readiness(s.facts()).status == 503U);
+}
