@@ -103,6 +103,17 @@ TEST_CASE("exposition: numbers read back exactly, special values spelled as the 
   CHECK(fmt(2.5) == "2.5");
   CHECK(fmt(1e-7) == "1e-07");
   CHECK(fmt(0.1 + 0.2) == "0.30000000000000004");
+  // Go's strconv.FormatFloat(v, 'g', -1, 64), as Prometheus's own clients write numbers.
+  CHECK(fmt(0.0005) == "0.0005");
+  CHECK(fmt(0.00005) == "5e-05");
+  CHECK(fmt(0) == "0");
+  CHECK(fmt(-2.5) == "-2.5");
+  CHECK(fmt(100000) == "100000");
+  CHECK(fmt(123456.75) == "123456.75");
+  CHECK(fmt(1e6) == "1e+06");
+  CHECK(fmt(1234567) == "1.234567e+06");
+  CHECK(fmt(1.5e300) == "1.5e+300");
+  CHECK(fmt(-1.25e-10) == "-1.25e-10");
   CHECK(fmt(std::numeric_limits<double>::infinity()) == "+Inf");
   CHECK(fmt(-std::numeric_limits<double>::infinity()) == "-Inf");
   CHECK(fmt(std::numeric_limits<double>::quiet_NaN()) == "NaN");

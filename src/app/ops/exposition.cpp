@@ -78,12 +78,54 @@ void append_help(std::string& out, std::string_view help) {
 void append_double(std::string& out, double v) {
   if (std::isnan(v)) {
     out += "NaN";
-  } else if (std::isinf(v)) {
+    return;
+  }
+  if (std::isinf(v)) {
     out += v > 0 ? "+Inf" : "-Inf";
+    return;
+  }
+  // The shortest digits that read back to v, laid out as Go's strconv 'g' with precision -1
+  // (what Prometheus's own clients write): plain between 1e-4 and 1e6, else d.ddde±XX. So an
+  // `le` bound reads "0.0005" here as from any other exporter, and series line up.
+  char buf[40];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
+  std::string_view sci(buf, static_cast<std::size_t>(r.ptr - buf));  // "-1.25e-05"
+  const bool negative = sci.front() == '-';
+  if (negative) sci.remove_prefix(1);
+  const auto e = sci.find('e');
+  std::string digits;
+  for (const char c : sci.substr(0, e)) {
+    if (c != '.') digits += c;
+  }
+  int exp = 0;
+  const auto exp_text = sci.substr(e + 1);
+  std::from_chars(exp_text.data() + (exp_text.front() == '+' ? 1 : 0),
+                  exp_text.data() + exp_text.size(), exp);
+  if (negative) out += '-';
+  if (exp < -4 || exp >= 6) {
+    out += digits.front();
+    if (digits.size() > 1) {
+      out += '.';
+      out.append(digits, 1);
+    }
+    out += exp < 0 ? "e-" : "e+";
+    const int a = exp < 0 ? -exp : exp;
+    if (a < 10) out += '0';
+    out += std::to_string(a);
+  } else if (exp >= 0) {
+    const auto whole = static_cast<std::size_t>(exp) + 1;
+    if (digits.size() <= whole) {
+      out += digits;
+      out.append(whole - digits.size(), '0');
+    } else {
+      out.append(digits, 0, whole);
+      out += '.';
+      out.append(digits, whole);
+    }
   } else {
-    char buf[32];
-    const auto r = std::to_chars(buf, buf + sizeof buf, v);
-    out.append(buf, r.ptr);
+    out += "0.";
+    out.append(static_cast<std::size_t>(-exp - 1), '0');
+    out += digits;
   }
 }
 
