@@ -210,9 +210,17 @@ int run_daemon(const daemon_options& options, const mo_handler_factory& make_han
 
   asio::io_context io(1);
   late_mt_sender replies;
-  std::unique_ptr<net::mo_handler> handler = make_handler
-                                                 ? make_handler(config, replies, *logs)
-                                                 : std::make_unique<logging_mo_handler>(loggers);
+  std::unique_ptr<net::mo_handler> handler;
+  try {
+    if (make_handler) handler = make_handler(config, replies, *logs);
+  } catch (const config_error& e) {
+    std::cerr << "lapord: " << e.what() << std::endl;
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "lapord: cannot start: " << e.what() << std::endl;
+    return 1;
+  }
+  if (!handler) handler = std::make_unique<logging_mo_handler>(loggers);
   std::unique_ptr<net::mo_handler> echo;
   if (config.daemon.test_echo) {
     log->warn(

@@ -19,8 +19,9 @@ struct daemon_options {
 };
 
 // Builds the MO handler of the running daemon. `replies` sends MT on the carriers' binds (it
-// only works once the daemon runs: do not submit from inside the factory). The default (an
-// empty factory) is the logging handler, answering every MO with ESME_ROK.
+// only works once the daemon runs: do not submit from inside the factory). An empty factory, or
+// one returning nullptr, gives the logging handler (every MO answered ESME_ROK). A factory may
+// throw config_error (exit 2, its one line on stderr) or another exception (exit 1).
 using mo_handler_factory = std::function<std::unique_ptr<net::mo_handler>(
     const daemon_config& config, net::mt_sender& replies, log_output& logs)>;
 
