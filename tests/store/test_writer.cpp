@@ -298,3 +298,32 @@ TEST_CASE("items still queued at shutdown are run and committed, not dropped") {
   raw_db raw(path);
   CHECK(raw.integer("SELECT count(*) FROM complaints") == 200);
 }
+
+TEST_CASE("refs drawn in one batch are unique, kept after commit, and a failed item's go back") {
+  temp_dir dir;
+  const auto path = dir.file("lapord.db");
+  database db(options_for(path));
+  completions done;
+  std::promise<void> gate;
+  auto gate_open = gate.get_future().share();
+  hold_writer(db, gate_open, done);
+  std::vector<std::uint64_t> got(3);
+  auto draw = [&](int i, bool fail) {
+    db.submit(
+        [&got, i, fail](transaction& tx) {
+          got[static_cast<std::size_t>(i)] = tx.next_ref_counter();
+          if (fail) throw std::runtime_error("after drawing a ref");
+        },
+        [&done, i](result<std::monostate> r) { done.add(std::to_string(i), r.error); });
+  };
+  draw(0, false);
+  draw(1, true);
+  draw(2, false);
+  gate.set_value();
+  REQUIRE(done.wait_for_count(4));
+  CHECK(got[0] == 1);
+  CHECK(got[2] == 2);  // the failed item's ref was given back
+  raw_db raw(path);
+  CHECK(raw.integer("SELECT value FROM counters WHERE name='ref'") == 2);
+  CHECK(db.call([](transaction& tx) { return tx.next_ref_counter(); }) == 3);
+}
