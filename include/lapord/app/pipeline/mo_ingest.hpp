@@ -1,0 +1,80 @@
+#pragma once
+// What one MO does to the store, run inside the store's group-commit transaction (on the writer
+// thread): keep it, recognise a redelivery, apply a receipt, keep a part and reassemble, decide,
+// create the complaint with its ref, queue its forward and the reply. Everything of one MO
+// commits together or not at all; the carrier gets ESME_ROK only after that commit.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lapord/app/pipeline/incoming_mo.hpp"
+#include "lapord/lapor/ref.hpp"
+#include "lapord/lapor/service.hpp"
+#include "lapord/store/transaction.hpp"
+#include "lapord/text/reassembly.hpp"
+
+namespace lapord::app {
+
+struct ingest_context {
+  const lapor::service* service = nullptr;
+  const lapor::ref_generator* refs = nullptr;
+  text::reassembly_options reassembly{};
+};
+
+// A citizen's message ready for the complaint service: whole, or reassembled from parts, or
+// released incomplete after the reassembly timeout.
+struct citizen_message {
+  std::string carrier;
+  std::string source;  // source_addr as received
+  std::uint8_t source_ton = 0;
+  std::uint8_t source_npi = 1;
+  std::string destination;  // the service number it was sent to
+  std::string text;         // UTF-8
+  int segments = 1;
+  bool incomplete = false;
+  std::int64_t received_id = 0;  // the received row that completed it (0: released by timeout)
+  store::wall_time received_at{};
+};
+
+enum class ingest_effect {
+  redelivery,       // the same MO was received before: acknowledge, nothing else
+  receipt,          // a delivery receipt, filed against the reply segment it confirms
+  receipt_unknown,  // a receipt that matches no reply we sent (kept as received only)
+  part_kept,        // a part of a long message, kept until its siblings arrive
+  decided,          // a whole message went through the complaint service
+};
+
+struct ingest_outcome {
+  ingest_effect effect = ingest_effect::decided;
+  std::optional<lapor::decision_kind> decision;  // effect == decided
+  std::string reason;                            // the service's reason, for logs
+  std::string ref;  // the new complaint's ref, or the earlier one (duplicate)
+  bool complaint_created = false;
+  bool forward_queued = false;
+  bool reply_queued = false;
+  std::int64_t received_id = 0;
+};
+
+// The whole MO path inside one transaction. Throws store_error / std::exception on failure
+// (the store then rolls this MO back).
+ingest_outcome ingest(store::transaction& tx, const incoming_mo& mo, const ingest_context& ctx);
+
+// The complaint service's part: decide with what the store knows, then record the decision.
+ingest_outcome handle_message(store::transaction& tx, const citizen_message& message,
+                              const ingest_context& ctx);
+
+// Releases every long message whose first part arrived before now - timeout, marked
+// incomplete, through handle_message. Returns one outcome per released message.
+std::vector<ingest_outcome> release_expired_parts(store::transaction& tx, const ingest_context& ctx,
+                                                  store::wall_time now);
+
+// The number a reply is sent to: the reporter's E.164 without '+', sent with TON 1 (international)
+// NPI 1 so every carrier reads it the same way.
+[[nodiscard]] std::string reply_destination(const std::string& reporter_e164);
+
+// Maps the store's status names ("received", "verified", ...) to the service's states.
+[[nodiscard]] lapor::complaint_state state_of(std::string_view store_status);
+
+}  // namespace lapord::app

@@ -1,0 +1,68 @@
+#pragma once
+// lapord's MO path as one object the daemon plugs in as its mo_handler: the store (SQLite, one
+// writer thread), the MO work items (ack after commit), the reply sender, the forwarder to the
+// national store, the callback API and the periodic release of incomplete long messages. The
+// HTTP parts and the reply sender run on the pipeline's own thread; the network thread only
+// decodes and queues.
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <toml++/toml.h>
+
+#include "lapord/app/pipeline/mo_path.hpp"
+#include "lapord/app/pipeline/pipeline_config.hpp"
+#include "lapord/app/pipeline/reply_sender.hpp"
+#include "lapord/lapor/ref.hpp"
+#include "lapord/lapor/service.hpp"
+#include "lapord/net/mo_handler.hpp"
+#include "lapord/net/mt_sender.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace lapord::app {
+
+struct pipeline_settings {
+  store_section store;
+  std::optional<net::http::store_api_settings> store_api;  // nullopt: no forwarding
+  std::optional<net::http::api_settings> api;              // nullopt: no callback API
+  std::string config_file;                                 // for error messages
+};
+
+// Gives the logger of a part ("store", "replies", "forward", "api", "mo").
+using pipeline_loggers = std::function<std::shared_ptr<spdlog::logger>(const std::string&)>;
+
+class pipeline final : public net::mo_handler {
+ public:
+  // Opens the store (throws store::store_error), resolves the tokens (throws config_error) and
+  // starts the writer, the pipeline thread, the forwarder, the API and the reply sender.
+  // `service` and `refs` must outlive the pipeline; `mt` too.
+  pipeline(pipeline_settings settings, const lapor::service& service,
+           const lapor::ref_generator& refs, net::mt_sender& mt, const pipeline_loggers& loggers);
+  // Stops the API and the forwarder, lets queued store work finish, closes the file.
+  ~pipeline() override;
+  pipeline(const pipeline&) = delete;
+  pipeline& operator=(const pipeline&) = delete;
+
+  void on_mo(net::mo_message message, net::mo_completion done) override;
+
+  // The callback API's bound port (0 when there is no API).
+  [[nodiscard]] std::uint16_t api_port() const;
+  [[nodiscard]] mo_path_stats mo_stats() const;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+// Everything the daemon needs from its parsed configuration: reads [service], [store],
+// [store_api] and [api] (config_error on any problem), loads the complaint service and builds
+// the pipeline. Returns nullptr when the file has no [store] table: the daemon then keeps its
+// logging handler (a test setup of carrier links only).
+std::unique_ptr<net::mo_handler> make_pipeline(const toml::table& document,
+                                               const std::string& config_file, net::mt_sender& mt,
+                                               const pipeline_loggers& loggers);
+
+}  // namespace lapord::app

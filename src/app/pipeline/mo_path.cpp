@@ -1,0 +1,145 @@
+#include "lapord/app/pipeline/mo_path.hpp"
+
+#include <spdlog/logger.h>
+
+#include "lapord/lapor/msisdn.hpp"
+
+namespace lapord::app {
+namespace {
+
+std::int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+void answer(net::mo_completion& done, smpp::command_status status) noexcept {
+  try {
+    done(status);
+  } catch (...) {  // NOLINT(bugprone-empty-catch): the bind is gone; the SMSC redelivers
+  }
+}
+
+}  // namespace
+
+// The MO through the whole path, in one savepoint of the group commit.
+class mo_path::item final : public store::work_item {
+ public:
+  item(mo_path& path, incoming_mo mo, net::mo_completion done)
+      : path_(path), mo_(std::move(mo)), done_(std::move(done)) {}
+
+  void run(store::transaction& tx) override { outcome_ = ingest(tx, mo_, path_.context_); }
+
+  void done(std::error_code ec, std::string_view detail) noexcept override;
+
+ private:
+  mo_path& path_;
+  incoming_mo mo_;
+  net::mo_completion done_;
+  ingest_outcome outcome_;
+};
+
+// When the service itself failed on an MO (a bug, a constraint), the MO is still kept as
+// received so an operator can look at it, and acknowledged: the SMSC would otherwise redeliver
+// a message that fails the same way for ever.
+class mo_path::raw_item final : public store::work_item {
+ public:
+  raw_item(mo_path& path, incoming_mo mo, net::mo_completion done, std::string why)
+      : path_(path), mo_(std::move(mo)), done_(std::move(done)), why_(std::move(why)) {}
+
+  void run(store::transaction& tx) override { tx.record_received(mo_.pdu()); }
+
+  void done(std::error_code ec, std::string_view detail) noexcept override {
+    std::unique_ptr<raw_item> self(this);
+    if (ec) {
+      path_.failed(ec, detail);
+      answer(done_, path_.options_.temporary_error);
+      return;
+    }
+    path_.kept_raw_.fetch_add(1, std::memory_order_relaxed);
+    path_.acked_.fetch_add(1, std::memory_order_relaxed);
+    answer(done_, smpp::command_status::esme_rok);
+    try {
+      path_.log_->error("MO from {} to {} kept as received only, not processed: {}",
+                        lapor::mask_msisdn(mo_.source), lapor::mask_msisdn(mo_.destination), why_);
+    } catch (...) {  // NOLINT(bugprone-empty-catch): logging must not lose the answer
+    }
+  }
+
+ private:
+  mo_path& path_;
+  incoming_mo mo_;
+  net::mo_completion done_;
+  std::string why_;
+};
+
+void mo_path::item::done(std::error_code ec, std::string_view detail) noexcept {
+  std::unique_ptr<item> self(this);
+  if (!ec) {
+    answer(done_, smpp::command_status::esme_rok);
+    path_.finished(outcome_);
+    return;
+  }
+  if (ec == store::errc::item_failed) {
+    auto* raw = new raw_item(path_, std::move(mo_), std::move(done_), std::string(detail));
+    path_.db_.submit(*raw);
+    return;
+  }
+  path_.failed(ec, detail);
+  answer(done_, path_.options_.temporary_error);
+}
+
+mo_path::mo_path(store::database& db, ingest_context context, mo_path_options options,
+                 mo_path_hooks hooks, std::shared_ptr<spdlog::logger> log)
+    : db_(db),
+      context_(context),
+      options_(options),
+      hooks_(std::move(hooks)),
+      log_(std::move(log)) {}
+
+void mo_path::on_mo(net::mo_message message, net::mo_completion done) {
+  // Decoding happens here, on the network thread; the writer thread only does what needs the
+  // store.
+  auto* it = new item(*this, read_incoming(message, options_.reading), std::move(done));
+  db_.submit(*it);
+}
+
+void mo_path::finished(const ingest_outcome& outcome) {
+  acked_.fetch_add(1, std::memory_order_relaxed);
+  if (outcome.effect == ingest_effect::redelivery) {
+    redeliveries_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  if (outcome.complaint_created) complaints_.fetch_add(1, std::memory_order_relaxed);
+  try {
+    if (outcome.forward_queued && hooks_.forward_queued) hooks_.forward_queued();
+    if (outcome.reply_queued && hooks_.reply_queued) hooks_.reply_queued();
+  } catch (...) {  // NOLINT(bugprone-empty-catch): the pollers still find the work later
+  }
+}
+
+void mo_path::failed(std::error_code ec, std::string_view detail) {
+  temporary_errors_.fetch_add(1, std::memory_order_relaxed);
+  // A full disk fails every MO of every batch: one line a second is enough for an operator.
+  const std::int64_t now = steady_ms();
+  std::int64_t last = last_failure_log_ms_.load(std::memory_order_relaxed);
+  if (now - last < 1000 || !last_failure_log_ms_.compare_exchange_strong(last, now)) return;
+  try {
+    log_->warn("store cannot keep MO ({}: {}); answering {} so the SMSC retries ({} so far)",
+               ec.message(), detail, smpp::name(options_.temporary_error),
+               temporary_errors_.load(std::memory_order_relaxed));
+  } catch (...) {  // NOLINT(bugprone-empty-catch)
+  }
+}
+
+mo_path_stats mo_path::stats() const {
+  mo_path_stats s;
+  s.acked = acked_.load(std::memory_order_relaxed);
+  s.redeliveries = redeliveries_.load(std::memory_order_relaxed);
+  s.temporary_errors = temporary_errors_.load(std::memory_order_relaxed);
+  s.kept_raw = kept_raw_.load(std::memory_order_relaxed);
+  s.complaints = complaints_.load(std::memory_order_relaxed);
+  return s;
+}
+
+}  // namespace lapord::app

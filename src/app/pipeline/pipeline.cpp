@@ -1,0 +1,239 @@
+#include "lapord/app/pipeline/pipeline.hpp"
+
+#include <future>
+#include <stdexcept>
+#include <thread>
+
+#include <spdlog/logger.h>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "app/service/service_setup.hpp"
+#include "lapord/app/pipeline/store_adapters.hpp"
+#include "lapord/net/http/api_router.hpp"
+#include "lapord/net/http/api_server.hpp"
+#include "lapord/net/http/bearer_token.hpp"
+#include "lapord/net/http/complaint_api.hpp"
+#include "lapord/net/http/forwarder.hpp"
+
+namespace lapord::app {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::chrono::milliseconds expiry_interval(std::chrono::milliseconds part_timeout) {
+  return std::min<std::chrono::milliseconds>(
+      30s, std::max<std::chrono::milliseconds>(1s, part_timeout / 4));
+}
+
+// The service and its ref generator live as long as the pipeline that uses them.
+class owning_pipeline final : public net::mo_handler {
+ public:
+  owning_pipeline(service_setup setup, pipeline_settings settings, net::mt_sender& mt,
+                  const pipeline_loggers& loggers)
+      : setup_(std::move(setup)),
+        pipeline_(std::move(settings), setup_.service, *setup_.refs, mt, loggers) {}
+  void on_mo(net::mo_message message, net::mo_completion done) override {
+    pipeline_.on_mo(std::move(message), std::move(done));
+  }
+
+ private:
+  service_setup setup_;
+  pipeline pipeline_;
+};
+
+}  // namespace
+
+struct pipeline::impl {
+  impl(pipeline_settings s, const lapor::service& svc, const lapor::ref_generator& r,
+       net::mt_sender& sender, const pipeline_loggers& loggers)
+      : settings(std::move(s)),
+        service(svc),
+        refs(r),
+        mt(sender),
+        mo_log(loggers("mo")),
+        store_log(loggers("store")),
+        reply_log(loggers("replies")),
+        forward_log(loggers("forward")),
+        api_log(loggers("api")),
+        guard(io.get_executor()),
+        expiry_timer(io) {}
+
+  pipeline_settings settings;
+  const lapor::service& service;
+  const lapor::ref_generator& refs;
+  net::mt_sender& mt;
+  std::shared_ptr<spdlog::logger> mo_log, store_log, reply_log, forward_log, api_log;
+
+  boost::asio::io_context io;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard;
+  std::unique_ptr<store::database> db;
+  std::unique_ptr<reply_sender> replies;
+  std::unique_ptr<store_outbox> outbox;
+  std::unique_ptr<net::http::forwarder> forwarder;
+  std::unique_ptr<store_complaint_events> events;
+  std::unique_ptr<net::http::api_router> router;
+  std::unique_ptr<net::http::api_server> server;
+  std::unique_ptr<mo_path> mo;
+  boost::asio::steady_timer expiry_timer;
+  bool stopping = false;
+  std::thread thread;
+
+  ingest_context context() const {
+    return ingest_context{&service, &refs, text::reassembly_options{settings.store.part_timeout}};
+  }
+
+  void schedule_expiry() {
+    expiry_timer.expires_after(expiry_interval(settings.store.part_timeout));
+    expiry_timer.async_wait([this](boost::system::error_code ec) {
+      if (ec || stopping) return;
+      release_expired();
+    });
+  }
+
+  void release_expired() {
+    const ingest_context ctx = context();
+    db->submit(
+        [ctx](store::transaction& tx) {
+          return release_expired_parts(tx, ctx,
+                                       std::chrono::time_point_cast<std::chrono::milliseconds>(
+                                           std::chrono::system_clock::now()));
+        },
+        [this](store::result<std::vector<ingest_outcome>> r) {
+          if (!r) {
+            store_log->warn("cannot release expired long messages now: {}", r.detail);
+          } else if (!r.value->empty()) {
+            store_log->info("released {} long message(s) whose parts did not all arrive",
+                            r.value->size());
+            for (const ingest_outcome& o : *r.value) {
+              if (o.forward_queued && forwarder) forwarder->notify();
+              if (o.reply_queued) replies->notify();
+            }
+          }
+          boost::asio::post(io, [this] {
+            if (!stopping) schedule_expiry();
+          });
+        });
+  }
+};
+
+pipeline::pipeline(pipeline_settings settings, const lapor::service& service,
+                   const lapor::ref_generator& refs, net::mt_sender& mt,
+                   const pipeline_loggers& loggers)
+    : impl_(std::make_unique<impl>(std::move(settings), service, refs, mt, loggers)) {
+  impl& m = *impl_;
+  const std::string& file = m.settings.config_file;
+  m.db = std::make_unique<store::database>(m.settings.store.database);
+  m.store_log->info("store {} open (schema version {})", m.settings.store.database.path,
+                    m.db->schema_version());
+
+  reply_sender_options ro;
+  ro.batch = m.settings.store.reply_batch;
+  ro.max_in_flight = m.settings.store.reply_in_flight;
+  ro.retry = m.settings.store.reply_retry;
+  ro.max_attempts = m.settings.store.reply_max_attempts;
+  ro.concat = m.settings.store.reply_concat;
+  m.replies = std::make_unique<reply_sender>(m.io.get_executor(), *m.db, mt, ro, m.reply_log);
+
+  if (m.settings.store_api) {
+    // Longer than any request may take, so a lease only runs out after a crash.
+    const auto lease = std::max<std::chrono::milliseconds>(60s, m.settings.store_api->timeout * 3);
+    m.outbox = std::make_unique<store_outbox>(*m.db, lease, m.forward_log);
+    try {
+      m.forwarder = std::make_unique<net::http::forwarder>(m.io.get_executor(),
+                                                           *m.settings.store_api, *m.outbox);
+    } catch (const std::invalid_argument& e) {
+      throw config_error(file, 0, std::string("[store_api] ") + e.what());
+    }
+  } else {
+    m.forward_log->warn("no [store_api] table: complaints wait in the outbox, not forwarded");
+  }
+
+  m.events = std::make_unique<store_complaint_events>(
+      *m.db, service, [&m] { m.replies->notify(); }, m.api_log);
+  if (m.settings.api) {
+    std::string token;
+    try {
+      token = net::http::resolve_secret(m.settings.api->token, m.settings.api->token_env);
+    } catch (const std::invalid_argument& e) {
+      throw config_error(file, 0, std::string("[api] ") + e.what());
+    }
+    m.router = std::make_unique<net::http::api_router>(net::http::bearer_token(token));
+    net::http::add_complaint_routes(*m.router, *m.events);
+    m.server =
+        std::make_unique<net::http::api_server>(m.io.get_executor(), *m.settings.api, *m.router);
+    try {
+      m.server->start();
+    } catch (const std::exception& e) {
+      throw std::runtime_error("[api] cannot listen on " + m.settings.api->listen + ": " +
+                               e.what());
+    }
+    m.api_log->info("callback API listening on port {}", m.server->port());
+  }
+
+  mo_path_options mo_options;
+  mo_options.temporary_error = m.settings.store.temporary_error;
+  mo_path_hooks hooks;
+  hooks.forward_queued = [&m] {
+    if (m.forwarder) m.forwarder->notify();
+  };
+  hooks.reply_queued = [&m] { m.replies->notify(); };
+  m.mo = std::make_unique<mo_path>(*m.db, m.context(), mo_options, std::move(hooks), m.mo_log);
+
+  m.replies->start();
+  if (m.forwarder) m.forwarder->start();
+  m.schedule_expiry();
+  m.thread = std::thread([&m] { m.io.run(); });
+}
+
+pipeline::~pipeline() {
+  impl& m = *impl_;
+  std::promise<void> forwarder_stopped;
+  auto stopped = forwarder_stopped.get_future();
+  boost::asio::post(m.io, [&m] {
+    m.stopping = true;
+    m.expiry_timer.cancel();
+  });
+  if (m.server) m.server->stop();
+  m.replies->stop();
+  if (m.forwarder) {
+    m.forwarder->stop([&forwarder_stopped] { forwarder_stopped.set_value(); });
+    // Requests in flight are reported within their timeout; what is not reported by then is
+    // simply due again after the lease.
+    stopped.wait_for(std::chrono::seconds(5));
+  }
+  m.guard.reset();
+  m.io.stop();
+  if (m.thread.joinable()) m.thread.join();
+  m.db.reset();  // runs what is still queued (their completions post to the stopped io)
+}
+
+void pipeline::on_mo(net::mo_message message, net::mo_completion done) {
+  impl_->mo->on_mo(std::move(message), std::move(done));
+}
+
+std::uint16_t pipeline::api_port() const {
+  return impl_->server ? impl_->server->port() : 0;
+}
+
+mo_path_stats pipeline::mo_stats() const {
+  return impl_->mo->stats();
+}
+
+std::unique_ptr<net::mo_handler> make_pipeline(const toml::table& document,
+                                               const std::string& config_file, net::mt_sender& mt,
+                                               const pipeline_loggers& loggers) {
+  pipeline_settings settings;
+  settings.config_file = config_file;
+  settings.store = read_store_section(document, config_file);
+  settings.store_api = read_store_api_section(document, config_file);
+  settings.api = read_api_section(document, config_file);
+  if (!settings.store.present) return nullptr;
+  service_section section = read_service_section(document, config_file);
+  service_setup setup = load_service(section, true);
+  return std::make_unique<owning_pipeline>(std::move(setup), std::move(settings), mt, loggers);
+}
+
+}  // namespace lapord::app

@@ -1,0 +1,323 @@
+// The MO path inside the store's transaction, against a real SQLite file: what each kind of
+// message leaves in the store (received, complaints, outbox, replies, parts, reporters).
+#include <doctest/doctest.h>
+
+#include "lapord/app/pipeline/store_adapters.hpp"
+#include "lapord/net/http/complaint_event.hpp"
+#include "pipeline/pipeline_fixture.hpp"
+#include "store/store_fixture.hpp"
+
+namespace lapord::app {
+namespace {
+
+using test::body;
+using test::deliver;
+using namespace std::chrono_literals;
+
+constexpr std::int64_t t0 = 1'800'000'000;
+
+store::wall_time wall_s(std::int64_t s) {
+  return store::wall_time(std::chrono::seconds(s));
+}
+
+std::vector<store::reply> due_replies(store::database& db, std::int64_t at = t0 + 3600) {
+  return db.call(
+      [&](store::transaction& tx) { return tx.take_due_replies(wall_s(at), 1000, 1min); });
+}
+
+std::int64_t rows(test::store_under_test& s, const std::string& table) {
+  store::test::raw_db raw(s.dir.file("lapord.db"));
+  return raw.integer("SELECT count(*) FROM " + table);
+}
+
+}  // namespace
+
+TEST_CASE("a complaint with a keyword: complaint, forward payload and ack in one commit") {
+  test::store_under_test s;
+  auto out =
+      s.ingest_one(deliver("6281234567890", "LAPOR TANGKAB jalan rusak di Desa Suka Maju", t0));
+  CHECK(out.effect == ingest_effect::decided);
+  REQUIRE(out.decision == lapor::decision_kind::complaint);
+  CHECK(out.complaint_created);
+  CHECK(out.forward_queued);
+  CHECK(out.reply_queued);
+  CHECK(lapor::is_valid_ref(out.ref));
+
+  auto c = s.db.call([&](store::transaction& tx) { return tx.complaint_by_ref(out.ref); });
+  REQUIRE(c);
+  CHECK(c->reporter == "+6281234567890");
+  CHECK(c->carrier == "tsel");
+  CHECK(c->service_number == "1708");
+  CHECK(c->text == "jalan rusak di Desa Suka Maju");
+  REQUIRE(c->institution);
+  CHECK(c->institution->code == "36.03");
+  CHECK(c->institution->keyword == "TANGKAB");
+  CHECK(c->status == "received");
+
+  auto forwards = s.db.call(
+      [&](store::transaction& tx) { return tx.take_due_forwards(wall_s(t0 + 1), 10, 1min); });
+  REQUIRE(forwards.size() == 1);
+  CHECK(forwards[0].ref == out.ref);
+  CHECK(forwards[0].payload.find("\"ref\":\"" + out.ref + "\"") != std::string::npos);
+  CHECK(forwards[0].payload.find("\"msisdn\":\"+6281234567890\"") != std::string::npos);
+  CHECK(forwards[0].payload.find("\"text\":\"jalan rusak di Desa Suka Maju\"") !=
+        std::string::npos);
+
+  auto replies = due_replies(s.db);
+  REQUIRE(replies.size() == 1);
+  CHECK(replies[0].kind == "ack");
+  CHECK(replies[0].carrier == "tsel");
+  CHECK(replies[0].source == "1708");
+  CHECK(replies[0].destination == "6281234567890");
+  CHECK(replies[0].text.find(out.ref) != std::string::npos);
+  CHECK(replies[0].text.find("Kab. Tangerang") != std::string::npos);
+}
+
+TEST_CASE("a redelivered MO is recognised: same ref, nothing created twice") {
+  test::store_under_test s;
+  auto m = deliver("6281234567890", "LAPOR SLEMAN sampah menumpuk di pasar Godean", t0);
+  auto first = s.ingest_one(m);
+  REQUIRE(first.complaint_created);
+  m.pdu.sequence_number = 99;  // a redelivery has a new sequence number, the same body
+  m.received_at += 5s;
+  auto again = s.ingest_one(m);
+  CHECK(again.effect == ingest_effect::redelivery);
+  CHECK(again.ref == first.ref);
+  CHECK_FALSE(again.complaint_created);
+  CHECK(rows(s, "complaints") == 1);
+  CHECK(rows(s, "outbox") == 1);
+  CHECK(rows(s, "replies") == 1);
+  CHECK(rows(s, "received") == 1);
+}
+
+TEST_CASE("the same text again within 24 h: no second complaint, the first ref in the reply") {
+  test::store_under_test s;
+  auto first = s.ingest_one(deliver("6281234567890", "LAPOR SLEMAN sampah menumpuk di pasar", t0));
+  // Typed differently (so not a redelivery of the same MO), the same complaint text.
+  auto second =
+      s.ingest_one(deliver("6281234567890", "Lapor Sleman: sampah menumpuk di pasar", t0 + 600));
+  CHECK(second.effect == ingest_effect::decided);
+  CHECK_FALSE(second.complaint_created);
+  CHECK(second.reason == "duplicate");
+  CHECK(second.ref == first.ref);
+  CHECK(rows(s, "complaints") == 1);
+  CHECK(rows(s, "received") == 2);  // both kept for audit
+  auto replies = due_replies(s.db);
+  REQUIRE(replies.size() == 2);
+  CHECK(replies[1].kind == "duplicate");
+  CHECK(replies[1].text.find(first.ref) != std::string::npos);
+  // After the window it is a new complaint.
+  auto later = s.ingest_one(
+      deliver("6281234567890", "LAPOR sleman sampah menumpuk di pasar", t0 + 25 * 3600));
+  CHECK(later.complaint_created);
+  CHECK(later.ref != first.ref);
+}
+
+TEST_CASE("alphanumeric senders and our own numbers are stored, never answered") {
+  test::store_under_test s;
+  auto m = deliver("TELKOMSEL", "Promo paket data murah hanya hari ini", t0);
+  body(m).source_addr_ton = 5;
+  auto out = s.ingest_one(m);
+  CHECK(out.decision == lapor::decision_kind::ignore);
+  CHECK_FALSE(out.reply_queued);
+  auto own = s.ingest_one(deliver("1708", "LAPOR TANGKAB balasan yang memantul kembali", t0));
+  CHECK(own.decision == lapor::decision_kind::ignore);
+  CHECK(rows(s, "received") == 2);
+  CHECK(rows(s, "complaints") == 0);
+  CHECK(rows(s, "replies") == 0);
+}
+
+TEST_CASE("help, and a too-short complaint, get the help reply and no complaint") {
+  test::store_under_test s;
+  auto help = s.ingest_one(deliver("6281234567890", "INFO", t0));
+  CHECK(help.decision == lapor::decision_kind::help);
+  auto short_one = s.ingest_one(deliver("6281234567890", "jalan rusak", t0 + 1));
+  CHECK(short_one.decision == lapor::decision_kind::help);
+  CHECK(rows(s, "complaints") == 0);
+  auto replies = due_replies(s.db);
+  REQUIRE(replies.size() == 2);
+  CHECK(replies[0].kind == "help");
+}
+
+TEST_CASE("CEK answers from the store, and only to the complaint's own reporter") {
+  test::store_under_test s;
+  auto c =
+      s.ingest_one(deliver("6281234567890", "LAPOR TANGKAB jalan rusak di Desa Suka Maju", t0));
+  auto own = s.ingest_one(deliver("6281234567890", "CEK " + c.ref, t0 + 60));
+  CHECK(own.decision == lapor::decision_kind::status);
+  CHECK(own.reason == "found");
+  auto other = s.ingest_one(deliver("6289999999999", "CEK " + c.ref, t0 + 61));
+  CHECK(other.reason == "not_found");
+  auto replies = due_replies(s.db);
+  REQUIRE(replies.size() == 3);
+  CHECK(replies[1].kind == "status");
+  CHECK(replies[1].text.find("DITERIMA") != std::string::npos);
+  CHECK(replies[2].kind == "not_found");
+  CHECK(replies[2].destination == "6289999999999");
+}
+
+TEST_CASE("STOP opts the reporter out: a store event is then stored but not texted") {
+  test::store_under_test s;
+  auto c =
+      s.ingest_one(deliver("6281234567890", "LAPOR TANGKAB jalan rusak di Desa Suka Maju", t0));
+  net::http::complaint_event e;
+  e.status = net::http::complaint_status::verified;
+  e.at = wall_s(t0 + 100);
+  e.message = "Sedang diperiksa";
+
+  auto notified = s.db.call([&](store::transaction& tx) {
+    return apply_event(tx, lapor::testing::real_service(), c.ref, e, wall_s(t0 + 101));
+  });
+  CHECK(notified.outcome == store::event_outcome::applied);
+  CHECK(notified.notified);
+
+  auto stop = s.ingest_one(deliver("6281234567890", "STOP", t0 + 200));
+  CHECK(stop.decision == lapor::decision_kind::stop);
+  CHECK(s.db.call([](store::transaction& tx) { return tx.opted_out("+6281234567890"); }));
+
+  e.status = net::http::complaint_status::responded;
+  e.at = wall_s(t0 + 300);
+  auto silent = s.db.call([&](store::transaction& tx) {
+    return apply_event(tx, lapor::testing::real_service(), c.ref, e, wall_s(t0 + 301));
+  });
+  CHECK(silent.outcome == store::event_outcome::applied);
+  CHECK_FALSE(silent.notified);
+
+  auto dup = s.db.call([&](store::transaction& tx) {
+    return apply_event(tx, lapor::testing::real_service(), c.ref, e, wall_s(t0 + 302));
+  });
+  CHECK(dup.outcome == store::event_outcome::duplicate);
+  auto unknown = s.db.call([&](store::transaction& tx) {
+    return apply_event(tx, lapor::testing::real_service(), "12345678", e, wall_s(t0 + 303));
+  });
+  CHECK(unknown.outcome == store::event_outcome::unknown_ref);
+
+  auto replies = due_replies(s.db);
+  // ack, notification (verified), stop reply: nothing for the event after STOP.
+  REQUIRE(replies.size() == 3);
+  CHECK(replies[1].kind == "notification");
+  CHECK(replies[1].text.find("DIVERIFIKASI") != std::string::npos);
+  CHECK(replies[1].text.find("Sedang diperiksa") != std::string::npos);
+  CHECK(replies[2].kind == "stop");
+
+  auto view = s.db.call([&](store::transaction& tx) { return tx.complaint_view_by_ref(c.ref); });
+  REQUIRE(view);
+  auto api = to_api_view(*view);
+  CHECK(api.status == "responded");
+  CHECK(api.events.size() == 2);
+  CHECK(api.forward.state == "pending");
+  CHECK(api.complaint.find("\"ref\":\"" + c.ref + "\"") != std::string::npos);
+}
+
+TEST_CASE("a long message in UDH parts, out of order and with a duplicate part") {
+  test::store_under_test s;
+  auto part = [](int seq, const std::string& text, std::int64_t when) {
+    std::string udh = std::string("\x05\x00\x03\x07\x03", 5) + static_cast<char>(seq);
+    return deliver("6281234567890", udh + text, when, 0x40);
+  };
+  auto a = s.ingest_one(part(3, "bulan tidak diperbaiki", t0));
+  CHECK(a.effect == ingest_effect::part_kept);
+  auto b = s.ingest_one(part(1, "LAPOR KULONPROGO jembatan ", t0 + 1));
+  CHECK(b.effect == ingest_effect::part_kept);
+  // The same part again, byte for byte: the SMSC's redelivery, recognised as such.
+  auto b2 = s.ingest_one(part(1, "LAPOR KULONPROGO jembatan ", t0 + 2));
+  CHECK(b2.effect == ingest_effect::redelivery);
+  CHECK(rows(s, "parts") == 2);
+  auto c = s.ingest_one(part(2, "putus sudah tiga ", t0 + 3));
+  REQUIRE(c.complaint_created);
+  auto complaint = s.db.call([&](store::transaction& tx) { return tx.complaint_by_ref(c.ref); });
+  REQUIRE(complaint);
+  CHECK(complaint->text == "jembatan putus sudah tiga bulan tidak diperbaiki");
+  CHECK(complaint->segments == 3);
+  CHECK_FALSE(complaint->incomplete);
+  CHECK(rows(s, "parts") == 0);  // released in the same transaction
+}
+
+TEST_CASE("a long message missing a part is released after the timeout, marked incomplete") {
+  test::store_under_test s;
+  std::string udh = std::string("\x05\x00\x03\x09\x02\x01", 6);
+  auto a = s.ingest_one(
+      deliver("6281234567890", udh + "LAPOR SLEMAN banjir setinggi lutut di jalan", t0, 0x40));
+  CHECK(a.effect == ingest_effect::part_kept);
+  auto early = s.db.call([](store::transaction& tx) {
+    return release_expired_parts(tx, test::test_context(), wall_s(t0 + 60));
+  });
+  CHECK(early.empty());
+  auto released = s.db.call([](store::transaction& tx) {
+    return release_expired_parts(tx, test::test_context(), wall_s(t0 + 601));
+  });
+  REQUIRE(released.size() == 1);
+  CHECK(released[0].complaint_created);
+  auto c = s.db.call([&](store::transaction& tx) { return tx.complaint_by_ref(released[0].ref); });
+  REQUIRE(c);
+  CHECK(c->incomplete);
+  CHECK(c->segments == 2);
+  CHECK(c->text == "banjir setinggi lutut di jalan");
+  CHECK(rows(s, "parts") == 0);
+}
+
+TEST_CASE("a delivery receipt updates the reply it confirms and is never a complaint") {
+  test::store_under_test s;
+  s.ingest_one(deliver("6281234567890", "LAPOR TANGKAB jalan rusak di Desa Suka Maju", t0));
+  auto replies = due_replies(s.db, t0 + 1);
+  REQUIRE(replies.size() == 1);
+  const std::vector<std::string> ids{"5"};
+  s.db.call(
+      [&](store::transaction& tx) { tx.mark_reply_submitted(replies[0].id, ids, wall_s(t0 + 2)); });
+  auto receipt = deliver("6281234567890",
+                         "id:5 sub:001 dlvrd:001 submit date:2611280101 done date:2611280102 "
+                         "stat:DELIVRD err:000 text:LAPOR! Laporan",
+                         t0 + 3, 0x04);
+  auto out = s.ingest_one(receipt);
+  CHECK(out.effect == ingest_effect::receipt);
+  auto status =
+      s.db.call([&](store::transaction& tx) { return tx.reply_status_of(replies[0].id); });
+  REQUIRE(status);
+  CHECK(status->state == store::reply_state::delivered);
+
+  auto stray = deliver("6281234567890",
+                       "id:404 sub:001 dlvrd:001 submit date:2611280101 done date:2611280102 "
+                       "stat:DELIVRD err:000 text:x",
+                       t0 + 4, 0x04);
+  CHECK(s.ingest_one(stray).effect == ingest_effect::receipt_unknown);
+  CHECK(rows(s, "complaints") == 1);
+}
+
+TEST_CASE("over the hourly limit: stored, not forwarded, told once") {
+  test::store_under_test s;
+  for (int i = 0; i < 10; ++i) {
+    auto out = s.ingest_one(
+        deliver("6281234567890",
+                "LAPOR SLEMAN keluhan nomor " + std::to_string(i) + " tentang jalan", t0 + i));
+    REQUIRE(out.forward_queued);
+  }
+  auto eleventh = s.ingest_one(
+      deliver("6281234567890", "LAPOR SLEMAN keluhan kesebelas tentang jalan", t0 + 20));
+  CHECK(eleventh.complaint_created);
+  CHECK_FALSE(eleventh.forward_queued);
+  CHECK(eleventh.reply_queued);
+  auto twelfth = s.ingest_one(
+      deliver("6281234567890", "LAPOR SLEMAN keluhan kedua belas tentang jalan", t0 + 21));
+  CHECK(twelfth.complaint_created);
+  CHECK_FALSE(twelfth.reply_queued);
+  CHECK(rows(s, "outbox") == 10);
+  CHECK(rows(s, "complaints") == 12);
+  auto replies = due_replies(s.db);
+  CHECK(replies.back().kind == "rate_limited");
+}
+
+TEST_CASE("refs of consecutive complaints are valid, distinct and not sequential") {
+  test::store_under_test s;
+  std::vector<std::string> refs;
+  for (int i = 0; i < 5; ++i) {
+    auto out = s.ingest_one(deliver("62812000000" + std::to_string(10 + i),
+                                    "LAPOR SLEMAN lampu jalan mati di dusun kami", t0 + i));
+    REQUIRE(out.complaint_created);
+    CHECK(lapor::is_valid_ref(out.ref));
+    refs.push_back(out.ref);
+  }
+  std::sort(refs.begin(), refs.end());
+  CHECK(std::adjacent_find(refs.begin(), refs.end()) == refs.end());
+}
+
+}  // namespace lapord::app

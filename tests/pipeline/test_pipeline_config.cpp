@@ -1,0 +1,128 @@
+// The [store], [store_api] and [api] readers: defaults, values, and one clear error per mistake.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "lapord/app/pipeline/pipeline_config.hpp"
+
+namespace lapord::app {
+namespace {
+
+toml::table parse(std::string_view text) {
+  return toml::parse(text, std::string_view("/etc/lapord/lapord.toml"));
+}
+
+std::string error_of(std::string_view text) {
+  try {
+    auto doc = parse(text);
+    (void)read_store_section(doc, "/etc/lapord/lapord.toml");
+    (void)read_store_api_section(doc, "/etc/lapord/lapord.toml");
+    (void)read_api_section(doc, "/etc/lapord/lapord.toml");
+  } catch (const config_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("no tables: defaults, no forwarding, no API") {
+  auto doc = parse("");
+  auto s = read_store_section(doc, "/etc/lapord/lapord.toml");
+  CHECK_FALSE(s.present);
+  CHECK(s.database.path == "/etc/lapord/lapord.db");
+  CHECK(s.temporary_error == smpp::command_status::esme_rsyserr);
+  CHECK(s.part_timeout == std::chrono::minutes(10));
+  CHECK_FALSE(read_store_api_section(doc, "f"));
+  CHECK_FALSE(read_api_section(doc, "f"));
+}
+
+TEST_CASE("[store] values are read, relative paths from the config's folder") {
+  auto doc = parse(R"(
+[store]
+path = "data/lapord.db"
+max_batch = 256
+temporary_error = "ESME_RX_T_APPN"
+part_timeout_s = 5
+reply_concat = "sar"
+max_bytes = 1048576
+)");
+  auto s = read_store_section(doc, "/etc/lapord/lapord.toml");
+  CHECK(s.present);
+  CHECK(s.database.path == "/etc/lapord/data/lapord.db");
+  CHECK(s.database.max_batch == 256);
+  CHECK(s.database.max_bytes == 1048576);
+  CHECK(s.temporary_error == smpp::command_status::esme_rx_t_appn);
+  CHECK(s.part_timeout == std::chrono::seconds(5));
+  CHECK(s.reply_concat == text::concat_method::sar);
+}
+
+TEST_CASE("[store_api] and [api] values") {
+  auto doc = parse(R"(
+[store_api]
+url = "http://127.0.0.1:9000/api"
+token_env = "STORE_TOKEN"
+in_flight = 4
+timeout_s = 2.5
+breaker_failures = 3
+
+[api]
+listen = "127.0.0.1:0"
+token = "s3cret-token"
+)");
+  auto f = read_store_api_section(doc, "f");
+  REQUIRE(f);
+  CHECK(f->url == "http://127.0.0.1:9000/api");
+  CHECK(f->token_env == "STORE_TOKEN");
+  CHECK(f->in_flight == 4);
+  CHECK(f->timeout == std::chrono::milliseconds(2500));
+  CHECK(f->breaker.failure_threshold == 3);
+  auto a = read_api_section(doc, "f");
+  REQUIRE(a);
+  CHECK(a->listen == "127.0.0.1:0");
+  CHECK(a->token == "s3cret-token");
+}
+
+TEST_CASE("mistakes give one line naming file, line and problem") {
+  CHECK(error_of("[store]\npath = \"x.db\"\nmax_batchh = 3\n") ==
+        "/etc/lapord/lapord.toml:3: unknown key [store] max_batchh");
+  CHECK(error_of("[store]\nmax_batch = 0\n") ==
+        "/etc/lapord/lapord.toml:2: [store] max_batch must be between 1 and 1000000, not 0");
+  CHECK(error_of("[store]\nmax_batch = \"many\"\n") ==
+        "/etc/lapord/lapord.toml:2: [store] max_batch must be an integer");
+  CHECK(error_of("[store]\ntemporary_error = \"ESME_ROK\"\n").find(":2: [store] temporary_error") !=
+        std::string::npos);
+  CHECK(error_of("[store]\ntemporary_error = \"NOPE\"\n").find(":2:") != std::string::npos);
+  CHECK(error_of("[store]\npart_timeout_s = \"x\"\n") ==
+        "/etc/lapord/lapord.toml:2: [store] part_timeout_s must be a number of seconds");
+  CHECK(error_of("[store]\npart_timeout_s = 0.01\n") ==
+        "/etc/lapord/lapord.toml:2: [store] part_timeout_s must be between 0.1 and 604800 "
+        "seconds, not 0.01");
+  CHECK(error_of("[store]\nreply_concat = \"x\"\n").find(":2: [store] reply_concat") !=
+        std::string::npos);
+  CHECK(error_of("store = 3\n") == "/etc/lapord/lapord.toml:1: [store] must be a table");
+  CHECK(error_of("[store_api]\ntoken = \"t\"\n") ==
+        "/etc/lapord/lapord.toml:1: [store_api] url is missing");
+  CHECK(error_of("[store_api]\nurl = \"ftp://x\"\n") ==
+        "/etc/lapord/lapord.toml:2: [store_api] url must start with http:// or https://");
+  CHECK(error_of("[store_api]\nurl = \"http://x\"\ntoken = \"a\"\ntoken_env = \"B\"\n")
+            .find(":4: [store_api] token_env") != std::string::npos);
+  CHECK(error_of("[api]\nlisten = \"127.0.0.1:1\"\n") ==
+        "/etc/lapord/lapord.toml:1: [api] token or token_env is needed: the store must "
+        "authenticate");
+  CHECK(error_of("[api]\nlisten = \"nowhere\"\ntoken = \"t\"\n").find(":2: [api] listen") !=
+        std::string::npos);
+  CHECK(error_of("[api]\ntoken = \"t\"\nport = 1\n") ==
+        "/etc/lapord/lapord.toml:3: unknown key [api] port");
+}
+
+TEST_CASE("command_status_from reads names and numbers") {
+  CHECK(command_status_from("ESME_RSYSERR") == smpp::command_status::esme_rsyserr);
+  CHECK(command_status_from("esme_rx_t_appn") == smpp::command_status::esme_rx_t_appn);
+  CHECK(command_status_from("0x08") == smpp::command_status::esme_rsyserr);
+  CHECK(command_status_from("20") == smpp::command_status::esme_rmsgqful);
+  CHECK_FALSE(command_status_from("nonsense"));
+  CHECK_FALSE(command_status_from(""));
+}
+
+}  // namespace lapord::app
