@@ -57,6 +57,11 @@ TEST_CASE("metrics: gauges go up and down, counters keep their series") {
   c.inc({"a"}, 4);
   CHECK(handle.value() == 5);
   CHECK(c.value({"b"}) == 0);  // reading creates the series at 0
+  c.mirror({"b"}, 42);         // a total kept elsewhere, copied in at scrape time
+  CHECK(c.value({"b"}) == 42);
+  auto plain = r.add_counter("p_total", "x");
+  plain.mirror(7);
+  CHECK(plain.value() == 7);
 }
 
 TEST_CASE("metrics: label values past the series cap count in one overflow series") {

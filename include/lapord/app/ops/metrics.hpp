@@ -80,6 +80,11 @@ class counter {
   void inc(std::uint64_t n = 1) const noexcept {
     s_->value.fetch_add(static_cast<std::int64_t>(n), std::memory_order_relaxed);
   }
+  // For a total counted elsewhere (forwarder::stats().forwarded): copy it in from
+  // registry::on_collect. The source must only grow, as a counter does.
+  void mirror(std::uint64_t total) const noexcept {
+    s_->value.store(static_cast<std::int64_t>(total), std::memory_order_relaxed);
+  }
   [[nodiscard]] std::int64_t value() const noexcept { return s_->value.load(); }
 
  private:
@@ -124,6 +129,8 @@ class counter_family {
   [[nodiscard]] counter with(const labels& l) const { return counter(f_->find(l)); }
   void inc(const labels& l, std::uint64_t n = 1) const { with(l).inc(n); }
   void inc(std::uint64_t n = 1) const requires(N == 0) { with({}).inc(n); }
+  void mirror(const labels& l, std::uint64_t total) const { with(l).mirror(total); }
+  void mirror(std::uint64_t total) const requires(N == 0) { with({}).mirror(total); }
   [[nodiscard]] std::int64_t value(const labels& l = {}) const { return with(l).value(); }
 
  private:
