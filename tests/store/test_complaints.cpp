@@ -12,7 +12,7 @@ using test::at;
 using test::options_for;
 constexpr auto& sample = test::sample_complaint;
 
-TEST_CASE("a complaint is created, found by ref, and its fields come back as stored") {
+TEST_CASE("a complaint is created - found by ref - and its fields come back as stored") {
   test::temp_dir dir;
   database db(options_for(dir.file("lapord.db")));
   CHECK(db.schema_version() == database::latest_schema_version());
@@ -32,7 +32,7 @@ TEST_CASE("a complaint is created, found by ref, and its fields come back as sto
   CHECK_FALSE(db.call([](transaction& tx) { return tx.complaint_by_ref("00000000"); }));
 }
 
-TEST_CASE("the ref counter hands out 1, 2, 3 ... and never a value twice across restarts") {
+TEST_CASE("the ref counter hands out 1 - 2 - 3 ... and never a value twice across restarts") {
   test::temp_dir dir;
   const auto path = dir.file("lapord.db");
   {
@@ -49,7 +49,7 @@ TEST_CASE("the ref counter hands out 1, 2, 3 ... and never a value twice across 
   CHECK(db.call([](transaction& tx) { return tx.next_ref_counter(); }) == 3);
 }
 
-TEST_CASE("the policies' counts: same text within a window, complaints in the last hour") {
+TEST_CASE("the policies' counts: same text within a window - complaints in the last hour") {
   test::temp_dir dir;
   database db(options_for(dir.file("lapord.db")));
   const std::string me = "+6281234567890", other = "+6285711112222";
@@ -78,7 +78,7 @@ TEST_CASE("the policies' counts: same text within a window, complaints in the la
   CHECK(recent[1].ref == "10000002");
 }
 
-TEST_CASE("reporters: opt-out and back in, and the rate notice at most once per window") {
+TEST_CASE("reporters: opt-out and back in - and the rate notice at most once per window") {
   test::temp_dir dir;
   database db(options_for(dir.file("lapord.db")));
   const std::string me = "+6281234567890";
@@ -99,7 +99,7 @@ TEST_CASE("reporters: opt-out and back in, and the rate notice at most once per 
   CHECK(db.call([&](transaction& tx) { return tx.opted_out(me); }));
 }
 
-TEST_CASE("events: applied once, a repost is a duplicate, an unknown ref stores nothing") {
+TEST_CASE("events: applied once - a repost is a duplicate - an unknown ref stores nothing") {
   test::temp_dir dir;
   const auto path = dir.file("lapord.db");
   database db(options_for(path));

@@ -16,7 +16,7 @@ const char* const schema_sql = "SELECT type, name, tbl_name, sql FROM sqlite_sch
 
 }  // namespace
 
-TEST_CASE("an empty file gets the latest schema, and opening again changes nothing") {
+TEST_CASE("an empty file gets the latest schema - and opening again changes nothing") {
   temp_dir dir;
   const auto path = dir.file("lapord.db");
   std::string schema;
@@ -82,7 +82,7 @@ TEST_CASE("a version-1 file is migrated to the latest version and keeps its rows
   CHECK(migrated.rows(schema_sql) == fresh.rows(schema_sql));
 }
 
-TEST_CASE("the released version-1 migration is the fixture, unchanged") {
+TEST_CASE("the released version-1 migration is the fixture - unchanged") {
   // A released migration must never be edited: a file created by the first release would
   // otherwise differ from one created now. Version 1 alone, compared with the fixture.
   temp_dir dir;
@@ -100,7 +100,7 @@ TEST_CASE("the released version-1 migration is the fixture, unchanged") {
   CHECK(from_fixture == v1_of_latest);
 }
 
-TEST_CASE("a file from a newer lapord is refused, not touched") {
+TEST_CASE("a file from a newer lapord is refused - not touched") {
   temp_dir dir;
   const auto path = dir.file("newer.db");
   {

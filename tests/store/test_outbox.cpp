@@ -19,7 +19,7 @@ void complaint_with_forward(database& db, const std::string& ref, wall_time when
 
 }  // namespace
 
-TEST_CASE("outbox: a taken forward is leased; a crash before its answer makes it due again") {
+TEST_CASE("outbox: a taken forward is leased - a crash before its answer makes it due again") {
   temp_dir dir;
   database db(options_for(dir.file("lapord.db")));
   complaint_with_forward(db, "10000001", at(100));
@@ -52,7 +52,7 @@ TEST_CASE("outbox: a taken forward is leased; a crash before its answer makes it
   CHECK(v->forwarding->attempts == 2);
 }
 
-TEST_CASE("outbox: retry later, forwarded with the store's tracking id, parked with its answer") {
+TEST_CASE("outbox: retry later - forwarded with the store's tracking id - parked with its answer") {
   temp_dir dir;
   database db(options_for(dir.file("lapord.db")));
   complaint_with_forward(db, "10000001", at(100));
@@ -112,7 +112,7 @@ TEST_CASE("outbox: retry later, forwarded with the store's tracking id, parked w
   CHECK(n.outbox_in_flight == 1);  // 10000001, taken at 400, leased until 430
 }
 
-TEST_CASE("outbox: operations on a ref that was never queued are errors, not silent") {
+TEST_CASE("outbox: operations on a ref that was never queued are errors - not silent") {
   temp_dir dir;
   database db(options_for(dir.file("lapord.db")));
   CHECK_THROWS_AS(db.call([](transaction& tx) { tx.mark_forwarded("999", 200, {}, at(1)); }),
@@ -125,7 +125,7 @@ TEST_CASE("outbox: operations on a ref that was never queued are errors, not sil
                   store_error);
 }
 
-TEST_CASE("replies: leased, submitted in segments, delivered when every segment is") {
+TEST_CASE("replies: leased - submitted in segments - delivered when every segment is") {
   temp_dir dir;
   database db(options_for(dir.file("lapord.db")));
   auto id = db.call([](transaction& tx) {
@@ -187,7 +187,7 @@ TEST_CASE("replies: leased, submitted in segments, delivered when every segment 
   CHECK_FALSE(db.call([](transaction& tx) { return tx.reply_status_of(999); }));
 }
 
-TEST_CASE("replies: an undeliverable receipt fails the reply; a crash before submit re-sends") {
+TEST_CASE("replies: an undeliverable receipt fails the reply - a crash before submit re-sends") {
   temp_dir dir;
   database db(options_for(dir.file("lapord.db")));
   auto id = db.call([](transaction& tx) {

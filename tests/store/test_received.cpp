@@ -62,7 +62,7 @@ TEST_CASE("the same MO delivered twice is a duplicate and reports the first one'
   CHECK(raw.integer("SELECT count(*) FROM complaints") == 1);
 }
 
-TEST_CASE("a redelivery is recognised after a restart, and within one batch") {
+TEST_CASE("a redelivery is recognised after a restart - and within one batch") {
   temp_dir dir;
   const auto path = dir.file("lapord.db");
   sample_mo mo;
@@ -85,7 +85,7 @@ TEST_CASE("a redelivery is recognised after a restart, and within one batch") {
   CHECK(pair.second.duplicate);
 }
 
-TEST_CASE("MOs that differ in any byte, field or TLV are different messages") {
+TEST_CASE("MOs that differ in any byte - field or TLV are different messages") {
   temp_dir dir;
   database db(options_for(dir.file("lapord.db")));
   sample_mo base;
@@ -152,7 +152,7 @@ TEST_CASE("the dedup window: the same bytes long after are a new message") {
   CHECK_FALSE(later.duplicate);
 }
 
-TEST_CASE("parts: a part seen twice counts once; parts come back in order; erase forgets") {
+TEST_CASE("parts: a part seen twice counts once - parts come back in order - erase forgets") {
   temp_dir dir;
   database db(options_for(dir.file("lapord.db")));
   text::part_key key{"telkomsel", "6281234567890", "1708", 0x2a};

@@ -135,7 +135,7 @@ TEST_CASE("an item is completed only after its batch committed: another connecti
   CHECK(f.get() == 1);
 }
 
-TEST_CASE("a failing item is rolled back alone; the rest of its batch commits") {
+TEST_CASE("a failing item is rolled back alone - the rest of its batch commits") {
   temp_dir dir;
   const auto path = dir.file("lapord.db");
   database db(options_for(path));
@@ -194,7 +194,7 @@ TEST_CASE("a failed item reports why") {
 }
 
 TEST_CASE(
-    "disk full: the whole batch fails with a temporary error, nothing is half stored, "
+    "disk full: the whole batch fails with a temporary error - nothing is half stored - "
     "and the store works again once there is room") {
   temp_dir dir;
   const auto path = dir.file("lapord.db");
@@ -280,7 +280,7 @@ TEST_CASE("call() from inside a work item is refused instead of deadlocking") {
   CHECK(r.detail.find("deadlock") != std::string::npos);
 }
 
-TEST_CASE("items still queued at shutdown are run and committed, not dropped") {
+TEST_CASE("items still queued at shutdown are run and committed - not dropped") {
   temp_dir dir;
   const auto path = dir.file("lapord.db");
   completions done;
@@ -299,7 +299,7 @@ TEST_CASE("items still queued at shutdown are run and committed, not dropped") {
   CHECK(raw.integer("SELECT count(*) FROM complaints") == 200);
 }
 
-TEST_CASE("refs drawn in one batch are unique, kept after commit, and a failed item's go back") {
+TEST_CASE("refs drawn in one batch are unique - kept after commit - and a failed item's go back") {
   temp_dir dir;
   const auto path = dir.file("lapord.db");
   database db(options_for(path));
