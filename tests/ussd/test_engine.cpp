@@ -33,7 +33,7 @@ std::string valid_ref(std::uint64_t n) {
   return ref_generator("ussd-test-key-0123456789").make(n);
 }
 
-TEST_CASE("dialling shows the menu; a sender that is no reporter is dropped") {
+TEST_CASE("dialling shows the menu, a sender that is no reporter is dropped") {
   const engine& e = real_engine();
   dialogue d;
   step s = e.start(d, dialler(), at(0));
@@ -253,7 +253,7 @@ TEST_CASE("a wrong answer to the near-miss question repeats it") {
   CHECK(s.screen == "Pilihan salah.\nMaksud Anda Kab. Tangerang?\n1 Ya\n2 Ulangi");
 }
 
-TEST_CASE("idle past the timeout: dropped, nothing filed; each answer restarts the clock") {
+TEST_CASE("idle past the timeout: dropped, nothing filed, each answer restarts the clock") {
   const engine& e = real_engine();
   CHECK(e.options().timeout == std::chrono::seconds(180));
   dialogue d;

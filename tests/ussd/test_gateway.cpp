@@ -155,7 +155,7 @@ TEST_CASE("sessions: one MSISDN's two session numbers, and two MSISDNs, are apar
   CHECK(g.open_dialogues() == 2);
 }
 
-TEST_CASE("an abort from the network ends the dialogue cleanly; a late answer is closed") {
+TEST_CASE("an abort from the network ends the dialogue cleanly, a late answer is closed") {
   gateway g(real_engine(), profile{}, 100);
   (void)g.on_deliver(ussd_mo("6281234567890", "*1708#", 1, session_info(9, 1)), at(0));
   (void)g.on_deliver(ussd_mo("6281234567890", "1", 18, session_info(9, 2)), at(1));
@@ -183,7 +183,7 @@ TEST_CASE("an abort from the network ends the dialogue cleanly; a late answer is
   CHECK(g.open_dialogues() == 0);
 }
 
-TEST_CASE("timeouts: a late answer gets the expired screen; expire() drops only idle ones") {
+TEST_CASE("timeouts: a late answer gets the expired screen, expire() drops only idle ones") {
   gateway g(real_engine(), profile{}, 100);
   (void)g.on_deliver(ussd_mo("6281000000001", "*1708#", 1), at(0));
   (void)g.on_deliver(ussd_mo("6281000000002", "*1708#", 1), at(100));
@@ -231,7 +231,7 @@ TEST_CASE("dialling again while a filing is under way: the old ticket no longer 
   CHECK(screen_of(g.on_deliver(ussd_mo("6281234567890", "2", 18), at(7))) == "Nomor tiket:");
 }
 
-TEST_CASE("a full table refuses new dialogues with a last screen; open ones go on") {
+TEST_CASE("a full table refuses new dialogues with a last screen, open ones go on") {
   gateway g(real_engine(), profile{}, 2);
   (void)g.on_deliver(ussd_mo("6281000000001", "*1708#", 1), at(0));
   (void)g.on_deliver(ussd_mo("6281000000002", "*1708#", 1), at(10));

@@ -14,7 +14,7 @@ session_key key(int i, std::uint32_t id = 0) {
   return {"62812" + std::to_string(i), id};
 }
 
-TEST_CASE("insert, find, erase; a key is the MSISDN and the session id together") {
+TEST_CASE("insert, find, erase, a key is the MSISDN and the session id together") {
   dialogue_table t(10, std::chrono::seconds(180));
   auto* a = t.insert(key(1), at(0));
   REQUIRE(a != nullptr);
