@@ -38,6 +38,15 @@ struct database::impl {
   bool exec_quiet(const char* sql, std::string& error);
   std::error_code last_error;
 
+  // The metrics hook; an exception from it must not take the writer down.
+  void notify_commit(std::size_t n, std::chrono::nanoseconds t, bool ok) noexcept {
+    if (!options.on_commit) return;
+    try {
+      options.on_commit(n, t, ok);
+    } catch (...) {
+    }
+  }
+
   enum class pass { ok, item_failed, batch_failed };
   using item_errors = std::vector<std::pair<work_item*, std::string>>;
   pass run_items(work_item* first, std::size_t count, bool isolate, item_errors& errors,
@@ -194,13 +203,13 @@ void database::impl::run_batch(work_item* first, std::size_t count) {
   auto started = std::chrono::steady_clock::now();
   if (!exec_quiet(commit_sql, error)) {
     auto elapsed = std::chrono::steady_clock::now() - started;
-    if (options.on_commit) options.on_commit(count, elapsed, false);
+    notify_commit(count, elapsed, false);
     fail_batch(last_error, error);
     return;
   }
   auto elapsed = std::chrono::steady_clock::now() - started;
   commits.fetch_add(1, std::memory_order_relaxed);
-  if (options.on_commit) options.on_commit(count, elapsed, true);
+  notify_commit(count, elapsed, true);
 
   std::size_t e = 0;
   work_item* it = first;
