@@ -48,7 +48,7 @@ lapord_metrics::lapord_metrics(std::size_t max_series_per_family)
           {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024})),
       store_commit_seconds(registry.add_histogram(
           "lapord_store_commit_seconds",
-          "Time from BEGIN to the end of COMMIT (fsync included) for each batch.",
+          "Time each batch's COMMIT took (the WAL fsync), as the store reports it.",
           {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5})),
       store_commits(registry.add_counter("lapord_store_commits_total",
                                          "Store batches by result (ok, failed: rolled back).",

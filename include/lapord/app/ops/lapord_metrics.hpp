@@ -32,7 +32,7 @@ struct lapord_metrics {
 
   // The store's writer.
   histogram_family<0> store_commit_batch_size;  // items per committed batch
-  histogram_family<0> store_commit_seconds;     // BEGIN .. COMMIT returned
+  histogram_family<0> store_commit_seconds;     // the COMMIT (its fsync), per batch
   counter_family<1> store_commits;              // {result}: "ok", "failed"
 
   // Forwarding to the national store.
