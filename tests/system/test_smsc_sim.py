@@ -486,6 +486,28 @@ def test_control_fifo_starts_a_script():
         assert sim.stop()[0] == 0
 
 
+def test_control_fault_at_run_time():
+    d = tempfile.mkdtemp()
+    fifo = os.path.join(d, "control")
+    os.mkfifo(fifo)
+    go = os.path.join(d, "go")
+    sim = Sim("--control", fifo)
+    bound = start_esme(sim.port, "a", "b", "enquire", f"wait_file:{go}", "enquire_async", "read:1")
+    try:
+        sim.wait_records("enquire_link")
+        with open(fifo, "w") as f:
+            f.write("fault silent,after=0\nfault nonsense\n")
+        sim.wait_records("control_error")
+        assert sim.records("control")[0]["command"] == "fault silent,after=0"
+        open(go, "w").close()
+        out = lines_of(bound)
+        assert ops(out, "enquire_link_resp")[0]["status"] == 0  # before the fault
+        assert ops(out, "timeout"), out  # after it: no answer
+        assert sim.wait_records("fault")[0]["what"] == "silent"
+    finally:
+        assert sim.stop()[0] == 0
+
+
 if __name__ == "__main__":
     run_tests([
         test_bind_checks_system_id_and_password,
@@ -509,4 +531,5 @@ if __name__ == "__main__":
         test_malformed_pdu_from_esme_is_refused,
         test_sigterm_unbinds_and_writes_stats,
         test_control_fifo_starts_a_script,
+        test_control_fault_at_run_time,
     ])

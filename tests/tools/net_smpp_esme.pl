@@ -15,6 +15,7 @@
 #   expect_eof:SECONDS           waits until the SMSC closes the connection (or prints timeout)
 #   read:SECONDS                 reads one PDU, prints its header (for faults), or timeout
 #   unbind                       unbind, prints its resp status
+#   wait_file:PATH               waits (up to 20 s) until PATH exists: the test's go-ahead
 # then closes the socket (without unbind unless asked).
 use strict;
 use warnings;
@@ -116,6 +117,10 @@ for my $action (@actions) {
         out({op => 'header', command_length => $len, command_id => $cmd, status => $status,
              seq => $seq, bytes => $n});
         if ($len > 16 && $len < 65536) { my $rest; sysread($smpp, $rest, $len - 16); }
+    } elsif ($name eq 'wait_file') {
+        my $deadline = time + 20;
+        select(undef, undef, undef, 0.02) while !-e $args[0] && time <= $deadline;
+        out({op => -e $args[0] ? 'go' : 'timeout'});
     } elsif ($name eq 'unbind') {
         my $r = $smpp->unbind();
         out({op => 'unbind_resp', status => $r ? $r->{status} : -1});

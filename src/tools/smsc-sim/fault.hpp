@@ -39,6 +39,7 @@ struct fault {
   std::optional<std::uint64_t> times;  // acts at most this many times in total
   std::uint64_t used = 0;              // times it acted (kept by the server)
   std::uint64_t seen = 0;              // submits seen, for throttle first/every
+  std::uint64_t serial = 0;            // set by the server: tells faults apart
 
   bool applies_to(std::uint64_t connection) const { return !conn || *conn == connection; }
   bool spent() const { return times && used >= *times; }

@@ -119,6 +119,7 @@ struct connection {
   asio::steady_timer delay_timer;
   std::deque<std::pair<steady::time_point, std::vector<std::uint8_t>>> delayed;
   asio::steady_timer enquire_timer;
+  std::vector<std::uint64_t> malformed_sent;  // serials of malformed faults done here
 
   bool receives() const { return mode == bind_mode::receiver || mode == bind_mode::transceiver; }
   bool transmits() const {
@@ -180,6 +181,8 @@ class smsc {
         control_(io) {
     next_message_id_ = opt_.message_id_start;
     faults_ = opt_.faults;
+    for (auto& f : faults_)
+      f.serial = ++fault_serial_;
     auto& d = std::get<smpp::deliver_sm>(flood_pdu_.body);
     d.source_addr_ton = 1;
     d.source_addr_npi = 1;
@@ -413,7 +416,13 @@ class smsc {
   void check_malformed(const connection_ptr& c) {
     for (auto& f : faults_) {
       if (f.kind != fault_kind::malformed || !f.applies_to(c->id) || f.spent()) continue;
-      if (c->received != f.n) continue;
+      // Once per connection, as soon as it has received N PDUs (also for a fault added at run
+      // time on a connection that is already past N).
+      if (c->received < f.n) continue;
+      if (std::find(c->malformed_sent.begin(), c->malformed_sent.end(), f.serial) !=
+          c->malformed_sent.end())
+        continue;
+      c->malformed_sent.push_back(f.serial);
       std::vector<std::uint8_t> b;
       auto put32 = [&b](std::uint32_t v) {
         for (int shift = 24; shift >= 0; shift -= 8)
@@ -1360,6 +1369,7 @@ class smsc {
       if (arg == "clear") {
         faults_.clear();
       } else if (auto f = parse_fault(arg, error)) {
+        f->serial = ++fault_serial_;
         faults_.push_back(std::move(*f));
       } else {
         records_.write("control_error", {{"command", line}, {"error", error}});
@@ -1440,6 +1450,7 @@ class smsc {
   asio::posix::stream_descriptor control_;
   records records_;
   std::vector<fault> faults_;
+  std::uint64_t fault_serial_ = 0;
   std::list<connection_ptr> connections_;
   std::list<script> control_scripts_;
   bool stopping_ = false;
