@@ -8,12 +8,12 @@
 #include <random>
 #include <stdexcept>
 #include <unordered_set>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
@@ -147,21 +147,25 @@ struct forwarder::impl : std::enable_shared_from_this<impl> {
     }
   }
 
-  // The outbox answers on its own thread; continue on the strand.
+  // The outbox answers on its own thread; continue on the strand. The initiation captures only
+  // a raw pointer: g++ 12 may destroy a co_await operand's temporaries twice (GCC PR 100611),
+  // which double-released a captured shared_ptr. The pump's `self` keeps the impl alive.
   awaitable<std::vector<outbox_item>> take(std::size_t limit) {
-    auto self = shared_from_this();
-    co_return co_await asio::async_initiate<decltype(use_awaitable),
-                                            void(std::vector<outbox_item>)>(
-        [self, limit](auto handler) {
-          auto h = std::make_shared<decltype(handler)>(std::move(handler));
-          self->box.take_due(std::chrono::system_clock::now(), limit,
-                             [self, h](std::vector<outbox_item> items) {
-                               asio::post(self->strand, [h, items = std::move(items)]() mutable {
-                                 std::move (*h)(std::move(items));
+    impl* me = this;
+    auto items =
+        co_await asio::async_initiate<decltype(use_awaitable), void(std::vector<outbox_item>)>(
+            [me, limit](auto handler) {
+              auto h = std::make_shared<decltype(handler)>(std::move(handler));
+              auto self = me->shared_from_this();
+              me->box.take_due(std::chrono::system_clock::now(), limit,
+                               [self, h](std::vector<outbox_item> due) {
+                                 asio::post(self->strand, [h, due = std::move(due)]() mutable {
+                                   std::move (*h)(std::move(due));
+                                 });
                                });
-                             });
-        },
-        use_awaitable);
+            },
+            use_awaitable);
+    co_return items;
   }
 
   awaitable<void> sleep_on_pump_wake(asio::steady_timer::time_point until) {
@@ -169,8 +173,9 @@ struct forwarder::impl : std::enable_shared_from_this<impl> {
     co_await pump_wake.async_wait(no_throw);
   }
 
-  awaitable<void> pump() {
-    while (!stopping) {
+  // `self` keeps the impl alive for as long as the coroutine's frame exists.
+  awaitable<void> pump(std::shared_ptr<impl> self) {
+    while (!self->stopping) {
       const auto now = std::chrono::steady_clock::now();
       if (breaker.state(now) == circuit_state::open) {
         co_await sleep_on_pump_wake(breaker.reopens_at());
@@ -204,14 +209,20 @@ struct forwarder::impl : std::enable_shared_from_this<impl> {
   }
 
   awaitable<bool> connect(connection& c) {
-    tcp::resolver resolver(strand);
-    asio::steady_timer deadline(strand, settings.timeout);
-    using namespace asio::experimental::awaitable_operators;
-    auto resolved = co_await (resolver.async_resolve(url.host, url.port, no_throw) ||
-                              deadline.async_wait(no_throw));
-    if (resolved.index() != 0) co_return false;
-    auto [ec, endpoints] = std::get<0>(resolved);
-    if (ec) co_return false;
+    // An IP address needs no resolver; a name is resolved by the system (getaddrinfo has its
+    // own timeouts), then connect, TLS and the request share the per-request deadline.
+    std::vector<tcp::endpoint> endpoints;
+    boost::system::error_code not_ip;
+    const auto address = asio::ip::make_address(url.host, not_ip);
+    if (!not_ip) {
+      endpoints.emplace_back(address, static_cast<unsigned short>(std::stoi(url.port)));
+    } else {
+      tcp::resolver resolver(strand);
+      auto [ec, results] = co_await resolver.async_resolve(url.host, url.port, no_throw);
+      if (ec) co_return false;
+      for (const auto& r : results)
+        endpoints.push_back(r.endpoint());
+    }
     ++connects;
     if (!tls) {
       c.plain.emplace(strand);
@@ -236,8 +247,6 @@ struct forwarder::impl : std::enable_shared_from_this<impl> {
     // SNI for a host name (RFC 6066 forbids it for an IP address); either way the certificate
     // must name the host we asked for. SSL_set_tlsext_host_name is a macro with a C cast; this
     // is what it expands to.
-    boost::system::error_code not_ip;
-    asio::ip::make_address(url.host, not_ip);
     if (not_ip && SSL_ctrl(c.secure->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME,
                            TLSEXT_NAMETYPE_host_name, const_cast<char*>(url.host.c_str())) != 1) {
       c.close();
@@ -277,15 +286,22 @@ struct forwarder::impl : std::enable_shared_from_this<impl> {
     // request goes once more on a fresh connection instead of waiting out a back-off.
     for (int round = 0; round < 2; ++round) {
       const bool reused = c.is_open();
-      if (!reused && !co_await connect(c)) {
-        co_return classify_transport_failure("cannot connect to " + url.host_header);
+      if (!reused) {
+        const bool connected = co_await connect(c);
+        if (!connected) {
+          co_return classify_transport_failure("cannot connect to " + url.host_header);
+        }
       }
       c.lowest().expires_after(settings.timeout);
       ++requests;
       bhttp::response_parser<bhttp::string_body> parser;
       parser.body_limit(answer_limit);
-      const auto ec = c.plain ? co_await exchange(*c.plain, c, request, parser)
-                              : co_await exchange(*c.secure, c, request, parser);
+      beast::error_code ec;
+      if (c.plain) {
+        ec = co_await exchange(*c.plain, c, request, parser);
+      } else {
+        ec = co_await exchange(*c.secure, c, request, parser);
+      }
       if (ec) {
         const bool stale = reused && !parser.got_some() &&
                            (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
@@ -322,7 +338,7 @@ struct forwarder::impl : std::enable_shared_from_this<impl> {
       case forward_verdict::taken:
         ++forwarded;
         if (o.http_status == 409) ++duplicates;
-        box.forwarded(std::move(item.ref), o.tracking_id, std::move(done));
+        box.forwarded(std::move(item.ref), o.http_status, o.tracking_id, std::move(done));
         return;
       case forward_verdict::parked:
         ++parked;
@@ -341,7 +357,7 @@ struct forwarder::impl : std::enable_shared_from_this<impl> {
     spdlog::debug("forwarder: complaint {} retried in {} ms: {}", item.ref, delay.count(),
                   o.detail);
     box.retry_later(std::move(item.ref), std::chrono::system_clock::now() + delay, o.detail,
-                    std::move(done));
+                    o.http_status, std::move(done));
   }
 
   // The circuit is open: everything queued goes back to the outbox, due when it may close.
@@ -356,17 +372,18 @@ struct forwarder::impl : std::enable_shared_from_this<impl> {
       ++retried;
       auto self = shared_from_this();
       auto ref = item.ref;
-      box.retry_later(std::move(item.ref), at, "circuit open: the store is failing", [self, ref] {
-        asio::post(self->strand, [self, ref] {
-          self->busy.erase(ref);
-          --self->reports_pending;
-          self->finish_if_stopped();
-        });
-      });
+      box.retry_later(std::move(item.ref), at, "circuit open: the store is failing", 0,
+                      [self, ref] {
+                        asio::post(self->strand, [self, ref] {
+                          self->busy.erase(ref);
+                          --self->reports_pending;
+                          self->finish_if_stopped();
+                        });
+                      });
     }
   }
 
-  awaitable<void> worker() {
+  awaitable<void> worker([[maybe_unused]] std::shared_ptr<impl> self) {
     connection c;
     while (true) {
       if (stopping) break;
@@ -448,9 +465,9 @@ void forwarder::start() {
   asio::post(impl_->strand, [i = impl_] {
     if (i->started) return;
     i->started = true;
-    i->spawn(i->pump());
+    i->spawn(i->pump(i));
     for (unsigned n = 0; n < i->settings.in_flight; ++n)
-      i->spawn(i->worker());
+      i->spawn(i->worker(i));
   });
 }
 

@@ -58,7 +58,7 @@ class store_sim {
   store_sim(const store_sim&) = delete;
   store_sim& operator=(const store_sim&) = delete;
 
-  // Listens on 127.0.0.1:port (0 = a free one). Throws std::system_error when it cannot.
+  // Listens on 127.0.0.1:port (0 = a free one). Throws boost::system::system_error if it cannot.
   void start(std::uint16_t port = 0);
   [[nodiscard]] std::uint16_t port() const;
   void stop();  // thread-safe

@@ -32,7 +32,7 @@ class api_server {
   api_server(const api_server&) = delete;
   api_server& operator=(const api_server&) = delete;
 
-  // Binds and listens (throws std::system_error when the address is taken or invalid, and
+  // Binds and listens (throws boost::system::system_error when the address is taken, and
   // std::invalid_argument for a malformed `listen`), then accepts on the executor.
   void start();
   // The bound port (useful with port 0). Valid after start().

@@ -18,7 +18,7 @@ namespace lapord::net::http {
 struct outbox_item {
   std::string ref;        // the Idempotency-Key
   std::string body;       // the exact JSON bytes to POST (built by complaint_body at creation)
-  unsigned attempts = 0;  // failed attempts so far (0 for a fresh complaint)
+  unsigned attempts = 0;  // failed attempts before this one (0 for a fresh complaint)
 };
 
 class outbox {
@@ -34,17 +34,19 @@ class outbox {
   virtual void take_due(clock::time_point now, std::size_t limit,
                         std::function<void(std::vector<outbox_item>)> done) = 0;
 
-  // The store took it (2xx, or 409 = taken before). `tracking_id` is the store's, if it gave one.
-  virtual void forwarded(std::string ref, std::optional<std::string> tracking_id,
-                         std::function<void()> done) = 0;
+  // The store took it: `http_status` 200/201, or 409 (taken before under this key).
+  // `tracking_id` is the store's, if it gave one.
+  virtual void forwarded(std::string ref, unsigned http_status,
+                         std::optional<std::string> tracking_id, std::function<void()> done) = 0;
 
   // The store refused it for good (4xx other than 409): kept for an operator with the answer.
   virtual void parked(std::string ref, unsigned http_status, std::string answer,
                       std::function<void()> done) = 0;
 
-  // Try again at `next_at` (counts one more failed attempt). `error` says why, for operators.
+  // Try again at `next_at` (one more failed attempt). `error` says why, for operators;
+  // `http_status` is the store's answer, 0 when there was none (timeout, refused, reset).
   virtual void retry_later(std::string ref, clock::time_point next_at, std::string error,
-                           std::function<void()> done) = 0;
+                           unsigned http_status, std::function<void()> done) = 0;
 };
 
 }  // namespace lapord::net::http
