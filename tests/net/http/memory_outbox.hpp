@@ -25,9 +25,9 @@ class memory_outbox : public outbox {
     clock::time_point lease_until{};
     std::optional<std::string> tracking_id;
     unsigned http_status = 0;  // of the last answer (0: none)
-    std::string answer;      // parked: the store's answer
-    std::string last_error;  // retried: why
-    unsigned reports = 0;    // forwarded + parked reports (must end at exactly 1)
+    std::string answer;        // parked: the store's answer
+    std::string last_error;    // retried: why
+    unsigned reports = 0;      // forwarded + parked reports (must end at exactly 1)
     std::vector<clock::time_point> retry_reported_at;  // when each retry_later came
     std::vector<clock::time_point> retry_next_at;      // and the time it asked for
   };
