@@ -172,3 +172,15 @@ TEST_CASE("metrics: lapord_metrics registers every family issue 8 names") {
   CHECK(text.find("lapord_forwarder_circuit_state 2\n") != std::string::npos);
   CHECK(text.find("lapord_outbox_forwarded_total 0\n") != std::string::npos);
 }
+
+TEST_CASE("metrics: the untyped family refuses a wrong number of label values") {
+  family f(metric_type::counter, "f_total", "x", {"carrier", "bind"}, {}, 10);
+  const std::string_view one[] = {"tsel"};
+  const std::string_view two[] = {"tsel", "trx"};
+  CHECK_THROWS_AS(f.find(one), std::invalid_argument);
+  CHECK(f.series_count() == 0);  // nothing created by the refused call
+  counter(f.find(two)).inc();
+  CHECK(counter(f.find(two)).value() == 1);
+  CHECK(f.series_count() == 1);
+  CHECK_THROWS_AS(family(metric_type::gauge, "g", "x", {}, {1.0}, 10), std::invalid_argument);
+}
