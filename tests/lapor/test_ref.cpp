@@ -73,7 +73,7 @@ TEST_CASE("ref: the permutation covers the whole space (small ref length, exhaus
   CHECK_THROWS_AS((void)gen.make(900), std::out_of_range);
 }
 
-TEST_CASE("ref: the key decides the order; the same key gives the same refs") {
+TEST_CASE("ref: the key decides the order, and the same key gives the same refs") {
   ref_generator a("key number one, sixteen+ bytes", 8);
   ref_generator b("key number two, sixteen+ bytes", 8);
   ref_generator a2("key number one, sixteen+ bytes", 8);

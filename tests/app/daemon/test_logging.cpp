@@ -31,7 +31,7 @@ std::string read_file(const std::string& path) {
 
 }  // namespace
 
-TEST_CASE("text lines carry time, level and carrier; control characters cannot split a line") {
+TEST_CASE("text lines carry time, level and carrier, and control characters cannot split a line") {
   auto f = lapord::app::make_text_formatter();
   const auto line = format_with(*f, "tsel", "bind down: peer said \"bye\"\nfake line");
   CHECK(line.find(" warning [tsel] bind down: peer said \"bye\"?fake line\n") != std::string::npos);

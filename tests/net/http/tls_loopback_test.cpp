@@ -206,7 +206,7 @@ TEST_CASE("https: the store's certificate verified against ca_file, its IP addre
   std::filesystem::remove(ca);
 }
 
-TEST_CASE("https: an untrusted certificate sends nothing; the complaint waits in the outbox") {
+TEST_CASE("https: an untrusted certificate sends nothing, the complaint waits in the outbox") {
   const throwaway_cert cert;
   const throwaway_cert other;  // a CA that did not sign the store's certificate
   tls_store store(cert);
