@@ -204,7 +204,13 @@ pipeline::~pipeline() {
     // simply due again after the lease.
     stopped.wait_for(std::chrono::seconds(5));
   }
+  // Let every coroutine finish on its own (a suspended coroutine frame destroyed with the
+  // io_context is what g++ 12 gets wrong), but do not wait for ever.
   m.guard.reset();
+  const auto deadline = std::chrono::steady_clock::now() + 3s;
+  while (!m.io.stopped() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+  }
   m.io.stop();
   if (m.thread.joinable()) m.thread.join();
   m.db.reset();  // runs what is still queued (their completions post to the stopped io)
@@ -230,7 +236,12 @@ std::unique_ptr<net::mo_handler> make_pipeline(const toml::table& document,
   settings.store = read_store_section(document, config_file);
   settings.store_api = read_store_api_section(document, config_file);
   settings.api = read_api_section(document, config_file);
-  if (!settings.store.present) return nullptr;
+  if (!settings.store.present) {
+    loggers("store")->warn(
+        "no [store] table in {}: MO are answered ESME_ROK and NOT stored (carrier link tests only)",
+        config_file);
+    return nullptr;
+  }
   service_section section = read_service_section(document, config_file);
   service_setup setup = load_service(section, true);
   return std::make_unique<owning_pipeline>(std::move(setup), std::move(settings), mt, loggers);

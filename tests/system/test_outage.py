@@ -1,0 +1,162 @@
+"""The national store down, failing or hanging, then back: every complaint arrives, none twice.
+The disk full (the store's size cap) and a read-only database: temporary errors to the SMSC,
+nothing acknowledged that is not stored. Real binaries on loopback; see test_e2e.py."""
+import os
+import re
+import stat
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lapord_harness import Proc, binary, free_port, run_tests, wait_until  # noqa: E402
+from test_e2e import Lapord, SmscSim, StoreSim, db_rows, write_config  # noqa: E402
+
+TEXT = "LAPOR SLEMAN keluhan nomor {n} jalan rusak parah"
+NUMBER = re.compile(r"nomor (\d+) jalan")
+
+
+def flood_sim(workdir, n, *extra):
+    return SmscSim("--flood", str(n), "--window", "50", "--flood-text", TEXT,
+                   "--flood-sources", str(max(n, 1)), "--retry-delay", "100", *extra,
+                   workdir=workdir)
+
+
+def assert_each_once(store, db, n):
+    taken = store.taken()
+    refs = {r for (r,) in db_rows(db, "SELECT ref FROM complaints")}
+    assert len(refs) == n, len(refs)
+    assert set(taken) == refs, (len(taken), len(refs))
+    assert all(c == 1 for c in taken.values()), [r for r, c in taken.items() if c != 1]
+
+
+def test_store_down_then_up():
+    workdir = tempfile.mkdtemp(prefix="lapord-outage-")
+    port = free_port()  # nothing listens here yet: connection refused
+    sim = flood_sim(workdir, 40)
+    config = write_config(workdir, sim.port, f"http://127.0.0.1:{port}", None)
+    db = os.path.join(workdir, "lapord.db")
+    lapord = Lapord(config, workdir)
+    store = None
+    try:
+        lapord.wait_bound(sim)
+        # Acks do not wait for the national store.
+        wait_until(lambda: sim.records("flood_done"), 30, "all 40 MO acked while the store is down")
+        # Every complaint tried and failed at least once, none forwarded.
+        wait_until(lambda: db_rows(db, "SELECT count(*) FROM outbox WHERE attempts >= 1 "
+                                       "AND state = 'pending'")[0][0] == 40, 30,
+                   "40 failed attempts recorded")
+        store = StoreSim(workdir=workdir, port=port)
+        wait_until(lambda: len(store.taken()) == 40, 60, "all 40 at store-sim after it came up")
+        assert_each_once(store, db, 40)
+        assert not [r for r in store.records() if r["status"] == 409], "something was sent twice"
+        wait_until(lambda: db_rows(db, "SELECT count(*) FROM outbox WHERE state = 'forwarded'")
+                   [0][0] == 40, 10, "the outbox to record it")
+        print(f"store down then up: 40 complaints forwarded once each after the outage")
+    finally:
+        code = lapord.stop()
+        sim.stop()
+        if store:
+            store.stop()
+        assert code == 0, lapord.proc.log()
+
+
+def test_store_failing_and_hanging():
+    workdir = tempfile.mkdtemp(prefix="lapord-outage-")
+    store = StoreSim("--fail-first", "30", "--hang-first", "3", "--retry-after", "0",
+                     workdir=workdir)
+    sim = flood_sim(workdir, 40)
+    config = write_config(workdir, sim.port, store.url, None, store_api={"timeout_s": 1})
+    db = os.path.join(workdir, "lapord.db")
+    lapord = Lapord(config, workdir)
+    try:
+        lapord.wait_bound(sim)
+        wait_until(lambda: len(store.taken()) == 40, 90, "all 40 taken despite 500s and hangs")
+        assert_each_once(store, db, 40)
+        statuses = [r["status"] for r in store.records()]
+        assert statuses.count(500) == 30 and statuses.count(0) == 3, statuses
+        parked = db_rows(db, "SELECT count(*) FROM outbox WHERE state = 'parked'")[0][0]
+        assert parked == 0
+        print(f"store failing: {len(statuses)} POSTs for 40 complaints "
+              f"({statuses.count(500)} x 500, 3 hung, {statuses.count(409)} x 409)")
+    finally:
+        code = lapord.stop()
+        sim.stop()
+        store.stop()
+        assert code == 0, lapord.proc.log()
+
+
+def test_disk_full_gives_temporary_errors():
+    workdir = tempfile.mkdtemp(prefix="lapord-diskfull-")
+    n = 2000
+    sim = flood_sim(workdir, n)
+    # A cap of 300 KiB on the file: room for a few hundred MO, then SQLITE_FULL.
+    config = write_config(workdir, sim.port, None, None, store={"max_bytes": 300 * 1024})
+    db = os.path.join(workdir, "lapord.db")
+    lapord = Lapord(config, workdir)
+    try:
+        lapord.wait_bound(sim)
+        wait_until(lambda: any(r["status"] == 8 for r in sim.records("deliver_sm_resp")), 60,
+                   "ESME_RSYSERR once the store is full")
+        lapord.proc.wait_for_log(r"store cannot keep MO", 10)
+        assert lapord.proc.proc.poll() is None, "lapord must stay up"
+        acked = {r["mo"] for r in sim.records("deliver_sm_resp") if r["status"] == 0}
+        # Nothing acknowledged that is not stored: a clean stop, then look at the file.
+        assert lapord.stop() == 0, lapord.proc.log()
+        acked = {r["mo"] for r in sim.records("deliver_sm_resp") if r["status"] == 0}
+        stored = {}
+        for (sm,) in db_rows(db, "SELECT short_message FROM received"):
+            k = int(NUMBER.search(bytes(sm).decode("latin-1")).group(1))
+            stored[k] = stored.get(k, 0) + 1
+        assert acked <= set(stored), f"acked but not stored: {sorted(acked - set(stored))[:10]}"
+        assert all(c == 1 for c in stored.values())
+        errors = [r for r in sim.records("deliver_sm_resp") if r["status"] != 0]
+        assert all(r["status"] == 8 for r in errors), {r["status"] for r in errors}
+        assert 0 < len(acked) < n, len(acked)
+        # Room again: everything the SMSC kept arrives, each exactly once.
+        config = write_config(workdir, sim.port, None, None, store={"max_bytes": 0})
+        lapord = Lapord(config, workdir, name="lapord-2")
+        lapord.wait_bound(sim, 1)
+        wait_until(lambda: sim.records("flood_done"), 120, "the rest once there is room")
+        rows = db_rows(db, "SELECT count(*), count(DISTINCT short_message) FROM received")[0]
+        assert rows == (n, n), rows
+        assert db_rows(db, "SELECT count(*) FROM complaints")[0][0] == n
+        print(f"disk full: {len(acked)} of {n} acked before the cap, {len(errors)} x ESME_RSYSERR, "
+              f"all {n} stored once each after the cap was lifted")
+    finally:
+        code = lapord.stop()
+        sim.stop()
+        assert code == 0, lapord.proc.log()
+
+
+def test_read_only_database_refuses_to_start():
+    workdir = tempfile.mkdtemp(prefix="lapord-readonly-")
+    sim = SmscSim(workdir=workdir)
+    config = write_config(workdir, sim.port, None, None)
+    db = os.path.join(workdir, "lapord.db")
+    # Create the file with a first run, then make it and its folder read-only.
+    lapord = Lapord(config, workdir)
+    lapord.wait_bound(sim)
+    assert lapord.stop() == 0
+    os.chmod(db, stat.S_IRUSR)
+    os.chmod(workdir, stat.S_IRUSR | stat.S_IXUSR)
+    try:
+        if os.access(db, os.W_OK):
+            print("SKIP read-only: running as root, file permissions do not apply")
+            return
+        proc = Proc([binary("lapord"), "--config", config], name="lapord-ro",
+                    workdir=tempfile.mkdtemp(prefix="lapord-ro-"))
+        code = proc.wait(30)
+        out = proc.log()
+        assert code != 0, out
+        assert "lapord.db" in out and "read" in out.lower(), out
+        assert len([b for b in sim.records("bind") if b.get("status") == 0]) == 1, \
+            "no bind (and no MO acked) without a writable store"
+    finally:
+        os.chmod(workdir, stat.S_IRWXU)
+        os.chmod(db, stat.S_IRUSR | stat.S_IWUSR)
+        sim.stop()
+
+
+if __name__ == "__main__":
+    run_tests([test_store_down_then_up, test_store_failing_and_hanging,
+               test_disk_full_gives_temporary_errors, test_read_only_database_refuses_to_start])
