@@ -3,6 +3,7 @@
 #include <unistd.h>
 #include <csignal>
 #include <iostream>
+#include <mutex>
 
 #include <fmt/format.h>
 #include <spdlog/logger.h>
@@ -13,6 +14,7 @@
 #include "app/daemon/echo_mo_handler.hpp"
 #include "app/daemon/logging_mo_handler.hpp"
 #include "app/service/service_setup.hpp"
+#include "lapord/app/pipeline/pipeline_config.hpp"
 #include "lapord/net/carrier_links.hpp"
 
 namespace lapord::app {
@@ -25,15 +27,21 @@ class late_mt_sender final : public net::mt_sender {
  public:
   void submit(const std::string& carrier, smpp::submit_sm message,
               net::mt_completion done) override {
+    // The pipeline's reply thread submits while main attaches/detaches: hence the lock.
+    std::lock_guard lock(mutex_);
     if (links_ == nullptr) {
       done(make_error_code(net::carrier_error::shutting_down), {});
       return;
     }
     links_->submit(carrier, std::move(message), std::move(done));
   }
-  void attach(net::carrier_links* links) { links_ = links; }
+  void attach(net::carrier_links* links) {
+    std::lock_guard lock(mutex_);
+    links_ = links;
+  }
 
  private:
+  std::mutex mutex_;
   net::carrier_links* links_ = nullptr;
 };
 
@@ -43,8 +51,10 @@ daemon_config read_configuration(const std::string& path) {
   auto config = load_config(path);
   const auto service = read_service_section(config.document, path);
   apply_default_service_numbers(config, service.service_numbers);
-  // TODO(integration): [store], [store_api] and [api] are accepted here and must be checked by
-  // their owners' readers once those exist (see docs/daemon.md).
+  // The MO path's tables, checked by its readers (so --check-config catches them too).
+  (void)read_store_section(config.document, path);
+  (void)read_store_api_section(config.document, path);
+  (void)read_api_section(config.document, path);
   return config;
 }
 
