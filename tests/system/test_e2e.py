@@ -28,7 +28,7 @@ API_TOKEN = "callback-token-for-tests"
 def jsonl(path):
     out = []
     try:
-        with open(path, encoding="utf-8") as f:
+        with open(path, encoding="utf-8", errors="replace") as f:
             for line in f:
                 line = line.strip()
                 if line:
