@@ -122,23 +122,26 @@ detail::series& family::find(std::span<const std::string_view> values) {
     throw std::invalid_argument(name_ + ": wrong number of label values");
   }
   const auto hash = label_hash(values);
-  if (auto* s = scan(head_.load(std::memory_order_acquire), nullptr, hash, values)) return *s;
+  auto* seen = head_.load(std::memory_order_acquire);
+  if (auto* s = scan(seen, nullptr, hash, values)) return *s;
   if (count_.load(std::memory_order_relaxed) >= max_series_) {
     const std::vector<std::string_view> overflow(values.size(), overflow_label_value);
     const auto overflow_hash = label_hash(overflow);
-    if (auto* s = scan(head_.load(std::memory_order_acquire), nullptr, overflow_hash, overflow)) {
-      return *s;
-    }
-    return insert(overflow, overflow_hash);
+    seen = head_.load(std::memory_order_acquire);
+    if (auto* s = scan(seen, nullptr, overflow_hash, overflow)) return *s;
+    return insert(overflow, overflow_hash, seen);
   }
-  return insert(values, hash);
+  return insert(values, hash, seen);
 }
 
-detail::series& family::insert(std::span<const std::string_view> values, std::uint64_t hash) {
+detail::series& family::insert(std::span<const std::string_view> values, std::uint64_t hash,
+                               detail::series* seen) {
   auto fresh =
       std::make_unique<detail::series>(hash, std::vector<std::string>(values.begin(), values.end()),
                                        type_ == metric_type::histogram ? bounds_.size() + 1 : 0);
-  auto* head = head_.load(std::memory_order_acquire);
+  // Starting from the head the caller scanned (not a fresh load) closes the gap in which
+  // another thread could add the same labels unseen: then the exchange fails and we scan them.
+  auto* head = seen;
   for (;;) {
     fresh->next = head;
     if (head_.compare_exchange_weak(head, fresh.get(), std::memory_order_release,

@@ -60,7 +60,10 @@ class family {
   [[nodiscard]] std::size_t series_count() const { return count_.load(); }
 
  private:
-  detail::series& insert(std::span<const std::string_view> values, std::uint64_t hash);
+  // `seen` is the list head the caller scanned from: the insert only succeeds if nothing was
+  // added since, otherwise it scans what was added first.
+  detail::series& insert(std::span<const std::string_view> values, std::uint64_t hash,
+                         detail::series* seen);
 
   metric_type type_;
   std::string name_;
