@@ -72,7 +72,23 @@ std::vector<std::string> placeholders_in(std::string_view t, bool& unclosed) {
   return out;
 }
 
-std::string render_text(std::string_view t, const reply_params& params) {
+// The value of `values` that costs the most septets (an unencodable one counts as too long).
+std::string longest(const std::vector<std::string>& values) {
+  std::string best;
+  std::size_t best_len = 0;
+  for (auto& v : values) {
+    std::size_t len = gsm_septets(v).value_or(segment_septets + 1);
+    if (len >= best_len) {
+      best = v;
+      best_len = len;
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+std::string fill_placeholders(std::string_view t, const reply_params& params) {
   std::string out;
   std::size_t i = 0;
   while (i < t.size()) {
@@ -93,22 +109,6 @@ std::string render_text(std::string_view t, const reply_params& params) {
   out += t.substr(i);
   return out;
 }
-
-// The value of `values` that costs the most septets (an unencodable one counts as too long).
-std::string longest(const std::vector<std::string>& values) {
-  std::string best;
-  std::size_t best_len = 0;
-  for (auto& v : values) {
-    std::size_t len = gsm_septets(v).value_or(segment_septets + 1);
-    if (len >= best_len) {
-      best = v;
-      best_len = len;
-    }
-  }
-  return best;
-}
-
-}  // namespace
 
 std::optional<std::size_t> gsm_septets(std::string_view utf8) {
   return text::gsm_septet_count(utf8);
@@ -184,7 +184,7 @@ reply_templates reply_templates::load(std::string_view text, std::string_view so
       {"message", ""},
   };
   for (auto& [id, body] : t.texts_) {
-    std::string rendered = render_text(body, worst);
+    std::string rendered = fill_placeholders(body, worst);
     auto septets = gsm_septets(rendered);
     const template_spec* spec = spec_of(id);
     if (!septets || *septets > segment_septets) {
@@ -206,7 +206,7 @@ const std::string& reply_templates::text(std::string_view id) const {
 }
 
 std::string reply_templates::render(std::string_view id, const reply_params& params) const {
-  return render_text(text(id), params);
+  return fill_placeholders(text(id), params);
 }
 
 }  // namespace lapord::lapor

@@ -39,6 +39,10 @@ inline constexpr std::string_view national_desk = "national_desk";  // the natio
 
 using reply_params = std::vector<std::pair<std::string, std::string>>;
 
+// `t` with each {name} replaced by its value in `params` (unknown names become empty); what
+// follows an unclosed '{' is kept as written. Shared by SMS replies and USSD screens.
+[[nodiscard]] std::string fill_placeholders(std::string_view t, const reply_params& params);
+
 // The longest values the placeholders can take in this deployment.
 struct reply_limits {
   std::size_t ref_digits = 8;

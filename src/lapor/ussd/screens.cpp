@@ -71,28 +71,6 @@ std::string unescape(std::string_view s) {
   return out;
 }
 
-std::string render_text(std::string_view t, const reply_params& params) {
-  std::string out;
-  std::size_t i = 0;
-  while (i < t.size()) {
-    std::size_t open = t.find('{', i);
-    if (open == std::string_view::npos) break;
-    std::size_t close = t.find('}', open);
-    if (close == std::string_view::npos) break;
-    out += t.substr(i, open - i);
-    std::string_view name = t.substr(open + 1, close - open - 1);
-    for (auto& [k, v] : params) {
-      if (k == name) {
-        out += v;
-        break;
-      }
-    }
-    i = close + 1;
-  }
-  out += t.substr(i);
-  return out;
-}
-
 // The value that costs the most septets (an unencodable one counts as the longest).
 std::string longest(const std::vector<std::string>& values) {
   std::string best;
@@ -179,12 +157,12 @@ screens screens::load(std::string_view text, std::string_view source, const scre
       {"number", longest(limits.service_numbers)},
   };
   for (auto& [id, body] : s.texts_) {
-    s.worst_.push_back({id, line_of[id], render_text(body, worst)});
+    s.worst_.push_back({id, line_of[id], fill_placeholders(body, worst)});
   }
   for (auto& use : hint_uses) {
     s.worst_.push_back(
         {std::string(use.hint) + " above " + std::string(use.below), line_of[std::string(use.hint)],
-         s.with_hint(use.hint, render_text(s.texts_.find(use.below)->second, worst))});
+         s.with_hint(use.hint, fill_placeholders(s.texts_.find(use.below)->second, worst))});
   }
   s.check_fits(screen_encoding::gsm7, limits.max_cost, "the screen limit");
   return s;
@@ -193,7 +171,7 @@ screens screens::load(std::string_view text, std::string_view source, const scre
 std::string screens::render(std::string_view id, const reply_params& params) const {
   auto it = texts_.find(id);
   if (it == texts_.end()) throw std::out_of_range("no USSD screen " + std::string(id));
-  return render_text(it->second, params);
+  return fill_placeholders(it->second, params);
 }
 
 std::string screens::with_hint(std::string_view hint_id, std::string_view screen_text) const {
