@@ -60,14 +60,74 @@ std::optional<char32_t> gsm_extension_char(std::uint8_t septet) {
   return std::nullopt;
 }
 
-std::optional<gsm_code> gsm_code_of(char32_t cp) {
+namespace {
+
+// The reverse of the two tables, built at compile time: every reply goes through gsm_code_of
+// once per character, and a scan of 138 entries per character was 9 % of lapord's CPU under a
+// flood. An entry is the septet, with `extended_bit` for ESC + septet; `no_code` for none.
+// Code points below 0x100 are a direct index; the dozen above (Greek capitals, the euro sign)
+// are scanned.
+constexpr std::uint8_t no_code = 0xFF;
+constexpr std::uint8_t extended_bit = 0x80;
+
+struct high_entry {
+  char32_t cp;
+  std::uint8_t code;
+};
+
+constexpr std::array<std::uint8_t, 256> latin1_codes = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (auto& c : t)
+    c = no_code;
+  // Lowest septet first wins, as in the table; the escape septet stands for no character.
+  for (std::size_t septet = default_table.size(); septet-- > 0;) {
+    if (septet != gsm_escape && default_table[septet] < 0x100) {
+      t[default_table[septet]] = static_cast<std::uint8_t>(septet);
+    }
+  }
   for (const auto& entry : extension_table) {
-    if (entry.cp == cp) return gsm_code{entry.septet, true};
+    if (entry.cp < 0x100) t[entry.cp] = static_cast<std::uint8_t>(entry.septet | extended_bit);
+  }
+  return t;
+}();
+
+constexpr std::size_t high_count = [] {
+  std::size_t n = 0;
+  for (std::size_t septet = 0; septet < default_table.size(); ++septet) {
+    if (septet != gsm_escape && default_table[septet] >= 0x100) ++n;
+  }
+  for (const auto& entry : extension_table) {
+    if (entry.cp >= 0x100) ++n;
+  }
+  return n;
+}();
+
+constexpr std::array<high_entry, high_count> high_codes = [] {
+  std::array<high_entry, high_count> t{};
+  std::size_t n = 0;
+  for (const auto& entry : extension_table) {
+    if (entry.cp >= 0x100)
+      t[n++] = {entry.cp, static_cast<std::uint8_t>(entry.septet | extended_bit)};
   }
   for (std::size_t septet = 0; septet < default_table.size(); ++septet) {
-    if (septet != gsm_escape && default_table[septet] == cp) {
-      return gsm_code{static_cast<std::uint8_t>(septet), false};
+    if (septet != gsm_escape && default_table[septet] >= 0x100) {
+      t[n++] = {default_table[septet], static_cast<std::uint8_t>(septet)};
     }
+  }
+  return t;
+}();
+
+std::optional<gsm_code> code_from(std::uint8_t entry) {
+  if (entry == no_code) return std::nullopt;
+  return gsm_code{static_cast<std::uint8_t>(entry & 0x7F), (entry & extended_bit) != 0};
+}
+
+}  // namespace
+
+std::optional<gsm_code> gsm_code_of(char32_t cp) {
+  if (cp < latin1_codes.size()) return code_from(latin1_codes[cp]);
+  for (const auto& entry : high_codes) {
+    if (entry.cp == cp) return code_from(entry.code);
   }
   return std::nullopt;
 }

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <vector>
 
 #include "lapord/text/gsm7.hpp"
 
@@ -26,4 +27,36 @@ TEST_CASE("fits_one_gsm_segment at 160/161 septets") {
   CHECK(fits_one_gsm_segment(std::string(158, 'a') + "["));
   CHECK_FALSE(fits_one_gsm_segment(std::string(159, 'a') + "]"));
   CHECK_FALSE(fits_one_gsm_segment("Terima kasih \xF0\x9F\x99\x8F"));
+}
+
+TEST_CASE("gsm_code_of is the exact reverse of the default and extension tables") {
+  // Every character the two tables name maps back to its septet (the escape septet names none).
+  std::vector<bool> named(0x3000, false);
+  for (unsigned septet = 0; septet < 0x80; ++septet) {
+    if (septet == gsm_escape) continue;
+    const char32_t cp = gsm_default_char(static_cast<std::uint8_t>(septet));
+    const auto code = gsm_code_of(cp);
+    REQUIRE(code.has_value());
+    CHECK(code->septet == septet);
+    CHECK_FALSE(code->extended);
+    named[cp] = true;
+  }
+  unsigned extended = 0;
+  for (unsigned septet = 0; septet < 0x80; ++septet) {
+    const auto cp = gsm_extension_char(static_cast<std::uint8_t>(septet));
+    if (!cp) continue;
+    ++extended;
+    const auto code = gsm_code_of(*cp);
+    REQUIRE(code.has_value());
+    CHECK(code->septet == septet);
+    CHECK(code->extended);
+    named[*cp] = true;
+  }
+  CHECK(extended == 10u);
+  // Nothing else below U+3000 has a code (NBSP is what the escape septet displays as: no code).
+  for (char32_t cp = 0; cp < named.size(); ++cp) {
+    if (!named[cp]) CHECK_FALSE(gsm_code_of(cp).has_value());
+  }
+  CHECK_FALSE(gsm_code_of(U'\u00A0').has_value());
+  CHECK_FALSE(gsm_code_of(U'\U0001F600').has_value());
 }
