@@ -152,7 +152,60 @@ CREATE TABLE reply_segments (
 CREATE INDEX reply_segments_reply ON reply_segments(reply_id, segment);
 )sql";
 
-constexpr std::array<const char*, 2> migrations{v1, v2};
+// Version 3: the duplicate rule compares the complaint text folded as the complaint service
+// folds it (lapor::duplicate_key: ASCII letters lower-cased, runs of white space one space,
+// the ends trimmed; empty: NULL), no longer the text exactly as typed. The service computes the
+// key; the migration fills it in for the complaints already stored with the same folding in SQL, so
+// a complaint sent before the upgrade is still found after it. SQLite's lower() folds ASCII only
+// (no ICU), as the service does. A run of n spaces becomes ceil(n/2) per pass: 17 passes
+// fold runs of up to 2^17 bytes, longer than any message (a message_payload is at most 64 KiB).
+// The reporter index gains the key as its last column: the probe (reporter, created_at >=,
+// duplicate_key =) then reads only the index until it finds the match, and the hourly count
+// still uses it; no second index to maintain on every insert.
+constexpr const char* v3 = R"sql(
+ALTER TABLE complaints ADD COLUMN duplicate_key TEXT;
+UPDATE complaints SET duplicate_key = nullif(trim(lower(
+  replace(replace(replace(replace(replace(text, char(9), ' '), char(10), ' '), char(11), ' '),
+          char(12), ' '), char(13), ' ')), ' ' || char(160)), '');
+UPDATE complaints SET duplicate_key = replace(duplicate_key, '  ', ' ')
+  WHERE instr(duplicate_key, '  ') > 0;
+UPDATE complaints SET duplicate_key = replace(duplicate_key, '  ', ' ')
+  WHERE instr(duplicate_key, '  ') > 0;
+UPDATE complaints SET duplicate_key = replace(duplicate_key, '  ', ' ')
+  WHERE instr(duplicate_key, '  ') > 0;
+UPDATE complaints SET duplicate_key = replace(duplicate_key, '  ', ' ')
+  WHERE instr(duplicate_key, '  ') > 0;
+UPDATE complaints SET duplicate_key = replace(duplicate_key, '  ', ' ')
+  WHERE instr(duplicate_key, '  ') > 0;
+UPDATE complaints SET duplicate_key = replace(duplicate_key, '  ', ' ')
+  WHERE instr(duplicate_key, '  ') > 0;
+UPDATE complaints SET duplicate_key = replace(duplicate_key, '  ', ' ')
+  WHERE instr(duplicate_key, '  ') > 0;
+UPDATE complaints SET duplicate_key = replace(duplicate_key, '  ', ' ')
+  WHERE instr(duplicate_key, '  ') > 0;
+UPDATE complaints SET duplicate_key = replace(duplicate_key, '  ', ' ')
+  WHERE instr(duplicate_key, '  ') > 0;
+UPDATE complaints SET duplicate_key = replace(duplicate_key, '  ', ' ')
+  WHERE instr(duplicate_key, '  ') > 0;
+UPDATE complaints SET duplicate_key = replace(duplicate_key, '  ', ' ')
+  WHERE instr(duplicate_key, '  ') > 0;
+UPDATE complaints SET duplicate_key = replace(duplicate_key, '  ', ' ')
+  WHERE instr(duplicate_key, '  ') > 0;
+UPDATE complaints SET duplicate_key = replace(duplicate_key, '  ', ' ')
+  WHERE instr(duplicate_key, '  ') > 0;
+UPDATE complaints SET duplicate_key = replace(duplicate_key, '  ', ' ')
+  WHERE instr(duplicate_key, '  ') > 0;
+UPDATE complaints SET duplicate_key = replace(duplicate_key, '  ', ' ')
+  WHERE instr(duplicate_key, '  ') > 0;
+UPDATE complaints SET duplicate_key = replace(duplicate_key, '  ', ' ')
+  WHERE instr(duplicate_key, '  ') > 0;
+UPDATE complaints SET duplicate_key = replace(duplicate_key, '  ', ' ')
+  WHERE instr(duplicate_key, '  ') > 0;
+DROP INDEX complaints_reporter;
+CREATE INDEX complaints_reporter ON complaints(reporter, created_at, duplicate_key);
+)sql";
+
+constexpr std::array<const char*, 3> migrations{v1, v2, v3};
 
 int user_version(connection& c) {
   auto q = c.prepare("PRAGMA user_version");

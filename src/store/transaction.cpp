@@ -47,8 +47,9 @@ constexpr char write_ref_sql[] = "UPDATE counters SET value = ? WHERE name = 're
 constexpr char insert_complaint_sql[] =
     "INSERT INTO complaints (ref, channel, carrier, service_number, reporter, confidential, "
     "institution_code, institution_name, institution_keyword, institution_corrected, text, "
-    "segments, incomplete, status, status_at, created_at, updated_at, received_id) VALUES "
-    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'received', ?14, ?14, ?14, ?15)";
+    "segments, incomplete, status, status_at, created_at, updated_at, received_id, "
+    "duplicate_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'received', "
+    "?14, ?14, ?14, ?15, ?16)";
 constexpr char link_received_sql[] = "UPDATE received SET ref=? WHERE id=?";
 
 #define LAPORD_COMPLAINT_COLUMNS                                                      \
@@ -61,8 +62,10 @@ constexpr char recent_complaints_sql[] = "SELECT " LAPORD_COMPLAINT_COLUMNS
                                          " FROM complaints WHERE created_at>=? "
                                          "ORDER BY rowid DESC LIMIT ?";
 #undef LAPORD_COMPLAINT_COLUMNS
-constexpr char recent_with_text_sql[] =
-    "SELECT ref FROM complaints WHERE reporter=? AND created_at>=? AND text=? "
+// Served by complaints_reporter(reporter, created_at, duplicate_key): the key is compared in
+// the index, the row is read only for the match.
+constexpr char recent_with_key_sql[] =
+    "SELECT ref FROM complaints WHERE reporter=? AND created_at>=? AND duplicate_key=? "
     "ORDER BY created_at LIMIT 1";
 constexpr char complaints_since_sql[] =
     "SELECT count(*) FROM complaints WHERE reporter=? AND created_at>=?";
@@ -321,6 +324,8 @@ void transaction::create_complaint(const new_complaint& c) {
         .bind(13, std::int64_t{c.incomplete ? 1 : 0})
         .bind(14, c.created_at)
         .bind(15, c.received_id ? std::optional<std::int64_t>(c.received_id) : std::nullopt);
+    // No key (NULL) matches no probe: better a missed duplicate than two texts merged.
+    if (!c.duplicate_key.empty()) q.bind(16, c.duplicate_key);
     q.run();
   }
   if (c.received_id) {
@@ -337,11 +342,11 @@ std::optional<complaint> transaction::complaint_by_ref(std::string_view ref) {
   return read_complaint(q);
 }
 
-std::optional<std::string> transaction::recent_complaint_with_text(std::string_view reporter,
-                                                                   std::string_view text,
-                                                                   wall_time since) {
-  auto q = c_.prepare(recent_with_text_sql);
-  q.bind(1, reporter).bind(2, since).bind(3, text);
+std::optional<std::string> transaction::recent_complaint_with_key(std::string_view reporter,
+                                                                  std::string_view duplicate_key,
+                                                                  wall_time since) {
+  auto q = c_.prepare(recent_with_key_sql);
+  q.bind(1, reporter).bind(2, since).bind(3, duplicate_key);
   if (!q.step()) return std::nullopt;
   return q.text(0);
 }

@@ -63,7 +63,7 @@ struct mo_item final : work_item {
     auto counter = tx.next_ref_counter();
     if (steps == 2) return;
     ref = std::to_string(10000000 + counter);
-    if (tx.recent_complaint_with_text(reporter, text, now - std::chrono::hours(24))) return;
+    if (tx.recent_complaint_with_key(reporter, text, now - std::chrono::hours(24))) return;
     (void)tx.complaints_since(reporter, now - std::chrono::hours(1));
     if (steps == 3) return;
     new_complaint c;
@@ -73,6 +73,7 @@ struct mo_item final : work_item {
     c.reporter = reporter;
     c.institution = institution_view{"36.03", "Kabupaten Tangerang", "TANGKAB", false};
     c.text = text;
+    c.duplicate_key = text;  // stands in for lapor::duplicate_key(text): the same bytes to store
     c.created_at = now;
     c.received_id = r.id;
     tx.create_complaint(c);

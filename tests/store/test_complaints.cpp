@@ -49,7 +49,8 @@ TEST_CASE("the ref counter hands out 1 - 2 - 3 ... and never a value twice acros
   CHECK(db.call([](transaction& tx) { return tx.next_ref_counter(); }) == 3);
 }
 
-TEST_CASE("the policies' counts: same text within a window - complaints in the last hour") {
+TEST_CASE(
+    "the policies' counts: same duplicate key within a window - complaints in the last hour") {
   test::temp_dir dir;
   database db(options_for(dir.file("lapord.db")));
   const std::string me = "+6281234567890", other = "+6285711112222";
@@ -59,12 +60,12 @@ TEST_CASE("the policies' counts: same text within a window - complaints in the l
     tx.create_complaint(sample("10000003", other, "Lampu jalan mati", at(2500)));
   });
   auto ref = [&](std::string_view who, std::string_view t, wall_time since) {
-    return db.call([&](transaction& tx) { return tx.recent_complaint_with_text(who, t, since); });
+    return db.call([&](transaction& tx) { return tx.recent_complaint_with_key(who, t, since); });
   };
   CHECK(ref(me, "Lampu jalan mati", at(0)) == std::optional<std::string>("10000002"));
   CHECK(ref(other, "Lampu jalan mati", at(0)) == std::optional<std::string>("10000003"));
   CHECK_FALSE(ref(me, "Lampu jalan mati", at(2001)));  // older than the window
-  CHECK_FALSE(ref(me, "lampu jalan mati", at(0)));     // the text exactly, as typed
+  CHECK_FALSE(ref(me, "lampu jalan mati", at(0)));     // the key exactly, as the service gave it
   auto count = [&](std::string_view who, wall_time since) {
     return db.call([&](transaction& tx) { return tx.complaints_since(who, since); });
   };
@@ -76,6 +77,43 @@ TEST_CASE("the policies' counts: same text within a window - complaints in the l
   REQUIRE(recent.size() == 2);
   CHECK(recent[0].ref == "10000003");
   CHECK(recent[1].ref == "10000002");
+}
+
+TEST_CASE(
+    "the duplicate probe compares the folded key - not the text - and a missing key never "
+    "matches") {
+  test::temp_dir dir;
+  const auto path = dir.file("lapord.db");
+  database db(options_for(path));
+  const std::string me = "+6281234567890";
+  db.call([&](transaction& tx) {
+    auto c = sample("10000001", me, "Jalan  RUSAK\tdi Desa", at(1000));
+    c.duplicate_key = "jalan rusak di desa";  // what lapor::duplicate_key gives for that text
+    tx.create_complaint(c);
+    auto keyless = sample("10000002", me, "", at(1100));
+    keyless.duplicate_key = {};  // e.g. a caller that has none: stored as NULL
+    tx.create_complaint(keyless);
+  });
+  auto ref = [&](std::string_view key, wall_time since) {
+    return db.call([&](transaction& tx) { return tx.recent_complaint_with_key(me, key, since); });
+  };
+  CHECK(ref("jalan rusak di desa", at(0)) == std::optional<std::string>("10000001"));
+  CHECK(ref("jalan rusak di desa", at(1000)) == std::optional<std::string>("10000001"));
+  CHECK_FALSE(ref("jalan rusak di desa", at(1001)));  // created before `since`
+  CHECK_FALSE(ref("Jalan  RUSAK\tdi Desa", at(0)));   // the text as typed is not the key
+  CHECK_FALSE(ref("", at(0)));                        // NULL equals nothing, not even ""
+  test::raw_db raw(path);
+  CHECK(raw.rows("SELECT ref, coalesce(duplicate_key, 'NULL') FROM complaints ORDER BY ref") ==
+        "10000001|jalan rusak di desa\n10000002|NULL\n");
+  // The probe is a search on the reporter index (reporter, created_at, duplicate_key): the key
+  // is compared in the index, not by reading every complaint of the reporter.
+  const std::string plan = raw.rows(
+      "EXPLAIN QUERY PLAN SELECT ref FROM complaints WHERE reporter='+62' AND created_at>=0 AND "
+      "duplicate_key='x' ORDER BY created_at LIMIT 1");
+  INFO(plan);
+  CHECK(plan.find(
+            "SEARCH complaints USING INDEX complaints_reporter (reporter=? AND created_at>?)") !=
+        std::string::npos);
 }
 
 TEST_CASE("reporters: opt-out and back in - and the rate notice at most once per window") {

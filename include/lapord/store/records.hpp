@@ -63,6 +63,9 @@ struct new_complaint {
   bool confidential = false;
   std::optional<institution_view> institution;  // nullopt: the national desk
   std::string_view text;
+  // What the duplicate rule compares: lapor::duplicate_key(text) (case and spacing folded), as
+  // the complaint service computed it. Empty: stored as NULL, never found as a duplicate.
+  std::string_view duplicate_key;
   int segments = 1;
   bool incomplete = false;
   wall_time created_at{};

@@ -48,9 +48,11 @@ class transaction {
   // Throws store_error(item_failed) if the ref exists already.
   void create_complaint(const new_complaint& c);
   std::optional<complaint> complaint_by_ref(std::string_view ref);
-  // The ref of this reporter's complaint with exactly this text created at or after `since`.
-  std::optional<std::string> recent_complaint_with_text(std::string_view reporter,
-                                                        std::string_view text, wall_time since);
+  // The ref of this reporter's first complaint with this duplicate key (new_complaint::
+  // duplicate_key: the folded text) created at or after `since`.
+  std::optional<std::string> recent_complaint_with_key(std::string_view reporter,
+                                                       std::string_view duplicate_key,
+                                                       wall_time since);
   // How many complaints this reporter created at or after `since`.
   std::int64_t complaints_since(std::string_view reporter, wall_time since);
   // Complaints created at or after `since`, newest first (the operator's list).

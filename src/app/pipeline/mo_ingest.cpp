@@ -11,10 +11,9 @@ lapor::store_facts facts_for(store::transaction& tx, const lapor::decision& firs
                              const lapor::service& service, store::wall_time now) {
   lapor::store_facts facts;
   if (first.kind == lapor::decision_kind::complaint) {
-    // The store compares the text exactly; the service's duplicate_key (case and spacing
-    // folded) has no column to match against yet.
-    facts.complaint.duplicate_ref = tx.recent_complaint_with_text(
-        first.reporter, first.text, now - service.options().duplicate_window);
+    // "The same complaint text": compared case- and spacing-folded (lapor::duplicate_key).
+    facts.complaint.duplicate_ref = tx.recent_complaint_with_key(
+        first.reporter, first.duplicate_key, now - service.options().duplicate_window);
     facts.complaint.complaints_last_hour =
         static_cast<unsigned>(tx.complaints_since(first.reporter, now - 1h));
     facts.complaint.told_rate_limit_within_hour =
@@ -114,6 +113,7 @@ ingest_outcome handle_message(store::transaction& tx, const citizen_message& mes
                                               d.institution->keyword, d.institution->corrected};
     }
     c.text = d.text;
+    c.duplicate_key = d.duplicate_key;
     c.segments = message.segments;
     c.incomplete = message.incomplete;
     c.created_at = now;
