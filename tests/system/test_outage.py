@@ -4,6 +4,7 @@ nothing acknowledged that is not stored. Real binaries on loopback; see test_e2e
 import os
 import re
 import stat
+import subprocess
 import sys
 import tempfile
 
@@ -129,6 +130,52 @@ def test_disk_full_gives_temporary_errors():
         assert code == 0, lapord.proc.log()
 
 
+# --- a read-only database ---------------------------------------------------------------
+# File permissions do not stop root (CI runs as root), and they are checked only at open(),
+# not on a descriptor lapord already holds. The ext4 immutable flag (chattr +i) stops every
+# write, root's included, also through descriptors opened before it was set (EPERM), and
+# chattr -i lifts it: the database and its folder become read-only under the running daemon,
+# as on a file system remounted read-only. Setting it needs CAP_LINUX_IMMUTABLE (root) and a
+# file system that has the flag (ext4, xfs, btrfs; not tmpfs).
+
+def immutable_flag_unavailable(folder):
+    """None when chattr +i stops writes through an open descriptor in `folder`, else why not."""
+    probe = os.path.join(folder, "immutable-probe")
+    fd = os.open(probe, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        os.write(fd, b"x")
+        r = subprocess.run(["chattr", "+i", probe], capture_output=True, text=True)
+        if r.returncode != 0:
+            return (f"chattr +i failed ({r.stderr.strip() or r.returncode}): needs root "
+                    f"(CAP_LINUX_IMMUTABLE) and a file system with the immutable flag")
+        try:
+            os.pwrite(fd, b"y", 0)
+            return "the immutable flag does not stop writes through an open descriptor here"
+        except PermissionError:
+            return None
+    except FileNotFoundError:
+        return "chattr is not installed (Debian package e2fsprogs)"
+    finally:
+        os.close(fd)
+        subprocess.run(["chattr", "-i", probe], capture_output=True)
+        os.unlink(probe)
+
+
+def set_immutable(paths, on):
+    """chattr +i / -i on every path that exists; the folder last on, first off."""
+    flag = "+i" if on else "-i"
+    for path in paths:
+        if os.path.exists(path):
+            r = subprocess.run(["chattr", flag, path], capture_output=True, text=True)
+            assert r.returncode == 0 or not on, f"chattr {flag} {path}: {r.stderr}"
+
+
+def database_paths(workdir):
+    db = os.path.join(workdir, "lapord.db")
+    files = [db, db + "-wal", db + "-shm"]
+    return files + [workdir]  # set: files then the folder; lifted in reverse
+
+
 def test_read_only_database_refuses_to_start():
     workdir = tempfile.mkdtemp(prefix="lapord-readonly-")
     sim = SmscSim(workdir=workdir)
@@ -138,12 +185,21 @@ def test_read_only_database_refuses_to_start():
     lapord = Lapord(config, workdir)
     lapord.wait_bound(sim)
     assert lapord.stop() == 0
-    os.chmod(db, stat.S_IRUSR)
-    os.chmod(workdir, stat.S_IRUSR | stat.S_IXUSR)
-    try:
-        if os.access(db, os.W_OK):
-            print("SKIP read-only: running as root, file permissions do not apply")
+    as_root = os.geteuid() == 0
+    if as_root:
+        why_not = immutable_flag_unavailable(workdir)
+        if why_not:
+            print(f"SKIP read-only at start as root: {why_not}")
+            sim.stop()
             return
+    paths = database_paths(workdir)
+    try:
+        if as_root:
+            set_immutable(paths, True)
+        else:
+            os.chmod(db, stat.S_IRUSR)
+            os.chmod(workdir, stat.S_IRUSR | stat.S_IXUSR)
+        assert not os.access(db, os.W_OK) or as_root
         proc = Proc([binary("lapord"), "--config", config], name="lapord-ro",
                     workdir=tempfile.mkdtemp(prefix="lapord-ro-"))
         code = proc.wait(30)
@@ -152,12 +208,86 @@ def test_read_only_database_refuses_to_start():
         assert "lapord.db" in out and "read" in out.lower(), out
         assert len([b for b in sim.records("bind") if b.get("status") == 0]) == 1, \
             "no bind (and no MO acked) without a writable store"
+        print(f"read-only at start ({'chattr +i, as root' if as_root else 'chmod'}): "
+              f"refused, exit {code}")
     finally:
-        os.chmod(workdir, stat.S_IRWXU)
-        os.chmod(db, stat.S_IRUSR | stat.S_IWUSR)
+        if as_root:
+            set_immutable(reversed(paths), False)
+        else:
+            os.chmod(workdir, stat.S_IRWXU)
+            os.chmod(db, stat.S_IRUSR | stat.S_IWUSR)
         sim.stop()
+
+
+def test_database_read_only_while_running():
+    """The database turns read-only under the running daemon during a flood: the MO get
+    temporary errors (never ESME_ROK), lapord stays up; once it is writable again every MO is
+    stored and forwarded exactly once."""
+    workdir = tempfile.mkdtemp(prefix="lapord-readonly-run-")
+    why_not = immutable_flag_unavailable(workdir)
+    if why_not:
+        print(f"SKIP read-only while running: {why_not}")
+        return
+    n = 1500
+    store = StoreSim(workdir=workdir)
+    sim = flood_sim(workdir, n, "--rate", "400")
+    config = write_config(workdir, sim.port, store.url, None)
+    db = os.path.join(workdir, "lapord.db")
+    paths = database_paths(workdir)
+    lapord = Lapord(config, workdir)
+    immutable = False
+    try:
+        lapord.wait_bound(sim)
+        acked = lambda: [r for r in sim.records("deliver_sm_resp") if r["status"] == 0]
+        wait_until(lambda: len(acked()) >= 200, 30, "200 MO acked before the database turns "
+                   "read-only")
+        set_immutable(paths, True)
+        immutable = True
+        wait_until(lambda: len([r for r in sim.records("deliver_sm_resp") if r["status"] != 0])
+                   >= 50, 30, "temporary errors while the database is read-only")
+        lapord.proc.wait_for_log(r"store cannot keep MO", 10)
+        # Still read-only: nothing more is acknowledged (the file takes no write). The resps
+        # are recorded in the order they were sent; after the first error, none is ROK.
+        wait_until(lambda: sum(1 for r in sim.records("deliver_sm_resp") if r["status"] != 0)
+                   >= 100, 30, "more temporary errors")
+        resps = sim.records("deliver_sm_resp")
+        first_error = next(i for i, r in enumerate(resps) if r["status"] != 0)
+        late_acks = [r for r in resps[first_error:] if r["status"] == 0]
+        assert not late_acks, f"acknowledged while read-only: {late_acks[:5]}"
+        error_statuses = {r["status"] for r in resps if r["status"] != 0}
+        assert error_statuses == {8}, error_statuses  # ESME_RSYSERR: the SMSC retries
+        acked_while_ro = len(acked())
+        errors_while_ro = len(resps) - first_error
+        assert lapord.proc.proc.poll() is None, "lapord must stay up"
+        set_immutable(reversed(paths), False)
+        immutable = False
+        # Writable again: the SMSC's retries and the rest of the flood are stored.
+        wait_until(lambda: sim.records("flood_done"), 120, "every MO acked once writable again")
+        wait_until(lambda: len(store.taken()) == n, 60, f"all {n} complaints at store-sim")
+        assert lapord.stop() == 0, lapord.proc.log()
+        stored = {}
+        for (sm,) in db_rows(db, "SELECT short_message FROM received"):
+            k = int(NUMBER.search(bytes(sm).decode("latin-1")).group(1))
+            stored[k] = stored.get(k, 0) + 1
+        acked_mo = {r["mo"] for r in acked()}
+        assert len(acked_mo) == n, len(acked_mo)
+        assert set(stored) == set(range(n)), sorted(set(range(n)) - set(stored))[:10]
+        assert all(c == 1 for c in stored.values()), [k for k, c in stored.items() if c != 1][:10]
+        assert_each_once(store, db, n)
+        assert db_rows(db, "PRAGMA integrity_check")[0][0] == "ok"
+        print(f"read-only while running (chattr +i): {acked_while_ro} of {n} acked before, "
+              f"{errors_while_ro} ESME_RSYSERR and 0 acks while read-only; afterwards all {n} "
+              f"stored once and forwarded once")
+    finally:
+        if immutable:
+            set_immutable(reversed(paths), False)
+        code = lapord.stop()
+        sim.stop()
+        store.stop()
+        assert code == 0, lapord.proc.log()
 
 
 if __name__ == "__main__":
     run_tests([test_store_down_then_up, test_store_failing_and_hanging,
-               test_disk_full_gives_temporary_errors, test_read_only_database_refuses_to_start])
+               test_disk_full_gives_temporary_errors, test_read_only_database_refuses_to_start,
+               test_database_read_only_while_running])
