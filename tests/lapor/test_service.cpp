@@ -18,7 +18,7 @@ inbound sms(std::string text, std::string from = "081234567890", std::uint8_t to
 }  // namespace
 
 TEST_CASE(
-    "decide: a complaint carries reporter, institution, text, duplicate key; ack needs the ref") {
+    "decide: a complaint carries reporter, institution, text, duplicate key - ack needs the ref") {
   const service& svc = real_service();
   auto d = svc.decide(sms("RAHASIA TANGKAB Jalan  rusak dekat pasar"));
   CHECK(d.kind == decision_kind::complaint);
