@@ -320,4 +320,56 @@ TEST_CASE("refs of consecutive complaints are valid, distinct and not sequential
   CHECK(std::adjacent_find(refs.begin(), refs.end()) == refs.end());
 }
 
+TEST_CASE("record_decision stores a USSD complaint like an SMS one, with channel ussd") {
+  test::store_under_test s;
+  const lapor::service& service = lapor::testing::real_service();
+  lapor::decision first;
+  first.kind = lapor::decision_kind::complaint;
+  first.reporter = "+6281234567890";
+  first.text = "jalan rusak di Desa Suka Maju sejak lama";
+  first.duplicate_key = lapor::duplicate_key(first.text);
+  first.create_complaint = true;
+  first.forward = true;
+  first.reply_template = lapor::reply::ack_national;
+  first.params = {{"number", "1708"}};
+  complaint_origin origin;
+  origin.channel = net::http::complaint_channel::ussd;
+  origin.carrier = "xl";
+  origin.service_number = "1708";
+  origin.received_at = wall_s(t0);
+
+  auto out = s.db.call([&](store::transaction& tx) {
+    const lapor::store_facts facts = facts_for(tx, first, service, origin.received_at);
+    CHECK_FALSE(facts.complaint.duplicate_ref);
+    return record_decision(tx, first, origin, test::test_context());
+  });
+  REQUIRE(out.complaint_created);
+  CHECK(out.forward_queued);
+  CHECK(out.reply_queued);
+  auto c = s.db.call([&](store::transaction& tx) { return tx.complaint_by_ref(out.ref); });
+  REQUIRE(c);
+  CHECK(c->channel == "ussd");
+  CHECK(c->carrier == "xl");
+  CHECK(c->service_number == "1708");
+  auto forwards = s.db.call(
+      [&](store::transaction& tx) { return tx.take_due_forwards(wall_s(t0 + 1), 10, 1min); });
+  REQUIRE(forwards.size() == 1);
+  CHECK(forwards[0].payload.find("\"channel\":\"ussd\"") != std::string::npos);
+  auto replies = due_replies(s.db);
+  REQUIRE(replies.size() == 1);
+  CHECK(replies[0].carrier == "xl");
+  CHECK(replies[0].source == "1708");
+  CHECK(replies[0].text.find(out.ref) != std::string::npos);
+
+  // The same text again: facts_for finds the first, nothing new is stored.
+  auto again = s.db.call([&](store::transaction& tx) {
+    const lapor::store_facts facts = facts_for(tx, first, service, wall_s(t0 + 60));
+    REQUIRE(facts.complaint.duplicate_ref);
+    CHECK(*facts.complaint.duplicate_ref == out.ref);
+    return *facts.complaint.duplicate_ref;
+  });
+  CHECK(again == out.ref);
+  CHECK(rows(s, "complaints") == 1);
+}
+
 }  // namespace lapord::app

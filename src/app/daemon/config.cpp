@@ -225,7 +225,8 @@ net::carrier_settings read_carrier(const toml::table& table, const std::string& 
                   "tls_cert_file",
                   "tls_key_file",
                   "tls_server_name",
-                  "service_numbers"});
+                  "service_numbers",
+                  "ussd_profile"});  // read with [ussd] (lapor::ussd::read_ussd_section)
   net::carrier_settings c;
   c.name = r.string("name", std::nullopt, 32);
   if (c.name.empty() || !std::all_of(c.name.begin(), c.name.end(), [](char ch) {

@@ -1,7 +1,7 @@
 #pragma once
 // lapord's one TOML configuration file: [daemon], [log] and every [[carrier]] are read and
-// checked here; tables owned by other parts ([service], [store], [store_api], [api]) are kept
-// for their own readers. Any problem throws lapord::app::config_error naming file and line.
+// checked here; tables owned by other parts ([service], [store], [store_api], [api], [ussd]) are
+// kept for their own readers. Any problem throws lapord::app::config_error naming file and line.
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -46,7 +46,8 @@ struct daemon_config {
 };
 
 // Tables that belong to other parts of lapord and are checked by their own readers.
-inline constexpr std::string_view delegated_tables[] = {"service", "store", "store_api", "api"};
+inline constexpr std::string_view delegated_tables[] = {"service", "store", "store_api", "api",
+                                                        "ussd"};
 
 // Looks up the variable a password_env names; nullopt when unset. The daemon uses the real
 // environment, tests a map.

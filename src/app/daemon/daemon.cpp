@@ -15,6 +15,7 @@
 #include "app/daemon/logging_mo_handler.hpp"
 #include "app/service/service_setup.hpp"
 #include "lapord/app/pipeline/pipeline_config.hpp"
+#include "lapord/app/pipeline/ussd_setup.hpp"
 #include "lapord/net/carrier_links.hpp"
 
 namespace lapord::app {
@@ -55,6 +56,7 @@ daemon_config read_configuration(const std::string& path) {
   (void)read_store_section(config.document, path);
   (void)read_store_api_section(config.document, path);
   (void)read_api_section(config.document, path);
+  (void)lapor::ussd::read_ussd_section(config.document, path);  // profiles, carriers' choices
   return config;
 }
 
@@ -200,6 +202,13 @@ int run_daemon(const daemon_options& options, const mo_handler_factory& make_han
     return 2;
   }
   if (options.check_only) {
+    try {
+      // The screens against the directory's longest names and every profile's limit.
+      check_ussd_configuration(config.document, options.config_path);
+    } catch (const config_error& e) {
+      std::cerr << "lapord: " << e.what() << std::endl;
+      return 2;
+    }
     std::cout << "lapord: " << options.config_path << ": configuration OK ("
               << config.carriers.size() << (config.carriers.size() == 1 ? " carrier" : " carriers")
               << ")" << std::endl;

@@ -7,6 +7,28 @@ namespace {
 
 using namespace std::chrono_literals;
 
+std::string forward_payload(const complaint_origin& o, const lapor::decision& d,
+                            const std::string& ref) {
+  net::http::complaint_record r;
+  r.ref = ref;
+  r.channel = o.channel;
+  r.received_at = o.received_at;
+  r.carrier = std::string(o.carrier);
+  r.service_number = std::string(o.service_number);
+  r.reporter_msisdn = d.reporter;
+  r.confidential = d.confidential;
+  if (d.institution) {
+    r.institution = net::http::complaint_institution{d.institution->keyword, d.institution->code,
+                                                     d.institution->name, d.institution->corrected};
+  }
+  r.text = d.text;
+  r.segments = static_cast<unsigned>(o.segments);
+  r.incomplete = o.incomplete;
+  return net::http::complaint_body(r);
+}
+
+}  // namespace
+
 lapor::store_facts facts_for(store::transaction& tx, const lapor::decision& first,
                              const lapor::service& service, store::wall_time now) {
   lapor::store_facts facts;
@@ -32,28 +54,6 @@ lapor::store_facts facts_for(store::transaction& tx, const lapor::decision& firs
   }
   return facts;
 }
-
-std::string forward_payload(const citizen_message& m, const lapor::decision& d,
-                            const std::string& ref) {
-  net::http::complaint_record r;
-  r.ref = ref;
-  r.channel = net::http::complaint_channel::sms;
-  r.received_at = m.received_at;
-  r.carrier = m.carrier;
-  r.service_number = m.destination;
-  r.reporter_msisdn = d.reporter;
-  r.confidential = d.confidential;
-  if (d.institution) {
-    r.institution = net::http::complaint_institution{d.institution->keyword, d.institution->code,
-                                                     d.institution->name, d.institution->corrected};
-  }
-  r.text = d.text;
-  r.segments = static_cast<unsigned>(m.segments);
-  r.incomplete = m.incomplete;
-  return net::http::complaint_body(r);
-}
-
-}  // namespace
 
 std::string reply_destination(const std::string& reporter_e164) {
   return !reporter_e164.empty() && reporter_e164.front() == '+' ? reporter_e164.substr(1)
@@ -85,12 +85,25 @@ ingest_outcome handle_message(store::transaction& tx, const citizen_message& mes
   if (d.kind == lapor::decision_kind::complaint || d.kind == lapor::decision_kind::status) {
     d = service.decide(in, facts_for(tx, d, service, now));
   }
+  complaint_origin origin;
+  origin.carrier = message.carrier;
+  origin.service_number = message.destination;
+  origin.segments = message.segments;
+  origin.incomplete = message.incomplete;
+  origin.received_id = message.received_id;
+  origin.received_at = now;
+  return record_decision(tx, d, origin, ctx);
+}
 
+ingest_outcome record_decision(store::transaction& tx, const lapor::decision& d,
+                               const complaint_origin& origin, const ingest_context& ctx) {
+  const lapor::service& service = *ctx.service;
+  const store::wall_time now = origin.received_at;
   ingest_outcome out;
   out.effect = ingest_effect::decided;
   out.decision = d.kind;
   out.reason = d.reason;
-  out.received_id = message.received_id;
+  out.received_id = origin.received_id;
   if (d.kind == lapor::decision_kind::ignore) return out;  // receipts, names, our own numbers
 
   if (d.kind == lapor::decision_kind::stop) tx.set_opt_out(d.reporter, true, now);
@@ -103,9 +116,9 @@ ingest_outcome handle_message(store::transaction& tx, const citizen_message& mes
     out.ref = ctx.refs->make(counter - 1);
     store::new_complaint c;
     c.ref = out.ref;
-    c.channel = "sms";
-    c.carrier = message.carrier;
-    c.service_number = message.destination;
+    c.channel = net::http::to_string(origin.channel);
+    c.carrier = origin.carrier;
+    c.service_number = origin.service_number;
     c.reporter = d.reporter;
     c.confidential = d.confidential;
     if (d.institution) {
@@ -114,14 +127,14 @@ ingest_outcome handle_message(store::transaction& tx, const citizen_message& mes
     }
     c.text = d.text;
     c.duplicate_key = d.duplicate_key;
-    c.segments = message.segments;
-    c.incomplete = message.incomplete;
+    c.segments = origin.segments;
+    c.incomplete = origin.incomplete;
     c.created_at = now;
-    c.received_id = message.received_id;
+    c.received_id = origin.received_id;
     tx.create_complaint(c);
     out.complaint_created = true;
     if (d.forward) {
-      tx.enqueue_forward(out.ref, forward_payload(message, d, out.ref), now);
+      tx.enqueue_forward(out.ref, forward_payload(origin, d, out.ref), now);
       out.forward_queued = true;
     }
     if (reply_text.empty()) reply_text = service.render_reply(d, out.ref);
@@ -133,8 +146,8 @@ ingest_outcome handle_message(store::transaction& tx, const citizen_message& mes
   if (!reply_text.empty()) {
     const std::string destination = reply_destination(d.reporter);
     store::new_reply r;
-    r.carrier = message.carrier;
-    r.source = message.destination;
+    r.carrier = origin.carrier;
+    r.source = origin.service_number;
     r.destination = destination;
     r.text = reply_text;
     r.kind = d.reply_template;

@@ -12,6 +12,7 @@
 
 #include "app/service/service_setup.hpp"
 #include "lapord/app/pipeline/store_adapters.hpp"
+#include "lapord/app/pipeline/ussd_path.hpp"
 #include "lapord/net/http/api_router.hpp"
 #include "lapord/net/http/api_server.hpp"
 #include "lapord/net/http/bearer_token.hpp"
@@ -77,6 +78,7 @@ struct pipeline::impl {
   std::unique_ptr<net::http::api_router> router;
   std::unique_ptr<net::http::api_server> server;
   std::unique_ptr<mo_path> mo;
+  std::unique_ptr<ussd_path> ussd;  // nullptr without [ussd]
   boost::asio::steady_timer expiry_timer;
   bool stopping = false;
   std::thread thread;
@@ -125,6 +127,10 @@ pipeline::pipeline(pipeline_settings settings, const lapor::service& service,
     : impl_(std::make_unique<impl>(std::move(settings), service, refs, mt, loggers)) {
   impl& m = *impl_;
   const std::string& file = m.settings.config_file;
+  // The screens first: a screen that does not fit stops the start before anything is open.
+  std::shared_ptr<const ussd_menu> ussd;
+  if (m.settings.ussd)
+    ussd = std::make_shared<const ussd_menu>(std::move(*m.settings.ussd), service);
   m.db = std::make_unique<store::database>(m.settings.store.database);
   m.store_log->info("store {} open (schema version {})", m.settings.store.database.path,
                     m.db->schema_version());
@@ -180,10 +186,15 @@ pipeline::pipeline(pipeline_settings settings, const lapor::service& service,
     if (m.forwarder) m.forwarder->notify();
   };
   hooks.reply_queued = [&m] { m.replies->notify(); };
+  if (ussd) {
+    m.ussd = std::make_unique<ussd_path>(m.io.get_executor(), *m.db, m.context(), std::move(ussd),
+                                         mt, hooks, loggers("ussd"));
+  }
   m.mo = std::make_unique<mo_path>(*m.db, m.context(), mo_options, std::move(hooks), m.mo_log);
 
   m.replies->start();
   if (m.forwarder) m.forwarder->start();
+  if (m.ussd) m.ussd->start();
   m.schedule_expiry();
   m.thread = std::thread([&m] { m.io.run(); });
 }
@@ -196,6 +207,7 @@ pipeline::~pipeline() {
     m.stopping = true;
     m.expiry_timer.cancel();
   });
+  if (m.ussd) m.ussd->stop();
   if (m.server) m.server->stop();
   m.replies->stop();
   if (m.forwarder) {
@@ -217,6 +229,7 @@ pipeline::~pipeline() {
 }
 
 void pipeline::on_mo(net::mo_message message, net::mo_completion done) {
+  if (impl_->ussd && impl_->ussd->take(message, done)) return;
   impl_->mo->on_mo(std::move(message), std::move(done));
 }
 
@@ -236,6 +249,8 @@ std::unique_ptr<net::mo_handler> make_pipeline(const toml::table& document,
   settings.store = read_store_section(document, config_file);
   settings.store_api = read_store_api_section(document, config_file);
   settings.api = read_api_section(document, config_file);
+  if (ussd_configured(document))
+    settings.ussd = lapor::ussd::read_ussd_section(document, config_file);
   if (!settings.store.present) {
     loggers("store")->warn(
         "no [store] table in {}: MO are answered ESME_ROK and NOT stored (carrier link tests only)",

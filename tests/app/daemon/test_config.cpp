@@ -243,3 +243,16 @@ TEST_CASE("a missing file is an error with line 0") {
           "/nonexistent/lapord.toml:0: cannot open the configuration file");
   }
 }
+
+TEST_CASE("the [ussd] table and a carrier's ussd_profile are left to the USSD reader") {
+  // The daemon's reader only lets them through; lapor::ussd::read_ussd_section checks them
+  // (tests/ussd/test_config.cpp), so a typo in either is still an error with its line.
+  const auto config =
+      parse_config(std::string(minimal) + "ussd_profile = \"xl\"\n[ussd]\ntimeout_s = 60\n",
+                   "lapord.toml", no_environment);
+  CHECK(config.carriers.size() == 1);
+  CHECK(config.document["ussd"]["timeout_s"].value_or(0) == 60);
+  const auto e = failure("ussd = 3\n" + std::string(minimal));
+  CHECK(e.line() == 1);
+  CHECK(contains(e.what(), "\"ussd\" must be a table [ussd]"));
+}

@@ -7,11 +7,13 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "lapord/app/pipeline/incoming_mo.hpp"
 #include "lapord/lapor/ref.hpp"
 #include "lapord/lapor/service.hpp"
+#include "lapord/net/http/complaint_body.hpp"
 #include "lapord/store/transaction.hpp"
 #include "lapord/text/reassembly.hpp"
 
@@ -64,6 +66,30 @@ ingest_outcome ingest(store::transaction& tx, const incoming_mo& mo, const inges
 // The complaint service's part: decide with what the store knows, then record the decision.
 ingest_outcome handle_message(store::transaction& tx, const citizen_message& message,
                               const ingest_context& ctx);
+
+// Where a decided message came from: what its complaint row, its forward body and its reply
+// say about the channel, the carrier and the number written to (SMS and USSD alike).
+struct complaint_origin {
+  net::http::complaint_channel channel = net::http::complaint_channel::sms;
+  std::string_view carrier;
+  std::string_view service_number;  // the reply's source too
+  int segments = 1;
+  bool incomplete = false;
+  std::int64_t received_id = 0;  // the received row (0: none, e.g. USSD)
+  store::wall_time received_at{};
+};
+
+// What the store knows that a first decision asks for: the duplicate within the window and the
+// hourly counts for a complaint, or the reporter's own complaint for a status request (someone
+// else's ref reads like an unknown one).
+[[nodiscard]] lapor::store_facts facts_for(store::transaction& tx, const lapor::decision& first,
+                                           const lapor::service& service, store::wall_time now);
+
+// Records a final decision (made with facts_for's facts): opt-out, the complaint with its next
+// ref, its forward, the rate notice mark and the reply. The one place an SMS or a USSD complaint
+// is stored.
+ingest_outcome record_decision(store::transaction& tx, const lapor::decision& d,
+                               const complaint_origin& origin, const ingest_context& ctx);
 
 // Releases every long message whose first part arrived before now - timeout, marked
 // incomplete, through handle_message. Returns one outcome per released message.

@@ -15,6 +15,7 @@
 #include "lapord/app/pipeline/reply_sender.hpp"
 #include "lapord/lapor/ref.hpp"
 #include "lapord/lapor/service.hpp"
+#include "lapord/lapor/ussd/ussd_config.hpp"
 #include "lapord/net/mo_handler.hpp"
 #include "lapord/net/mt_sender.hpp"
 
@@ -29,6 +30,7 @@ struct pipeline_settings {
   std::optional<net::http::store_api_settings> store_api;  // nullopt: no forwarding
   std::optional<net::http::api_settings> api;              // nullopt: no callback API
   std::string config_file;                                 // for error messages
+  std::optional<lapor::ussd::ussd_settings> ussd;          // nullopt: no [ussd], no dialogues
 };
 
 // Gives the logger of a part ("store", "replies", "forward", "api", "mo").
@@ -58,9 +60,9 @@ class pipeline final : public net::mo_handler {
 };
 
 // Everything the daemon needs from its parsed configuration: reads [service], [store],
-// [store_api] and [api] (config_error on any problem), loads the complaint service and builds
-// the pipeline. Returns nullptr when the file has no [store] table: the daemon then keeps its
-// logging handler (a test setup of carrier links only).
+// [store_api], [api] and [ussd] (config_error on any problem), loads the complaint service and
+// builds the pipeline. Returns nullptr when the file has no [store] table: the daemon then keeps
+// its logging handler (a test setup of carrier links only).
 std::unique_ptr<net::mo_handler> make_pipeline(const toml::table& document,
                                                const std::string& config_file, net::mt_sender& mt,
                                                const pipeline_loggers& loggers);

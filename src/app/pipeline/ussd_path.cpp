@@ -1,0 +1,300 @@
+#include "lapord/app/pipeline/ussd_path.hpp"
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <variant>
+
+#include <spdlog/logger.h>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "lapord/lapor/msisdn.hpp"
+#include "lapord/lapor/ussd/gateway.hpp"
+
+namespace lapord::app {
+namespace {
+
+namespace ussd = lapor::ussd;
+using namespace std::chrono_literals;
+
+store::wall_time wall_now() {
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
+// The number the citizen dialled, as the service knows it ("1708" for "*1708#"): the complaint's
+// service number and the source of its SMS acknowledgement.
+std::string service_number_of(const lapor::decision& d, std::string_view dialled) {
+  for (const auto& [key, value] : d.params) {
+    if (key == "number" && !value.empty()) return value;
+  }
+  return std::string(dialled);
+}
+
+// A delivery receipt or another notification (esm_class message type bits) is never a dialogue.
+bool is_notification(const smpp::deliver_sm& d) {
+  return (d.esm_class & 0x3C) != 0;
+}
+
+}  // namespace
+
+struct ussd_path::impl : std::enable_shared_from_this<impl> {
+  impl(boost::asio::any_io_executor ex, store::database& database, ingest_context ctx,
+       std::shared_ptr<const ussd_menu> m, net::mt_sender& sender, mo_path_hooks h,
+       std::shared_ptr<spdlog::logger> l)
+      : executor(std::move(ex)),
+        db(database),
+        context(ctx),
+        menu(std::move(m)),
+        mt(sender),
+        hooks(std::move(h)),
+        log(std::move(l)),
+        timer(std::make_unique<boost::asio::steady_timer>(executor)) {}
+
+  boost::asio::any_io_executor executor;
+  store::database& db;
+  ingest_context context;
+  std::shared_ptr<const ussd_menu> menu;
+  net::mt_sender& mt;
+  mo_path_hooks hooks;
+  std::shared_ptr<spdlog::logger> log;
+  // Destroyed by ~ussd_path, before the executor's io_context (handlers still queued in it may
+  // hold this impl).
+  std::unique_ptr<boost::asio::steady_timer> timer;
+  std::atomic<bool> stopping{false};
+
+  // Executor only.
+  std::map<std::string, std::unique_ptr<ussd::gateway>, std::less<>> gateways;
+
+  // Read from any thread.
+  mutable std::mutex open_mutex;
+  std::map<std::string, std::size_t, std::less<>> open;
+
+  // What the deliver_sm that led to an action said, for the filing and the logs.
+  struct origin {
+    std::string carrier;
+    std::string citizen;  // source_addr
+    std::string dialled;  // destination_addr
+    store::wall_time received_at{};
+  };
+
+  ussd::gateway* gateway_for(const std::string& carrier) {
+    auto it = gateways.find(carrier);
+    if (it != gateways.end()) return it->second.get();
+    try {
+      auto gw = std::make_unique<ussd::gateway>(menu->engine, menu->settings.profile_for(carrier),
+                                                menu->settings.max_dialogues);
+      log->info("ussd {}: gateway ready (profile {}, {} dialogues at most, timeout {} s)", carrier,
+                gw->carrier_profile().name, menu->settings.max_dialogues,
+                menu->settings.timeout.count());
+      return gateways.emplace(carrier, std::move(gw)).first->second.get();
+    } catch (const std::exception& e) {
+      // load_screens checked every profile at start: this is a bug, not a citizen's doing.
+      log->error("ussd {}: no gateway: {}", carrier, e.what());
+      return nullptr;
+    }
+  }
+
+  void count_open(const std::string& carrier, const ussd::gateway& gw) {
+    std::lock_guard lock(open_mutex);
+    open[carrier] = gw.open_dialogues();
+  }
+
+  void on_deliver(const origin& o, const smpp::deliver_sm& pdu) {
+    if (stopping) return;
+    ussd::gateway* gw = gateway_for(o.carrier);
+    if (gw == nullptr) return;
+    handle(o, *gw, gw->on_deliver(pdu, ussd::clock::now()));
+  }
+
+  void handle(const origin& o, ussd::gateway& gw, ussd::action a) {
+    count_open(o.carrier, gw);
+    switch (a.kind) {
+      case ussd::action_kind::reply:
+        send(o, std::move(*a.reply), a.ended, a.reason);
+        return;
+      case ussd::action_kind::file:
+        file(o, a.ticket, std::move(a.decision));
+        return;
+      case ussd::action_kind::look_up:
+        look_up(o, a.ticket, std::move(a.decision));
+        return;
+      case ussd::action_kind::none:
+        if (a.reason == "abort" || a.reason == "network_end") {
+          log->info("ussd {} {}: dialogue ended by the network ({})", o.carrier,
+                    lapor::mask_msisdn(o.citizen), a.reason);
+        } else if (a.reason != "waiting") {
+          log->debug("ussd {} {}: nothing to send ({})", o.carrier, lapor::mask_msisdn(o.citizen),
+                     a.reason);
+        }
+        return;
+    }
+  }
+
+  void send(const origin& o, smpp::submit_sm reply, bool ended, std::string_view reason) {
+    log->debug("ussd {} {}: {} screen ({})", o.carrier, lapor::mask_msisdn(o.citizen),
+               ended ? "last" : "next", reason);
+    if (ended) {
+      log->info("ussd {} {}: dialogue ended ({})", o.carrier, lapor::mask_msisdn(o.citizen),
+                reason);
+    }
+    auto self = shared_from_this();
+    mt.submit(
+        o.carrier, std::move(reply),
+        [self, carrier = o.carrier, citizen = o.citizen](std::error_code ec, const std::string&) {
+          if (!ec) return;
+          // A screen is not retried: the citizen's phone has moved on by then.
+          self->log->warn("ussd {} {}: screen not sent: {}", carrier, lapor::mask_msisdn(citizen),
+                          ec.message());
+        });
+  }
+
+  void file(const origin& o, ussd::dialogue_ticket ticket, lapor::decision filing) {
+    auto self = shared_from_this();
+    std::shared_ptr<const ussd_menu> m = menu;  // the engine that began this dialogue
+    const ingest_context ctx = context;
+    std::string number = service_number_of(filing, o.dialled);
+    db.submit(
+        [ctx, m, filing = std::move(filing), o, number](store::transaction& tx) {
+          const lapor::store_facts facts = facts_for(tx, filing, *ctx.service, o.received_at);
+          const lapor::decision d = m->engine.complaint_decision(filing, facts.complaint);
+          complaint_origin where;
+          where.channel = net::http::complaint_channel::ussd;
+          where.carrier = o.carrier;
+          where.service_number = number;
+          where.received_at = o.received_at;
+          return record_decision(tx, d, where, ctx);
+        },
+        [self, o, ticket](store::result<ingest_outcome> r) {
+          // Writer thread: tell the senders, then back to the gateway's thread.
+          ussd::filing_result result;
+          if (!r) {
+            self->log->warn(
+                "ussd {} {}: complaint not stored ({}); the citizen is told to try "
+                "again",
+                o.carrier, lapor::mask_msisdn(o.citizen), r.detail);
+          } else {
+            const ingest_outcome& out = *r.value;
+            if (out.complaint_created) {
+              result = {ussd::filing_outcome::created, out.ref};
+              self->log->info("ussd {} {}: complaint {} filed ({}{})", o.carrier,
+                              lapor::mask_msisdn(o.citizen), out.ref, out.reason,
+                              out.forward_queued ? "" : ", held by the hourly limit");
+            } else if (!out.ref.empty()) {
+              result = {ussd::filing_outcome::duplicate, out.ref};
+              self->log->info("ussd {} {}: same text as complaint {}: not filed again", o.carrier,
+                              lapor::mask_msisdn(o.citizen), out.ref);
+            }
+            try {
+              if (out.forward_queued && self->hooks.forward_queued) self->hooks.forward_queued();
+              if (out.reply_queued && self->hooks.reply_queued) self->hooks.reply_queued();
+            } catch (...) {  // NOLINT(bugprone-empty-catch): the pollers find the work later
+            }
+          }
+          boost::asio::post(self->executor, [self, o, ticket, result] {
+            if (self->stopping) return;
+            auto it = self->gateways.find(o.carrier);
+            if (it == self->gateways.end()) return;
+            self->handle(o, *it->second, it->second->filed(ticket, result, ussd::clock::now()));
+          });
+        });
+  }
+
+  void look_up(const origin& o, ussd::dialogue_ticket ticket, lapor::decision status) {
+    auto self = shared_from_this();
+    const ingest_context ctx = context;
+    db.submit(
+        [ctx, status = std::move(status), at = o.received_at](store::transaction& tx) {
+          return facts_for(tx, status, *ctx.service, at);
+        },
+        [self, o, ticket](store::result<lapor::store_facts> r) {
+          lapor::store_facts facts;
+          if (r) {
+            facts = std::move(*r.value);
+          } else {
+            self->log->warn("ussd {} {}: status lookup failed ({}); answered as not found",
+                            o.carrier, lapor::mask_msisdn(o.citizen), r.detail);
+          }
+          boost::asio::post(self->executor, [self, o, ticket, facts = std::move(facts)] {
+            if (self->stopping) return;
+            auto it = self->gateways.find(o.carrier);
+            if (it == self->gateways.end()) return;
+            self->handle(o, *it->second, it->second->looked_up(ticket, facts, ussd::clock::now()));
+          });
+        });
+  }
+
+  void schedule_expiry() {
+    if (!timer) return;
+    timer->expires_after(1s);
+    timer->async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (ec || self->stopping) return;
+      self->expire();
+      self->schedule_expiry();
+    });
+  }
+
+  void expire() {
+    const ussd::instant now = ussd::clock::now();
+    for (auto& [carrier, gw] : gateways) {
+      const std::size_t n = gw->expire(now);
+      if (n == 0) continue;
+      count_open(carrier, *gw);
+      log->info("ussd {}: {} idle dialogue(s) timed out ({} open)", carrier, n,
+                gw->open_dialogues());
+    }
+  }
+};
+
+ussd_path::ussd_path(boost::asio::any_io_executor executor, store::database& db,
+                     ingest_context context, std::shared_ptr<const ussd_menu> menu,
+                     net::mt_sender& mt, mo_path_hooks hooks, std::shared_ptr<spdlog::logger> log)
+    : impl_(std::make_shared<impl>(std::move(executor), db, context, std::move(menu), mt,
+                                   std::move(hooks), std::move(log))) {}
+
+ussd_path::~ussd_path() {
+  impl_->stopping = true;
+  impl_->timer.reset();
+}
+
+bool ussd_path::take(net::mo_message& message, net::mo_completion& done) {
+  auto* deliver = std::get_if<smpp::deliver_sm>(&message.pdu.body);
+  if (deliver == nullptr || is_notification(*deliver)) return false;
+  if (!ussd::is_ussd(impl_->menu->settings.profile_for(message.carrier), *deliver)) return false;
+  // Nothing is stored for a screen: the SMSC hears ESME_ROK at once.
+  done(smpp::command_status::esme_rok);
+  impl::origin o{std::move(message.carrier), deliver->source_addr, deliver->destination_addr,
+                 std::chrono::time_point_cast<std::chrono::milliseconds>(message.received_at)};
+  if (o.received_at.time_since_epoch().count() == 0) o.received_at = wall_now();
+  boost::asio::post(impl_->executor, [self = impl_, o = std::move(o), pdu = std::move(*deliver)] {
+    self->on_deliver(o, pdu);
+  });
+  return true;
+}
+
+void ussd_path::start() {
+  boost::asio::post(impl_->executor, [self = impl_] { self->schedule_expiry(); });
+}
+
+void ussd_path::stop() {
+  impl_->stopping = true;
+  boost::asio::post(impl_->executor, [self = impl_] {
+    if (self->timer) self->timer->cancel();
+  });
+}
+
+std::size_t ussd_path::open_dialogues(std::string_view carrier) const {
+  std::lock_guard lock(impl_->open_mutex);
+  auto it = impl_->open.find(carrier);
+  return it == impl_->open.end() ? 0 : it->second;
+}
+
+std::size_t ussd_path::open_dialogues() const {
+  std::lock_guard lock(impl_->open_mutex);
+  std::size_t n = 0;
+  for (const auto& [carrier, count] : impl_->open)
+    n += count;
+  return n;
+}
+
+}  // namespace lapord::app
