@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""The lapord demo: a few citizens text 1708 through a simulated carrier; lapord stores,
-acknowledges, answers and forwards their complaints; the simulated national store answers one
-of them back. Called by scripts/demo after the build; prints a readable account and exits 0
+"""The lapord demo: a few citizens text 1708 through a simulated carrier, and one dials *1708#
+and files through the USSD menu; lapord stores, acknowledges, answers and forwards their
+complaints; the simulated national store answers one of them back. Called by scripts/demo after the build; prints a readable account and exits 0
 only if every citizen got an answer and every complaint reached the store.
 
 Everything runs on 127.0.0.1 on ports chosen free at run time, in a temporary folder that is
@@ -40,6 +40,35 @@ CITIZENS = [
 ]
 
 
+# One citizen on the USSD menu: (what they type, the screen they wait for). The keyword has a
+# typo on purpose: the menu offers the one it is one letter away from.
+USSD_CITIZEN = ("Wati", "6281234567006")
+USSD_SESSION = 7  # its_session_info: the session number the carrier's gateway gave the dialogue
+USSD_STEPS = [
+    ("*1708#", "1 Buat laporan"),
+    ("1", "Kata kunci daerah"),
+    ("SLEMAM", "Maksud Anda Kab. Sleman?"),
+    ("1", "Tulis laporan Anda:"),
+    ("Jembatan bambu di Dusun Ngepas hampir putus, anak sekolah tetap lewat setiap pagi", "1 Kirim"),
+    ("1", "Laporan diterima. Tiket"),
+]
+
+
+def ussd_script(msisdn):
+    """smsc-sim steps for the USSD dialogue: each answer carries ussd_service_op (1 to dial, 18
+    for an answer) and its_session_info (session, sequence); each screen is waited for."""
+    steps = []
+    for seq, (typed, screen) in enumerate(USSD_STEPS, start=1):
+        info = (USSD_SESSION << 8) | (seq << 1)
+        steps.append({"dialogue": "ussd", "source": msisdn, "destination": SERVICE, "text": typed,
+                      "service_type": "USSD", "label": USSD_CITIZEN[0],
+                      "tlvs": {"ussd_service_op": 1 if seq == 1 else 18, "its_session_info": info}})
+        steps.append({"dialogue": "ussd", "wait": "submit_sm", "timeout_ms": 20000,
+                      "match": {"destination": msisdn, "service_type": "USSD",
+                                "text_contains": screen}})
+    return steps
+
+
 def demo_config(template, tmp, smsc_port, store_port, api_port):
     """config/demo.toml with this run's ports and folder; relative data paths made absolute."""
     text = open(template, encoding="utf-8").read()
@@ -74,11 +103,22 @@ def records(path):
     return out
 
 
+def ussd_screens(sim_records, msisdn):
+    """The USSD screens lapord sent to msisdn: (text, ussd_service_op, its_session_info)."""
+    return [(r.get("text", ""), r["tlvs"]["ussd_service_op"], r["tlvs"].get("its_session_info"))
+            for r in sim_records
+            if r.get("event") == "submit_sm" and r.get("destination", {}).get("addr") == msisdn
+            and "ussd_service_op" in r.get("tlvs", {})]
+
+
 def replies_to(sim_records, msisdn):
-    """Texts lapord sent to msisdn, concatenated parts joined, in the order they were sent."""
+    """SMS texts lapord sent to msisdn, concatenated parts joined, in the order they were sent
+    (USSD screens are not SMS: see ussd_screens)."""
     texts, parts = [], {}
     for r in sim_records:
         if r.get("event") != "submit_sm" or r.get("destination", {}).get("addr") != msisdn:
+            continue
+        if "ussd_service_op" in r.get("tlvs", {}):
             continue
         body = r.get("text", "")
         udh = r.get("udh_hex", "")
@@ -115,6 +155,8 @@ def main():
                     "label": name, "wait_ack": True}
             step.update(extra)
             f.write(json.dumps(step, ensure_ascii=False) + "\n")
+        for step in ussd_script(USSD_CITIZEN[1]):
+            f.write(json.dumps(step, ensure_ascii=False) + "\n")
 
     procs = []
     ok = True
@@ -124,7 +166,7 @@ def main():
         procs.append(store)
         store.wait_for_log(r"store-sim listening on")
         sim = h.Proc([h.binary("smsc-sim"), "--port", str(smsc_port), "--account", "lapord:secret",
-                      "--receipts", "--records", sim_rec, "--control", control],
+                      "--receipts-requested", "--records", sim_rec, "--control", control],
                      name="smsc-sim", workdir=tmp)
         procs.append(sim)
         sim.wait_for_log(r"smsc-sim listening on")
@@ -136,7 +178,7 @@ def main():
                                  for r in records(sim_rec)), 20, "lapord to bind")
 
         os.write(ctl, f"script {script}\n".encode())
-        for name, msisdn, _, _ in CITIZENS:
+        for name, msisdn, _, _ in CITIZENS + [USSD_CITIZEN + (None, None)]:
             h.wait_until(lambda m=msisdn: replies_to(records(sim_rec), m), 30, f"the reply to {name}")
 
         # Budi checks his complaint with the ref he was given.
@@ -151,7 +193,7 @@ def main():
 
         # Every complaint reaches the national store.
         h.wait_until(lambda: len({r.get("ref") for r in records(store_rec) if r.get("status") in (200, 201)})
-                     >= len(CITIZENS), 30, "every complaint at the national store")
+                     >= len(CITIZENS) + 1, 30, "every complaint at the national store")
 
         # The institution answers Budi's complaint through the store's callback.
         event = {"status": "responded", "at": "2026-11-30T08:00:00Z", "institution": "Kabupaten Tangerang",
@@ -173,6 +215,18 @@ def main():
             print(textwrap.indent(textwrap.fill(text, 96), "  > "))
             for reply in replies_to(sim_records, msisdn):
                 print(textwrap.indent(textwrap.fill(reply, 96), "  < "))
+        name, msisdn = USSD_CITIZEN
+        print(f"\n{name} (+{msisdn[:5]}****{msisdn[-4:]}) dials *1708# (USSD, session {USSD_SESSION}):")
+        screens = ussd_screens(sim_records, msisdn)
+        for (typed, _), (screen, op, info) in zip(USSD_STEPS, screens):
+            print(f"  > {typed}")
+            tlvs = f"ussd_service_op {op}" + (f", its_session_info {info:04x}" if info is not None else "")
+            print(textwrap.indent(screen, "  [USSD] ")
+                  + f"   ({'last screen' if op == 17 else 'waits'}; {tlvs})")
+        if len(screens) != len(USSD_STEPS):
+            raise RuntimeError(f"{name} got {len(screens)} USSD screens, expected {len(USSD_STEPS)}")
+        for reply in replies_to(sim_records, msisdn):
+            print(textwrap.indent(textwrap.fill(reply, 96), "  < SMS: "))
         print(f"\n(Budi's later CEK and the notification of the institution's answer are the 2nd and"
               f" 3rd replies above; the store's callback was answered HTTP {callback_status}.)")
 
@@ -187,6 +241,8 @@ def main():
             flags = []
             if body.get("confidential"):
                 flags.append("confidential")
+            if body.get("channel") == "ussd":
+                flags.append("via USSD")
             if body.get("segments", 1) > 1:
                 flags.append(f"{body['segments']} segments")
             print(f"\nref {body.get('ref')} -> {where}{' [' + ', '.join(flags) + ']' if flags else ''}")
