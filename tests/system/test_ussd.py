@@ -298,6 +298,35 @@ def test_file_check_abort_and_time_out_on_both_profiles():
         s.stop()
 
 
+def test_a_restart_loses_only_dialogues_in_progress():
+    """kill -9 mid-dialogue: the filed complaint (and its SMS ack and forward) survives, the open
+    dialogue does not; its next answer after the restart gets the expired screen."""
+    s = Setup()
+    try:
+        filer = Citizen("6281100000101", True)
+        text = "Lampu penerangan jalan di perempatan balai desa mati sejak tiga minggu"
+        s.run("tsel", filing_steps(filer, text))
+        ref = check_filed(s, "tsel", filer.msisdn, text, True)
+        writer = Citizen("6281100000102", True)
+        s.run("tsel", [writer.dial(), writer.expect(MENU), writer.answer("1"),
+                       writer.expect("Kata kunci daerah"), writer.answer("TANGKAB"),
+                       writer.expect("Tulis laporan Anda:")])
+        binds = {c: len([b for b in sim.records("bind") if b.get("status") == 0])
+                 for c, sim in s.sims.items()}
+        s.lapord.kill()
+        s.lapord = Lapord(s.config, s.workdir, name="lapord-again")
+        for c, sim in s.sims.items():
+            s.lapord.wait_bound(sim, binds_before=binds[c])
+        s.run("tsel", [writer.answer("Jalan desa berlubang besar di depan sekolah dasar"),
+                       writer.expect("Sesi sudah berakhir", last=True)])
+        rows = db_rows(os.path.join(s.workdir, "lapord.db"),
+                       "SELECT ref, channel, reporter FROM complaints")
+        assert rows == [(ref, "ussd", "+" + filer.msisdn)], rows
+        assert not s.sms_to("tsel", writer.msisdn)
+    finally:
+        s.stop()
+
+
 def dialogue_for(i, keyed):
     """One of four dialogues, by i: file a complaint, cancel at the confirmation, ask for help,
     two wrong choices then check a ref with a wrong check digit."""
@@ -387,4 +416,5 @@ def test_a_thousand_interleaved_dialogues():
 if __name__ == "__main__":
     run_tests([test_check_config_reads_the_ussd_table,
                test_file_check_abort_and_time_out_on_both_profiles,
+               test_a_restart_loses_only_dialogues_in_progress,
                test_a_thousand_interleaved_dialogues])
