@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """The lapord demo: a few citizens text 1708 through a simulated carrier, and one dials *1708#
 and files through the USSD menu; lapord stores, acknowledges, answers and forwards their
-complaints; the simulated national store answers one of them back. Called by scripts/demo after the build; prints a readable account and exits 0
-only if every citizen got an answer and every complaint reached the store.
+complaints; the simulated national store answers one of them back. Called by scripts/demo after
+the build; prints a readable account and exits 0 only if every citizen got an answer and every
+complaint reached the store.
 
 Everything runs on 127.0.0.1 on ports chosen free at run time, in a temporary folder that is
 removed at the end (pass --keep to keep it).
