@@ -3,12 +3,14 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <variant>
 
 #include <spdlog/logger.h>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "lapord/app/ops/lapord_metrics.hpp"
 #include "lapord/lapor/msisdn.hpp"
 #include "lapord/lapor/ussd/gateway.hpp"
 
@@ -41,7 +43,7 @@ bool is_notification(const smpp::deliver_sm& d) {
 struct ussd_path::impl : std::enable_shared_from_this<impl> {
   impl(boost::asio::any_io_executor ex, store::database& database, ingest_context ctx,
        std::shared_ptr<const ussd_menu> m, net::mt_sender& sender, mo_path_hooks h,
-       std::shared_ptr<spdlog::logger> l)
+       std::shared_ptr<spdlog::logger> l, ops::lapord_metrics* mx)
       : executor(std::move(ex)),
         db(database),
         context(ctx),
@@ -49,6 +51,7 @@ struct ussd_path::impl : std::enable_shared_from_this<impl> {
         mt(sender),
         hooks(std::move(h)),
         log(std::move(l)),
+        metrics(mx),
         timer(std::make_unique<boost::asio::steady_timer>(executor)) {}
 
   boost::asio::any_io_executor executor;
@@ -58,13 +61,18 @@ struct ussd_path::impl : std::enable_shared_from_this<impl> {
   net::mt_sender& mt;
   mo_path_hooks hooks;
   std::shared_ptr<spdlog::logger> log;
+  ops::lapord_metrics* metrics;  // may be null (tests)
   // Destroyed by ~ussd_path, before the executor's io_context (handlers still queued in it may
   // hold this impl).
   std::unique_ptr<boost::asio::steady_timer> timer;
   std::atomic<bool> stopping{false};
 
-  // Executor only.
-  std::map<std::string, std::unique_ptr<ussd::gateway>, std::less<>> gateways;
+  // Executor only: each carrier's gateway and its lapord_ussd_dialogues_open series.
+  struct carrier_gateway {
+    std::unique_ptr<ussd::gateway> gw;
+    std::optional<ops::gauge> open_gauge;
+  };
+  std::map<std::string, carrier_gateway, std::less<>> gateways;
 
   // Read from any thread.
   mutable std::mutex open_mutex;
@@ -78,16 +86,18 @@ struct ussd_path::impl : std::enable_shared_from_this<impl> {
     store::wall_time received_at{};
   };
 
-  ussd::gateway* gateway_for(const std::string& carrier) {
+  carrier_gateway* gateway_for(const std::string& carrier) {
     auto it = gateways.find(carrier);
-    if (it != gateways.end()) return it->second.get();
+    if (it != gateways.end()) return &it->second;
     try {
       auto gw = std::make_unique<ussd::gateway>(menu->engine, menu->settings.profile_for(carrier),
                                                 menu->settings.max_dialogues);
       log->info("ussd {}: gateway ready (profile {}, {} dialogues at most, timeout {} s)", carrier,
                 gw->carrier_profile().name, menu->settings.max_dialogues,
                 menu->settings.timeout.count());
-      return gateways.emplace(carrier, std::move(gw)).first->second.get();
+      carrier_gateway entry{std::move(gw), std::nullopt};
+      if (metrics != nullptr) entry.open_gauge = metrics->ussd_dialogues_open.with({carrier});
+      return &gateways.emplace(carrier, std::move(entry)).first->second;
     } catch (const std::exception& e) {
       // load_screens checked every profile at start: this is a bug, not a citizen's doing.
       log->error("ussd {}: no gateway: {}", carrier, e.what());
@@ -95,20 +105,22 @@ struct ussd_path::impl : std::enable_shared_from_this<impl> {
     }
   }
 
-  void count_open(const std::string& carrier, const ussd::gateway& gw) {
+  void count_open(const std::string& carrier, const carrier_gateway& g) {
+    const std::size_t n = g.gw->open_dialogues();
+    if (g.open_gauge) g.open_gauge->set(static_cast<std::int64_t>(n));
     std::lock_guard lock(open_mutex);
-    open[carrier] = gw.open_dialogues();
+    open[carrier] = n;
   }
 
   void on_deliver(const origin& o, const smpp::deliver_sm& pdu) {
     if (stopping) return;
-    ussd::gateway* gw = gateway_for(o.carrier);
-    if (gw == nullptr) return;
-    handle(o, *gw, gw->on_deliver(pdu, ussd::clock::now()));
+    carrier_gateway* g = gateway_for(o.carrier);
+    if (g == nullptr) return;
+    handle(o, *g, g->gw->on_deliver(pdu, ussd::clock::now()));
   }
 
-  void handle(const origin& o, ussd::gateway& gw, ussd::action a) {
-    count_open(o.carrier, gw);
+  void handle(const origin& o, const carrier_gateway& g, ussd::action a) {
+    count_open(o.carrier, g);
     switch (a.kind) {
       case ussd::action_kind::reply:
         send(o, std::move(*a.reply), a.ended, a.reason);
@@ -195,7 +207,7 @@ struct ussd_path::impl : std::enable_shared_from_this<impl> {
             if (self->stopping) return;
             auto it = self->gateways.find(o.carrier);
             if (it == self->gateways.end()) return;
-            self->handle(o, *it->second, it->second->filed(ticket, result, ussd::clock::now()));
+            self->handle(o, it->second, it->second.gw->filed(ticket, result, ussd::clock::now()));
           });
         });
   }
@@ -203,25 +215,24 @@ struct ussd_path::impl : std::enable_shared_from_this<impl> {
   void look_up(const origin& o, ussd::dialogue_ticket ticket, lapor::decision status) {
     auto self = shared_from_this();
     const ingest_context ctx = context;
-    db.submit(
-        [ctx, status = std::move(status), at = o.received_at](store::transaction& tx) {
-          return facts_for(tx, status, *ctx.service, at);
-        },
-        [self, o, ticket](store::result<lapor::store_facts> r) {
-          lapor::store_facts facts;
-          if (r) {
-            facts = std::move(*r.value);
-          } else {
-            self->log->warn("ussd {} {}: status lookup failed ({}); answered as not found",
-                            o.carrier, lapor::mask_msisdn(o.citizen), r.detail);
-          }
-          boost::asio::post(self->executor, [self, o, ticket, facts = std::move(facts)] {
-            if (self->stopping) return;
-            auto it = self->gateways.find(o.carrier);
-            if (it == self->gateways.end()) return;
-            self->handle(o, *it->second, it->second->looked_up(ticket, facts, ussd::clock::now()));
-          });
-        });
+    db.submit([ctx, status = std::move(status), at = o.received_at](
+                  store::transaction& tx) { return facts_for(tx, status, *ctx.service, at); },
+              [self, o, ticket](store::result<lapor::store_facts> r) {
+                lapor::store_facts facts;
+                if (r) {
+                  facts = std::move(*r.value);
+                } else {
+                  self->log->warn("ussd {} {}: status lookup failed ({}); answered as not found",
+                                  o.carrier, lapor::mask_msisdn(o.citizen), r.detail);
+                }
+                boost::asio::post(self->executor, [self, o, ticket, facts = std::move(facts)] {
+                  if (self->stopping) return;
+                  auto it = self->gateways.find(o.carrier);
+                  if (it == self->gateways.end()) return;
+                  self->handle(o, it->second,
+                               it->second.gw->looked_up(ticket, facts, ussd::clock::now()));
+                });
+              });
   }
 
   void schedule_expiry() {
@@ -236,21 +247,22 @@ struct ussd_path::impl : std::enable_shared_from_this<impl> {
 
   void expire() {
     const ussd::instant now = ussd::clock::now();
-    for (auto& [carrier, gw] : gateways) {
-      const std::size_t n = gw->expire(now);
+    for (auto& [carrier, g] : gateways) {
+      const std::size_t n = g.gw->expire(now);
       if (n == 0) continue;
-      count_open(carrier, *gw);
+      count_open(carrier, g);
       log->info("ussd {}: {} idle dialogue(s) timed out ({} open)", carrier, n,
-                gw->open_dialogues());
+                g.gw->open_dialogues());
     }
   }
 };
 
 ussd_path::ussd_path(boost::asio::any_io_executor executor, store::database& db,
                      ingest_context context, std::shared_ptr<const ussd_menu> menu,
-                     net::mt_sender& mt, mo_path_hooks hooks, std::shared_ptr<spdlog::logger> log)
+                     net::mt_sender& mt, mo_path_hooks hooks, std::shared_ptr<spdlog::logger> log,
+                     ops::lapord_metrics* metrics)
     : impl_(std::make_shared<impl>(std::move(executor), db, context, std::move(menu), mt,
-                                   std::move(hooks), std::move(log))) {}
+                                   std::move(hooks), std::move(log), metrics)) {}
 
 ussd_path::~ussd_path() {
   impl_->stopping = true;

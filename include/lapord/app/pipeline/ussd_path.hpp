@@ -27,14 +27,19 @@ class logger;
 
 namespace lapord::app {
 
+namespace ops {
+struct lapord_metrics;
+}
+
 class ussd_path {
  public:
   // Every gateway call runs on `executor` (one thread: the gateways are not thread-safe); one
   // gateway per carrier, made when its first USSD message arrives. `db`, `mt` and the service
-  // in `context` must outlive the path.
+  // in `context` must outlive the path, and `metrics` when given (it then gets
+  // lapord_ussd_dialogues_open{carrier} after every gateway call and sweep).
   ussd_path(boost::asio::any_io_executor executor, store::database& db, ingest_context context,
             std::shared_ptr<const ussd_menu> menu, net::mt_sender& mt, mo_path_hooks hooks,
-            std::shared_ptr<spdlog::logger> log);
+            std::shared_ptr<spdlog::logger> log, ops::lapord_metrics* metrics = nullptr);
   // Destroy it once the executor runs no more (its io_context stopped), before that io_context.
   ~ussd_path();
   ussd_path(const ussd_path&) = delete;
