@@ -1,13 +1,16 @@
 #pragma once
 // Every configured carrier's binds, kept up on one io_context (lapord's network thread): the
 // transceiver, or the transmitter + receiver pair, of each [[carrier]]. MO go to the mo_handler;
-// MT come in through mt_sender::submit. Asio stays behind this header (pimpl).
+// MT come in through mt_sender::submit. A reload applies a new carrier list without touching
+// the carriers it leaves as they were. Asio stays behind this header (pimpl).
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "lapord/net/carrier_diff.hpp"
 #include "lapord/net/carrier_settings.hpp"
 #include "lapord/net/mo_handler.hpp"
 #include "lapord/net/mt_sender.hpp"
@@ -56,6 +59,18 @@ class carrier_links final : public mt_sender {
 
   // The shutdown deadline passed: close every connection now, without waiting. Thread-safe.
   void close_now();
+
+  // On the io_context only (the daemon's reload runs there): makes `carriers` the running list.
+  // A carrier whose settings are the same is not touched (its binds stay up). A removed one
+  // drains as at stop() (MO in flight answered, sent submit_sm get their response, queued ones
+  // fail with shutting_down: the reply sender tries again from the store and then finds no such
+  // carrier), unbinds and is forgotten. A changed one drains the same way and binds with its new
+  // settings once its old binds are closed; MT submitted meanwhile wait in the new binds' queue.
+  // An added one starts. A drain still going after `drain_timeout` is closed without waiting.
+  // Throws std::runtime_error (a TLS file that cannot be loaded) before changing anything.
+  // After stop(): changes nothing and returns an empty diff.
+  carrier_diff apply(std::vector<carrier_settings> carriers,
+                     std::chrono::milliseconds drain_timeout);
 
   // On the io_context only: the state of each bind (for status and metrics).
   [[nodiscard]] std::vector<bind_state> states() const;

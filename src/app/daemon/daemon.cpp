@@ -11,6 +11,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "app/daemon/config_reload.hpp"
 #include "app/daemon/echo_mo_handler.hpp"
 #include "app/daemon/logging_mo_handler.hpp"
 #include "app/service/service_setup.hpp"
@@ -68,13 +69,12 @@ std::string carrier_summary(const net::carrier_settings& c) {
 
 class signal_handling {
  public:
-  signal_handling(asio::io_context& io, const daemon_options& options, daemon_config& config,
-                  log_output& logs, net::carrier_links& links)
+  signal_handling(asio::io_context& io, const daemon_config& config, log_output& logs,
+                  net::carrier_links& links, config_reloader& reloader)
       : io_(io),
-        options_(options),
         config_(config),
-        logs_(logs),
         links_(links),
+        reloader_(reloader),
         log_(logs.logger("lapord")),
         signals_(io, SIGINT, SIGTERM, SIGHUP),
         deadline_(io) {}
@@ -121,38 +121,12 @@ class signal_handling {
     });
   }
 
-  void reload() {
-    const bool reopened = logs_.reopen();
-    try {
-      auto fresh = read_configuration(options_.config_path);
-      std::string applied;
-      if (fresh.log.level != config_.log.level) {
-        logs_.set_level(fresh.log.level);
-        applied = fmt::format("; log level is now {}", fresh.log.level);
-        config_.log.level = fresh.log.level;
-      }
-      const auto pending = changes_needing_restart(config_, fresh);
-      std::string list;
-      for (const auto& p : pending)
-        list += (list.empty() ? "" : ", ") + p;
-      if (pending.empty()) {
-        log_->info("SIGHUP: {}{}; nothing else changed",
-                   reopened ? "logs reopened" : "logs NOT reopened", applied);
-      } else {
-        log_->warn("SIGHUP: {}{}; these changes need a restart to take effect: {}",
-                   reopened ? "logs reopened" : "logs NOT reopened", applied, list);
-      }
-    } catch (const config_error& e) {
-      log_->error("SIGHUP: {}; configuration not re-read ({}), running on as before",
-                  reopened ? "logs reopened" : "logs NOT reopened", e.what());
-    }
-  }
+  void reload() { (void)reloader_.reload("SIGHUP"); }
 
   asio::io_context& io_;
-  const daemon_options& options_;
-  daemon_config& config_;
-  log_output& logs_;
+  const daemon_config& config_;
   net::carrier_links& links_;
+  config_reloader& reloader_;
   std::shared_ptr<spdlog::logger> log_;
   asio::signal_set signals_;
   asio::steady_timer deadline_;
@@ -160,38 +134,6 @@ class signal_handling {
 };
 
 }  // namespace
-
-std::vector<std::string> changes_needing_restart(const daemon_config& running,
-                                                 const daemon_config& fresh) {
-  std::vector<std::string> out;
-  if (!(running.daemon == fresh.daemon)) out.emplace_back("[daemon]");
-  if (running.log.format != fresh.log.format) out.emplace_back("log.format");
-  if (running.log.file != fresh.log.file) out.emplace_back("log.file");
-  for (const auto& c : running.carriers) {
-    auto it = std::find_if(fresh.carriers.begin(), fresh.carriers.end(),
-                           [&](const auto& f) { return f.name == c.name; });
-    if (it == fresh.carriers.end()) {
-      out.push_back(fmt::format("[[carrier]] \"{}\" removed", c.name));
-    } else if (!(*it == c)) {
-      out.push_back(fmt::format("[[carrier]] \"{}\" changed", c.name));
-    }
-  }
-  for (const auto& f : fresh.carriers) {
-    if (std::none_of(running.carriers.begin(), running.carriers.end(),
-                     [&](const auto& c) { return c.name == f.name; })) {
-      out.push_back(fmt::format("[[carrier]] \"{}\" added", f.name));
-    }
-  }
-  for (auto table : delegated_tables) {
-    const auto* a = running.document.get(table);
-    const auto* b = fresh.document.get(table);
-    const bool same =
-        (a == nullptr && b == nullptr) || (a != nullptr && b != nullptr && a->is_table() &&
-                                           b->is_table() && *a->as_table() == *b->as_table());
-    if (!same) out.push_back(fmt::format("[{}]", table));
-  }
-  return out;
-}
 
 int run_daemon(const daemon_options& options, const mo_handler_factory& make_handler) {
   daemon_config config;
@@ -258,7 +200,9 @@ int run_daemon(const daemon_options& options, const mo_handler_factory& make_han
   }
   replies.attach(links.get());
 
-  signal_handling signals(io, options, config, *logs, *links);
+  config_reloader reloader(options.config_path, read_configuration, config, *logs, *links,
+                           dynamic_cast<reloadable*>(handler.get()));
+  signal_handling signals(io, config, *logs, *links, reloader);
   signals.start();
   links->start();
   std::string summary;

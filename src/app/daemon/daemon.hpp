@@ -1,7 +1,7 @@
 #pragma once
 // lapord as a process: read the configuration, set up logging, start every carrier's binds on
-// the network thread, and handle the signals (SIGTERM/SIGINT drain and exit 0, SIGHUP reopens
-// the log file and reports what a reload cannot change).
+// the network thread, and handle the signals (SIGTERM/SIGINT drain and exit 0, SIGHUP reloads
+// what is safe to reload: see config_reload.hpp).
 #include <functional>
 #include <memory>
 #include <string>
@@ -28,11 +28,5 @@ using mo_handler_factory = std::function<std::unique_ptr<net::mo_handler>(
 // Exit codes: 0 after a clean stop (or a good --check-config), 2 for a configuration error (one
 // line on stderr: "lapord: FILE:LINE: what"), 1 for anything else that stops the start.
 int run_daemon(const daemon_options& options, const mo_handler_factory& make_handler = {});
-
-// What differs between the running configuration and a re-read one, as a list of section
-// names ("[daemon]", "[[carrier]] \"tsel\"", "log.format", ...) that need a restart. The log
-// level is not in it: SIGHUP applies it.
-std::vector<std::string> changes_needing_restart(const daemon_config& running,
-                                                 const daemon_config& fresh);
 
 }  // namespace lapord::app

@@ -1,10 +1,15 @@
 #include "lapord/net/carrier_links.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <list>
+#include <mutex>
+#include <optional>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "net/carrier/bind_link.hpp"
 
@@ -52,26 +57,41 @@ std::shared_ptr<asio::ssl::context> make_tls_context(const carrier_settings& c) 
 
 struct carrier_links::impl {
   struct carrier {
-    std::string name;
+    carrier_settings settings;
     std::shared_ptr<bind_link> transmitter;  // the bind submit_sm go out on
     std::vector<std::shared_ptr<bind_link>> binds;
+    bool started = false;  // a changed carrier's new binds wait for the old ones to close
+  };
+  // The binds of a removed or changed carrier while they drain and unbind.
+  struct retiring {
+    retiring(asio::io_context& io, std::string carrier_name)
+        : name(std::move(carrier_name)), deadline(io) {}
+    std::string name;
+    std::vector<std::shared_ptr<bind_link>> binds;
+    std::size_t open = 0;
+    asio::steady_timer deadline;
+    std::vector<std::function<void()>> on_closed;  // stop() waiting for these binds too
   };
 
-  explicit impl(asio::io_context& context) : io(context) {}
+  impl(asio::io_context& context, std::size_t pdu_limit, mo_handler& mo,
+       const logger_factory& logger_of)
+      : io(context), max_pdu_size(pdu_limit), handler(mo), loggers(logger_of) {}
 
   asio::io_context& io;
+  std::size_t max_pdu_size;
+  mo_handler& handler;
+  logger_factory loggers;
+  // submit() looks carriers up from other threads; only the io_context changes the list.
+  mutable std::mutex carriers_mutex;
   std::vector<carrier> carriers;
+  std::list<retiring> draining;  // io_context only
   std::atomic<bool> stopping{false};
-};
 
-carrier_links::carrier_links(asio::io_context& io, std::vector<carrier_settings> carriers,
-                             std::size_t max_pdu_size, mo_handler& handler,
-                             const logger_factory& loggers)
-    : impl_(std::make_unique<impl>(io)) {
-  for (const auto& settings : carriers) {
+  // Builds the binds of one carrier (throws for a TLS file that cannot be loaded).
+  carrier make(const carrier_settings& settings) const {
     auto tls = make_tls_context(settings);
-    impl::carrier c;
-    c.name = settings.name;
+    carrier c;
+    c.settings = settings;
     if (settings.mode == bind_mode::transceiver) {
       c.binds.push_back(std::make_shared<bind_link>(io, settings, bind_role::transceiver,
                                                     max_pdu_size, handler, loggers(settings.name),
@@ -85,17 +105,70 @@ carrier_links::carrier_links(asio::io_context& io, std::vector<carrier_settings>
       c.binds.push_back(std::make_shared<bind_link>(io, settings, bind_role::receiver, max_pdu_size,
                                                     handler, loggers(settings.name + ":rx"), tls));
     }
-    impl_->carriers.push_back(std::move(c));
+    return c;
   }
+
+  static void start(carrier& c) {
+    c.started = true;
+    for (auto& b : c.binds)
+      b->start();
+  }
+
+  // Starts a changed carrier's new binds once none of its old ones is still draining (two
+  // reloads in a row may leave two generations behind it).
+  void start_waiting(const std::string& name) {
+    if (stopping) return;
+    if (std::any_of(draining.begin(), draining.end(),
+                    [&](const retiring& r) { return r.name == name; })) {
+      return;
+    }
+    for (auto& c : carriers) {
+      if (c.settings.name == name && !c.started) start(c);
+    }
+  }
+
+  // Drains and closes `binds` (of carrier `name`); `then` runs on the io_context once they are
+  // all closed.
+  void retire(const std::string& name, std::vector<std::shared_ptr<bind_link>> binds,
+              std::chrono::milliseconds drain_timeout, std::function<void()> then) {
+    auto& r = draining.emplace_back(io, name);
+    auto at = std::prev(draining.end());
+    r.binds = std::move(binds);
+    r.open = r.binds.size();
+    r.deadline.expires_after(drain_timeout);
+    r.deadline.async_wait([at](const boost::system::error_code& error) {
+      if (error) return;
+      for (auto& b : at->binds)
+        b->close_now();
+    });
+    for (auto& b : r.binds) {
+      b->stop([this, at, then] {
+        if (--at->open != 0) return;
+        at->deadline.cancel();
+        auto waiting = std::move(at->on_closed);
+        // The bind's own run loop still holds it while this runs: erasing is safe.
+        draining.erase(at);
+        if (then) then();
+        for (auto& w : waiting)
+          w();
+      });
+    }
+  }
+};
+
+carrier_links::carrier_links(asio::io_context& io, std::vector<carrier_settings> carriers,
+                             std::size_t max_pdu_size, mo_handler& handler,
+                             const logger_factory& loggers)
+    : impl_(std::make_unique<impl>(io, max_pdu_size, handler, loggers)) {
+  for (const auto& settings : carriers)
+    impl_->carriers.push_back(impl_->make(settings));
 }
 
 carrier_links::~carrier_links() = default;
 
 void carrier_links::start() {
-  for (auto& c : impl_->carriers) {
-    for (auto& b : c.binds)
-      b->start();
-  }
+  for (auto& c : impl_->carriers)
+    impl::start(c);
 }
 
 void carrier_links::submit(const std::string& carrier, smpp::submit_sm message,
@@ -105,33 +178,110 @@ void carrier_links::submit(const std::string& carrier, smpp::submit_sm message,
     return;
   }
   std::shared_ptr<bind_link> transmitter;
-  for (auto& c : impl_->carriers) {
-    if (c.name == carrier) transmitter = c.transmitter;
+  {
+    std::lock_guard lock(impl_->carriers_mutex);
+    for (auto& c : impl_->carriers) {
+      if (c.settings.name == carrier) transmitter = c.transmitter;
+    }
   }
   if (!transmitter) {
     done(make_error_code(carrier_error::unknown_carrier), {});
     return;
   }
+  // Retired meanwhile (a reload): the bind answers shutting_down and the sender tries again.
   asio::post(impl_->io,
              [transmitter, message = std::move(message), done = std::move(done)]() mutable {
                transmitter->submit(std::move(message), std::move(done));
              });
 }
 
+carrier_diff carrier_links::apply(std::vector<carrier_settings> carriers,
+                                  std::chrono::milliseconds drain_timeout) {
+  impl& m = *impl_;
+  if (m.stopping) return {};
+  std::vector<carrier_settings> running;
+  for (const auto& c : m.carriers)
+    running.push_back(c.settings);
+  carrier_diff diff = diff_carriers(running, carriers);
+  if (diff.empty()) return diff;
+
+  // Everything that can fail first (a TLS file), so a failure leaves the running list whole.
+  const auto running_one = [&m](const std::string& name) {
+    return std::find_if(m.carriers.begin(), m.carriers.end(),
+                        [&](const impl::carrier& c) { return c.settings.name == name; });
+  };
+  const auto is_untouched = [&diff](const std::string& name) {
+    return std::find(diff.untouched.begin(), diff.untouched.end(), name) != diff.untouched.end();
+  };
+  std::vector<std::optional<impl::carrier>> built(carriers.size());
+  for (std::size_t i = 0; i < carriers.size(); ++i) {
+    if (!is_untouched(carriers[i].name)) built[i] = m.make(carriers[i]);
+  }
+  std::vector<impl::carrier> next;
+  for (std::size_t i = 0; i < carriers.size(); ++i) {
+    if (built[i]) {
+      next.push_back(std::move(*built[i]));
+    } else {
+      auto old = running_one(carriers[i].name);
+      next.push_back(std::move(*old));  // untouched: the same binds, still up
+      old->settings.name.clear();       // moved: not retired below
+    }
+  }
+  std::vector<impl::carrier> retired;
+  for (auto& c : m.carriers) {
+    if (!c.settings.name.empty()) retired.push_back(std::move(c));
+  }
+  {
+    std::lock_guard lock(m.carriers_mutex);
+    m.carriers = std::move(next);
+  }
+  for (auto& old : retired) {
+    const std::string name = old.settings.name;
+    const bool successor =
+        std::find(diff.changed.begin(), diff.changed.end(), name) != diff.changed.end();
+    // The SMSC may allow one session per system_id: the new binds wait for the old to close.
+    std::function<void()> then;
+    if (successor) then = [&m, name] { m.start_waiting(name); };
+    if (old.started) {
+      m.retire(name, std::move(old.binds), drain_timeout, std::move(then));
+    } else {
+      for (auto& b : old.binds)
+        b->stop(nullptr);  // never started: fails what was queued on it
+      if (then) then();
+    }
+  }
+  for (auto& c : m.carriers) {
+    const bool added =
+        std::find(diff.added.begin(), diff.added.end(), c.settings.name) != diff.added.end();
+    if (added) impl::start(c);
+  }
+  return diff;
+}
+
 void carrier_links::stop(std::function<void()> all_closed) {
   impl_->stopping = true;
   asio::post(impl_->io, [this, all_closed = std::move(all_closed)]() {
-    auto remaining = std::make_shared<std::size_t>(0);
-    for (auto& c : impl_->carriers)
-      *remaining += c.binds.size();
+    impl& m = *impl_;
+    auto remaining = std::make_shared<std::size_t>(1);  // 1 until every wait is counted
     auto finished = std::make_shared<std::function<void()>>(all_closed);
-    for (auto& c : impl_->carriers) {
+    auto one_closed = [remaining, finished] {
+      if (--*remaining == 0 && *finished) (*finished)();
+    };
+    for (auto& c : m.carriers) {
       for (auto& b : c.binds) {
-        b->stop([remaining, finished] {
-          if (--*remaining == 0 && *finished) (*finished)();
-        });
+        if (c.started) {
+          ++*remaining;
+          b->stop(one_closed);
+        } else {
+          b->stop(nullptr);  // a changed carrier's binds that never started: nothing to close
+        }
       }
     }
+    for (auto& r : m.draining) {
+      ++*remaining;
+      r.on_closed.push_back(one_closed);
+    }
+    one_closed();
   });
 }
 
@@ -142,6 +292,10 @@ void carrier_links::close_now() {
       for (auto& b : c.binds)
         b->close_now();
     }
+    for (auto& r : impl_->draining) {
+      for (auto& b : r.binds)
+        b->close_now();
+    }
   });
 }
 
@@ -149,7 +303,7 @@ std::vector<bind_state> carrier_links::states() const {
   std::vector<bind_state> out;
   for (const auto& c : impl_->carriers) {
     for (const auto& b : c.binds) {
-      out.push_back(bind_state{c.name, b->name(), b->bound()});
+      out.push_back(bind_state{c.settings.name, b->name(), b->bound()});
     }
   }
   return out;
