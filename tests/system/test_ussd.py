@@ -28,7 +28,7 @@ OP_SCREEN, OP_LAST = 2, 17                     # what lapord answers (USSR reque
 SRC = os.path.abspath(SOURCE_DIR)
 
 
-def write_config(workdir, sims, store_url, timeout_s=180, edit=None):
+def write_config(workdir, sims, store_url, timeout_s=180, edit=None, max_dialogues=100000):
     """lapord.toml with two carriers, one per simulator: tsel (default USSD profile) and xl
     (keyed by MSISDN, no its_session_info). `edit(text)` may change the text."""
     lines = [
@@ -44,6 +44,7 @@ def write_config(workdir, sims, store_url, timeout_s=180, edit=None):
         "[store_api]", f"url = {toml_value(store_url)}", 'token = "store-token"', "timeout_s = 2",
         "backoff_initial_s = 0.1", "backoff_max_s = 1", "poll_interval_s = 0.2",
         "[ussd]", f"screens = {toml_value(SRC + '/config/ussd-id.txt')}", f"timeout_s = {timeout_s}",
+        f"max_dialogues = {max_dialogues}",
         "[ussd.profiles.xl]", 'session_key = "msisdn"', "echo_session_info = false",
         "abort_ops = [0x81, 0x82]",
     ]
@@ -65,11 +66,12 @@ def write_config(workdir, sims, store_url, timeout_s=180, edit=None):
 class Setup:
     """Two smsc-sims (tsel, xl), store-sim and lapord bound to both."""
 
-    def __init__(self, timeout_s=180):
+    def __init__(self, timeout_s=180, max_dialogues=100000):
         self.workdir = tempfile.mkdtemp(prefix="lapord-ussd-")
         self.store = StoreSim()
         self.sims = {"tsel": SmscSim("--window", "200"), "xl": SmscSim("--window", "200")}
-        self.config = write_config(self.workdir, self.sims, self.store.url, timeout_s)
+        self.config = write_config(self.workdir, self.sims, self.store.url, timeout_s,
+                                   max_dialogues=max_dialogues)
         self.lapord = Lapord(self.config, self.workdir)
         for sim in self.sims.values():
             self.lapord.wait_bound(sim)
@@ -327,6 +329,26 @@ def test_a_restart_loses_only_dialogues_in_progress():
         s.stop()
 
 
+def test_a_full_table_answers_busy_and_keeps_the_open_dialogues():
+    """max_dialogues = 2 per carrier: a third caller gets the busy screen (last screen, nothing
+    kept), the two open dialogues go on; the other carrier's table is its own."""
+    s = Setup(max_dialogues=2)
+    try:
+        a, b, c = (Citizen(f"628110000020{i}", True, name=f"c{i}") for i in range(3))
+        s.run("tsel", [a.dial(), a.expect(MENU), b.dial(), b.expect(MENU)])
+        s.run("tsel", [c.dial(), c.expect("Maaf, layanan sedang sibuk", last=True)])
+        x = Citizen("6281700000201", False)
+        s.run("xl", [x.dial(), x.expect(MENU), x.answer("3"),
+                     x.expect("Lewat USSD: tekan *1708#", last=True)])
+        s.run("tsel", [a.answer("3"), a.expect("Lewat USSD: tekan *1708#", last=True),
+                       b.answer("2"), b.expect("Nomor tiket:")])
+        # a's dialogue ended: a slot is free again.
+        s.run("tsel", [c.dial(), c.expect(MENU)])
+        assert "ussd tsel 62811****0202: dialogue ended (busy)" in s.log(), s.log()[-2000:]
+    finally:
+        s.stop()
+
+
 def dialogue_for(i, keyed):
     """One of four dialogues, by i: file a complaint, cancel at the confirmation, ask for help,
     two wrong choices then check a ref with a wrong check digit."""
@@ -417,4 +439,5 @@ if __name__ == "__main__":
     run_tests([test_check_config_reads_the_ussd_table,
                test_file_check_abort_and_time_out_on_both_profiles,
                test_a_restart_loses_only_dialogues_in_progress,
+               test_a_full_table_answers_busy_and_keeps_the_open_dialogues,
                test_a_thousand_interleaved_dialogues])
