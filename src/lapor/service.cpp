@@ -101,6 +101,11 @@ std::string service::format_date(std::int64_t unix_seconds) const {
 }
 
 decision service::decide(const inbound& in, const store_facts& facts) const {
+  return decide(in, parse(in.text), facts);
+}
+
+decision service::decide(const inbound& in, const parsed_message& p,
+                         const store_facts& facts) const {
   decision d;
   address from = classify_address(in.from, in.from_ton, in.from_npi, options_.country_code);
   sender_verdict who =
@@ -118,7 +123,6 @@ decision service::decide(const inbound& in, const store_facts& facts) const {
     d.reply = templates_.render(id, d.params);
   };
 
-  parsed_message p = parse(in.text);
   switch (p.what) {
     case command::help:
       d.kind = decision_kind::help;

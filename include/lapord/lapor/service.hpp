@@ -106,6 +106,10 @@ class service {
                                                const service_options& options);
 
   [[nodiscard]] decision decide(const inbound& in, const store_facts& facts = {}) const;
+  // The same with the text already parsed (`parsed` == parse(in.text)): the store's two passes
+  // (without facts, then with them) parse each message once.
+  [[nodiscard]] decision decide(const inbound& in, const parsed_message& parsed,
+                                const store_facts& facts) const;
   [[nodiscard]] parsed_message parse(std::string_view text) const;
 
   // The acknowledgement of a new complaint once the store gave it its ref.

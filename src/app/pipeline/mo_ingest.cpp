@@ -81,9 +81,10 @@ ingest_outcome handle_message(store::transaction& tx, const citizen_message& mes
   in.to = message.destination;
   in.text = message.text;
 
-  lapor::decision d = service.decide(in);
+  const lapor::parsed_message parsed = service.parse(in.text);
+  lapor::decision d = service.decide(in, parsed, {});
   if (d.kind == lapor::decision_kind::complaint || d.kind == lapor::decision_kind::status) {
-    d = service.decide(in, facts_for(tx, d, service, now));
+    d = service.decide(in, parsed, facts_for(tx, d, service, now));
   }
   complaint_origin origin;
   origin.carrier = message.carrier;
