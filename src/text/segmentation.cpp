@@ -32,8 +32,9 @@ struct text_units {
 
 text_units to_units(std::string_view utf8) {
   text_units text;
-  if (const auto septets = gsm_septets_of(utf8)) {
-    text.code = *septets;
+  if (auto septets = gsm_septets_of(utf8)) {
+    text.code = std::move(*septets);
+    text.units.reserve(text.code.size());
     for (std::size_t i = 0; i < text.code.size(); ++i) {
       const std::size_t width = text.code[i] == gsm_escape ? 2 : 1;
       text.units.push_back({i, width});
@@ -43,6 +44,8 @@ text_units to_units(std::string_view utf8) {
     return text;
   }
   text.used = alphabet::ucs2;
+  text.code.reserve(utf8.size() * 2);
+  text.units.reserve(utf8.size());
   for (std::size_t pos = 0; pos < utf8.size();) {
     const char32_t cp = next_code_point(utf8, pos, &text.replaced);
     auto put_unit = [&](char32_t value) {

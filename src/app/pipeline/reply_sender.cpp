@@ -211,32 +211,89 @@ struct reply_sender::impl : std::enable_shared_from_this<impl> {
                   lapor::mask_msisdn(p->reply.destination), p->reply.attempts, error);
         break;
     }
-    db.submit(
-        [verdict, id, ids = p->message_ids, error, delay](store::transaction& tx) {
-          const store::wall_time now = wall_now();
-          switch (verdict) {
+    bool first = false;
+    {
+      std::lock_guard lock(outcomes_mutex);
+      outcomes.push_back(outcome{verdict, id, std::move(p->message_ids), std::move(error), delay});
+      first = !record_queued;
+      record_queued = true;
+    }
+    // One store item records every outcome that finished meanwhile (one per commit under
+    // load, not one per reply). It is queued now, before this bind reads its next PDU, so a
+    // receipt right behind the submit_sm_resp (queued later) finds the message id.
+    if (first) db.submit(*new record_item(shared_from_this()));
+  }
+
+  // What finish() decided for one reply, waiting to be recorded.
+  struct outcome {
+    reply_verdict verdict;
+    std::int64_t id;
+    std::vector<std::string> message_ids;
+    std::string error;
+    std::chrono::milliseconds delay;
+  };
+  std::mutex outcomes_mutex;
+  std::vector<outcome> outcomes;  // finished, not yet taken by a record_item
+  bool record_queued = false;     // a record_item is queued and has not taken them yet
+
+  // Records a batch of outcomes in one transaction. run() may be called again (the writer
+  // re-runs a batch when another item failed): it takes the outcomes once and keeps them.
+  struct record_item final : store::work_item {
+    explicit record_item(std::shared_ptr<impl> owner) : self(std::move(owner)) {}
+    std::shared_ptr<impl> self;
+    std::vector<outcome> mine;
+    bool taken = false;
+
+    void take() {
+      if (taken) return;
+      std::lock_guard lock(self->outcomes_mutex);
+      mine.swap(self->outcomes);
+      self->record_queued = false;
+      taken = true;
+    }
+
+    void run(store::transaction& tx) override {
+      take();
+      const store::wall_time now = wall_now();
+      for (const outcome& o : mine) {
+        try {
+          switch (o.verdict) {
             case reply_verdict::submitted:
-              tx.mark_reply_submitted(id, ids, now);
+              tx.mark_reply_submitted(o.id, o.message_ids, now);
               break;
             case reply_verdict::retry:
-              tx.schedule_reply_retry(id, now + delay, error);
+              tx.schedule_reply_retry(o.id, now + o.delay, o.error);
               break;
             case reply_verdict::failed:
-              tx.mark_reply_failed(id, error, now);
+              tx.mark_reply_failed(o.id, o.error, now);
               break;
           }
-        },
-        [self = shared_from_this(), id](store::result<std::monostate> r) {
-          if (!r) {
-            // The lease runs out and the reply is due again: sent twice rather than never.
-            self->log->warn("replies: could not record the outcome of reply {}: {}", id, r.detail);
-          }
-          boost::asio::post(self->ex, [self] {
-            --self->in_flight;
-            self->poll();
-          });
+        } catch (const store::store_error& e) {
+          // The reply is gone (an operator dropped it): these throw before writing anything,
+          // so the others of the batch are still recorded.
+          if (e.code() != store::errc::item_failed) throw;
+          self->log->warn("replies: could not record the outcome of reply {}: {}", o.id, e.what());
+        }
+      }
+    }
+
+    void done(std::error_code ec, std::string_view detail) noexcept override {
+      std::unique_ptr<record_item> owned(this);
+      try {
+        take();  // never ran (the store is closing): their slots are freed all the same
+        if (ec) {
+          // The leases run out and the replies are due again: sent twice rather than never.
+          self->log->warn("replies: could not record the outcome of {} replies: {}", mine.size(),
+                          detail);
+        }
+        boost::asio::post(self->ex, [self = self, n = mine.size()] {
+          self->in_flight -= n;
+          self->poll();
         });
-  }
+      } catch (...) {  // NOLINT(bugprone-empty-catch): a completion must not throw
+      }
+    }
+  };
 };
 
 reply_sender::reply_sender(boost::asio::any_io_executor executor, store::database& db,
