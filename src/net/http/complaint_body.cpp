@@ -1,8 +1,7 @@
 #include "lapord/net/http/complaint_body.hpp"
 
-#include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
-#include <boost/json/value.hpp>
+#include <string>
+#include <string_view>
 
 namespace lapord::net::http {
 
@@ -32,27 +31,102 @@ std::string e164_msisdn(std::string_view msisdn) {
   return "+" + digits;                          // already international without the "+"
 }
 
-std::string complaint_body(const complaint_record& c) {
-  boost::json::object o;
-  o["ref"] = c.ref;
-  o["channel"] = to_string(c.channel);
-  o["received_at"] = format_rfc3339(c.received_at);
-  o["carrier"] = c.carrier;
-  o["service_number"] = c.service_number;
-  o["reporter"] = boost::json::object{{"msisdn", e164_msisdn(c.reporter_msisdn)}};
-  o["confidential"] = c.confidential;
-  if (c.institution) {
-    o["institution"] = boost::json::object{{"keyword", c.institution->keyword},
-                                           {"code", c.institution->code},
-                                           {"name", c.institution->name},
-                                           {"keyword_corrected", c.institution->keyword_corrected}};
-  } else {
-    o["institution"] = nullptr;
+namespace {
+
+// JSON string escaping exactly as boost::json::serialize writes it (the body's bytes are what
+// the Idempotency-Key and the tests pin down): \" \\ \b \f \n \r \t, \u00XX (lowercase) for the
+// other control characters, every other byte as it is (UTF-8 passes through).
+void append_string(std::string& out, std::string_view s) {
+  static constexpr char hex[] = "0123456789abcdef";
+  out.push_back('"');
+  std::size_t run = 0;  // start of the bytes not yet appended
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        out += "\\u00";
+        out.push_back(hex[c >> 4]);
+        out.push_back(hex[c & 15]);
+    }
   }
-  o["text"] = c.text;
-  o["segments"] = c.segments;
-  o["incomplete"] = c.incomplete;
-  return boost::json::serialize(o);
+  out.append(s.data() + run, s.size() - run);
+  out.push_back('"');
+}
+
+void append_bool(std::string& out, bool b) {
+  out += b ? "true" : "false";
+}
+
+}  // namespace
+
+// Written directly rather than through a boost::json::object and serialize(): the body is
+// built for every complaint inside the store's transaction, and the object tree (one node and
+// one string copy per field) cost ~20k instructions per complaint, 9 % of lapord's CPU per MO.
+// complaint_body_test checks the bytes against boost::json::serialize.
+std::string complaint_body(const complaint_record& c) {
+  std::string out;
+  out.reserve(256 + c.text.size() + c.carrier.size() +
+              (c.institution ? c.institution->name.size() + 64 : 0));
+  out += R"({"ref":)";
+  append_string(out, c.ref);
+  out += R"(,"channel":)";
+  append_string(out, to_string(c.channel));
+  out += R"(,"received_at":)";
+  append_string(out, format_rfc3339(c.received_at));
+  out += R"(,"carrier":)";
+  append_string(out, c.carrier);
+  out += R"(,"service_number":)";
+  append_string(out, c.service_number);
+  out += R"(,"reporter":{"msisdn":)";
+  append_string(out, e164_msisdn(c.reporter_msisdn));
+  out += R"(},"confidential":)";
+  append_bool(out, c.confidential);
+  out += R"(,"institution":)";
+  if (c.institution) {
+    out += R"({"keyword":)";
+    append_string(out, c.institution->keyword);
+    out += R"(,"code":)";
+    append_string(out, c.institution->code);
+    out += R"(,"name":)";
+    append_string(out, c.institution->name);
+    out += R"(,"keyword_corrected":)";
+    append_bool(out, c.institution->keyword_corrected);
+    out.push_back('}');
+  } else {
+    out += "null";
+  }
+  out += R"(,"text":)";
+  append_string(out, c.text);
+  out += R"(,"segments":)";
+  out += std::to_string(c.segments);
+  out += R"(,"incomplete":)";
+  append_bool(out, c.incomplete);
+  out.push_back('}');
+  return out;
 }
 
 }  // namespace lapord::net::http

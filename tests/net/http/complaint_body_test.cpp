@@ -1,7 +1,10 @@
 #include "lapord/net/http/complaint_body.hpp"
 
 #include <doctest/doctest.h>
+#include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <random>
 
 using namespace lapord::net::http;
 using namespace std::chrono;
@@ -54,4 +57,66 @@ TEST_CASE("msisdn: national forms become E.164") {
   CHECK(e164_msisdn("TELKOMSEL") == "TELKOMSEL");
   CHECK(e164_msisdn("") == "");
   CHECK(e164_msisdn("++62812") == "++62812");
+}
+
+namespace {
+// The body as it was built before (and as the spec's example reads): a boost::json object,
+// serialized. The direct writer must give the same bytes for every input.
+std::string reference_body(const complaint_record& c) {
+  boost::json::object o;
+  o["ref"] = c.ref;
+  o["channel"] = to_string(c.channel);
+  o["received_at"] = format_rfc3339(c.received_at);
+  o["carrier"] = c.carrier;
+  o["service_number"] = c.service_number;
+  o["reporter"] = boost::json::object{{"msisdn", e164_msisdn(c.reporter_msisdn)}};
+  o["confidential"] = c.confidential;
+  if (c.institution) {
+    o["institution"] = boost::json::object{{"keyword", c.institution->keyword},
+                                           {"code", c.institution->code},
+                                           {"name", c.institution->name},
+                                           {"keyword_corrected", c.institution->keyword_corrected}};
+  } else {
+    o["institution"] = nullptr;
+  }
+  o["text"] = c.text;
+  o["segments"] = c.segments;
+  o["incomplete"] = c.incomplete;
+  return boost::json::serialize(o);
+}
+}  // namespace
+
+TEST_CASE("complaint body: the same bytes as boost::json::serialize, every byte in every field") {
+  std::mt19937 random(20261204);
+  auto some_bytes = [&](std::size_t n) {
+    std::string s;
+    for (std::size_t i = 0; i < n; ++i)
+      s.push_back(static_cast<char>(random() & 0xFF));
+    return s;
+  };
+  for (int b = 0; b < 256; ++b) {
+    complaint_record c;
+    c.ref = "48219375";
+    c.text = std::string("a") + static_cast<char>(b) + "z";
+    c.carrier = std::string(1, static_cast<char>(b));
+    REQUIRE(complaint_body(c) == reference_body(c));
+  }
+  for (int i = 0; i < 2000; ++i) {
+    complaint_record c;
+    c.ref = some_bytes(random() % 12);
+    c.channel = i % 2 == 0 ? complaint_channel::sms : complaint_channel::ussd;
+    c.received_at = utc_instant(milliseconds(static_cast<std::int64_t>(random()) * 1000));
+    c.carrier = some_bytes(random() % 10);
+    c.service_number = some_bytes(random() % 6);
+    c.reporter_msisdn = i % 3 == 0 ? some_bytes(random() % 14) : "0812" + std::to_string(i);
+    c.confidential = i % 5 == 0;
+    if (i % 4 != 0) {
+      c.institution = complaint_institution{some_bytes(random() % 9), some_bytes(random() % 6),
+                                            some_bytes(random() % 40), i % 7 == 0};
+    }
+    c.text = some_bytes(random() % 300);
+    c.segments = static_cast<unsigned>(random() % 256);
+    c.incomplete = i % 6 == 0;
+    REQUIRE(complaint_body(c) == reference_body(c));
+  }
 }
