@@ -167,6 +167,10 @@ bind_link::~bind_link() {
 }
 
 void bind_link::start() {
+  {
+    std::lock_guard<std::mutex> lock(gate_->mutex);
+    gate_->link = weak_from_this();
+  }
   asio::co_spawn(
       io_, [self = shared_from_this()]() { return self->run(); }, asio::detached);
 }
@@ -465,14 +469,15 @@ void bind_link::on_request(connection& c, smpp::pdu& request) {
       log_->info("MO refused while stopping (ESME_RX_T_APPN): the SMSC will deliver it again");
       return;
     }
-    std::weak_ptr<bind_link> weak = shared_from_this();
     auto gate = gate_;
     const auto epoch = c.epoch;
-    mo_completion done([weak, gate, epoch, sequence](smpp::command_status status) {
+    mo_completion done([gate, epoch, sequence](smpp::command_status status) {
       std::lock_guard<std::mutex> lock(gate->mutex);
       if (!gate->executor) return;
-      asio::post(*gate->executor, [weak, epoch, sequence, status] {
-        if (auto self = weak.lock()) self->answer_mo(epoch, sequence, status);
+      gate->answers.push_back({epoch, sequence, status});
+      if (gate->answers.size() > 1) return;  // the task posted for the first sends this too
+      asio::post(*gate->executor, [link = gate->link] {
+        if (auto self = link.lock()) self->send_answers();
       });
     });
     handler_.on_mo(mo_message{settings_.name, bind_name_, std::move(request),
@@ -495,19 +500,26 @@ void bind_link::on_request(connection& c, smpp::pdu& request) {
   }
 }
 
-void bind_link::answer_mo(std::uint64_t epoch, std::uint32_t sequence,
-                          smpp::command_status status) {
-  if (!conn_ || conn_->epoch != epoch) {
-    log_->info(
-        "answer to MO sequence_number {} dropped: its connection is gone, the SMSC will "
-        "deliver it again",
-        sequence);
-    return;
+void bind_link::send_answers() {
+  answering_.clear();
+  {
+    std::lock_guard<std::mutex> lock(gate_->mutex);
+    answering_.swap(gate_->answers);  // both keep their capacity: no allocation per batch
   }
-  if (auto error = conn_->session.respond(sequence, status, steady::now())) {
-    log_->warn("answer to MO sequence_number {} not sent: {}", sequence, error.message());
+  const auto now = steady::now();
+  for (const post_gate::answer& a : answering_) {
+    if (!conn_ || conn_->epoch != a.epoch) {
+      log_->info(
+          "answer to MO sequence_number {} dropped: its connection is gone, the SMSC will "
+          "deliver it again",
+          a.sequence);
+      continue;
+    }
+    if (auto error = conn_->session.respond(a.sequence, a.status, now)) {
+      log_->warn("answer to MO sequence_number {} not sent: {}", a.sequence, error.message());
+    }
   }
-  apply(*conn_);
+  if (conn_) apply(*conn_);
   if (stopping_) wake_pump();
 }
 

@@ -12,6 +12,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <vector>
 
 #include <spdlog/logger.h>
 #include <boost/asio/awaitable.hpp>
@@ -35,11 +36,23 @@ namespace asio = boost::asio;
 
 enum class bind_role { transceiver, transmitter, receiver };
 
+class bind_link;
+
 // A completion may outlive the bind (a handler thread answering late): it posts through this
 // gate, which the bind closes when it is destroyed, so nothing is posted to a dead executor.
+// The answers wait here: the first one into an empty list posts one task that sends all that
+// came meanwhile, so a group commit of many MO costs the network thread one wake-up, not one
+// per MO.
 struct post_gate {
+  struct answer {
+    std::uint64_t epoch;
+    std::uint32_t sequence;
+    smpp::command_status status;
+  };
   std::mutex mutex;
   std::optional<asio::any_io_executor> executor;
+  std::weak_ptr<bind_link> link;
+  std::vector<answer> answers;  // given, not yet sent
 };
 
 class bind_link : public std::enable_shared_from_this<bind_link> {
@@ -84,7 +97,7 @@ class bind_link : public std::enable_shared_from_this<bind_link> {
   void on_request(connection& c, smpp::pdu& request);
   void on_response(connection& c, const smpp::response_received& r);
   void on_request_failed(connection& c, const smpp::request_failed& f);
-  void answer_mo(std::uint64_t epoch, std::uint32_t sequence, smpp::command_status status);
+  void send_answers();
   void fill_pump(connection& c);
   void requeue(queued_mt item);
   void fail_queued(std::error_code why);
@@ -101,6 +114,7 @@ class bind_link : public std::enable_shared_from_this<bind_link> {
   std::shared_ptr<spdlog::logger> log_;
   std::shared_ptr<asio::ssl::context> tls_;
   std::shared_ptr<post_gate> gate_;
+  std::vector<post_gate::answer> answering_;  // taken from the gate, being sent
 
   reconnect_backoff backoff_;
   token_bucket bucket_;
