@@ -1,6 +1,8 @@
 #include "app/daemon/config_reload.hpp"
 
 #include <algorithm>
+#include <memory>
+#include <optional>
 
 #include <fmt/format.h>
 #include <spdlog/logger.h>
@@ -84,39 +86,84 @@ std::string summarize(const reload_outcome& o) {
   return join(parts, "; ");
 }
 
-config_reloader::config_reloader(std::string path, config_reader read, daemon_config& running,
-                                 log_output& logs, net::carrier_links& links, reloadable* handler)
+struct config_reloader::loaded {
+  daemon_config fresh;
+  reload_plan plan;
+  std::optional<std::string> error;
+};
+
+config_reloader::config_reloader(std::string path, config_reader read, network_post post,
+                                 daemon_config& running, log_output& logs,
+                                 net::carrier_links& links, reloadable* handler)
     : path_(std::move(path)),
       read_(std::move(read)),
+      post_(std::move(post)),
       running_(running),
       logs_(logs),
       links_(links),
       handler_(handler) {}
 
-reload_outcome config_reloader::reload(std::string_view why) {
+config_reloader::~config_reloader() {
+  if (loader_.joinable()) loader_.join();
+}
+
+void config_reloader::reload(std::string why, done_callback done) {
+  queue_.push_back(request{std::move(why), std::move(done)});
+  if (!busy_) next();
+}
+
+void config_reloader::next() {
+  if (queue_.empty()) return;
+  busy_ = true;
+  request r = std::move(queue_.front());
+  queue_.pop_front();
   reload_outcome out;
   auto log = logs_.logger("lapord");
   out.logs_reopened = logs_.reopen();
   if (out.logs_reopened) {
-    log->info("{}: logs reopened", why);
+    log->info("{}: logs reopened", r.why);
   } else {
     log->warn(
         "{}: logs NOT reopened (the file cannot be opened again): still writing to the old one",
-        why);
+        r.why);
   }
+  // The previous loader posted its result before it ended: this join does not wait long.
+  if (loader_.joinable()) loader_.join();
+  loader_ = std::thread([this, r = std::move(r), out]() mutable {
+    auto l = std::make_shared<loaded>();
+    try {
+      l->fresh = read_(path_);
+      // Only this thread and the network thread's apply() (which runs after it) touch the
+      // handler's reload state: one reload at a time.
+      if (handler_ != nullptr) l->plan = handler_->prepare_reload(l->fresh.document, path_);
+    } catch (const std::exception& e) {
+      l->error = e.what();
+    }
+    post_([this, r = std::move(r), out = std::move(out), l]() mutable {
+      apply(r, std::move(out), *l);
+      busy_ = false;
+      next();
+    });
+  });
+}
 
-  daemon_config fresh;
-  reload_plan plan;
+void config_reloader::apply(const request& r, reload_outcome out, loaded& l) {
+  auto log = logs_.logger("lapord");
+  const auto& why = r.why;
+  const auto refuse = [&](const std::string& error) {
+    out.error = error;
+    log->error("{}: configuration not re-read ({}), running on as before", why, out.error);
+    if (r.done) r.done(out);
+  };
+  if (l.error) return refuse(*l.error);
+  daemon_config& fresh = l.fresh;
+  reload_plan& plan = l.plan;
   net::carrier_diff carriers;
   try {
-    fresh = read_(path_);
-    if (handler_ != nullptr) plan = handler_->prepare_reload(fresh.document, path_);
     // The last step that may fail (a TLS file): it throws before changing anything.
     carriers = links_.apply(fresh.carriers, running_.daemon.shutdown_timeout);
   } catch (const std::exception& e) {
-    out.error = e.what();
-    log->error("{}: configuration not re-read ({}), running on as before", why, out.error);
-    return out;
+    return refuse(e.what());
   }
   out.read = true;
 
@@ -150,7 +197,7 @@ reload_outcome config_reloader::reload(std::string_view why) {
     log->warn("{}: {} change(s) applied; these changes need a restart to take effect: {}", why,
               out.applied.size(), join(out.need_restart));
   }
-  return out;
+  if (r.done) r.done(out);
 }
 
 }  // namespace lapord::app

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <spdlog/logger.h>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -121,7 +122,7 @@ class signal_handling {
     });
   }
 
-  void reload() { (void)reloader_.reload("SIGHUP"); }
+  void reload() { reloader_.reload("SIGHUP", nullptr); }
 
   asio::io_context& io_;
   const daemon_config& config_;
@@ -200,8 +201,10 @@ int run_daemon(const daemon_options& options, const mo_handler_factory& make_han
   }
   replies.attach(links.get());
 
-  config_reloader reloader(options.config_path, read_configuration, config, *logs, *links,
-                           dynamic_cast<reloadable*>(handler.get()));
+  config_reloader reloader(
+      options.config_path, read_configuration,
+      [&io](std::function<void()> f) { asio::post(io, std::move(f)); }, config, *logs, *links,
+      dynamic_cast<reloadable*>(handler.get()));
   signal_handling signals(io, config, *logs, *links, reloader);
   signals.start();
   links->start();

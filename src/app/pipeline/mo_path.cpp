@@ -26,9 +26,14 @@ void answer(net::mo_completion& done, smpp::command_status status) noexcept {
 class mo_path::item final : public store::work_item {
  public:
   item(mo_path& path, incoming_mo mo, net::mo_completion done)
-      : path_(path), mo_(std::move(mo)), done_(std::move(done)) {}
+      : path_(path), mo_(std::move(mo)), done_(std::move(done)), context_(path.context_) {
+    if (path.services_ != nullptr) {
+      service_ = path.services_->current();
+      context_.service = service_.get();
+    }
+  }
 
-  void run(store::transaction& tx) override { outcome_ = ingest(tx, mo_, path_.context_); }
+  void run(store::transaction& tx) override { outcome_ = ingest(tx, mo_, context_); }
 
   void done(std::error_code ec, std::string_view detail) noexcept override;
 
@@ -36,6 +41,8 @@ class mo_path::item final : public store::work_item {
   mo_path& path_;
   incoming_mo mo_;
   net::mo_completion done_;
+  std::shared_ptr<const lapor::service> service_;  // this MO's service, whatever a reload does
+  ingest_context context_;
   ingest_outcome outcome_;
 };
 
@@ -90,12 +97,14 @@ void mo_path::item::done(std::error_code ec, std::string_view detail) noexcept {
 }
 
 mo_path::mo_path(store::database& db, ingest_context context, mo_path_options options,
-                 mo_path_hooks hooks, std::shared_ptr<spdlog::logger> log)
+                 mo_path_hooks hooks, std::shared_ptr<spdlog::logger> log,
+                 const service_holder* services)
     : db_(db),
       context_(context),
       options_(options),
       hooks_(std::move(hooks)),
-      log_(std::move(log)) {}
+      log_(std::move(log)),
+      services_(services) {}
 
 void mo_path::on_mo(net::mo_message message, net::mo_completion done) {
   // Decoding happens here, on the network thread; the writer thread only does what needs the

@@ -10,7 +10,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "app/service/service_reload.hpp"
 #include "app/service/service_setup.hpp"
+#include "lapord/app/pipeline/reloadable.hpp"
 #include "lapord/app/pipeline/store_adapters.hpp"
 #include "lapord/app/pipeline/ussd_path.hpp"
 #include "lapord/net/http/api_router.hpp"
@@ -29,29 +31,70 @@ std::chrono::milliseconds expiry_interval(std::chrono::milliseconds part_timeout
       30s, std::max<std::chrono::milliseconds>(1s, part_timeout / 4));
 }
 
-// The service and its ref generator live as long as the pipeline that uses them.
-class owning_pipeline final : public net::mo_handler {
+// The service, its holder and the ref generator live as long as the pipeline that uses them.
+// A reload loads a new service from the re-read [service] table and swaps it into the holder;
+// the ref generator is the one made at start (a new key would repeat refs).
+class owning_pipeline final : public net::mo_handler, public reloadable {
  public:
-  owning_pipeline(service_setup setup, pipeline_settings settings, net::mt_sender& mt,
-                  const pipeline_loggers& loggers)
-      : setup_(std::move(setup)),
-        pipeline_(std::move(settings), setup_.service, *setup_.refs, mt, loggers) {}
+  owning_pipeline(service_section section, service_setup setup, pipeline_settings settings,
+                  net::mt_sender& mt, const pipeline_loggers& loggers)
+      : section_(std::move(section)),
+        sources_(setup.sources),
+        refs_(std::move(*setup.refs)),
+        first_(std::make_shared<const lapor::service>(std::move(setup.service))),
+        services_(first_),
+        with_ussd_(settings.ussd.has_value()),
+        pipeline_(std::move(settings), services_, refs_, mt, loggers) {}
+
   void on_mo(net::mo_message message, net::mo_completion done) override {
     pipeline_.on_mo(std::move(message), std::move(done));
   }
 
+  reload_plan prepare_reload(const toml::table& document, const std::string& file) override {
+    const service_section fresh = read_service_section(document, file);
+    // Every file is read again (its content may have changed under the same name), and a new
+    // service is loaded whole before anything is swapped: a broken file throws here.
+    service_setup next = load_service(for_reload(fresh, section_), false);
+    const service_changes changes = compare_service(section_, sources_, fresh, next.sources);
+    reload_plan plan;
+    plan.need_restart = changes.need_restart;
+    if (!changes.swap()) return plan;
+    plan.applied = changes.applied;
+    if (with_ussd_) {
+      plan.need_restart.emplace_back("the USSD menu (it keeps the service it started with)");
+    }
+    auto service = std::make_shared<const lapor::service>(std::move(next.service));
+    plan.commit = [this, service, fresh, sources = next.sources]() mutable {
+      services_.replace(std::move(service));
+      // The ref settings stay those of the start: they are compared again at the next reload.
+      const service_section running = section_;
+      section_ = fresh;
+      section_.ref_digits = running.ref_digits;
+      section_.ref_key = running.ref_key;
+      section_.ref_key_env = running.ref_key_env;
+      sources_ = sources;
+    };
+    return plan;
+  }
+
  private:
-  service_setup setup_;
+  service_section section_;  // as last applied (its ref keys: as at start)
+  service_sources sources_;
+  lapor::ref_generator refs_;
+  // The service loaded at start, kept for the USSD menu (which references it for its life).
+  std::shared_ptr<const lapor::service> first_;
+  service_holder services_;
+  bool with_ussd_;
   pipeline pipeline_;
 };
 
 }  // namespace
 
 struct pipeline::impl {
-  impl(pipeline_settings s, const lapor::service& svc, const lapor::ref_generator& r,
+  impl(pipeline_settings s, const service_holder& svc, const lapor::ref_generator& r,
        net::mt_sender& sender, const pipeline_loggers& loggers)
       : settings(std::move(s)),
-        service(svc),
+        services(svc),
         refs(r),
         mt(sender),
         mo_log(loggers("mo")),
@@ -63,7 +106,7 @@ struct pipeline::impl {
         expiry_timer(io) {}
 
   pipeline_settings settings;
-  const lapor::service& service;
+  const service_holder& services;
   const lapor::ref_generator& refs;
   net::mt_sender& mt;
   std::shared_ptr<spdlog::logger> mo_log, store_log, reply_log, forward_log, api_log;
@@ -83,7 +126,7 @@ struct pipeline::impl {
   bool stopping = false;
   std::thread thread;
 
-  ingest_context context() const {
+  ingest_context context(const lapor::service& service) const {
     return ingest_context{&service, &refs, text::reassembly_options{settings.store.part_timeout}};
   }
 
@@ -96,9 +139,11 @@ struct pipeline::impl {
   }
 
   void release_expired() {
-    const ingest_context ctx = context();
+    // One service for the whole batch, kept alive until it ran (a reload may swap meanwhile).
+    auto service = services.current();
+    const ingest_context ctx = context(*service);
     db->submit(
-        [ctx](store::transaction& tx) {
+        [ctx, service](store::transaction& tx) {
           return release_expired_parts(tx, ctx,
                                        std::chrono::time_point_cast<std::chrono::milliseconds>(
                                            std::chrono::system_clock::now()));
@@ -121,11 +166,14 @@ struct pipeline::impl {
   }
 };
 
-pipeline::pipeline(pipeline_settings settings, const lapor::service& service,
+pipeline::pipeline(pipeline_settings settings, const service_holder& services,
                    const lapor::ref_generator& refs, net::mt_sender& mt,
                    const pipeline_loggers& loggers)
-    : impl_(std::make_unique<impl>(std::move(settings), service, refs, mt, loggers)) {
+    : impl_(std::make_unique<impl>(std::move(settings), services, refs, mt, loggers)) {
   impl& m = *impl_;
+  // The service at start: the USSD menu is built over it and keeps it.
+  const std::shared_ptr<const lapor::service> first = services.current();
+  const lapor::service& service = *first;
   const std::string& file = m.settings.config_file;
   // The screens first: a screen that does not fit stops the start before anything is open.
   std::shared_ptr<const ussd_menu> ussd;
@@ -158,7 +206,7 @@ pipeline::pipeline(pipeline_settings settings, const lapor::service& service,
   }
 
   m.events = std::make_unique<store_complaint_events>(
-      *m.db, service, [&m] { m.replies->notify(); }, m.api_log);
+      *m.db, services, [&m] { m.replies->notify(); }, m.api_log);
   if (m.settings.api) {
     std::string token;
     try {
@@ -187,10 +235,12 @@ pipeline::pipeline(pipeline_settings settings, const lapor::service& service,
   };
   hooks.reply_queued = [&m] { m.replies->notify(); };
   if (ussd) {
-    m.ussd = std::make_unique<ussd_path>(m.io.get_executor(), *m.db, m.context(), std::move(ussd),
-                                         mt, hooks, loggers("ussd"));
+    m.ussd = std::make_unique<ussd_path>(m.io.get_executor(), *m.db, m.context(service),
+                                         std::move(ussd), mt, hooks, loggers("ussd"));
   }
-  m.mo = std::make_unique<mo_path>(*m.db, m.context(), mo_options, std::move(hooks), m.mo_log);
+  // Each MO takes the holder's service when it arrives.
+  m.mo = std::make_unique<mo_path>(*m.db, m.context(service), mo_options, std::move(hooks),
+                                   m.mo_log, &services);
 
   m.replies->start();
   if (m.forwarder) m.forwarder->start();
@@ -259,7 +309,8 @@ std::unique_ptr<net::mo_handler> make_pipeline(const toml::table& document,
   }
   service_section section = read_service_section(document, config_file);
   service_setup setup = load_service(section, true);
-  return std::make_unique<owning_pipeline>(std::move(setup), std::move(settings), mt, loggers);
+  return std::make_unique<owning_pipeline>(std::move(section), std::move(setup),
+                                           std::move(settings), mt, loggers);
 }
 
 }  // namespace lapord::app

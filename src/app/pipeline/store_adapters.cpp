@@ -184,16 +184,16 @@ net::http::complaint_view to_api_view(const store::complaint_view& v) {
   return out;
 }
 
-store_complaint_events::store_complaint_events(store::database& db, const lapor::service& service,
+store_complaint_events::store_complaint_events(store::database& db, const service_holder& services,
                                                std::function<void()> reply_queued,
                                                std::shared_ptr<spdlog::logger> log)
-    : db_(db), service_(service), reply_queued_(std::move(reply_queued)), log_(std::move(log)) {}
+    : db_(db), services_(services), reply_queued_(std::move(reply_queued)), log_(std::move(log)) {}
 
 void store_complaint_events::add_event(std::string ref, net::http::complaint_event event,
                                        std::function<void(net::http::event_result)> done) {
   db_.submit(
-      [this, ref, event = std::move(event)](store::transaction& tx) {
-        return apply_event(tx, service_, ref, event, wall_now());
+      [service = services_.current(), ref, event = std::move(event)](store::transaction& tx) {
+        return apply_event(tx, *service, ref, event, wall_now());
       },
       [this, ref, done = std::move(done)](store::result<event_effect> r) {
         using net::http::event_result;

@@ -219,9 +219,12 @@ service_setup load_service(const service_section& s, bool need_ref_key,
     }
     std::optional<lapor::ref_generator> refs;
     if (key) refs.emplace(*key, s.ref_digits);
+    const std::hash<std::string> hash;
+    const service_sources sources{hash(generated), hash(aliases), hash(templates),
+                                  hash(dic) ^ (hash(aff) << 1)};
     return service_setup{
         lapor::service(std::move(dir), std::move(words), std::move(replies), std::move(options)),
-        std::move(refs)};
+        std::move(refs), sources};
   } catch (const lapor::data_error& e) {
     throw config_error(e.source(), e.line(), e.message());
   }

@@ -64,9 +64,20 @@ struct service_section {
 using environment_lookup = std::function<std::optional<std::string>(const std::string&)>;
 [[nodiscard]] std::optional<std::string> service_environment(const std::string& name);
 
+// What the data files held when they were read (a hash of each), so a reload can tell which
+// of them changed.
+struct service_sources {
+  std::size_t directory = 0;
+  std::size_t aliases = 0;
+  std::size_t templates = 0;
+  std::size_t dictionary = 0;  // the .dic and its .aff
+  bool operator==(const service_sources&) const = default;
+};
+
 struct service_setup {
   lapor::service service;
   std::optional<lapor::ref_generator> refs;  // set when a ref key was configured and found
+  service_sources sources;
 };
 
 // Reads the files and builds the service. `need_ref_key`: the daemon makes refs and needs the

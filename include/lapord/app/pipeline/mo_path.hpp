@@ -11,6 +11,7 @@
 
 #include "lapord/app/pipeline/incoming_mo.hpp"
 #include "lapord/app/pipeline/mo_ingest.hpp"
+#include "lapord/app/pipeline/service_holder.hpp"
 #include "lapord/net/mo_handler.hpp"
 #include "lapord/smpp/command_status.hpp"
 #include "lapord/store/database.hpp"
@@ -44,8 +45,10 @@ struct mo_path_stats {
 
 class mo_path final : public net::mo_handler {
  public:
+  // `services`, when given, is where each MO takes its service when it arrives (kept until
+  // its work item is done; a reload swaps it); else `context.service` serves every MO.
   mo_path(store::database& db, ingest_context context, mo_path_options options, mo_path_hooks hooks,
-          std::shared_ptr<spdlog::logger> log);
+          std::shared_ptr<spdlog::logger> log, const service_holder* services = nullptr);
 
   void on_mo(net::mo_message message, net::mo_completion done) override;
 
@@ -62,6 +65,7 @@ class mo_path final : public net::mo_handler {
   mo_path_options options_;
   mo_path_hooks hooks_;
   std::shared_ptr<spdlog::logger> log_;
+  const service_holder* services_;
   std::atomic<std::uint64_t> acked_{0};
   std::atomic<std::uint64_t> redeliveries_{0};
   std::atomic<std::uint64_t> temporary_errors_{0};

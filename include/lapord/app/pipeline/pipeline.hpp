@@ -13,6 +13,7 @@
 #include "lapord/app/pipeline/mo_path.hpp"
 #include "lapord/app/pipeline/pipeline_config.hpp"
 #include "lapord/app/pipeline/reply_sender.hpp"
+#include "lapord/app/pipeline/service_holder.hpp"
 #include "lapord/lapor/ref.hpp"
 #include "lapord/lapor/service.hpp"
 #include "lapord/lapor/ussd/ussd_config.hpp"
@@ -40,8 +41,10 @@ class pipeline final : public net::mo_handler {
  public:
   // Opens the store (throws store::store_error), resolves the tokens (throws config_error) and
   // starts the writer, the pipeline thread, the forwarder, the API and the reply sender.
-  // `service` and `refs` must outlive the pipeline; `mt` too.
-  pipeline(pipeline_settings settings, const lapor::service& service,
+  // `services` and `refs` must outlive the pipeline; `mt` too. Each MO, batch of expired
+  // parts and callback event uses the service `services` holds when it starts (a reload swaps
+  // it); the USSD menu keeps the one held at construction.
+  pipeline(pipeline_settings settings, const service_holder& services,
            const lapor::ref_generator& refs, net::mt_sender& mt, const pipeline_loggers& loggers);
   // Stops the API and the forwarder, lets queued store work finish, closes the file.
   ~pipeline() override;

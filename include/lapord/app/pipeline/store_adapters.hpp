@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 
+#include "lapord/app/pipeline/service_holder.hpp"
 #include "lapord/lapor/service.hpp"
 #include "lapord/net/http/complaint_events.hpp"
 #include "lapord/net/http/outbox.hpp"
@@ -44,7 +45,8 @@ class store_outbox final : public net::http::outbox {
 // transaction. `reply_queued` runs after a commit that queued a notification.
 class store_complaint_events final : public net::http::complaint_events {
  public:
-  store_complaint_events(store::database& db, const lapor::service& service,
+  // Each event uses the service `services` holds when it arrives.
+  store_complaint_events(store::database& db, const service_holder& services,
                          std::function<void()> reply_queued, std::shared_ptr<spdlog::logger> log);
 
   void add_event(std::string ref, net::http::complaint_event event,
@@ -55,7 +57,7 @@ class store_complaint_events final : public net::http::complaint_events {
 
  private:
   store::database& db_;
-  const lapor::service& service_;
+  const service_holder& services_;
   std::function<void()> reply_queued_;
   std::shared_ptr<spdlog::logger> log_;
 };
