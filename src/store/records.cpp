@@ -12,6 +12,8 @@ std::string_view to_string(forward_state s) noexcept {
       return "forwarded";
     case forward_state::parked:
       return "parked";
+    case forward_state::dropped:
+      return "dropped";
   }
   return "unknown";
 }

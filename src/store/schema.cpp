@@ -205,7 +205,27 @@ DROP INDEX complaints_reporter;
 CREATE INDEX complaints_reporter ON complaints(reporter, created_at, duplicate_key);
 )sql";
 
-constexpr std::array<const char*, 3> migrations{v1, v2, v3};
+// Version 4: what operators need. A dropped forward moves out of the outbox into its own table
+// (kept whole, for audit): a new state in the outbox's CHECK would mean copying the whole
+// outbox, every complaint ever forwarded, at upgrade. Replies get an index by ref, so that
+// showing one complaint does not scan every reply on the writer thread.
+constexpr const char* v4 = R"sql(
+CREATE TABLE dropped_forwards (
+  ref         TEXT PRIMARY KEY,
+  payload     TEXT NOT NULL,
+  attempts    INTEGER NOT NULL,
+  enqueued_at INTEGER NOT NULL,
+  http_status INTEGER,
+  last_error  TEXT,
+  answer      TEXT,
+  parked_at   INTEGER,
+  dropped_at  INTEGER NOT NULL,
+  reason      TEXT
+) STRICT;
+CREATE INDEX replies_ref ON replies(ref) WHERE ref IS NOT NULL;
+)sql";
+
+constexpr std::array<const char*, 4> migrations{v1, v2, v3, v4};
 
 int user_version(connection& c) {
   auto q = c.prepare("PRAGMA user_version");

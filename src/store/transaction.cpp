@@ -95,6 +95,9 @@ constexpr char events_of_sql[] =
 constexpr char forwarding_of_sql[] =
     "SELECT state, leased, attempts, enqueued_at, next_attempt_at, http_status, last_error, "
     "answer, done_at FROM outbox WHERE ref=?";
+constexpr char dropped_of_sql[] =
+    "SELECT attempts, enqueued_at, http_status, last_error, answer, parked_at, dropped_at, "
+    "reason FROM dropped_forwards WHERE ref=?";
 
 constexpr char enqueue_forward_sql[] =
     "INSERT INTO outbox (ref, payload, state, enqueued_at, next_attempt_at) "
@@ -164,6 +167,7 @@ constexpr char next_reply_due_sql[] =
 constexpr char count_outbox_pending_sql[] =
     "SELECT count(*), coalesce(sum(leased), 0) FROM outbox WHERE state='pending'";
 constexpr char count_outbox_parked_sql[] = "SELECT count(*) FROM outbox WHERE state='parked'";
+constexpr char count_outbox_dropped_sql[] = "SELECT count(*) FROM dropped_forwards";
 constexpr char count_replies_queued_sql[] =
     "SELECT count(*), coalesce(sum(leased), 0) FROM replies WHERE state='queued'";
 constexpr char count_replies_failed_sql[] = "SELECT count(*) FROM replies WHERE state='failed'";
@@ -459,6 +463,22 @@ std::optional<complaint_view> transaction::complaint_view_by_ref(std::string_vie
     f.answer = q.opt_text(7);
     f.done_at = q.opt_time(8);
     v.forwarding = std::move(f);
+    return v;
+  }
+  auto d = c_.prepare(dropped_of_sql);
+  d.bind(1, ref);
+  if (d.step()) {
+    forwarding f;
+    f.state = forward_state::dropped;
+    f.attempts = static_cast<int>(d.int64(0));
+    f.enqueued_at = d.time(1);
+    if (auto s = d.opt_int64(2)) f.http_status = static_cast<int>(*s);
+    f.last_error = d.opt_text(3);
+    f.answer = d.opt_text(4);
+    f.done_at = d.opt_time(5);
+    f.dropped_at = d.time(6);
+    f.drop_reason = d.opt_text(7);
+    v.forwarding = std::move(f);
   }
   return v;
 }
@@ -693,6 +713,7 @@ queue_counts transaction::counts() {
   n.outbox_pending -= leased;
   n.outbox_in_flight = leased;
   one(count_outbox_parked_sql, n.outbox_parked, nullptr);
+  one(count_outbox_dropped_sql, n.outbox_dropped, nullptr);
   one(count_replies_queued_sql, n.replies_queued, &leased);
   n.replies_queued -= leased;
   n.replies_in_flight = leased;

@@ -127,7 +127,8 @@ struct status_event {
 
 // --- outbox: forwarding to the national store --------------------------------------------
 
-enum class forward_state { pending, in_flight, forwarded, parked };
+// `dropped`: parked, then given up by an operator (kept in dropped_forwards for audit).
+enum class forward_state { pending, in_flight, forwarded, parked, dropped };
 std::string_view to_string(forward_state s) noexcept;
 
 // One complaint taken for a POST: `payload` is the JSON body, `attempts` counts this one.
@@ -146,6 +147,8 @@ struct forwarding {
   std::optional<std::string> last_error;     // of the last failed attempt
   std::optional<std::string> answer;         // the store's body when parked
   std::optional<wall_time> done_at;          // forwarded or parked
+  std::optional<wall_time> dropped_at;       // dropped only
+  std::optional<std::string> drop_reason;    // dropped only, as the operator gave it
 };
 
 // What the GET API shows.
@@ -200,10 +203,69 @@ struct queue_counts {
   std::int64_t outbox_pending = 0;    // waiting for their (next) attempt
   std::int64_t outbox_in_flight = 0;  // leased to the forwarder right now
   std::int64_t outbox_parked = 0;     // refused for good: an operator must look
+  std::int64_t outbox_dropped = 0;    // parked, then dropped by an operator
   std::int64_t replies_queued = 0;
   std::int64_t replies_in_flight = 0;
   std::int64_t replies_failed = 0;
   std::int64_t part_keys = 0;  // long messages waiting for parts
+};
+
+// --- the operator's queries (laporctl through the admin API) ------------------------------
+
+// Which complaints `find_complaints` lists, newest first. Unset fields do not filter.
+struct complaint_filter {
+  std::optional<std::string> status;  // the complaint's status ("received", "closed", ...)
+  // An institution code ("36.03"), keyword as matched ("TANGKAB", any case), or "national"
+  // for the national desk (no institution).
+  std::optional<std::string> institution;
+  // The forwarding state: "pending", "in_flight", "forwarded", "parked", "dropped", or "held"
+  // (never queued: over the reporter's hourly limit).
+  std::optional<std::string> forwarding;
+  std::optional<wall_time> since;  // created at or after
+  int limit = 20;
+};
+
+struct complaint_summary {
+  store::complaint complaint;
+  std::optional<forward_state> forwarding;  // nullopt: held (never queued)
+};
+
+// One reply or notification sent (or to be sent) about a complaint.
+struct reply_record {
+  std::int64_t id = 0;
+  std::string kind;  // "ack", "status", "notification", ...
+  std::string carrier;
+  std::string destination;
+  std::string text;
+  reply_state state = reply_state::queued;
+  int attempts = 0;
+  wall_time created_at{};
+  std::optional<wall_time> submitted_at;
+  std::optional<wall_time> done_at;  // delivered or failed
+  std::optional<std::string> receipt;
+  std::optional<std::string> last_error;
+};
+
+// A forward the national store refused for good, waiting for an operator.
+struct parked_forward {
+  std::string ref;
+  int attempts = 0;
+  std::optional<int> http_status;  // of the refusal
+  std::string answer;              // the store's body
+  wall_time enqueued_at{};
+  wall_time parked_at{};
+};
+
+// What an operator's retry or drop of a parked forward found.
+enum class parked_outcome {
+  done,        // retried (pending, due now) or dropped (kept in dropped_forwards)
+  unknown,     // no complaint with that ref
+  not_parked,  // the complaint's forward is in another state (`state` says which)
+};
+
+struct parked_action {
+  parked_outcome outcome = parked_outcome::unknown;
+  std::optional<forward_state> state;  // with not_parked; nullopt there: held (never queued)
 };
 
 }  // namespace lapord::store

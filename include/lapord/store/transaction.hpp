@@ -109,6 +109,19 @@ class transaction {
 
   // --- operations --------------------------------------------------------------------------------
   queue_counts counts();
+
+  // The operator's queries (operator_queries.cpp). Lists scan newest first and stop at the
+  // limit; a filter that matches little reads the complaints back to `since` (or all).
+  std::vector<complaint_summary> find_complaints(const complaint_filter& filter);
+  // Replies and notifications about a complaint, oldest first.
+  std::vector<reply_record> replies_for(std::string_view ref);
+  // Parked forwards, longest parked first, with the store's answer.
+  std::vector<parked_forward> parked_forwards(int limit);
+  // Parked -> pending, due at `now` (the forwarder still has to be woken).
+  parked_action retry_parked(std::string_view ref, wall_time now);
+  // Parked -> dropped: the outbox row moves whole into dropped_forwards with `reason`; the
+  // complaint stays. Nothing is deleted without a trace.
+  parked_action drop_parked(std::string_view ref, std::string_view reason, wall_time now);
   // Caps the database file (PRAGMA max_page_count); past it writes fail with errc::disk_full
   // instead of filling the file system. 0 lifts the cap. Takes effect at once.
   void limit_size(std::uint64_t max_bytes);

@@ -165,16 +165,18 @@ net::http::complaint_view to_api_view(const store::complaint_view& v) {
     out.forward.state = "held";  // never queued: over the reporter's hourly limit
   } else {
     const store::forwarding& f = *v.forwarding;
+    const bool refused =
+        f.state == store::forward_state::parked || f.state == store::forward_state::dropped;
     out.forward.state = f.state == store::forward_state::forwarded ? "forwarded"
                         : f.state == store::forward_state::parked  ? "parked"
+                        : f.state == store::forward_state::dropped ? "dropped"
                                                                    : "pending";
     out.forward.attempts = static_cast<unsigned>(f.attempts);
     out.forward.tracking_id = v.complaint.tracking_id;
-    if (f.next_attempt_at && f.state != store::forward_state::forwarded &&
-        f.state != store::forward_state::parked) {
+    if (f.next_attempt_at && f.state != store::forward_state::forwarded && !refused) {
       out.forward.next_attempt_at = net::http::format_rfc3339(*f.next_attempt_at);
     }
-    if (f.state == store::forward_state::parked) {
+    if (refused) {
       out.forward.last_error = f.answer ? f.answer : f.last_error;
       if (f.http_status) out.forward.http_status = static_cast<unsigned>(*f.http_status);
     } else {

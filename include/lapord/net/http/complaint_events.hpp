@@ -36,7 +36,7 @@ struct complaint_view {
     std::optional<std::string> message;
   };
   struct forwarding {
-    std::string state;  // "pending", "forwarded" or "parked"
+    std::string state;  // "pending", "forwarded", "parked", "dropped" or "held"
     unsigned attempts = 0;
     std::optional<std::string> tracking_id;      // the store's, once forwarded
     std::optional<std::string> next_attempt_at;  // RFC 3339, while pending

@@ -1,0 +1,201 @@
+// What operators ask of the store (laporctl through the admin API): filtered lists of
+// complaints, one complaint's replies, the parked forwards, and retrying or dropping one.
+// These run on the writer thread like everything else; they are bounded by a limit and use
+// the partial indexes, so a status or a show does not hold up ingest.
+#include "store/connection.hpp"
+
+namespace lapord::store {
+
+using detail::query;
+
+namespace {
+
+// The forwarding state as the operator sees it: the outbox row (in flight when leased), else a
+// dropped forward, else none (held: never queued).
+#define LAPORD_FORWARD_STATE                                                              \
+  "CASE WHEN o.state IS NULL THEN (CASE WHEN d.ref IS NULL THEN 'held' ELSE 'dropped' END) " \
+  "WHEN o.state='pending' AND o.leased=1 THEN 'in_flight' ELSE o.state END"
+
+// Every filter is bound (NULL: no filter), so one cached statement serves every combination.
+constexpr char find_complaints_sql[] =
+    "SELECT c.ref, c.channel, c.carrier, c.service_number, c.reporter, c.confidential, "
+    "c.institution_code, c.institution_name, c.institution_keyword, c.institution_corrected, "
+    "c.text, c.segments, c.incomplete, c.status, c.status_at, c.created_at, c.updated_at, "
+    "c.tracking_id, " LAPORD_FORWARD_STATE
+    " FROM complaints c LEFT JOIN outbox o ON o.ref=c.ref "
+    "LEFT JOIN dropped_forwards d ON d.ref=c.ref "
+    "WHERE (?1 IS NULL OR c.created_at>=?1) AND (?2 IS NULL OR c.status=?2) "
+    "AND (?3 IS NULL OR (?3='national' AND c.institution_code IS NULL) OR c.institution_code=?3 "
+    "OR c.institution_keyword=?3 COLLATE NOCASE) "
+    "AND (?4 IS NULL OR " LAPORD_FORWARD_STATE
+    "=?4) "
+    "ORDER BY c.rowid DESC LIMIT ?5";
+
+constexpr char forward_state_sql[] =
+    "SELECT " LAPORD_FORWARD_STATE
+    " FROM complaints c LEFT JOIN outbox o ON o.ref=c.ref "
+    "LEFT JOIN dropped_forwards d ON d.ref=c.ref WHERE c.ref=?";
+#undef LAPORD_FORWARD_STATE
+
+constexpr char replies_for_sql[] =
+    "SELECT id, kind, carrier, destination, text, state, leased, attempts, created_at, "
+    "submitted_at, done_at, receipt, last_error FROM replies WHERE ref=? ORDER BY id";
+
+constexpr char parked_forwards_sql[] =
+    "SELECT ref, attempts, http_status, coalesce(answer, last_error, ''), enqueued_at, done_at "
+    "FROM outbox WHERE state='parked' ORDER BY done_at, ref LIMIT ?";
+
+constexpr char copy_dropped_sql[] =
+    "INSERT INTO dropped_forwards (ref, payload, attempts, enqueued_at, http_status, "
+    "last_error, answer, parked_at, dropped_at, reason) SELECT ref, payload, attempts, "
+    "enqueued_at, http_status, last_error, answer, done_at, ?1, ?2 FROM outbox "
+    "WHERE ref=?3 AND state='parked'";
+constexpr char delete_parked_sql[] = "DELETE FROM outbox WHERE ref=? AND state='parked'";
+constexpr char touch_sql[] = "UPDATE complaints SET updated_at=? WHERE ref=?";
+
+forward_state state_named(std::string_view s) {
+  if (s == "in_flight") return forward_state::in_flight;
+  if (s == "forwarded") return forward_state::forwarded;
+  if (s == "parked") return forward_state::parked;
+  if (s == "dropped") return forward_state::dropped;
+  return forward_state::pending;
+}
+
+reply_state reply_state_named(std::string_view s, bool leased) {
+  if (s == "submitted") return reply_state::submitted;
+  if (s == "delivered") return reply_state::delivered;
+  if (s == "failed") return reply_state::failed;
+  return leased ? reply_state::in_flight : reply_state::queued;
+}
+
+std::optional<std::string_view> view_of(const std::optional<std::string>& s) {
+  if (s) return std::string_view(*s);
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::vector<complaint_summary> transaction::find_complaints(const complaint_filter& f) {
+  std::vector<complaint_summary> out;
+  auto q = c_.prepare(find_complaints_sql);
+  q.bind(1, f.since ? std::optional<std::int64_t>(f.since->time_since_epoch().count())
+                    : std::nullopt)
+      .bind(2, view_of(f.status))
+      .bind(3, view_of(f.institution))
+      .bind(4, view_of(f.forwarding))
+      .bind(5, std::int64_t{f.limit});
+  while (q.step()) {
+    complaint_summary s;
+    complaint& c = s.complaint;
+    c.ref = q.text(0);
+    c.channel = q.text(1);
+    c.carrier = q.text(2);
+    c.service_number = q.text(3);
+    c.reporter = q.text(4);
+    c.confidential = q.int64(5) != 0;
+    if (!q.is_null(6)) {
+      c.institution = institution{q.text(6), q.text(7), q.text(8), q.int64(9) != 0};
+    }
+    c.text = q.text(10);
+    c.segments = static_cast<int>(q.int64(11));
+    c.incomplete = q.int64(12) != 0;
+    c.status = q.text(13);
+    c.status_at = q.time(14);
+    c.created_at = q.time(15);
+    c.updated_at = q.time(16);
+    c.tracking_id = q.opt_text(17);
+    const std::string state = q.text(18);
+    if (state != "held") s.forwarding = state_named(state);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::vector<reply_record> transaction::replies_for(std::string_view ref) {
+  std::vector<reply_record> out;
+  auto q = c_.prepare(replies_for_sql);
+  q.bind(1, ref);
+  while (q.step()) {
+    reply_record r;
+    r.id = q.int64(0);
+    r.kind = q.text(1);
+    r.carrier = q.text(2);
+    r.destination = q.text(3);
+    r.text = q.text(4);
+    r.state = reply_state_named(q.text(5), q.int64(6) != 0);
+    r.attempts = static_cast<int>(q.int64(7));
+    r.created_at = q.time(8);
+    r.submitted_at = q.opt_time(9);
+    r.done_at = q.opt_time(10);
+    r.receipt = q.opt_text(11);
+    r.last_error = q.opt_text(12);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<parked_forward> transaction::parked_forwards(int limit) {
+  std::vector<parked_forward> out;
+  auto q = c_.prepare(parked_forwards_sql);
+  q.bind(1, std::int64_t{limit});
+  while (q.step()) {
+    parked_forward p;
+    p.ref = q.text(0);
+    p.attempts = static_cast<int>(q.int64(1));
+    if (auto s = q.opt_int64(2)) p.http_status = static_cast<int>(*s);
+    p.answer = q.text(3);
+    p.enqueued_at = q.time(4);
+    p.parked_at = q.opt_time(5).value_or(p.enqueued_at);
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+namespace {
+
+// Why a retry or drop did nothing: no such complaint, or its forward is not parked.
+parked_action not_done(query& q) {
+  parked_action a;
+  if (!q.step()) return a;  // unknown
+  a.outcome = parked_outcome::not_parked;
+  const std::string state = q.text(0);
+  if (state != "held") a.state = state_named(state);
+  return a;
+}
+
+}  // namespace
+
+parked_action transaction::retry_parked(std::string_view ref, wall_time now) {
+  if (unpark(ref, now)) {
+    auto t = c_.prepare(touch_sql);
+    t.bind(1, now).bind(2, ref);
+    t.run();
+    return parked_action{parked_outcome::done, forward_state::pending};
+  }
+  auto q = c_.prepare(forward_state_sql);
+  q.bind(1, ref);
+  return not_done(q);
+}
+
+parked_action transaction::drop_parked(std::string_view ref, std::string_view reason,
+                                       wall_time now) {
+  {
+    auto copy = c_.prepare(copy_dropped_sql);
+    copy.bind(1, now).bind(2, reason.empty() ? std::nullopt : std::optional(reason)).bind(3, ref);
+    copy.run();
+    if (copy.changes() == 1) {
+      auto del = c_.prepare(delete_parked_sql);
+      del.bind(1, ref);
+      del.run();
+      auto t = c_.prepare(touch_sql);
+      t.bind(1, now).bind(2, ref);
+      t.run();
+      return parked_action{parked_outcome::done, forward_state::dropped};
+    }
+  }
+  auto q = c_.prepare(forward_state_sql);
+  q.bind(1, ref);
+  return not_done(q);
+}
+
+}  // namespace lapord::store
