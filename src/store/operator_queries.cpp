@@ -12,7 +12,7 @@ namespace {
 
 // The forwarding state as the operator sees it: the outbox row (in flight when leased), else a
 // dropped forward, else none (held: never queued).
-#define LAPORD_FORWARD_STATE                                                              \
+#define LAPORD_FORWARD_STATE                                                                 \
   "CASE WHEN o.state IS NULL THEN (CASE WHEN d.ref IS NULL THEN 'held' ELSE 'dropped' END) " \
   "WHEN o.state='pending' AND o.leased=1 THEN 'in_flight' ELSE o.state END"
 
@@ -31,10 +31,9 @@ constexpr char find_complaints_sql[] =
     "=?4) "
     "ORDER BY c.rowid DESC LIMIT ?5";
 
-constexpr char forward_state_sql[] =
-    "SELECT " LAPORD_FORWARD_STATE
-    " FROM complaints c LEFT JOIN outbox o ON o.ref=c.ref "
-    "LEFT JOIN dropped_forwards d ON d.ref=c.ref WHERE c.ref=?";
+constexpr char forward_state_sql[] = "SELECT " LAPORD_FORWARD_STATE
+                                     " FROM complaints c LEFT JOIN outbox o ON o.ref=c.ref "
+                                     "LEFT JOIN dropped_forwards d ON d.ref=c.ref WHERE c.ref=?";
 #undef LAPORD_FORWARD_STATE
 
 constexpr char replies_for_sql[] =
@@ -78,8 +77,8 @@ std::optional<std::string_view> view_of(const std::optional<std::string>& s) {
 std::vector<complaint_summary> transaction::find_complaints(const complaint_filter& f) {
   std::vector<complaint_summary> out;
   auto q = c_.prepare(find_complaints_sql);
-  q.bind(1, f.since ? std::optional<std::int64_t>(f.since->time_since_epoch().count())
-                    : std::nullopt)
+  q.bind(1,
+         f.since ? std::optional<std::int64_t>(f.since->time_since_epoch().count()) : std::nullopt)
       .bind(2, view_of(f.status))
       .bind(3, view_of(f.institution))
       .bind(4, view_of(f.forwarding))
