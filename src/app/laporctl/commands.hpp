@@ -13,6 +13,9 @@ using command_action = std::function<int()>;
 void add_parse_command(CLI::App& app, command_action& action);
 // laporctl directory generate|check: build the directory file from the area data, check one.
 void add_directory_command(CLI::App& app, command_action& action);
+// laporctl [--admin URL] [--token T] [--config PATH] [--json] [--unmask] status | complaints
+// list|show | parked list|retry|drop | send | reload: the running daemon's admin API.
+void add_admin_commands(CLI::App& app, command_action& action);
 
 inline constexpr const char* default_config_path = "/etc/lapord/lapord.toml";
 

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   command_action action;
   add_parse_command(app, action);
   add_directory_command(app, action);
+  add_admin_commands(app, action);
   CLI11_PARSE(app, argc, argv);
   try {
     return action ? action() : 2;
