@@ -81,7 +81,11 @@ def demo_config(template, tmp, smsc_port, store_port, api_port):
     text = re.sub(r'^(directory|aliases|templates|screens) = "([^"/][^"]*)"', absolute, text, flags=re.M)
     text = re.sub(r'^path = ".*"', f'path = "{tmp}/lapord.db"', text, flags=re.M)
     text = re.sub(r'^url = "http://127.0.0.1:\d+"', f'url = "http://127.0.0.1:{store_port}"', text, flags=re.M)
-    text = re.sub(r'^listen = "127.0.0.1:\d+"', f'listen = "127.0.0.1:{api_port}"', text, flags=re.M)
+    text = re.sub(r'^(\[api\][^\[]*?^listen = )"127.0.0.1:\d+"', rf'\g<1>"127.0.0.1:{api_port}"', text,
+                  flags=re.M | re.S)
+    # The admin listener on a port of its own, picked by lapord (logged: "admin listener on").
+    text = re.sub(r'^(\[admin\][^\[]*?^listen = )"127.0.0.1:\d+"', r'\g<1>"127.0.0.1:0"', text,
+                  flags=re.M | re.S)
     text = re.sub(r'^port = \d+', f'port = {smsc_port}', text, flags=re.M)
     token = re.search(r'^\[api\][^\[]*?^token = "([^"]*)"', text, flags=re.M | re.S).group(1)
     path = os.path.join(tmp, "lapord.toml")

@@ -125,4 +125,34 @@ TEST_CASE("command_status_from reads names and numbers") {
   CHECK_FALSE(command_status_from(""));
 }
 
+TEST_CASE("[admin]: loopback 8471 without the table, values, \"\" turns it off, mistakes") {
+  auto none = read_admin_section(parse(""), "f");
+  CHECK(none.listen == "127.0.0.1:8471");
+  CHECK(none.token.empty());
+  CHECK(none.token_env.empty());
+  auto set = read_admin_section(
+      parse("[admin]\nlisten = \"127.0.0.1:0\"\ntoken_env = \"LAPORD_ADMIN_TOKEN\"\n"), "f");
+  CHECK(set.listen == "127.0.0.1:0");
+  CHECK(set.token_env == "LAPORD_ADMIN_TOKEN");
+  CHECK(read_admin_section(parse("[admin]\nlisten = \"\"\n"), "f").listen.empty());
+  CHECK(read_admin_section(parse("[admin]\ntoken = \"t0k\"\n"), "f").token == "t0k");
+  const auto admin_error = [](std::string_view text) -> std::string {
+    try {
+      (void)read_admin_section(parse(text), "/etc/lapord/lapord.toml");
+    } catch (const config_error& e) {
+      return e.what();
+    }
+    return "";
+  };
+  CHECK(admin_error("[admin]\nlisten = \"nowhere\"\n").find(":2: [admin] listen must be") !=
+        std::string::npos);
+  CHECK(admin_error("[admin]\nlisten = 8471\n") ==
+        "/etc/lapord/lapord.toml:2: [admin] listen must be a string");
+  CHECK(admin_error("[admin]\ntoken = \"a\"\ntoken_env = \"B\"\n")
+            .find(":3: [admin] token_env and token: give only one") != std::string::npos);
+  CHECK(admin_error("[admin]\nport = 1\n") ==
+        "/etc/lapord/lapord.toml:2: unknown key [admin] port");
+  CHECK(admin_error("admin = 1\n") == "/etc/lapord/lapord.toml:1: [admin] must be a table");
+}
+
 }  // namespace lapord::app

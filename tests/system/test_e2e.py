@@ -114,7 +114,7 @@ def toml_value(v):
 
 
 def write_config(workdir, smsc_port, store_url=None, api_port=None, store=None, store_api=None,
-                 carrier=None, log_level="info"):
+                 carrier=None, log_level="info", admin=None):
     """A whole lapord.toml: one carrier at smsc-sim, the shipped directory and templates, the
     SQLite file in workdir, forwarding to store_url and the callback API on api_port."""
     src = os.path.abspath(SOURCE_DIR)
@@ -134,6 +134,8 @@ def write_config(workdir, smsc_port, store_url=None, api_port=None, store=None, 
                                           "poll_interval_s": 0.2}, **(store_api or {}))))
     if api_port:
         tables.append(("api", {"listen": f"127.0.0.1:{api_port}", "token": API_TOKEN}))
+    # A free port of lapord's choosing (logged), so parallel tests never collide on 8471.
+    tables.append(("admin", dict({"listen": "127.0.0.1:0"}, **(admin or {}))))
     lines = []
     for name, keys in tables:
         lines.append(f"[{name}]")
@@ -152,8 +154,9 @@ def write_config(workdir, smsc_port, store_url=None, api_port=None, store=None, 
 
 
 class Lapord:
-    def __init__(self, config_path, workdir, name="lapord"):
-        self.proc = Proc([binary("lapord"), "--config", config_path], name=name, workdir=workdir)
+    def __init__(self, config_path, workdir, name="lapord", env=None):
+        self.proc = Proc([binary("lapord"), "--config", config_path], name=name, workdir=workdir,
+                         env=env)
 
     def wait_bound(self, sim, binds_before=0, timeout=30):
         wait_until(lambda: self.proc.proc.poll() is not None or

@@ -12,6 +12,7 @@
 
 #include "lapord/net/carrier_diff.hpp"
 #include "lapord/net/carrier_settings.hpp"
+#include "lapord/net/link_observer.hpp"
 #include "lapord/net/mo_handler.hpp"
 #include "lapord/net/mt_sender.hpp"
 
@@ -37,9 +38,11 @@ struct bind_state {
 class carrier_links final : public mt_sender {
  public:
   // Builds the TLS contexts (throws std::runtime_error naming the carrier and file when a
-  // certificate or key cannot be loaded). Nothing connects before start().
+  // certificate or key cannot be loaded). Nothing connects before start(). `observer` (may be
+  // null) hears every bind's events on the io_context and must outlive the links.
   carrier_links(boost::asio::io_context& io, std::vector<carrier_settings> carriers,
-                std::size_t max_pdu_size, mo_handler& handler, const logger_factory& loggers);
+                std::size_t max_pdu_size, mo_handler& handler, const logger_factory& loggers,
+                link_observer* observer = nullptr);
   ~carrier_links() override;
   carrier_links(const carrier_links&) = delete;
   carrier_links& operator=(const carrier_links&) = delete;

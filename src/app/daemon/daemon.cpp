@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 #include <csignal>
+#include <future>
 #include <iostream>
 #include <mutex>
 
@@ -14,8 +15,12 @@
 
 #include "app/daemon/config_reload.hpp"
 #include "app/daemon/echo_mo_handler.hpp"
+#include "app/daemon/link_metrics.hpp"
 #include "app/daemon/logging_mo_handler.hpp"
 #include "app/service/service_setup.hpp"
+#include "lapord/app/ops/health.hpp"
+#include "lapord/app/ops/lapord_metrics.hpp"
+#include "lapord/app/ops/systemd_notify.hpp"
 #include "lapord/app/pipeline/pipeline_config.hpp"
 #include "lapord/app/pipeline/ussd_setup.hpp"
 #include "lapord/net/carrier_links.hpp"
@@ -58,6 +63,7 @@ daemon_config read_configuration(const std::string& path) {
   (void)read_store_section(config.document, path);
   (void)read_store_api_section(config.document, path);
   (void)read_api_section(config.document, path);
+  (void)read_admin_section(config.document, path);
   (void)lapor::ussd::read_ussd_section(config.document, path);  // profiles, carriers' choices
   return config;
 }
@@ -68,14 +74,36 @@ std::string carrier_summary(const net::carrier_settings& c) {
                      c.tls.enabled ? " TLS" : "");
 }
 
+// Tells systemd (when it started us; else a no-op): one warning line for the first failure.
+class notify_log {
+ public:
+  notify_log(const ops::systemd_notifier& notifier, std::shared_ptr<spdlog::logger> log)
+      : notifier_(notifier), log_(std::move(log)) {}
+  const ops::systemd_notifier& operator*() const { return notifier_; }
+  void check(const ops::notify_result& r) {
+    if (r.error && !warned_) {
+      warned_ = true;
+      log_->warn("sd_notify failed: {} (systemd may not see READY/WATCHDOG)", r.error.message());
+    }
+  }
+
+ private:
+  const ops::systemd_notifier& notifier_;
+  std::shared_ptr<spdlog::logger> log_;
+  bool warned_ = false;
+};
+
 class signal_handling {
  public:
   signal_handling(asio::io_context& io, const daemon_config& config, log_output& logs,
-                  net::carrier_links& links, config_reloader& reloader)
+                  net::carrier_links& links, config_reloader& reloader, ops::health_state& health,
+                  notify_log& notify)
       : io_(io),
         config_(config),
         links_(links),
         reloader_(reloader),
+        health_(health),
+        notify_(notify),
         log_(logs.logger("lapord")),
         signals_(io, SIGINT, SIGTERM, SIGHUP),
         deadline_(io) {}
@@ -102,6 +130,8 @@ class signal_handling {
       return;
     }
     stopping_ = true;
+    health_.set_stopping();  // /readyz 503 at once, before the binds go
+    notify_.check((*notify_).stopping());
     const auto timeout = config_.daemon.shutdown_timeout;
     log_->info("{}: stopping: no new MO, finishing those in flight, then unbind (at most {:.1f} s)",
                why, static_cast<double>(timeout.count()) / 1000.0);
@@ -122,12 +152,19 @@ class signal_handling {
     });
   }
 
-  void reload() { reloader_.reload("SIGHUP", nullptr); }
+  void reload() {
+    notify_.check((*notify_).reloading());
+    // READY=1 once the reload is applied (or refused), back on the network thread.
+    reloader_.reload("SIGHUP",
+                     [this](const reload_outcome&) { notify_.check((*notify_).ready()); });
+  }
 
   asio::io_context& io_;
   const daemon_config& config_;
   net::carrier_links& links_;
   config_reloader& reloader_;
+  ops::health_state& health_;
+  notify_log& notify_;
   std::shared_ptr<spdlog::logger> log_;
   asio::signal_set signals_;
   asio::steady_timer deadline_;
@@ -170,11 +207,42 @@ int run_daemon(const daemon_options& options, const mo_handler_factory& make_han
     return logs->logger(name);
   };
 
+  // Metrics, health and systemd outlive the handler and the links, which report into them.
+  ops::lapord_metrics metrics;
+  ops::health_state health;
+  const ops::systemd_notifier notifier;
+  notify_log notify(notifier, log);
+  health.set_carriers_configured(config.carriers.size());
+  for (const auto& c : config.carriers) {  // series visible as 0 before the first bind
+    if (c.mode == net::bind_mode::transceiver) {
+      metrics.carrier_bind_up.set({c.name, "trx"}, 0);
+    } else {
+      metrics.carrier_bind_up.set({c.name, "tx"}, 0);
+      metrics.carrier_bind_up.set({c.name, "rx"}, 0);
+    }
+  }
+
   asio::io_context io(1);
   late_mt_sender replies;
+  net::carrier_links* running_links = nullptr;  // set on the io_context once the links exist
+  daemon_hooks hooks;
+  hooks.metrics = &metrics;
+  hooks.health = &health;
+  hooks.bind_states = [&io, &running_links]() -> std::vector<net::bind_state> {
+    // states() is for the network thread: ask it there and wait a little (never for ever:
+    // the loop may be stopping).
+    auto answer = std::make_shared<std::promise<std::vector<net::bind_state>>>();
+    auto got = answer->get_future();
+    asio::post(io, [answer, &running_links] {
+      answer->set_value(running_links != nullptr ? running_links->states()
+                                                 : std::vector<net::bind_state>{});
+    });
+    if (got.wait_for(std::chrono::seconds(2)) != std::future_status::ready) return {};
+    return got.get();
+  };
   std::unique_ptr<net::mo_handler> handler;
   try {
-    if (make_handler) handler = make_handler(config, replies, *logs);
+    if (make_handler) handler = make_handler(config, replies, *logs, hooks);
   } catch (const config_error& e) {
     std::cerr << "lapord: " << e.what() << std::endl;
     return 2;
@@ -191,29 +259,51 @@ int run_daemon(const daemon_options& options, const mo_handler_factory& make_han
     echo = std::make_unique<echo_mo_handler>(*handler, replies, loggers);
   }
 
+  // Bind events become metrics, readiness and systemd's STATUS= line.
+  std::unique_ptr<link_metrics> observer;
+  observer = std::make_unique<link_metrics>(metrics, health, [&notify, &observer] {
+    notify.check((*notify).status(observer->status_line()));
+  });
   std::unique_ptr<net::carrier_links> links;
   try {
     links = std::make_unique<net::carrier_links>(io, config.carriers, config.daemon.max_pdu_size,
-                                                 echo ? *echo : *handler, loggers);
+                                                 echo ? *echo : *handler, loggers, observer.get());
   } catch (const std::exception& e) {
     std::cerr << "lapord: " << options.config_path << ":0: " << e.what() << std::endl;
     return 2;
   }
   replies.attach(links.get());
+  asio::post(io, [&running_links, &links] { running_links = links.get(); });
 
   config_reloader reloader(
       options.config_path, read_configuration,
       [&io](std::function<void()> f) { asio::post(io, std::move(f)); }, config, *logs, *links,
       dynamic_cast<reloadable*>(handler.get()));
-  signal_handling signals(io, config, *logs, *links, reloader);
+  signal_handling signals(io, config, *logs, *links, reloader, health, notify);
   signals.start();
   links->start();
+  // The store is open and the HTTP servers listen (the handler did both), the links started.
+  notify.check(notifier.ready(fmt::format("{} carrier(s) configured", config.carriers.size())));
+  asio::steady_timer watchdog(io);
+  std::function<void()> ping;
+  if (const auto every = notifier.watchdog_interval()) {
+    // From this loop, so a stuck network thread stops the pings and systemd restarts us.
+    ping = [&, every = *every] {
+      notify.check(notifier.watchdog());
+      watchdog.expires_after(every);
+      watchdog.async_wait([&](const boost::system::error_code& e) {
+        if (!e) ping();
+      });
+    };
+    ping();
+  }
   std::string summary;
   for (const auto& c : config.carriers)
     summary += (summary.empty() ? "" : "; ") + carrier_summary(c);
   log->info("lapord started (pid {}), {} carrier(s): {}", static_cast<long>(::getpid()),
             config.carriers.size(), summary);
   io.run();
+  watchdog.cancel();
   replies.attach(nullptr);
   log->info("lapord stopped");
   return 0;

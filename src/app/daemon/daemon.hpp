@@ -8,6 +8,7 @@
 
 #include "app/daemon/config.hpp"
 #include "app/daemon/logging.hpp"
+#include "lapord/app/pipeline/daemon_hooks.hpp"
 #include "lapord/net/mo_handler.hpp"
 #include "lapord/net/mt_sender.hpp"
 
@@ -19,11 +20,14 @@ struct daemon_options {
 };
 
 // Builds the MO handler of the running daemon. `replies` sends MT on the carriers' binds (it
-// only works once the daemon runs: do not submit from inside the factory). An empty factory, or
-// one returning nullptr, gives the logging handler (every MO answered ESME_ROK). A factory may
-// throw config_error (exit 2, its one line on stderr) or another exception (exit 1).
+// only works once the daemon runs: do not submit from inside the factory). `hooks` gives the
+// daemon's metrics, health facts and operations; it and what it points to outlive the handler.
+// An empty factory, or one returning nullptr, gives the logging handler (every MO answered
+// ESME_ROK). A factory may throw config_error (exit 2, its one line on stderr) or another
+// exception (exit 1).
 using mo_handler_factory = std::function<std::unique_ptr<net::mo_handler>(
-    const daemon_config& config, net::mt_sender& replies, log_output& logs)>;
+    const daemon_config& config, net::mt_sender& replies, log_output& logs,
+    const daemon_hooks& hooks)>;
 
 // Exit codes: 0 after a clean stop (or a good --check-config), 2 for a configuration error (one
 // line on stderr: "lapord: FILE:LINE: what"), 1 for anything else that stops the start.

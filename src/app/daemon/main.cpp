@@ -14,9 +14,9 @@ int main(int argc, char** argv) {
   // The store-backed MO path; nullptr (no [store] table) keeps the logging handler.
   return lapord::app::run_daemon(
       options, [](const lapord::app::daemon_config& config, lapord::net::mt_sender& replies,
-                  lapord::app::log_output& logs) {
+                  lapord::app::log_output& logs, const lapord::app::daemon_hooks& hooks) {
         return lapord::app::make_pipeline(
             config.document, config.file, replies,
-            [&logs](const std::string& name) { return logs.logger(name); });
+            [&logs](const std::string& name) { return logs.logger(name); }, hooks);
       });
 }

@@ -12,6 +12,9 @@
 
 #include "app/service/service_reload.hpp"
 #include "app/service/service_setup.hpp"
+#include "lapord/app/ops/health.hpp"
+#include "lapord/app/ops/lapord_metrics.hpp"
+#include "lapord/app/pipeline/ops_routes.hpp"
 #include "lapord/app/pipeline/reloadable.hpp"
 #include "lapord/app/pipeline/store_adapters.hpp"
 #include "lapord/app/pipeline/ussd_path.hpp"
@@ -37,14 +40,14 @@ std::chrono::milliseconds expiry_interval(std::chrono::milliseconds part_timeout
 class owning_pipeline final : public net::mo_handler, public reloadable {
  public:
   owning_pipeline(service_section section, service_setup setup, pipeline_settings settings,
-                  net::mt_sender& mt, const pipeline_loggers& loggers)
+                  net::mt_sender& mt, const pipeline_loggers& loggers, const daemon_hooks& hooks)
       : section_(std::move(section)),
         sources_(setup.sources),
         refs_(std::move(*setup.refs)),
         first_(std::make_shared<const lapor::service>(std::move(setup.service))),
         services_(first_),
         with_ussd_(settings.ussd.has_value()),
-        pipeline_(std::move(settings), services_, refs_, mt, loggers) {}
+        pipeline_(std::move(settings), services_, refs_, mt, loggers, hooks) {}
 
   void on_mo(net::mo_message message, net::mo_completion done) override {
     pipeline_.on_mo(std::move(message), std::move(done));
@@ -92,8 +95,9 @@ class owning_pipeline final : public net::mo_handler, public reloadable {
 
 struct pipeline::impl {
   impl(pipeline_settings s, const service_holder& svc, const lapor::ref_generator& r,
-       net::mt_sender& sender, const pipeline_loggers& loggers)
+       net::mt_sender& sender, const pipeline_loggers& loggers, const daemon_hooks& h)
       : settings(std::move(s)),
+        hooks(h),
         services(svc),
         refs(r),
         mt(sender),
@@ -106,6 +110,7 @@ struct pipeline::impl {
         expiry_timer(io) {}
 
   pipeline_settings settings;
+  daemon_hooks hooks;
   const service_holder& services;
   const lapor::ref_generator& refs;
   net::mt_sender& mt;
@@ -120,11 +125,62 @@ struct pipeline::impl {
   std::unique_ptr<store_complaint_events> events;
   std::unique_ptr<net::http::api_router> router;
   std::unique_ptr<net::http::api_server> server;
+  // The operator's listener ([admin]): /metrics, /healthz, /readyz and the admin API. Routes
+  // are added before admin_server starts (the router is not changed while it serves).
+  std::unique_ptr<net::http::api_router> admin_router;
+  std::unique_ptr<net::http::api_server> admin_server;
   std::unique_ptr<mo_path> mo;
   std::unique_ptr<ussd_path> ussd;  // nullptr without [ussd]
   boost::asio::steady_timer expiry_timer;
   bool stopping = false;
   std::thread thread;
+
+  // Totals the forwarder keeps itself, copied into their series before each scrape (on this
+  // thread, where the admin server runs).
+  void collect_forwarder() const {
+    if (hooks.metrics == nullptr || !forwarder) return;
+    const auto st = forwarder->stats();
+    auto& mx = *hooks.metrics;
+    mx.outbox_forwarded.mirror(st.forwarded);
+    mx.outbox_retried.mirror(st.retried);
+    mx.outbox_parked.mirror(st.parked);
+    using cs = net::http::circuit_state;
+    const auto v = st.circuit == cs::open        ? ops::circuit_state_value::open
+                   : st.circuit == cs::half_open ? ops::circuit_state_value::half_open
+                                                 : ops::circuit_state_value::closed;
+    mx.forwarder_circuit_state.set(static_cast<std::int64_t>(v));
+  }
+
+  void start_admin(const std::string& file) {
+    const admin_section& a = settings.admin;
+    std::string token;
+    try {
+      token = net::http::resolve_secret(a.token, a.token_env);
+    } catch (const std::invalid_argument& e) {
+      throw config_error(file, 0, std::string("[admin] ") + e.what());
+    }
+    const bool has_token = !token.empty();
+    admin_router = std::make_unique<net::http::api_router>(net::http::bearer_token(token));
+    add_ops_routes(*admin_router, hooks, [this] { collect_forwarder(); });
+    // The admin API's routes (token_required, /admin/v1/...) are added here, on admin_router.
+    if (a.listen.empty()) {
+      api_log->warn("[admin] listen = \"\": no /metrics, /healthz, /readyz or admin API");
+      return;
+    }
+    net::http::api_settings listen;
+    listen.listen = a.listen;
+    listen.max_connections = 64;
+    admin_server =
+        std::make_unique<net::http::api_server>(io.get_executor(), listen, *admin_router);
+    try {
+      admin_server->start();
+    } catch (const std::exception& e) {
+      throw std::runtime_error("[admin] cannot listen on " + a.listen + ": " + e.what());
+    }
+    api_log->info("admin listener on {}:{} (/metrics, /healthz, /readyz{})",
+                  a.listen.substr(0, a.listen.rfind(':')), admin_server->port(),
+                  has_token ? ", admin API" : "; no admin token: the admin API answers 403");
+  }
 
   ingest_context context(const lapor::service& service) const {
     return ingest_context{&service, &refs, text::reassembly_options{settings.store.part_timeout}};
@@ -168,8 +224,8 @@ struct pipeline::impl {
 
 pipeline::pipeline(pipeline_settings settings, const service_holder& services,
                    const lapor::ref_generator& refs, net::mt_sender& mt,
-                   const pipeline_loggers& loggers)
-    : impl_(std::make_unique<impl>(std::move(settings), services, refs, mt, loggers)) {
+                   const pipeline_loggers& loggers, const daemon_hooks& daemon)
+    : impl_(std::make_unique<impl>(std::move(settings), services, refs, mt, loggers, daemon)) {
   impl& m = *impl_;
   // The service at start: the USSD menu is built over it and keeps it.
   const std::shared_ptr<const lapor::service> first = services.current();
@@ -179,7 +235,23 @@ pipeline::pipeline(pipeline_settings settings, const service_holder& services,
   std::shared_ptr<const ussd_menu> ussd;
   if (m.settings.ussd)
     ussd = std::make_shared<const ussd_menu>(std::move(*m.settings.ussd), service);
+  if (m.hooks.metrics != nullptr || m.hooks.health != nullptr) {
+    // On the writer thread after every COMMIT attempt.
+    m.settings.store.database.on_commit =
+        [metrics = m.hooks.metrics, health = m.hooks.health,
+         chained = std::move(m.settings.store.database.on_commit)](
+            std::size_t items, std::chrono::nanoseconds t, bool ok) {
+          if (metrics != nullptr) {
+            metrics->store_commit_batch_size.observe(static_cast<double>(items));
+            metrics->store_commit_seconds.observe(std::chrono::duration<double>(t).count());
+            metrics->store_commits.inc({ok ? "ok" : "failed"});
+          }
+          if (health != nullptr) health->commit_finished(ok, ok ? "" : "see the log");
+          if (chained) chained(items, t, ok);
+        };
+  }
   m.db = std::make_unique<store::database>(m.settings.store.database);
+  if (m.hooks.health != nullptr) m.hooks.health->store_opened(true);
   m.store_log->info("store {} open (schema version {})", m.settings.store.database.path,
                     m.db->schema_version());
 
@@ -226,6 +298,7 @@ pipeline::pipeline(pipeline_settings settings, const service_holder& services,
     }
     m.api_log->info("callback API listening on port {}", m.server->port());
   }
+  m.start_admin(file);
 
   mo_path_options mo_options;
   mo_options.temporary_error = m.settings.store.temporary_error;
@@ -235,8 +308,9 @@ pipeline::pipeline(pipeline_settings settings, const service_holder& services,
   };
   hooks.reply_queued = [&m] { m.replies->notify(); };
   if (ussd) {
-    m.ussd = std::make_unique<ussd_path>(m.io.get_executor(), *m.db, m.context(service),
-                                         std::move(ussd), mt, hooks, loggers("ussd"));
+    m.ussd =
+        std::make_unique<ussd_path>(m.io.get_executor(), *m.db, m.context(service), std::move(ussd),
+                                    mt, hooks, loggers("ussd"), m.hooks.metrics);
   }
   // Each MO takes the holder's service when it arrives.
   m.mo = std::make_unique<mo_path>(*m.db, m.context(service), mo_options, std::move(hooks),
@@ -258,6 +332,7 @@ pipeline::~pipeline() {
     m.expiry_timer.cancel();
   });
   if (m.ussd) m.ussd->stop();
+  if (m.admin_server) m.admin_server->stop();
   if (m.server) m.server->stop();
   m.replies->stop();
   if (m.forwarder) {
@@ -287,13 +362,18 @@ std::uint16_t pipeline::api_port() const {
   return impl_->server ? impl_->server->port() : 0;
 }
 
+std::uint16_t pipeline::admin_port() const {
+  return impl_->admin_server ? impl_->admin_server->port() : 0;
+}
+
 mo_path_stats pipeline::mo_stats() const {
   return impl_->mo->stats();
 }
 
 std::unique_ptr<net::mo_handler> make_pipeline(const toml::table& document,
                                                const std::string& config_file, net::mt_sender& mt,
-                                               const pipeline_loggers& loggers) {
+                                               const pipeline_loggers& loggers,
+                                               const daemon_hooks& hooks) {
   pipeline_settings settings;
   settings.config_file = config_file;
   settings.store = read_store_section(document, config_file);
@@ -301,6 +381,7 @@ std::unique_ptr<net::mo_handler> make_pipeline(const toml::table& document,
   settings.api = read_api_section(document, config_file);
   if (ussd_configured(document))
     settings.ussd = lapor::ussd::read_ussd_section(document, config_file);
+  settings.admin = read_admin_section(document, config_file);
   if (!settings.store.present) {
     loggers("store")->warn(
         "no [store] table in {}: MO are answered ESME_ROK and NOT stored (carrier link tests only)",
@@ -310,7 +391,7 @@ std::unique_ptr<net::mo_handler> make_pipeline(const toml::table& document,
   service_section section = read_service_section(document, config_file);
   service_setup setup = load_service(section, true);
   return std::make_unique<owning_pipeline>(std::move(section), std::move(setup),
-                                           std::move(settings), mt, loggers);
+                                           std::move(settings), mt, loggers, hooks);
 }
 
 }  // namespace lapord::app

@@ -150,6 +150,7 @@ constexpr std::string_view store_api_keys[] = {"url",
                                                "poll_interval_s",
                                                "user_agent"};
 
+constexpr std::string_view admin_keys[] = {"listen", "token", "token_env"};
 constexpr std::string_view api_keys[] = {
     "listen", "token", "token_env", "body_limit", "request_timeout_s", "max_connections"};
 
@@ -274,6 +275,23 @@ std::optional<net::http::api_settings> read_api_section(const toml::table& docum
   r.count("body_limit", 256, 16 * 1024 * 1024, s.body_limit);
   r.seconds("request_timeout_s", 0.01, day_s, s.request_timeout);
   r.count("max_connections", 1, 100'000, s.max_connections);
+  return s;
+}
+
+admin_section read_admin_section(const toml::table& document, const std::string& file) {
+  table_reader r(document, "admin", file, admin_keys);
+  admin_section s;
+  if (!r.present()) return s;
+  if (auto v = r.string("listen")) {
+    const auto colon = v->rfind(':');
+    if (!v->empty() && (colon == std::string::npos || colon + 1 == v->size())) {
+      r.fail("listen", "must be \"host:port\" or \"\" (no admin listener), not '" + *v + "'");
+    }
+    s.listen = *v;
+  }
+  if (auto v = r.string("token")) s.token = *v;
+  if (auto v = r.string("token_env")) s.token_env = *v;
+  if (!s.token.empty() && !s.token_env.empty()) r.fail("token_env", "and token: give only one");
   return s;
 }
 

@@ -128,6 +128,7 @@ struct bind_link::connection {
   bool was_bound = false;
   bool tcp_connected = false;
   std::map<std::uint32_t, queued_mt> in_flight;  // our submit_sm by sequence_number
+  pdu_header_scan scan_in, scan_out;             // PDU counts for the observer
 
   void note_end(std::error_code why) {
     if (!close_reason) close_reason = why;
@@ -141,7 +142,8 @@ struct bind_link::connection {
 
 bind_link::bind_link(asio::io_context& io, const carrier_settings& settings, bind_role role,
                      std::size_t max_pdu_size, mo_handler& handler,
-                     std::shared_ptr<spdlog::logger> log, std::shared_ptr<asio::ssl::context> tls)
+                     std::shared_ptr<spdlog::logger> log, std::shared_ptr<asio::ssl::context> tls,
+                     carrier_observer* observer)
     : io_(io),
       settings_(settings),
       role_(role),
@@ -153,6 +155,7 @@ bind_link::bind_link(asio::io_context& io, const carrier_settings& settings, bin
       log_(std::move(log)),
       tls_(std::move(tls)),
       gate_(std::make_shared<post_gate>()),
+      observer_(observer),
       backoff_(settings.reconnect_min, settings.reconnect_max),
       bucket_(settings.submit_rate, settings.submit_burst, steady::now()),
       throttle_(settings.throttle_pause),
@@ -207,7 +210,8 @@ asio::awaitable<void> bind_link::run() {
     c->session.on_transport_closed(steady::now());
     apply(*c);  // requeues the submit_sm that were waiting for a response
     conn_.reset();
-    bound_ = false;
+    set_bound(false);
+    if (observer_ != nullptr && can_transmit()) observer_->window_in_use(0);
     if (stopping_) break;
 
     std::chrono::milliseconds wait{};
@@ -217,6 +221,7 @@ asio::awaitable<void> bind_link::run() {
           "bind rejected: {}: check system_id/password; next attempt in {:.1f} s (the maximum: "
           "a rejected login is not retried sooner)",
           describe(failure), seconds(wait));
+      if (observer_ != nullptr) observer_->reconnect_scheduled();
     } else {
       const auto ceiling = backoff_.ceiling();
       wait = backoff_.next(random_);
@@ -231,6 +236,7 @@ asio::awaitable<void> bind_link::run() {
       }
       log_->info("reconnect scheduled in {:.3f} s (back-off ceiling {:.1f} s)", seconds(wait),
                  seconds(ceiling));
+      if (observer_ != nullptr) observer_->reconnect_scheduled();
     }
     retry_timer_.expires_after(wait);
     co_await retry_timer_.async_wait(use_tuple);
@@ -309,7 +315,13 @@ asio::awaitable<void> bind_link::reader(std::shared_ptr<connection> c) {
                       : std::error_code(error));
       co_return;
     }
-    c->session.on_bytes(std::span<const std::uint8_t>(buffer.data(), n), steady::now());
+    const std::span<const std::uint8_t> got(buffer.data(), n);
+    if (observer_ != nullptr) {
+      c->scan_in.feed(got, [this](smpp::command_id id, smpp::command_status status) {
+        observer_->pdu_received(id, status);
+      });
+    }
+    c->session.on_bytes(got, steady::now());
     apply(*c);
   }
 }
@@ -415,15 +427,29 @@ void bind_link::fill_pump(connection& c) {
   }
 }
 
+void bind_link::set_bound(bool up) {
+  if (bound_ == up) return;
+  bound_ = up;
+  if (observer_ != nullptr) observer_->bind_changed(bind_name_, up);
+}
+
 void bind_link::apply(connection& c) {
   for (;;) {
     auto actions = c.session.take_actions();
-    if (actions.empty()) return;
+    if (actions.empty()) {
+      if (observer_ != nullptr && can_transmit()) observer_->window_in_use(c.in_flight.size());
+      return;
+    }
     for (auto& action : actions) {
       std::visit(
           [&](auto& a) {
             using T = std::decay_t<decltype(a)>;
             if constexpr (std::is_same_v<T, smpp::send_bytes>) {
+              if (observer_ != nullptr) {
+                c.scan_out.feed(a.bytes, [this](smpp::command_id id, smpp::command_status st) {
+                  observer_->pdu_sent(id, st);
+                });
+              }
               c.out.insert(c.out.end(), a.bytes.begin(), a.bytes.end());
               c.wake.cancel();
             } else if constexpr (std::is_same_v<T, smpp::request_received>) {
@@ -436,7 +462,7 @@ void bind_link::apply(connection& c) {
               // Handled with its response_received (the message is requeued there).
             } else if constexpr (std::is_same_v<T, smpp::bound>) {
               c.was_bound = true;
-              bound_ = true;
+              set_bound(true);
               backoff_.reset();
               log_->info("bind up: bound as {} to SMSC \"{}\"", role_name(role_), a.peer_system_id);
               wake_pump();
@@ -532,6 +558,7 @@ void bind_link::on_response(connection& c, const smpp::response_received& r) {
   const auto status = r.response.status;
   const auto now = steady::now();
   if (smpp::asks_back_off(status)) {
+    if (observer_ != nullptr) observer_->throttled();
     // Several responses of one window may say so at once: one pause for all of them.
     if (now >= paused_until_) {
       const auto pause = throttle_.on_throttled();

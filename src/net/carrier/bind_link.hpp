@@ -23,9 +23,11 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "lapord/net/carrier_settings.hpp"
+#include "lapord/net/link_observer.hpp"
 #include "lapord/net/mo_handler.hpp"
 #include "lapord/net/mt_sender.hpp"
 #include "lapord/smpp/session.hpp"
+#include "net/carrier/pdu_header_scan.hpp"
 #include "net/carrier/reconnect_backoff.hpp"
 #include "net/carrier/throttle_pause.hpp"
 #include "net/carrier/token_bucket.hpp"
@@ -59,7 +61,7 @@ class bind_link : public std::enable_shared_from_this<bind_link> {
  public:
   bind_link(asio::io_context& io, const carrier_settings& settings, bind_role role,
             std::size_t max_pdu_size, mo_handler& handler, std::shared_ptr<spdlog::logger> log,
-            std::shared_ptr<asio::ssl::context> tls);
+            std::shared_ptr<asio::ssl::context> tls, carrier_observer* observer = nullptr);
   ~bind_link();
   bind_link(const bind_link&) = delete;
   bind_link& operator=(const bind_link&) = delete;
@@ -94,6 +96,7 @@ class bind_link : public std::enable_shared_from_this<bind_link> {
   asio::awaitable<void> pump(std::shared_ptr<connection> c);
 
   void apply(connection& c);
+  void set_bound(bool up);
   void on_request(connection& c, smpp::pdu& request);
   void on_response(connection& c, const smpp::response_received& r);
   void on_request_failed(connection& c, const smpp::request_failed& f);
@@ -115,6 +118,7 @@ class bind_link : public std::enable_shared_from_this<bind_link> {
   std::shared_ptr<asio::ssl::context> tls_;
   std::shared_ptr<post_gate> gate_;
   std::vector<post_gate::answer> answering_;  // taken from the gate, being sent
+  carrier_observer* observer_;  // may be null
 
   reconnect_backoff backoff_;
   token_bucket bucket_;

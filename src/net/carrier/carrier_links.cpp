@@ -74,13 +74,14 @@ struct carrier_links::impl {
   };
 
   impl(asio::io_context& context, std::size_t pdu_limit, mo_handler& mo,
-       const logger_factory& logger_of)
-      : io(context), max_pdu_size(pdu_limit), handler(mo), loggers(logger_of) {}
+       const logger_factory& logger_of, link_observer* seen_by)
+      : io(context), max_pdu_size(pdu_limit), handler(mo), loggers(logger_of), observer(seen_by) {}
 
   asio::io_context& io;
   std::size_t max_pdu_size;
   mo_handler& handler;
   logger_factory loggers;
+  link_observer* observer;  // may be null
   // submit() looks carriers up from other threads; only the io_context changes the list.
   mutable std::mutex carriers_mutex;
   std::vector<carrier> carriers;
@@ -92,18 +93,20 @@ struct carrier_links::impl {
     auto tls = make_tls_context(settings);
     carrier c;
     c.settings = settings;
+    carrier_observer* seen = observer != nullptr ? &observer->carrier(settings.name) : nullptr;
     if (settings.mode == bind_mode::transceiver) {
       c.binds.push_back(std::make_shared<bind_link>(io, settings, bind_role::transceiver,
                                                     max_pdu_size, handler, loggers(settings.name),
-                                                    tls));
+                                                    tls, seen));
       c.transmitter = c.binds.back();
     } else {
       c.binds.push_back(std::make_shared<bind_link>(io, settings, bind_role::transmitter,
                                                     max_pdu_size, handler,
-                                                    loggers(settings.name + ":tx"), tls));
+                                                    loggers(settings.name + ":tx"), tls, seen));
       c.transmitter = c.binds.back();
       c.binds.push_back(std::make_shared<bind_link>(io, settings, bind_role::receiver, max_pdu_size,
-                                                    handler, loggers(settings.name + ":rx"), tls));
+                                                    handler, loggers(settings.name + ":rx"), tls,
+                                                    seen));
     }
     return c;
   }
@@ -158,8 +161,8 @@ struct carrier_links::impl {
 
 carrier_links::carrier_links(asio::io_context& io, std::vector<carrier_settings> carriers,
                              std::size_t max_pdu_size, mo_handler& handler,
-                             const logger_factory& loggers)
-    : impl_(std::make_unique<impl>(io, max_pdu_size, handler, loggers)) {
+                             const logger_factory& loggers, link_observer* observer)
+    : impl_(std::make_unique<impl>(io, max_pdu_size, handler, loggers, observer)) {
   for (const auto& settings : carriers)
     impl_->carriers.push_back(impl_->make(settings));
 }

@@ -77,6 +77,11 @@ void api_router::handle(api_request request, const api_reply& reply) const {
       }
       continue;
     }
+    if (r.access == route_access::token_required && !token_.configured()) {
+      // Nothing could ever pass: say so, rather than ask for a token no one can have.
+      reply(error_answer(403, "forbidden", "no admin token configured"));
+      return;
+    }
     if (r.access == route_access::token_required && !token_.accepts(request.authorization)) {
       auto a = error_answer(401, "unauthorized", "missing or wrong bearer token");
       a.headers.emplace_back("WWW-Authenticate", "Bearer");

@@ -157,7 +157,8 @@ struct api_server::impl : std::enable_shared_from_this<impl> {
       const bool keep_alive = req.keep_alive();
       const std::string path = r.path;
       auto answer = co_await route(std::move(r));
-      if (answer.status >= 500) {
+      // A 503 from /readyz is its answer ("not ready"), polled by load balancers: not logged.
+      if (answer.status >= 500 && !(answer.status == 503 && path == "/readyz")) {
         spdlog::warn("api: {} {} answered {}", std::string(req.method_string()), path,
                      answer.status);
       }

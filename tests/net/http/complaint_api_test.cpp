@@ -197,3 +197,35 @@ TEST_CASE("router: 404 unknown path, 405 wrong method, public routes need no tok
   CHECK(a.status == 200);
   CHECK(a.body == "ok\n");
 }
+
+TEST_CASE("router: with no token configured, token routes are 403 and public routes work") {
+  api_router router{bearer_token("")};
+  int reached = 0;
+  router.add("GET", "/admin/v1/status", route_access::token_required,
+             [&](const api_request&, const api_reply& reply) {
+               ++reached;
+               reply(api_answer{});
+             });
+  router.add("GET", "/healthz", route_access::public_route,
+             [](const api_request&, const api_reply& reply) { reply(api_answer{}); });
+  for (std::string auth : {"", "Bearer ", "Bearer anything"}) {
+    api_request r;
+    r.method = "GET";
+    r.path = "/admin/v1/status";
+    r.authorization = auth;
+    std::optional<api_answer> got;
+    router.handle(std::move(r), [&](api_answer a) { got = std::move(a); });
+    REQUIRE(got);
+    CHECK(got->status == 403);
+    CHECK(error_of(*got) == "forbidden");
+    CHECK(got->body.find("no admin token configured") != std::string::npos);
+  }
+  CHECK(reached == 0);
+  api_request h;
+  h.method = "GET";
+  h.path = "/healthz";
+  std::optional<api_answer> got;
+  router.handle(std::move(h), [&](api_answer a) { got = std::move(a); });
+  REQUIRE(got);
+  CHECK(got->status == 200);
+}

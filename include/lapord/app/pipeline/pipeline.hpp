@@ -10,6 +10,7 @@
 
 #include <toml++/toml.h>
 
+#include "lapord/app/pipeline/daemon_hooks.hpp"
 #include "lapord/app/pipeline/mo_path.hpp"
 #include "lapord/app/pipeline/pipeline_config.hpp"
 #include "lapord/app/pipeline/reply_sender.hpp"
@@ -30,6 +31,7 @@ struct pipeline_settings {
   store_section store;
   std::optional<net::http::store_api_settings> store_api;  // nullopt: no forwarding
   std::optional<net::http::api_settings> api;              // nullopt: no callback API
+  admin_section admin;                                     // the operator's listener
   std::string config_file;                                 // for error messages
   std::optional<lapor::ussd::ussd_settings> ussd;          // nullopt: no [ussd], no dialogues
 };
@@ -41,11 +43,12 @@ class pipeline final : public net::mo_handler {
  public:
   // Opens the store (throws store::store_error), resolves the tokens (throws config_error) and
   // starts the writer, the pipeline thread, the forwarder, the API and the reply sender.
-  // `services` and `refs` must outlive the pipeline; `mt` too. Each MO, batch of expired
-  // parts and callback event uses the service `services` holds when it starts (a reload swaps
-  // it); the USSD menu keeps the one held at construction.
+  // `services` and `refs` must outlive the pipeline; `mt` and the hooks' objects too. Each MO,
+  // batch of expired parts and callback event uses the service `services` holds when it starts
+  // (a reload swaps it); the USSD menu keeps the one held at construction.
   pipeline(pipeline_settings settings, const service_holder& services,
-           const lapor::ref_generator& refs, net::mt_sender& mt, const pipeline_loggers& loggers);
+           const lapor::ref_generator& refs, net::mt_sender& mt, const pipeline_loggers& loggers,
+           const daemon_hooks& hooks = {});
   // Stops the API and the forwarder, lets queued store work finish, closes the file.
   ~pipeline() override;
   pipeline(const pipeline&) = delete;
@@ -55,6 +58,8 @@ class pipeline final : public net::mo_handler {
 
   // The callback API's bound port (0 when there is no API).
   [[nodiscard]] std::uint16_t api_port() const;
+  // The admin listener's bound port (0 when [admin] listen = "").
+  [[nodiscard]] std::uint16_t admin_port() const;
   [[nodiscard]] mo_path_stats mo_stats() const;
 
  private:
@@ -63,11 +68,12 @@ class pipeline final : public net::mo_handler {
 };
 
 // Everything the daemon needs from its parsed configuration: reads [service], [store],
-// [store_api], [api] and [ussd] (config_error on any problem), loads the complaint service and
-// builds the pipeline. Returns nullptr when the file has no [store] table: the daemon then keeps
-// its logging handler (a test setup of carrier links only).
+// [store_api], [api], [ussd] and [admin] (config_error on any problem), loads the complaint
+// service and builds the pipeline. Returns nullptr when the file has no [store] table: the daemon
+// then keeps its logging handler (a test setup of carrier links only, with no admin listener).
 std::unique_ptr<net::mo_handler> make_pipeline(const toml::table& document,
                                                const std::string& config_file, net::mt_sender& mt,
-                                               const pipeline_loggers& loggers);
+                                               const pipeline_loggers& loggers,
+                                               const daemon_hooks& hooks = {});
 
 }  // namespace lapord::app

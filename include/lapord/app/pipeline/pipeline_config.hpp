@@ -41,6 +41,10 @@
 //   body_limit = 16384
 //   request_timeout_s = 10
 //   max_connections = 256
+//
+//   [admin]                              # absent: listens on 127.0.0.1:8471, no admin token
+//   listen = "127.0.0.1:8471"            # /metrics, /healthz, /readyz, the admin API; "": off
+//   token_env = "LAPORD_ADMIN_TOKEN"     # or token = "..."; none: admin routes answer 403
 #include <chrono>
 #include <cstddef>
 #include <optional>
@@ -76,6 +80,16 @@ struct store_section {
     const toml::table& document, const std::string& file);
 [[nodiscard]] std::optional<net::http::api_settings> read_api_section(const toml::table& document,
                                                                       const std::string& file);
+
+// The operator's listener: metrics, health and the admin API (docs/operations.md).
+struct admin_section {
+  std::string listen = "127.0.0.1:8471";  // "host:port"; port 0 picks a free one; "": none
+  std::string token;                      // the operator's bearer token for admin routes ...
+  std::string token_env;                  // ... or the environment variable holding it
+};
+// The defaults when the table is absent.
+[[nodiscard]] admin_section read_admin_section(const toml::table& document,
+                                               const std::string& file);
 
 // "ESME_RSYSERR", "ESME_RX_T_APPN", ... or a number ("0x08", "8"); nullopt if unknown.
 [[nodiscard]] std::optional<smpp::command_status> command_status_from(std::string_view text);

@@ -15,6 +15,8 @@ class bearer_token {
 
   // `authorization` is the whole header value: "Bearer <token>" (scheme case-insensitive).
   [[nodiscard]] bool accepts(std::string_view authorization) const;
+  // Whether a (non-empty) token was given.
+  [[nodiscard]] bool configured() const { return configured_; }
 
  private:
   std::array<unsigned char, 32> digest_{};
