@@ -46,8 +46,8 @@ struct daemon_config {
 };
 
 // Tables that belong to other parts of lapord and are checked by their own readers.
-inline constexpr std::string_view delegated_tables[] = {"service", "store", "store_api", "api",
-                                                        "ussd", "admin"};
+inline constexpr std::string_view delegated_tables[] = {"service", "store", "store_api",
+                                                        "api",     "ussd",  "admin"};
 
 // Looks up the variable a password_env names; nullopt when unset. The daemon uses the real
 // environment, tests a map.
