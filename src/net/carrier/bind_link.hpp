@@ -118,7 +118,7 @@ class bind_link : public std::enable_shared_from_this<bind_link> {
   std::shared_ptr<asio::ssl::context> tls_;
   std::shared_ptr<post_gate> gate_;
   std::vector<post_gate::answer> answering_;  // taken from the gate, being sent
-  carrier_observer* observer_;  // may be null
+  carrier_observer* observer_;                // may be null
 
   reconnect_backoff backoff_;
   token_bucket bucket_;
