@@ -110,12 +110,23 @@ class signal_handling {
 
   void start() { wait(); }
 
+  // On the network thread: SIGHUP and the admin API's reload (queued one after the other by
+  // the reloader). systemd hears RELOADING=1 now and READY=1 once it is applied or refused.
+  void reload(std::string why, config_reloader::done_callback done) {
+    notify_.check((*notify_).reloading());
+    reloader_.reload(std::move(why), [this, done = std::move(done)](const reload_outcome& o) {
+      health_.set_carriers_configured(config_.carriers.size());
+      notify_.check((*notify_).ready());
+      if (done) done(o);
+    });
+  }
+
  private:
   void wait() {
     signals_.async_wait([this](const boost::system::error_code& error, int number) {
       if (error) return;
       if (number == SIGHUP) {
-        reload();
+        reload("SIGHUP", nullptr);
       } else {
         stop(number == SIGINT ? "SIGINT" : "SIGTERM");
       }
@@ -150,13 +161,6 @@ class signal_handling {
         if (!e) io_.stop();
       });
     });
-  }
-
-  void reload() {
-    notify_.check((*notify_).reloading());
-    // READY=1 once the reload is applied (or refused), back on the network thread.
-    reloader_.reload("SIGHUP",
-                     [this](const reload_outcome&) { notify_.check((*notify_).ready()); });
   }
 
   asio::io_context& io_;
@@ -240,6 +244,30 @@ int run_daemon(const daemon_options& options, const mo_handler_factory& make_han
     if (got.wait_for(std::chrono::seconds(2)) != std::future_status::ready) return {};
     return got.get();
   };
+  signal_handling* running_signals = nullptr;  // set before the io_context runs
+  hooks.reload = [&io, &running_signals]() -> std::string {
+    // The reload runs on the network thread, queued behind any SIGHUP's; this thread (the
+    // admin API's) waits for its summary, never for ever: the daemon may be stopping.
+    auto answer = std::make_shared<std::promise<std::string>>();
+    auto got = answer->get_future();
+    asio::post(io, [answer, &running_signals] {
+      if (running_signals == nullptr) {
+        answer->set_value("lapord is starting: not reloaded");
+        return;
+      }
+      running_signals->reload("reload (admin API)", [answer](const reload_outcome& o) {
+        answer->set_value(summarize(o));
+      });
+    });
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (got.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
+      if (io.stopped()) return "lapord is stopping: not reloaded";
+      if (std::chrono::steady_clock::now() > deadline) {
+        return "the reload did not finish within 60 s (see the log)";
+      }
+    }
+    return got.get();
+  };
   std::unique_ptr<net::mo_handler> handler;
   try {
     if (make_handler) handler = make_handler(config, replies, *logs, hooks);
@@ -280,6 +308,7 @@ int run_daemon(const daemon_options& options, const mo_handler_factory& make_han
       [&io](std::function<void()> f) { asio::post(io, std::move(f)); }, config, *logs, *links,
       dynamic_cast<reloadable*>(handler.get()));
   signal_handling signals(io, config, *logs, *links, reloader, health, notify);
+  running_signals = &signals;  // read on the network thread, which runs on this one below
   signals.start();
   links->start();
   // The store is open and the HTTP servers listen (the handler did both), the links started.
