@@ -14,6 +14,7 @@
 #include "app/service/service_setup.hpp"
 #include "lapord/app/ops/health.hpp"
 #include "lapord/app/ops/lapord_metrics.hpp"
+#include "lapord/app/pipeline/admin_routes.hpp"
 #include "lapord/app/pipeline/ops_routes.hpp"
 #include "lapord/app/pipeline/reloadable.hpp"
 #include "lapord/app/pipeline/store_adapters.hpp"
@@ -129,6 +130,7 @@ struct pipeline::impl {
   // are added before admin_server starts (the router is not changed while it serves).
   std::unique_ptr<net::http::api_router> admin_router;
   std::unique_ptr<net::http::api_server> admin_server;
+  std::unique_ptr<admin_api> admin;  // the /admin/v1 routes' own thread; goes before db
   std::unique_ptr<mo_path> mo;
   std::unique_ptr<ussd_path> ussd;  // nullptr without [ussd]
   boost::asio::steady_timer expiry_timer;
@@ -162,7 +164,22 @@ struct pipeline::impl {
     const bool has_token = !token.empty();
     admin_router = std::make_unique<net::http::api_router>(net::http::bearer_token(token));
     add_ops_routes(*admin_router, hooks, [this] { collect_forwarder(); });
-    // The admin API's routes (token_required, /admin/v1/...) are added here, on admin_router.
+    admin_backend b;
+    b.db = db.get();
+    b.bind_states = hooks.bind_states;
+    b.reload = hooks.reload;
+    b.mt = &mt;
+    b.forward_queued = [this] {
+      if (forwarder) forwarder->notify();
+    };
+    if (forwarder) b.forwarder = [this] { return std::optional(forwarder->stats()); };
+    b.log = api_log;
+    admin_settings as;
+    const auto& numbers = services.current()->options().service_numbers;
+    if (!numbers.empty()) as.service_number = numbers.front();
+    as.concat = settings.store.reply_concat;
+    admin = std::make_unique<admin_api>(std::move(b), as);
+    add_admin_routes(*admin_router, *admin);
     if (a.listen.empty()) {
       api_log->warn("[admin] listen = \"\": no /metrics, /healthz, /readyz or admin API");
       return;
@@ -350,7 +367,8 @@ pipeline::~pipeline() {
   }
   m.io.stop();
   if (m.thread.joinable()) m.thread.join();
-  m.db.reset();  // runs what is still queued (their completions post to the stopped io)
+  m.admin.reset();  // answers what waits, joins its thread: before the store it reads
+  m.db.reset();     // runs what is still queued (their completions post to the stopped io)
 }
 
 void pipeline::on_mo(net::mo_message message, net::mo_completion done) {
