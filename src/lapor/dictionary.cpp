@@ -1,5 +1,6 @@
 #include "lapord/lapor/dictionary.hpp"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -180,16 +181,68 @@ class affix_table {
 
 }  // namespace
 
+void word_list::gathered::add(std::string_view key) {
+  if (key.size() > 0xFFFF || raw.size() + key.size() > 0xFFFFFFFFu) {
+    throw std::runtime_error("word list: a word over 64 KB, or over 4 GB of words");
+  }
+  keys.push_back(static_cast<std::uint64_t>(raw.size()) << 16 | key.size());
+  raw += key;
+}
+
+void word_list::pack(const gathered& g) {
+  auto view = [&](std::uint64_t k) {
+    return std::string_view(g.raw).substr(static_cast<std::size_t>(k >> 16),
+                                          static_cast<std::size_t>(k & 0xFFFF));
+  };
+  std::vector<std::uint64_t> keys = g.keys;
+  std::sort(keys.begin(), keys.end(),
+            [&](std::uint64_t a, std::uint64_t b) { return view(a) < view(b); });
+  keys.erase(std::unique(keys.begin(), keys.end(),
+                         [&](std::uint64_t a, std::uint64_t b) { return view(a) == view(b); }),
+             keys.end());
+  std::string blob;
+  std::vector<std::uint32_t> starts;
+  starts.reserve(keys.size());
+  for (const std::uint64_t k : keys) {
+    starts.push_back(static_cast<std::uint32_t>(blob.size()));
+    blob += view(k);
+  }
+  blob.shrink_to_fit();
+  blob_ = std::move(blob);
+  starts_ = std::move(starts);
+}
+
+std::string_view word_list::key_at(std::size_t i) const noexcept {
+  const std::size_t begin = starts_[i];
+  const std::size_t end = i + 1 < starts_.size() ? starts_[i + 1] : blob_.size();
+  return std::string_view(blob_).substr(begin, end - begin);
+}
+
 void word_list::add(std::string_view word) {
-  keys_.insert(word_key(word));
+  gathered g;
+  for (std::size_t i = 0; i < size(); ++i)
+    g.add(key_at(i));
+  g.add(word_key(word));
+  pack(g);
 }
 
 bool word_list::contains(std::string_view key) const {
-  return keys_.contains(std::string(key));
+  std::size_t low = 0;
+  std::size_t high = size();
+  while (low < high) {
+    const std::size_t mid = low + (high - low) / 2;
+    if (key_at(mid) < key) {
+      low = mid + 1;
+    } else {
+      high = mid;
+    }
+  }
+  return low < size() && key_at(low) == key;
 }
 
 word_list word_list::from_lines(std::string_view text) {
   word_list list;
+  gathered keys;
   std::size_t start = 0;
   while (start < text.size()) {
     std::size_t end = text.find('\n', start);
@@ -197,8 +250,9 @@ word_list word_list::from_lines(std::string_view text) {
     std::string_view line = trim_space(text.substr(start, end - start));
     start = end + 1;
     if (line.empty() || line.starts_with('#')) continue;
-    list.add(line);
+    keys.add(word_key(line));
   }
+  list.pack(keys);
   return list;
 }
 
@@ -206,9 +260,10 @@ word_list word_list::from_hunspell(std::string_view dic, std::string_view aff,
                                    std::size_t min_letters) {
   affix_table table(aff);
   word_list list;
+  gathered keys;
   auto keep = [&](const std::string& form) {
-    std::string key = word_key(form);
-    if (count_letters(key) >= min_letters) list.keys_.insert(std::move(key));
+    const std::string key = word_key(form);
+    if (count_letters(key) >= min_letters) keys.add(key);
   };
   // Applies the continuation flags of an affix to the form it made (the second half of a
   // circumfix such as ber-an), one level, no further.
@@ -263,6 +318,7 @@ word_list word_list::from_hunspell(std::string_view dic, std::string_view aff,
       }
     }
   }
+  list.pack(keys);
   return list;
 }
 

@@ -83,3 +83,24 @@ TEST_CASE("dictionary: affix expansion from a small hunspell pair") {
   CHECK(real_dictionary().contains("PELAYANAN"));
   CHECK_FALSE(real_dictionary().contains("SLEMN"));
 }
+
+TEST_CASE("dictionary: the packed word list finds exactly its words") {
+  auto l = word_list::from_lines("zeta\nalpha\nmid\nalpha\nALPHA\nbeta\n");
+  CHECK(l.size() == 4u);  // repeats (after folding to keys) kept once
+  for (const char* w : {"ALPHA", "BETA", "MID", "ZETA"})
+    CHECK(l.contains(w));
+  for (const char* w : {"", "A", "ALPH", "ALPHAA", "BETB", "ZETAZ", "ZZZ", "0"})
+    CHECK_FALSE(l.contains(w));
+  l.add("gamma");
+  l.add("beta");
+  CHECK(l.size() == 5u);
+  CHECK(l.contains("GAMMA"));
+  CHECK(l.contains("ALPHA"));
+  CHECK(l.contains("ZETA"));
+  CHECK_FALSE(word_list().contains("ALPHA"));
+  // The real list (hunspell-id expanded) is packed the same way.
+  const auto& real = real_dictionary();
+  CHECK(real.size() > 100000u);
+  CHECK(real.contains("KAMPUNG"));
+  CHECK_FALSE(real.contains("KAMPUNGQQ"));
+}
