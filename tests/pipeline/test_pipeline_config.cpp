@@ -46,12 +46,14 @@ temporary_error = "ESME_RX_T_APPN"
 part_timeout_s = 5
 reply_concat = "sar"
 max_bytes = 1048576
+cache_kib = 8192
 )");
   auto s = read_store_section(doc, "/etc/lapord/lapord.toml");
   CHECK(s.present);
   CHECK(s.database.path == "/etc/lapord/data/lapord.db");
   CHECK(s.database.max_batch == 256);
   CHECK(s.database.max_bytes == 1048576);
+  CHECK(s.database.cache_kib == 8192);
   CHECK(s.temporary_error == smpp::command_status::esme_rx_t_appn);
   CHECK(s.part_timeout == std::chrono::seconds(5));
   CHECK(s.reply_concat == text::concat_method::sar);
@@ -84,10 +86,14 @@ token = "s3cret-token"
 }
 
 TEST_CASE("mistakes give one line naming file, line and problem") {
+  CHECK(error_of("[store]\ncache_kib = 100\n") ==
+        "/etc/lapord/lapord.toml:2: [store] cache_kib must be between 256 and 1048576, not 100");
   CHECK(error_of("[store]\npath = \"x.db\"\nmax_batchh = 3\n") ==
         "/etc/lapord/lapord.toml:3: unknown key [store] max_batchh");
   CHECK(error_of("[store]\nmax_batch = 0\n") ==
         "/etc/lapord/lapord.toml:2: [store] max_batch must be between 1 and 1000000, not 0");
+  CHECK(error_of("[store]\ncache_kib = 100\n") ==
+        "/etc/lapord/lapord.toml:2: [store] cache_kib must be between 256 and 1048576, not 100");
   CHECK(error_of("[store]\nmax_batch = \"many\"\n") ==
         "/etc/lapord/lapord.toml:2: [store] max_batch must be an integer");
   CHECK(error_of("[store]\ntemporary_error = \"ESME_ROK\"\n").find(":2: [store] temporary_error") !=
