@@ -171,8 +171,8 @@ decision service::decide(const inbound& in, const parsed_message& p,
   d.duplicate_key = duplicate_key(p.text);
   if (p.keyword) {
     const institution& i = *p.keyword->target;
-    d.institution =
-        routed_institution{i.code, i.name, i.short_name, p.keyword->keyword, p.keyword->corrected};
+    d.institution = routed_institution{
+        i.code, i.name, i.short_name, p.keyword->keyword, p.keyword->corrected, i.kind};
   }
   rate_verdict rate = rate_limit(facts.complaint.complaints_last_hour, options_.hourly_limit,
                                  facts.complaint.told_rate_limit_within_hour);

@@ -169,7 +169,16 @@ PLAIN = [
     ("6281310000003", "LAPOR KOTABANDUNG lampu jalan mati di Jalan Dago", "kota"),
     ("6281310000004", "LAPOR SLEMAN sampah menumpuk di pasar Godean", "kabupaten"),
     ("6281310000005", "LAPOR DIY jalan berlubang di depan sekolah dasar", "provinsi"),
+    ("6281310000006", "Bantuan PKH tidak sampai ke warga desa kami", "national_desk"),
 ]
+# The MO path's other outcomes, each committed once: the very same MO again (an SMSC's
+# redelivery: every field equal), the same complaint text in other case and spacing (the
+# service's duplicate: the first ref again, no new complaint), and a sender name (nobody to
+# answer: rejected).
+REDELIVERY = (PLAIN[0][0], PLAIN[0][1])
+SAME_TEXT = (PLAIN[1][0], "lapor  jabar BANJIR di perumahan kami   belum surut")
+ALPHANUMERIC = {"source": "TELKOMSEL", "source_ton": 5, "source_npi": 0,
+                "text": "Promo paket data murah hari ini"}
 
 
 def test_metrics_follow_the_traffic():
@@ -177,6 +186,11 @@ def test_metrics_follow_the_traffic():
     store = StoreSim(workdir=work)
     script = [{"dialogue": f"c{i}", "source": src, "destination": "1708", "text": text,
                "label": f"c{i}"} for i, (src, text, _) in enumerate(PLAIN)]
+    script += [{"dialogue": "redelivery", "source": REDELIVERY[0], "destination": "1708",
+                "text": REDELIVERY[1], "label": "redelivery"},
+               {"dialogue": "same", "source": SAME_TEXT[0], "destination": "1708",
+                "text": SAME_TEXT[1], "label": "same"},
+               dict(ALPHANUMERIC, dialogue="alpha", destination="1708", label="alpha")]
     sim = SmscSim("--receipts", "--script", write_script(work, script), workdir=work)
     lapord = Lapord(write_config(work, sim.port, store.url), work)
     try:
@@ -187,10 +201,11 @@ def test_metrics_follow_the_traffic():
         n = len(PLAIN)
         wait_until(lambda: len(sim.records("script_done")) == 1, 60, "the script to finish")
         wait_until(lambda: len(store.taken()) == n, 30, "every complaint forwarded")
-        # Quiet: every reply sent and its receipt delivered and answered.
+        # Quiet: every reply sent (n acks and the duplicate's answer) and its receipt delivered
+        # and answered.
         def quiet():
             submits, receipts = sim.records("submit_sm"), sim.records("receipt")
-            return (len(submits) >= n and len(receipts) == len(submits) and
+            return (len(submits) >= n + 1 and len(receipts) == len(submits) and
                     len(sim.records("deliver_sm_resp")) == len(sim.records("deliver_sm")))
         wait_until(quiet, 30, "the replies and their receipts")
 
@@ -225,6 +240,41 @@ def test_metrics_follow_the_traffic():
         assert value(f, "lapord_outbox_retried_total") == 0
         assert value(f, "lapord_outbox_parked_total") == 0
         assert value(f, "lapord_forwarder_circuit_state") == 0
+        # The MO path, counted after each commit: every deliver_sm (receipts too) received.
+        delivered = sim.records("deliver_sm")
+        assert value(f, "lapord_mo_received_total", carrier="tsel") == len(delivered), \
+            (value(f, "lapord_mo_received_total", carrier="tsel"), len(delivered))
+        expected = {}
+        for _, _, kind in PLAIN:
+            expected[kind] = expected.get(kind, 0) + 1
+        for kind in ("provinsi", "kabupaten", "kota", "lembaga", "national_desk"):
+            assert value(f, "lapord_complaints_created_total", channel="sms",
+                         institution_class=kind) == expected.get(kind, 0), kind
+            assert value(f, "lapord_complaints_created_total", channel="ussd",
+                         institution_class=kind) == 0, kind
+        assert value(f, "lapord_mo_duplicates_total", kind="redelivery") == 1
+        assert value(f, "lapord_mo_duplicates_total", kind="complaint") == 1
+        assert value(f, "lapord_mo_rejected_total", reason="alphanumeric_sender") == 1
+        assert value(f, "lapord_mo_rejected_total", reason="rate_limited") == 0
+        assert value(f, "lapord_mo_rejected_total", reason="own_number") == 0
+        assert value(f, "lapord_mo_rejected_total", reason="opted_out") is None  # not a rejection
+        # Replies: one per submit_sm the SMSC accepted, one delivered per DELIVRD receipt.
+        accepted = [r for r in sim.records("submit_sm") if r["status"] == 0]
+        assert value(f, "lapord_replies_sent_total", carrier="tsel") == len(accepted), \
+            (value(f, "lapord_replies_sent_total", carrier="tsel"), len(accepted))
+        delivrd = [r for r in sim.records("receipt") if r["stat"] == "DELIVRD"]
+        assert len(delivrd) == len(accepted)
+        # The receipts' commits may trail the SMSC's records: poll, then exact.
+        wait_until(lambda: value(scrape(port), "lapord_replies_delivered_total",
+                                 carrier="tsel") == len(delivrd), 10, "the receipts counted")
+        assert value(f, "lapord_replies_failed_total", carrier="tsel") in (None, 0)
+        # The outbox depth, sampled every 5 s: present, and nothing pending once all forwarded.
+        def drained():
+            g = scrape(port)
+            depth = [value(g, "lapord_outbox_depth", state=s)
+                     for s in ("pending", "in_flight", "parked")]
+            return depth if depth == [0, 0, 0] else None
+        wait_until(drained, 15, "lapord_outbox_depth 0 once every complaint is forwarded")
         # Readiness while bound.
         status, _, body = get(port, "/readyz")
         assert status == 200 and body.startswith("ready\n"), body

@@ -68,6 +68,7 @@ struct routed_institution {
   std::string short_name;
   std::string keyword;
   bool corrected = false;
+  institution_kind kind = institution_kind::lembaga;  // the directory's kind (for metrics)
 };
 
 struct decision {

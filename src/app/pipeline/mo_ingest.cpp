@@ -134,6 +134,7 @@ ingest_outcome record_decision(store::transaction& tx, const lapor::decision& d,
     c.received_id = origin.received_id;
     tx.create_complaint(c);
     out.complaint_created = true;
+    if (d.institution) out.institution_kind = d.institution->kind;
     if (d.forward) {
       tx.enqueue_forward(out.ref, forward_payload(origin, d, out.ref), now);
       out.forward_queued = true;
@@ -173,10 +174,12 @@ ingest_outcome ingest(store::transaction& tx, const incoming_mo& mo, const inges
   switch (mo.kind) {
     case mo_kind::receipt: {
       out.effect = ingest_effect::receipt_unknown;
-      if (mo.receipt && mo.receipt->message_id && !mo.receipt->message_id->empty() &&
-          tx.apply_receipt(mo.carrier, *mo.receipt->message_id, receipt_stat(*mo.receipt),
-                           mo.received_at) == store::receipt_outcome::applied) {
+      if (!mo.receipt || !mo.receipt->message_id || mo.receipt->message_id->empty()) return out;
+      std::string stat(receipt_stat(*mo.receipt));
+      if (tx.apply_receipt(mo.carrier, *mo.receipt->message_id, stat, mo.received_at) ==
+          store::receipt_outcome::applied) {
         out.effect = ingest_effect::receipt;
+        out.receipt_stat = std::move(stat);
       }
       return out;
     }

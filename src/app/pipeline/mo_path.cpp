@@ -2,6 +2,7 @@
 
 #include <spdlog/logger.h>
 
+#include "lapord/app/pipeline/pipeline_metrics.hpp"
 #include "lapord/lapor/msisdn.hpp"
 
 namespace lapord::app {
@@ -84,7 +85,7 @@ void mo_path::item::done(std::error_code ec, std::string_view detail) noexcept {
   std::unique_ptr<item> self(this);
   if (!ec) {
     answer(done_, smpp::command_status::esme_rok);
-    path_.finished(outcome_);
+    path_.finished(outcome_, mo_.carrier);
     return;
   }
   if (ec == store::errc::item_failed) {
@@ -113,8 +114,10 @@ void mo_path::on_mo(net::mo_message message, net::mo_completion done) {
   db_.submit(*it);
 }
 
-void mo_path::finished(const ingest_outcome& outcome) {
+void mo_path::finished(const ingest_outcome& outcome, std::string_view carrier) {
   acked_.fetch_add(1, std::memory_order_relaxed);
+  if (hooks_.metrics != nullptr)
+    hooks_.metrics->committed(net::http::complaint_channel::sms, carrier, outcome);
   if (outcome.effect == ingest_effect::redelivery) {
     redeliveries_.fetch_add(1, std::memory_order_relaxed);
     return;

@@ -18,6 +18,7 @@
 #include "lapord/app/ops/lapord_metrics.hpp"
 #include "lapord/app/pipeline/admin_routes.hpp"
 #include "lapord/app/pipeline/ops_routes.hpp"
+#include "lapord/app/pipeline/pipeline_metrics.hpp"
 #include "lapord/app/pipeline/reloadable.hpp"
 #include "lapord/app/pipeline/store_adapters.hpp"
 #include "lapord/app/pipeline/ussd_path.hpp"
@@ -109,8 +110,10 @@ struct pipeline::impl {
         reply_log(loggers("replies")),
         forward_log(loggers("forward")),
         api_log(loggers("api")),
+        counts(h.metrics),
         guard(io.get_executor()),
-        expiry_timer(io) {}
+        expiry_timer(io),
+        depth_timer(io) {}
 
   pipeline_settings settings;
   daemon_hooks hooks;
@@ -118,6 +121,7 @@ struct pipeline::impl {
   const lapor::ref_generator& refs;
   net::mt_sender& mt;
   std::shared_ptr<spdlog::logger> mo_log, store_log, reply_log, forward_log, api_log;
+  pipeline_metrics counts;  // before everything that counts into it
 
   boost::asio::io_context io;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard;
@@ -136,6 +140,7 @@ struct pipeline::impl {
   std::unique_ptr<mo_path> mo;
   std::unique_ptr<ussd_path> ussd;  // nullptr without [ussd]
   boost::asio::steady_timer expiry_timer;
+  boost::asio::steady_timer depth_timer;  // lapord_outbox_depth, sampled every 5 s
   bool stopping = false;
   std::thread thread;
 
@@ -230,6 +235,7 @@ struct pipeline::impl {
             store_log->info("released {} long message(s) whose parts did not all arrive",
                             r.value->size());
             for (const ingest_outcome& o : *r.value) {
+              counts.committed(net::http::complaint_channel::sms, {}, o);
               if (o.forward_queued && forwarder) forwarder->notify();
               if (o.reply_queued) replies->notify();
             }
@@ -238,6 +244,29 @@ struct pipeline::impl {
             if (!stopping) schedule_expiry();
           });
         });
+  }
+
+  // The outbox counts are a query (an index range each): sampled, not kept up to date per row.
+  void sample_depth() {
+    db->submit([](store::transaction& tx) { return tx.counts(); },
+               [this](store::result<store::queue_counts> r) {
+                 if (r) {
+                   counts.outbox_depth(*r.value);
+                 } else {
+                   store_log->debug("cannot count the outbox now: {}", r.detail);
+                 }
+                 boost::asio::post(io, [this] {
+                   if (!stopping) schedule_depth(5s);
+                 });
+               });
+  }
+
+  void schedule_depth(std::chrono::milliseconds after) {
+    depth_timer.expires_after(after);
+    depth_timer.async_wait([this](boost::system::error_code ec) {
+      if (ec || stopping) return;
+      sample_depth();
+    });
   }
 };
 
@@ -280,6 +309,7 @@ pipeline::pipeline(pipeline_settings settings, const service_holder& services,
   ro.retry = m.settings.store.reply_retry;
   ro.max_attempts = m.settings.store.reply_max_attempts;
   ro.concat = m.settings.store.reply_concat;
+  ro.metrics = &m.counts;
   m.replies = std::make_unique<reply_sender>(m.io.get_executor(), *m.db, mt, ro, m.reply_log);
 
   if (m.settings.store_api) {
@@ -326,6 +356,7 @@ pipeline::pipeline(pipeline_settings settings, const service_holder& services,
     if (m.forwarder) m.forwarder->notify();
   };
   hooks.reply_queued = [&m] { m.replies->notify(); };
+  hooks.metrics = &m.counts;
   if (ussd) {
     m.ussd =
         std::make_unique<ussd_path>(m.io.get_executor(), *m.db, m.context(service), std::move(ussd),
@@ -339,6 +370,7 @@ pipeline::pipeline(pipeline_settings settings, const service_holder& services,
   if (m.forwarder) m.forwarder->start();
   if (m.ussd) m.ussd->start();
   m.schedule_expiry();
+  if (m.hooks.metrics != nullptr) m.schedule_depth(0ms);
   m.thread = std::thread([&m] { m.io.run(); });
 }
 
@@ -349,6 +381,7 @@ pipeline::~pipeline() {
   boost::asio::post(m.io, [&m] {
     m.stopping = true;
     m.expiry_timer.cancel();
+    m.depth_timer.cancel();
   });
   if (m.ussd) m.ussd->stop();
   if (m.admin_server) m.admin_server->stop();
@@ -374,6 +407,7 @@ pipeline::~pipeline() {
 }
 
 void pipeline::on_mo(net::mo_message message, net::mo_completion done) {
+  impl_->counts.mo_received(message.carrier);
   if (impl_->ussd && impl_->ussd->take(message, done)) return;
   impl_->mo->on_mo(std::move(message), std::move(done));
 }

@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "lapord/app/pipeline/pipeline_metrics.hpp"
 #include "lapord/lapor/msisdn.hpp"
 #include "lapord/smpp/command_status.hpp"
 
@@ -214,7 +215,8 @@ struct reply_sender::impl : std::enable_shared_from_this<impl> {
     bool first = false;
     {
       std::lock_guard lock(outcomes_mutex);
-      outcomes.push_back(outcome{verdict, id, std::move(p->message_ids), std::move(error), delay});
+      outcomes.push_back(outcome{verdict, id, p->reply.carrier, std::move(p->message_ids),
+                                 std::move(error), delay});
       first = !record_queued;
       record_queued = true;
     }
@@ -228,9 +230,11 @@ struct reply_sender::impl : std::enable_shared_from_this<impl> {
   struct outcome {
     reply_verdict verdict;
     std::int64_t id;
+    std::string carrier;
     std::vector<std::string> message_ids;
     std::string error;
     std::chrono::milliseconds delay;
+    bool recorded = false;  // by the last run() (a dropped reply is not)
   };
   std::mutex outcomes_mutex;
   std::vector<outcome> outcomes;  // finished, not yet taken by a record_item
@@ -255,7 +259,8 @@ struct reply_sender::impl : std::enable_shared_from_this<impl> {
     void run(store::transaction& tx) override {
       take();
       const store::wall_time now = wall_now();
-      for (const outcome& o : mine) {
+      for (outcome& o : mine) {
+        o.recorded = false;
         try {
           switch (o.verdict) {
             case reply_verdict::submitted:
@@ -268,6 +273,7 @@ struct reply_sender::impl : std::enable_shared_from_this<impl> {
               tx.mark_reply_failed(o.id, o.error, now);
               break;
           }
+          o.recorded = true;
         } catch (const store::store_error& e) {
           // The reply is gone (an operator dropped it): these throw before writing anything,
           // so the others of the batch are still recorded.
@@ -285,6 +291,15 @@ struct reply_sender::impl : std::enable_shared_from_this<impl> {
           // The leases run out and the replies are due again: sent twice rather than never.
           self->log->warn("replies: could not record the outcome of {} replies: {}", mine.size(),
                           detail);
+        } else if (self->options.metrics != nullptr) {
+          for (const outcome& o : mine) {
+            if (!o.recorded) continue;
+            if (o.verdict == reply_verdict::submitted) {
+              self->options.metrics->replies_sent(o.carrier, o.message_ids.size());
+            } else if (o.verdict == reply_verdict::failed) {
+              self->options.metrics->reply_failed(o.carrier);
+            }
+          }
         }
         boost::asio::post(self->ex, [self = self, n = mine.size()] {
           self->in_flight -= n;

@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "lapord/app/ops/lapord_metrics.hpp"
+#include "lapord/app/pipeline/pipeline_metrics.hpp"
 #include "lapord/lapor/msisdn.hpp"
 #include "lapord/lapor/ussd/gateway.hpp"
 
@@ -187,6 +188,8 @@ struct ussd_path::impl : std::enable_shared_from_this<impl> {
                 o.carrier, lapor::mask_msisdn(o.citizen), r.detail);
           } else {
             const ingest_outcome& out = *r.value;
+            if (self->hooks.metrics != nullptr)
+              self->hooks.metrics->committed(net::http::complaint_channel::ussd, o.carrier, out);
             if (out.complaint_created) {
               result = {ussd::filing_outcome::created, out.ref};
               self->log->info("ussd {} {}: complaint {} filed ({}{})", o.carrier,

@@ -295,7 +295,8 @@ lapor::decision engine::filing_decision(const dialogue& d) const {
   if (d.institution >= 0) {
     const institution& i = service_->dir().institutions()[static_cast<std::size_t>(d.institution)];
     std::string keyword = d.keyword < i.keywords.size() ? i.keywords[d.keyword] : std::string();
-    out.institution = routed_institution{i.code, i.name, i.short_name, keyword, d.corrected};
+    out.institution =
+        routed_institution{i.code, i.name, i.short_name, keyword, d.corrected, i.kind};
     out.reply_template = reply::ack;
     out.params.emplace_back("institution", i.short_name);
     out.reason = d.corrected ? "keyword_corrected" : "keyword";

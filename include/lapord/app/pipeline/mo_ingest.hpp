@@ -54,6 +54,10 @@ struct ingest_outcome {
   std::string reason;                            // the service's reason, for logs
   std::string ref;  // the new complaint's ref, or the earlier one (duplicate)
   bool complaint_created = false;
+  // complaint_created: the routed institution's kind; nullopt for the national desk.
+  std::optional<lapor::institution_kind> institution_kind;
+  // effect == receipt: the stat word it was filed under ("DELIVRD", "UNDELIV", ...).
+  std::string receipt_stat;
   bool forward_queued = false;
   bool reply_queued = false;
   std::int64_t received_id = 0;

@@ -22,6 +22,8 @@ class logger;
 
 namespace lapord::app {
 
+class pipeline_metrics;
+
 struct mo_path_options {
   mo_reading_options reading{};
   // The answer when the store could not keep the MO (the SMSC redelivers it later).
@@ -33,6 +35,7 @@ struct mo_path_options {
 struct mo_path_hooks {
   std::function<void()> forward_queued;
   std::function<void()> reply_queued;
+  pipeline_metrics* metrics = nullptr;  // counts each committed outcome; may be null
 };
 
 struct mo_path_stats {
@@ -57,7 +60,7 @@ class mo_path final : public net::mo_handler {
  private:
   class item;
   class raw_item;
-  void finished(const ingest_outcome& outcome);
+  void finished(const ingest_outcome& outcome, std::string_view carrier);
   void failed(std::error_code ec, std::string_view detail);
 
   store::database& db_;

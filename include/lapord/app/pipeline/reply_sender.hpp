@@ -23,6 +23,8 @@ class logger;
 
 namespace lapord::app {
 
+class pipeline_metrics;
+
 struct reply_sender_options {
   std::size_t batch = 64;           // replies taken from the store at once
   std::size_t max_in_flight = 256;  // replies with segments waiting for submit_sm_resp
@@ -34,6 +36,8 @@ struct reply_sender_options {
   text::concat_method concat = text::concat_method::udh;
   text::message_id_options message_ids{};
   std::uint8_t registered_delivery = 1;  // ask for a receipt
+  // Counts the segments accepted and the replies failed for good once that is committed.
+  pipeline_metrics* metrics = nullptr;
 };
 
 // The submit_sm for each segment of a reply (exposed for tests). Empty when the text cannot be
