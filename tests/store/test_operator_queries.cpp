@@ -13,8 +13,10 @@ namespace {
 
 void add(database& db, const std::string& ref, wall_time when, bool national = false,
          bool queued = true) {
+  // The complaint's fields are views: the text must outlive the call.
+  const std::string text = "Jalan rusak " + ref;
   db.call([&](transaction& tx) {
-    auto c = sample_complaint(ref, "+6281234567890", "Jalan rusak " + ref, when);
+    auto c = sample_complaint(ref, "+6281234567890", text, when);
     if (national) c.institution.reset();
     tx.create_complaint(c);
     if (queued) tx.enqueue_forward(ref, "{\"ref\":\"" + ref + "\"}", when);
