@@ -2,6 +2,7 @@
 // complaints, one complaint's replies, the parked forwards, and retrying or dropping one.
 // These run on the writer thread like everything else; they are bounded by a limit and use
 // the partial indexes, so a status or a show does not hold up ingest.
+#include "store/complaint_row.hpp"
 #include "store/connection.hpp"
 
 namespace lapord::store {
@@ -85,24 +86,7 @@ std::vector<complaint_summary> transaction::find_complaints(const complaint_filt
       .bind(5, std::int64_t{f.limit});
   while (q.step()) {
     complaint_summary s;
-    complaint& c = s.complaint;
-    c.ref = q.text(0);
-    c.channel = q.text(1);
-    c.carrier = q.text(2);
-    c.service_number = q.text(3);
-    c.reporter = q.text(4);
-    c.confidential = q.int64(5) != 0;
-    if (!q.is_null(6)) {
-      c.institution = institution{q.text(6), q.text(7), q.text(8), q.int64(9) != 0};
-    }
-    c.text = q.text(10);
-    c.segments = static_cast<int>(q.int64(11));
-    c.incomplete = q.int64(12) != 0;
-    c.status = q.text(13);
-    c.status_at = q.time(14);
-    c.created_at = q.time(15);
-    c.updated_at = q.time(16);
-    c.tracking_id = q.opt_text(17);
+    s.complaint = detail::read_complaint(q);
     const std::string state = q.text(18);
     if (state != "held") s.forwarding = state_named(state);
     out.push_back(std::move(s));

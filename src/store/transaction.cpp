@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <string>
 
+#include "store/complaint_row.hpp"
 #include "store/connection.hpp"
 #include "store/dedup_key.hpp"
 
@@ -180,28 +181,6 @@ constexpr char page_size_sql[] = "PRAGMA page_size";
   throw store_error(errc::item_failed, "store: no " + std::string(what) + " " + std::string(key));
 }
 
-complaint read_complaint(const query& q) {
-  complaint c;
-  c.ref = q.text(0);
-  c.channel = q.text(1);
-  c.carrier = q.text(2);
-  c.service_number = q.text(3);
-  c.reporter = q.text(4);
-  c.confidential = q.int64(5) != 0;
-  if (!q.is_null(6)) {
-    c.institution = institution{q.text(6), q.text(7), q.text(8), q.int64(9) != 0};
-  }
-  c.text = q.text(10);
-  c.segments = static_cast<int>(q.int64(11));
-  c.incomplete = q.int64(12) != 0;
-  c.status = q.text(13);
-  c.status_at = q.time(14);
-  c.created_at = q.time(15);
-  c.updated_at = q.time(16);
-  c.tracking_id = q.opt_text(17);
-  return c;
-}
-
 query& bind_key(query& q, const text::part_key& k) {
   return q.bind(1, k.carrier)
       .bind(2, k.source)
@@ -343,7 +322,7 @@ std::optional<complaint> transaction::complaint_by_ref(std::string_view ref) {
   auto q = c_.prepare(complaint_by_ref_sql);
   q.bind(1, ref);
   if (!q.step()) return std::nullopt;
-  return read_complaint(q);
+  return detail::read_complaint(q);
 }
 
 std::optional<std::string> transaction::recent_complaint_with_key(std::string_view reporter,
@@ -366,7 +345,7 @@ std::vector<complaint> transaction::recent_complaints(wall_time since, int limit
   auto q = c_.prepare(recent_complaints_sql);
   q.bind(1, since).bind(2, std::int64_t{limit});
   while (q.step())
-    out.push_back(read_complaint(q));
+    out.push_back(detail::read_complaint(q));
   return out;
 }
 
@@ -737,6 +716,28 @@ void transaction::limit_size(std::uint64_t max_bytes) {
 }
 
 namespace detail {
+
+complaint read_complaint(const query& q) {
+  complaint c;
+  c.ref = q.text(0);
+  c.channel = q.text(1);
+  c.carrier = q.text(2);
+  c.service_number = q.text(3);
+  c.reporter = q.text(4);
+  c.confidential = q.int64(5) != 0;
+  if (!q.is_null(6)) {
+    c.institution = institution{q.text(6), q.text(7), q.text(8), q.int64(9) != 0};
+  }
+  c.text = q.text(10);
+  c.segments = static_cast<int>(q.int64(11));
+  c.incomplete = q.int64(12) != 0;
+  c.status = q.text(13);
+  c.status_at = q.time(14);
+  c.created_at = q.time(15);
+  c.updated_at = q.time(16);
+  c.tracking_id = q.opt_text(17);
+  return c;
+}
 
 void connection::flush_before_commit() {
   if (!ref_counter_dirty) return;
