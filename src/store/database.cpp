@@ -83,14 +83,14 @@ bool database::impl::exec_quiet(const char* sql, std::string& error) {
 
 void database::impl::fail_all(work_item* first, std::size_t count, std::error_code ec,
                               const std::string& why) {
+  items.fetch_add(count, std::memory_order_relaxed);  // before the completions, as below
+  failed_items.fetch_add(count, std::memory_order_relaxed);
   for (std::size_t i = 0; i < count; ++i) {
     work_item* next = first->next_;
     first->next_ = nullptr;
     first->done(ec, why);  // may delete the item: read next_ first
     first = next;
   }
-  items.fetch_add(count, std::memory_order_relaxed);
-  failed_items.fetch_add(count, std::memory_order_relaxed);
 }
 
 database::impl::pass database::impl::run_items(work_item* first, std::size_t count, bool isolate,
@@ -211,6 +211,9 @@ void database::impl::run_batch(work_item* first, std::size_t count) {
   commits.fetch_add(1, std::memory_order_relaxed);
   notify_commit(count, elapsed, true);
 
+  // Counted before the completions run, so whoever sees an item completed sees it counted.
+  items.fetch_add(count, std::memory_order_relaxed);
+  failed_items.fetch_add(errors.size(), std::memory_order_relaxed);
   std::size_t e = 0;
   work_item* it = first;
   for (std::size_t i = 0; i < count; ++i) {
@@ -219,13 +222,11 @@ void database::impl::run_batch(work_item* first, std::size_t count) {
     if (e < errors.size() && errors[e].first == it) {
       it->done(make_error_code(errc::item_failed), errors[e].second);
       ++e;
-      failed_items.fetch_add(1, std::memory_order_relaxed);
     } else {
       it->done({}, {});
     }
     it = next;
   }
-  items.fetch_add(count, std::memory_order_relaxed);
 }
 
 void database::impl::run() {
