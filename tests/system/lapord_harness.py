@@ -98,6 +98,15 @@ class Proc:
             self.proc.wait()
 
 
+def rss_kib(pid):
+    """The resident set size of a process, in KiB, from /proc/PID/status (VmRSS)."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError(f"no VmRSS for pid {pid}")
+
+
 def run_tests(tests):
     """Runs test functions in order; prints 'N passed, N failed' and exits non-zero on failure."""
     import sys

@@ -2,6 +2,8 @@
 // requests within limits and answering with what the router says.
 #include "lapord/net/http/api_server.hpp"
 
+#include <array>
+#include <chrono>
 #include <optional>
 #include <stdexcept>
 #include <unordered_set>
@@ -30,6 +32,15 @@ namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 using asio::awaitable;
 constexpr auto no_throw = asio::as_tuple(asio::use_awaitable);
+
+// Every buffer of a connection is bounded before any token is checked: [api] may face the
+// network. The header (request line + fields), then the read buffer (a header, or one chunk-size
+// line with its extensions, or a trailer); the body by api_settings::body_limit.
+constexpr std::size_t header_limit = 8 * 1024;
+constexpr std::size_t read_buffer_limit = 16 * 1024;
+// After an error answer: what is read and thrown away before closing (see linger()).
+constexpr std::size_t linger_bytes = 1024 * 1024;
+constexpr auto linger_time = std::chrono::seconds(2);
 
 tcp::endpoint parse_listen(const std::string& listen) {
   const auto fail = [&](const char* why) {
@@ -112,15 +123,66 @@ struct api_server::impl : std::enable_shared_from_this<impl> {
     co_return std::move(*p->answer);
   }
 
+  // The request could not be read whole (too big, malformed): say why, then close, as the
+  // stream is out of step.
+  awaitable<void> refuse(beast::tcp_stream& stream, const beast::error_code& ec) {
+    auto res = to_response(refusal(ec), 11, false);
+    stream.expires_after(settings.request_timeout);
+    auto [wec, wn] = co_await bhttp::async_write(stream, res, no_throw);
+    if (!wec) co_await linger(stream);
+  }
+
+  api_answer refusal(const beast::error_code& ec) const {
+    if (ec == bhttp::error::body_limit) {
+      return error_answer(
+          413, "body_too_large",
+          "the body is larger than " + std::to_string(settings.body_limit) + " bytes");
+    }
+    if (ec == bhttp::error::header_limit) {
+      return error_answer(
+          400, "header_too_large",
+          "the request header is larger than " + std::to_string(header_limit) + " bytes");
+    }
+    if (ec == bhttp::error::buffer_overflow) {
+      return error_answer(400, "line_too_long",
+                          "a line of the request (chunk size and extensions, or a trailer) is "
+                          "longer than " +
+                              std::to_string(read_buffer_limit) + " bytes");
+    }
+    return error_answer(400, "bad_request", "malformed HTTP request: " + ec.message());
+  }
+
+  // After an error answer the peer may still be sending (a huge body, an endless line). Closing
+  // with unread data would reset the connection and could destroy the answer before the peer
+  // reads it, so read and discard for a little while, bounded in bytes and time, into a fixed
+  // buffer: memory stays flat whatever the peer sends.
+  static awaitable<void> linger(beast::tcp_stream& stream) {
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    std::array<char, 4096> sink{};
+    std::size_t discarded = 0;
+    stream.expires_after(linger_time);
+    while (discarded < linger_bytes) {
+      auto [ec, n] = co_await stream.async_read_some(asio::buffer(sink), no_throw);
+      if (ec) break;
+      discarded += n;
+    }
+  }
+
   awaitable<void> session(tcp::socket socket) {
     beast::tcp_stream stream(std::move(socket));
     sessions.insert(&stream);
-    beast::flat_buffer buffer;
+    // Bounded: Beast copies a body out as it parses, so this holds at most one header, one
+    // chunk-size line (with its extensions) or trailer, and what a client pipelined. A line
+    // that does not fit is buffer_overflow rather than unbounded growth (issue 12, item 6).
+    beast::flat_buffer buffer(read_buffer_limit);
     while (!stopped) {
       bhttp::request_parser<bhttp::string_body> parser;
-      parser.header_limit(8 * 1024);
+      parser.header_limit(header_limit);
       parser.body_limit(settings.body_limit);
-      stream.expires_after(settings.request_timeout);  // also the idle keep-alive limit
+      // The whole request must arrive within this (a slow-loris peer is cut off); it is also
+      // the idle keep-alive limit.
+      stream.expires_after(settings.request_timeout);
       auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, no_throw);
       if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
           ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
@@ -128,16 +190,7 @@ struct api_server::impl : std::enable_shared_from_this<impl> {
         break;
       }
       if (ec) {
-        // The request cannot be read whole: say why and close, as the stream is out of step.
-        const bool too_big = ec == bhttp::error::body_limit;
-        auto a = too_big
-                     ? error_answer(413, "body_too_large",
-                                    "the body is larger than " +
-                                        std::to_string(settings.body_limit) + " bytes")
-                     : error_answer(400, "bad_request", "malformed HTTP request: " + ec.message());
-        auto res = to_response(std::move(a), 11, false);
-        stream.expires_after(settings.request_timeout);
-        co_await bhttp::async_write(stream, res, no_throw);
+        co_await refuse(stream, ec);
         break;
       }
       auto req = parser.release();
