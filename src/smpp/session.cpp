@@ -223,8 +223,8 @@ std::error_code session::send_request(const pdu_body& request, time_point now,
 }
 
 std::error_code session::respond(std::uint32_t sequence, command_status status, time_point now) {
-  const auto it = received_.find(sequence);
   if (state_ == session_state::closed) return session_error::wrong_state;
+  const auto it = received_.find(sequence);  // the oldest with this number
   if (it == received_.end()) return session_error::no_such_request;
   const auto body = default_response(it->second);
   if (!body) return session_error::wrong_response_type;  // every answerable request has one
@@ -234,13 +234,16 @@ std::error_code session::respond(std::uint32_t sequence, command_status status, 
 std::error_code session::respond(std::uint32_t sequence, command_status status,
                                  const pdu_body& response, time_point now) {
   if (state_ == session_state::closed) return session_error::wrong_state;
-  const auto it = received_.find(sequence);
-  if (it == received_.end()) return session_error::no_such_request;
-  const auto request = it->second;
   const auto id = std::visit([](const auto& b) { return std::decay_t<decltype(b)>::id; }, response);
-  if (id != response_to(request) && id != command_id::generic_nack) {
-    return session_error::wrong_response_type;
-  }
+  // A peer may reuse a sequence_number while the first request is unanswered: each request is
+  // answered once, the oldest of those this response fits first.
+  const auto [first, last] = received_.equal_range(sequence);
+  if (first == last) return session_error::no_such_request;
+  const auto it = std::find_if(first, last, [&](const auto& r) {
+    return id == response_to(r.second) || id == command_id::generic_nack;
+  });
+  if (it == last) return session_error::wrong_response_type;
+  const auto request = it->second;
   std::vector<std::uint8_t> bytes;
   if (auto ec = encode(make_pdu(response, sequence, status), bytes)) return ec;
   received_.erase(it);
@@ -255,6 +258,8 @@ std::error_code session::respond(std::uint32_t sequence, command_status status,
       pending_bind_.reset();
     }
   }
+  // Answering made room: frames held back by the cap are taken now.
+  take_frames(now);
   reschedule();
   return {};
 }
@@ -273,7 +278,16 @@ void session::on_bytes(std::span<const std::uint8_t> bytes, time_point now) {
   if (state_ == session_state::closed || bytes.empty()) return;
   last_received_ = now;
   framer_.feed(bytes);
-  while (state_ != session_state::closed) {
+  take_frames(now);
+  run_deadlines(now);
+  reschedule();
+}
+
+void session::take_frames(time_point now) {
+  // While the peer's requests awaiting our answer are at the cap, further frames stay in the
+  // framer: the owner stops reading (input_paused), so memory stays bounded whatever the peer
+  // sends, and the frames are taken in order once answers make room.
+  while (state_ != session_state::closed && !input_paused()) {
     std::span<const std::uint8_t> frame;
     if (auto ec = framer_.next(frame)) {
       // SMPP 3.4 2.9: a PDU we cannot frame is nacked; the stream is lost, so we close.
@@ -286,8 +300,6 @@ void session::on_bytes(std::span<const std::uint8_t> bytes, time_point now) {
     if (frame.empty()) break;
     handle_frame(frame, now);
   }
-  run_deadlines(now);
-  reschedule();
 }
 
 void session::on_timer(time_point now) {
@@ -306,6 +318,10 @@ std::vector<session_action> session::take_actions() {
 
 bool session::is_bound() const {
   return is_bound_state(state_);
+}
+
+bool session::input_paused() const {
+  return config_.max_requests_in != 0 && received_.size() >= config_.max_requests_in;
 }
 
 bool session::can_submit() const {
@@ -407,7 +423,7 @@ void session::handle_request(pdu&& p, time_point now) {
     }
     return;
   }
-  if (takes_response(id)) received_[seq] = id;
+  if (takes_response(id)) received_.emplace(seq, id);
   if (const auto mode = mode_of(id)) {  // smsc: the owner checks the credentials
     state_ = session_state::binding;
     pending_bind_ = mode;
@@ -495,7 +511,10 @@ std::optional<time_point> session::keepalive_at() const {
 }
 
 std::optional<time_point> session::dead_at() const {
-  if (!is_bound_state(state_) || config_.enquire_link_interval.count() <= 0) return std::nullopt;
+  // Input paused: the owner is not reading, so a silence says nothing about the peer.
+  if (!is_bound_state(state_) || config_.enquire_link_interval.count() <= 0 || input_paused()) {
+    return std::nullopt;
+  }
   return last_received_ + 2 * config_.enquire_link_interval;
 }
 

@@ -54,6 +54,9 @@ struct session_config {
   std::chrono::milliseconds enquire_link_interval{30'000};  // zero: no keepalive
   std::size_t max_pdu_size = default_max_pdu_size;
   std::uint32_t first_sequence = 1;  // for tests of the wrap-around
+  // The peer's requests awaiting our respond() at once (0: no limit). At the cap, received
+  // frames stay unread in the framer until an answer makes room (input_paused()).
+  std::size_t max_requests_in = 0;
 };
 
 // --- actions, carried out by the owner in the order given ---------------------------------
@@ -145,6 +148,10 @@ class session {
   bool can_submit() const;
   std::size_t outstanding() const { return outstanding_.size(); }
   std::size_t awaiting_response() const { return received_.size(); }
+  // The peer's requests awaiting our answer are at max_requests_in: further frames are held
+  // until respond() makes room, and the owner should not read from the transport meanwhile
+  // (the peer is not declared dead while this holds: the silence is ours).
+  bool input_paused() const;
   std::optional<time_point> next_deadline() const;
 
  private:
@@ -156,6 +163,7 @@ class session {
   std::error_code send_request(const pdu_body& request, time_point now, std::uint32_t& sequence);
   std::uint32_t free_sequence() const;
   void queue(const pdu& p, time_point now);
+  void take_frames(time_point now);
   void handle_frame(std::span<const std::uint8_t> frame, time_point now);
   void handle_undecodable(std::span<const std::uint8_t> frame, std::error_code ec, time_point now);
   void handle_request(pdu&& p, time_point now);
@@ -172,11 +180,12 @@ class session {
   framer framer_;
   std::uint32_t next_sequence_;
   std::map<std::uint32_t, outstanding_request> outstanding_;  // requests we sent
-  std::map<std::uint32_t, command_id> received_;              // requests we must answer
-  std::optional<std::uint32_t> enquire_sequence_;             // our pending enquire_link
-  std::optional<std::uint32_t> bind_sequence_;                // our pending bind (esme)
-  std::optional<bind_mode> pending_bind_;                     // mode being bound
-  std::string peer_system_id_;                                // from a received bind (smsc)
+  // Requests we must answer; a peer may reuse a sequence_number before we answered.
+  std::multimap<std::uint32_t, command_id> received_;
+  std::optional<std::uint32_t> enquire_sequence_;  // our pending enquire_link
+  std::optional<std::uint32_t> bind_sequence_;     // our pending bind (esme)
+  std::optional<bind_mode> pending_bind_;          // mode being bound
+  std::string peer_system_id_;                     // from a received bind (smsc)
   time_point last_sent_{};
   time_point last_received_{};
   std::optional<time_point> armed_;

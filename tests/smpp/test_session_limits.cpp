@@ -1,0 +1,154 @@
+// The session machine against a peer that does not play fair: a sequence_number reused while
+// the first request is unanswered, and more requests than the owner lets in at once (the cap
+// that keeps memory flat whatever the peer sends). Hand-written bytes, scripted time.
+#include <ostream>  // doctest prints std::error_code through operator<<
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+
+#include "lapord/smpp/session.hpp"
+#include "smpp/bytes.hpp"
+
+using namespace lapord::smpp;
+using namespace lapord::smpp::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+const time_point t0 = time_point{} + 1000s;
+const bytes z = hex("00");
+
+// A deliver_sm "LAPOR" with sequence_number `seq` (one octet is enough here).
+bytes mo(std::uint8_t seq) {
+  return hex("00000037 00000005 00000000 000000") + bytes{seq} + z + hex("01 01") +
+         text("6281234567890") + z + hex("00 00") + text("1717") + z + hex("00 00 00") + z + z +
+         hex("00 00 00 00") + hex("05") + text("LAPOR");
+}
+
+bytes el(std::uint8_t seq) {
+  return hex("00000010 00000015 00000000 000000") + bytes{seq};
+}
+
+bytes mo_resp(std::uint8_t seq) {
+  return hex("00000011 80000005 00000000 000000") + bytes{seq} + z;
+}
+
+bytes el_resp(std::uint8_t seq) {
+  return hex("00000010 80000015 00000000 000000") + bytes{seq};
+}
+
+struct peer_script {
+  session s;
+  std::vector<session_action> last;
+
+  explicit peer_script(session_config c) : s(c) {
+    bind_fields f;
+    f.system_id = "lapord";
+    f.password = "secret";
+    REQUIRE(s.bind(bind_mode::transceiver, f, t0) == std::error_code{});
+    peer(hex("00000015 80000009 00000000 00000001") + text("SMSC") + z, t0);
+    REQUIRE(s.state() == session_state::bound_trx);
+  }
+  void peer(const bytes& b, time_point now) {
+    s.on_bytes(b, now);
+    last = s.take_actions();
+  }
+  void answer(std::uint32_t seq, time_point now) {
+    REQUIRE(s.respond(seq, command_status::esme_rok, now) == std::error_code{});
+    last = s.take_actions();
+  }
+  bytes sent() const {
+    bytes all;
+    for (const auto& a : last) {
+      if (const auto* sb = std::get_if<send_bytes>(&a)) all = all + sb->bytes;
+    }
+    return all;
+  }
+  std::size_t handed_up() const {
+    std::size_t n = 0;
+    for (const auto& a : last)
+      n += std::holds_alternative<request_received>(a) ? 1 : 0;
+    return n;
+  }
+  bool closed() const {
+    for (const auto& a : last) {
+      if (std::holds_alternative<close_connection>(a)) return true;
+    }
+    return false;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("session limits: two MO with one sequence_number get one deliver_sm_resp each") {
+  peer_script sc{session_config{}};
+  sc.peer(mo(7) + mo(7), t0 + 1s);
+  CHECK(sc.handed_up() == 2);
+  CHECK(sc.s.awaiting_response() == 2);
+  sc.answer(7, t0 + 2s);
+  CHECK(sc.sent() == mo_resp(7));
+  sc.answer(7, t0 + 2s);
+  CHECK(sc.sent() == mo_resp(7));
+  CHECK(sc.s.awaiting_response() == 0);
+  CHECK(sc.s.respond(7, command_status::esme_rok, t0 + 3s) == session_error::no_such_request);
+}
+
+TEST_CASE("session limits: a reused number is answered with the response its request takes") {
+  peer_script sc{session_config{}};
+  // data_sm then deliver_sm, both sequence_number 9: each gets its own response type.
+  const bytes data_sm =
+      hex("0000001A 00000103 00000000 00000009") + hex("00 00 00 00 00 00 00 00 00 00");
+  sc.peer(data_sm + mo(9), t0 + 1s);
+  REQUIRE(sc.handed_up() == 2);
+  REQUIRE(sc.s.respond(9, command_status::esme_rok, pdu_body(deliver_sm_resp{}), t0 + 2s) ==
+          std::error_code{});
+  sc.last = sc.s.take_actions();
+  CHECK(sc.sent() == mo_resp(9));
+  sc.answer(9, t0 + 2s);  // the default body of what is left: data_sm_resp
+  CHECK(sc.sent() == hex("00000011 80000103 00000000 00000009 00"));
+}
+
+TEST_CASE("session limits: at the cap, frames wait in order until an answer makes room") {
+  session_config c;
+  c.max_requests_in = 2;
+  c.enquire_link_interval = 30s;
+  peer_script sc{c};
+  CHECK_FALSE(sc.s.input_paused());
+  // Three MO and an enquire_link in one read: two are let in, the rest waits unparsed.
+  sc.peer(mo(1) + mo(2) + mo(3) + el(4), t0 + 1s);
+  CHECK(sc.handed_up() == 2);
+  CHECK(sc.sent().empty());
+  CHECK(sc.s.input_paused());
+  CHECK(sc.s.awaiting_response() == 2);
+
+  // Not reading is our doing: no "peer dead" however long the answers take.
+  sc.s.on_timer(t0 + 5min);
+  sc.last = sc.s.take_actions();
+  CHECK_FALSE(sc.closed());
+  CHECK(sc.s.is_bound());
+
+  // One answer: the third MO comes in, and the cap holds again (enquire_link still waits).
+  sc.answer(1, t0 + 5min);
+  CHECK(sc.sent() == mo_resp(1));
+  CHECK(sc.handed_up() == 1);
+  CHECK(sc.s.input_paused());
+  // The next answer lets the enquire_link through: it is answered at once.
+  sc.answer(2, t0 + 5min);
+  CHECK(sc.sent() == mo_resp(2) + el_resp(4));
+  CHECK_FALSE(sc.s.input_paused());
+  sc.answer(3, t0 + 5min);
+  CHECK(sc.s.awaiting_response() == 0);
+}
+
+TEST_CASE("session limits: an enquire_link flood is answered without a cap on MO") {
+  session_config c;
+  c.max_requests_in = 1;
+  peer_script sc{c};
+  bytes flood;
+  for (std::uint8_t i = 1; i <= 100; ++i)
+    flood = flood + el(i);
+  sc.peer(flood, t0 + 1s);
+  CHECK(sc.sent().size() == 100 * 16);  // answered by the machine: nothing awaits the owner
+  CHECK_FALSE(sc.s.input_paused());
+}
