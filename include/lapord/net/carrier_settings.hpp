@@ -37,7 +37,10 @@ struct carrier_settings {
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds enquire_link_interval{30'000};
   std::chrono::milliseconds response_timeout{10'000};
-  std::uint32_t window = 10;       // outstanding requests on one bind
+  std::uint32_t window = 10;  // outstanding requests on one bind
+  // MO (deliver_sm/data_sm) handed up and not yet answered, per bind; at the cap the bind stops
+  // reading until an answer makes room (the SMSC's window is its promise, this is ours).
+  std::uint32_t max_mo_in_flight = 200;
   double submit_rate = 50.0;       // submit_sm per second, per carrier
   std::uint32_t submit_burst = 1;  // token bucket depth
   // Hold submits this long after ESME_RTHROTTLED/ESME_RMSGQFUL (doubling while it goes on).

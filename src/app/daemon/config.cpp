@@ -215,6 +215,7 @@ net::carrier_settings read_carrier(const toml::table& table, const std::string& 
                   "enquire_link_interval_s",
                   "response_timeout_s",
                   "window",
+                  "max_mo_in_flight",
                   "submit_rate",
                   "submit_burst",
                   "throttle_pause_s",
@@ -284,6 +285,7 @@ net::carrier_settings read_carrier(const toml::table& table, const std::string& 
   c.enquire_link_interval = r.seconds("enquire_link_interval_s", 30, 0.05, 3600);
   c.response_timeout = r.seconds("response_timeout_s", 10, 0.01, 600);
   c.window = static_cast<std::uint32_t>(r.integer("window", 10, 1, 1000));
+  c.max_mo_in_flight = static_cast<std::uint32_t>(r.integer("max_mo_in_flight", 200, 1, 10'000));
   c.submit_rate = r.number("submit_rate", 50, 0.01, 100'000);
   c.submit_burst = static_cast<std::uint32_t>(r.integer("submit_burst", 1, 1, 10'000));
   c.throttle_pause = r.seconds("throttle_pause_s", 1, 0.01, 600);

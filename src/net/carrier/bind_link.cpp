@@ -26,9 +26,10 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 // Why a connection ended, when neither the session nor the socket has a code for it.
 enum class link_error {
-  peer_closed = 1,         // the SMSC closed the TCP connection
-  connect_timeout,         // no TCP connection (and TLS handshake) within connect_timeout_s
-  enquire_link_unanswered  // our enquire_link got no response within response_timeout_s
+  peer_closed = 1,          // the SMSC closed the TCP connection
+  connect_timeout,          // no TCP connection (and TLS handshake) within connect_timeout_s
+  enquire_link_unanswered,  // our enquire_link got no response within response_timeout_s
+  output_stalled            // what we send waited over the bound for response_timeout_s
 };
 
 class link_category_impl final : public std::error_category {
@@ -42,6 +43,9 @@ class link_category_impl final : public std::error_category {
         return "no connection within connect_timeout_s";
       case link_error::enquire_link_unanswered:
         return "the SMSC did not answer enquire_link within response_timeout_s";
+      case link_error::output_stalled:
+        return "the SMSC is not reading what lapord sends (responses waiting over the bound "
+               "for response_timeout_s)";
     }
     return "carrier link error";
   }
@@ -59,6 +63,10 @@ std::error_code make_link_error(link_error e) {
 // After this many submit_sm_resp timeouts for one message it is given up (no_response): the
 // carrier takes it but never answers, and resending for ever would flood the citizen.
 constexpr int max_submit_timeouts = 3;
+
+// Back-pressure: with more than this many bytes waiting to be written the bind stops reading
+// (an SMSC flooding enquire_link without reading the answers cannot grow lapord).
+constexpr std::size_t max_output_bytes = 64 * 1024;
 
 std::string_view role_name(bind_role role) {
   switch (role) {
@@ -112,6 +120,7 @@ struct bind_link::connection {
         wake(io, steady::time_point::max()),
         timer(io, steady::time_point::max()),
         pump_timer(io, steady::time_point::max()),
+        read_wake(io, steady::time_point::max()),
         epoch(number) {}
 
   asio::ssl::stream<asio::ip::tcp::socket> stream;
@@ -121,6 +130,10 @@ struct bind_link::connection {
   asio::steady_timer wake;        // the writer sleeps here; cancel() wakes it
   asio::steady_timer timer;       // the session's one timer
   asio::steady_timer pump_timer;  // the submit pump sleeps here; cancel() wakes it
+  asio::steady_timer read_wake;   // the reader waits here while the read gate is shut
+  read_gate gate{max_output_bytes, std::chrono::milliseconds(10'000)};
+  std::size_t writing = 0;      // bytes of the write in progress
+  bool reader_waiting = false;  // the reader waits for the read gate
   std::uint64_t epoch;
   std::optional<std::error_code> close_reason;  // the first reason wins
   bool close_after_flush = false;
@@ -186,7 +199,9 @@ asio::awaitable<void> bind_link::run() {
     config.response_timeout = settings_.response_timeout;
     config.enquire_link_interval = settings_.enquire_link_interval;
     config.max_pdu_size = max_pdu_size_;
+    config.max_requests_in = settings_.max_mo_in_flight;
     auto c = std::make_shared<connection>(io_, *tls_, config, ++epoch_);
+    c->gate = read_gate(max_output_bytes, settings_.response_timeout);
     c->tls = settings_.tls.enabled;
     conn_ = c;
     const auto started = steady::now();
@@ -301,6 +316,24 @@ asio::awaitable<void> bind_link::serve(std::shared_ptr<connection> c) {
 asio::awaitable<void> bind_link::reader(std::shared_ptr<connection> c) {
   std::vector<std::uint8_t> buffer(64 * 1024);
   for (;;) {
+    // Back-pressure (issue 12, item 7): wait while the read gate is shut (output over its
+    // bound, or the session holding MO at max_mo_in_flight); output stuck over the bound for
+    // response_timeout_s ends the connection.
+    while (!c->gate.may_read(c->session.input_paused())) {
+      c->read_wake.expires_at(c->gate.stall_deadline().value_or(steady::time_point::max()));
+      c->reader_waiting = true;
+      co_await c->read_wake.async_wait(use_tuple);
+      c->reader_waiting = false;
+      if ((co_await asio::this_coro::cancellation_state).cancelled() !=
+          asio::cancellation_type::none) {
+        co_return;
+      }
+      if (c->gate.stalled(steady::now())) {
+        c->note_end(make_link_error(link_error::output_stalled));
+        c->close_socket();  // also ends a write the SMSC never reads
+        co_return;
+      }
+    }
     boost::system::error_code error;
     std::size_t n = 0;
     if (c->tls) {
@@ -326,12 +359,20 @@ asio::awaitable<void> bind_link::reader(std::shared_ptr<connection> c) {
   }
 }
 
+// The bytes waiting to be written or the session's MO count changed: update the gate and wake
+// the reader if it may read again.
+void bind_link::note_output(connection& c) {
+  c.gate.on_output(c.out.size() + c.writing, steady::now());
+  if (c.reader_waiting && c.gate.may_read(c.session.input_paused())) c.read_wake.cancel();
+}
+
 asio::awaitable<void> bind_link::writer(std::shared_ptr<connection> c) {
   std::vector<std::uint8_t> sending;
   for (;;) {
     while (!c->out.empty()) {
       sending.clear();
       sending.swap(c->out);
+      c->writing = sending.size();
       boost::system::error_code error;
       if (c->tls) {
         std::tie(error, std::ignore) =
@@ -344,6 +385,8 @@ asio::awaitable<void> bind_link::writer(std::shared_ptr<connection> c) {
         c->note_end(std::error_code(error));
         co_return;
       }
+      c->writing = 0;
+      note_output(*c);
     }
     if (c->close_after_flush) {
       // Everything the session queued before close_connection is out; closing here also ends
@@ -438,6 +481,7 @@ void bind_link::apply(connection& c) {
     auto actions = c.session.take_actions();
     if (actions.empty()) {
       if (observer_ != nullptr && can_transmit()) observer_->window_in_use(c.in_flight.size());
+      note_output(c);
       return;
     }
     for (auto& action : actions) {

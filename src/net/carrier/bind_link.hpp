@@ -28,6 +28,7 @@
 #include "lapord/net/mt_sender.hpp"
 #include "lapord/smpp/session.hpp"
 #include "net/carrier/pdu_header_scan.hpp"
+#include "net/carrier/read_gate.hpp"
 #include "net/carrier/reconnect_backoff.hpp"
 #include "net/carrier/throttle_pause.hpp"
 #include "net/carrier/token_bucket.hpp"
@@ -91,6 +92,7 @@ class bind_link : public std::enable_shared_from_this<bind_link> {
   asio::awaitable<std::error_code> connect(connection& c);
   asio::awaitable<void> serve(std::shared_ptr<connection> c);
   asio::awaitable<void> reader(std::shared_ptr<connection> c);
+  void note_output(connection& c);
   asio::awaitable<void> writer(std::shared_ptr<connection> c);
   asio::awaitable<void> timer_loop(std::shared_ptr<connection> c);
   asio::awaitable<void> pump(std::shared_ptr<connection> c);

@@ -50,6 +50,7 @@ std::vector<std::string> changed_keys(const carrier_settings& a, const carrier_s
   key(a.enquire_link_interval != b.enquire_link_interval, "enquire_link_interval_s");
   key(a.response_timeout != b.response_timeout, "response_timeout_s");
   key(a.window != b.window, "window");
+  key(a.max_mo_in_flight != b.max_mo_in_flight, "max_mo_in_flight");
   key(a.submit_rate != b.submit_rate, "submit_rate");
   key(a.submit_burst != b.submit_burst, "submit_burst");
   key(a.throttle_pause != b.throttle_pause, "throttle_pause_s");
