@@ -54,6 +54,7 @@ TEST_CASE("a minimal carrier gets the documented defaults") {
   CHECK(k.enquire_link_interval == std::chrono::seconds(30));
   CHECK(k.response_timeout == std::chrono::seconds(10));
   CHECK(k.window == 10);
+  CHECK(k.max_mo_in_flight == 200);
   CHECK(k.submit_rate == doctest::Approx(50));
   CHECK(k.reconnect_min == std::chrono::seconds(1));
   CHECK(k.reconnect_max == std::chrono::seconds(60));
@@ -101,6 +102,7 @@ connect_timeout_s = 3
 enquire_link_interval_s = 0.5
 response_timeout_s = 0.25
 window = 4
+max_mo_in_flight = 50
 submit_rate = 12.5
 submit_burst = 3
 reconnect_min_s = 0.1
@@ -120,6 +122,7 @@ service_numbers = ["1708", "17080"]
   CHECK(k.enquire_link_interval == std::chrono::milliseconds(500));
   CHECK(k.response_timeout == std::chrono::milliseconds(250));
   CHECK(k.window == 4);
+  CHECK(k.max_mo_in_flight == 50);
   CHECK(k.submit_rate == doctest::Approx(12.5));
   CHECK(k.submit_burst == 3);
   CHECK(k.reconnect_min == std::chrono::milliseconds(100));
@@ -148,6 +151,8 @@ TEST_CASE("mistakes are one line naming the file and the line") {
        "port must be an integer from 1 to 65535, got \"2775\" (a string)"},
       {head + "port = 70000\n", 6, "port must be an integer"},
       {head + "port = 2775\nwindow = 0\n", 7, "window must be an integer from 1 to 1000"},
+      {head + "port = 2775\nmax_mo_in_flight = 0\n", 7,
+       "max_mo_in_flight must be an integer from 1 to 10000"},
       {head + "port = 2775\npasword = \"x\"\n", 7, "unknown key \"pasword\""},
       {head + "port = 2775\nbind = \"trx\"\n", 7,
        "bind must be one of transceiver, transmitter_receiver"},
