@@ -145,17 +145,29 @@ TEST_CASE("metrics: lapord_metrics registers every family issue 8 names") {
   m.store_commit_batch_size.observe(17);
   m.forwarder_circuit_state.set(static_cast<std::int64_t>(circuit_state_value::open));
   const auto text = m.registry.write_text();
-  for (const char* name : {"lapord_carrier_bind_up",          "lapord_carrier_reconnects_total",
-                           "lapord_smpp_pdus_received_total", "lapord_smpp_pdus_sent_total",
-                           "lapord_smpp_window_in_use",       "lapord_smpp_throttle_events_total",
-                           "lapord_mo_received_total",        "lapord_complaints_created_total",
-                           "lapord_mo_duplicates_total",      "lapord_mo_rejected_total",
-                           "lapord_store_commit_batch_size",  "lapord_store_commit_seconds",
-                           "lapord_store_commits_total",      "lapord_outbox_depth",
-                           "lapord_outbox_forwarded_total",   "lapord_outbox_retried_total",
-                           "lapord_outbox_parked_total",      "lapord_forwarder_circuit_state",
-                           "lapord_replies_sent_total",       "lapord_replies_delivered_total",
-                           "lapord_replies_failed_total",     "lapord_ussd_dialogues_open"}) {
+  for (const char* name : {"lapord_carrier_bind_up",
+                           "lapord_carrier_reconnects_total",
+                           "lapord_smpp_pdus_received_total",
+                           "lapord_smpp_pdus_sent_total",
+                           "lapord_smpp_window_in_use",
+                           "lapord_smpp_throttle_events_total",
+                           "lapord_mo_received_total",
+                           "lapord_complaints_created_total",
+                           "lapord_mo_duplicates_total",
+                           "lapord_mo_rejected_total",
+                           "lapord_store_commit_batch_size",
+                           "lapord_store_commit_seconds",
+                           "lapord_store_commits_total",
+                           "lapord_outbox_depth",
+                           "lapord_outbox_forwarded_total",
+                           "lapord_outbox_retried_total",
+                           "lapord_outbox_parked_total",
+                           "lapord_forwarder_circuit_state",
+                           "lapord_replies_sent_total",
+                           "lapord_replies_delivered_total",
+                           "lapord_replies_failed_total",
+                           "lapord_ussd_dialogues_open",
+                           "lapord_ready"}) {
     CAPTURE(name);
     CHECK(text.find(std::string("# TYPE ") + name + " ") != std::string::npos);
   }

@@ -335,12 +335,14 @@ void read_daemon(const toml::table& table, const std::string& file, daemon_setti
 }
 
 void read_log(const toml::table& table, const std::string& file, log_settings& l) {
-  table_reader r(table, file, "[log]", {"level", "format", "file"});
+  table_reader r(table, file, "[log]", {"level", "format", "file", "access"});
   l.level =
       r.choice("level", "info", {"trace", "debug", "info", "warn", "error", "critical", "off"});
   l.format =
       r.choice("format", "text", {"text", "json"}) == "json" ? log_format::json : log_format::text;
   l.file = r.string("file", "", 4096);
+  l.access = r.string("access", "journal", 4096);
+  if (l.access.empty()) r.fail_at("access", "must be \"journal\", \"off\" or a file path");
 }
 
 }  // namespace

@@ -23,6 +23,8 @@ struct log_settings {
   std::string level = "info";  // spdlog level name: trace debug info warn error critical off
   log_format format = log_format::text;
   std::string file;  // empty: stderr; a file is reopened on SIGHUP (for logrotate)
+  // The access log (a line per MO and reply): "journal" (as lapord-access), "off" or a file.
+  std::string access = "journal";
   bool operator==(const log_settings&) const = default;
 };
 

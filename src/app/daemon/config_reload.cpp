@@ -34,6 +34,7 @@ std::vector<std::string> changes_needing_restart(const daemon_config& running,
   if (!(running.daemon == fresh.daemon)) out.emplace_back("[daemon]");
   if (running.log.format != fresh.log.format) out.emplace_back("log.format");
   if (running.log.file != fresh.log.file) out.emplace_back("log.file");
+  if (running.log.access != fresh.log.access) out.emplace_back("log.access");
   for (auto table : delegated_tables) {
     if (std::find(reloaded.begin(), reloaded.end(), table) != reloaded.end()) continue;
     const auto* a = running.document.get(table);

@@ -203,7 +203,7 @@ int run_daemon(const daemon_options& options, const mo_handler_factory& make_han
   try {
     logs = std::make_unique<log_output>(config.log);
   } catch (const std::exception& e) {
-    std::cerr << "lapord: " << options.config_path << ":0: [log] file: " << e.what() << std::endl;
+    std::cerr << "lapord: " << options.config_path << ":0: [log] " << e.what() << std::endl;
     return 2;
   }
   auto log = logs->logger("lapord");
@@ -217,6 +217,8 @@ int run_daemon(const daemon_options& options, const mo_handler_factory& make_han
   const ops::systemd_notifier notifier;
   notify_log notify(notifier, log);
   health.set_carriers_configured(config.carriers.size());
+  metrics.registry.on_collect(
+      [&metrics, &health] { metrics.ready.set(ops::is_ready(health.facts()) ? 1 : 0); });
   for (const auto& c : config.carriers) {  // series visible as 0 before the first bind
     if (c.mode == net::bind_mode::transceiver) {
       metrics.carrier_bind_up.set({c.name, "trx"}, 0);
@@ -232,6 +234,7 @@ int run_daemon(const daemon_options& options, const mo_handler_factory& make_han
   daemon_hooks hooks;
   hooks.metrics = &metrics;
   hooks.health = &health;
+  hooks.access = &logs->access();
   hooks.bind_states = [&io, &running_links]() -> std::vector<net::bind_state> {
     // states() is for the network thread: ask it there and wait a little (never for ever:
     // the loop may be stopping).

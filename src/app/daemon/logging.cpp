@@ -149,6 +149,22 @@ log_output::log_output(const log_settings& settings) : settings_(settings) {
   }
   sink_->set_formatter(settings_.format == log_format::json ? make_json_formatter()
                                                             : make_text_formatter());
+  access_ = std::make_unique<ops::access_log>(access_options(settings_));
+}
+
+ops::access_log_options access_options(const log_settings& settings) {
+  ops::access_log_options o;
+  o.format =
+      settings.format == log_format::json ? ops::access_format::json : ops::access_format::text;
+  if (settings.access == "journal") {
+    o.target = ops::access_target::journal;
+  } else if (settings.access == "off") {
+    o.target = ops::access_target::off;
+  } else {
+    o.target = ops::access_target::file;
+    o.path = settings.access;
+  }
+  return o;
 }
 
 std::shared_ptr<spdlog::logger> log_output::logger(const std::string& name) {
@@ -164,8 +180,10 @@ std::shared_ptr<spdlog::logger> log_output::logger(const std::string& name) {
 }
 
 bool log_output::reopen() {
-  if (auto* file = dynamic_cast<reopenable_file_sink*>(sink_.get())) return file->reopen();
-  return true;  // stderr needs no reopening
+  const bool access = access_->reopen();
+  if (auto* file = dynamic_cast<reopenable_file_sink*>(sink_.get()))
+    return file->reopen() && access;
+  return access;  // stderr needs no reopening
 }
 
 void log_output::set_level(const std::string& level) {

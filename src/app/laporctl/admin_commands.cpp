@@ -14,6 +14,7 @@
 #include "app/laporctl/admin_client.hpp"
 #include "app/laporctl/commands.hpp"
 #include "app/laporctl/table.hpp"
+#include "app/laporctl/top_command.hpp"
 
 namespace lapord::app::laporctl {
 namespace {
@@ -442,6 +443,16 @@ void add_admin_commands(CLI::App& app, command_action& action) {
   sub(app, "status", "Binds, queues, the outbox and the store of the running daemon")
       ->callback(
           [&action, cli] { action = [cli] { return guarded([&] { return run_status(*cli); }); }; });
+
+  auto top = std::make_shared<top_options>();
+  CLI::App* top_cmd = sub(app, "top",
+                          "A live view refreshed each second: binds, rates, the "
+                          "outbox, the last complaints (q quits)");
+  top_cmd->add_option("--interval-ms", top->interval_ms, "between refreshes (default 1000)");
+  top_cmd->add_flag("--once", top->once, "print one plain frame (two scrapes) and exit");
+  top_cmd->callback([&action, cli, top] {
+    action = [cli, top] { return guarded([&] { return run_top(endpoint_of(*cli), *top); }); };
+  });
 
   CLI::App* complaints = sub(app, "complaints", "List or show complaints");
   complaints->require_subcommand(1);

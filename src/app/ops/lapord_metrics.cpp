@@ -81,6 +81,9 @@ lapord_metrics::lapord_metrics(std::size_t max_series_per_family)
           "EXPIRED/REJECTD receipt).",
           {"carrier"})),
       ussd_dialogues_open(registry.add_gauge("lapord_ussd_dialogues_open",
-                                             "USSD dialogues in progress.", {"carrier"})) {}
+                                             "USSD dialogues in progress.", {"carrier"})),
+      ready(registry.add_gauge("lapord_ready",
+                               "1 when /readyz answers 200 (a carrier bound, the store open, its "
+                               "last commit ok, not stopping), else 0.")) {}
 
 }  // namespace lapord::app::ops

@@ -135,6 +135,7 @@ ingest_outcome record_decision(store::transaction& tx, const lapor::decision& d,
     tx.create_complaint(c);
     out.complaint_created = true;
     if (d.institution) out.institution_kind = d.institution->kind;
+    if (d.institution) out.institution_code = d.institution->code;
     if (d.forward) {
       tx.enqueue_forward(out.ref, forward_payload(origin, d, out.ref), now);
       out.forward_queued = true;

@@ -2,6 +2,7 @@
 
 #include <spdlog/logger.h>
 
+#include "lapord/app/ops/access_log.hpp"
 #include "lapord/app/pipeline/pipeline_metrics.hpp"
 #include "lapord/lapor/msisdn.hpp"
 
@@ -21,13 +22,45 @@ void answer(net::mo_completion& done, smpp::command_status status) noexcept {
   }
 }
 
+std::string_view decided_outcome(const ingest_outcome& o) {
+  if (o.decision == lapor::decision_kind::stop) return "opted_out";
+  if (o.decision == lapor::decision_kind::start) return "opted_in";
+  if (!o.reason.empty()) return o.reason;
+  return o.reply_queued ? "answered" : "silent";
+}
+
 }  // namespace
+
+access_words access_words_of(const ingest_outcome& o) {
+  switch (o.effect) {
+    case ingest_effect::redelivery:
+      return {"redelivery", "acked"};
+    case ingest_effect::receipt:
+      return {"receipt", o.receipt_stat};
+    case ingest_effect::receipt_unknown:
+      return {"receipt", "unmatched"};
+    case ingest_effect::part_kept:
+      return {"part", "kept"};
+    case ingest_effect::decided:
+      break;
+  }
+  if (o.complaint_created) return {"complaint", o.forward_queued ? "created" : "held_rate_limited"};
+  if (o.decision == lapor::decision_kind::complaint && !o.ref.empty()) {
+    return {"duplicate", "answered_first_ref"};
+  }
+  return {o.decision ? lapor::to_string(*o.decision) : std::string_view("ignore"),
+          decided_outcome(o)};
+}
 
 // The MO through the whole path, in one savepoint of the group commit.
 class mo_path::item final : public store::work_item {
  public:
   item(mo_path& path, incoming_mo mo, net::mo_completion done)
-      : path_(path), mo_(std::move(mo)), done_(std::move(done)), context_(path.context_) {
+      : path_(path),
+        mo_(std::move(mo)),
+        done_(std::move(done)),
+        context_(path.context_),
+        arrived_(std::chrono::steady_clock::now()) {
     if (path.services_ != nullptr) {
       service_ = path.services_->current();
       context_.service = service_.get();
@@ -44,6 +77,7 @@ class mo_path::item final : public store::work_item {
   net::mo_completion done_;
   std::shared_ptr<const lapor::service> service_;  // this MO's service, whatever a reload does
   ingest_context context_;
+  std::chrono::steady_clock::time_point arrived_;
   ingest_outcome outcome_;
 };
 
@@ -52,8 +86,13 @@ class mo_path::item final : public store::work_item {
 // a message that fails the same way for ever.
 class mo_path::raw_item final : public store::work_item {
  public:
-  raw_item(mo_path& path, incoming_mo mo, net::mo_completion done, std::string why)
-      : path_(path), mo_(std::move(mo)), done_(std::move(done)), why_(std::move(why)) {}
+  raw_item(mo_path& path, incoming_mo mo, net::mo_completion done, std::string why,
+           std::chrono::steady_clock::time_point arrived)
+      : path_(path),
+        mo_(std::move(mo)),
+        done_(std::move(done)),
+        why_(std::move(why)),
+        arrived_(arrived) {}
 
   void run(store::transaction& tx) override { tx.record_received(mo_.pdu()); }
 
@@ -62,11 +101,13 @@ class mo_path::raw_item final : public store::work_item {
     if (ec) {
       path_.failed(ec, detail);
       answer(done_, path_.options_.temporary_error);
+      path_.access(mo_, "mo", "temporary_error", nullptr, arrived_);
       return;
     }
     path_.kept_raw_.fetch_add(1, std::memory_order_relaxed);
     path_.acked_.fetch_add(1, std::memory_order_relaxed);
     answer(done_, smpp::command_status::esme_rok);
+    path_.access(mo_, "mo", "kept_raw", nullptr, arrived_);
     try {
       path_.log_->error("MO from {} to {} kept as received only, not processed: {}",
                         lapor::mask_msisdn(mo_.source), lapor::mask_msisdn(mo_.destination), why_);
@@ -79,22 +120,25 @@ class mo_path::raw_item final : public store::work_item {
   incoming_mo mo_;
   net::mo_completion done_;
   std::string why_;
+  std::chrono::steady_clock::time_point arrived_;
 };
 
 void mo_path::item::done(std::error_code ec, std::string_view detail) noexcept {
   std::unique_ptr<item> self(this);
   if (!ec) {
     answer(done_, smpp::command_status::esme_rok);
-    path_.finished(outcome_, mo_.carrier);
+    path_.finished(outcome_, mo_, arrived_);
     return;
   }
   if (ec == store::errc::item_failed) {
-    auto* raw = new raw_item(path_, std::move(mo_), std::move(done_), std::string(detail));
+    auto* raw =
+        new raw_item(path_, std::move(mo_), std::move(done_), std::string(detail), arrived_);
     path_.db_.submit(*raw);
     return;
   }
   path_.failed(ec, detail);
   answer(done_, path_.options_.temporary_error);
+  path_.access(mo_, "mo", "temporary_error", nullptr, arrived_);
 }
 
 mo_path::mo_path(store::database& db, ingest_context context, mo_path_options options,
@@ -114,10 +158,33 @@ void mo_path::on_mo(net::mo_message message, net::mo_completion done) {
   db_.submit(*it);
 }
 
-void mo_path::finished(const ingest_outcome& outcome, std::string_view carrier) {
+void mo_path::access(const incoming_mo& mo, std::string_view kind, std::string_view outcome,
+                     const ingest_outcome* committed,
+                     std::chrono::steady_clock::time_point arrived) {
+  if (hooks_.access == nullptr) return;
+  ops::access_record r;
+  r.time = std::chrono::system_clock::now();
+  r.direction = "mo";
+  r.carrier = mo.carrier;
+  r.kind = kind;
+  r.number = mo.source;
+  if (committed != nullptr) {
+    r.ref = committed->ref;
+    r.institution = committed->institution_code;
+  }
+  r.outcome = outcome;
+  r.latency = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - arrived);
+  hooks_.access->write(r);
+}
+
+void mo_path::finished(const ingest_outcome& outcome, const incoming_mo& mo,
+                       std::chrono::steady_clock::time_point arrived) {
   acked_.fetch_add(1, std::memory_order_relaxed);
   if (hooks_.metrics != nullptr)
-    hooks_.metrics->committed(net::http::complaint_channel::sms, carrier, outcome);
+    hooks_.metrics->committed(net::http::complaint_channel::sms, mo.carrier, outcome);
+  const access_words words = access_words_of(outcome);
+  access(mo, words.kind, words.outcome, &outcome, arrived);
   if (outcome.effect == ingest_effect::redelivery) {
     redeliveries_.fetch_add(1, std::memory_order_relaxed);
     return;

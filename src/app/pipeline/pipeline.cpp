@@ -310,6 +310,7 @@ pipeline::pipeline(pipeline_settings settings, const service_holder& services,
   ro.max_attempts = m.settings.store.reply_max_attempts;
   ro.concat = m.settings.store.reply_concat;
   ro.metrics = &m.counts;
+  ro.access = m.hooks.access;
   m.replies = std::make_unique<reply_sender>(m.io.get_executor(), *m.db, mt, ro, m.reply_log);
 
   if (m.settings.store_api) {
@@ -357,6 +358,7 @@ pipeline::pipeline(pipeline_settings settings, const service_holder& services,
   };
   hooks.reply_queued = [&m] { m.replies->notify(); };
   hooks.metrics = &m.counts;
+  hooks.access = m.hooks.access;
   if (ussd) {
     m.ussd =
         std::make_unique<ussd_path>(m.io.get_executor(), *m.db, m.context(service), std::move(ussd),

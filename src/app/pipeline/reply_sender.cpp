@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "lapord/app/ops/access_log.hpp"
 #include "lapord/app/pipeline/pipeline_metrics.hpp"
 #include "lapord/lapor/msisdn.hpp"
 #include "lapord/smpp/command_status.hpp"
@@ -94,6 +95,7 @@ struct reply_sender::impl : std::enable_shared_from_this<impl> {
     std::vector<std::string> message_ids;
     std::error_code first_error;
     std::size_t remaining = 0;
+    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   };
 
   boost::asio::any_io_executor ex;
@@ -216,7 +218,10 @@ struct reply_sender::impl : std::enable_shared_from_this<impl> {
     {
       std::lock_guard lock(outcomes_mutex);
       outcomes.push_back(outcome{verdict, id, p->reply.carrier, std::move(p->message_ids),
-                                 std::move(error), delay});
+                                 std::move(error), delay, false, std::move(p->reply.destination),
+                                 std::move(p->reply.kind), p->reply.ref.value_or(""),
+                                 std::chrono::duration_cast<std::chrono::microseconds>(
+                                     std::chrono::steady_clock::now() - p->started)});
       first = !record_queued;
       record_queued = true;
     }
@@ -235,7 +240,30 @@ struct reply_sender::impl : std::enable_shared_from_this<impl> {
     std::string error;
     std::chrono::milliseconds delay;
     bool recorded = false;  // by the last run() (a dropped reply is not)
+    // For the access log.
+    std::string destination;
+    std::string kind;
+    std::string ref;
+    std::chrono::microseconds latency{0};  // from taking the reply to its last segment's answer
   };
+
+  void access_line(const outcome& o) const {
+    if (options.access == nullptr) return;
+    std::string what = o.verdict == reply_verdict::submitted ? "sent"
+                       : o.verdict == reply_verdict::retry   ? "retry"
+                                                             : "failed";
+    if (!o.error.empty()) what += ":" + o.error;
+    ops::access_record r;
+    r.time = std::chrono::system_clock::now();
+    r.direction = "mt";
+    r.carrier = o.carrier;
+    r.kind = o.kind;
+    r.number = o.destination;
+    r.ref = o.ref;
+    r.outcome = what;
+    r.latency = o.latency;
+    options.access->write(r);
+  }
   std::mutex outcomes_mutex;
   std::vector<outcome> outcomes;  // finished, not yet taken by a record_item
   bool record_queued = false;     // a record_item is queued and has not taken them yet
@@ -291,9 +319,11 @@ struct reply_sender::impl : std::enable_shared_from_this<impl> {
           // The leases run out and the replies are due again: sent twice rather than never.
           self->log->warn("replies: could not record the outcome of {} replies: {}", mine.size(),
                           detail);
-        } else if (self->options.metrics != nullptr) {
+        } else {
           for (const outcome& o : mine) {
             if (!o.recorded) continue;
+            self->access_line(o);
+            if (self->options.metrics == nullptr) continue;
             if (o.verdict == reply_verdict::submitted) {
               self->options.metrics->replies_sent(o.carrier, o.message_ids.size());
             } else if (o.verdict == reply_verdict::failed) {

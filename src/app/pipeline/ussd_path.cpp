@@ -10,6 +10,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "lapord/app/ops/access_log.hpp"
 #include "lapord/app/ops/lapord_metrics.hpp"
 #include "lapord/app/pipeline/pipeline_metrics.hpp"
 #include "lapord/lapor/msisdn.hpp"
@@ -144,6 +145,23 @@ struct ussd_path::impl : std::enable_shared_from_this<impl> {
     }
   }
 
+  // The access log's line for a screen or a filing; latency from the deliver_sm's arrival.
+  void access(const origin& o, std::string_view kind, std::string_view outcome,
+              std::string_view ref = {}, std::string_view institution = {}) const {
+    if (hooks.access == nullptr) return;
+    ops::access_record r;
+    r.time = std::chrono::system_clock::now();
+    r.direction = "mo";
+    r.carrier = o.carrier;
+    r.kind = kind;
+    r.number = o.citizen;
+    r.ref = ref;
+    r.institution = institution;
+    r.outcome = outcome;
+    r.latency = std::chrono::duration_cast<std::chrono::microseconds>(r.time - o.received_at);
+    hooks.access->write(r);
+  }
+
   void send(const origin& o, smpp::submit_sm reply, bool ended, std::string_view reason) {
     log->debug("ussd {} {}: {} screen ({})", o.carrier, lapor::mask_msisdn(o.citizen),
                ended ? "last" : "next", reason);
@@ -152,14 +170,15 @@ struct ussd_path::impl : std::enable_shared_from_this<impl> {
                 reason);
     }
     auto self = shared_from_this();
-    mt.submit(
-        o.carrier, std::move(reply),
-        [self, carrier = o.carrier, citizen = o.citizen](std::error_code ec, const std::string&) {
-          if (!ec) return;
-          // A screen is not retried: the citizen's phone has moved on by then.
-          self->log->warn("ussd {} {}: screen not sent: {}", carrier, lapor::mask_msisdn(citizen),
-                          ec.message());
-        });
+    mt.submit(o.carrier, std::move(reply),
+              [self, o, last = ended ? "last:" + std::string(reason) : std::string("next")](
+                  std::error_code ec, const std::string&) {
+                self->access(o, "ussd_screen", ec ? "not_sent:" + ec.message() : last);
+                if (!ec) return;
+                // A screen is not retried: the citizen's phone has moved on by then.
+                self->log->warn("ussd {} {}: screen not sent: {}", o.carrier,
+                                lapor::mask_msisdn(o.citizen), ec.message());
+              });
   }
 
   void file(const origin& o, ussd::dialogue_ticket ticket, lapor::decision filing) {
@@ -190,6 +209,13 @@ struct ussd_path::impl : std::enable_shared_from_this<impl> {
             const ingest_outcome& out = *r.value;
             if (self->hooks.metrics != nullptr)
               self->hooks.metrics->committed(net::http::complaint_channel::ussd, o.carrier, out);
+            if (out.complaint_created || !out.ref.empty()) {
+              self->access(o, out.complaint_created ? "ussd_complaint" : "ussd_duplicate",
+                           out.complaint_created
+                               ? (out.forward_queued ? "created" : "held_rate_limited")
+                               : "answered_first_ref",
+                           out.ref, out.institution_code);
+            }
             if (out.complaint_created) {
               result = {ussd::filing_outcome::created, out.ref};
               self->log->info("ussd {} {}: complaint {} filed ({}{})", o.carrier,

@@ -62,6 +62,7 @@ TEST_CASE("a minimal carrier gets the documented defaults") {
   CHECK(k.service_numbers.empty());
   CHECK(c.log.level == "info");
   CHECK(c.log.format == lapord::app::log_format::text);
+  CHECK(c.log.access == "journal");
   CHECK(c.daemon.shutdown_timeout == std::chrono::seconds(10));
   CHECK_FALSE(c.daemon.test_echo);
   lapord::app::apply_default_service_numbers(c, {});
@@ -187,6 +188,8 @@ TEST_CASE("mistakes are one line naming the file and the line") {
       {head + "port = 2775\n[daemon]\nshutdown = 3\n", 8, "[daemon]: unknown key \"shutdown\""},
       {head + "port = 2775\n[log]\nformat = \"xml\"\n", 8, "format must be one of text, json"},
       {head + "port = 2775\n[log]\nlevel = \"loud\"\n", 8, "level must be one of"},
+      {head + "port = 2775\n[log]\naccess = \"\"\n", 8,
+       "access must be \"journal\", \"off\" or a file path"},
       {head + "port = 2775\nhost = \"again\"\n", 7, "not valid TOML"},
       {head + "port = 2775\nname2 = \n", 7, "not valid TOML"},
       {"[daemon]\n", 0, "no [[carrier]] table"},

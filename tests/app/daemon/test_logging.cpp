@@ -92,3 +92,49 @@ TEST_CASE("a log file that cannot be opened is a clear error") {
   CHECK_THROWS_WITH_AS(lapord::app::log_output{settings},
                        "cannot open log file /nonexistent-dir/lapord.log", std::runtime_error);
 }
+
+TEST_CASE("[log] access chooses the journal, off or a file, in the log's format") {
+  using namespace lapord::app;
+  log_settings s;
+  CHECK(access_options(s).target == ops::access_target::journal);
+  CHECK(access_options(s).format == ops::access_format::text);
+  s.access = "off";
+  CHECK(access_options(s).target == ops::access_target::off);
+  s.access = "/var/log/lapord/access.log";
+  s.format = log_format::json;
+  const auto o = access_options(s);
+  CHECK(o.target == ops::access_target::file);
+  CHECK(o.path == "/var/log/lapord/access.log");
+  CHECK(o.format == ops::access_format::json);
+}
+
+TEST_CASE("SIGHUP's reopen also reopens the access log file; one that cannot open stops") {
+  char dir_template[] = "/tmp/lapord-access-test-XXXXXX";
+  REQUIRE(mkdtemp(dir_template) != nullptr);
+  const std::string dir = dir_template;
+  lapord::app::log_settings settings;
+  settings.access = dir + "/access.log";
+  lapord::app::log_output out(settings);
+  lapord::app::ops::access_record r;
+  r.direction = "mo";
+  r.carrier = "tsel";
+  r.kind = "help";
+  r.number = "+6281234560001";
+  r.outcome = "asked";
+  out.access().write(r);
+  out.access().flush();
+  REQUIRE(std::rename(settings.access.c_str(), (settings.access + ".1").c_str()) == 0);
+  CHECK(out.reopen());
+  r.kind = "stop";
+  out.access().write(r);
+  out.access().flush();
+  CHECK(read_file(settings.access + ".1").find(" mo tsel help +62812****0001 ") !=
+        std::string::npos);
+  CHECK(read_file(settings.access).find(" mo tsel stop +62812****0001 ") != std::string::npos);
+  std::remove(settings.access.c_str());
+  std::remove((settings.access + ".1").c_str());
+  rmdir(dir.c_str());
+  settings.access = "/nonexistent-dir/access.log";
+  CHECK_THROWS_WITH_AS(lapord::app::log_output{settings},
+                       "cannot open access log /nonexistent-dir/access.log", std::runtime_error);
+}

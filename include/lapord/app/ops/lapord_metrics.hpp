@@ -49,6 +49,9 @@ struct lapord_metrics {
 
   // USSD.
   gauge_family<1> ussd_dialogues_open;  // {carrier}
+
+  // 1 when /readyz answers 200, else 0 (for an alert rule; set by the daemon at each scrape).
+  gauge_family<0> ready;
 };
 
 }  // namespace lapord::app::ops

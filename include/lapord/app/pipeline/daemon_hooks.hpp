@@ -13,11 +13,13 @@ namespace lapord::app {
 namespace ops {
 struct lapord_metrics;
 class health_state;
+class access_log;
 }  // namespace ops
 
 struct daemon_hooks {
   ops::lapord_metrics* metrics = nullptr;  // never null in the daemon; may be null in tests
   ops::health_state* health = nullptr;
+  ops::access_log* access = nullptr;  // a line per MO, screen and reply; may be null (tests)
   // Thread-safe snapshot of every bind (the daemon posts to the network thread and waits).
   // Empty when the network thread does not answer in time (stopping).
   std::function<std::vector<net::bind_state>()> bind_states;

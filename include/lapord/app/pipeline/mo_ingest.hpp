@@ -56,6 +56,7 @@ struct ingest_outcome {
   bool complaint_created = false;
   // complaint_created: the routed institution's kind; nullopt for the national desk.
   std::optional<lapor::institution_kind> institution_kind;
+  std::string institution_code;  // the routed institution's code ("36.03"); empty: none
   // effect == receipt: the stat word it was filed under ("DELIVRD", "UNDELIV", ...).
   std::string receipt_stat;
   bool forward_queued = false;

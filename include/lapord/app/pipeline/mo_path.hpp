@@ -23,6 +23,9 @@ class logger;
 namespace lapord::app {
 
 class pipeline_metrics;
+namespace ops {
+class access_log;
+}
 
 struct mo_path_options {
   mo_reading_options reading{};
@@ -36,7 +39,16 @@ struct mo_path_hooks {
   std::function<void()> forward_queued;
   std::function<void()> reply_queued;
   pipeline_metrics* metrics = nullptr;  // counts each committed outcome; may be null
+  ops::access_log* access = nullptr;    // a line per MO once answered; may be null
 };
+
+// The access log's kind and outcome words for a committed MO (docs/operations.md, "Access
+// log"): complaint/created, duplicate/answered_first_ref, status/found, receipt/DELIVRD, ...
+struct access_words {
+  std::string_view kind;
+  std::string_view outcome;
+};
+[[nodiscard]] access_words access_words_of(const ingest_outcome& outcome);
 
 struct mo_path_stats {
   std::uint64_t acked = 0;         // answered ESME_ROK after a commit
@@ -60,7 +72,10 @@ class mo_path final : public net::mo_handler {
  private:
   class item;
   class raw_item;
-  void finished(const ingest_outcome& outcome, std::string_view carrier);
+  void finished(const ingest_outcome& outcome, const incoming_mo& mo,
+                std::chrono::steady_clock::time_point arrived);
+  void access(const incoming_mo& mo, std::string_view kind, std::string_view outcome,
+              const ingest_outcome* committed, std::chrono::steady_clock::time_point arrived);
   void failed(std::error_code ec, std::string_view detail);
 
   store::database& db_;

@@ -24,6 +24,9 @@ class logger;
 namespace lapord::app {
 
 class pipeline_metrics;
+namespace ops {
+class access_log;
+}
 
 struct reply_sender_options {
   std::size_t batch = 64;           // replies taken from the store at once
@@ -38,6 +41,8 @@ struct reply_sender_options {
   std::uint8_t registered_delivery = 1;  // ask for a receipt
   // Counts the segments accepted and the replies failed for good once that is committed.
   pipeline_metrics* metrics = nullptr;
+  // A line per reply once its outcome is recorded (sent, retry, failed); may be null.
+  ops::access_log* access = nullptr;
 };
 
 // The submit_sm for each segment of a reply (exposed for tests). Empty when the text cannot be
