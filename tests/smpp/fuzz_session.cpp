@@ -1,7 +1,8 @@
 // libFuzzer target smpp_session: a bound session (esme or smsc, from the first octet) fed a
 // script decoded from the input: peer bytes in chunks, time steps, our own submits, responses
-// and unbind. It must never crash, keep its window, and everything it sends must be whole PDUs
-// our decoder reads back (we are strict in what we send).
+// and unbind. It must never crash, keep its window and its cap on the peer's requests awaiting
+// an answer (bits 1-2 of the first octet), and everything it sends must be whole PDUs our
+// decoder reads back (we are strict in what we send).
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -60,6 +61,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   c.response_timeout = 2s;
   c.enquire_link_interval = 5s;
   c.max_pdu_size = 1024;
+  c.max_requests_in = (data[0] >> 1) & 3;  // 0: no cap; else 1-3 requests awaiting an answer
   harness h(c);
   // Bind first, so the script exercises the bound states.
   if (c.role == session_role::esme) {
@@ -113,6 +115,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     h.drain();
     if (h.s.outstanding() > c.window + 1) std::abort();  // the window (+ unbind)
+    if (c.max_requests_in != 0 && h.s.awaiting_response() > c.max_requests_in) std::abort();
     if (h.s.state() == session_state::closed && h.s.next_deadline()) std::abort();
   }
   return 0;

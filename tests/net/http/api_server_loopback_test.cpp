@@ -76,9 +76,10 @@ struct server_rig {
     asio::io_context client;
     asio::ip::tcp::socket s(client);
     s.connect({asio::ip::make_address("127.0.0.1"), server->port()});
-    asio::write(s, asio::buffer(raw));
-    std::string out;
     boost::system::error_code ec;
+    asio::write(s, asio::buffer(raw), ec);  // a server refusing early may reset the rest
+    s.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+    std::string out;
     asio::read(s, asio::dynamic_buffer(out), ec);
     return out;
   }
@@ -155,6 +156,32 @@ TEST_CASE("api server: a body over the limit is 413, broken HTTP is 400") {
   a = r.exchange("GARBAGE\r\n\r\n");
   CHECK(status_of(a) == 400);
   CHECK(has(a, R"("error":"bad_request")"));
+  CHECK(r.events.events_of("48219375") == 0);
+}
+
+TEST_CASE("api server: an endless chunk line or a big header is 400 before any token check") {
+  server_rig r;
+  // 100 KiB of chunk extension and no CRLF: more than the 16 KiB read buffer holds.
+  const std::string chunked =
+      "POST /v1/complaints/48219375/events HTTP/1.1\r\nHost: x\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n10;ext=" +
+      std::string(100 * 1024, 'a');
+  auto a = r.exchange(chunked);
+  CHECK(status_of(a) == 400);
+  CHECK(has(a, R"("error":"line_too_long")"));
+  a = r.exchange("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Filler: " + std::string(20000, 'b') +
+                 "\r\n\r\n");
+  CHECK(status_of(a) == 400);
+  CHECK(has(a, R"("error":"header_too_large")"));
+  // A chunked body over body_limit (16 KiB by default) in 4 KiB chunks.
+  std::string big =
+      "POST /v1/complaints/48219375/events HTTP/1.1\r\nHost: x\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n";
+  for (int i = 0; i < 8; ++i)
+    big += "1000\r\n" + std::string(4096, ' ') + "\r\n";
+  a = r.exchange(big);
+  CHECK(status_of(a) == 413);
+  CHECK(status_of(r.exchange(request("GET", "/healthz", "", ""))) == 200);
   CHECK(r.events.events_of("48219375") == 0);
 }
 
