@@ -1,8 +1,9 @@
 """Hostile HTTP clients against both listeners of the real daemon ([api], which may face the
 network, and [admin]), before any token is checked (issue 12, item 6): a chunk-size line that
-never ends, an oversized header, an oversized body (by Content-Length and by chunks). Each is
-answered 400/413 or cut off, lapord's RSS (from /proc) grows by less than 16 MB, the connection
-is closed, and the next request on a new connection is served."""
+never ends, an oversized header, an oversized body (by Content-Length and by chunks), a client
+trickling its header. Each is answered 400/413 or cut off (the slow one after
+request_timeout_s), lapord's RSS (from /proc) grows by less than 16 MB, the connection is
+closed, and the next request on a new connection is served."""
 import http.client
 import os
 import re
@@ -125,6 +126,26 @@ def check_big_body(port, path):
         assert read_answer(s) == 413
 
 
+def check_slow_client(port, next_path, token=None):
+    """A slow-loris client trickling a header line a second is cut off within request_timeout_s
+    (10 s by default) of its first byte, and others are served meanwhile."""
+    import time
+    with socket.create_connection(("127.0.0.1", port), timeout=15) as s:
+        started = time.monotonic()
+        s.sendall(b"POST /v1/complaints/12345678/events HTTP/1.1\r\nHost: x\r\n")
+        cut = None
+        for i in range(25):
+            assert served(port, next_path, token) in (200, 404)
+            time.sleep(1)  # the trickle itself: one header line per second
+            try:
+                s.sendall(f"X-Slow-{i}: 1\r\n".encode())
+            except (BrokenPipeError, ConnectionResetError):
+                cut = time.monotonic() - started
+                break
+        assert cut is not None and cut < 14, f"the slow client was not cut off ({cut})"
+        print(f"port {port}: slow client cut off after {cut:.1f} s")
+
+
 def test_api_listener():
     d = Daemon()
     try:
@@ -133,6 +154,7 @@ def test_api_listener():
         check_chunk_line(d, d.api_port, path, known, API_TOKEN)
         check_big_header(d.api_port, path)
         check_big_body(d.api_port, path)
+        check_slow_client(d.api_port, known, API_TOKEN)
         assert served(d.api_port, known, API_TOKEN) == 404
     finally:
         assert d.stop() == 0, d.lapord.proc.log()
