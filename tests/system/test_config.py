@@ -2,6 +2,8 @@
 says so), every bad one stops lapord at once with exit code 2 and ONE line on stderr naming the
 file, the line and what is wrong; secrets never appear in that line."""
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -55,18 +57,79 @@ def test_check_config_accepts_a_good_file():
 
 
 def test_the_shipped_example_is_good():
+    # It needs no secret from the environment (test_example_config.py runs it).
     example = os.path.join(SOURCE_DIR, "config", "lapord.toml")
-    env = dict(os.environ, LAPORD_XL_PASSWORD="xlpass")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LAPORD_")}
     p = subprocess.run([binary("lapord"), "--config", example, "--check-config"],
                        capture_output=True, text=True, timeout=20, env=env)
     assert p.returncode == 0, p.stderr
     assert "configuration OK (2 carriers)" in p.stdout
-    # Without the variable its password_env names, the example says exactly that.
-    env.pop("LAPORD_XL_PASSWORD")
-    p = subprocess.run([binary("lapord"), "--config", example, "--check-config"],
+
+
+PRODUCTION_SECRETS = ["LAPORD_TSEL_PASSWORD", "LAPORD_REF_KEY", "LAPORD_STORE_TOKEN",
+                      "LAPORD_API_TOKEN", "LAPORD_ADMIN_TOKEN"]
+
+
+def test_check_config_names_every_missing_secret_of_the_production_template():
+    # In a folder of its own with its aliases.tsv, as the package installs it in /etc/lapord.
+    workdir = tempfile.mkdtemp(prefix="lapord-production-")
+    template = os.path.join(workdir, "lapord.toml")
+    shutil.copy(os.path.join(SOURCE_DIR, "config", "lapord.production.toml"), template)
+    shutil.copy(os.path.join(SOURCE_DIR, "config", "directory", "aliases.tsv"), workdir)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LAPORD_")}
+    env["LAPORD_API_TOKEN"] = "the-api-token-value"
+    p = subprocess.run([binary("lapord"), "--config", template, "--check-config"],
                        capture_output=True, text=True, timeout=20, env=env)
-    assert p.returncode == 2
-    assert "LAPORD_XL_PASSWORD" in p.stderr and "not set" in p.stderr, p.stderr
+    assert p.returncode == 2, p.stderr
+    lines = p.stderr.strip().splitlines()
+    secret_lines = [line for line in lines if "which is not set" in line]
+    assert [n for n in PRODUCTION_SECRETS if n != "LAPORD_API_TOKEN"] == [
+        re.search(r'"(LAPORD_\w+)"', line).group(1) for line in secret_lines], lines
+    # The rest: the package's data files, when it is not installed on this machine.
+    for line in lines:
+        assert line.startswith(f"lapord: {template}:"), line
+        assert line in secret_lines or "/usr/share/lapord/" in line, line
+    assert "the-api-token-value" not in p.stderr + p.stdout
+
+
+def test_check_config_names_every_unreadable_file_and_secret_at_once():
+    text = GOOD.replace('password = "secret"', 'password_env = "LAPORD_TEST_PW"') + (
+        '[store]\n[service]\nref_key_env = "LAPORD_TEST_KEY"\ntemplates = "nowhere.txt"\n'
+        'directory = "%s"\naliases = "%s"\n[admin]\ntoken_env = "LAPORD_TEST_ADMIN"\n' % (
+            os.path.join(SOURCE_DIR, "config/directory/institutions.tsv"),
+            os.path.join(SOURCE_DIR, "config/directory/aliases.tsv")))
+    p, path = run(text, "--check-config")
+    assert p.returncode == 2, p.stderr
+    lines = p.stderr.strip().splitlines()
+    print("\n".join(lines))
+    assert len(lines) == 4, lines
+    assert lines[0].startswith(f"lapord: {path}:10: ") and '"LAPORD_TEST_PW"' in lines[0]
+    assert lines[1].startswith(f"lapord: {path}:13: ") and '"LAPORD_TEST_KEY"' in lines[1]
+    assert lines[2].startswith(f"lapord: {path}:18: ") and '"LAPORD_TEST_ADMIN"' in lines[2]
+    assert lines[3].startswith(f"lapord: {path}:14: [service] templates names a file that "
+                               "cannot be read: ") and "nowhere.txt" in lines[3], lines[3]
+    # The start says the same, before anything else.
+    p2, path2 = run(text)
+    assert p2.returncode == 2, p2.returncode
+    same = [line.replace(os.path.dirname(path), os.path.dirname(path2)) for line in lines]
+    assert p2.stderr.strip().splitlines() == same, (p2.stderr, path2)
+
+
+def test_a_listener_beyond_loopback_is_a_warning():
+    env = {"LAPORD_TEST_KEY": "0123456789abcdef-key"}
+    text = GOOD + (
+        '[store]\n[service]\nref_key_env = "LAPORD_TEST_KEY"\ntemplates = "%s"\ndirectory = "%s"\n'
+        'aliases = "%s"\n[api]\nlisten = "0.0.0.0:0"\ntoken = "t"\n' % (
+            os.path.join(SOURCE_DIR, "config/templates-id.txt"),
+            os.path.join(SOURCE_DIR, "config/directory/institutions.tsv"),
+            os.path.join(SOURCE_DIR, "config/directory/aliases.tsv")))
+    p, path = run(text, "--check-config", env=env)
+    assert p.returncode == 0, p.stderr
+    assert "configuration OK" in p.stdout
+    assert p.stderr.strip() == (
+        f'lapord: warning: {path}:18: [api] listen = "0.0.0.0:0" is not on loopback, and lapord '
+        'speaks plain HTTP there: put a TLS reverse proxy in front and let lapord listen on '
+        '127.0.0.1 (README, "Behind a reverse proxy")'), p.stderr
 
 
 def test_bad_lines_give_one_line_errors():
@@ -126,6 +189,9 @@ if __name__ == "__main__":
     run_tests([
         test_check_config_accepts_a_good_file,
         test_the_shipped_example_is_good,
+        test_check_config_names_every_missing_secret_of_the_production_template,
+        test_check_config_names_every_unreadable_file_and_secret_at_once,
+        test_a_listener_beyond_loopback_is_a_warning,
         test_bad_lines_give_one_line_errors,
         test_secrets_never_appear_in_errors,
         test_missing_file_and_no_carrier,

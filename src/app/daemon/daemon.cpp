@@ -13,6 +13,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "app/daemon/config_check.hpp"
 #include "app/daemon/config_reload.hpp"
 #include "app/daemon/echo_mo_handler.hpp"
 #include "app/daemon/link_metrics.hpp"
@@ -66,6 +67,32 @@ daemon_config read_configuration(const std::string& path) {
   (void)read_admin_section(config.document, path);
   (void)lapor::ussd::read_ussd_section(config.document, path);  // profiles, carriers' choices
   return config;
+}
+
+// Prints every secret variable that is not set and every file that cannot be read, all at once
+// (the readers stop at the first problem); false: exit 2. A file that does not parse is left to
+// the reader's one-line error. The warnings are kept for the log.
+bool check_the_machine(const std::string& path, std::vector<std::string>& warnings) {
+  toml::table document;
+  try {
+    document = toml::parse_file(path);
+  } catch (const toml::parse_error&) {
+    return true;
+  }
+  auto findings = check_environment(document, path);
+  for (const auto& problem : findings.problems)
+    std::cerr << "lapord: " << problem.what() << '\n';
+  warnings = std::move(findings.warnings);
+  return findings.problems.empty();
+}
+
+// --check-config goes as far as the start would: the complaint service's files are loaded
+// (and the ref key checked) when the MO path runs, the USSD screens checked against them.
+void check_deeply(const daemon_config& config, const std::string& path) {
+  check_ussd_configuration(config.document, path);
+  if (config.document.contains("store")) {
+    (void)load_service(read_service_section(config.document, path), true);
+  }
 }
 
 std::string carrier_summary(const net::carrier_settings& c) {
@@ -179,6 +206,8 @@ class signal_handling {
 
 int run_daemon(const daemon_options& options, const mo_handler_factory& make_handler) {
   daemon_config config;
+  std::vector<std::string> warnings;
+  if (!check_the_machine(options.config_path, warnings)) return 2;
   try {
     config = read_configuration(options.config_path);
   } catch (const config_error& e) {
@@ -187,12 +216,13 @@ int run_daemon(const daemon_options& options, const mo_handler_factory& make_han
   }
   if (options.check_only) {
     try {
-      // The screens against the directory's longest names and every profile's limit.
-      check_ussd_configuration(config.document, options.config_path);
+      check_deeply(config, options.config_path);
     } catch (const config_error& e) {
       std::cerr << "lapord: " << e.what() << std::endl;
       return 2;
     }
+    for (const auto& w : warnings)
+      std::cerr << "lapord: warning: " << w << '\n';
     std::cout << "lapord: " << options.config_path << ": configuration OK ("
               << config.carriers.size() << (config.carriers.size() == 1 ? " carrier" : " carriers")
               << ")" << std::endl;
@@ -207,6 +237,8 @@ int run_daemon(const daemon_options& options, const mo_handler_factory& make_han
     return 2;
   }
   auto log = logs->logger("lapord");
+  for (const auto& w : warnings)
+    log->warn("{}", w);
   const net::logger_factory loggers = [&logs](const std::string& name) {
     return logs->logger(name);
   };
