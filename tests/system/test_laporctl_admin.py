@@ -208,7 +208,9 @@ def test_wrong_token_no_daemon_and_config_file():
     wrong = laporctl("status", token="not-the-token")
     assert wrong.returncode == 1
     assert "refused the token (401)" in wrong.stderr, wrong.stderr
-    none = laporctl("status", token=None)
+    # An empty config file: not the machine's /etc/lapord/lapord.toml, which laporctl reads
+    # when it exists (test_package.py installs one for a moment).
+    none = laporctl("--config", os.devnull, "status", token=None)
     assert none.returncode == 1 and "(none was given)" in none.stderr, none.stderr
     # The endpoint and the token from the daemon's own config file ([admin] listen, token_env).
     conf = os.path.join(s.workdir, "admin-only.toml")
