@@ -44,6 +44,8 @@ def test_commands_and_subcommands():
     # Options and their values before the command are skipped.
     assert complete("laporctl --json --admin http://127.0.0.1:1 comp") == ["complaints"]
     assert "reload" in complete("laporctl ")
+    # A command added later completes without editing the completion file.
+    assert complete("laporctl t") == ["top"]
 
 
 def test_options_and_their_values():

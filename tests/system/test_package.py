@@ -99,6 +99,8 @@ def check_installed():
                  "/usr/share/man/man8/lapord.8.gz", "/usr/share/man/man1/laporctl.1.gz",
                  "/usr/share/bash-completion/completions/laporctl",
                  "/usr/share/doc/lapord/copyright", "/lib/systemd/system/lapord.service",
+                 "/usr/share/lapord/prometheus/lapord-rules.yml",
+                 "/usr/share/lapord/grafana/lapord.json",
                  "/etc/lapord/aliases.tsv"):
         assert os.path.isfile(path), path
     conffiles = run("dpkg-query", "-W", "-f=${Conffiles}", PACKAGE).stdout
