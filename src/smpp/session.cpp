@@ -331,6 +331,9 @@ bool session::can_submit() const {
 }
 
 std::optional<time_point> session::next_deadline() const {
+  // Input paused: the responses and the peer's traffic wait unread (ours to read), so no
+  // deadline runs until respond() takes them; see run_deadlines.
+  if (input_paused()) return std::nullopt;
   std::optional<time_point> next;
   auto consider = [&](std::optional<time_point> t) {
     if (t && (!next || *t < *next)) next = t;
@@ -519,7 +522,10 @@ std::optional<time_point> session::dead_at() const {
 }
 
 void session::run_deadlines(time_point now) {
-  if (state_ == session_state::closed) return;
+  // While input is paused a response may sit unread behind the peer's requests: timing it out
+  // would send a submit_sm again (a duplicate SMS) or drop the link for an enquire_link the
+  // peer did answer. Deadlines resume once the held frames are taken.
+  if (state_ == session_state::closed || input_paused()) return;
   if (const auto dead = dead_at(); dead && *dead <= now) {
     close(session_error::peer_dead);
     return;

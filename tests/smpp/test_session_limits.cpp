@@ -141,6 +141,41 @@ TEST_CASE("session limits: at the cap, frames wait in order until an answer make
   CHECK(sc.s.awaiting_response() == 0);
 }
 
+TEST_CASE("session limits: no response timeout while a response may wait unread at the cap") {
+  session_config c;
+  c.max_requests_in = 1;
+  c.response_timeout = 10s;
+  c.enquire_link_interval = 30s;
+  peer_script sc{c};
+  submit_sm m;
+  m.destination_addr = "6281234567890";
+  m.short_message = "Hi";
+  std::uint32_t seq = 0;
+  REQUIRE(sc.s.send(m, t0 + 1s, seq) == std::error_code{});
+  REQUIRE(seq == 2);
+  sc.last = sc.s.take_actions();
+  // Two MO, then the submit_sm_resp, in one read: the response waits behind the second MO.
+  const bytes resp = hex("00000012 80000004 00000000 00000002") + text("A") + z;
+  sc.peer(mo(1) + mo(3) + resp, t0 + 2s);
+  REQUIRE(sc.s.input_paused());
+  CHECK_FALSE(sc.s.next_deadline());  // no timer while paused
+  sc.s.on_timer(t0 + 5min);           // long past every deadline
+  sc.last = sc.s.take_actions();
+  CHECK(sc.last.empty());   // no request_failed, no enquire_link, no close
+  sc.answer(1, t0 + 5min);  // MO 3 comes in: still paused
+  CHECK(sc.handed_up() == 1);
+  sc.answer(3, t0 + 5min);  // now the response is read: the submit_sm succeeded
+  bool got = false;
+  for (const auto& a : sc.last) {
+    if (const auto* r = std::get_if<response_received>(&a)) {
+      got = r->response.sequence_number == 2;
+    }
+    CHECK_FALSE(std::holds_alternative<request_failed>(a));
+  }
+  CHECK(got);
+  CHECK(sc.s.next_deadline());  // keepalive again
+}
+
 TEST_CASE("session limits: an enquire_link flood is answered without a cap on MO") {
   session_config c;
   c.max_requests_in = 1;

@@ -150,7 +150,8 @@ class session {
   std::size_t awaiting_response() const { return received_.size(); }
   // The peer's requests awaiting our answer are at max_requests_in: further frames are held
   // until respond() makes room, and the owner should not read from the transport meanwhile
-  // (the peer is not declared dead while this holds: the silence is ours).
+  // (no deadline runs while this holds: the silence is ours, and a response may wait unread
+  // behind the requests; response timeouts, keepalive and the dead-peer check resume after).
   bool input_paused() const;
   std::optional<time_point> next_deadline() const;
 
