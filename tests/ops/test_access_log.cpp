@@ -176,7 +176,7 @@ TEST_CASE("access log: a file that cannot be opened is an error at start") {
       std::runtime_error);
 }
 
-TEST_CASE("access log: off writes nothing; journal never blocks without journald") {
+TEST_CASE("access log: off writes nothing, and the journal never blocks without journald") {
   access_log off({access_target::off, "", access_format::text, 16});
   off.write(sample());
   off.flush();

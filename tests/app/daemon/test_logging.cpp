@@ -108,7 +108,7 @@ TEST_CASE("[log] access chooses the journal, off or a file, in the log's format"
   CHECK(o.format == ops::access_format::json);
 }
 
-TEST_CASE("SIGHUP's reopen also reopens the access log file; one that cannot open stops") {
+TEST_CASE("SIGHUP's reopen also reopens the access log file, and one that cannot open stops") {
   char dir_template[] = "/tmp/lapord-access-test-XXXXXX";
   REQUIRE(mkdtemp(dir_template) != nullptr);
   const std::string dir = dir_template;

@@ -80,7 +80,7 @@ TEST_CASE("top: a snapshot sums the families the view shows") {
   CHECK(snap.ready == 1);
 }
 
-TEST_CASE("top: rates are the differences per second; a restart counts from zero") {
+TEST_CASE("top: rates are the differences per second, a restart counts from zero") {
   const auto t0 = std::chrono::steady_clock::time_point(100s);
   const auto a = snapshot_of(parse_metrics(scrape_text(110, 20, 18, 15, 0)), t0);
   const auto b = snapshot_of(parse_metrics(scrape_text(130, 24, 22, 19, 0)), t0 + 2s);
@@ -145,7 +145,7 @@ TEST_CASE("top: the screen fits 80x24 and shows every number") {
   CHECK(lines.back() == "q quits, refreshed every second");
 }
 
-TEST_CASE("top: a failed scrape says why instead of showing stale numbers; small terminals") {
+TEST_CASE("top: a failed scrape says why instead of showing stale numbers, and small terminals") {
   top_frame f;
   f.origin = "http://127.0.0.1:1";
   f.clock = "21:15:03 UTC";
