@@ -13,6 +13,8 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lapord_harness import run_tests, wait_until  # noqa: E402
 from test_e2e import Lapord, SmscSim, StoreSim, db_rows, write_config, write_script  # noqa: E402
+from test_ussd import Citizen, Setup, filing_steps, ref_of  # noqa: E402
+from test_ussd import write_config as ussd_config  # noqa: E402
 
 COMPLAINT = ("6281310000001", "LAPOR TANGKAB jalan rusak di Desa Suka Maju sudah 3 bulan")
 SCRIPT = [
@@ -164,6 +166,48 @@ def test_json_lines_when_the_log_is_json():
         store.stop()
 
 
+class UssdSetup(Setup):
+    """test_ussd's two carriers and store-sim, with [log] access."""
+
+    def __init__(self, access):  # pylint: disable=super-init-not-called
+        self.workdir = tempfile.mkdtemp(prefix="lapord-access-ussd-")
+        self.store = StoreSim()
+        self.sims = {"tsel": SmscSim("--window", "200"), "xl": SmscSim("--window", "200")}
+        line = f"access = {json.dumps(access)}\n"
+        self.config = ussd_config(self.workdir, self.sims, self.store.url,
+                                  edit=lambda t: t.replace("[log]\n", "[log]\n" + line, 1))
+        self.lapord = Lapord(self.config, self.workdir)
+        for sim in self.sims.values():
+            self.lapord.wait_bound(sim)
+        self.scripts = 0
+
+
+def test_a_line_per_ussd_screen_and_filing():
+    work = tempfile.mkdtemp(prefix="lapord-access-ussd-log-")
+    path = os.path.join(work, "access.log")
+    s = UssdSetup(path)
+    try:
+        c = Citizen("6281399990001", keyed=True)
+        s.run("tsel", filing_steps(c, "jalan rusak di depan sekolah dasar kami sudah lama"))
+        ref = ref_of(s.screens_to("tsel", c.msisdn)[-1])
+        wait_until(lambda: len([l for l in parsed(path) if l["kind"] == "ussd_screen"]) == 5, 10,
+                   "a line per screen")
+        lines = parsed(path)
+        screens = [l for l in lines if l["kind"] == "ussd_screen"]
+        assert [l["outcome"] for l in screens[:4]] == ["next"] * 4, screens
+        assert screens[4]["outcome"].startswith("last:"), screens
+        assert all(l["carrier"] == "tsel" and masked(l["number"], "0001") for l in screens), screens
+        filed = [l for l in lines if l["kind"] == "ussd_complaint"]
+        assert len(filed) == 1, lines
+        assert (filed[0]["ref"], filed[0]["inst"], filed[0]["outcome"]) == \
+            (ref, "36.03", "created"), filed
+        assert masked(filed[0]["number"], "0001"), filed
+        with open(path, encoding="utf-8") as f:
+            assert "6281399990001" not in f.read()
+    finally:
+        s.stop()
+
+
 def test_access_off_and_a_bad_path():
     work = tempfile.mkdtemp(prefix="lapord-access-off-")
     store, sim, lapord = start(work, "off")
@@ -186,4 +230,5 @@ def test_access_off_and_a_bad_path():
 
 if __name__ == "__main__":
     run_tests([test_a_line_per_mo_and_reply_and_a_reopen_after_rename,
-               test_json_lines_when_the_log_is_json, test_access_off_and_a_bad_path])
+               test_json_lines_when_the_log_is_json, test_a_line_per_ussd_screen_and_filing,
+               test_access_off_and_a_bad_path])
