@@ -1,22 +1,25 @@
-// The writer thread and group commit. Items queue in an intrusive list (no allocation per
-// submit); the writer takes everything queued, runs each in a SAVEPOINT of one transaction,
-// commits once, and completes the items only after the COMMIT (and its fsync) returned.
+// The writer thread and group commit, for every backend. Items queue in an intrusive list (no
+// allocation per submit); the writer takes everything queued, runs them in one transaction
+// (a failing item is isolated by running the batch again with one SAVEPOINT per item), commits
+// once, and completes the items only after the COMMIT (and its fsync) returned. The backend is
+// driven through backend_connection and never seen as SQL here.
 #include "lapord/store/database.hpp"
 
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <thread>
 #include <vector>
 
-#include "store/connection.hpp"
+#include "lapord/store/backend.hpp"
 
 namespace lapord::store {
 
 struct database::impl {
-  explicit impl(database_options o) : options(std::move(o)), conn(options) {}
+  explicit impl(database_options o) : options(std::move(o)), conn(open_backend(options)) {}
 
   database_options options;
-  detail::connection conn;
+  std::unique_ptr<backend_connection> conn;
 
   std::mutex mutex;
   std::condition_variable wake;
@@ -33,9 +36,10 @@ struct database::impl {
   void run();
   void run_batch(work_item* first, std::size_t count);
   void fail_all(work_item* first, std::size_t count, std::error_code ec, const std::string& why);
-  // Runs a frame statement (BEGIN, SAVEPOINT, COMMIT ...); on failure keeps its code in
-  // last_error and its message in `error`.
-  bool exec_quiet(const char* sql, std::string& error);
+  // Runs a frame step (BEGIN, SAVEPOINT, COMMIT ...) of the backend; on failure keeps its
+  // code in last_error and its message in `error`.
+  template <class Step>
+  bool frame(Step step, std::string& error);
   std::error_code last_error;
 
   // The metrics hook; an exception from it must not take the writer down.
@@ -55,24 +59,16 @@ struct database::impl {
 
 namespace {
 
-// Statements for the batch frame, prepared once: SAVEPOINT names cannot be bound, and one
-// reusable name is enough because the items run one after the other.
-constexpr char begin_sql[] = "BEGIN IMMEDIATE";
-constexpr char commit_sql[] = "COMMIT";
-constexpr char savepoint_sql[] = "SAVEPOINT item";
-constexpr char release_sql[] = "RELEASE item";
-constexpr char rollback_to_sql[] = "ROLLBACK TO item";
-
 bool batch_level(errc e) noexcept {
   return e != errc::item_failed && e != errc::ok;
 }
 
 }  // namespace
 
-bool database::impl::exec_quiet(const char* sql, std::string& error) {
+template <class Step>
+bool database::impl::frame(Step step, std::string& error) {
   try {
-    auto q = conn.prepare(sql);
-    q.run();
+    step(*conn);
     return true;
   } catch (const store_error& e) {
     error = e.what();
@@ -99,17 +95,16 @@ database::impl::pass database::impl::run_items(work_item* first, std::size_t cou
   std::string error;
   work_item* it = first;
   for (std::size_t i = 0; i < count; ++i, it = it->next_) {
-    if (isolate && !exec_quiet(savepoint_sql, error)) {
+    if (isolate && !frame(std::mem_fn(&backend_connection::savepoint), error)) {
       ec = last_error;
       why = error;
       return pass::batch_failed;
     }
     std::error_code item_ec;
     std::string item_why;
-    const auto counter_before = conn.ref_counter;
-    const bool counter_dirty_before = conn.ref_counter_dirty;
+    conn->item_started();
     try {
-      it->run(conn.tx());
+      it->run(conn->tx());
     } catch (const store_error& e) {
       item_ec = e.code();
       item_why = e.what();
@@ -120,9 +115,9 @@ database::impl::pass database::impl::run_items(work_item* first, std::size_t cou
       item_ec = make_error_code(errc::item_failed);
       item_why = "unknown exception";
     }
-    // SQLite may have rolled the transaction back itself (disk full, I/O error): then every
-    // item of the batch is lost with it.
-    if (sqlite3_get_autocommit(conn.handle())) {
+    // The engine may have ended the transaction itself (disk full, I/O error, connection
+    // lost): then every item of the batch is lost with it.
+    if (!conn->in_transaction()) {
       ec = item_ec ? item_ec : make_error_code(errc::internal);
       why = item_why.empty() ? "store: the transaction was rolled back" : item_why;
       return pass::batch_failed;
@@ -136,15 +131,15 @@ database::impl::pass database::impl::run_items(work_item* first, std::size_t cou
     if (item_ec && !isolate) return pass::item_failed;
     if (item_ec) {
       // The item's refs go back with its rows: no gap in the counter.
-      conn.ref_counter = counter_before;
-      conn.ref_counter_dirty = counter_dirty_before;
-      if (!exec_quiet(rollback_to_sql, error) || !exec_quiet(release_sql, error)) {
+      conn->item_rolled_back();
+      if (!frame(std::mem_fn(&backend_connection::rollback_to_savepoint), error) ||
+          !frame(std::mem_fn(&backend_connection::release_savepoint), error)) {
         ec = last_error;
         why = error;
         return pass::batch_failed;
       }
       errors.emplace_back(it, std::move(item_why));
-    } else if (isolate && !exec_quiet(release_sql, error)) {
+    } else if (isolate && !frame(std::mem_fn(&backend_connection::release_savepoint), error)) {
       ec = last_error;
       why = error;
       return pass::batch_failed;
@@ -160,14 +155,12 @@ void database::impl::run_batch(work_item* first, std::size_t count) {
 
   std::string error;
   auto fail_batch = [&](std::error_code ec, const std::string& why) {
-    if (!sqlite3_get_autocommit(conn.handle()))
-      sqlite3_exec(conn.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+    conn->rollback();
     failed_batches.fetch_add(1, std::memory_order_relaxed);
     fail_all(first, count, ec, why);
   };
   auto begin = [&] {
-    conn.begin_transaction();
-    if (exec_quiet(begin_sql, error)) return true;
+    if (frame(std::mem_fn(&backend_connection::begin), error)) return true;
     fail_batch(last_error, error);
     return false;
   };
@@ -182,16 +175,13 @@ void database::impl::run_batch(work_item* first, std::size_t count) {
   pass p = run_items(first, count, false, errors, ec, why);
   if (p == pass::item_failed) {
     reruns.fetch_add(1, std::memory_order_relaxed);
-    sqlite3_exec(conn.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+    conn->rollback();
     if (!begin()) return;
     p = run_items(first, count, true, errors, ec, why);
   }
   if (p == pass::ok) {
-    try {
-      conn.flush_before_commit();
-    } catch (const store_error& e) {
-      ec = e.code();
-      why = e.what();
+    if (!frame(std::mem_fn(&backend_connection::before_commit), why)) {
+      ec = last_error;
       p = pass::batch_failed;
     }
   }
@@ -201,7 +191,7 @@ void database::impl::run_batch(work_item* first, std::size_t count) {
   }
 
   auto started = std::chrono::steady_clock::now();
-  if (!exec_quiet(commit_sql, error)) {
+  if (!frame(std::mem_fn(&backend_connection::commit), error)) {
     auto elapsed = std::chrono::steady_clock::now() - started;
     notify_commit(count, elapsed, false);
     fail_batch(last_error, error);
@@ -305,10 +295,10 @@ writer_stats database::stats() const noexcept {
 }
 
 int database::schema_version() const noexcept {
-  return impl_->conn.schema_version();
+  return impl_->conn->schema_version();
 }
 int database::latest_schema_version() noexcept {
-  return detail::latest_version();
+  return store::latest_schema_version();
 }
 const database_options& database::options() const noexcept {
   return impl_->options;

@@ -28,6 +28,8 @@ class category final : public std::error_category {
         return "the database schema cannot be used by this lapord";
       case errc::internal:
         return "internal SQLite error";
+      case errc::unavailable:
+        return "the database server cannot be reached: nothing of the batch was stored";
     }
     return "unknown store error";
   }

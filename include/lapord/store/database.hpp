@@ -1,6 +1,7 @@
 #pragma once
-// The durable store: one SQLite file (WAL, synchronous=FULL), one writer thread that owns the
-// connection, and group commit. Callers on any thread submit work items; the writer takes
+// The durable store: one writer thread that owns the backend's connection (an SQLite file with
+// WAL and synchronous=FULL, or a PostgreSQL server with synchronous_commit=on), and group
+// commit. Callers on any thread submit work items; the writer takes
 // everything queued (up to max_batch), runs the items inside one transaction (a failing item
 // is isolated: the batch is re-run with one SAVEPOINT per item), COMMITs (one fsync for the
 // whole batch), and only then completes each item, on the writer thread. A completion must
@@ -36,9 +37,15 @@ void wait_for(database& db, work_item& item, std::error_code& ec, std::string& d
 bool on_writer_thread(const database& db) noexcept;
 }  // namespace detail
 
+enum class store_backend { sqlite, postgresql };
+
 struct database_options {
-  std::string path;              // the SQLite file; created (with its schema) if missing
-  std::size_t max_batch = 1024;  // items per transaction at most
+  store_backend backend = store_backend::sqlite;
+  std::string path;  // sqlite: the file; created (with its schema) if missing
+  // postgresql: a libpq connection string or URI (may list several hosts with
+  // target_session_attrs=read-write). Holds the password: never log it.
+  std::string url;
+  std::size_t max_batch = 1024;                  // items per transaction at most
   std::chrono::milliseconds busy_timeout{5000};  // another process holding the lock
   std::chrono::hours dedup_window{48};           // see record_received / docs/store.md
   std::uint64_t max_bytes = 0;                   // PRAGMA max_page_count cap; 0: none
@@ -95,16 +102,16 @@ struct result {
 
 class database {
  public:
-  // Opens (creating if needed), checks the file is writable, applies pending migrations and
-  // starts the writer. Throws store_error with a clear message (read-only file, newer schema,
-  // not a database ...).
+  // Opens the backend (creating the file if needed), checks the store is writable, applies
+  // pending migrations and starts the writer. Throws store_error with a clear message
+  // (read-only file, newer schema, not a database, server unreachable ...).
   explicit database(database_options options);
-  // Runs every item still queued, then stops the writer and closes the file.
+  // Runs every item still queued, then stops the writer and closes the connection.
   ~database();
   database(const database&) = delete;
   database& operator=(const database&) = delete;
 
-  // Queues an item; thread-safe, never blocks on SQLite. After shutdown began, the item is
+  // Queues an item; thread-safe, never blocks on the backend. After shutdown began, the item is
   // completed at once (on the calling thread) with errc::closed.
   void submit(work_item& item) noexcept;
 
@@ -119,7 +126,7 @@ class database {
   auto call(Work&& work) -> std::invoke_result_t<Work&, transaction&>;
 
   writer_stats stats() const noexcept;
-  // Schema version of the open file (== latest_schema_version() after a successful open).
+  // Schema version of the open store (== latest_schema_version() after a successful open).
   int schema_version() const noexcept;
   static int latest_schema_version() noexcept;
   const database_options& options() const noexcept;

@@ -9,15 +9,16 @@ namespace lapord::store {
 
 enum class errc {
   ok = 0,
-  item_failed = 1,  // this work item threw or broke a constraint; only it was rolled back
-  disk_full = 2,    // SQLITE_FULL: the file system or the size limit is full
-  io_error = 3,     // SQLITE_IOERR: a read, write or fsync failed
-  read_only = 4,    // SQLITE_READONLY / SQLITE_PERM / SQLITE_CANTOPEN: cannot write the file
-  busy = 5,         // SQLITE_BUSY / SQLITE_LOCKED after the busy timeout (another process)
-  corrupt = 6,      // SQLITE_CORRUPT / SQLITE_NOTADB
-  closed = 7,       // the database is shutting down: the item was never run
-  schema = 8,       // the file's schema is newer than this program, or a migration failed
-  internal = 9,     // any other SQLite error
+  item_failed = 1,   // this work item threw or broke a constraint; only it was rolled back
+  disk_full = 2,     // SQLITE_FULL: the file system or the size limit is full
+  io_error = 3,      // SQLITE_IOERR: a read, write or fsync failed
+  read_only = 4,     // SQLITE_READONLY / SQLITE_PERM / SQLITE_CANTOPEN: cannot write the file
+  busy = 5,          // SQLITE_BUSY / SQLITE_LOCKED after the busy timeout (another process)
+  corrupt = 6,       // SQLITE_CORRUPT / SQLITE_NOTADB
+  closed = 7,        // the database is shutting down: the item was never run
+  schema = 8,        // the file's schema is newer than this program, or a migration failed
+  internal = 9,      // any other error of the backend
+  unavailable = 10,  // PostgreSQL: the server cannot be reached (connection lost, failover)
 };
 
 const std::error_category& store_category() noexcept;

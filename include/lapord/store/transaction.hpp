@@ -1,10 +1,13 @@
 #pragma once
-// What a work item may do to the store, in the domain's words. A transaction is handed to a
-// work item on the writer thread and is valid only during that call; everything the item
-// does commits together (or not at all) when the batch commits.
+// What a work item may do to the store, in the domain's words: the one interface the
+// application sees, whichever backend is behind it (SQLite in src/store/sqlite/, PostgreSQL in
+// src/store/postgresql/). A transaction is handed to a work item on the writer thread and is
+// valid only during that call; everything the item does commits together (or not at all) when
+// the batch commits.
 //
-// Every operation throws store_error on an SQLite failure; the writer then rolls back this
-// item (or, for disk full / I/O errors, the whole batch). Nothing is ever half-applied.
+// Every operation throws store_error on a failure of the backend; the writer then rolls back
+// this item (or, for disk full / I/O errors / a lost connection, the whole batch). Nothing is
+// ever half-applied.
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -17,117 +20,138 @@
 
 namespace lapord::store {
 
+class transaction;
+
 namespace detail {
-class connection;
-}
+// The text layer's part_store on the current transaction, for every backend alike.
+class transaction_parts final : public text::part_store {
+ public:
+  explicit transaction_parts(transaction& tx) noexcept : tx_(tx) {}
+  bool put(const text::message_part& part) override;
+  std::vector<text::message_part> parts(const text::part_key& key) override;
+  void erase(const text::part_key& key) override;
+  std::vector<text::part_key> keys_older_than(text::wall_time cutoff) override;
+
+ private:
+  transaction& tx_;
+};
+}  // namespace detail
 
 class transaction {
  public:
-  explicit transaction(detail::connection& c) noexcept;
   transaction(const transaction&) = delete;
   transaction& operator=(const transaction&) = delete;
 
   // --- received messages -------------------------------------------------------------------
   // Keeps the MO for audit unless the same MO was received within the dedup window (see
   // docs/store.md: carrier + every body field + the raw bytes of short_message and TLVs).
-  received_mo record_received(const mo_pdu& mo);
+  virtual received_mo record_received(const mo_pdu& mo) = 0;
 
   // --- parts of long messages: the text layer's part_store, durable ------------------------
   // Use as `text::reassembler r(tx.parts())` inside the item; valid while the item runs.
-  text::part_store& parts() noexcept;
-  bool put_part(const text::message_part& part);
-  std::vector<text::message_part> parts_of(const text::part_key& key);
-  void erase_parts(const text::part_key& key);
-  std::vector<text::part_key> part_keys_older_than(wall_time cutoff);
+  text::part_store& parts() noexcept { return parts_; }
+  virtual bool put_part(const text::message_part& part) = 0;
+  virtual std::vector<text::message_part> parts_of(const text::part_key& key) = 0;
+  virtual void erase_parts(const text::part_key& key) = 0;
+  virtual std::vector<text::part_key> part_keys_older_than(wall_time cutoff) = 0;
 
   // --- refs ----------------------------------------------------------------------------------
   // The next value of the ref counter (1, 2, 3 ...), never handed out twice once committed.
-  std::uint64_t next_ref_counter();
+  virtual std::uint64_t next_ref_counter() = 0;
 
   // --- complaints ----------------------------------------------------------------------------
   // Throws store_error(item_failed) if the ref exists already.
-  void create_complaint(const new_complaint& c);
-  std::optional<complaint> complaint_by_ref(std::string_view ref);
+  virtual void create_complaint(const new_complaint& c) = 0;
+  virtual std::optional<complaint> complaint_by_ref(std::string_view ref) = 0;
   // The ref of this reporter's first complaint with this duplicate key (new_complaint::
   // duplicate_key: the folded text) created at or after `since`.
-  std::optional<std::string> recent_complaint_with_key(std::string_view reporter,
-                                                       std::string_view duplicate_key,
-                                                       wall_time since);
+  virtual std::optional<std::string> recent_complaint_with_key(std::string_view reporter,
+                                                               std::string_view duplicate_key,
+                                                               wall_time since) = 0;
   // How many complaints this reporter created at or after `since`.
-  std::int64_t complaints_since(std::string_view reporter, wall_time since);
+  virtual std::int64_t complaints_since(std::string_view reporter, wall_time since) = 0;
   // Complaints created at or after `since`, newest first (the operator's list).
-  std::vector<complaint> recent_complaints(wall_time since, int limit);
+  virtual std::vector<complaint> recent_complaints(wall_time since, int limit) = 0;
 
   // --- reporters -----------------------------------------------------------------------------
-  bool rate_notice_sent_since(std::string_view reporter, wall_time since);
-  void mark_rate_notice(std::string_view reporter, wall_time at);
-  void set_opt_out(std::string_view reporter, bool opted_out, wall_time at);
-  bool opted_out(std::string_view reporter);
+  virtual bool rate_notice_sent_since(std::string_view reporter, wall_time since) = 0;
+  virtual void mark_rate_notice(std::string_view reporter, wall_time at) = 0;
+  virtual void set_opt_out(std::string_view reporter, bool opted_out, wall_time at) = 0;
+  virtual bool opted_out(std::string_view reporter) = 0;
 
   // --- status events from the national store -------------------------------------------------
-  event_outcome add_event(const status_event_view& e);
-  std::optional<complaint_view> complaint_view_by_ref(std::string_view ref);
+  virtual event_outcome add_event(const status_event_view& e) = 0;
+  virtual std::optional<complaint_view> complaint_view_by_ref(std::string_view ref) = 0;
 
   // --- outbox ----------------------------------------------------------------------------------
   // Queues the ready JSON body for POSTing, due at `now`. Throws item_failed if already queued.
-  void enqueue_forward(std::string_view ref, std::string_view payload, wall_time now);
+  virtual void enqueue_forward(std::string_view ref, std::string_view payload, wall_time now) = 0;
   // Up to `limit` due forwards (oldest due first), leased until now + lease: a crash before
   // mark_forwarded / park / schedule_retry makes them due again when the lease ends.
-  std::vector<forward> take_due_forwards(wall_time now, int limit, std::chrono::milliseconds lease);
+  virtual std::vector<forward> take_due_forwards(wall_time now, int limit,
+                                                 std::chrono::milliseconds lease) = 0;
   // The store took it (2xx or 409). Keeps its tracking id on the complaint too.
-  void mark_forwarded(std::string_view ref, int http_status,
-                      std::optional<std::string_view> tracking_id, wall_time at);
+  virtual void mark_forwarded(std::string_view ref, int http_status,
+                              std::optional<std::string_view> tracking_id, wall_time at) = 0;
   // Refused for good (4xx but 409): kept for an operator with the store's answer.
-  void park(std::string_view ref, int http_status, std::string_view answer, wall_time at);
+  virtual void park(std::string_view ref, int http_status, std::string_view answer,
+                    wall_time at) = 0;
   // Failed for now (5xx, timeout, reset): due again at next_at.
-  void schedule_retry(std::string_view ref, wall_time next_at, std::string_view error,
-                      std::optional<int> http_status);
+  virtual void schedule_retry(std::string_view ref, wall_time next_at, std::string_view error,
+                              std::optional<int> http_status) = 0;
   // An operator's "try again" for a parked complaint: pending, due at `now`. False if not parked.
-  bool unpark(std::string_view ref, wall_time now);
-  std::vector<std::string> parked_refs(int limit);
+  virtual bool unpark(std::string_view ref, wall_time now) = 0;
+  virtual std::vector<std::string> parked_refs(int limit) = 0;
   // The earliest next_attempt_at of a pending or in-flight forward (for the worker's timer).
-  std::optional<wall_time> next_forward_due();
+  virtual std::optional<wall_time> next_forward_due() = 0;
 
   // --- replies and notifications ---------------------------------------------------------------
-  std::int64_t enqueue_reply(const new_reply& r);
+  virtual std::int64_t enqueue_reply(const new_reply& r) = 0;
   // Up to `limit` due replies, leased like forwards.
-  std::vector<reply> take_due_replies(wall_time now, int limit, std::chrono::milliseconds lease);
+  virtual std::vector<reply> take_due_replies(wall_time now, int limit,
+                                              std::chrono::milliseconds lease) = 0;
   // Every segment was accepted by the SMSC: one message_id per segment, in order.
-  void mark_reply_submitted(std::int64_t id, std::span<const std::string> message_ids,
-                            wall_time at);
+  virtual void mark_reply_submitted(std::int64_t id, std::span<const std::string> message_ids,
+                                    wall_time at) = 0;
   // Not accepted now (throttled, no bind, temporary error): due again at next_at.
-  void schedule_reply_retry(std::int64_t id, wall_time next_at, std::string_view error);
+  virtual void schedule_reply_retry(std::int64_t id, wall_time next_at, std::string_view error) = 0;
   // Not accepted for good (permanent error, too many attempts).
-  void mark_reply_failed(std::int64_t id, std::string_view error, wall_time at);
+  virtual void mark_reply_failed(std::int64_t id, std::string_view error, wall_time at) = 0;
   // A delivery receipt for one segment. `stat` as the receipt says it: DELIVRD -> delivered
   // (the reply is delivered once every segment is); UNDELIV, EXPIRED, REJECTD, DELETED,
   // UNKNOWN -> failed; anything else (ENROUTE, ACCEPTD) is recorded and changes no state.
-  receipt_outcome apply_receipt(std::string_view carrier, std::string_view message_id,
-                                std::string_view stat, wall_time at);
-  std::optional<reply_status> reply_status_of(std::int64_t id);
-  std::optional<wall_time> next_reply_due();
+  virtual receipt_outcome apply_receipt(std::string_view carrier, std::string_view message_id,
+                                        std::string_view stat, wall_time at) = 0;
+  virtual std::optional<reply_status> reply_status_of(std::int64_t id) = 0;
+  virtual std::optional<wall_time> next_reply_due() = 0;
 
   // --- operations --------------------------------------------------------------------------------
-  queue_counts counts();
+  virtual queue_counts counts() = 0;
 
-  // The operator's queries (operator_queries.cpp). Lists scan newest first and stop at the
+  // The operator's queries. Lists scan newest first and stop at the
   // limit; a filter that matches little reads the complaints back to `since` (or all).
-  std::vector<complaint_summary> find_complaints(const complaint_filter& filter);
+  virtual std::vector<complaint_summary> find_complaints(const complaint_filter& filter) = 0;
   // Replies and notifications about a complaint, oldest first.
-  std::vector<reply_record> replies_for(std::string_view ref);
+  virtual std::vector<reply_record> replies_for(std::string_view ref) = 0;
   // Parked forwards, longest parked first, with the store's answer.
-  std::vector<parked_forward> parked_forwards(int limit);
+  virtual std::vector<parked_forward> parked_forwards(int limit) = 0;
   // Parked -> pending, due at `now` (the forwarder still has to be woken).
-  parked_action retry_parked(std::string_view ref, wall_time now);
+  virtual parked_action retry_parked(std::string_view ref, wall_time now) = 0;
   // Parked -> dropped: the outbox row moves whole into dropped_forwards with `reason`; the
   // complaint stays. Nothing is deleted without a trace.
-  parked_action drop_parked(std::string_view ref, std::string_view reason, wall_time now);
-  // Caps the database file (PRAGMA max_page_count); past it writes fail with errc::disk_full
-  // instead of filling the file system. 0 lifts the cap. Takes effect at once.
-  void limit_size(std::uint64_t max_bytes);
+  virtual parked_action drop_parked(std::string_view ref, std::string_view reason,
+                                    wall_time now) = 0;
+  // Caps the database file (SQLite: PRAGMA max_page_count); past it writes fail with
+  // errc::disk_full instead of filling the file system. 0 lifts the cap. Takes effect at once.
+  // A PostgreSQL server's disk is its operator's: there it fails with errc::item_failed.
+  virtual void limit_size(std::uint64_t max_bytes) = 0;
+
+ protected:
+  transaction() noexcept : parts_(*this) {}
+  virtual ~transaction() = default;
 
  private:
-  detail::connection& c_;
+  detail::transaction_parts parts_;
 };
 
 }  // namespace lapord::store

@@ -2,12 +2,10 @@
 // complaints, one complaint's replies, the parked forwards, and retrying or dropping one.
 // These run on the writer thread like everything else; they are bounded by a limit and use
 // the partial indexes, so a status or a show does not hold up ingest.
-#include "store/complaint_row.hpp"
-#include "store/connection.hpp"
+#include "store/sqlite/complaint_row.hpp"
+#include "store/sqlite/connection.hpp"
 
-namespace lapord::store {
-
-using detail::query;
+namespace lapord::store::sqlite {
 
 namespace {
 
@@ -75,7 +73,7 @@ std::optional<std::string_view> view_of(const std::optional<std::string>& s) {
 
 }  // namespace
 
-std::vector<complaint_summary> transaction::find_complaints(const complaint_filter& f) {
+std::vector<complaint_summary> sqlite_transaction::find_complaints(const complaint_filter& f) {
   std::vector<complaint_summary> out;
   auto q = c_.prepare(find_complaints_sql);
   q.bind(1,
@@ -86,7 +84,7 @@ std::vector<complaint_summary> transaction::find_complaints(const complaint_filt
       .bind(5, std::int64_t{f.limit});
   while (q.step()) {
     complaint_summary s;
-    s.complaint = detail::read_complaint(q);
+    s.complaint = read_complaint(q);
     const std::string state = q.text(18);
     if (state != "held") s.forwarding = state_named(state);
     out.push_back(std::move(s));
@@ -94,7 +92,7 @@ std::vector<complaint_summary> transaction::find_complaints(const complaint_filt
   return out;
 }
 
-std::vector<reply_record> transaction::replies_for(std::string_view ref) {
+std::vector<reply_record> sqlite_transaction::replies_for(std::string_view ref) {
   std::vector<reply_record> out;
   auto q = c_.prepare(replies_for_sql);
   q.bind(1, ref);
@@ -117,7 +115,7 @@ std::vector<reply_record> transaction::replies_for(std::string_view ref) {
   return out;
 }
 
-std::vector<parked_forward> transaction::parked_forwards(int limit) {
+std::vector<parked_forward> sqlite_transaction::parked_forwards(int limit) {
   std::vector<parked_forward> out;
   auto q = c_.prepare(parked_forwards_sql);
   q.bind(1, std::int64_t{limit});
@@ -148,7 +146,7 @@ parked_action not_done(query& q) {
 
 }  // namespace
 
-parked_action transaction::retry_parked(std::string_view ref, wall_time now) {
+parked_action sqlite_transaction::retry_parked(std::string_view ref, wall_time now) {
   if (unpark(ref, now)) {
     auto t = c_.prepare(touch_sql);
     t.bind(1, now).bind(2, ref);
@@ -160,8 +158,8 @@ parked_action transaction::retry_parked(std::string_view ref, wall_time now) {
   return not_done(q);
 }
 
-parked_action transaction::drop_parked(std::string_view ref, std::string_view reason,
-                                       wall_time now) {
+parked_action sqlite_transaction::drop_parked(std::string_view ref, std::string_view reason,
+                                              wall_time now) {
   {
     auto copy = c_.prepare(copy_dropped_sql);
     copy.bind(1, now).bind(2, reason.empty() ? std::nullopt : std::optional(reason)).bind(3, ref);
@@ -181,4 +179,4 @@ parked_action transaction::drop_parked(std::string_view ref, std::string_view re
   return not_done(q);
 }
 
-}  // namespace lapord::store
+}  // namespace lapord::store::sqlite

@@ -1,16 +1,14 @@
-// The domain operations, each a few cached statements on the writer's connection.
-#include "lapord/store/transaction.hpp"
+// The domain operations of the SQLite backend, each a few cached statements on the writer's
+// connection.
 
 #include <algorithm>
 #include <string>
 
-#include "store/complaint_row.hpp"
-#include "store/connection.hpp"
 #include "store/dedup_key.hpp"
+#include "store/sqlite/complaint_row.hpp"
+#include "store/sqlite/connection.hpp"
 
-namespace lapord::store {
-
-using detail::query;
+namespace lapord::store::sqlite {
 
 namespace {
 
@@ -190,11 +188,9 @@ query& bind_key(query& q, const text::part_key& k) {
 
 }  // namespace
 
-transaction::transaction(detail::connection& c) noexcept : c_(c) {}
-
 // --- received --------------------------------------------------------------------------------
 
-received_mo transaction::record_received(const mo_pdu& mo) {
+received_mo sqlite_transaction::record_received(const mo_pdu& mo) {
   const std::int64_t hash = detail::dedup_hash(mo);
   auto bind_all = [&](query& q) {
     q.bind(1, hash)
@@ -226,11 +222,7 @@ received_mo transaction::record_received(const mo_pdu& mo) {
 
 // --- parts -----------------------------------------------------------------------------------
 
-text::part_store& transaction::parts() noexcept {
-  return c_.part_store();
-}
-
-bool transaction::put_part(const text::message_part& p) {
+bool sqlite_transaction::put_part(const text::message_part& p) {
   auto q = c_.prepare(put_part_sql);
   bind_key(q, p.key)
       .bind(5, std::int64_t{p.sequence})
@@ -242,7 +234,7 @@ bool transaction::put_part(const text::message_part& p) {
   return q.changes() == 1;
 }
 
-std::vector<text::message_part> transaction::parts_of(const text::part_key& key) {
+std::vector<text::message_part> sqlite_transaction::parts_of(const text::part_key& key) {
   std::vector<text::message_part> out;
   auto q = c_.prepare(parts_of_sql);
   bind_key(q, key);
@@ -259,13 +251,13 @@ std::vector<text::message_part> transaction::parts_of(const text::part_key& key)
   return out;
 }
 
-void transaction::erase_parts(const text::part_key& key) {
+void sqlite_transaction::erase_parts(const text::part_key& key) {
   auto q = c_.prepare(erase_parts_sql);
   bind_key(q, key);
   q.run();
 }
 
-std::vector<text::part_key> transaction::part_keys_older_than(wall_time cutoff) {
+std::vector<text::part_key> sqlite_transaction::part_keys_older_than(wall_time cutoff) {
   std::vector<text::part_key> out;
   auto q = c_.prepare(part_keys_older_sql);
   q.bind(1, cutoff);
@@ -277,7 +269,7 @@ std::vector<text::part_key> transaction::part_keys_older_than(wall_time cutoff) 
 
 // --- refs and complaints ---------------------------------------------------------------------
 
-std::uint64_t transaction::next_ref_counter() {
+std::uint64_t sqlite_transaction::next_ref_counter() {
   if (!c_.ref_counter) {
     auto q = c_.prepare(read_ref_sql);
     if (!q.step()) throw store_error(errc::internal, "store: the ref counter is missing");
@@ -287,7 +279,7 @@ std::uint64_t transaction::next_ref_counter() {
   return ++*c_.ref_counter;
 }
 
-void transaction::create_complaint(const new_complaint& c) {
+void sqlite_transaction::create_complaint(const new_complaint& c) {
   {
     auto q = c_.prepare(insert_complaint_sql);
     q.bind(1, c.ref)
@@ -318,58 +310,57 @@ void transaction::create_complaint(const new_complaint& c) {
   }
 }
 
-std::optional<complaint> transaction::complaint_by_ref(std::string_view ref) {
+std::optional<complaint> sqlite_transaction::complaint_by_ref(std::string_view ref) {
   auto q = c_.prepare(complaint_by_ref_sql);
   q.bind(1, ref);
   if (!q.step()) return std::nullopt;
-  return detail::read_complaint(q);
+  return read_complaint(q);
 }
 
-std::optional<std::string> transaction::recent_complaint_with_key(std::string_view reporter,
-                                                                  std::string_view duplicate_key,
-                                                                  wall_time since) {
+std::optional<std::string> sqlite_transaction::recent_complaint_with_key(
+    std::string_view reporter, std::string_view duplicate_key, wall_time since) {
   auto q = c_.prepare(recent_with_key_sql);
   q.bind(1, reporter).bind(2, since).bind(3, duplicate_key);
   if (!q.step()) return std::nullopt;
   return q.text(0);
 }
 
-std::int64_t transaction::complaints_since(std::string_view reporter, wall_time since) {
+std::int64_t sqlite_transaction::complaints_since(std::string_view reporter, wall_time since) {
   auto q = c_.prepare(complaints_since_sql);
   q.bind(1, reporter).bind(2, since);
   return q.step() ? q.int64(0) : 0;
 }
 
-std::vector<complaint> transaction::recent_complaints(wall_time since, int limit) {
+std::vector<complaint> sqlite_transaction::recent_complaints(wall_time since, int limit) {
   std::vector<complaint> out;
   auto q = c_.prepare(recent_complaints_sql);
   q.bind(1, since).bind(2, std::int64_t{limit});
   while (q.step())
-    out.push_back(detail::read_complaint(q));
+    out.push_back(read_complaint(q));
   return out;
 }
 
 // --- reporters -------------------------------------------------------------------------------
 
-bool transaction::rate_notice_sent_since(std::string_view reporter, wall_time since) {
+bool sqlite_transaction::rate_notice_sent_since(std::string_view reporter, wall_time since) {
   auto q = c_.prepare(rate_notice_since_sql);
   q.bind(1, reporter).bind(2, since);
   return q.step();
 }
 
-void transaction::mark_rate_notice(std::string_view reporter, wall_time at) {
+void sqlite_transaction::mark_rate_notice(std::string_view reporter, wall_time at) {
   auto q = c_.prepare(mark_rate_notice_sql);
   q.bind(1, reporter).bind(2, at);
   q.run();
 }
 
-void transaction::set_opt_out(std::string_view reporter, bool out, wall_time at) {
+void sqlite_transaction::set_opt_out(std::string_view reporter, bool out, wall_time at) {
   auto q = c_.prepare(set_opt_out_sql);
   q.bind(1, reporter).bind(2, std::int64_t{out ? 1 : 0}).bind(3, at);
   q.run();
 }
 
-bool transaction::opted_out(std::string_view reporter) {
+bool sqlite_transaction::opted_out(std::string_view reporter) {
   auto q = c_.prepare(opted_out_sql);
   q.bind(1, reporter);
   return q.step() && q.int64(0) != 0;
@@ -377,7 +368,7 @@ bool transaction::opted_out(std::string_view reporter) {
 
 // --- events ----------------------------------------------------------------------------------
 
-event_outcome transaction::add_event(const status_event_view& e) {
+event_outcome sqlite_transaction::add_event(const status_event_view& e) {
   {
     auto q = c_.prepare(complaint_exists_sql);
     q.bind(1, e.ref);
@@ -413,7 +404,7 @@ event_outcome transaction::add_event(const status_event_view& e) {
   return event_outcome::applied;
 }
 
-std::optional<complaint_view> transaction::complaint_view_by_ref(std::string_view ref) {
+std::optional<complaint_view> sqlite_transaction::complaint_view_by_ref(std::string_view ref) {
   auto c = complaint_by_ref(ref);
   if (!c) return std::nullopt;
   complaint_view v;
@@ -464,14 +455,15 @@ std::optional<complaint_view> transaction::complaint_view_by_ref(std::string_vie
 
 // --- outbox ----------------------------------------------------------------------------------
 
-void transaction::enqueue_forward(std::string_view ref, std::string_view payload, wall_time now) {
+void sqlite_transaction::enqueue_forward(std::string_view ref, std::string_view payload,
+                                         wall_time now) {
   auto q = c_.prepare(enqueue_forward_sql);
   q.bind(1, ref).bind(2, payload).bind(3, now);
   q.run();
 }
 
-std::vector<forward> transaction::take_due_forwards(wall_time now, int limit,
-                                                    std::chrono::milliseconds lease) {
+std::vector<forward> sqlite_transaction::take_due_forwards(wall_time now, int limit,
+                                                           std::chrono::milliseconds lease) {
   std::vector<std::pair<std::int64_t, forward>> rows;
   auto q = c_.prepare(take_forwards_sql);
   q.bind(1, now + lease).bind(2, now).bind(3, std::int64_t{limit});
@@ -487,8 +479,8 @@ std::vector<forward> transaction::take_due_forwards(wall_time now, int limit,
   return out;
 }
 
-void transaction::mark_forwarded(std::string_view ref, int http_status,
-                                 std::optional<std::string_view> tracking_id, wall_time at) {
+void sqlite_transaction::mark_forwarded(std::string_view ref, int http_status,
+                                        std::optional<std::string_view> tracking_id, wall_time at) {
   {
     auto q = c_.prepare(mark_forwarded_sql);
     q.bind(1, std::int64_t{http_status}).bind(2, at).bind(3, ref);
@@ -500,8 +492,8 @@ void transaction::mark_forwarded(std::string_view ref, int http_status,
   q.run();
 }
 
-void transaction::park(std::string_view ref, int http_status, std::string_view answer,
-                       wall_time at) {
+void sqlite_transaction::park(std::string_view ref, int http_status, std::string_view answer,
+                              wall_time at) {
   auto q = c_.prepare(park_sql);
   q.bind(1, std::int64_t{http_status}).bind(2, answer).bind(3, at).bind(4, ref);
   q.run();
@@ -517,8 +509,8 @@ void transaction::park(std::string_view ref, int http_status, std::string_view a
   t.run();
 }
 
-void transaction::schedule_retry(std::string_view ref, wall_time next_at, std::string_view error,
-                                 std::optional<int> http_status) {
+void sqlite_transaction::schedule_retry(std::string_view ref, wall_time next_at,
+                                        std::string_view error, std::optional<int> http_status) {
   auto q = c_.prepare(retry_sql);
   q.bind(1, next_at)
       .bind(2, error)
@@ -532,14 +524,14 @@ void transaction::schedule_retry(std::string_view ref, wall_time next_at, std::s
   }
 }
 
-bool transaction::unpark(std::string_view ref, wall_time now) {
+bool sqlite_transaction::unpark(std::string_view ref, wall_time now) {
   auto q = c_.prepare(unpark_sql);
   q.bind(1, now).bind(2, ref);
   q.run();
   return q.changes() == 1;
 }
 
-std::vector<std::string> transaction::parked_refs(int limit) {
+std::vector<std::string> sqlite_transaction::parked_refs(int limit) {
   std::vector<std::string> out;
   auto q = c_.prepare(parked_refs_sql);
   q.bind(1, std::int64_t{limit});
@@ -548,14 +540,14 @@ std::vector<std::string> transaction::parked_refs(int limit) {
   return out;
 }
 
-std::optional<wall_time> transaction::next_forward_due() {
+std::optional<wall_time> sqlite_transaction::next_forward_due() {
   auto q = c_.prepare(next_forward_due_sql);
   return q.step() ? q.opt_time(0) : std::nullopt;
 }
 
 // --- replies ---------------------------------------------------------------------------------
 
-std::int64_t transaction::enqueue_reply(const new_reply& r) {
+std::int64_t sqlite_transaction::enqueue_reply(const new_reply& r) {
   auto q = c_.prepare(enqueue_reply_sql);
   q.bind(1, r.carrier)
       .bind(2, r.source)
@@ -568,8 +560,8 @@ std::int64_t transaction::enqueue_reply(const new_reply& r) {
   return sqlite3_last_insert_rowid(c_.handle());
 }
 
-std::vector<reply> transaction::take_due_replies(wall_time now, int limit,
-                                                 std::chrono::milliseconds lease) {
+std::vector<reply> sqlite_transaction::take_due_replies(wall_time now, int limit,
+                                                        std::chrono::milliseconds lease) {
   std::vector<reply> out;
   auto q = c_.prepare(take_replies_sql);
   q.bind(1, now + lease).bind(2, now).bind(3, std::int64_t{limit});
@@ -580,8 +572,9 @@ std::vector<reply> transaction::take_due_replies(wall_time now, int limit,
   return out;
 }
 
-void transaction::mark_reply_submitted(std::int64_t id, std::span<const std::string> message_ids,
-                                       wall_time at) {
+void sqlite_transaction::mark_reply_submitted(std::int64_t id,
+                                              std::span<const std::string> message_ids,
+                                              wall_time at) {
   std::string carrier;
   {
     auto q = c_.prepare(reply_carrier_sql);
@@ -602,7 +595,8 @@ void transaction::mark_reply_submitted(std::int64_t id, std::span<const std::str
   }
 }
 
-void transaction::schedule_reply_retry(std::int64_t id, wall_time next_at, std::string_view error) {
+void sqlite_transaction::schedule_reply_retry(std::int64_t id, wall_time next_at,
+                                              std::string_view error) {
   auto q = c_.prepare(reply_retry_sql);
   q.bind(1, next_at).bind(2, error).bind(3, id);
   q.run();
@@ -613,15 +607,16 @@ void transaction::schedule_reply_retry(std::int64_t id, wall_time next_at, std::
   }
 }
 
-void transaction::mark_reply_failed(std::int64_t id, std::string_view error, wall_time at) {
+void sqlite_transaction::mark_reply_failed(std::int64_t id, std::string_view error, wall_time at) {
   auto q = c_.prepare(reply_failed_sql);
   q.bind(1, error).bind(2, at).bind(3, id);
   q.run();
   if (q.changes() == 0) no_such("reply", std::to_string(id));
 }
 
-receipt_outcome transaction::apply_receipt(std::string_view carrier, std::string_view message_id,
-                                           std::string_view stat, wall_time at) {
+receipt_outcome sqlite_transaction::apply_receipt(std::string_view carrier,
+                                                  std::string_view message_id,
+                                                  std::string_view stat, wall_time at) {
   std::int64_t reply_id = 0;
   {
     auto q = c_.prepare(segment_receipt_sql);
@@ -648,7 +643,7 @@ receipt_outcome transaction::apply_receipt(std::string_view carrier, std::string
   return receipt_outcome::applied;
 }
 
-std::optional<reply_status> transaction::reply_status_of(std::int64_t id) {
+std::optional<reply_status> sqlite_transaction::reply_status_of(std::int64_t id) {
   reply_status s;
   {
     auto q = c_.prepare(reply_status_sql);
@@ -671,14 +666,14 @@ std::optional<reply_status> transaction::reply_status_of(std::int64_t id) {
   return s;
 }
 
-std::optional<wall_time> transaction::next_reply_due() {
+std::optional<wall_time> sqlite_transaction::next_reply_due() {
   auto q = c_.prepare(next_reply_due_sql);
   return q.step() ? q.opt_time(0) : std::nullopt;
 }
 
 // --- operations ------------------------------------------------------------------------------
 
-queue_counts transaction::counts() {
+queue_counts sqlite_transaction::counts() {
   queue_counts n;
   auto one = [&](const char* sql, std::int64_t& a, std::int64_t* b) {
     auto q = c_.prepare(sql);
@@ -701,7 +696,7 @@ queue_counts transaction::counts() {
   return n;
 }
 
-void transaction::limit_size(std::uint64_t max_bytes) {
+void sqlite_transaction::limit_size(std::uint64_t max_bytes) {
   std::int64_t page = 4096;
   {
     auto q = c_.prepare(page_size_sql);
@@ -714,8 +709,6 @@ void transaction::limit_size(std::uint64_t max_bytes) {
   std::string sql = "PRAGMA max_page_count=" + std::to_string(pages);
   c_.exec(sql.c_str());
 }
-
-namespace detail {
 
 complaint read_complaint(const query& q) {
   complaint c;
@@ -739,7 +732,7 @@ complaint read_complaint(const query& q) {
   return c;
 }
 
-void connection::flush_before_commit() {
+void connection::before_commit() {
   if (!ref_counter_dirty) return;
   auto q = prepare(write_ref_sql);
   q.bind(1, static_cast<std::int64_t>(*ref_counter));
@@ -747,6 +740,4 @@ void connection::flush_before_commit() {
   ref_counter_dirty = false;
 }
 
-}  // namespace detail
-
-}  // namespace lapord::store
+}  // namespace lapord::store::sqlite

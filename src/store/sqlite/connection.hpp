@@ -1,7 +1,8 @@
 #pragma once
-// The writer's SQLite connection: opening with the durability settings, the cache of prepared
-// statements, and the mapping of SQLite result codes to store errors. The only place (with
-// its .cpp files) that sees sqlite3.h.
+// The SQLite backend's connection: opening with the durability settings, the cache of prepared
+// statements, the mapping of SQLite result codes to store errors, and the batch frame the
+// writer drives (backend_connection). The only place (with its .cpp files in src/store/sqlite/)
+// that sees sqlite3.h.
 #include <sqlite3.h>
 
 #include <cstdint>
@@ -10,11 +11,12 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "lapord/store/backend.hpp"
 #include "lapord/store/database.hpp"
 #include "lapord/store/error.hpp"
-#include "lapord/text/reassembly.hpp"
+#include "store/sqlite/sqlite_transaction.hpp"
 
-namespace lapord::store::detail {
+namespace lapord::store::sqlite {
 
 errc errc_of(int sqlite_rc) noexcept;
 
@@ -64,28 +66,11 @@ class query {
   sqlite3_stmt* s_;
 };
 
-// The part_store the text layer's reassembler uses, on the current transaction.
-class sqlite_part_store final : public text::part_store {
- public:
-  explicit sqlite_part_store(transaction& tx) noexcept : tx_(tx) {}
-  bool put(const text::message_part& part) override { return tx_.put_part(part); }
-  std::vector<text::message_part> parts(const text::part_key& key) override {
-    return tx_.parts_of(key);
-  }
-  void erase(const text::part_key& key) override { tx_.erase_parts(key); }
-  std::vector<text::part_key> keys_older_than(text::wall_time cutoff) override {
-    return tx_.part_keys_older_than(cutoff);
-  }
-
- private:
-  transaction& tx_;
-};
-
-class connection {
+class connection final : public backend_connection {
  public:
   // Opens and configures the file (WAL, synchronous=FULL, busy timeout) and migrates it.
   explicit connection(const database_options& options);
-  ~connection();
+  ~connection() override;
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;
 
@@ -95,35 +80,49 @@ class connection {
   [[noreturn]] void fail(int rc, std::string_view what) const;
 
   sqlite3* handle() const noexcept { return db_; }
-  int schema_version() const noexcept { return schema_version_; }
   std::chrono::milliseconds dedup_window() const noexcept { return dedup_window_; }
-  transaction& tx() noexcept { return tx_; }
+
+  // --- backend_connection ----------------------------------------------------------------------
+  void begin() override;
+  void before_commit() override;
+  void commit() override;
+  void rollback() noexcept override;
+  bool in_transaction() const noexcept override { return sqlite3_get_autocommit(db_) == 0; }
+  void savepoint() override;
+  void release_savepoint() override;
+  void rollback_to_savepoint() override;
+  void item_started() noexcept override {
+    item_counter_ = ref_counter;
+    item_counter_dirty_ = ref_counter_dirty;
+  }
+  void item_rolled_back() noexcept override {
+    ref_counter = item_counter_;
+    ref_counter_dirty = item_counter_dirty_;
+  }
+  transaction& tx() noexcept override { return tx_; }
+  int schema_version() const noexcept override { return schema_version_; }
 
   // The ref counter is read once per transaction and written back once before its COMMIT
   // (the write lock of BEGIN IMMEDIATE keeps it ours meanwhile): two statements per batch
-  // instead of two per complaint. A rolled-back item leaves a gap, never a repeat.
+  // instead of two per complaint. A rolled-back item's refs go back with it.
   std::optional<std::uint64_t> ref_counter;
   bool ref_counter_dirty = false;
-  void begin_transaction() noexcept {
-    ref_counter.reset();
-    ref_counter_dirty = false;
-  }
-  void flush_before_commit();
-  text::part_store& part_store() noexcept { return parts_; }
 
  private:
   void configure(const database_options& options);
+  void frame(const char* sql);
   sqlite3* db_ = nullptr;
   std::string path_;
   std::unordered_map<const char*, sqlite3_stmt*> statements_;
   int schema_version_ = 0;
   std::chrono::milliseconds dedup_window_{};
-  transaction tx_;
-  sqlite_part_store parts_;
+  std::optional<std::uint64_t> item_counter_;
+  bool item_counter_dirty_ = false;
+  sqlite_transaction tx_;
 };
 
 // Applies every pending migration (schema.cpp); returns the version the file is at.
 int migrate(connection& c);
 int latest_version() noexcept;
 
-}  // namespace lapord::store::detail
+}  // namespace lapord::store::sqlite

@@ -3,10 +3,10 @@
 // look-ups and the operator's lists): columns 0..17 in the order of the complaint SELECTs in
 // transaction.cpp (ref, channel, carrier, ... tracking_id). Further columns are the caller's.
 #include "lapord/store/records.hpp"
-#include "store/connection.hpp"
+#include "store/sqlite/connection.hpp"
 
-namespace lapord::store::detail {
+namespace lapord::store::sqlite {
 
 [[nodiscard]] complaint read_complaint(const query& q);
 
-}  // namespace lapord::store::detail
+}  // namespace lapord::store::sqlite

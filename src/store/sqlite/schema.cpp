@@ -6,9 +6,9 @@
 #include <array>
 #include <string>
 
-#include "store/connection.hpp"
+#include "store/sqlite/connection.hpp"
 
-namespace lapord::store::detail {
+namespace lapord::store::sqlite {
 namespace {
 
 // Version 1: ingest. What came in (for audit and redelivery), parts of long messages,
@@ -263,4 +263,4 @@ int migrate(connection& c) {
   }
 }
 
-}  // namespace lapord::store::detail
+}  // namespace lapord::store::sqlite

@@ -1,9 +1,9 @@
-#include "store/connection.hpp"
+#include "store/sqlite/connection.hpp"
 
 #include <mutex>
 #include <string>
 
-namespace lapord::store::detail {
+namespace lapord::store::sqlite {
 
 errc errc_of(int rc) noexcept {
   switch (rc & 0xff) {
@@ -131,7 +131,7 @@ void configure_sqlite_once() {
 }  // namespace
 
 connection::connection(const database_options& options)
-    : path_(options.path), dedup_window_(options.dedup_window), tx_(*this), parts_(tx_) {
+    : path_(options.path), dedup_window_(options.dedup_window), tx_(*this) {
   if (path_.empty()) throw store_error(errc::internal, "store: no database path configured");
   configure_sqlite_once();
   int rc =
@@ -235,4 +235,49 @@ void connection::fail(int rc, std::string_view what) const {
   throw store_error(e == errc::ok ? errc::internal : e, msg);
 }
 
-}  // namespace lapord::store::detail
+// --- the batch frame ------------------------------------------------------------------------
+
+namespace {
+
+// Statements for the batch frame, prepared once: SAVEPOINT names cannot be bound, and one
+// reusable name is enough because the items run one after the other.
+constexpr char begin_sql[] = "BEGIN IMMEDIATE";
+constexpr char commit_sql[] = "COMMIT";
+constexpr char savepoint_sql[] = "SAVEPOINT item";
+constexpr char release_sql[] = "RELEASE item";
+constexpr char rollback_to_sql[] = "ROLLBACK TO item";
+
+}  // namespace
+
+void connection::frame(const char* sql) {
+  auto q = prepare(sql);
+  q.run();
+}
+
+void connection::begin() {
+  ref_counter.reset();
+  ref_counter_dirty = false;
+  frame(begin_sql);
+}
+
+void connection::commit() {
+  frame(commit_sql);
+}
+
+void connection::rollback() noexcept {
+  if (in_transaction()) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+void connection::savepoint() {
+  frame(savepoint_sql);
+}
+
+void connection::release_savepoint() {
+  frame(release_sql);
+}
+
+void connection::rollback_to_savepoint() {
+  frame(rollback_to_sql);
+}
+
+}  // namespace lapord::store::sqlite
