@@ -147,7 +147,8 @@ TEST_CASE(
   const auto fresh_path = dir.file("fresh.db");
   { database db(options_for(fresh_path)); }
   raw_db fresh(fresh_path);
-  const std::vector<std::string> fixtures{"schema_v1.sql", "schema_v2.sql", "schema_v3.sql"};
+  const std::vector<std::string> fixtures{"schema_v1.sql", "schema_v2.sql", "schema_v3.sql",
+                                          "schema_v4.sql"};
   REQUIRE(static_cast<int>(fixtures.size()) == database::latest_schema_version() - 1);
   for (std::size_t version = 1; version <= fixtures.size(); ++version) {
     INFO("from version " << version);
@@ -211,4 +212,43 @@ TEST_CASE("a missing directory is a clear error at open") {
     CHECK(is_temporary(e.code()));
     CHECK(std::string(e.what()).find(path) != std::string::npos);
   }
+}
+
+TEST_CASE(
+    "a version-4 file is migrated to version 5 - segments keep their rows and get their submit "
+    "time - leases get owners - the epoch counter starts") {
+  temp_dir dir;
+  const auto path = dir.file("v4.db");
+  {
+    raw_db raw(path);
+    for (const char* f : {"schema_v1.sql", "schema_v2.sql", "schema_v3.sql", "schema_v4.sql"})
+      raw.exec(fixture(f));
+    raw.exec(
+        "INSERT INTO replies (id, carrier, source, destination, text, kind, state, leased, "
+        "created_at, next_attempt_at, submitted_at) VALUES "
+        "(1, 'telkomsel', '1708', '6281234567890', 'a', 'ack', 'submitted', 0, 100, NULL, 101), "
+        "(2, 'telkomsel', '1708', '6281234567891', 'b', 'help', 'queued', 1, 100, 400, NULL);"
+        "INSERT INTO reply_segments (carrier, message_id, reply_id, segment, receipt) VALUES "
+        "('telkomsel', '7', 1, 1, NULL), ('telkomsel', '8', 1, 2, 'DELIVRD');"
+        "PRAGMA user_version=4");
+  }
+  {
+    database db(options_for(path));
+    CHECK(db.schema_version() == 5);
+    auto s = db.call([](transaction& tx) { return tx.reply_status_of(1); });
+    REQUIRE(s);
+    CHECK(s->message_ids == std::vector<std::string>{"7", "8"});
+    CHECK(db.call([](transaction& tx) {
+      return tx.apply_receipt("telkomsel", "7", "DELIVRD", at(200));
+    }) == receipt_outcome::applied);
+    CHECK(db.call([](transaction& tx) { return tx.reply_status_of(1); })->state ==
+          reply_state::delivered);
+    // A lease from before the upgrade names no owner: it runs out as it always did.
+    auto e = db.call([](transaction& tx) { return tx.begin_epoch("gw-a", at(0)); });
+    CHECK(e.epoch == 1);
+    CHECK(e.replies_taken_back == 0);
+  }
+  raw_db raw(path);
+  CHECK(raw.rows("SELECT message_id, submitted_at, reply_id, segment FROM reply_segments "
+                 "ORDER BY message_id") == "7|101|1|1\n8|101|1|2\n");
 }

@@ -48,7 +48,10 @@ struct database_options {
   std::size_t max_batch = 1024;                  // items per transaction at most
   std::chrono::milliseconds busy_timeout{5000};  // another process holding the lock
   std::chrono::hours dedup_window{48};           // see record_received / docs/store.md
-  std::uint64_t max_bytes = 0;                   // PRAGMA max_page_count cap; 0: none
+  // A receipt is credited to the newest segment with its (carrier, message id) submitted at
+  // most this long before it: older rows with a reused id are kept, never matched.
+  std::chrono::hours receipt_window{24 * 7};
+  std::uint64_t max_bytes = 0;  // PRAGMA max_page_count cap; 0: none
   int wal_autocheckpoint_pages = 4000;
   // SQLite's page cache for the writer: a batch's dirty pages must fit, or they spill to the
   // WAL before the commit.

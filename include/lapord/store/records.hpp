@@ -36,6 +36,12 @@ struct mo_pdu {
   wall_time received_at{};
 };
 
+// Whether record_received() looks for an earlier identical MO (see docs/store.md).
+enum class redelivery {
+  check,  // parts of long messages, receipts: a redelivery is recognised and changes nothing
+  keep,   // whole citizen messages: always kept and decided (a citizen may repeat one)
+};
+
 // What record_received() found. For a duplicate, `id`, `ref` and `first_received_at` are those
 // of the first delivery: the caller acknowledges it and does nothing else.
 struct received_mo {
@@ -195,6 +201,13 @@ struct reply_status {
 enum class receipt_outcome {
   applied,     // the segment's receipt is recorded (the reply's state may have changed)
   unknown_id,  // no submitted segment has this (carrier, message_id)
+};
+
+// What transaction::begin_epoch() did at start.
+struct lease_epoch {
+  std::int64_t epoch = 0;               // this process start's epoch
+  std::int64_t replies_taken_back = 0;  // leased by an earlier epoch of this instance
+  std::int64_t forwards_taken_back = 0;
 };
 
 // --- counts for metrics and laporctl -----------------------------------------------------

@@ -43,9 +43,12 @@ class transaction {
   transaction& operator=(const transaction&) = delete;
 
   // --- received messages -------------------------------------------------------------------
-  // Keeps the MO for audit unless the same MO was received within the dedup window (see
-  // docs/store.md: carrier + every body field + the raw bytes of short_message and TLVs).
-  virtual received_mo record_received(const mo_pdu& mo) = 0;
+  // Keeps the MO for audit. With redelivery::check, unless the same MO was received within
+  // the dedup window (see docs/store.md: carrier + every body field + the raw bytes of
+  // short_message and TLVs): for parts of long messages and receipts. A whole citizen
+  // message is always kept (redelivery::keep) and answered: a citizen may repeat it.
+  virtual received_mo record_received(const mo_pdu& mo,
+                                      redelivery check = redelivery::check) = 0;
 
   // --- parts of long messages: the text layer's part_store, durable ------------------------
   // Use as `text::reassembler r(tx.parts())` inside the item; valid while the item runs.
@@ -78,6 +81,18 @@ class transaction {
   virtual void mark_rate_notice(std::string_view reporter, wall_time at) = 0;
   virtual void set_opt_out(std::string_view reporter, bool opted_out, wall_time at) = 0;
   virtual bool opted_out(std::string_view reporter) = 0;
+  // How many answers (replies other than a new complaint's acknowledgement, a notification or
+  // the rate-limit notice: help, status, not_found, duplicate, stop, start ...) were queued
+  // for this destination at or after `since`. Counted in the store, so that instances sharing
+  // it count together (SQLite: sqlite/leases.cpp).
+  virtual std::int64_t answers_since(std::string_view destination, wall_time since) = 0;
+
+  // --- leases: who this process is (docs/store.md "Leases") ---------------------------------
+  // Starts a new epoch for `instance` (the counter `epoch`, +1 at every start), makes every
+  // later lease of this transaction's connection name (instance, epoch), and takes back at
+  // once the leases `instance` holds from earlier epochs (due at `now`). Other instances'
+  // leases are left to expire. Call once at start, before taking anything.
+  virtual lease_epoch begin_epoch(std::string_view instance, wall_time now) = 0;
 
   // --- status events from the national store -------------------------------------------------
   virtual event_outcome add_event(const status_event_view& e) = 0;

@@ -131,7 +131,10 @@ void configure_sqlite_once() {
 }  // namespace
 
 connection::connection(const database_options& options)
-    : path_(options.path), dedup_window_(options.dedup_window), tx_(*this) {
+    : path_(options.path),
+      dedup_window_(options.dedup_window),
+      receipt_window_(options.receipt_window),
+      tx_(*this) {
   if (path_.empty()) throw store_error(errc::internal, "store: no database path configured");
   configure_sqlite_once();
   int rc =

@@ -81,6 +81,7 @@ class connection final : public backend_connection {
 
   sqlite3* handle() const noexcept { return db_; }
   std::chrono::milliseconds dedup_window() const noexcept { return dedup_window_; }
+  std::chrono::milliseconds receipt_window() const noexcept { return receipt_window_; }
 
   // --- backend_connection ----------------------------------------------------------------------
   void begin() override;
@@ -108,6 +109,11 @@ class connection final : public backend_connection {
   std::optional<std::uint64_t> ref_counter;
   bool ref_counter_dirty = false;
 
+  // Who leases rows on this connection: the instance and its epoch (transaction::begin_epoch).
+  // Until then "" and 0.
+  std::string lease_owner;
+  std::int64_t lease_epoch = 0;
+
  private:
   void configure(const database_options& options);
   void frame(const char* sql);
@@ -116,6 +122,7 @@ class connection final : public backend_connection {
   std::unordered_map<const char*, sqlite3_stmt*> statements_;
   int schema_version_ = 0;
   std::chrono::milliseconds dedup_window_{};
+  std::chrono::milliseconds receipt_window_{};
   std::optional<std::uint64_t> item_counter_;
   bool item_counter_dirty_ = false;
   sqlite_transaction tx_;

@@ -225,7 +225,44 @@ CREATE TABLE dropped_forwards (
 CREATE INDEX replies_ref ON replies(ref) WHERE ref IS NOT NULL;
 )sql";
 
-constexpr std::array<const char*, 4> migrations{v1, v2, v3, v4};
+// Version 5: repeats, restarts and reused message ids (issue 12).
+// - Leases name their owner: the instance (`[store] instance`, default the host name) and its
+//   epoch, a counter incremented at every start (`counters.epoch`). At start an instance takes
+//   back at once the leases its own name holds from earlier epochs (it died holding them);
+//   other instances' leases are only taken over when they expire. Plain columns, no trigger.
+// - Replies get an index by destination and time: the per-reporter limit on answers counts
+//   the replies of the last hour in the store (several instances may share one store).
+// - reply_segments is keyed by carrier + message id + submit time: an SMSC that restarts its
+//   ids no longer overwrites the older rows. SQLite cannot change a primary key in place, so
+//   the table is copied once (one row per segment ever submitted) at the first start.
+constexpr const char* v5 = R"sql(
+ALTER TABLE outbox ADD COLUMN lease_owner TEXT;
+ALTER TABLE outbox ADD COLUMN lease_epoch INTEGER;
+ALTER TABLE replies ADD COLUMN lease_owner TEXT;
+ALTER TABLE replies ADD COLUMN lease_epoch INTEGER;
+INSERT INTO counters (name, value) VALUES ('epoch', 0);
+CREATE INDEX replies_to ON replies(destination, created_at, kind);
+CREATE TABLE reply_segments_v5 (
+  carrier      TEXT NOT NULL,
+  message_id   TEXT NOT NULL,
+  submitted_at INTEGER NOT NULL,
+  reply_id     INTEGER NOT NULL,
+  segment      INTEGER NOT NULL,
+  receipt      TEXT,
+  receipt_at   INTEGER,
+  PRIMARY KEY (carrier, message_id, submitted_at, reply_id, segment)
+) STRICT, WITHOUT ROWID;
+INSERT INTO reply_segments_v5 (carrier, message_id, submitted_at, reply_id, segment, receipt,
+                               receipt_at)
+  SELECT s.carrier, s.message_id, coalesce(r.submitted_at, 0), s.reply_id, s.segment,
+         s.receipt, s.receipt_at
+  FROM reply_segments s LEFT JOIN replies r ON r.id = s.reply_id;
+DROP TABLE reply_segments;
+ALTER TABLE reply_segments_v5 RENAME TO reply_segments;
+CREATE INDEX reply_segments_reply ON reply_segments(reply_id, segment);
+)sql";
+
+constexpr std::array<const char*, 5> migrations{v1, v2, v3, v4, v5};
 
 int user_version(connection& c) {
   auto q = c.prepare("PRAGMA user_version");

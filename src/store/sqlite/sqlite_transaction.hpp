@@ -11,7 +11,7 @@ class sqlite_transaction final : public transaction {
  public:
   explicit sqlite_transaction(connection& c) noexcept : c_(c) {}
 
-  received_mo record_received(const mo_pdu& mo) override;
+  received_mo record_received(const mo_pdu& mo, redelivery check) override;
   bool put_part(const text::message_part& part) override;
   std::vector<text::message_part> parts_of(const text::part_key& key) override;
   void erase_parts(const text::part_key& key) override;
@@ -28,6 +28,8 @@ class sqlite_transaction final : public transaction {
   void mark_rate_notice(std::string_view reporter, wall_time at) override;
   void set_opt_out(std::string_view reporter, bool opted_out, wall_time at) override;
   bool opted_out(std::string_view reporter) override;
+  std::int64_t answers_since(std::string_view destination, wall_time since) override;
+  lease_epoch begin_epoch(std::string_view instance, wall_time now) override;
   event_outcome add_event(const status_event_view& e) override;
   std::optional<complaint_view> complaint_view_by_ref(std::string_view ref) override;
   void enqueue_forward(std::string_view ref, std::string_view payload, wall_time now) override;

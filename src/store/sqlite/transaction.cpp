@@ -102,7 +102,8 @@ constexpr char enqueue_forward_sql[] =
     "INSERT INTO outbox (ref, payload, state, enqueued_at, next_attempt_at) "
     "VALUES (?1, ?2, 'pending', ?3, ?3)";
 constexpr char take_forwards_sql[] =
-    "UPDATE outbox SET leased=1, attempts=attempts+1, next_attempt_at=?1 WHERE rowid IN "
+    "UPDATE outbox SET leased=1, attempts=attempts+1, next_attempt_at=?1, lease_owner=?4, "
+    "lease_epoch=?5 WHERE rowid IN "
     "(SELECT rowid FROM outbox WHERE state='pending' AND next_attempt_at<=?2 "
     "ORDER BY next_attempt_at LIMIT ?3) RETURNING ref, payload, attempts, rowid";
 constexpr char mark_forwarded_sql[] =
@@ -129,7 +130,8 @@ constexpr char enqueue_reply_sql[] =
     "INSERT INTO replies (carrier, source, destination, text, kind, ref, state, created_at, "
     "next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', ?7, ?7)";
 constexpr char take_replies_sql[] =
-    "UPDATE replies SET leased=1, attempts=attempts+1, next_attempt_at=?1 WHERE id IN "
+    "UPDATE replies SET leased=1, attempts=attempts+1, next_attempt_at=?1, lease_owner=?4, "
+    "lease_epoch=?5 WHERE id IN "
     "(SELECT id FROM replies WHERE state='queued' AND next_attempt_at<=?2 "
     "ORDER BY next_attempt_at LIMIT ?3) "
     "RETURNING id, carrier, source, destination, text, kind, ref, attempts";
@@ -137,17 +139,23 @@ constexpr char reply_carrier_sql[] = "SELECT carrier FROM replies WHERE id=?";
 constexpr char mark_submitted_sql[] =
     "UPDATE replies SET state='submitted', leased=0, submitted_at=?, next_attempt_at=NULL "
     "WHERE id=?";
+// Keyed with the submit time: a message id an SMSC hands out again (after its restart) adds a
+// row and never replaces the older one.
 constexpr char insert_segment_sql[] =
-    "INSERT OR REPLACE INTO reply_segments (carrier, message_id, reply_id, segment) "
-    "VALUES (?, ?, ?, ?)";
+    "INSERT INTO reply_segments (carrier, message_id, submitted_at, reply_id, segment) "
+    "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
 constexpr char reply_retry_sql[] =
     "UPDATE replies SET leased=0, next_attempt_at=?, last_error=? WHERE id=? AND state='queued'";
 constexpr char reply_failed_sql[] =
     "UPDATE replies SET state='failed', leased=0, last_error=?, done_at=?, next_attempt_at=NULL "
     "WHERE id=?";
+// The newest segment with this id submitted within the receipt window (see apply_receipt).
+constexpr char find_segment_sql[] =
+    "SELECT submitted_at, reply_id, segment FROM reply_segments WHERE carrier=? "
+    "AND message_id=? AND submitted_at>=? ORDER BY submitted_at DESC, reply_id DESC LIMIT 1";
 constexpr char segment_receipt_sql[] =
     "UPDATE reply_segments SET receipt=?, receipt_at=? WHERE carrier=? AND message_id=? "
-    "RETURNING reply_id";
+    "AND submitted_at=? AND reply_id=? AND segment=?";
 constexpr char reply_receipt_sql[] = "UPDATE replies SET receipt=? WHERE id=?";
 constexpr char reply_receipt_failed_sql[] =
     "UPDATE replies SET state='failed', done_at=?, last_error='receipt: '||? "
@@ -190,7 +198,7 @@ query& bind_key(query& q, const text::part_key& k) {
 
 // --- received --------------------------------------------------------------------------------
 
-received_mo sqlite_transaction::record_received(const mo_pdu& mo) {
+received_mo sqlite_transaction::record_received(const mo_pdu& mo, redelivery check) {
   const std::int64_t hash = detail::dedup_hash(mo);
   auto bind_all = [&](query& q) {
     q.bind(1, hash)
@@ -208,7 +216,7 @@ received_mo sqlite_transaction::record_received(const mo_pdu& mo) {
         .bind_blob(13, mo.short_message)
         .bind_blob(14, mo.tlvs);
   };
-  {
+  if (check == redelivery::check) {
     auto q = c_.prepare(find_received_sql);
     bind_all(q);
     q.bind(2, mo.received_at - c_.dedup_window());
@@ -467,6 +475,7 @@ std::vector<forward> sqlite_transaction::take_due_forwards(wall_time now, int li
   std::vector<std::pair<std::int64_t, forward>> rows;
   auto q = c_.prepare(take_forwards_sql);
   q.bind(1, now + lease).bind(2, now).bind(3, std::int64_t{limit});
+  q.bind(4, c_.lease_owner).bind(5, c_.lease_epoch);
   while (q.step())
     rows.emplace_back(q.int64(3), forward{q.text(0), q.text(1), static_cast<int>(q.int64(2))});
   // RETURNING gives no order: hand them out oldest first.
@@ -565,6 +574,7 @@ std::vector<reply> sqlite_transaction::take_due_replies(wall_time now, int limit
   std::vector<reply> out;
   auto q = c_.prepare(take_replies_sql);
   q.bind(1, now + lease).bind(2, now).bind(3, std::int64_t{limit});
+  q.bind(4, c_.lease_owner).bind(5, c_.lease_epoch);
   while (q.step())
     out.push_back(reply{q.int64(0), q.text(1), q.text(2), q.text(3), q.text(4), q.text(5),
                         q.opt_text(6), static_cast<int>(q.int64(7))});
@@ -590,7 +600,7 @@ void sqlite_transaction::mark_reply_submitted(std::int64_t id,
   std::int64_t segment = 0;
   for (const auto& mid : message_ids) {
     auto q = c_.prepare(insert_segment_sql);
-    q.bind(1, carrier).bind(2, mid).bind(3, id).bind(4, ++segment);
+    q.bind(1, carrier).bind(2, mid).bind(3, at).bind(4, id).bind(5, ++segment);
     q.run();
   }
 }
@@ -617,12 +627,23 @@ void sqlite_transaction::mark_reply_failed(std::int64_t id, std::string_view err
 receipt_outcome sqlite_transaction::apply_receipt(std::string_view carrier,
                                                   std::string_view message_id,
                                                   std::string_view stat, wall_time at) {
+  // An SMSC that restarted hands out its ids again: the newest segment with the id wins, and
+  // a segment submitted longer than the receipt window ago is never credited.
+  std::int64_t submitted_at = 0;
   std::int64_t reply_id = 0;
+  std::int64_t segment = 0;
+  {
+    auto q = c_.prepare(find_segment_sql);
+    q.bind(1, carrier).bind(2, message_id).bind(3, at - c_.receipt_window());
+    if (!q.step()) return receipt_outcome::unknown_id;
+    submitted_at = q.int64(0);
+    reply_id = q.int64(1);
+    segment = q.int64(2);
+  }
   {
     auto q = c_.prepare(segment_receipt_sql);
     q.bind(1, stat).bind(2, at).bind(3, carrier).bind(4, message_id);
-    if (!q.step()) return receipt_outcome::unknown_id;
-    reply_id = q.int64(0);
+    q.bind(5, submitted_at).bind(6, reply_id).bind(7, segment);
     q.run();
   }
   {

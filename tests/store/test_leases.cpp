@@ -1,0 +1,161 @@
+// Issue 12 in the store: leases name their owner (instance + epoch) and a restart takes its own
+// back at once; answers are counted per destination; segments with a reused message id are
+// kept and a receipt goes to the newest within the window; whole MOs are always kept.
+#include <doctest/doctest.h>
+
+#include "store/store_fixture.hpp"
+
+using namespace lapord::store;
+using namespace lapord::store::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::int64_t queue_reply(database& db, std::string_view kind, std::string_view to, wall_time when,
+                         std::string_view carrier = "telkomsel") {
+  return db.call([&](transaction& tx) {
+    return tx.enqueue_reply({std::string(carrier), "1708", std::string(to), "teks",
+                             std::string(kind), std::nullopt, when});
+  });
+}
+
+}  // namespace
+
+TEST_CASE("leases: a restart of the same instance takes its leases back at once") {
+  temp_dir dir;
+  const std::string path = dir.file("lapord.db");
+  std::int64_t first_epoch = 0;
+  {
+    database db(options_for(path));
+    first_epoch = db.call([](transaction& tx) { return tx.begin_epoch("gw-a", at(0)); }).epoch;
+    CHECK(first_epoch == 1);
+    queue_reply(db, "ack", "6281234567890", at(100));
+    queue_reply(db, "help", "6281234567891", at(100));
+    db.call([](transaction& tx) {
+      tx.create_complaint(sample_complaint("10000001", "+6281234567890", "Jalan rusak", at(100)));
+      tx.enqueue_forward("10000001", "{}", at(100));
+    });
+    CHECK(db.call([](transaction& tx) { return tx.take_due_replies(at(100), 10, 300s); }).size() ==
+          2);
+    CHECK(db.call([](transaction& tx) { return tx.take_due_forwards(at(100), 10, 300s); }).size() ==
+          1);
+    // Killed here: nothing recorded, every row leased until 400.
+  }
+  raw_db raw(path);
+  CHECK(raw.rows("SELECT lease_owner, lease_epoch FROM replies ORDER BY id") == "gw-a|1\ngw-a|1\n");
+  CHECK(raw.rows("SELECT lease_owner, lease_epoch FROM outbox") == "gw-a|1\n");
+
+  database db(options_for(path));
+  const lease_epoch e = db.call([](transaction& tx) { return tx.begin_epoch("gw-a", at(110)); });
+  CHECK(e.epoch == first_epoch + 1);
+  CHECK(e.replies_taken_back == 2);
+  CHECK(e.forwards_taken_back == 1);
+  // Due at once, not at the lease's end (400).
+  auto replies = db.call([](transaction& tx) { return tx.take_due_replies(at(110), 10, 300s); });
+  REQUIRE(replies.size() == 2);
+  CHECK(replies[0].attempts == 2);
+  CHECK(db.call([](transaction& tx) { return tx.take_due_forwards(at(110), 10, 300s); }).size() ==
+        1);
+  CHECK(raw.rows("SELECT DISTINCT lease_owner, lease_epoch FROM replies") == "gw-a|2\n");
+}
+
+TEST_CASE("leases: another instance's leases are only taken over when they expire") {
+  temp_dir dir;
+  database db(options_for(dir.file("lapord.db")));
+  db.call([](transaction& tx) { tx.begin_epoch("gw-a", at(0)); });
+  queue_reply(db, "ack", "6281234567890", at(100));
+  CHECK(db.call([](transaction& tx) { return tx.take_due_replies(at(100), 10, 300s); }).size() ==
+        1);
+  // gw-b starts on the same store (gw-a may be alive): gw-a's lease stands.
+  const lease_epoch b = db.call([](transaction& tx) { return tx.begin_epoch("gw-b", at(110)); });
+  CHECK(b.epoch == 2);
+  CHECK(b.replies_taken_back == 0);
+  CHECK(db.call([](transaction& tx) { return tx.take_due_replies(at(110), 10, 300s); }).empty());
+  CHECK(db.call([](transaction& tx) { return tx.take_due_replies(at(400), 10, 300s); }).size() ==
+        1);
+  // And a leased row that was answered in the meantime is not taken back.
+  const std::vector<std::string> ids{"5"};
+  db.call([&](transaction& tx) { tx.mark_reply_submitted(1, ids, at(401)); });
+  CHECK(db.call([](transaction& tx) {
+            return tx.begin_epoch("gw-b", at(402));
+          }).replies_taken_back == 0);
+  CHECK(db.call([](transaction& tx) { return tx.reply_status_of(1); })->state ==
+        reply_state::submitted);
+}
+
+TEST_CASE("answers: counted per destination within the hour - acks and notifications are not") {
+  temp_dir dir;
+  database db(options_for(dir.file("lapord.db")));
+  for (const char* kind : {"help", "status", "not_found", "duplicate", "stop", "start", "help_cek"})
+    queue_reply(db, kind, "6281234567890", at(1000));
+  for (const char* kind : {"ack", "ack_national", "notification", "rate_limited"})
+    queue_reply(db, kind, "6281234567890", at(1000));
+  queue_reply(db, "help", "6281234567890", at(10));    // before the hour
+  queue_reply(db, "help", "6289999999999", at(1000));  // someone else
+  auto count = [&](wall_time since) {
+    return db.call([&](transaction& tx) { return tx.answers_since("6281234567890", since); });
+  };
+  CHECK(count(at(1000 - 3600)) == 8);
+  CHECK(count(at(500)) == 7);
+  CHECK(count(at(1001)) == 0);
+}
+
+TEST_CASE("receipts: an SMSC that reuses message ids keeps the older rows - newest gets it") {
+  temp_dir dir;
+  database db(options_for(dir.file("lapord.db")));
+  const auto first = queue_reply(db, "ack", "6281234567890", at(100));
+  const auto second = queue_reply(db, "ack", "6281234567891", at(200));
+  const auto third = queue_reply(db, "ack", "6281234567892", at(300));
+  const std::vector<std::string> ids{"1"};
+  db.call([&](transaction& tx) { tx.mark_reply_submitted(first, ids, at(101)); });
+  // The SMSC restarted: its ids count from 1 again.
+  db.call([&](transaction& tx) { tx.mark_reply_submitted(second, ids, at(201)); });
+  auto status = [&](std::int64_t id) {
+    return *db.call([&](transaction& tx) { return tx.reply_status_of(id); });
+  };
+  CHECK(status(first).message_ids == ids);  // the older row is still there
+  CHECK(status(second).message_ids == ids);
+  CHECK(db.call([](transaction& tx) {
+    return tx.apply_receipt("telkomsel", "1", "DELIVRD", at(250));
+  }) == receipt_outcome::applied);
+  CHECK(status(second).state == reply_state::delivered);
+  CHECK(status(first).state == reply_state::submitted);
+  CHECK_FALSE(status(first).receipt);
+
+  // A row older than the receipt window (7 days) is never credited.
+  const wall_time late = at(301) + 24h * 7 + 1s;
+  const std::vector<std::string> other{"9"};
+  db.call([&](transaction& tx) { tx.mark_reply_submitted(third, other, at(301)); });
+  CHECK(db.call([&](transaction& tx) {
+    return tx.apply_receipt("telkomsel", "9", "DELIVRD", late);
+  }) == receipt_outcome::unknown_id);
+  CHECK(status(third).state == reply_state::submitted);
+  CHECK(db.call([&](transaction& tx) {
+    return tx.apply_receipt("telkomsel", "9", "DELIVRD", at(301) + 24h * 7);
+  }) == receipt_outcome::applied);
+  CHECK(status(third).state == reply_state::delivered);
+}
+
+TEST_CASE("received: a whole MO is always kept - parts and receipts are still recognised") {
+  temp_dir dir;
+  database db(options_for(dir.file("lapord.db")));
+  const std::string text = "INFO";
+  mo_pdu m;
+  m.carrier = "telkomsel";
+  m.source = "6281234567890";
+  m.destination = "1708";
+  m.short_message = text;
+  m.received_at = at(100);
+  auto record = [&](redelivery check) {
+    return db.call([&](transaction& tx) { return tx.record_received(m, check); });
+  };
+  const received_mo a = record(redelivery::keep);
+  m.received_at = at(160);
+  const received_mo b = record(redelivery::keep);
+  CHECK_FALSE(a.duplicate);
+  CHECK_FALSE(b.duplicate);
+  CHECK(b.id != a.id);
+  const received_mo c = record(redelivery::check);
+  CHECK(c.duplicate);
+  CHECK(c.id == a.id);
+}
