@@ -237,8 +237,8 @@ SCRIPT = [
      "text": "LAPOR JABAR banjir di perumahan kami belum surut", "label": "dup1"},
     {"dialogue": "dup", "wait": "submit_sm",
      "match": {"destination": "6281555555555", "text_contains": "tiket"}, "timeout_ms": 20000},
-    # Sent again, typed a little differently: byte-identical it would be the SMSC's redelivery
-    # of the same MO (docs/pipeline.md, the dedup key), acknowledged without a reply.
+    # Sent again, typed a little differently (folded, the same text: the duplicate reply; a
+    # byte-identical repeat gets it too, tests/system/test_repeats.py).
     {"dialogue": "dup", "source": "6281555555555", "destination": "1708",
      "text": "lapor jabar banjir di perumahan kami belum surut", "label": "dup2"},
     {"dialogue": "stop", "source": "6281666666666", "destination": "1708",

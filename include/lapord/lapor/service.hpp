@@ -93,6 +93,10 @@ struct service_options {
   std::vector<std::string> service_numbers{"1708"};
   std::size_t ref_digits = default_ref_digits;
   unsigned hourly_limit = 10;
+  // Answers that are not a new complaint's acknowledgement (help, status, not_found, duplicate,
+  // stop/start) per reporter an hour; past it the message is kept and not answered. The count
+  // is the store's (replies queued to that number), applied where the reply is recorded.
+  unsigned replies_per_hour = 20;
   std::chrono::hours duplicate_window{24};
   std::string country_code = "62";
   std::chrono::minutes utc_offset{7 * 60};  // dates in replies: WIB by default

@@ -146,8 +146,16 @@ ingest_outcome record_decision(store::transaction& tx, const lapor::decision& d,
   }
   if (d.reply_template == lapor::reply::rate_limited) tx.mark_rate_notice(d.reporter, now);
 
+  const std::string destination = reply_destination(d.reporter);
+  // Every answer costs an SMS: past the limit the message is kept (received, decided) and not
+  // answered. Counted in the store, so repeats across a restart or instances count too.
+  if (!reply_text.empty() && !d.create_complaint &&
+      d.reply_template != lapor::reply::rate_limited &&
+      tx.answers_since(destination, now - 1h) >= service.options().replies_per_hour) {
+    reply_text.clear();
+    out.reply_limited = true;
+  }
   if (!reply_text.empty()) {
-    const std::string destination = reply_destination(d.reporter);
     store::new_reply r;
     r.carrier = origin.carrier;
     r.source = origin.service_number;
@@ -163,7 +171,12 @@ ingest_outcome record_decision(store::transaction& tx, const lapor::decision& d,
 }
 
 ingest_outcome ingest(store::transaction& tx, const incoming_mo& mo, const ingest_context& ctx) {
-  const store::received_mo received = tx.record_received(mo.pdu());
+  // A whole message is the citizen's, however often it comes: kept, decided and answered
+  // every time (the duplicate rule stops a second complaint). Only parts and receipts are
+  // recognised as redeliveries: a part again would start a spurious incomplete message.
+  const bool whole_mo = mo.kind == mo_kind::message || mo.kind == mo_kind::other;
+  const store::received_mo received =
+      tx.record_received(mo.pdu(), whole_mo ? store::redelivery::keep : store::redelivery::check);
   ingest_outcome out;
   out.received_id = received.id;
   if (received.duplicate) {

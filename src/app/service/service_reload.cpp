@@ -37,6 +37,9 @@ service_changes compare_service(const service_section& a, const service_sources&
   if (a.hourly_limit != b.hourly_limit) {
     out.applied.push_back(fmt::format("[service] hourly_limit is now {}", b.hourly_limit));
   }
+  if (a.replies_per_hour != b.replies_per_hour) {
+    out.applied.push_back(fmt::format("[service] replies_per_hour is now {}", b.replies_per_hour));
+  }
   if (a.duplicate_window_hours != b.duplicate_window_hours) {
     out.applied.push_back(
         fmt::format("[service] duplicate_window_hours is now {}", b.duplicate_window_hours));

@@ -71,10 +71,13 @@ class section_reader {
   std::string file_;
 };
 
-constexpr std::string_view known_keys[] = {
-    "service_numbers", "directory",         "aliases",     "templates",    "dictionary",
-    "ref_digits",      "ref_key",           "ref_key_env", "hourly_limit", "duplicate_window_hours",
-    "country_code",    "utc_offset_minutes"};
+constexpr std::string_view known_keys[] = {"service_numbers",   "directory",
+                                           "aliases",           "templates",
+                                           "dictionary",        "ref_digits",
+                                           "ref_key",           "ref_key_env",
+                                           "hourly_limit",      "duplicate_window_hours",
+                                           "replies_per_hour",  "country_code",
+                                           "utc_offset_minutes"};
 
 std::string read_file(const std::string& path, const std::string& config_file, int line,
                       std::string_view what) {
@@ -149,6 +152,9 @@ service_section read_service_section(const toml::table& document, const std::str
     r.fail(*r.node("ref_key_env"), "[service] ref_key_env must name a variable");
   }
   if (auto v = r.integer("hourly_limit", 1, 100000)) s.hourly_limit = static_cast<unsigned>(*v);
+  if (auto v = r.integer("replies_per_hour", 1, 100000)) {
+    s.replies_per_hour = static_cast<unsigned>(*v);
+  }
   if (auto v = r.integer("duplicate_window_hours", 0, 24 * 365)) {
     s.duplicate_window_hours = static_cast<unsigned>(*v);
   }
@@ -180,6 +186,7 @@ service_setup load_service(const service_section& s, bool need_ref_key,
   options.service_numbers = s.service_numbers;
   options.ref_digits = s.ref_digits;
   options.hourly_limit = s.hourly_limit;
+  options.replies_per_hour = s.replies_per_hour;
   options.duplicate_window = std::chrono::hours{s.duplicate_window_hours};
   options.country_code = s.country_code;
   options.utc_offset = std::chrono::minutes{s.utc_offset_minutes};

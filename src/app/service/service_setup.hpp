@@ -41,6 +41,7 @@ struct service_section {
   std::optional<std::string> ref_key;      // the key itself (never logged)
   std::optional<std::string> ref_key_env;  // or the name of the variable that holds it
   unsigned hourly_limit = 10;
+  unsigned replies_per_hour = 20;
   unsigned duplicate_window_hours = 24;
   std::string country_code = "62";
   int utc_offset_minutes = 7 * 60;

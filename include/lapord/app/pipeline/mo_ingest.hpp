@@ -61,6 +61,9 @@ struct ingest_outcome {
   std::string receipt_stat;
   bool forward_queued = false;
   bool reply_queued = false;
+  // An answer (not a new complaint's acknowledgement) not sent: the reporter had
+  // [service] replies_per_hour answers within the hour already.
+  bool reply_limited = false;
   std::int64_t received_id = 0;
 };
 
