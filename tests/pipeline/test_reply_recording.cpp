@@ -47,6 +47,10 @@ class fake_carrier final : public net::mt_sender {
     }
     return now.size();
   }
+  std::size_t waiting() {
+    std::lock_guard lock(mutex_);
+    return queued_.size();
+  }
 
  private:
   std::mutex mutex_;
@@ -148,6 +152,48 @@ TEST_CASE("reply_sender records every carrier answer, several per store item") {
   const auto items = s.db.stats().items - items_before;
   MESSAGE("store items for ", n, " replies: ", items);
   CHECK(items < static_cast<std::uint64_t>(n));
+}
+
+TEST_CASE(
+    "reply_sender: a reply whose lease ran out while it waits for the carrier goes out once") {
+  // The carrier is down (or throttling) for longer than the lease: the store hands the reply
+  // out again; it is still on its way, so it must not be submitted a second time.
+  test::store_under_test s;
+  const auto now =
+      std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  const std::int64_t id = s.db.call([&](store::transaction& tx) {
+    store::new_reply r;
+    r.carrier = "tsel";
+    r.source = "1708";
+    r.destination = "6281234561000";
+    r.text = "LAPOR! Laporan diterima, tiket 48219375";
+    r.kind = "ack";
+    r.created_at = now - 1s;
+    return tx.enqueue_reply(r);
+  });
+  boost::asio::io_context io;
+  auto guard = boost::asio::make_work_guard(io);
+  std::thread thread([&] { io.run(); });
+  fake_carrier carrier;
+  reply_sender_options options;
+  options.lease = 20ms;
+  options.poll_interval = 10ms;
+  auto sender = std::make_unique<reply_sender>(io.get_executor(), s.db, carrier, options,
+                                               std::make_shared<spdlog::logger>("replies"));
+  sender->start();
+  // Taken again at least twice after its lease ran out, while the carrier holds it.
+  REQUIRE(poll_until([&] { return sender->stats().taken_while_sending >= 2; }));
+  CHECK(carrier.waiting() == 1);
+  CHECK(carrier.answer_all() == 1);
+  REQUIRE(poll_until([&] {
+    return s.db.call([&](store::transaction& tx) { return tx.reply_status_of(id); })->state ==
+           store::reply_state::submitted;
+  }));
+  CHECK(carrier.waiting() == 0);
+  sender->stop();
+  sender.reset();
+  guard.reset();
+  thread.join();
 }
 
 }  // namespace lapord::app

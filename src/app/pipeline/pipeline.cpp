@@ -302,6 +302,17 @@ pipeline::pipeline(pipeline_settings settings, const service_holder& services,
   if (m.hooks.health != nullptr) m.hooks.health->store_opened(true);
   m.store_log->info("store {} open (schema version {})", m.settings.store.database.path,
                     m.db->schema_version());
+  // Before anything is taken: this start's leases carry a new epoch, and what an earlier
+  // process of this instance still held (it was killed) is due again now, not after its lease.
+  const std::string instance = m.settings.store.instance;
+  const store::lease_epoch epoch = m.db->call([&instance](store::transaction& tx) {
+    return tx.begin_epoch(instance, std::chrono::time_point_cast<std::chrono::milliseconds>(
+                                        std::chrono::system_clock::now()));
+  });
+  m.store_log->info(
+      "instance {} epoch {}: took back {} reply lease(s) and {} forward lease(s) of earlier "
+      "epochs",
+      instance, epoch.epoch, epoch.replies_taken_back, epoch.forwards_taken_back);
 
   reply_sender_options ro;
   ro.batch = m.settings.store.reply_batch;

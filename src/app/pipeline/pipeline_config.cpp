@@ -8,11 +8,20 @@
 #include <limits>
 #include <span>
 
+#include <unistd.h>
+
 namespace lapord::app {
 namespace {
 
 int line_of(const toml::node& node) {
   return static_cast<int>(node.source().begin.line);
+}
+
+// The default `[store] instance`: what names this process's leases when nothing is configured.
+std::string host_name() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "lapord";
+  return buf;
 }
 
 std::string resolve(const std::string& config_file, const std::string& path) {
@@ -122,10 +131,10 @@ class table_reader {
 constexpr double day_s = 24.0 * 3600;
 
 constexpr std::string_view store_keys[] = {
-    "path",        "max_batch",       "busy_timeout_s",  "dedup_window_hours",
-    "max_bytes",   "cache_kib",       "temporary_error", "part_timeout_s",
-    "reply_batch", "reply_in_flight", "reply_retry_s",   "reply_max_attempts",
-    "reply_concat"};
+    "path",         "max_batch",       "busy_timeout_s",  "dedup_window_hours",
+    "max_bytes",    "cache_kib",       "temporary_error", "part_timeout_s",
+    "reply_batch",  "reply_in_flight", "reply_retry_s",   "reply_max_attempts",
+    "reply_concat", "instance"};
 
 constexpr std::string_view store_api_keys[] = {"url",
                                                "token",
@@ -181,6 +190,14 @@ store_section read_store_section(const toml::table& document, const std::string&
   if (auto v = r.string("path")) {
     if (v->empty()) r.fail("path", "must not be empty");
     s.database.path = resolve(file, *v);
+  }
+  s.instance = host_name();
+  if (auto v = r.string("instance")) {
+    if (v->empty() || v->size() > 64 ||
+        !std::all_of(v->begin(), v->end(), [](char c) { return c > ' ' && c < 0x7f; })) {
+      r.fail("instance", "must be 1 to 64 printable ASCII characters without spaces");
+    }
+    s.instance = *v;
   }
   r.count("max_batch", 1, 1'000'000, s.database.max_batch);
   r.seconds("busy_timeout_s", 0, day_s, s.database.busy_timeout);

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <unordered_set>
 
 #include <spdlog/logger.h>
 #include <boost/asio/post.hpp>
@@ -107,6 +108,11 @@ struct reply_sender::impl : std::enable_shared_from_this<impl> {
   bool stopped = false;
   bool taking = false;
   std::size_t in_flight = 0;
+  // Replies of this process between take and the commit of their outcome (executor thread
+  // only). A reply whose lease ran out while it waited here (carrier down or throttling for
+  // longer than the lease) is taken again by the next poll: it must not go out twice.
+  std::unordered_set<std::int64_t> sending;
+  std::atomic<std::uint64_t> still_sending{0};
   std::atomic<bool> wake_pending{false};
   std::atomic<std::uint64_t> submitted{0};
   std::atomic<std::uint64_t> retried{0};
@@ -129,8 +135,13 @@ struct reply_sender::impl : std::enable_shared_from_this<impl> {
               return;
             }
             const bool full = r.value->size() == want;
-            for (store::reply& reply : *r.value)
+            for (store::reply& reply : *r.value) {
+              if (!self->sending.insert(reply.id).second) {
+                self->still_sending.fetch_add(1, std::memory_order_relaxed);
+                continue;  // still on its way from the first take: its lease is renewed
+              }
               self->send(std::move(reply));
+            }
             if (full) {
               self->poll();
             } else {
@@ -331,8 +342,14 @@ struct reply_sender::impl : std::enable_shared_from_this<impl> {
             }
           }
         }
-        boost::asio::post(self->ex, [self = self, n = mine.size()] {
-          self->in_flight -= n;
+        std::vector<std::int64_t> ids;
+        ids.reserve(mine.size());
+        for (const outcome& o : mine)
+          ids.push_back(o.id);
+        boost::asio::post(self->ex, [self = self, ids = std::move(ids)] {
+          for (std::int64_t id : ids)
+            self->sending.erase(id);
+          self->in_flight -= ids.size();
           self->poll();
         });
       } catch (...) {  // NOLINT(bugprone-empty-catch): a completion must not throw
@@ -367,7 +384,8 @@ void reply_sender::stop() {
 }
 
 reply_sender_stats reply_sender::stats() const {
-  return {impl_->submitted.load(), impl_->retried.load(), impl_->failed.load()};
+  return {impl_->submitted.load(), impl_->retried.load(), impl_->failed.load(),
+          impl_->still_sending.load()};
 }
 
 }  // namespace lapord::app

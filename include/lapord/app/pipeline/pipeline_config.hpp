@@ -9,7 +9,8 @@
 //   path = "/var/lib/lapord/lapord.db"   # relative paths are relative to the config file
 //   max_batch = 1024                     # MO per transaction (one fsync) at most
 //   busy_timeout_s = 5
-//   dedup_window_hours = 48              # a redelivered MO is recognised within this
+//   dedup_window_hours = 48              # a redelivered part or receipt is recognised within this
+//   instance = "gw-1"                    # names this process's leases; default: the host name
 //   max_bytes = 0                        # cap on the file; 0: none
 //   temporary_error = "ESME_RSYSERR"     # or "ESME_RX_T_APPN", or a number
 //   part_timeout_s = 600                 # a long message missing parts is released after this
@@ -64,6 +65,9 @@ namespace lapord::app {
 struct store_section {
   bool present = false;  // the table is in the file
   store::database_options database{};
+  // Whose leases these are (with the epoch of each start): unique among the lapord processes
+  // that share one store. Default: the host name.
+  std::string instance;
   smpp::command_status temporary_error = smpp::command_status::esme_rsyserr;
   std::chrono::milliseconds part_timeout{std::chrono::minutes(10)};
   std::size_t reply_batch = 64;

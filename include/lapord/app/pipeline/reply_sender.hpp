@@ -59,6 +59,8 @@ struct reply_sender_stats {
   std::uint64_t submitted = 0;
   std::uint64_t retried = 0;
   std::uint64_t failed = 0;
+  // Taken again after their lease ran out while still on their way (not sent twice).
+  std::uint64_t taken_while_sending = 0;
 };
 
 class reply_sender {
