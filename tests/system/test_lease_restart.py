@@ -61,7 +61,8 @@ def test_kill_9_with_leased_replies_then_restart():
         # The restart is the new process bound to the SMSC again (its start, mostly loading the
         # dictionary, took up to 3 s on the shared build machine): from there, 5 s at most.
         assert took - bound < 5.0, f"owed replies took {took - bound:.2f} s after the bind"
-        assert db_rows(db, "SELECT count(*) FROM replies WHERE state = 'submitted'") == [(N,)]
+        wait_until(lambda: db_rows(db, "SELECT count(*) FROM replies WHERE state = "
+                                       "'submitted'") == [(N,)], 10, "the outcomes recorded")
         print(f"kill -9 with {N} replies leased ({written} submit_sm written, unanswered): "
               f"restarted (bound after {bound:.2f} s), all {N} accepted by the SMSC "
               f"{took - bound:.2f} s after the bind ({took:.2f} s after the start), each once")
