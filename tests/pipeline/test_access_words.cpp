@@ -54,6 +54,20 @@ TEST_CASE("access words: the other decisions say the service's reason") {
   CHECK(words(silent) == std::pair<std::string, std::string>{"help", "answered"});
 }
 
+TEST_CASE("access words: an answer held back by replies_per_hour says so") {
+  ingest_outcome d = decided(decision_kind::complaint, "duplicate");
+  d.ref = "94778655";
+  d.reply_limited = true;
+  CHECK(words(d) ==
+        std::pair<std::string, std::string>{"duplicate", "unanswered_replies_per_hour"});
+  ingest_outcome s = decided(decision_kind::status, "not_found");
+  s.reply_limited = true;
+  CHECK(words(s) == std::pair<std::string, std::string>{"status", "unanswered_replies_per_hour"});
+  ingest_outcome stop = decided(decision_kind::stop);
+  stop.reply_limited = true;
+  CHECK(words(stop) == std::pair<std::string, std::string>{"stop", "opted_out_unanswered"});
+}
+
 TEST_CASE("access words: redeliveries, receipts and parts") {
   ingest_outcome o;
   o.effect = ingest_effect::redelivery;

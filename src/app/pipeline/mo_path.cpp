@@ -23,8 +23,14 @@ void answer(net::mo_completion& done, smpp::command_status status) noexcept {
 }
 
 std::string_view decided_outcome(const ingest_outcome& o) {
-  if (o.decision == lapor::decision_kind::stop) return "opted_out";
-  if (o.decision == lapor::decision_kind::start) return "opted_in";
+  // A STOP or MULAI past [service] replies_per_hour still takes effect: say both facts.
+  if (o.decision == lapor::decision_kind::stop) {
+    return o.reply_limited ? "opted_out_unanswered" : "opted_out";
+  }
+  if (o.decision == lapor::decision_kind::start) {
+    return o.reply_limited ? "opted_in_unanswered" : "opted_in";
+  }
+  if (o.reply_limited) return "unanswered_replies_per_hour";
   if (!o.reason.empty()) return o.reason;
   return o.reply_queued ? "answered" : "silent";
 }
@@ -46,7 +52,7 @@ access_words access_words_of(const ingest_outcome& o) {
   }
   if (o.complaint_created) return {"complaint", o.forward_queued ? "created" : "held_rate_limited"};
   if (o.decision == lapor::decision_kind::complaint && !o.ref.empty()) {
-    return {"duplicate", "answered_first_ref"};
+    return {"duplicate", o.reply_limited ? "unanswered_replies_per_hour" : "answered_first_ref"};
   }
   return {o.decision ? lapor::to_string(*o.decision) : std::string_view("ignore"),
           decided_outcome(o)};
