@@ -2,6 +2,7 @@
 #include "lapord/store/backend.hpp"
 
 #include "lapord/store/database.hpp"
+#include "store/postgresql/connection.hpp"
 #include "store/sqlite/connection.hpp"
 
 namespace lapord::store {
@@ -11,13 +12,17 @@ std::unique_ptr<backend_connection> open_backend(const database_options& options
     case store_backend::sqlite:
       return std::make_unique<sqlite::connection>(options);
     case store_backend::postgresql:
-      break;
+      return std::make_unique<postgresql::connection>(options);
   }
-  throw store_error(errc::internal, "store: this lapord was built without PostgreSQL");
+  throw store_error(errc::internal, "store: unknown backend");
 }
 
 int latest_schema_version() noexcept {
   return sqlite::latest_version();
+}
+
+int latest_schema_version(store_backend b) noexcept {
+  return b == store_backend::postgresql ? postgresql::latest_version() : sqlite::latest_version();
 }
 
 // --- the text layer's part_store on any backend's transaction -----------------------------------

@@ -1,6 +1,7 @@
 // The [store], [store_api] and [api] readers: defaults, values, and one clear error per mistake.
 #include <doctest/doctest.h>
 
+#include <cstdlib>
 #include <string>
 
 #include "lapord/app/pipeline/pipeline_config.hpp"
@@ -57,6 +58,23 @@ cache_kib = 8192
   CHECK(s.temporary_error == smpp::command_status::esme_rx_t_appn);
   CHECK(s.part_timeout == std::chrono::seconds(5));
   CHECK(s.reply_concat == text::concat_method::sar);
+}
+
+TEST_CASE("[store] backend: sqlite by default - postgresql with its URL from url_env") {
+  CHECK(read_store_section(parse("[store]\n"), "f").database.backend ==
+        store::store_backend::sqlite);
+  ::setenv("LAPORD_TEST_PG", "host=db1,db2 target_session_attrs=read-write", 1);
+  auto s = read_store_section(
+      parse("[store]\nbackend = \"postgresql\"\nurl_env = \"LAPORD_TEST_PG\"\n"), "f");
+  CHECK(s.database.backend == store::store_backend::postgresql);
+  CHECK(s.database.url == "host=db1,db2 target_session_attrs=read-write");
+  ::unsetenv("LAPORD_TEST_PG");
+  CHECK(error_of("[store]\nbackend = \"postgresql\"\nurl_env = \"LAPORD_TEST_PG\"\n") ==
+        "/etc/lapord/lapord.toml:2: [store] backend is postgresql but the environment variable "
+        "LAPORD_TEST_PG (url_env) holds no connection string");
+  CHECK(error_of("[store]\nbackend = \"mysql\"\n") ==
+        "/etc/lapord/lapord.toml:2: [store] backend must be \"sqlite\" or \"postgresql\", not "
+        "'mysql'");
 }
 
 TEST_CASE("[store_api] and [api] values") {

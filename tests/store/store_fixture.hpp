@@ -1,23 +1,42 @@
 #pragma once
-// Helpers shared by the store tests: options for a file in a temp dir, times, sample records,
-// and a raw SQLite handle to look at the file behind the store's back.
+// Helpers shared by the store tests: options for a store in a temp dir, times, sample records,
+// and a raw handle to look at the store behind its back.
+//
+// The same tests run against both backends: with LAPORD_TEST_PG_URL_FILE set (ctest's "pg: "
+// tests, see tests/store/CMakeLists.txt) every store is a database of its own on the test
+// cluster (tests/system/pg_cluster.py), named after the test's temp path.
 #include <sqlite3.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 
 #include "lapord/store/database.hpp"
+#include "store/pg_test_db.hpp"
 #include "store/temp_dir.hpp"
 
 namespace lapord::store::test {
 
 inline database_options options_for(std::string path) {
   database_options o;
+  if (on_postgresql()) {
+    o.backend = store_backend::postgresql;
+    o.url = pg_database_for(path);
+  }
   o.path = std::move(path);
   return o;
 }
+
+// For what only SQLite has (its file, PRAGMAs, its migrations from frozen fixture files).
+#define LAPORD_SQLITE_ONLY()                              \
+  do {                                                    \
+    if (::lapord::store::test::on_postgresql()) {         \
+      MESSAGE("SQLite only: not run against PostgreSQL"); \
+      return;                                             \
+    }                                                     \
+  } while (false)
 
 inline wall_time at(std::int64_t seconds) {
   return wall_time(std::chrono::seconds(seconds));
@@ -49,10 +68,14 @@ inline std::string fixture(const std::string& name) {
   return read_text_file(std::string(LAPORD_SOURCE_DIR) + "/tests/store/fixtures/" + name);
 }
 
-// A plain connection to the same file, as an auditor or sqlite3(1) would open it.
+// A plain connection to the same store, as an auditor, sqlite3(1) or psql would open it.
 class raw_db {
  public:
   explicit raw_db(const std::string& path) {
+    if (on_postgresql()) {
+      pg_.emplace(pg_database_for(path));
+      return;
+    }
     if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) throw std::runtime_error("open " + path);
   }
   ~raw_db() { sqlite3_close(db_); }
@@ -60,6 +83,7 @@ class raw_db {
   raw_db& operator=(const raw_db&) = delete;
 
   void exec(const std::string& sql) {
+    if (pg_) return pg_->exec(sql);
     char* err = nullptr;
     if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
       std::string e = err ? err : "?";
@@ -69,6 +93,7 @@ class raw_db {
   }
   // The first column of the first row as an integer (0 when there is no row).
   std::int64_t integer(const std::string& sql) {
+    if (pg_) return pg_->integer(sql);
     sqlite3_stmt* s = nullptr;
     if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &s, nullptr) != SQLITE_OK)
       throw std::runtime_error(std::string(sqlite3_errmsg(db_)) + " in " + sql);
@@ -78,6 +103,7 @@ class raw_db {
   }
   // Every row's columns joined by '|', rows joined by '\n'.
   std::string rows(const std::string& sql) {
+    if (pg_) return pg_->rows(sql);
     sqlite3_stmt* s = nullptr;
     if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &s, nullptr) != SQLITE_OK)
       throw std::runtime_error(std::string(sqlite3_errmsg(db_)) + " in " + sql);
@@ -96,6 +122,7 @@ class raw_db {
 
  private:
   sqlite3* db_ = nullptr;
+  std::optional<pg_raw> pg_;
 };
 
 }  // namespace lapord::store::test

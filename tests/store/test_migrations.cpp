@@ -18,6 +18,7 @@ const char* const schema_sql = "SELECT type, name, tbl_name, sql FROM sqlite_sch
 }  // namespace
 
 TEST_CASE("an empty file gets the latest schema - and opening again changes nothing") {
+  LAPORD_SQLITE_ONLY();  // its file and fixtures; PostgreSQL: test_backends.cpp
   temp_dir dir;
   const auto path = dir.file("lapord.db");
   std::string schema;
@@ -47,6 +48,7 @@ TEST_CASE("an empty file gets the latest schema - and opening again changes noth
 }
 
 TEST_CASE("a version-1 file is migrated to the latest version and keeps its rows") {
+  LAPORD_SQLITE_ONLY();  // its file and fixtures; PostgreSQL: test_backends.cpp
   temp_dir dir;
   const auto v1_path = dir.file("v1.db");
   {
@@ -91,6 +93,7 @@ TEST_CASE("a version-1 file is migrated to the latest version and keeps its rows
 TEST_CASE(
     "a version-2 file is migrated to the latest version - keeps its rows - and gets duplicate "
     "keys") {
+  LAPORD_SQLITE_ONLY();  // its file and fixtures; PostgreSQL: test_backends.cpp
   temp_dir dir;
   const auto v2_path = dir.file("v2.db");
   {
@@ -140,6 +143,7 @@ TEST_CASE(
 TEST_CASE(
     "the released migrations are the fixtures - a file built from them migrates to a new file's "
     "schema") {
+  LAPORD_SQLITE_ONLY();  // its file and fixtures; PostgreSQL: test_backends.cpp
   // A released migration must never be edited: a file created by an earlier release would
   // otherwise differ from one created now. A file of each earlier version, built from the
   // fixtures alone (no rows), migrated, has exactly the schema of a new file.
@@ -166,6 +170,7 @@ TEST_CASE(
 }
 
 TEST_CASE("a file from a newer lapord is refused - not touched") {
+  LAPORD_SQLITE_ONLY();  // its file and fixtures; PostgreSQL: test_backends.cpp
   temp_dir dir;
   const auto path = dir.file("newer.db");
   {
@@ -185,6 +190,7 @@ TEST_CASE("a file from a newer lapord is refused - not touched") {
 }
 
 TEST_CASE("a file that is not a database is refused with a clear error") {
+  LAPORD_SQLITE_ONLY();  // its file and fixtures; PostgreSQL: test_backends.cpp
   temp_dir dir;
   const auto path = dir.file("garbage.db");
   {
@@ -203,6 +209,7 @@ TEST_CASE("a file that is not a database is refused with a clear error") {
 }
 
 TEST_CASE("a missing directory is a clear error at open") {
+  LAPORD_SQLITE_ONLY();  // its file and fixtures; PostgreSQL: test_backends.cpp
   temp_dir dir;
   const auto path = dir.file("no/such/dir/lapord.db");
   try {
@@ -217,6 +224,7 @@ TEST_CASE("a missing directory is a clear error at open") {
 TEST_CASE(
     "a version-4 file is migrated to version 5 - segments keep their rows and get their submit "
     "time - leases get owners - the epoch counter starts") {
+  LAPORD_SQLITE_ONLY();  // its file and fixtures; PostgreSQL: test_backends.cpp
   temp_dir dir;
   const auto path = dir.file("v4.db");
   {

@@ -108,11 +108,12 @@ TEST_CASE("crash safety: everything acknowledged before the writer process died 
   CHECK(stored.size() < static_cast<std::size_t>(n));  // it really died before the end
   raw_db raw(path);
   CHECK(raw.integer("SELECT count(*) FROM outbox") == static_cast<std::int64_t>(stored.size()));
-  CHECK(raw.rows("PRAGMA integrity_check") == "ok\n");
+  if (!on_postgresql()) CHECK(raw.rows("PRAGMA integrity_check") == "ok\n");
   MESSAGE("acked before the crash: " << acked.size() << ", in the file after: " << stored.size());
 }
 
 TEST_CASE("a database file lapord may not write is refused at open with a clear error") {
+  LAPORD_SQLITE_ONLY();
   temp_dir dir;
   const auto path = dir.file("lapord.db");
   { database create(options_for(path)); }

@@ -53,5 +53,8 @@ std::unique_ptr<backend_connection> open_backend(const database_options& options
 
 // The schema version this build writes; both backends share the version numbers.
 int latest_schema_version() noexcept;
+// One backend's migration count (a test checks they are equal).
+enum class store_backend;
+int latest_schema_version(store_backend b) noexcept;
 
 }  // namespace lapord::store

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <iterator>
 #include <limits>
@@ -134,7 +135,7 @@ constexpr std::string_view store_keys[] = {
     "path",         "max_batch",       "busy_timeout_s",  "dedup_window_hours",
     "max_bytes",    "cache_kib",       "temporary_error", "part_timeout_s",
     "reply_batch",  "reply_in_flight", "reply_retry_s",   "reply_max_attempts",
-    "reply_concat", "instance"};
+    "reply_concat", "instance",        "backend",         "url_env"};
 
 constexpr std::string_view store_api_keys[] = {"url",
                                                "token",
@@ -182,6 +183,26 @@ std::optional<smpp::command_status> command_status_from(std::string_view text) {
   return std::nullopt;
 }
 
+// [store] backend = "sqlite" (default) | "postgresql"; a PostgreSQL store's connection string is
+// read from the environment variable [store] url_env names (default LAPORD_PG_URL), never from
+// the file: it holds a password.
+namespace {
+void read_backend(const table_reader& r, store::database_options& o) {
+  const auto backend = r.string("backend").value_or("sqlite");
+  if (backend == "sqlite") return;
+  if (backend != "postgresql")
+    r.fail("backend", "must be \"sqlite\" or \"postgresql\", not '" + backend + "'");
+  o.backend = store::store_backend::postgresql;
+  const auto env = r.string("url_env").value_or("LAPORD_PG_URL");
+  if (env.empty()) r.fail("url_env", "must name an environment variable");
+  const char* url = std::getenv(env.c_str());
+  if (!url || !*url)
+    r.fail("backend", "is postgresql but the environment variable " + env +
+                          " (url_env) holds no connection string");
+  o.url = url;
+}
+}  // namespace
+
 store_section read_store_section(const toml::table& document, const std::string& file) {
   table_reader r(document, "store", file, store_keys);
   store_section s;
@@ -199,6 +220,7 @@ store_section read_store_section(const toml::table& document, const std::string&
     }
     s.instance = *v;
   }
+  read_backend(r, s.database);
   r.count("max_batch", 1, 1'000'000, s.database.max_batch);
   r.seconds("busy_timeout_s", 0, day_s, s.database.busy_timeout);
   if (auto v = r.integer("dedup_window_hours", 1, 24 * 365)) {

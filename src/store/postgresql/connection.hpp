@@ -1,0 +1,80 @@
+#pragma once
+// The PostgreSQL backend's connection: one libpq connection owned by the writer thread, the
+// batch frame the writer drives (backend_connection), reconnection with back-off after a lost
+// connection or a failover, and the migrations at open.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "lapord/store/backend.hpp"
+#include "lapord/store/database.hpp"
+#include "store/postgresql/pg_transaction.hpp"
+#include "store/postgresql/pq.hpp"
+
+namespace lapord::store::postgresql {
+
+class connection final : public backend_connection {
+ public:
+  // Connects (the URL is never logged nor put in an error: it may hold a password), checks the
+  // server takes writes, and migrates. Throws store_error.
+  explicit connection(const database_options& options);
+
+  pq_connection& pq() noexcept { return pq_; }
+  std::chrono::milliseconds dedup_window() const noexcept { return dedup_window_; }
+  std::chrono::milliseconds receipt_window() const noexcept { return receipt_window_; }
+  // A session-level advisory lock on the instance name: a second live process with the same
+  // name is refused; PostgreSQL drops the lock the moment the holder's connection dies, so a
+  // restart after kill -9 is not. Taken again after a reconnect. Throws store_error(busy).
+  void lock_instance(const std::string& instance);
+
+  // --- backend_connection ----------------------------------------------------------------------
+  void begin() override;
+  void before_commit() override;
+  void commit() override;
+  void rollback() noexcept override;
+  bool in_transaction() const noexcept override;
+  void savepoint() override;
+  void release_savepoint() override;
+  void rollback_to_savepoint() override;
+  void item_started() noexcept override {
+    item_counter_ = ref_counter;
+    item_counter_dirty_ = ref_counter_dirty;
+  }
+  void item_rolled_back() noexcept override {
+    ref_counter = item_counter_;
+    ref_counter_dirty = item_counter_dirty_;
+  }
+  transaction& tx() noexcept override { return tx_; }
+  int schema_version() const noexcept override { return schema_version_; }
+
+  // The ref counter, as on SQLite: its row is read FOR UPDATE once per batch and written back
+  // before the COMMIT. The row lock makes other instances' batches that draw refs wait for this
+  // COMMIT: one counter, never a value twice, a failed item's refs given back.
+  std::optional<std::uint64_t> ref_counter;
+  bool ref_counter_dirty = false;
+
+  // Who leases rows on this connection (transaction::begin_epoch); until then "" and 0.
+  std::string lease_owner;
+  std::int64_t lease_epoch = 0;
+
+ private:
+  // After a lost connection: connect again, at most once per back-off period (doubling up to
+  // 5 s); meanwhile every batch fails at once with errc::unavailable.
+  void ensure_connected();
+  pq_connection pq_;
+  std::chrono::milliseconds dedup_window_{};
+  std::chrono::milliseconds receipt_window_{};
+  int schema_version_ = 0;
+  std::chrono::steady_clock::time_point next_connect_{};
+  std::chrono::milliseconds backoff_{0};
+  std::optional<std::uint64_t> item_counter_;
+  bool item_counter_dirty_ = false;
+  pg_transaction tx_;
+};
+
+// Applies every pending migration (schema.cpp); returns the version the store is at.
+int migrate(connection& c);
+int latest_version() noexcept;
+
+}  // namespace lapord::store::postgresql

@@ -1,0 +1,157 @@
+// What operators ask of the store (laporctl through the admin API), on PostgreSQL: the same
+// operations as src/store/sqlite/operator_queries.cpp.
+#include "store/postgresql/complaint_row.hpp"
+#include "store/postgresql/connection.hpp"
+
+namespace lapord::store::postgresql {
+
+namespace {
+
+#define LAPORD_FORWARD_STATE                                                                 \
+  "CASE WHEN o.state IS NULL THEN (CASE WHEN d.ref IS NULL THEN 'held' ELSE 'dropped' END) " \
+  "WHEN o.state='pending' AND o.leased=1 THEN 'in_flight' ELSE o.state END"
+
+// Every filter is bound (NULL: no filter), so one prepared statement serves every combination.
+constexpr char find_complaints_sql[] =
+    "SELECT c.ref, c.channel, c.carrier, c.service_number, c.reporter, c.confidential, "
+    "c.institution_code, c.institution_name, c.institution_keyword, c.institution_corrected, "
+    "c.text, c.segments, c.incomplete, c.status, c.status_at, c.created_at, c.updated_at, "
+    "c.tracking_id, " LAPORD_FORWARD_STATE
+    " FROM complaints c LEFT JOIN outbox o ON o.ref=c.ref "
+    "LEFT JOIN dropped_forwards d ON d.ref=c.ref "
+    "WHERE ($1::bigint IS NULL OR c.created_at>=$1) AND ($2::text IS NULL OR c.status=$2) "
+    "AND ($3::text IS NULL OR ($3='national' AND c.institution_code IS NULL) "
+    "OR c.institution_code=$3 OR lower(c.institution_keyword)=lower($3)) "
+    "AND ($4::text IS NULL OR " LAPORD_FORWARD_STATE
+    "=$4) "
+    "ORDER BY c.seq DESC LIMIT $5";
+
+constexpr char forward_state_sql[] = "SELECT " LAPORD_FORWARD_STATE
+                                     " FROM complaints c LEFT JOIN outbox o ON o.ref=c.ref "
+                                     "LEFT JOIN dropped_forwards d ON d.ref=c.ref WHERE c.ref=$1";
+#undef LAPORD_FORWARD_STATE
+
+constexpr char replies_for_sql[] =
+    "SELECT id, kind, carrier, destination, text, state, leased, attempts, created_at, "
+    "submitted_at, done_at, receipt, last_error FROM replies WHERE ref=$1 ORDER BY id";
+
+constexpr char parked_forwards_sql[] =
+    "SELECT ref, attempts, http_status, coalesce(answer, last_error, ''), enqueued_at, done_at "
+    "FROM outbox WHERE state='parked' ORDER BY done_at, ref LIMIT $1";
+
+constexpr char copy_dropped_sql[] =
+    "INSERT INTO dropped_forwards (ref, payload, attempts, enqueued_at, http_status, "
+    "last_error, answer, parked_at, dropped_at, reason) SELECT ref, payload, attempts, "
+    "enqueued_at, http_status, last_error, answer, done_at, $1, $2 FROM outbox "
+    "WHERE ref=$3 AND state='parked'";
+constexpr char delete_parked_sql[] = "DELETE FROM outbox WHERE ref=$1 AND state='parked'";
+constexpr char touch_sql[] = "UPDATE complaints SET updated_at=$1 WHERE ref=$2";
+
+forward_state state_named(std::string_view s) {
+  if (s == "in_flight") return forward_state::in_flight;
+  if (s == "forwarded") return forward_state::forwarded;
+  if (s == "parked") return forward_state::parked;
+  if (s == "dropped") return forward_state::dropped;
+  return forward_state::pending;
+}
+
+reply_state reply_state_named(std::string_view s, bool leased) {
+  if (s == "submitted") return reply_state::submitted;
+  if (s == "delivered") return reply_state::delivered;
+  if (s == "failed") return reply_state::failed;
+  return leased ? reply_state::in_flight : reply_state::queued;
+}
+
+std::optional<std::string_view> view_of(const std::optional<std::string>& s) {
+  if (s) return std::string_view(*s);
+  return std::nullopt;
+}
+
+// Why a retry or drop did nothing: no such complaint, or its forward is not parked.
+parked_action not_done(const result& r) {
+  parked_action a;
+  if (r.rows() == 0) return a;  // unknown
+  a.outcome = parked_outcome::not_parked;
+  if (r.view(0, 0) != "held") a.state = state_named(r.view(0, 0));
+  return a;
+}
+
+}  // namespace
+
+std::vector<complaint_summary> pg_transaction::find_complaints(const complaint_filter& f) {
+  params p;
+  p.add(f.since ? std::optional<std::int64_t>(f.since->time_since_epoch().count()) : std::nullopt)
+      .add(view_of(f.status))
+      .add(view_of(f.institution))
+      .add(view_of(f.forwarding))
+      .add(std::int64_t{f.limit});
+  auto r = c_.pq().run(find_complaints_sql, p);
+  std::vector<complaint_summary> out;
+  for (int i = 0; i < r.rows(); ++i) {
+    complaint_summary s;
+    s.complaint = read_complaint(r, i);
+    if (r.view(i, 18) != "held") s.forwarding = state_named(r.view(i, 18));
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::vector<reply_record> pg_transaction::replies_for(std::string_view ref) {
+  auto q = c_.pq().run(replies_for_sql, params().add(ref));
+  std::vector<reply_record> out;
+  for (int i = 0; i < q.rows(); ++i) {
+    reply_record r;
+    r.id = q.int64(i, 0);
+    r.kind = q.text(i, 1);
+    r.carrier = q.text(i, 2);
+    r.destination = q.text(i, 3);
+    r.text = q.text(i, 4);
+    r.state = reply_state_named(q.view(i, 5), q.int64(i, 6) != 0);
+    r.attempts = static_cast<int>(q.int64(i, 7));
+    r.created_at = q.time(i, 8);
+    r.submitted_at = q.opt_time(i, 9);
+    r.done_at = q.opt_time(i, 10);
+    r.receipt = q.opt_text(i, 11);
+    r.last_error = q.opt_text(i, 12);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<parked_forward> pg_transaction::parked_forwards(int limit) {
+  auto q = c_.pq().run(parked_forwards_sql, params().add(std::int64_t{limit}));
+  std::vector<parked_forward> out;
+  for (int i = 0; i < q.rows(); ++i) {
+    parked_forward p;
+    p.ref = q.text(i, 0);
+    p.attempts = static_cast<int>(q.int64(i, 1));
+    if (auto s = q.opt_int64(i, 2)) p.http_status = static_cast<int>(*s);
+    p.answer = q.text(i, 3);
+    p.enqueued_at = q.time(i, 4);
+    p.parked_at = q.opt_time(i, 5).value_or(p.enqueued_at);
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+parked_action pg_transaction::retry_parked(std::string_view ref, wall_time now) {
+  if (unpark(ref, now)) {
+    c_.pq().run(touch_sql, params().add(now).add(ref));
+    return parked_action{parked_outcome::done, forward_state::pending};
+  }
+  return not_done(c_.pq().run(forward_state_sql, params().add(ref)));
+}
+
+parked_action pg_transaction::drop_parked(std::string_view ref, std::string_view reason,
+                                          wall_time now) {
+  params p;
+  p.add(now).add(reason.empty() ? std::nullopt : std::optional(reason)).add(ref);
+  if (c_.pq().run(copy_dropped_sql, p).affected() == 1) {
+    c_.pq().run(delete_parked_sql, params().add(ref));
+    c_.pq().run(touch_sql, params().add(now).add(ref));
+    return parked_action{parked_outcome::done, forward_state::dropped};
+  }
+  return not_done(c_.pq().run(forward_state_sql, params().add(ref)));
+}
+
+}  // namespace lapord::store::postgresql

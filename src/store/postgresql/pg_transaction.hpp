@@ -1,0 +1,69 @@
+#pragma once
+// The PostgreSQL backend's transaction: every domain operation as statements prepared once on the
+// writer's connection (transaction.cpp, operator_queries.cpp).
+#include "lapord/store/transaction.hpp"
+
+namespace lapord::store::postgresql {
+
+class connection;
+
+class pg_transaction final : public transaction {
+ public:
+  explicit pg_transaction(connection& c) noexcept : c_(c) {}
+
+  received_mo record_received(const mo_pdu& mo, redelivery check) override;
+  bool put_part(const text::message_part& part) override;
+  std::vector<text::message_part> parts_of(const text::part_key& key) override;
+  void erase_parts(const text::part_key& key) override;
+  std::vector<text::part_key> part_keys_older_than(wall_time cutoff) override;
+  std::uint64_t next_ref_counter() override;
+  void create_complaint(const new_complaint& c) override;
+  std::optional<complaint> complaint_by_ref(std::string_view ref) override;
+  std::optional<std::string> recent_complaint_with_key(std::string_view reporter,
+                                                       std::string_view duplicate_key,
+                                                       wall_time since) override;
+  std::int64_t complaints_since(std::string_view reporter, wall_time since) override;
+  std::vector<complaint> recent_complaints(wall_time since, int limit) override;
+  bool rate_notice_sent_since(std::string_view reporter, wall_time since) override;
+  void mark_rate_notice(std::string_view reporter, wall_time at) override;
+  void set_opt_out(std::string_view reporter, bool opted_out, wall_time at) override;
+  bool opted_out(std::string_view reporter) override;
+  std::int64_t answers_since(std::string_view destination, wall_time since) override;
+  lease_epoch begin_epoch(std::string_view instance, wall_time now) override;
+  event_outcome add_event(const status_event_view& e) override;
+  std::optional<complaint_view> complaint_view_by_ref(std::string_view ref) override;
+  void enqueue_forward(std::string_view ref, std::string_view payload, wall_time now) override;
+  std::vector<forward> take_due_forwards(wall_time now, int limit,
+                                         std::chrono::milliseconds lease) override;
+  void mark_forwarded(std::string_view ref, int http_status,
+                      std::optional<std::string_view> tracking_id, wall_time at) override;
+  void park(std::string_view ref, int http_status, std::string_view answer, wall_time at) override;
+  void schedule_retry(std::string_view ref, wall_time next_at, std::string_view error,
+                      std::optional<int> http_status) override;
+  bool unpark(std::string_view ref, wall_time now) override;
+  std::vector<std::string> parked_refs(int limit) override;
+  std::optional<wall_time> next_forward_due() override;
+  std::int64_t enqueue_reply(const new_reply& r) override;
+  std::vector<reply> take_due_replies(wall_time now, int limit,
+                                      std::chrono::milliseconds lease) override;
+  void mark_reply_submitted(std::int64_t id, std::span<const std::string> message_ids,
+                            wall_time at) override;
+  void schedule_reply_retry(std::int64_t id, wall_time next_at, std::string_view error) override;
+  void mark_reply_failed(std::int64_t id, std::string_view error, wall_time at) override;
+  receipt_outcome apply_receipt(std::string_view carrier, std::string_view message_id,
+                                std::string_view stat, wall_time at) override;
+  std::optional<reply_status> reply_status_of(std::int64_t id) override;
+  std::optional<wall_time> next_reply_due() override;
+  queue_counts counts() override;
+  std::vector<complaint_summary> find_complaints(const complaint_filter& filter) override;
+  std::vector<reply_record> replies_for(std::string_view ref) override;
+  std::vector<parked_forward> parked_forwards(int limit) override;
+  parked_action retry_parked(std::string_view ref, wall_time now) override;
+  parked_action drop_parked(std::string_view ref, std::string_view reason, wall_time now) override;
+  void limit_size(std::uint64_t max_bytes) override;
+
+ private:
+  connection& c_;
+};
+
+}  // namespace lapord::store::postgresql

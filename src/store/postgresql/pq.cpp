@@ -1,0 +1,151 @@
+#include "store/postgresql/pq.hpp"
+
+#include <charconv>
+#include <cstdio>
+
+namespace lapord::store::postgresql {
+
+errc errc_of(std::string_view s) noexcept {
+  if (s.size() != 5) return errc::unavailable;  // no SQLSTATE: the connection went
+  const std::string_view cls = s.substr(0, 2);
+  if (cls == "23" || cls == "22") return errc::item_failed;  // a constraint or a bad value
+  if (s == "53100") return errc::disk_full;
+  if (cls == "53") return errc::busy;  // out of memory or connections on the server
+  if (cls == "08" || cls == "57") return errc::unavailable;  // lost, or shutting down
+  if (s == "25006") return errc::read_only;                  // a standby: failover in progress
+  if (s == "40001" || s == "40P01" || s == "55P03") return errc::busy;
+  if (cls == "58") return errc::io_error;
+  if (s == "XX001" || s == "XX002") return errc::corrupt;
+  return errc::internal;
+}
+
+// --- result ------------------------------------------------------------------------------------
+
+std::optional<std::string> result::opt_text(int row, int col) const {
+  if (is_null(row, col)) return std::nullopt;
+  return text(row, col);
+}
+
+std::int64_t result::int64(int row, int col) const {
+  auto v = view(row, col);
+  std::int64_t out = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (ec != std::errc() || p != v.data() + v.size())
+    throw store_error(errc::internal, "store: not an integer from PostgreSQL: " + std::string(v));
+  return out;
+}
+
+std::optional<std::int64_t> result::opt_int64(int row, int col) const {
+  if (is_null(row, col)) return std::nullopt;
+  return int64(row, col);
+}
+
+std::optional<wall_time> result::opt_time(int row, int col) const {
+  if (is_null(row, col)) return std::nullopt;
+  return time(row, col);
+}
+
+int result::affected() const noexcept {
+  const char* n = PQcmdTuples(r_.get());
+  int out = 0;
+  std::from_chars(n, n + std::char_traits<char>::length(n), out);
+  return out;
+}
+
+// --- params ------------------------------------------------------------------------------------
+
+int params::next() {
+  if (n_ == max) throw store_error(errc::internal, "store: too many statement parameters");
+  return n_++;
+}
+
+params& params::add(std::int64_t v) {
+  int i = next();
+  auto& buf = numbers_[static_cast<std::size_t>(i)];
+  auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size() - 1, v);
+  *end = '\0';
+  values_[static_cast<std::size_t>(i)] = buf.data();
+  lengths_[static_cast<std::size_t>(i)] = 0;
+  formats_[static_cast<std::size_t>(i)] = 0;
+  return *this;
+}
+
+params& params::add_bytes(std::string_view bytes) {
+  int i = next();
+  values_[static_cast<std::size_t>(i)] = bytes.data() ? bytes.data() : "";
+  lengths_[static_cast<std::size_t>(i)] = static_cast<int>(bytes.size());
+  formats_[static_cast<std::size_t>(i)] = 1;  // binary: text and bytea are their raw bytes
+  return *this;
+}
+
+params& params::add_null() {
+  int i = next();
+  values_[static_cast<std::size_t>(i)] = nullptr;
+  lengths_[static_cast<std::size_t>(i)] = 0;
+  formats_[static_cast<std::size_t>(i)] = 0;
+  return *this;
+}
+
+// --- pq_connection-----------------------------------------------------------------------------
+
+pq_connection::pq_connection(const std::string& conninfo) : conninfo_(conninfo) {
+  reconnect();
+}
+
+void pq_connection::reconnect() {
+  prepared_.clear();
+  c_.reset(PQconnectdb(conninfo_.c_str()));
+  if (!c_) throw store_error(errc::unavailable, "store: PostgreSQL: out of memory");
+  if (PQstatus(c_.get()) != CONNECTION_OK) {
+    std::string msg = PQerrorMessage(c_.get());
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' '))
+      msg.pop_back();
+    throw store_error(errc::unavailable, "store: cannot connect to PostgreSQL: " + msg);
+  }
+  // Durability is not left to the server's default: an ack follows a COMMIT that is on disk
+  // (and on the synchronous standby, when one is configured).
+  exec("SET synchronous_commit = on");
+  exec("SET client_min_messages = warning");
+}
+
+std::string pq_connection::host() const {
+  const char* h = PQhost(c_.get());
+  const char* p = PQport(c_.get());
+  return std::string(h ? h : "?") + ":" + (p ? p : "?");
+}
+
+void pq_connection::fail(const PGresult* r, std::string_view what) const {
+  const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+  std::string msg = r ? PQresultErrorMessage(r) : "";
+  if (msg.empty()) msg = PQerrorMessage(c_.get());
+  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' '))
+    msg.pop_back();
+  errc e = errc_of(state ? std::string_view(state) : std::string_view());
+  if (PQstatus(c_.get()) != CONNECTION_OK) e = errc::unavailable;
+  throw store_error(e, "store: PostgreSQL: " + msg + " (in: " + std::string(what) + ")");
+}
+
+result pq_connection::check(PGresult* r, std::string_view what) {
+  auto st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+  if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return result(r);
+  result owner(r);  // cleared whatever happens
+  fail(r, what);
+}
+
+result pq_connection::exec(const char* sql) {
+  return check(PQexec(c_.get(), sql), sql);
+}
+
+result pq_connection::run(const char* sql, const params& p) {
+  auto it = prepared_.find(sql);
+  if (it == prepared_.end()) {
+    std::string name = "s" + std::to_string(prepared_.size());
+    check(PQprepare(c_.get(), name.c_str(), sql, 0, nullptr), sql);
+    it = prepared_.emplace(sql, std::move(name)).first;
+  }
+  return check(PQexecPrepared(c_.get(), it->second.c_str(), p.size(), p.values(), p.lengths(),
+                              p.formats(), 0),
+               sql);
+}
+
+}  // namespace lapord::store::postgresql

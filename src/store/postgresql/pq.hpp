@@ -1,0 +1,124 @@
+#pragma once
+// A small RAII wrapper over libpq for the PostgreSQL backend: a connection, a result, the
+// parameters of one statement, and statements prepared once per connection. No ORM: the SQL is
+// written out in transaction.cpp. The only place (with its .cpp files in src/store/postgresql/)
+// that sees libpq-fe.h.
+#include <libpq-fe.h>
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "lapord/store/error.hpp"
+#include "lapord/store/records.hpp"
+
+namespace lapord::store::postgresql {
+
+// The store error for an SQLSTATE: a constraint or a bad value fails the item, a lost
+// connection or a shutting-down server the batch (errc::unavailable), and so on.
+errc errc_of(std::string_view sqlstate) noexcept;
+
+class result {
+ public:
+  explicit result(PGresult* r) noexcept : r_(r) {}
+  int rows() const noexcept { return PQntuples(r_.get()); }
+  bool is_null(int row, int col) const noexcept { return PQgetisnull(r_.get(), row, col) != 0; }
+  std::string_view view(int row, int col) const noexcept {
+    return {PQgetvalue(r_.get(), row, col),
+            static_cast<std::size_t>(PQgetlength(r_.get(), row, col))};
+  }
+  std::string text(int row, int col) const { return std::string(view(row, col)); }
+  std::optional<std::string> opt_text(int row, int col) const;
+  std::int64_t int64(int row, int col) const;
+  std::optional<std::int64_t> opt_int64(int row, int col) const;
+  wall_time time(int row, int col) const {
+    return wall_time(std::chrono::milliseconds(int64(row, col)));
+  }
+  std::optional<wall_time> opt_time(int row, int col) const;
+  bool boolean(int row, int col) const { return view(row, col) == "t"; }
+  // Rows changed by an INSERT/UPDATE/DELETE.
+  int affected() const noexcept;
+
+ private:
+  struct clear {
+    void operator()(PGresult* r) const noexcept { PQclear(r); }
+  };
+  std::unique_ptr<PGresult, clear> r_;
+};
+
+// The parameters of one statement. Text and bytea go in binary format straight from the
+// caller's views (valid until the statement ran: no copy); integers as decimal text.
+class params {
+ public:
+  static constexpr int max = 20;
+  params& add(std::int64_t v);
+  params& add(std::string_view text) { return add_bytes(text); }
+  params& add(const std::string& text) { return add_bytes(text); }
+  params& add(const char* text) { return add_bytes(std::string_view(text)); }
+  params& add(std::optional<std::string_view> text) { return text ? add(*text) : add_null(); }
+  params& add(std::optional<std::int64_t> v) { return v ? add(*v) : add_null(); }
+  params& add(wall_time t) { return add(static_cast<std::int64_t>(t.time_since_epoch().count())); }
+  params& add(std::optional<wall_time> t) { return t ? add(*t) : add_null(); }
+  params& add(bool b) { return add(std::int64_t{b ? 1 : 0}); }
+  params& add_bytes(std::string_view bytes);
+  params& add_null();
+
+  int size() const noexcept { return n_; }
+  const char* const* values() const noexcept { return values_.data(); }
+  const int* lengths() const noexcept { return lengths_.data(); }
+  const int* formats() const noexcept { return formats_.data(); }
+
+ private:
+  int next();
+  int n_ = 0;
+  std::array<const char*, max> values_{};
+  std::array<int, max> lengths_{};
+  std::array<int, max> formats_{};
+  std::array<std::array<char, 24>, max> numbers_{};
+};
+
+class pq_connection {
+ public:
+  // Connects with a libpq connection string or URI. Throws store_error(unavailable) with
+  // libpq's message (never the connection string: it may hold a password).
+  explicit pq_connection(const std::string& conninfo);
+  pq_connection(const pq_connection&) = delete;
+  pq_connection& operator=(const pq_connection&) = delete;
+
+  bool ok() const noexcept { return PQstatus(c_.get()) == CONNECTION_OK; }
+  // Idle, in a transaction, in a failed transaction, or unknown (connection lost).
+  PGTransactionStatusType transaction_status() const noexcept {
+    return PQtransactionStatus(c_.get());
+  }
+  // Connects again (after a lost connection or a failover); the prepared statements go.
+  void reconnect();
+  // Drops the connection (a server that turned out to be a standby).
+  void close() noexcept {
+    prepared_.clear();
+    c_.reset();
+  }
+
+  // A statement without parameters, by the simple protocol (BEGIN, COMMIT, DDL, several
+  // statements separated by ';').
+  result exec(const char* sql);
+  // `sql` must have static storage: its address keys the statements prepared on this
+  // connection.
+  result run(const char* sql, const params& p);
+  [[noreturn]] void fail(const PGresult* r, std::string_view what) const;
+  std::string host() const;
+
+ private:
+  result check(PGresult* r, std::string_view what);
+  struct finish {
+    void operator()(PGconn* c) const noexcept { PQfinish(c); }
+  };
+  std::string conninfo_;
+  std::unique_ptr<PGconn, finish> c_;
+  std::unordered_map<const char*, std::string> prepared_;
+};
+
+}  // namespace lapord::store::postgresql
