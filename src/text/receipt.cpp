@@ -1,5 +1,6 @@
 #include "lapord/text/receipt.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <limits>
@@ -288,6 +289,75 @@ std::string canonical_message_id(std::string_view id, id_format format) {
   return canonical.substr(first);
 }
 
+std::optional<receipt_id_form> receipt_id_form_of(std::string_view word) {
+  if (word == "auto") return receipt_id_form::automatic;
+  if (word == "hex") return receipt_id_form::hex;
+  if (word == "decimal") return receipt_id_form::decimal;
+  if (word == "as_is") return receipt_id_form::as_is;
+  return std::nullopt;
+}
+
+const char* to_string(receipt_id_form form) {
+  switch (form) {
+    case receipt_id_form::automatic:
+      return "auto";
+    case receipt_id_form::hex:
+      return "hex";
+    case receipt_id_form::decimal:
+      return "decimal";
+    case receipt_id_form::as_is:
+      return "as_is";
+  }
+  return "auto";
+}
+
+std::optional<std::string> decimal_id_to_hex(std::string_view id) {
+  const auto value = parse_number(id, 10);
+  if (!value) return std::nullopt;
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  std::uint64_t v = *value;
+  do {
+    out.push_back(digits[v % 16]);
+    v /= 16;
+  } while (v != 0);
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+std::optional<std::string> hex_id_to_decimal(std::string_view id) {
+  if (id.size() > 2 && id[0] == '0' && lower(id[1]) == 'x') id.remove_prefix(2);
+  const auto value = parse_number(id, 16);
+  if (!value) return std::nullopt;
+  return std::to_string(*value);
+}
+
+std::vector<std::string> receipt_lookup_ids(const delivery_receipt& receipt, receipt_id_form form) {
+  std::vector<std::string> out;
+  const auto add = [&out](std::optional<std::string> id) {
+    if (!id || id->empty() || std::find(out.begin(), out.end(), *id) != out.end()) return;
+    out.push_back(std::move(*id));
+  };
+  const auto as_given = [](std::string_view id) -> std::optional<std::string> {
+    if (id.empty()) return std::nullopt;
+    return canonical_message_id(id, id_format::text);
+  };
+  const std::string_view tlv = trim(receipt.tlv_id);
+  const std::string_view text = trim(receipt.text_id);
+  // SMPP 3.4 (5.3.2.12): the TLV repeats the submit_sm_resp id, so it goes first as written.
+  add(as_given(tlv));
+  if (form == receipt_id_form::automatic || form == receipt_id_form::as_is) add(as_given(text));
+  if (form == receipt_id_form::automatic || form == receipt_id_form::decimal) {
+    for (auto id : {tlv, text})
+      add(decimal_id_to_hex(id));
+  }
+  if (form == receipt_id_form::automatic || form == receipt_id_form::hex) {
+    for (auto id : {tlv, text})
+      add(hex_id_to_decimal(id));
+  }
+  return out;
+}
+
 delivery_receipt read_receipt(std::uint8_t esm_class, std::string_view text,
                               const receipt_tlvs& tlvs, const message_id_options& options) {
   delivery_receipt receipt;
@@ -295,7 +365,9 @@ delivery_receipt read_receipt(std::uint8_t esm_class, std::string_view text,
   std::string text_id;
   fill_from_text(receipt, text, text_id);
 
+  receipt.text_id = text_id;
   if (tlvs.receipted_message_id && !trim(*tlvs.receipted_message_id).empty()) {
+    receipt.tlv_id = *tlvs.receipted_message_id;
     receipt.raw_id = *tlvs.receipted_message_id;
     receipt.message_id = canonical_message_id(receipt.raw_id, options.submit_id);
   } else if (!trim(text_id).empty()) {

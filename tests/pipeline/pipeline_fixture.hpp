@@ -59,9 +59,12 @@ struct store_under_test {
     return o;
   }()};
 
-  ingest_outcome ingest_one(const net::mo_message& m) {
+  ingest_outcome ingest_one(const net::mo_message& m,
+                            text::receipt_id_form receipt_id = text::receipt_id_form::automatic) {
     incoming_mo mo = read_incoming(m);
-    return db.call([&](store::transaction& tx) { return ingest(tx, mo, test_context()); });
+    ingest_context ctx = test_context();
+    ctx.receipt_id = receipt_id;
+    return db.call([&](store::transaction& tx) { return ingest(tx, mo, ctx); });
   }
 };
 

@@ -285,6 +285,55 @@ TEST_CASE("a delivery receipt updates the reply it confirms and is never a compl
   CHECK(rows(s, "complaints") == 1);
 }
 
+TEST_CASE("a receipt whose text writes the hex submit_sm_resp id in decimal finds its reply") {
+  // issue 12, item 3: submit_sm_resp "5A000001", receipt "id:1509949441" with no TLV.
+  using form = lapord::text::receipt_id_form;
+  for (const form f : {form::automatic, form::decimal}) {
+    CAPTURE(lapord::text::to_string(f));
+    test::store_under_test s;
+    s.ingest_one(deliver("6281234567890", "LAPOR TANGKAB jalan rusak di Desa Suka Maju", t0));
+    auto replies = due_replies(s.db, t0 + 1);
+    REQUIRE(replies.size() == 1);
+    const std::vector<std::string> ids{lapord::text::canonical_message_id(
+        "5A000001", lapord::text::id_format::text)};  // as the reply sender records it
+    s.db.call([&](store::transaction& tx) {
+      tx.mark_reply_submitted(replies[0].id, ids, wall_s(t0 + 2));
+    });
+    auto out = s.ingest_one(
+        deliver("6281234567890", "id:1509949441 sub:001 dlvrd:001 stat:DELIVRD err:000 text:x",
+                t0 + 3, 0x04),
+        f);
+    CHECK(out.effect == ingest_effect::receipt);
+    CHECK(out.receipt_ids.back() == "5a000001");
+    auto status =
+        s.db.call([&](store::transaction& tx) { return tx.reply_status_of(replies[0].id); });
+    REQUIRE(status);
+    CHECK(status->state == store::reply_state::delivered);
+  }
+  // as_is (and hex) do not convert decimal to hex: the receipt matches nothing, and says what
+  // it tried.
+  for (const form f : {form::as_is, form::hex}) {
+    CAPTURE(lapord::text::to_string(f));
+    test::store_under_test s;
+    s.ingest_one(deliver("6281234567890", "LAPOR TANGKAB jalan rusak di Desa Suka Maju", t0));
+    auto replies = due_replies(s.db, t0 + 1);
+    REQUIRE(replies.size() == 1);
+    const std::vector<std::string> ids{"5a000001"};
+    s.db.call([&](store::transaction& tx) {
+      tx.mark_reply_submitted(replies[0].id, ids, wall_s(t0 + 2));
+    });
+    auto out =
+        s.ingest_one(deliver("6281234567890", "id:1509949441 stat:DELIVRD", t0 + 3, 0x04), f);
+    CHECK(out.effect == ingest_effect::receipt_unknown);
+    CHECK_FALSE(out.receipt_ids.empty());
+    CHECK(out.receipt_stat == "DELIVRD");
+    auto status =
+        s.db.call([&](store::transaction& tx) { return tx.reply_status_of(replies[0].id); });
+    REQUIRE(status);
+    CHECK(status->state == store::reply_state::submitted);
+  }
+}
+
 TEST_CASE("over the hourly limit: stored, not forwarded, told once") {
   test::store_under_test s;
   for (int i = 0; i < 10; ++i) {

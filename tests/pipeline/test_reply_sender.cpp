@@ -33,6 +33,59 @@ TEST_CASE("a short GSM reply is one submit_sm to the international number, recei
   CHECK(segs[0].short_message == "LAPOR! Laporan diterima, tiket 48219375");
 }
 
+TEST_CASE("the sender of replies: today's rule, or the carrier's source_addr/ton/npi") {
+  const auto text = std::string("LAPOR! Laporan diterima, tiket 48219375");
+  // No settings: a short code is 3/0 (network specific), a longer number 1/1 (E.164).
+  auto segs = reply_segments(reply_with(text), {});
+  CHECK(segs.at(0).source_addr_npi == 0);
+  auto longer = reply_with(text);
+  longer.source = "628111708";
+  segs = reply_segments(longer, {});
+  CHECK(segs.at(0).source_addr == "628111708");
+  CHECK(segs.at(0).source_addr_ton == 1);
+  CHECK(segs.at(0).source_addr_npi == 1);
+  // The carrier's TON/NPI, for the number the citizen wrote to.
+  segs = reply_segments(reply_with(text), {}, reply_source{"", 0, 1});
+  CHECK(segs.at(0).source_addr == "1708");
+  CHECK(segs.at(0).source_addr_ton == 0);
+  CHECK(segs.at(0).source_addr_npi == 1);
+  // Its own sender address, on every segment of a long reply.
+  const std::string long_text(400, 'a');
+  segs = reply_segments(reply_with(long_text), {}, reply_source{"LAPOR", 5, 0});
+  REQUIRE(segs.size() == 3);
+  for (const auto& s : segs) {
+    CHECK(s.source_addr == "LAPOR");
+    CHECK(s.source_addr_ton == 5);
+    CHECK(s.source_addr_npi == 0);
+  }
+  // Only the address: TON/NPI follow today's rule for that address.
+  segs = reply_segments(reply_with(text), {}, reply_source{"6281100001708", {}, {}});
+  CHECK(segs.at(0).source_addr == "6281100001708");
+  CHECK(segs.at(0).source_addr_ton == 1);
+  CHECK(segs.at(0).source_addr_npi == 1);
+}
+
+TEST_CASE("carrier_profiles: each carrier's settings, defaults for an unknown one, swapped whole") {
+  net::carrier_settings tsel;
+  tsel.name = "tsel";
+  tsel.receipt_id = text::receipt_id_form::decimal;
+  tsel.source_addr = "1708";
+  tsel.source_ton = 0;
+  net::carrier_settings xl;
+  xl.name = "xl";
+  carrier_profiles profiles({tsel, xl});
+  CHECK(profiles.of("tsel").receipt_id == text::receipt_id_form::decimal);
+  CHECK(profiles.of("tsel").source.addr == "1708");
+  CHECK(profiles.of("tsel").source.ton == 0);
+  CHECK_FALSE(profiles.of("tsel").source.npi);
+  CHECK(profiles.of("xl").receipt_id == text::receipt_id_form::automatic);
+  CHECK_FALSE(profiles.of("xl").source.ton);
+  CHECK(profiles.of("isat").receipt_id == text::receipt_id_form::automatic);
+  profiles.replace({xl});
+  CHECK(profiles.of("tsel").receipt_id == text::receipt_id_form::automatic);
+  CHECK(profiles.of("tsel").source.addr.empty());
+}
+
 TEST_CASE("a long notification with an emoji goes UCS-2 in UDH-concatenated segments") {
   std::string text = "LAPOR! Tiket 48219375 DITANGGAPI - Kab. Tangerang: ";
   for (int i = 0; i < 10; ++i)

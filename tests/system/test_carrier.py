@@ -215,17 +215,21 @@ def test_smsc_that_never_answers_the_bind():
 
 
 def test_transmitter_receiver_pair_binds_twice():
-    sim = Sim()
-    work = lapord_workdir()
-    lapord = start_lapord(write_config(work, [carrier("xl", sim.port, bind="transmitter_receiver")]))
-    try:
-        lapord.wait_for_log(r"\[xl:tx\] bind up: bound as transmitter")
-        lapord.wait_for_log(r"\[xl:rx\] bind up: bound as receiver")
-        modes = sorted(b["mode"] for b in sim.wait_for("bind", count=2))
-        assert modes == ["receiver", "transmitter"], modes
-        assert lapord.stop() == 0
-    finally:
-        stop_all(lapord, sim)
+    # Both spellings bind the pair, and the start line says `bind` as the file writes it.
+    for spelling in ("transmitter_receiver", "transmitter+receiver"):
+        sim = Sim()
+        work = lapord_workdir()
+        lapord = start_lapord(write_config(work, [carrier("xl", sim.port, bind=spelling)]))
+        try:
+            lapord.wait_for_log(r"\[xl:tx\] bind up: bound as transmitter")
+            lapord.wait_for_log(r"\[xl:rx\] bind up: bound as receiver")
+            modes = sorted(b["mode"] for b in sim.wait_for("bind", count=2))
+            assert modes == ["receiver", "transmitter"], modes
+            started = re.search(r"lapord started .*", lapord.log()).group(0)
+            assert f"xl 127.0.0.1:{sim.port} {spelling}" in started, started
+            assert lapord.stop() == 0
+        finally:
+            stop_all(lapord, sim)
 
 
 def test_keepalive_when_idle():

@@ -1,7 +1,9 @@
 """lapord's TLS to an SMSC: a TLS front end (Python's ssl module, as carriers put stunnel or a
 load balancer before their SMSC) relays to smsc-sim. Certificates are made at run time with the
 openssl command line. Checked: a bind over TLS with a client certificate; a server certificate
-from an unknown CA or for another name is refused, logged, and retried with back-off."""
+from an unknown CA, for another name or expired is refused, logged as the check that failed
+(and as a TLS handshake failure, not a connect failure), and retried with back-off; so is a
+peer that does not speak TLS."""
 import os
 import socket
 import ssl
@@ -37,12 +39,26 @@ def make_pki():
     return d
 
 
+def make_expired(pki):
+    """server-expired.pem: 'localhost', signed by the CA, valid only on 1-2 January 2020."""
+    with open(os.path.join(pki, "ca.cnf"), "w") as f:
+        f.write("[ca]\ndefault_ca = test\n[test]\ndatabase = index.txt\nnew_certs_dir = .\n"
+                "serial = serial\ndefault_md = sha256\npolicy = any\n[any]\n"
+                "commonName = supplied\n")
+    open(os.path.join(pki, "index.txt"), "w").close()
+    with open(os.path.join(pki, "serial"), "w") as f:
+        f.write("1000\n")
+    openssl("ca", "-batch", "-config", "ca.cnf", "-cert", "ca.pem", "-keyfile", "ca.key",
+            "-in", "server.csr", "-out", "server-expired.pem", "-startdate", "20200101000000Z",
+            "-enddate", "20200102000000Z", "-extfile", "server.ext", "-notext", cwd=pki)
+
+
 class TlsFront:
     """Accepts TLS on a free loopback port and relays the plain bytes to `target_port`."""
 
-    def __init__(self, pki, target_port, require_client_cert=True):
+    def __init__(self, pki, target_port, require_client_cert=True, cert="server.pem"):
         self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self.ctx.load_cert_chain(os.path.join(pki, "server.pem"), os.path.join(pki, "server.key"))
+        self.ctx.load_cert_chain(os.path.join(pki, cert), os.path.join(pki, "server.key"))
         if require_client_cert:
             self.ctx.verify_mode = ssl.CERT_REQUIRED
             self.ctx.load_verify_locations(os.path.join(pki, "ca.pem"))
@@ -129,8 +145,8 @@ def test_untrusted_server_certificate_is_refused_and_retried():
                   tls_server_name="localhost", reconnect_min_s=0.05, reconnect_max_s=0.2)
     lapord = start_lapord(write_config(work, [cfg]))
     try:
-        lapord.wait_for_log(r"\[tsel\] connect to 127\.0\.0\.1:\d+ failed .*certificate verify failed",
-                            count=2)
+        lapord.wait_for_log(r"\[tsel\] TLS handshake with 127\.0\.0\.1:\d+ failed after \d+ ms: "
+                            r"unknown CA: .*tls_ca_file", count=2)
         lapord.wait_for_log(r"\[tsel\] reconnect scheduled in")
         assert not sim.records("bind"), "no bind may go to an untrusted SMSC"
         assert lapord.stop() == 0
@@ -148,7 +164,10 @@ def test_certificate_for_another_name_is_refused():
                   tls_server_name="smsc.example.net", reconnect_max_s=0.2)
     lapord = start_lapord(write_config(work, [cfg]))
     try:
-        lapord.wait_for_log(r"\[tsel\] connect to 127\.0\.0\.1:\d+ failed .*certificate verify failed")
+        lapord.wait_for_log(r"\[tsel\] TLS handshake with 127\.0\.0\.1:\d+ failed after \d+ ms: "
+                            r"host name mismatch: the SMSC's certificate is not for "
+                            r"\"smsc\.example\.net\"")
+        assert "connect to" not in lapord.log()
         assert not sim.records("bind")
         assert lapord.stop() == 0
     finally:
@@ -170,10 +189,11 @@ def test_tls_handshake_that_never_completes_times_out():
     cfg = tls_carrier(mute.getsockname()[1], pki, connect_timeout_s=0.3, reconnect_max_s=0.2)
     lapord = start_lapord(write_config(work, [cfg]))
     try:
-        lapord.wait_for_log(r"\[tsel\] connect to 127\.0\.0\.1:\d+ failed after (\d+) ms: no "
-                            r"connection within connect_timeout_s", count=2)
+        lapord.wait_for_log(r"\[tsel\] TLS handshake with 127\.0\.0\.1:\d+ failed after (\d+) ms: "
+                            r"no TLS handshake within connect_timeout_s", count=2)
         import re
-        took = [int(m) for m in re.findall(r"failed after (\d+) ms: no connection", lapord.log())]
+        took = [int(m) for m in re.findall(r"failed after (\d+) ms: no TLS handshake",
+                                           lapord.log())]
         print("TLS handshake timeouts after (ms):", took)
         assert all(250 <= t <= 1500 for t in took), took
         assert lapord.stop() == 0
@@ -182,10 +202,46 @@ def test_tls_handshake_that_never_completes_times_out():
         mute.close()
 
 
+def test_expired_server_certificate_is_named():
+    pki = make_pki()
+    make_expired(pki)
+    sim = Sim()
+    front = TlsFront(pki, sim.port, require_client_cert=False, cert="server-expired.pem")
+    work = lapord_workdir()
+    lapord = start_lapord(write_config(work, [tls_carrier(front.port, pki, reconnect_max_s=0.2)]))
+    try:
+        lapord.wait_for_log(r"\[tsel\] TLS handshake with 127\.0\.0\.1:\d+ failed after \d+ ms: "
+                            r"expired: the SMSC's certificate")
+        assert not sim.records("bind")
+        assert lapord.stop() == 0
+    finally:
+        stop_all(lapord, sim)
+        front.close()
+
+
+def test_plain_text_smsc_is_called_a_peer_not_speaking_tls():
+    # tls = true against smsc-sim itself (plain SMPP): the ClientHello reads as a PDU with an
+    # absurd command_length; the simulator answers generic_nack and closes.
+    pki = make_pki()
+    sim = Sim()
+    work = lapord_workdir()
+    lapord = start_lapord(write_config(work, [tls_carrier(sim.port, pki, reconnect_max_s=0.2)]))
+    try:
+        lapord.wait_for_log(r"\[tsel\] TLS handshake with 127\.0\.0\.1:\d+ failed after \d+ ms: "
+                            r".*peer not speaking TLS", count=2)
+        assert "stream truncated" not in lapord.log()
+        assert not [b for b in sim.records("bind") if b.get("status") == 0]
+        assert lapord.stop() == 0
+    finally:
+        stop_all(lapord, sim)
+
+
 if __name__ == "__main__":
     run_tests([
         test_bind_over_tls_with_a_client_certificate,
         test_untrusted_server_certificate_is_refused_and_retried,
         test_certificate_for_another_name_is_refused,
         test_tls_handshake_that_never_completes_times_out,
+        test_expired_server_certificate_is_named,
+        test_plain_text_smsc_is_called_a_peer_not_speaking_tls,
     ])

@@ -185,9 +185,75 @@ def test_unopenable_log_file_stops_the_start():
     assert len(lines) == 1 and "cannot open log file /nonexistent-dir/l.log" in lines[0], p.stderr
 
 
+def tls_config_dir():
+    """A folder with lapord.toml's TLS files under certs/: a real CA, a file with no
+    certificate, a client certificate with its key, and a key file that holds no key."""
+    workdir = tempfile.mkdtemp(prefix="lapord-config-tls-")
+    certs = os.path.join(workdir, "certs")
+    os.mkdir(certs)
+    for name in ("ca", "client"):
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                        f"{name}.key", "-out", f"{name}.pem", "-days", "2", "-subj",
+                        f"/CN=lapord test {name}"], cwd=certs, check=True, capture_output=True)
+    # The easy mistake: the CA's key where its certificate should be (PEM, readable, no cert).
+    with open(os.path.join(certs, "ca.key")) as key, open(os.path.join(certs, "no-cert.pem"),
+                                                          "w") as f:
+        f.write(key.read())
+    with open(os.path.join(certs, "not-a-key.pem"), "w") as f:
+        f.write("just text\n")
+    return workdir
+
+
+def check_tls(workdir, keys):
+    path = os.path.join(workdir, "lapord.toml")
+    with open(path, "w") as f:
+        f.write(GOOD + "tls = true\n" + "".join(f'{k} = "{v}"\n' for k, v in keys.items()))
+    # From another working directory: the TLS paths are relative to the configuration file.
+    p = subprocess.run([binary("lapord"), "--config", path, "--check-config"], cwd="/",
+                       capture_output=True, text=True, timeout=20)
+    return p, path
+
+
+def test_check_config_loads_the_tls_files_relative_to_the_file():
+    workdir = tls_config_dir()
+    p, _ = check_tls(workdir, {"tls_ca_file": "certs/ca.pem", "tls_cert_file": "certs/client.pem",
+                               "tls_key_file": "certs/client.key"})
+    assert p.returncode == 0, p.stderr
+    # Readable but holding no certificate: the start would exit 2, so the check does (line 12).
+    p, path = check_tls(workdir, {"tls_ca_file": "certs/no-cert.pem"})
+    assert p.returncode == 2, (p.stdout, p.stderr)
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1, p.stderr
+    assert lines[0].startswith(f"lapord: {path}:12: [[carrier]] \"tsel\": tls_ca_file \""
+                               f"{workdir}/certs/no-cert.pem\" cannot be loaded: "), lines[0]
+    assert "no certificate" in lines[0], lines[0]
+    print("  ", lines[0])
+    p, path = check_tls(workdir, {"tls_cert_file": "certs/client.pem",
+                                  "tls_key_file": "certs/not-a-key.pem"})
+    assert p.returncode == 2 and f"{path}:13: " in p.stderr and "tls_key_file" in p.stderr, p.stderr
+    print("  ", p.stderr.strip())
+    # A key that is not the certificate's.
+    p, path = check_tls(workdir, {"tls_cert_file": "certs/client.pem",
+                                  "tls_key_file": "certs/ca.key"})
+    assert p.returncode == 2 and f"{path}:13: " in p.stderr and "tls_key_file" in p.stderr, p.stderr
+    print("  ", p.stderr.strip())
+    # Not next to the configuration: named as resolved and as written.
+    p, path = check_tls(workdir, {"tls_ca_file": "ca.pem"})
+    assert p.returncode == 2, p.stderr
+    assert f'tls_ca_file names a file that cannot be read: "{workdir}/ca.pem"' in p.stderr, p.stderr
+
+
+def test_both_spellings_of_the_pair_bind_are_accepted():
+    for spelling in ("transmitter_receiver", "transmitter+receiver"):
+        p, _ = run(GOOD + f'bind = "{spelling}"\n', "--check-config")
+        assert p.returncode == 0, p.stderr
+
+
 if __name__ == "__main__":
     run_tests([
         test_check_config_accepts_a_good_file,
+        test_check_config_loads_the_tls_files_relative_to_the_file,
+        test_both_spellings_of_the_pair_bind_are_accepted,
         test_the_shipped_example_is_good,
         test_check_config_names_every_missing_secret_of_the_production_template,
         test_check_config_names_every_unreadable_file_and_secret_at_once,

@@ -260,7 +260,7 @@ class Stack:
     """store-sim + smsc-sim (with the script and receipts) + lapord, in one temp dir."""
 
     def __init__(self, script=None, sim_args=(), store_args=(), with_store=True, api=True,
-                 store=None, store_api=None, admin=None):
+                 store=None, store_api=None, admin=None, carrier=None):
         self.workdir = tempfile.mkdtemp(prefix="lapord-e2e-")
         self.store = StoreSim(*store_args, workdir=self.workdir) if with_store else None
         args = list(sim_args)
@@ -271,7 +271,8 @@ class Stack:
         self.db = os.path.join(self.workdir, "lapord.db")
         self.config = write_config(self.workdir, self.sim.port,
                                    self.store.url if self.store else None, self.api_port,
-                                   store=store, store_api=store_api, admin=admin)
+                                   store=store, store_api=store_api, admin=admin,
+                                   carrier=carrier)
         self.lapord = Lapord(self.config, self.workdir)
         self.lapord.wait_bound(self.sim)
 

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <vector>
 
 #include "lapord/text/receipt.hpp"
 
@@ -180,4 +181,80 @@ TEST_CASE("stat words and final states") {
   CHECK_FALSE(is_final(message_state::enroute));
   CHECK_FALSE(is_final(message_state::unknown));
   CHECK(std::string(to_string(message_state::delivered)) == "DELIVERED");
+}
+
+TEST_CASE("receipt ids: decimal to hex and back") {
+  CHECK(decimal_id_to_hex("1509949441") == "5a000001");
+  CHECK(hex_id_to_decimal("5A000001") == "1509949441");
+  CHECK(hex_id_to_decimal("5a000001") == "1509949441");  // case does not matter
+  CHECK(hex_id_to_decimal("0x5A000001") == "1509949441");
+  CHECK(hex_id_to_decimal("0X5a000001") == "1509949441");
+  // Leading zeros: accepted, never in the result ("0" stays "0").
+  CHECK(decimal_id_to_hex("0001509949441") == "5a000001");
+  CHECK(hex_id_to_decimal("005A000001") == "1509949441");
+  CHECK(decimal_id_to_hex("0") == "0");
+  CHECK(decimal_id_to_hex("000") == "0");
+  CHECK(hex_id_to_decimal("00") == "0");
+  // The 64-bit edges, and one past them: no wrap-around.
+  CHECK(decimal_id_to_hex("18446744073709551615") == "ffffffffffffffff");
+  CHECK_FALSE(decimal_id_to_hex("18446744073709551616"));
+  CHECK(hex_id_to_decimal("FFFFFFFFFFFFFFFF") == "18446744073709551615");
+  CHECK_FALSE(hex_id_to_decimal("10000000000000000"));
+  CHECK(hex_id_to_decimal("00000000000000000000FFFFFFFFFFFFFFFF") == "18446744073709551615");
+  // Garbage: not a number of that base.
+  for (const char* bad : {"", "0x", "-1", "+1", "1 2", "12a", "1.5", "x12", "١٢"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(decimal_id_to_hex(bad));
+  }
+  for (const char* bad : {"", "0x", "-1", "5A00 0001", "5G", "abc-def", "0xx1", "é"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(hex_id_to_decimal(bad));
+  }
+}
+
+TEST_CASE("receipt_id forms: the words of the configuration") {
+  for (const auto* word : {"auto", "hex", "decimal", "as_is"}) {
+    const auto form = receipt_id_form_of(word);
+    REQUIRE(form);
+    CHECK(std::string(to_string(*form)) == word);
+  }
+  CHECK_FALSE(receipt_id_form_of("Auto"));
+  CHECK_FALSE(receipt_id_form_of("dec"));
+}
+
+TEST_CASE("receipt lookup ids: a decimal text id for a hex submit_sm_resp id") {
+  // The carrier of issue 12: submit_sm_resp "5A000001", receipt "id:1509949441", no TLV.
+  const auto r = read_receipt(0x04, "id:1509949441 sub:001 dlvrd:001 stat:DELIVRD", {});
+  using ids = std::vector<std::string>;
+  // auto: as given first, then read as decimal, then as hex.
+  CHECK(receipt_lookup_ids(r, receipt_id_form::automatic) ==
+        ids{"1509949441", "5a000001", "90355045441"});
+  CHECK(receipt_lookup_ids(r, receipt_id_form::decimal) == ids{"5a000001"});
+  CHECK(receipt_lookup_ids(r, receipt_id_form::hex) == ids{"90355045441"});
+  CHECK(receipt_lookup_ids(r, receipt_id_form::as_is) == ids{"1509949441"});
+  // The recorded side is canonical_message_id(submit_sm_resp id, text): the decimal form finds it.
+  CHECK(receipt_lookup_ids(r, receipt_id_form::decimal).front() ==
+        canonical_message_id("5A000001", id_format::text));
+}
+
+TEST_CASE("receipt lookup ids: the TLV goes first as written, and no id twice") {
+  receipt_tlvs tlvs;
+  tlvs.receipted_message_id = "5A000001";
+  const auto r = read_receipt(0x04, "id:1509949441 stat:DELIVRD", tlvs);
+  using ids = std::vector<std::string>;
+  CHECK(receipt_lookup_ids(r, receipt_id_form::as_is) == ids{"5a000001", "1509949441"});
+  CHECK(receipt_lookup_ids(r, receipt_id_form::decimal) == ids{"5a000001"});
+  CHECK(receipt_lookup_ids(r, receipt_id_form::hex) ==
+        ids{"5a000001", "1509949441", "90355045441"});
+  // A hex text id for a decimal submit_sm_resp id.
+  const auto h = read_receipt(0x04, "id:5A000001 stat:DELIVRD", {});
+  CHECK(receipt_lookup_ids(h, receipt_id_form::hex) == ids{"1509949441"});
+  CHECK(receipt_lookup_ids(h, receipt_id_form::automatic) == ids{"5a000001", "1509949441"});
+  // An id that is neither number: as given only, whatever the form says it should be.
+  const auto u = read_receipt(0x04, "id:3f2a-UUID stat:DELIVRD", {});
+  CHECK(receipt_lookup_ids(u, receipt_id_form::automatic) == ids{"3f2a-uuid"});
+  CHECK(receipt_lookup_ids(u, receipt_id_form::decimal).empty());
+  // No id at all.
+  CHECK(receipt_lookup_ids(read_receipt(0x04, "stat:DELIVRD", {}), receipt_id_form::automatic)
+            .empty());
 }

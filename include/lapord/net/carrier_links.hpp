@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,22 @@ struct bind_state {
   std::string bind;  // "trx", "tx", "rx"
   bool bound = false;
 };
+
+// A [[carrier]] TLS file OpenSSL does not take (a CA file with no certificate in it, a key that
+// is not a key or does not match the certificate): `key` names the setting, what() says why.
+class tls_file_error : public std::runtime_error {
+ public:
+  tls_file_error(std::string key, const std::string& what)
+      : std::runtime_error(what), key_(std::move(key)) {}
+  [[nodiscard]] const std::string& key() const { return key_; }
+
+ private:
+  std::string key_;
+};
+
+// Loads the TLS files of `carrier` exactly as its binds will (nothing when tls is off), so a
+// configuration check finds what would stop the start. Throws tls_file_error.
+void load_tls_files(const carrier_settings& carrier);
 
 class carrier_links final : public mt_sender {
  public:

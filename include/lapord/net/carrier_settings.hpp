@@ -3,8 +3,12 @@
 // handed to the carrier link. No defaults are applied here; the config reader fills every field.
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "lapord/text/receipt.hpp"
 
 namespace lapord::net {
 
@@ -30,6 +34,9 @@ struct carrier_settings {
   std::string password;  // never logged; already resolved from password_env if that was used
   std::string system_type;
   bind_mode mode = bind_mode::transceiver;
+  // `bind` as the operator wrote it ("transmitter_receiver" or "transmitter+receiver"), so log
+  // lines say what the file says; empty: the canonical spelling (bind_name()).
+  std::string bind_written;
   std::uint8_t addr_ton = 0;
   std::uint8_t addr_npi = 0;
   std::string address_range;
@@ -50,7 +57,20 @@ struct carrier_settings {
 
   tls_settings tls;
   std::vector<std::string> service_numbers;  // short codes this carrier delivers to us
+
+  // For the MO path (app/pipeline), not the bind: how this carrier's receipts write the message
+  // id its submit_sm_resp gave, and how replies name their sender (submit_sm source_addr).
+  text::receipt_id_form receipt_id = text::receipt_id_form::automatic;
+  std::string source_addr;                 // empty: the service number the citizen wrote to
+  std::optional<std::uint8_t> source_ton;  // nullopt: 3 for an address of up to 6 digits, else 1
+  std::optional<std::uint8_t> source_npi;  // nullopt: 0 for an address of up to 6 digits, else 1
   bool operator==(const carrier_settings&) const = default;
 };
+
+// The `bind` value for log lines: as written, else the canonical spelling.
+inline std::string_view bind_name(const carrier_settings& c) {
+  if (!c.bind_written.empty()) return c.bind_written;
+  return c.mode == bind_mode::transceiver ? "transceiver" : "transmitter_receiver";
+}
 
 }  // namespace lapord::net

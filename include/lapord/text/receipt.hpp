@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace lapord::text {
 
@@ -58,6 +59,26 @@ struct message_id_options {
 // lower-cased, and stripped of leading zeros (`0` stays `0`). Apply it to both sides.
 std::string canonical_message_id(std::string_view id, id_format format);
 
+// Per carrier ([[carrier]] receipt_id): how its receipts write the message id that its
+// submit_sm_resp gave. Carriers differ: most repeat it as given, some write a hex id
+// ("5A000001") in decimal ("1509949441") in the receipt text, a few the other way round.
+enum class receipt_id_form : std::uint8_t {
+  automatic,  // as given, then (if nothing matched) read as decimal and as hex
+  hex,        // the receipt writes hex, submit_sm_resp decimal: converted hex -> decimal
+  decimal,    // the receipt writes decimal, submit_sm_resp hex: converted decimal -> hex
+  as_is,      // the same form on both: compared as given (case and leading zeros ignored)
+};
+// "auto", "hex", "decimal", "as_is" (the configuration's words), and back.
+std::optional<receipt_id_form> receipt_id_form_of(std::string_view word);
+const char* to_string(receipt_id_form form);
+
+// A decimal id (digits only, at most 2^64 - 1) as lower-case hex without leading zeros
+// ("1509949441" -> "5a000001"); nullopt for anything else (empty, a sign, a space, overflow).
+std::optional<std::string> decimal_id_to_hex(std::string_view id);
+// A hex id (an optional "0x", digits and a-f in any case, at most 2^64 - 1) as decimal
+// ("5A000001" -> "1509949441"); nullopt for anything else.
+std::optional<std::string> hex_id_to_decimal(std::string_view id);
+
 // The receipt's TLVs, as plain values the SMPP layer hands over.
 struct receipt_tlvs {
   std::optional<std::string> receipted_message_id;
@@ -69,6 +90,8 @@ struct delivery_receipt {
   receipt_kind kind = receipt_kind::none;
   std::optional<std::string> message_id;  // canonical (see canonical_message_id)
   std::string raw_id;                     // as the carrier wrote it (TLV preferred)
+  std::string tlv_id;                     // the receipted_message_id TLV as written, if any
+  std::string text_id;                    // the text's `id:` as written, if any
   std::optional<message_state> state;     // TLV preferred, else the `stat:` word
   std::string stat;                       // the `stat:` word as written
   std::optional<unsigned> submitted;      // `sub:`
@@ -85,5 +108,11 @@ struct delivery_receipt {
 // an id: the caller logs such a receipt and drops it, it matches nothing.
 delivery_receipt read_receipt(std::uint8_t esm_class, std::string_view text,
                               const receipt_tlvs& tlvs, const message_id_options& options = {});
+
+// The ids to look a receipt up by, in the form reply segments are recorded in
+// (canonical_message_id with id_format::text), best first, without repeats: the
+// receipted_message_id TLV as written (SMPP 3.4 says it is the submit_sm_resp's id), then the
+// text's `id:` as `form` says. Empty when the receipt carries no usable id.
+std::vector<std::string> receipt_lookup_ids(const delivery_receipt& receipt, receipt_id_form form);
 
 }  // namespace lapord::text

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -188,9 +189,53 @@ class table_reader {
   std::string where_;
 };
 
-void check_readable(const table_reader& r, std::string_view key, const std::string& path) {
+// A relative path is relative to the folder of the configuration file (as every path in it).
+std::string relative_to(const std::string& config_file, const std::string& path) {
+  const std::filesystem::path p(path);
+  if (path.empty() || p.is_absolute()) return path;
+  return (std::filesystem::path(config_file).parent_path() / p).lexically_normal().string();
+}
+
+// Reads a TLS file key: resolved against the configuration's folder, and readable.
+std::string tls_file(const table_reader& r, std::string_view key, const std::string& config_file) {
+  const std::string written = r.string(key, "", 4096);
+  const std::string path = relative_to(config_file, written);
+  if (path.empty()) return path;
   std::ifstream f(path);
-  if (!f) r.fail_at(key, fmt::format("names a file that cannot be read: \"{}\"", path));
+  if (!f) {
+    r.fail_at(key, path == written
+                       ? fmt::format("names a file that cannot be read: \"{}\"", path)
+                       : fmt::format("names a file that cannot be read: \"{}\" (\"{}\" relative "
+                                     "to the configuration file)",
+                                     path, written));
+  }
+  return path;
+}
+
+// source_ton, source_npi, source_addr: the sender of this carrier's replies.
+void read_reply_source(const table_reader& r, net::carrier_settings& c) {
+  if (r.has("source_ton"))
+    c.source_ton = static_cast<std::uint8_t>(r.integer("source_ton", 0, 0, 6));
+  if (r.has("source_npi")) {
+    c.source_npi = static_cast<std::uint8_t>(r.integer("source_npi", 0, 0, 18));
+  }
+  if (!r.has("source_addr")) return;
+  // SMPP 3.4 submit_sm source_addr: 21 octets with the NUL.
+  c.source_addr = r.string("source_addr", std::nullopt, 20);
+  const bool digits =
+      !c.source_addr.empty() && std::all_of(c.source_addr.begin(), c.source_addr.end(),
+                                            [](char ch) { return ch >= '0' && ch <= '9'; });
+  if (c.source_ton == 5) {  // alphanumeric (GSM 03.40: at most 11 characters)
+    if (c.source_addr.empty() || c.source_addr.size() > 11 || !printable_ascii(c.source_addr)) {
+      r.fail_at("source_addr",
+                "must be 1 to 11 printable ASCII characters with source_ton = 5 (alphanumeric)");
+    }
+  } else if (!digits) {
+    r.fail_at("source_addr",
+              fmt::format("must be 1 to 20 digits (a sender name like \"{}\" needs source_ton = "
+                          "5, alphanumeric)",
+                          printable_ascii(c.source_addr) ? c.source_addr : "(non-ASCII)"));
+  }
 }
 
 net::carrier_settings read_carrier(const toml::table& table, const std::string& file, int index,
@@ -227,6 +272,10 @@ net::carrier_settings read_carrier(const toml::table& table, const std::string& 
                   "tls_key_file",
                   "tls_server_name",
                   "service_numbers",
+                  "receipt_id",
+                  "source_addr",
+                  "source_ton",
+                  "source_npi",
                   "ussd_profile"});  // read with [ussd] (lapor::ussd::read_ussd_section)
   net::carrier_settings c;
   c.name = r.string("name", std::nullopt, 32);
@@ -273,9 +322,11 @@ net::carrier_settings read_carrier(const toml::table& table, const std::string& 
   }
   c.system_type = r.string("system_type", "", 12);
   if (!printable_ascii(c.system_type)) r.fail_at("system_type", "must be printable ASCII");
-  c.mode = r.choice("bind", "transceiver", {"transceiver", "transmitter_receiver"}) == "transceiver"
-               ? net::bind_mode::transceiver
-               : net::bind_mode::transmitter_receiver;
+  // "transmitter+receiver" too: lapord's log lines spelt it so before 2026-12.
+  c.bind_written = r.choice("bind", "transceiver",
+                            {"transceiver", "transmitter_receiver", "transmitter+receiver"});
+  c.mode = c.bind_written == "transceiver" ? net::bind_mode::transceiver
+                                           : net::bind_mode::transmitter_receiver;
   c.addr_ton = static_cast<std::uint8_t>(r.integer("addr_ton", 0, 0, 6));
   c.addr_npi = static_cast<std::uint8_t>(r.integer("addr_npi", 0, 0, 18));
   c.address_range = r.string("address_range", "", 40);
@@ -299,17 +350,14 @@ net::carrier_settings read_carrier(const toml::table& table, const std::string& 
   for (std::string_view key : {"tls_ca_file", "tls_cert_file", "tls_key_file", "tls_server_name"}) {
     if (!c.tls.enabled && r.has(key)) r.fail_at(key, "is set but tls is not true");
   }
-  c.tls.ca_file = r.string("tls_ca_file", "", 4096);
-  c.tls.cert_file = r.string("tls_cert_file", "", 4096);
-  c.tls.key_file = r.string("tls_key_file", "", 4096);
+  c.tls.ca_file = tls_file(r, "tls_ca_file", file);
+  c.tls.cert_file = tls_file(r, "tls_cert_file", file);
+  c.tls.key_file = tls_file(r, "tls_key_file", file);
   c.tls.server_name = r.string("tls_server_name", "", 253);
   if (c.tls.cert_file.empty() != c.tls.key_file.empty()) {
     r.fail_at(c.tls.cert_file.empty() ? "tls_key_file" : "tls_cert_file",
               "needs tls_cert_file and tls_key_file together");
   }
-  if (!c.tls.ca_file.empty()) check_readable(r, "tls_ca_file", c.tls.ca_file);
-  if (!c.tls.cert_file.empty()) check_readable(r, "tls_cert_file", c.tls.cert_file);
-  if (!c.tls.key_file.empty()) check_readable(r, "tls_key_file", c.tls.key_file);
 
   c.service_numbers = r.strings("service_numbers");
   if (r.has("service_numbers") && c.service_numbers.empty()) {
@@ -324,6 +372,10 @@ net::carrier_settings read_carrier(const toml::table& table, const std::string& 
                             printable_ascii(number) ? number : std::string("(non-ASCII)")));
     }
   }
+  const auto form =
+      text::receipt_id_form_of(r.choice("receipt_id", "auto", {"auto", "hex", "decimal", "as_is"}));
+  c.receipt_id = form.value_or(text::receipt_id_form::automatic);
+  read_reply_source(r, c);
   return c;
 }
 

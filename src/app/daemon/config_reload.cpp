@@ -66,10 +66,8 @@ std::vector<std::string> describe_carrier_changes(const std::vector<net::carrier
   for (const auto& name : applied.added) {
     const auto* c = find(fresh, name);
     if (c == nullptr) continue;
-    out.push_back(
-        fmt::format("[[carrier]] \"{}\" added: binding to {}:{} as {}{}", name, c->host, c->port,
-                    c->mode == net::bind_mode::transceiver ? "transceiver" : "transmitter+receiver",
-                    c->tls.enabled ? " over TLS" : ""));
+    out.push_back(fmt::format("[[carrier]] \"{}\" added: binding to {}:{} as {}{}", name, c->host,
+                              c->port, net::bind_name(*c), c->tls.enabled ? " over TLS" : ""));
   }
   return out;
 }

@@ -22,6 +22,7 @@
 #include "lapord/app/ops/health.hpp"
 #include "lapord/app/ops/lapord_metrics.hpp"
 #include "lapord/app/ops/systemd_notify.hpp"
+#include "lapord/app/pipeline/carrier_profiles.hpp"
 #include "lapord/app/pipeline/pipeline_config.hpp"
 #include "lapord/app/pipeline/ussd_setup.hpp"
 #include "lapord/net/carrier_links.hpp"
@@ -54,10 +55,30 @@ class late_mt_sender final : public net::mt_sender {
   net::carrier_links* links_ = nullptr;
 };
 
+// Loads every carrier's TLS files as its binds will: a readable file OpenSSL does not take (a CA
+// file with no certificate) is found by --check-config and a reload, and named with its line.
+void load_tls_files(const daemon_config& config, const std::string& path) {
+  const auto* tables = config.document.get_as<toml::array>("carrier");
+  for (std::size_t i = 0; i < config.carriers.size(); ++i) {
+    try {
+      net::load_tls_files(config.carriers[i]);
+    } catch (const net::tls_file_error& e) {
+      int line = 0;
+      const auto* table =
+          tables != nullptr && i < tables->size() ? (*tables)[i].as_table() : nullptr;
+      if (const auto* node = table != nullptr ? table->get(e.key()) : nullptr) {
+        line = static_cast<int>(node->source().begin.line);
+      }
+      throw config_error(path, line, e.what());
+    }
+  }
+}
+
 // Reads the whole configuration: our tables, then the [service] table through its owner's
 // reader (its service numbers are the carriers' default).
 daemon_config read_configuration(const std::string& path) {
   auto config = load_config(path);
+  load_tls_files(config, path);
   const auto service = read_service_section(config.document, path);
   apply_default_service_numbers(config, service.service_numbers);
   // The MO path's tables, checked by its readers (so --check-config catches them too).
@@ -96,8 +117,7 @@ void check_deeply(const daemon_config& config, const std::string& path) {
 }
 
 std::string carrier_summary(const net::carrier_settings& c) {
-  return fmt::format("{} {}:{} {}{}", c.name, c.host, c.port,
-                     c.mode == net::bind_mode::transceiver ? "transceiver" : "transmitter+receiver",
+  return fmt::format("{} {}:{} {}{}", c.name, c.host, c.port, net::bind_name(c),
                      c.tls.enabled ? " TLS" : "");
 }
 
@@ -124,9 +144,10 @@ class signal_handling {
  public:
   signal_handling(asio::io_context& io, const daemon_config& config, log_output& logs,
                   net::carrier_links& links, config_reloader& reloader, ops::health_state& health,
-                  notify_log& notify)
+                  notify_log& notify, carrier_profiles& profiles)
       : io_(io),
         config_(config),
+        profiles_(profiles),
         links_(links),
         reloader_(reloader),
         health_(health),
@@ -143,6 +164,8 @@ class signal_handling {
     notify_.check((*notify_).reloading());
     reloader_.reload(std::move(why), [this, done = std::move(done)](const reload_outcome& o) {
       health_.set_carriers_configured(config_.carriers.size());
+      // Here, on the network thread, before any new bind can deliver a receipt.
+      profiles_.replace(config_.carriers);
       notify_.check((*notify_).ready());
       if (done) done(o);
     });
@@ -192,6 +215,7 @@ class signal_handling {
 
   asio::io_context& io_;
   const daemon_config& config_;
+  carrier_profiles& profiles_;
   net::carrier_links& links_;
   config_reloader& reloader_;
   ops::health_state& health_;
@@ -263,8 +287,10 @@ int run_daemon(const daemon_options& options, const mo_handler_factory& make_han
   asio::io_context io(1);
   late_mt_sender replies;
   net::carrier_links* running_links = nullptr;  // set on the io_context once the links exist
+  carrier_profiles profiles(config.carriers);
   daemon_hooks hooks;
   hooks.metrics = &metrics;
+  hooks.carriers = &profiles;
   hooks.health = &health;
   hooks.access = &logs->access();
   hooks.bind_states = [&io, &running_links]() -> std::vector<net::bind_state> {
@@ -342,7 +368,7 @@ int run_daemon(const daemon_options& options, const mo_handler_factory& make_han
       options.config_path, read_configuration,
       [&io](std::function<void()> f) { asio::post(io, std::move(f)); }, config, *logs, *links,
       dynamic_cast<reloadable*>(handler.get()));
-  signal_handling signals(io, config, *logs, *links, reloader, health, notify);
+  signal_handling signals(io, config, *logs, *links, reloader, health, notify, profiles);
   running_signals = &signals;  // read on the network thread, which runs on this one below
   signals.start();
   links->start();

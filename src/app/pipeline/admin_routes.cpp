@@ -344,7 +344,12 @@ struct admin_api::impl {
     reply_sender_options options;
     options.concat = settings.concat;
     options.registered_delivery = 0;  // no receipt: a test SMS has no reply row to record it
-    std::vector<smpp::submit_sm> segments = reply_segments(message, options);
+    // Sent as the carrier's replies are (its source_addr, source_ton, source_npi); a `from`
+    // in the request wins over its source_addr.
+    reply_source source =
+        backend.carriers != nullptr ? backend.carriers->of(r.carrier).source : reply_source{};
+    if (r.from) source.addr.clear();
+    std::vector<smpp::submit_sm> segments = reply_segments(message, options, source);
     if (segments.empty()) return error_answer(400, "bad_body", "text: too long for one SMS");
 
     auto s = std::make_shared<pending_send>();
@@ -353,7 +358,7 @@ struct admin_api::impl {
     s->reply = reply;
     s->carrier = r.carrier;
     s->to_masked = lapor::mask_msisdn(r.to);
-    s->from = message.source;
+    s->from = source.addr.empty() ? message.source : source.addr;
     s->log = backend.log;
     for (std::size_t i = 0; i < segments.size(); ++i) {
       backend.mt->submit(r.carrier, std::move(segments[i]),

@@ -188,13 +188,20 @@ ingest_outcome ingest(store::transaction& tx, const incoming_mo& mo, const inges
   switch (mo.kind) {
     case mo_kind::receipt: {
       out.effect = ingest_effect::receipt_unknown;
-      if (!mo.receipt || !mo.receipt->message_id || mo.receipt->message_id->empty()) return out;
+      if (!mo.receipt) return out;
       std::string stat(receipt_stat(*mo.receipt));
-      if (tx.apply_receipt(mo.carrier, *mo.receipt->message_id, stat, mo.received_at) ==
-          store::receipt_outcome::applied) {
-        out.effect = ingest_effect::receipt;
-        out.receipt_stat = std::move(stat);
+      // The id as the carrier wrote it first, then its other forms (receipt_id); the first
+      // that names a segment we sent wins.
+      for (auto& id : text::receipt_lookup_ids(*mo.receipt, ctx.receipt_id)) {
+        out.receipt_ids.push_back(std::move(id));
+        if (tx.apply_receipt(mo.carrier, out.receipt_ids.back(), stat, mo.received_at) ==
+            store::receipt_outcome::applied) {
+          out.effect = ingest_effect::receipt;
+          out.receipt_stat = std::move(stat);
+          return out;
+        }
       }
+      out.receipt_stat = std::move(stat);
       return out;
     }
     case mo_kind::other:

@@ -1,5 +1,6 @@
 #include "lapord/app/pipeline/mo_path.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/logger.h>
 
 #include "lapord/app/ops/access_log.hpp"
@@ -71,6 +72,9 @@ class mo_path::item final : public store::work_item {
       service_ = path.services_->current();
       context_.service = service_.get();
     }
+    if (mo_.kind == mo_kind::receipt && path.options_.carriers != nullptr) {
+      context_.receipt_id = path.options_.carriers->of(mo_.carrier).receipt_id;
+    }
   }
 
   void run(store::transaction& tx) override { outcome_ = ingest(tx, mo_, context_); }
@@ -134,6 +138,7 @@ void mo_path::item::done(std::error_code ec, std::string_view detail) noexcept {
   if (!ec) {
     answer(done_, smpp::command_status::esme_rok);
     path_.finished(outcome_, mo_, arrived_);
+    if (outcome_.effect == ingest_effect::receipt_unknown) path_.unmatched_receipt(mo_, outcome_);
     return;
   }
   if (ec == store::errc::item_failed) {
@@ -155,7 +160,8 @@ mo_path::mo_path(store::database& db, ingest_context context, mo_path_options op
       options_(options),
       hooks_(std::move(hooks)),
       log_(std::move(log)),
-      services_(services) {}
+      services_(services),
+      unmatched_receipts_(options.unmatched_receipt_log_every) {}
 
 void mo_path::on_mo(net::mo_message message, net::mo_completion done) {
   // Decoding happens here, on the network thread; the writer thread only does what needs the
@@ -214,6 +220,46 @@ void mo_path::failed(std::error_code ec, std::string_view detail) {
                ec.message(), detail, smpp::name(options_.temporary_error),
                temporary_errors_.load(std::memory_order_relaxed));
   } catch (...) {  // NOLINT(bugprone-empty-catch)
+  }
+}
+
+void mo_path::unmatched_receipt(const incoming_mo& mo, const ingest_outcome& outcome) noexcept {
+  // A carrier whose receipt ids lapord misreads sends one per reply: one line a minute.
+  repeat_limiter::verdict v;
+  {
+    std::lock_guard lock(unmatched_mutex_);
+    v = unmatched_receipts_.occur(mo.carrier, std::chrono::steady_clock::now());
+  }
+  if (!v.log) return;
+  try {
+    const auto form = options_.carriers != nullptr ? options_.carriers->of(mo.carrier).receipt_id
+                                                   : text::receipt_id_form::automatic;
+    std::string tried;
+    for (const auto& id : outcome.receipt_ids)
+      tried += (tried.empty() ? "" : ", ") + id;
+    const std::string more = v.suppressed == 0
+                                 ? std::string()
+                                 : fmt::format("; {} more since the last such line", v.suppressed);
+    const auto every =
+        std::chrono::duration_cast<std::chrono::seconds>(options_.unmatched_receipt_log_every)
+            .count();
+    if (outcome.receipt_ids.empty()) {
+      log_->warn(
+          "receipt from {} ({}) without a message id (no receipted_message_id, no id: in its "
+          "text): matches nothing (one such line per {} s at most{})",
+          mo.carrier, outcome.receipt_stat, every, more);
+      return;
+    }
+    const auto& r = *mo.receipt;
+    const bool both = !r.tlv_id.empty() && !r.text_id.empty() && r.tlv_id != r.text_id;
+    log_->warn(
+        "receipt from {} ({}) for message id \"{}\"{} matches no reply sent on that carrier; "
+        "looked up as {} (receipt_id = \"{}\"): check the carrier's receipt_id (one such line "
+        "per {} s at most{})",
+        mo.carrier, outcome.receipt_stat, r.text_id.empty() ? r.tlv_id : r.text_id,
+        both ? fmt::format(", receipted_message_id \"{}\"", r.tlv_id) : std::string(), tried,
+        text::to_string(form), every, more);
+  } catch (...) {  // NOLINT(bugprone-empty-catch): logging must not lose the answer
   }
 }
 

@@ -181,6 +181,7 @@ struct pipeline::impl {
     };
     if (forwarder) b.forwarder = [this] { return std::optional(forwarder->stats()); };
     b.log = api_log;
+    b.carriers = hooks.carriers;
     admin_settings as;
     const auto& numbers = services.current()->options().service_numbers;
     if (!numbers.empty()) as.service_number = numbers.front();
@@ -322,6 +323,7 @@ pipeline::pipeline(pipeline_settings settings, const service_holder& services,
   ro.concat = m.settings.store.reply_concat;
   ro.metrics = &m.counts;
   ro.access = m.hooks.access;
+  ro.carriers = m.hooks.carriers;
   m.replies = std::make_unique<reply_sender>(m.io.get_executor(), *m.db, mt, ro, m.reply_log);
 
   if (m.settings.store_api) {
@@ -363,6 +365,7 @@ pipeline::pipeline(pipeline_settings settings, const service_holder& services,
 
   mo_path_options mo_options;
   mo_options.temporary_error = m.settings.store.temporary_error;
+  mo_options.carriers = m.hooks.carriers;
   mo_path_hooks hooks;
   hooks.forward_queued = [&m] {
     if (m.forwarder) m.forwarder->notify();

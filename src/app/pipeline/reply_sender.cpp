@@ -29,7 +29,8 @@ bool temporary_status(smpp::command_status s) {
 }  // namespace
 
 std::vector<smpp::submit_sm> reply_segments(const store::reply& reply,
-                                            const reply_sender_options& options) {
+                                            const reply_sender_options& options,
+                                            const reply_source& source) {
   text::encode_options enc;
   enc.method = options.concat;
   enc.reference = static_cast<std::uint16_t>(reply.id & 0xFFFF);
@@ -39,10 +40,12 @@ std::vector<smpp::submit_sm> reply_segments(const store::reply& reply,
   out.reserve(mt.segments.size());
   for (const text::mt_segment& seg : mt.segments) {
     smpp::submit_sm sm;
-    sm.source_addr = reply.source;
-    // A short code is network specific; anything longer is a full number.
-    sm.source_addr_ton = reply.source.size() <= 6 ? 3 : 1;
-    sm.source_addr_npi = reply.source.size() <= 6 ? 0 : 1;
+    sm.source_addr = source.addr.empty() ? reply.source : source.addr;
+    // Unless the carrier says otherwise: a short code is network specific (3/0), anything
+    // longer a full number (1/1).
+    const bool short_code = sm.source_addr.size() <= 6;
+    sm.source_addr_ton = source.ton.value_or(short_code ? 3 : 1);
+    sm.source_addr_npi = source.npi.value_or(short_code ? 0 : 1);
     sm.destination_addr = reply.destination;
     sm.dest_addr_ton = 1;  // international, as reply_destination() writes it
     sm.dest_addr_npi = 1;
@@ -168,7 +171,9 @@ struct reply_sender::impl : std::enable_shared_from_this<impl> {
   }
 
   void send(store::reply reply) {
-    std::vector<smpp::submit_sm> segments = reply_segments(reply, options);
+    std::vector<smpp::submit_sm> segments = reply_segments(
+        reply, options,
+        options.carriers != nullptr ? options.carriers->of(reply.carrier).source : reply_source{});
     ++in_flight;
     auto p = std::make_shared<pending>();
     p->reply = std::move(reply);

@@ -9,13 +9,13 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
 #include "lapord/lapor/msisdn.hpp"
 #include "lapord/smpp/session_error.hpp"
+#include "net/carrier/tls_client.hpp"
 
 namespace lapord::net {
 namespace {
@@ -140,6 +140,7 @@ struct bind_link::connection {
   bool unbind_sent = false;
   bool was_bound = false;
   bool tcp_connected = false;
+  std::string tls_failure;  // why the TLS handshake failed, in the operator's words
   std::map<std::uint32_t, queued_mt> in_flight;  // our submit_sm by sequence_number
   pdu_header_scan scan_in, scan_out;             // PDU counts for the observer
 
@@ -243,11 +244,16 @@ asio::awaitable<void> bind_link::run() {
       if (c->was_bound) {
         log_->warn("bind down: {}", describe(failure));
       } else {
+        // Once TCP is up, a TLS failure is the handshake's, with the check that failed.
+        const bool tls_failed = !c->tcp_connected && !c->tls_failure.empty();
         log_->warn(
-            "{} {}:{} failed after {} ms: {}", c->tcp_connected ? "bind to" : "connect to",
+            "{} {}:{} failed after {} ms: {}",
+            c->tcp_connected ? "bind to"
+            : tls_failed     ? "TLS handshake with"
+                             : "connect to",
             settings_.host, settings_.port,
             std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - started).count(),
-            describe(failure));
+            tls_failed ? c->tls_failure : describe(failure));
       }
       log_->info("reconnect scheduled in {:.3f} s (back-off ceiling {:.1f} s)", seconds(wait),
                  seconds(ceiling));
@@ -281,16 +287,19 @@ asio::awaitable<std::error_code> bind_link::connect(connection& c) {
   if (c.tls) {
     const std::string& name =
         settings_.tls.server_name.empty() ? settings_.host : settings_.tls.server_name;
-    // SNI, so an SMSC behind a TLS front end presents the right certificate.
-    // (SSL_set_tlsext_host_name is a macro with a C cast; this is what it expands to.)
-    SSL_ctrl(c.stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-             static_cast<void*>(const_cast<char*>(name.c_str())));
+    // SNI, so an SMSC behind a TLS front end presents the right certificate, and the name
+    // OpenSSL checks in it.
+    prepare_tls_client(c.stream.native_handle(), name);
     c.stream.set_verify_mode(asio::ssl::verify_peer);
-    c.stream.set_verify_callback(asio::ssl::host_name_verification(name));
     auto shaken = co_await (c.stream.async_handshake(asio::ssl::stream_base::client, use_tuple) ||
                             deadline.async_wait(use_tuple));
-    if (shaken.index() == 1) co_return make_link_error(link_error::connect_timeout);
+    if (shaken.index() == 1) {
+      c.tls_failure = "no TLS handshake within connect_timeout_s";
+      co_return make_link_error(link_error::connect_timeout);
+    }
     if (auto error = std::get<0>(std::get<0>(shaken))) {
+      c.tls_failure =
+          describe_tls_failure(SSL_get_verify_result(c.stream.native_handle()), error, name);
       co_return std::error_code(error);
     }
   }

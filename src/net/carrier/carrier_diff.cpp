@@ -42,7 +42,7 @@ std::vector<std::string> changed_keys(const carrier_settings& a, const carrier_s
   key(a.system_id != b.system_id, "system_id");
   key(a.password != b.password, "password");
   key(a.system_type != b.system_type, "system_type");
-  key(a.mode != b.mode, "mode");
+  key(a.mode != b.mode || a.bind_written != b.bind_written, "bind");
   key(a.addr_ton != b.addr_ton, "addr_ton");
   key(a.addr_npi != b.addr_npi, "addr_npi");
   key(a.address_range != b.address_range, "address_range");
@@ -62,6 +62,10 @@ std::vector<std::string> changed_keys(const carrier_settings& a, const carrier_s
   key(a.tls.key_file != b.tls.key_file, "tls_key_file");
   key(a.tls.server_name != b.tls.server_name, "tls_server_name");
   key(a.service_numbers != b.service_numbers, "service_numbers");
+  key(a.receipt_id != b.receipt_id, "receipt_id");
+  key(a.source_addr != b.source_addr, "source_addr");
+  key(a.source_ton != b.source_ton, "source_ton");
+  key(a.source_npi != b.source_npi, "source_npi");
   return out;
 }
 

@@ -50,6 +50,15 @@ int main(int argc, char** argv) {
   app.add_option("--receipt-delay", o.receipt_delay_ms, "ms before a receipt");
   app.add_option("--message-id-start", o.message_id_start, "first message_id")
       ->capture_default_str();
+  app.add_flag("--message-id-hex", o.message_id_hex,
+               "message_ids in upper-case hex (8 digits at least), not decimal");
+  app.add_option("--receipt-text-id", o.receipt_text_id,
+                 "how the receipt text's id: writes the message_id: same, decimal, hex")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"same", "decimal", "hex"}));
+  bool no_receipt_id_tlv = false;
+  app.add_flag("--no-receipt-id-tlv", no_receipt_id_tlv,
+               "receipts carry no receipted_message_id TLV (the text's id: only)");
   app.add_option("--script", scripts, "MO script (JSON lines), repeatable");
   app.add_option("--flood", o.flood, "send N generated MO");
   app.add_option("--rate", o.rate, "flood messages/s (0 = window-limited)")->capture_default_str();
@@ -118,6 +127,7 @@ int main(int argc, char** argv) {
                : receipts_requested ? sim::receipts_mode::requested
                                     : sim::receipts_mode::none;
   o.flood_records = !no_flood_records;
+  o.receipt_id_tlv = !no_receipt_id_tlv;
   o.log_level = log_level == "debug" ? 0 : log_level == "info" ? 1 : 2;
   if (o.flood_source.empty() || o.flood_source.size() > 20 ||
       o.flood_source.find_first_not_of("0123456789") != std::string::npos) {

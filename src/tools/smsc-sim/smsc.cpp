@@ -682,7 +682,7 @@ class smsc {
       }
     }
     std::string message_id;
-    if (status == 0) message_id = std::to_string(next_message_id_++);
+    if (status == 0) message_id = format_message_id(next_message_id_++, opt_.message_id_hex);
     bool answered = !withheld(c, request_id);
     json::object o;
     if constexpr (std::is_same_v<Sm, smpp::data_sm>) {
@@ -759,13 +759,17 @@ class smsc {
         ++chars;
       }
     }
-    std::string body = "id:" + message_id +
-                       " sub:001 dlvrd:" + (stat == "DELIVRD" ? "001" : "000") +
+    std::string text_id = message_id;
+    if (opt_.receipt_text_id != "same") {  // the same number, written in the other base
+      const std::uint64_t value = std::stoull(message_id, nullptr, opt_.message_id_hex ? 16 : 10);
+      text_id = format_message_id(value, opt_.receipt_text_id == "hex");
+    }
+    std::string body = "id:" + text_id + " sub:001 dlvrd:" + (stat == "DELIVRD" ? "001" : "000") +
                        " submit date:" + date + " done date:" + date + " stat:" + stat +
                        " err:000 text:" + first20;
     std::string error;
     r.short_message = encode_text(body, 0, error).value_or(body);
-    r.tlvs.receipted_message_id = message_id;
+    if (opt_.receipt_id_tlv) r.tlvs.receipted_message_id = message_id;
     r.tlvs.message_state = message_state_of(stat);
     auto add = [this, r = std::move(r), system_id = std::move(system_id), message_id,
                 stat]() mutable {
@@ -784,6 +788,14 @@ class smsc {
       --pending_receipts_;
       if (!stopping_) add();
     });
+  }
+
+  // Decimal, or upper-case hex of 8 digits at least ("5A000001"), as SMSCs write them.
+  static std::string format_message_id(std::uint64_t value, bool hex) {
+    if (!hex) return std::to_string(value);
+    char buffer[24];
+    std::snprintf(buffer, sizeof buffer, "%08llX", static_cast<unsigned long long>(value));
+    return buffer;
   }
 
   static std::uint8_t message_state_of(const std::string& stat) {

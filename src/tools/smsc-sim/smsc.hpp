@@ -25,6 +25,9 @@ struct smsc_options {
   std::string receipt_stat = "DELIVRD";
   std::uint64_t receipt_delay_ms = 0;
   std::uint64_t message_id_start = 1;
+  bool message_id_hex = false;           // message_ids in upper-case hex, 8 digits at least
+  std::string receipt_text_id = "same";  // the receipt text's id: "same", "decimal" or "hex"
+  bool receipt_id_tlv = true;            // receipts carry receipted_message_id
   std::vector<script> scripts;
   std::uint64_t flood = 0;
   double rate = 0;

@@ -3,7 +3,10 @@
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <map>
+#include <random>
 
 #include "app/daemon/config.hpp"
 
@@ -60,6 +63,11 @@ TEST_CASE("a minimal carrier gets the documented defaults") {
   CHECK(k.reconnect_max == std::chrono::seconds(60));
   CHECK_FALSE(k.tls.enabled);
   CHECK(k.service_numbers.empty());
+  CHECK(lapord::net::bind_name(k) == "transceiver");
+  CHECK(k.receipt_id == lapord::text::receipt_id_form::automatic);
+  CHECK(k.source_addr.empty());
+  CHECK_FALSE(k.source_ton.has_value());
+  CHECK_FALSE(k.source_npi.has_value());
   CHECK(c.log.level == "info");
   CHECK(c.log.format == lapord::app::log_format::text);
   CHECK(c.log.access == "journal");
@@ -106,6 +114,10 @@ submit_burst = 3
 reconnect_min_s = 0.1
 reconnect_max_s = 5
 service_numbers = ["1708", "17080"]
+receipt_id = "decimal"
+source_addr = "17080"
+source_ton = 2
+source_npi = 9
 )",
                         "x.toml", [](const std::string& n) -> std::optional<std::string> {
                           return n == "XL_PW" ? std::optional<std::string>("pw") : std::nullopt;
@@ -126,6 +138,11 @@ service_numbers = ["1708", "17080"]
   CHECK(k.reconnect_min == std::chrono::milliseconds(100));
   CHECK(k.reconnect_max == std::chrono::seconds(5));
   CHECK(k.service_numbers == std::vector<std::string>{"1708", "17080"});
+  CHECK(k.receipt_id == lapord::text::receipt_id_form::decimal);
+  CHECK(k.source_addr == "17080");
+  CHECK(k.source_ton == 2);
+  CHECK(k.source_npi == 9);
+  CHECK(lapord::net::bind_name(k) == "transmitter_receiver");
   CHECK(c.daemon.shutdown_timeout == std::chrono::milliseconds(2500));
   CHECK(c.daemon.test_echo);
   CHECK(c.daemon.max_pdu_size == 4096);
@@ -168,6 +185,18 @@ TEST_CASE("mistakes are one line naming the file and the line") {
       {head + "port = 2775\nservice_numbers = [\"17O8\"]\n", 7, "short codes of 3 to 8 digits"},
       {head + "port = 2775\nservice_numbers = []\n", 7, "must list at least one number"},
       {head + "port = 2775\naddr_ton = 9\n", 7, "addr_ton must be an integer from 0 to 6"},
+      {head + "port = 2775\nreceipt_id = \"dec\"\n", 7,
+       "receipt_id must be one of auto, hex, decimal, as_is, got \"dec\""},
+      {head + "port = 2775\nsource_ton = 7\n", 7, "source_ton must be an integer from 0 to 6"},
+      {head + "port = 2775\nsource_npi = \"1\"\n", 7, "source_npi must be an integer from 0 to 18"},
+      {head + "port = 2775\nsource_addr = \"LAPOR\"\n", 7,
+       "source_addr must be 1 to 20 digits (a sender name like \"LAPOR\" needs source_ton = 5"},
+      {head + "port = 2775\nsource_addr = \"\"\n", 7, "source_addr must be 1 to 20 digits"},
+      {head + "port = 2775\nsource_addr = \"+1708\"\n", 7, "source_addr must be 1 to 20 digits"},
+      {head + "port = 2775\nsource_addr = \"123456789012345678901\"\n", 7,
+       "source_addr must be at most 20 characters"},
+      {head + "port = 2775\nsource_ton = 5\nsource_addr = \"LAPOR-INDONESIA\"\n", 8,
+       "source_addr must be 1 to 11 printable ASCII characters with source_ton = 5"},
       {head + "port = 2775\nsystem_type = \"much-too-long-type\"\n", 7,
        "system_type must be at most 12"},
       {head + "port = 2775\npassword_env = \"X\"\n", 7, "give exactly one of"},
@@ -260,4 +289,55 @@ TEST_CASE("the [ussd] table and a carrier's ussd_profile are left to the USSD re
   const auto e = failure("ussd = 3\n" + std::string(minimal));
   CHECK(e.line() == 1);
   CHECK(contains(e.what(), "\"ussd\" must be a table [ussd]"));
+}
+
+TEST_CASE("bind: both spellings of the pair are accepted and logged as written") {
+  for (const std::string spelling : {"transmitter_receiver", "transmitter+receiver"}) {
+    CAPTURE(spelling);
+    const auto c = parse_config(std::string(minimal) + "bind = \"" + spelling + "\"\n",
+                                "lapord.toml", no_environment);
+    CHECK(c.carriers.at(0).mode == lapord::net::bind_mode::transmitter_receiver);
+    CHECK(lapord::net::bind_name(c.carriers.at(0)) == spelling);
+  }
+}
+
+TEST_CASE("source_ton = 5 takes an alphanumeric sender") {
+  const auto c = parse_config(
+      std::string(minimal) + "source_ton = 5\nsource_npi = 0\nsource_addr = \"LAPOR\"\n",
+      "lapord.toml", no_environment);
+  CHECK(c.carriers.at(0).source_addr == "LAPOR");
+  CHECK(c.carriers.at(0).source_ton == 5);
+  CHECK(c.carriers.at(0).source_npi == 0);
+}
+
+TEST_CASE("TLS files are relative to the configuration file, not the working directory") {
+  std::mt19937_64 random{std::random_device{}()};
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("lapord-config-test-" + std::to_string(random()));
+  std::filesystem::create_directories(dir / "certs");
+  std::ofstream(dir / "certs" / "ca.pem") << "not checked here\n";
+  const std::string file = (dir / "lapord.toml").string();
+  const std::string tls = std::string(minimal) + "tls = true\n";
+  const auto c = parse_config(tls + "tls_ca_file = \"certs/ca.pem\"\n", file, no_environment);
+  CHECK(c.carriers.at(0).tls.ca_file == (dir / "certs" / "ca.pem").string());
+  // An absolute path stays as written.
+  const auto d =
+      parse_config(tls + "tls_ca_file = \"" + (dir / "certs" / "ca.pem").string() + "\"\n",
+                   "/elsewhere/lapord.toml", no_environment);
+  CHECK(d.carriers.at(0).tls.ca_file == (dir / "certs" / "ca.pem").string());
+  // Missing: the error names the resolved path and what was written.
+  try {
+    (void)parse_config(
+        tls + "tls_cert_file = \"certs/client.pem\"\ntls_key_file = \"certs/ca.pem\"\n", file,
+        no_environment);
+    FAIL("a missing relative tls_cert_file was accepted");
+  } catch (const config_error& e) {
+    CHECK(e.line() == 9);
+    CHECK_MESSAGE(
+        contains(e.what(), "tls_cert_file names a file that cannot be read: \"" +
+                               (dir / "certs" / "client.pem").string() +
+                               "\" (\"certs/client.pem\" relative to the configuration file)"),
+        e.what());
+  }
+  std::filesystem::remove_all(dir);
 }

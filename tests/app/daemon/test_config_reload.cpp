@@ -65,7 +65,7 @@ TEST_CASE("each carrier change is one line that names what changed, never a valu
                      "[[carrier]] \"tsel\" changed (password, window): draining, then binding "
                      "again with the new settings",
                      "[[carrier]] \"isat\" added: binding to 10.1.2.3:2776 as "
-                     "transmitter+receiver over TLS",
+                     "transmitter_receiver over TLS",
                  });
   for (const auto& l : lines)
     CHECK(l.find("rotated-secret") == std::string::npos);

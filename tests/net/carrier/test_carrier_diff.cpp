@@ -115,6 +115,11 @@ TEST_CASE("every setting a carrier compares on is named when it alone differs") 
       [](carrier_settings& c) { c.tls.key_file = "x"; },
       [](carrier_settings& c) { c.tls.server_name = "x"; },
       [](carrier_settings& c) { c.service_numbers = {"1"}; },
+      [](carrier_settings& c) { c.bind_written = "transmitter+receiver"; },
+      [](carrier_settings& c) { c.receipt_id = lapord::text::receipt_id_form::decimal; },
+      [](carrier_settings& c) { c.source_addr = "1708"; },
+      [](carrier_settings& c) { c.source_ton = 3; },
+      [](carrier_settings& c) { c.source_npi = 0; },
   };
   for (std::size_t i = 0; i < edits.size(); ++i) {
     CAPTURE(i);

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "lapord/app/pipeline/carrier_profiles.hpp"
 #include "lapord/net/carrier_links.hpp"
 #include "lapord/net/http/api_router.hpp"
 #include "lapord/net/http/forwarder.hpp"
@@ -47,6 +48,7 @@ struct admin_backend {
   std::function<void()> forward_queued;  // wakes the forwarder after a retry (may be empty)
   std::function<std::optional<net::http::forwarder_stats>()> forwarder;  // may be empty
   std::shared_ptr<spdlog::logger> log;                                   // required
+  const carrier_profiles* carriers = nullptr;  // a test SMS's sender per carrier; may be null
 };
 
 struct admin_settings {

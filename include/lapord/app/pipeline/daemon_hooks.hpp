@@ -10,6 +10,8 @@
 
 namespace lapord::app {
 
+class carrier_profiles;
+
 namespace ops {
 struct lapord_metrics;
 class health_state;
@@ -23,6 +25,8 @@ struct daemon_hooks {
   // Thread-safe snapshot of every bind (the daemon posts to the network thread and waits).
   // Empty when the network thread does not answer in time (stopping).
   std::function<std::vector<net::bind_state>()> bind_states;
+  // Each carrier's receipt id form and reply sender, kept current by reloads; may be null.
+  const carrier_profiles* carriers = nullptr;
   // Re-reads the configuration as SIGHUP does and returns a one-line summary of what
   // changed; thread-safe. Empty until `reload` fills it in.
   std::function<std::string()> reload;

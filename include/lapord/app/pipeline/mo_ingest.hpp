@@ -23,6 +23,8 @@ struct ingest_context {
   const lapor::service* service = nullptr;
   const lapor::ref_generator* refs = nullptr;
   text::reassembly_options reassembly{};
+  // How this MO's carrier writes receipt ids ([[carrier]] receipt_id).
+  text::receipt_id_form receipt_id = text::receipt_id_form::automatic;
 };
 
 // A citizen's message ready for the complaint service: whole, or reassembled from parts, or
@@ -59,6 +61,8 @@ struct ingest_outcome {
   std::string institution_code;  // the routed institution's code ("36.03"); empty: none
   // effect == receipt: the stat word it was filed under ("DELIVRD", "UNDELIV", ...).
   std::string receipt_stat;
+  // A receipt: the ids it was looked up by, in order (the last one tried matched, if any).
+  std::vector<std::string> receipt_ids;
   bool forward_queued = false;
   bool reply_queued = false;
   // An answer (not a new complaint's acknowledgement) not sent: the reporter had

@@ -8,9 +8,12 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 
+#include "lapord/app/pipeline/carrier_profiles.hpp"
 #include "lapord/app/pipeline/incoming_mo.hpp"
 #include "lapord/app/pipeline/mo_ingest.hpp"
+#include "lapord/app/pipeline/repeat_limiter.hpp"
 #include "lapord/app/pipeline/service_holder.hpp"
 #include "lapord/net/mo_handler.hpp"
 #include "lapord/smpp/command_status.hpp"
@@ -31,6 +34,10 @@ struct mo_path_options {
   mo_reading_options reading{};
   // The answer when the store could not keep the MO (the SMSC redelivers it later).
   smpp::command_status temporary_error = smpp::command_status::esme_rsyserr;
+  // Each carrier's receipt id form ([[carrier]] receipt_id); null: "auto" for every carrier.
+  const carrier_profiles* carriers = nullptr;
+  // A receipt that matches no reply is logged once, then once per this with the count since.
+  std::chrono::milliseconds unmatched_receipt_log_every{std::chrono::seconds(60)};
 };
 
 // What happened after a commit, for the reply sender and the forwarder to look now rather than
@@ -77,6 +84,7 @@ class mo_path final : public net::mo_handler {
   void access(const incoming_mo& mo, std::string_view kind, std::string_view outcome,
               const ingest_outcome* committed, std::chrono::steady_clock::time_point arrived);
   void failed(std::error_code ec, std::string_view detail);
+  void unmatched_receipt(const incoming_mo& mo, const ingest_outcome& outcome) noexcept;
 
   store::database& db_;
   ingest_context context_;
@@ -90,6 +98,8 @@ class mo_path final : public net::mo_handler {
   std::atomic<std::uint64_t> kept_raw_{0};
   std::atomic<std::uint64_t> complaints_{0};
   std::atomic<std::int64_t> last_failure_log_ms_{0};
+  std::mutex unmatched_mutex_;
+  repeat_limiter unmatched_receipts_;  // per carrier
 };
 
 }  // namespace lapord::app

@@ -12,6 +12,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
+#include "lapord/app/pipeline/carrier_profiles.hpp"
 #include "lapord/net/mt_sender.hpp"
 #include "lapord/store/database.hpp"
 #include "lapord/text/receipt.hpp"
@@ -43,12 +44,15 @@ struct reply_sender_options {
   pipeline_metrics* metrics = nullptr;
   // A line per reply once its outcome is recorded (sent, retry, failed); may be null.
   ops::access_log* access = nullptr;
+  // Each carrier's reply sender (source_addr, source_ton, source_npi); null: today's rule.
+  const carrier_profiles* carriers = nullptr;
 };
 
-// The submit_sm for each segment of a reply (exposed for tests). Empty when the text cannot be
-// sent at all (over 255 segments).
+// The submit_sm for each segment of a reply (exposed for tests), sent from `source` (its
+// carrier's settings). Empty when the text cannot be sent at all (over 255 segments).
 [[nodiscard]] std::vector<smpp::submit_sm> reply_segments(const store::reply& reply,
-                                                          const reply_sender_options& options);
+                                                          const reply_sender_options& options,
+                                                          const reply_source& source = {});
 
 // What to do with a reply once every segment got its answer (exposed for tests).
 enum class reply_verdict { submitted, retry, failed };
