@@ -126,18 +126,11 @@ std::optional<std::string> to_e164(std::string_view addr, std::uint8_t ton_value
   return a.value;
 }
 
-std::string mask_msisdn(std::string_view number) {
-  std::string clean;
-  clean.reserve(number.size());
-  for (char c : number) {
-    auto u = static_cast<unsigned char>(c);
-    clean += (u < 0x20 || u == 0x7f) ? '?' : c;
-  }
-  bool plus = false;
-  auto digits = digits_of(clean, plus);
-  if (!digits) return clean;  // a name, not a number
-  const std::string& d = *digits;
-  if (!plus && d.size() <= 5) return clean;
+namespace {
+
+// The number rule of mask_msisdn, on the digits of a number (with its '+').
+std::string mask_number(std::string_view clean, const std::string& d, bool plus) {
+  if (!plus && d.size() <= 5) return std::string(clean);  // a public short code
   std::size_t keep_front = 0;
   if (plus) {
     keep_front = country_code_length(d) + 3;
@@ -153,6 +146,73 @@ std::string mask_msisdn(std::string_view number) {
     return prefix + d.substr(0, 2) + "****" + d.substr(d.size() - 2);
   }
   return prefix + d.substr(0, keep_front) + "****" + d.substr(d.size() - keep_back);
+}
+
+bool in_number(char c) {
+  return is_digit(c) || c == ' ' || c == '-' || c == '.' || c == '(' || c == ')';
+}
+
+// An address that is not only a number ("6281234500022#", "tel:+62812...", "62812/345/...",
+// a name with digits): the longest number in it is masked by the number rule, and every
+// other digit becomes '*', so however the digits are split or decorated none of the
+// subscriber's number is left whole. Letters and marks stay (they help the operator).
+std::string mask_mixed(const std::string& clean) {
+  std::size_t total_digits = 0;
+  for (char c : clean)
+    total_digits += is_digit(c) ? 1 : 0;
+  if (total_digits == 0) return clean;  // a name ("TELKOMSEL"): no number to hide
+  std::size_t best_at = 0, best_len = 0, best_digits = 0;
+  for (std::size_t i = 0; i < clean.size();) {
+    if (!is_digit(clean[i]) && clean[i] != '+') {
+      ++i;
+      continue;
+    }
+    std::size_t j = i + 1, digits = is_digit(clean[i]) ? 1 : 0;
+    for (; j < clean.size() && in_number(clean[j]); ++j)
+      digits += is_digit(clean[j]) ? 1 : 0;
+    if (digits > best_digits) {
+      best_at = i;
+      best_len = j - i;
+      best_digits = digits;
+    }
+    i = j;
+  }
+  std::string out;
+  for (std::size_t i = 0; i < clean.size(); ++i) {
+    if (i == best_at && best_len > 0) {
+      const std::string_view core(clean.data() + i, best_len);
+      bool plus = false;
+      auto d = digits_of(core, plus);
+      // Alone, a short code may stay; inside a longer address its digits may be a number's part.
+      out += d && (plus || d->size() > 5 || total_digits <= 5) ? mask_number(core, *d, plus)
+                                                               : std::string(best_len, '*');
+      i += best_len - 1;
+    } else {
+      out += is_digit(clean[i]) ? '*' : clean[i];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string mask_msisdn(std::string_view number) {
+  constexpr std::size_t max_shown = 40;  // a carrier address is at most 20; more is noise
+  std::string clean;
+  clean.reserve(std::min(number.size(), std::size_t{256}));
+  for (char c : number.substr(0, 256)) {
+    auto u = static_cast<unsigned char>(c);
+    // Control characters would break the line; bytes over 0x7f may not be UTF-8.
+    clean += (u < 0x20 || u >= 0x7f) ? '?' : c;
+  }
+  bool plus = false;
+  auto digits = digits_of(clean, plus);
+  std::string out = digits ? mask_number(clean, *digits, plus) : mask_mixed(clean);
+  if (number.size() > max_shown || out.size() > max_shown) {
+    out.resize(std::min(out.size(), max_shown - 8));
+    out += "...(" + std::to_string(number.size()) + ")";
+  }
+  return out;
 }
 
 }  // namespace lapord::lapor

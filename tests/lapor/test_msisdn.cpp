@@ -1,3 +1,6 @@
+#include <algorithm>
+#include <string>
+
 #include <doctest/doctest.h>
 
 #include "lapord/lapor/msisdn.hpp"
@@ -59,4 +62,72 @@ TEST_CASE("msisdn: masking keeps country code + 3 and the last 4") {
   CHECK(mask_msisdn("TELKOMSEL") == "TELKOMSEL");
   CHECK(mask_msisdn("EVIL\nLINE") == "EVIL?LINE");
   CHECK(mask_msisdn("") == "");
+}
+
+TEST_CASE("msisdn: every address is masked, whatever its form") {
+  struct row {
+    std::string_view in, out;
+  };
+  const std::string long_digits(60, '7');
+  const std::string long_name = "SENDER" + std::string(60, 'X');
+  const row rows[] = {
+      {"6281234500022#", "62812****0022#"},    // a suffix (seen in a deliver_sm)
+      {"6281234500022/1", "62812****0022/*"},  // digits after the number are hidden too
+      {"+6281234500022:5", "+62812****0022:*"},
+      {"tel:+6281234500022", "tel:+62812****0022"},  // a URI
+      {"628/1234/500/022", "***/****/***/***"},      // split: no part is shown
+      {"62:812:3450:0022", "**:***:****:****"},
+      {"0812-3456-7890#x", "0812****7890#x"},    // grouping marks inside the number
+      {"BUDI081234567890", "BUDI0812****7890"},  // a name with a number
+      {"Promo2025", "Promo2025"},                // 4 digits: no phone number
+      {"TELKOMSEL", "TELKOMSEL"},                // a name: nothing to hide
+      {"1708#", "1708#"},                        // a short code with a suffix
+      {"17", "17"},                              // short
+      {"#", "#"},
+      {"", ""},  // empty
+      {"+", "+"},
+      {"0812\x01"
+       "3456\xff"
+       "7890",
+       "****?****?****"},  // control and non-ASCII bytes
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.in);
+    CHECK(mask_msisdn(r.in) == r.out);
+  }
+  // Very long: cut, with the length; never the digits.
+  const std::string masked_long = mask_msisdn(long_digits);
+  CHECK(masked_long.find("777777777") == std::string::npos);
+  CHECK(masked_long.ends_with("...(60)"));
+  const std::string masked_name = mask_msisdn(long_name);
+  CHECK(masked_name.size() <= 40);
+  CHECK(masked_name.ends_with("...(66)"));
+}
+
+TEST_CASE("msisdn: no decoration leaves the middle of a number in the mask") {
+  // The subscriber part 812345000 must never appear, nor 6 digits of it in a row.
+  const std::string number = "6281234500022";
+  const std::string_view decorations[] = {"#", "/", ":", "*", ";", ",", "=", "x", "+", "%"};
+  for (auto d : decorations) {
+    const std::string forms[] = {
+        number + std::string(d),
+        std::string(d) + number,
+        "+" + number + std::string(d) + "99",
+        number.substr(0, 5) + std::string(d) + number.substr(5),
+        number.substr(0, 7) + std::string(d) + number.substr(7, 3) + std::string(d) +
+            number.substr(10),
+    };
+    for (const auto& f : forms) {
+      const std::string m = mask_msisdn(f);
+      CAPTURE(f);
+      CAPTURE(m);
+      std::size_t run = 0, longest = 0;
+      for (char c : m) {
+        run = (c >= '0' && c <= '9') ? run + 1 : 0;
+        longest = std::max(longest, run);
+      }
+      CHECK(longest <= 5);
+      CHECK(m.find("345000") == std::string::npos);
+    }
+  }
 }

@@ -45,11 +45,14 @@ struct address {
                                                  std::uint8_t npi_value = 1,
                                                  std::string_view country_code = "62");
 
-// For logs: "+6281234567890" -> "+62812****7890" (country code and 3 digits, then the last 4).
-// "081234567890" -> "0812****7890". Numbers too short to hide 3 digits that way keep their
-// first 2 and last 2 digits; short codes (up to 5 digits) are public service numbers and are
-// returned as they are; a name (alphanumeric sender) is returned as is; control characters
-// are replaced by '?' so a log line stays one line.
+// For logs, any address whatever its form: "+6281234567890" -> "+62812****7890" (country code
+// and 3 digits, then the last 4), "081234567890" -> "0812****7890". Numbers too short to hide 3
+// digits that way keep their first 2 and last 2 digits; short codes (up to 5 digits) are
+// public service numbers and are returned as they are; a name without digits ("TELKOMSEL") is
+// returned as is. Anything else ("6281234500022#", "tel:+62...", digits split by '/' or ':',
+// a name with digits): its longest number is masked by the same rule and every other digit
+// becomes '*'. Control characters and bytes over 0x7e become '?' so a log line stays one
+// valid line; past 40 characters the result is cut and ends "...(LENGTH)".
 [[nodiscard]] std::string mask_msisdn(std::string_view number);
 
 }  // namespace lapord::lapor
