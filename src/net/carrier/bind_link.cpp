@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
 #include <openssl/ssl.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -225,6 +226,7 @@ asio::awaitable<void> bind_link::run() {
     c->close_socket();
     c->session.on_transport_closed(steady::now());
     apply(*c);  // requeues the submit_sm that were waiting for a response
+    flush_rejected();
     conn_.reset();
     set_bound(false);
     if (observer_ != nullptr && can_transmit()) observer_->window_in_use(0);
@@ -528,7 +530,8 @@ void bind_link::apply(connection& c) {
               c.close_after_flush = true;
               c.wake.cancel();
             } else if constexpr (std::is_same_v<T, smpp::protocol_warning>) {
-              log_->warn("PDU rejected: {} (sequence_number {})", a.what.message(), a.sequence);
+              pdu_rejected("malformed",
+                           fmt::format("{} (sequence_number {})", a.what.message(), a.sequence));
             }
           },
           action);
@@ -570,12 +573,32 @@ void bind_link::on_request(connection& c, smpp::pdu& request) {
     return;
   }
   // Anything else an SMSC may not send to an ESME (submit_sm, bind_*, ...).
-  log_->warn(
-      "PDU rejected: the SMSC sent {}, which an ESME does not accept; answered "
-      "ESME_RINVCMDID",
-      smpp::name(request.command()));
+  pdu_rejected("not for an ESME",
+               fmt::format("the SMSC sent {}, which an ESME does not accept; answered "
+                           "ESME_RINVCMDID",
+                           smpp::name(request.command())));
   if (auto error = c.session.respond(sequence, smpp::command_status::esme_rinvcmdid, now)) {
     log_->debug("could not answer {}: {}", smpp::name(request.command()), error.message());
+  }
+}
+
+void bind_link::pdu_rejected(std::string_view kind, const std::string& what) {
+  // A peer may send bad PDUs by the thousand: one line each would bury the log.
+  const auto v = rejected_.occur(kind, steady::now());
+  if (!v.log) return;
+  if (v.suppressed == 0) {
+    log_->warn("PDU rejected: {}", what);
+  } else {
+    log_->warn("PDU rejected: {} ({} more {} since the last line, not logged)", what, v.suppressed,
+               kind);
+  }
+}
+
+void bind_link::flush_rejected() {
+  for (std::string_view kind : {"malformed", "not for an ESME"}) {
+    if (const auto n = rejected_.flush(kind); n > 0) {
+      log_->warn("PDU rejected: {} more {} on the connection that ended, not logged", n, kind);
+    }
   }
 }
 

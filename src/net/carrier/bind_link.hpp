@@ -12,6 +12,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <spdlog/logger.h>
@@ -26,6 +27,7 @@
 #include "lapord/net/link_observer.hpp"
 #include "lapord/net/mo_handler.hpp"
 #include "lapord/net/mt_sender.hpp"
+#include "lapord/net/repeat_limiter.hpp"
 #include "lapord/smpp/session.hpp"
 #include "net/carrier/pdu_header_scan.hpp"
 #include "net/carrier/read_gate.hpp"
@@ -103,6 +105,9 @@ class bind_link : public std::enable_shared_from_this<bind_link> {
   void on_response(connection& c, const smpp::response_received& r);
   void on_request_failed(connection& c, const smpp::request_failed& f);
   void send_answers();
+  // "PDU rejected" lines: the first at once, then one line with a count per interval.
+  void pdu_rejected(std::string_view kind, const std::string& what);
+  void flush_rejected();
   void fill_pump(connection& c);
   void requeue(queued_mt item);
   void fail_queued(std::error_code why);
@@ -128,6 +133,7 @@ class bind_link : public std::enable_shared_from_this<bind_link> {
   std::mt19937_64 random_;
   asio::steady_timer retry_timer_;
   smpp::time_point paused_until_{};
+  repeat_limiter rejected_{std::chrono::seconds(5)};
 
   std::deque<queued_mt> queue_;
   std::uint64_t next_order_ = 0;
