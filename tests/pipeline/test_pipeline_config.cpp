@@ -149,11 +149,16 @@ TEST_CASE("command_status_from reads names and numbers") {
   CHECK_FALSE(command_status_from(""));
 }
 
-TEST_CASE("[admin]: loopback 8471 without the table, values, \"\" turns it off, mistakes") {
+TEST_CASE("[admin]: no table no listener, 8471 with it, values, \"\" turns it off, mistakes") {
+  // Two instances on one host without [admin] must not both take 127.0.0.1:8471.
   auto none = read_admin_section(parse(""), "f");
-  CHECK(none.listen == "127.0.0.1:8471");
+  CHECK_FALSE(none.present);
+  CHECK(none.listen.empty());
   CHECK(none.token.empty());
   CHECK(none.token_env.empty());
+  auto bare = read_admin_section(parse("[admin]\n"), "f");
+  CHECK(bare.present);
+  CHECK(bare.listen == "127.0.0.1:8471");
   auto set = read_admin_section(
       parse("[admin]\nlisten = \"127.0.0.1:0\"\ntoken_env = \"LAPORD_ADMIN_TOKEN\"\n"), "f");
   CHECK(set.listen == "127.0.0.1:0");

@@ -219,6 +219,14 @@ def test_wrong_token_no_daemon_and_config_file():
                 'token_env = "LAPORD_TEST_ADMIN_TOKEN"\n')
     via_config = laporctl("--config", conf, "status", token=None, url=False)
     assert via_config.returncode == 0, via_config.stderr
+    # A daemon config without [admin] has no listener: laporctl says so (exit 2), it does not
+    # knock on 127.0.0.1:8471.
+    no_admin = os.path.join(s.workdir, "no-admin.toml")
+    with open(no_admin, "w") as f:
+        f.write('[log]\nlevel = "info"\n')
+    off = laporctl("--config", no_admin, "status", url=False)
+    assert off.returncode == 2, off
+    assert "no [admin] table: the daemon runs no admin listener" in off.stderr, off.stderr
     dead = subprocess.run([binary("laporctl"), "--admin", f"http://127.0.0.1:{free_port()}",
                            "status"], capture_output=True, text=True, timeout=30,
                           env={k: v for k, v in os.environ.items()

@@ -69,8 +69,12 @@ from_config read_config(const std::string& path) {
     throw admin_setup_error(path + ": " + std::string(e.description()));
   }
   const toml::table* admin = doc["admin"].as_table();
-  std::string listen = "127.0.0.1:8471";  // the daemon's default, also without the table
-  if (admin) {
+  if (!admin)
+    throw admin_setup_error(path +
+                            ": no [admin] table: the daemon runs no admin listener (add [admin] "
+                            "to its config, or give --admin)");
+  std::string listen = "127.0.0.1:8471";  // the daemon's default within the table
+  {
     if (auto v = (*admin)["listen"].value<std::string>()) listen = *v;
     if (auto v = (*admin)["token"].value<std::string>(); v && !v->empty()) out.token = *v;
     if (auto v = (*admin)["token_env"].value<std::string>(); v && !v->empty()) {

@@ -318,7 +318,11 @@ std::optional<net::http::api_settings> read_api_section(const toml::table& docum
 admin_section read_admin_section(const toml::table& document, const std::string& file) {
   table_reader r(document, "admin", file, admin_keys);
   admin_section s;
-  if (!r.present()) return s;
+  if (!r.present()) {
+    s.listen.clear();
+    return s;
+  }
+  s.present = true;
   if (auto v = r.string("listen")) {
     const auto colon = v->rfind(':');
     if (!v->empty() && (colon == std::string::npos || colon + 1 == v->size())) {

@@ -43,7 +43,7 @@
 //   request_timeout_s = 10
 //   max_connections = 256
 //
-//   [admin]                              # absent: listens on 127.0.0.1:8471, no admin token
+//   [admin]                              # absent: no listener (no metrics, no admin API)
 //   listen = "127.0.0.1:8471"            # /metrics, /healthz, /readyz, the admin API; "": off
 //   token_env = "LAPORD_ADMIN_TOKEN"     # or token = "..."; none: admin routes answer 403
 #include <chrono>
@@ -87,11 +87,12 @@ struct store_section {
 
 // The operator's listener: metrics, health and the admin API (docs/operations.md).
 struct admin_section {
+  bool present = false;                   // the table is in the file; absent: no listener
   std::string listen = "127.0.0.1:8471";  // "host:port"; port 0 picks a free one; "": none
   std::string token;                      // the operator's bearer token for admin routes ...
   std::string token_env;                  // ... or the environment variable holding it
 };
-// The defaults when the table is absent.
+// Without the table: present false and listen "" (two instances on one host never clash).
 [[nodiscard]] admin_section read_admin_section(const toml::table& document,
                                                const std::string& file);
 
