@@ -14,6 +14,7 @@ TLVs), store-sim's records, the SQLite file and lapord's log.
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -66,12 +67,13 @@ def write_config(workdir, sims, store_url, timeout_s=180, edit=None, max_dialogu
 class Setup:
     """Two smsc-sims (tsel, xl), store-sim and lapord bound to both."""
 
-    def __init__(self, timeout_s=180, max_dialogues=100000):
+    def __init__(self, timeout_s=180, max_dialogues=100000, edit=None, xl_args=()):
         self.workdir = tempfile.mkdtemp(prefix="lapord-ussd-")
         self.store = StoreSim()
-        self.sims = {"tsel": SmscSim("--window", "200"), "xl": SmscSim("--window", "200")}
+        self.sims = {"tsel": SmscSim("--window", "200"),
+                     "xl": SmscSim("--window", "200", *xl_args)}
         self.config = write_config(self.workdir, self.sims, self.store.url, timeout_s,
-                                   max_dialogues=max_dialogues)
+                                   max_dialogues=max_dialogues, edit=edit)
         self.lapord = Lapord(self.config, self.workdir)
         for sim in self.sims.values():
             self.lapord.wait_bound(sim)
@@ -435,9 +437,100 @@ def test_a_thousand_interleaved_dialogues():
         s.stop()
 
 
+def start_filing(c, text):
+    """The steps up to the confirmation screen (the store is not touched until "1 Kirim")."""
+    return [c.dial(), c.expect(MENU), c.answer("1"), c.expect("Kata kunci daerah"),
+            c.answer("TANGKAB"), c.expect("Tulis laporan Anda:"),
+            c.answer(text), c.expect("Kirim ke Kab. Tangerang?\n1 Kirim\n2 Batal")]
+
+
+def test_the_store_failing_mid_dialogue_gives_the_filing_failed_screen():
+    """The store fills up (a [store] max_bytes cap, as test_outage.py's disk full) while a
+    citizen is at the confirmation screen: "1 Kirim" gets the filing_failed screen (the last one,
+    naming the SMS number), nothing is stored and no SMS acknowledgement goes out."""
+    s = Setup(edit=lambda t: t.replace("reply_retry_s = 1", "reply_retry_s = 1\nmax_bytes = 307200"),
+              xl_args=("--flood-text", "LAPOR SLEMAN keluhan nomor {n} jalan rusak parah",
+                       "--flood-sources", "100000", "--retry-delay", "600000"))
+    try:
+        citizen = Citizen("6281100000301", True)
+        text = "Saluran air di depan puskesmas tersumbat sampah sejak sebulan"
+        s.run("tsel", start_filing(citizen, text))
+        # Now the store fills up under SMS complaints on the other carrier (not sent again for
+        # 10 minutes once refused: the citizen's filing is not stuck behind a retry storm).
+        s.sims["xl"].command("flood 5000")
+        wait_until(lambda: any(r["status"] == 8 for r in s.sims["xl"].records("deliver_sm_resp")),
+                   120, "ESME_RSYSERR once the store is full")
+        s.run("tsel", [citizen.answer("1"),
+                       citizen.expect("Maaf, laporan belum dapat disimpan. Silakan coba lagi "
+                                      "nanti atau kirim SMS ke 1708.", last=True)])
+        assert re.search(r"ussd tsel \+?\d+\*+\d+: complaint not stored \(.*\); the citizen is "
+                         r"told to try again", s.log()), s.log()[-3000:]
+        db = os.path.join(s.workdir, "lapord.db")
+        assert db_rows(db, "SELECT count(*) FROM complaints WHERE reporter = ?",
+                       ("+" + citizen.msisdn,)) == [(0,)]
+        assert db_rows(db, "SELECT count(*) FROM complaints WHERE channel = 'ussd'") == [(0,)]
+        assert not s.sms_to("tsel", citizen.msisdn)
+        assert citizen.msisdn not in s.log()
+    finally:
+        s.stop()
+
+
+def test_sighup_swaps_the_menu_texts_for_new_dialogues_only():
+    """The screens file is edited and lapord gets SIGHUP: a dialogue open before it finishes on
+    the texts it began with; a citizen who dials afterwards gets the new ones; once the old
+    dialogue ends the old menu goes (logged). A broken screens file changes nothing."""
+    screens = None
+    s = None
+    try:
+        workdir = tempfile.mkdtemp(prefix="lapord-ussd-screens-")
+        screens = os.path.join(workdir, "ussd-id.txt")
+        with open(os.path.join(SRC, "config", "ussd-id.txt"), encoding="utf-8") as f:
+            original = f.read()
+        with open(screens, "w", encoding="utf-8") as f:
+            f.write(original)
+        s = Setup(edit=lambda t: t.replace(toml_value(SRC + "/config/ussd-id.txt"),
+                                           toml_value(screens)))
+        before = Citizen("6281100000401", True)
+        s.run("tsel", [before.dial(), before.expect(MENU), before.answer("2"),
+                       before.expect("Nomor tiket:")])
+        new_text = original.replace("ask_ref = Nomor tiket:", "ask_ref = Ketik nomor tiket Anda:")
+        new_text = new_text.replace("3 Bantuan\n", "3 Bantuan LAPOR\n", 1)
+        assert new_text != original
+        with open(screens, "w", encoding="utf-8") as f:
+            f.write(new_text)
+        s.lapord.proc.proc.send_signal(signal.SIGHUP)
+        s.lapord.proc.wait_for_log(r"SIGHUP: applied: USSD menu reloaded", 20)
+        log = s.log()
+        assert "SIGHUP: 1 change(s) applied, nothing needs a restart" in log, log[-2000:]
+        # A new dialogue: the new texts.
+        after = Citizen("6281100000402", True)
+        s.run("tsel", [after.dial(), after.expect("3 Bantuan LAPOR"), after.answer("2"),
+                       after.expect("Ketik nomor tiket Anda:")])
+        # The old one goes on with the old texts: its last screen (not found) comes from the old
+        # menu, and then the old menu is dropped.
+        s.run("tsel", [before.answer("99999999"), before.expect("99999999", last=True)])
+        s.lapord.proc.wait_for_log(r"ussd tsel: the menu before the reload has no dialogue left",
+                                   10)
+        old_screens = [r["text"] for r in s.screens_to("tsel", before.msisdn)]
+        assert old_screens[0].endswith("3 Bantuan") and old_screens[1] == "Nomor tiket:", old_screens
+        assert not any("Ketik nomor" in t for t in old_screens), old_screens
+        # A broken screens file: the reload is refused, the menu stays the new one.
+        with open(screens, "w", encoding="utf-8") as f:
+            f.write(new_text + "menu_typo = x\n")
+        s.lapord.proc.proc.send_signal(signal.SIGHUP)
+        s.lapord.proc.wait_for_log(r"SIGHUP: configuration not re-read \(.*ussd-id\.txt:\d+", 20)
+        third = Citizen("6281100000403", True)
+        s.run("tsel", [third.dial(), third.expect("3 Bantuan LAPOR")])
+    finally:
+        if s:
+            s.stop()
+
+
 if __name__ == "__main__":
     run_tests([test_check_config_reads_the_ussd_table,
                test_file_check_abort_and_time_out_on_both_profiles,
                test_a_restart_loses_only_dialogues_in_progress,
                test_a_full_table_answers_busy_and_keeps_the_open_dialogues,
-               test_a_thousand_interleaved_dialogues])
+               test_a_thousand_interleaved_dialogues,
+               test_the_store_failing_mid_dialogue_gives_the_filing_failed_screen,
+               test_sighup_swaps_the_menu_texts_for_new_dialogues_only])

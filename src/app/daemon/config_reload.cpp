@@ -176,7 +176,8 @@ void config_reloader::apply(const request& r, reload_outcome out, loaded& l) {
     running_.log.level = fresh.log.level;
     out.applied.push_back(fmt::format("log level is now {}", fresh.log.level));
   }
-  static constexpr std::string_view service_table[] = {"service"};
+  // The pipeline reloads these itself (and says what needs a restart).
+  static constexpr std::string_view service_table[] = {"service", "ussd"};
   out.need_restart =
       changes_needing_restart(running_, fresh,
                               handler_ != nullptr ? std::span<const std::string_view>(service_table)

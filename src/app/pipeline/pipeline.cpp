@@ -48,8 +48,7 @@ class owning_pipeline final : public net::mo_handler, public reloadable {
       : section_(std::move(section)),
         sources_(setup.sources),
         refs_(std::move(*setup.refs)),
-        first_(std::make_shared<const lapor::service>(std::move(setup.service))),
-        services_(first_),
+        services_(std::make_shared<const lapor::service>(std::move(setup.service))),
         with_ussd_(settings.ussd.has_value()),
         pipeline_(std::move(settings), services_, refs_, mt, loggers, hooks) {}
 
@@ -65,13 +64,16 @@ class owning_pipeline final : public net::mo_handler, public reloadable {
     const service_changes changes = compare_service(section_, sources_, fresh, next.sources);
     reload_plan plan;
     plan.need_restart = changes.need_restart;
-    if (!changes.swap()) return plan;
-    plan.applied = changes.applied;
-    if (with_ussd_) {
-      plan.need_restart.emplace_back("the USSD menu (it keeps the service it started with)");
+    std::shared_ptr<const lapor::service> service;
+    if (changes.swap()) {
+      plan.applied = changes.applied;
+      service = std::make_shared<const lapor::service>(std::move(next.service));
     }
-    auto service = std::make_shared<const lapor::service>(std::move(next.service));
-    plan.commit = [this, service, fresh, sources = next.sources]() mutable {
+    auto menu = prepare_ussd(document, file, service, plan);
+    if (!service && !menu) return plan;
+    plan.commit = [this, service, menu, fresh, sources = next.sources]() mutable {
+      if (menu) pipeline_.replace_ussd_menu(std::move(menu));
+      if (!service) return;
       services_.replace(std::move(service));
       // The ref settings stay those of the start: they are compared again at the next reload.
       const service_section running = section_;
@@ -85,11 +87,35 @@ class owning_pipeline final : public net::mo_handler, public reloadable {
   }
 
  private:
+  // A new USSD menu when [ussd], its screens file or the service under it changed (null when
+  // nothing did). Loads and checks the screens whole: a broken file throws config_error here,
+  // before anything is swapped.
+  std::shared_ptr<const ussd_menu> prepare_ussd(
+      const toml::table& document, const std::string& file,
+      const std::shared_ptr<const lapor::service>& service, reload_plan& plan) {
+    if (with_ussd_ != ussd_configured(document)) {
+      plan.need_restart.emplace_back(with_ussd_ ? "[ussd] removed (dialogues go on until then)"
+                                                : "[ussd] added (no dialogues until then)");
+      return nullptr;
+    }
+    const auto running = pipeline_.ussd_menu_now();
+    if (!with_ussd_ || !running) return nullptr;
+    auto settings = lapor::ussd::read_ussd_section(document, file);
+    auto menu = std::make_shared<const ussd_menu>(std::move(settings),
+                                                  service ? service : services_.current());
+    if (!service && menu->settings == running->settings &&
+        menu->engine.texts() == running->engine.texts()) {
+      return nullptr;
+    }
+    plan.applied.push_back(
+        "USSD menu reloaded (" + menu->settings.screens +
+        "): new dialogues get it, those in progress finish on the one they began with");
+    return menu;
+  }
+
   service_section section_;  // as last applied (its ref keys: as at start)
   service_sources sources_;
   lapor::ref_generator refs_;
-  // The service loaded at start, kept for the USSD menu (which references it for its life).
-  std::shared_ptr<const lapor::service> first_;
   service_holder services_;
   bool with_ussd_;
   pipeline pipeline_;
@@ -162,6 +188,18 @@ struct pipeline::impl {
 
   void start_admin(const std::string& file) {
     const admin_section& a = settings.admin;
+    // Two instances on one host must not fight over a port nobody asked for: no table, no
+    // listener.
+    if (!a.present) {
+      api_log->warn(
+          "no [admin] table: no admin listener (no /metrics, /healthz, /readyz or admin API); "
+          "add [admin] with listen = \"127.0.0.1:8471\" to have them");
+      return;
+    }
+    if (a.listen.empty()) {
+      api_log->warn("[admin] listen = \"\": no /metrics, /healthz, /readyz or admin API");
+      return;
+    }
     std::string token;
     try {
       token = net::http::resolve_secret(a.token, a.token_env);
@@ -188,10 +226,6 @@ struct pipeline::impl {
     as.concat = settings.store.reply_concat;
     admin = std::make_unique<admin_api>(std::move(b), as);
     add_admin_routes(*admin_router, *admin);
-    if (a.listen.empty()) {
-      api_log->warn("[admin] listen = \"\": no /metrics, /healthz, /readyz or admin API");
-      return;
-    }
     net::http::api_settings listen;
     listen.listen = a.listen;
     listen.max_connections = 64;
@@ -276,14 +310,13 @@ pipeline::pipeline(pipeline_settings settings, const service_holder& services,
                    const pipeline_loggers& loggers, const daemon_hooks& daemon)
     : impl_(std::make_unique<impl>(std::move(settings), services, refs, mt, loggers, daemon)) {
   impl& m = *impl_;
-  // The service at start: the USSD menu is built over it and keeps it.
+  // The service at start: the first USSD menu is built over it and keeps it.
   const std::shared_ptr<const lapor::service> first = services.current();
   const lapor::service& service = *first;
   const std::string& file = m.settings.config_file;
   // The screens first: a screen that does not fit stops the start before anything is open.
   std::shared_ptr<const ussd_menu> ussd;
-  if (m.settings.ussd)
-    ussd = std::make_shared<const ussd_menu>(std::move(*m.settings.ussd), service);
+  if (m.settings.ussd) ussd = std::make_shared<const ussd_menu>(std::move(*m.settings.ussd), first);
   if (m.hooks.metrics != nullptr || m.hooks.health != nullptr) {
     // On the writer thread after every COMMIT attempt.
     m.settings.store.database.on_commit =
@@ -438,6 +471,14 @@ std::uint16_t pipeline::admin_port() const {
 
 mo_path_stats pipeline::mo_stats() const {
   return impl_->mo->stats();
+}
+
+std::shared_ptr<const ussd_menu> pipeline::ussd_menu_now() const {
+  return impl_->ussd ? impl_->ussd->menu() : nullptr;
+}
+
+void pipeline::replace_ussd_menu(std::shared_ptr<const ussd_menu> menu) {
+  if (impl_->ussd) impl_->ussd->replace_menu(std::move(menu));
 }
 
 std::unique_ptr<net::mo_handler> make_pipeline(const toml::table& document,

@@ -1,6 +1,7 @@
 #include "lapord/app/pipeline/ussd_path.hpp"
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -13,6 +14,7 @@
 #include "lapord/app/ops/access_log.hpp"
 #include "lapord/app/ops/lapord_metrics.hpp"
 #include "lapord/app/pipeline/pipeline_metrics.hpp"
+#include "lapord/app/pipeline/ussd_generations.hpp"
 #include "lapord/lapor/msisdn.hpp"
 #include "lapord/lapor/ussd/gateway.hpp"
 
@@ -49,7 +51,7 @@ struct ussd_path::impl : std::enable_shared_from_this<impl> {
       : executor(std::move(ex)),
         db(database),
         context(ctx),
-        menu(std::move(m)),
+        current_menu(std::move(m)),
         mt(sender),
         hooks(std::move(h)),
         log(std::move(l)),
@@ -59,7 +61,10 @@ struct ussd_path::impl : std::enable_shared_from_this<impl> {
   boost::asio::any_io_executor executor;
   store::database& db;
   ingest_context context;
-  std::shared_ptr<const ussd_menu> menu;
+  // The menu new dialogues get; a reload replaces it (any thread, under the mutex).
+  mutable std::mutex menu_mutex;
+  std::shared_ptr<const ussd_menu> current_menu;
+  std::uint64_t menu_generation = 1;
   net::mt_sender& mt;
   mo_path_hooks hooks;
   std::shared_ptr<spdlog::logger> log;
@@ -69,11 +74,14 @@ struct ussd_path::impl : std::enable_shared_from_this<impl> {
   std::unique_ptr<boost::asio::steady_timer> timer;
   std::atomic<bool> stopping{false};
 
-  // Executor only: each carrier's gateway and its lapord_ussd_dialogues_open series.
+  // Executor only: each carrier's gateways (one per menu generation still in use) and its
+  // lapord_ussd_dialogues_open series.
   struct carrier_gateway {
-    std::unique_ptr<ussd::gateway> gw;
+    explicit carrier_gateway(const std::string& carrier) : gens(carrier) {}
+    ussd_generations gens;
     std::optional<ops::gauge> open_gauge;
   };
+  using slot = ussd_generations::slot;
   std::map<std::string, carrier_gateway, std::less<>> gateways;
 
   // Read from any thread.
@@ -86,52 +94,80 @@ struct ussd_path::impl : std::enable_shared_from_this<impl> {
     std::string citizen;  // source_addr
     std::string dialled;  // destination_addr
     store::wall_time received_at{};
+    std::uint64_t generation = 0;  // of the gateway that holds the dialogue
   };
 
-  carrier_gateway* gateway_for(const std::string& carrier) {
+  std::pair<std::shared_ptr<const ussd_menu>, std::uint64_t> menu_now() const {
+    std::lock_guard lock(menu_mutex);
+    return {current_menu, menu_generation};
+  }
+
+  carrier_gateway& gateway_for(const std::string& carrier) {
     auto it = gateways.find(carrier);
-    if (it != gateways.end()) return &it->second;
+    if (it != gateways.end()) return it->second;
+    carrier_gateway entry(carrier);
+    if (metrics != nullptr) entry.open_gauge = metrics->ussd_dialogues_open.with({carrier});
+    return gateways.emplace(carrier, std::move(entry)).first->second;
+  }
+
+  // The gateway for this message (see ussd_generations::route), or null when none can be made.
+  slot* route(carrier_gateway& g, const smpp::deliver_sm& pdu, ussd::instant now) {
+    const auto [menu, generation] = menu_now();
+    const std::size_t before = g.gens.generations();
     try {
-      auto gw = std::make_unique<ussd::gateway>(menu->engine, menu->settings.profile_for(carrier),
-                                                menu->settings.max_dialogues);
-      log->info("ussd {}: gateway ready (profile {}, {} dialogues at most, timeout {} s)", carrier,
-                gw->carrier_profile().name, menu->settings.max_dialogues,
-                menu->settings.timeout.count());
-      carrier_gateway entry{std::move(gw), std::nullopt};
-      if (metrics != nullptr) entry.open_gauge = metrics->ussd_dialogues_open.with({carrier});
-      return &gateways.emplace(carrier, std::move(entry)).first->second;
+      slot& s = g.gens.route(pdu, now, menu, generation);
+      if (g.gens.generations() > before && s.generation == generation) {
+        log->info("ussd {}: gateway ready (profile {}, {} dialogues at most, timeout {} s{})",
+                  g.gens.carrier(), s.gateway->carrier_profile().name, menu->settings.max_dialogues,
+                  menu->settings.timeout.count(),
+                  before > 0 ? "; menu reloaded: dialogues in progress finish on the old one" : "");
+      }
+      return &s;
     } catch (const std::exception& e) {
-      // load_screens checked every profile at start: this is a bug, not a citizen's doing.
-      log->error("ussd {}: no gateway: {}", carrier, e.what());
+      // load_screens checked every profile when the menu was loaded: this is a bug, not a
+      // citizen's doing.
+      log->error("ussd {}: no gateway: {}", g.gens.carrier(), e.what());
       return nullptr;
     }
   }
 
+  // After a gateway call: an older generation with no dialogue left goes, with its menu.
+  void settle(const std::string& carrier, carrier_gateway& g) {
+    if (const std::size_t dropped = g.gens.drop_drained(); dropped > 0) {
+      log->info("ussd {}: the menu before the reload has no dialogue left: dropped", carrier);
+    }
+    count_open(carrier, g);
+  }
+
   void count_open(const std::string& carrier, const carrier_gateway& g) {
-    const std::size_t n = g.gw->open_dialogues();
+    const std::size_t n = g.gens.open_dialogues();
     if (g.open_gauge) g.open_gauge->set(static_cast<std::int64_t>(n));
     std::lock_guard lock(open_mutex);
     open[carrier] = n;
   }
 
-  void on_deliver(const origin& o, const smpp::deliver_sm& pdu) {
+  void on_deliver(origin o, const smpp::deliver_sm& pdu) {
     if (stopping) return;
-    carrier_gateway* g = gateway_for(o.carrier);
-    if (g == nullptr) return;
-    handle(o, *g, g->gw->on_deliver(pdu, ussd::clock::now()));
+    carrier_gateway& g = gateway_for(o.carrier);
+    const ussd::instant now = ussd::clock::now();
+    slot* s = route(g, pdu, now);
+    if (s == nullptr) return;
+    o.generation = s->generation;
+    handle(o, s->menu, s->gateway->on_deliver(pdu, now));
+    settle(o.carrier, g);
   }
 
-  void handle(const origin& o, const carrier_gateway& g, ussd::action a) {
-    count_open(o.carrier, g);
+  // `menu`: the one the dialogue began with (its filing and lookup use its service).
+  void handle(const origin& o, const std::shared_ptr<const ussd_menu>& menu, ussd::action a) {
     switch (a.kind) {
       case ussd::action_kind::reply:
         send(o, std::move(*a.reply), a.ended, a.reason);
         return;
       case ussd::action_kind::file:
-        file(o, a.ticket, std::move(a.decision));
+        file(o, menu, a.ticket, std::move(a.decision));
         return;
       case ussd::action_kind::look_up:
-        look_up(o, a.ticket, std::move(a.decision));
+        look_up(o, menu, a.ticket, std::move(a.decision));
         return;
       case ussd::action_kind::none:
         if (a.reason == "abort" || a.reason == "network_end") {
@@ -181,10 +217,23 @@ struct ussd_path::impl : std::enable_shared_from_this<impl> {
               });
   }
 
-  void file(const origin& o, ussd::dialogue_ticket ticket, lapor::decision filing) {
+  // A ticket's answer goes back to the generation that holds its dialogue (if still there).
+  void answer(const origin& o, const std::function<ussd::action(ussd::gateway&)>& call) {
+    if (stopping) return;
+    auto it = gateways.find(o.carrier);
+    if (it == gateways.end()) return;
+    slot* s = it->second.gens.find(o.generation);
+    if (s == nullptr) return;  // every dialogue of that menu ended meanwhile
+    const std::shared_ptr<const ussd_menu> menu = s->menu;
+    handle(o, menu, call(*s->gateway));
+    settle(o.carrier, it->second);
+  }
+
+  void file(const origin& o, std::shared_ptr<const ussd_menu> m, ussd::dialogue_ticket ticket,
+            lapor::decision filing) {
     auto self = shared_from_this();
-    std::shared_ptr<const ussd_menu> m = menu;  // the engine that began this dialogue
-    const ingest_context ctx = context;
+    ingest_context ctx = context;
+    ctx.service = m->service.get();  // the service of the menu that began this dialogue
     std::string number = service_number_of(filing, o.dialled);
     db.submit(
         [ctx, m, filing = std::move(filing), o, number](store::transaction& tx) {
@@ -233,17 +282,17 @@ struct ussd_path::impl : std::enable_shared_from_this<impl> {
             }
           }
           boost::asio::post(self->executor, [self, o, ticket, result] {
-            if (self->stopping) return;
-            auto it = self->gateways.find(o.carrier);
-            if (it == self->gateways.end()) return;
-            self->handle(o, it->second, it->second.gw->filed(ticket, result, ussd::clock::now()));
+            self->answer(
+                o, [&](ussd::gateway& gw) { return gw.filed(ticket, result, ussd::clock::now()); });
           });
         });
   }
 
-  void look_up(const origin& o, ussd::dialogue_ticket ticket, lapor::decision status) {
+  void look_up(const origin& o, const std::shared_ptr<const ussd_menu>& m,
+               ussd::dialogue_ticket ticket, lapor::decision status) {
     auto self = shared_from_this();
-    const ingest_context ctx = context;
+    ingest_context ctx = context;
+    ctx.service = m->service.get();  // m is kept alive by its gateway while the dialogue waits
     db.submit([ctx, status = std::move(status), at = o.received_at](
                   store::transaction& tx) { return facts_for(tx, status, *ctx.service, at); },
               [self, o, ticket](store::result<lapor::store_facts> r) {
@@ -255,11 +304,9 @@ struct ussd_path::impl : std::enable_shared_from_this<impl> {
                                   o.carrier, lapor::mask_msisdn(o.citizen), r.detail);
                 }
                 boost::asio::post(self->executor, [self, o, ticket, facts = std::move(facts)] {
-                  if (self->stopping) return;
-                  auto it = self->gateways.find(o.carrier);
-                  if (it == self->gateways.end()) return;
-                  self->handle(o, it->second,
-                               it->second.gw->looked_up(ticket, facts, ussd::clock::now()));
+                  self->answer(o, [&](ussd::gateway& gw) {
+                    return gw.looked_up(ticket, facts, ussd::clock::now());
+                  });
                 });
               });
   }
@@ -277,11 +324,11 @@ struct ussd_path::impl : std::enable_shared_from_this<impl> {
   void expire() {
     const ussd::instant now = ussd::clock::now();
     for (auto& [carrier, g] : gateways) {
-      const std::size_t n = g.gw->expire(now);
+      const std::size_t n = g.gens.expire(now);
       if (n == 0) continue;
-      count_open(carrier, g);
+      settle(carrier, g);
       log->info("ussd {}: {} idle dialogue(s) timed out ({} open)", carrier, n,
-                g.gw->open_dialogues());
+                g.gens.open_dialogues());
     }
   }
 };
@@ -301,16 +348,27 @@ ussd_path::~ussd_path() {
 bool ussd_path::take(net::mo_message& message, net::mo_completion& done) {
   auto* deliver = std::get_if<smpp::deliver_sm>(&message.pdu.body);
   if (deliver == nullptr || is_notification(*deliver)) return false;
-  if (!ussd::is_ussd(impl_->menu->settings.profile_for(message.carrier), *deliver)) return false;
+  const auto menu = impl_->menu_now().first;
+  if (!ussd::is_ussd(menu->settings.profile_for(message.carrier), *deliver)) return false;
   // Nothing is stored for a screen: the SMSC hears ESME_ROK at once.
   done(smpp::command_status::esme_rok);
   impl::origin o{std::move(message.carrier), deliver->source_addr, deliver->destination_addr,
                  std::chrono::time_point_cast<std::chrono::milliseconds>(message.received_at)};
   if (o.received_at.time_since_epoch().count() == 0) o.received_at = wall_now();
   boost::asio::post(impl_->executor, [self = impl_, o = std::move(o), pdu = std::move(*deliver)] {
-    self->on_deliver(o, pdu);
+    self->on_deliver(std::move(o), pdu);
   });
   return true;
+}
+
+void ussd_path::replace_menu(std::shared_ptr<const ussd_menu> menu) {
+  std::lock_guard lock(impl_->menu_mutex);
+  impl_->current_menu = std::move(menu);
+  ++impl_->menu_generation;
+}
+
+std::shared_ptr<const ussd_menu> ussd_path::menu() const {
+  return impl_->menu_now().first;
 }
 
 void ussd_path::start() {

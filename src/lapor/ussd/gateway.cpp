@@ -206,6 +206,14 @@ action gateway::on_deliver(const smpp::deliver_sm& pdu, instant now) {
   return finish_step(*e, std::move(s), now);
 }
 
+bool gateway::continues(const smpp::deliver_sm& pdu, instant now) {
+  dialogue_table::entry* e = table_.find(key_of(pdu), now);
+  if (e == nullptr) return false;
+  if (meaning_of(profile_, pdu.tlvs.ussd_service_op, true) != op_meaning::begin) return true;
+  table_.erase(*e);
+  return false;
+}
+
 action gateway::filed(dialogue_ticket ticket, const filing_result& result, instant now) {
   if (result.outcome != filing_outcome::failed) ++stats_.filed;
   dialogue_table::entry* e = table_.get(ticket, now);

@@ -15,6 +15,7 @@
 #include "lapord/app/pipeline/pipeline_config.hpp"
 #include "lapord/app/pipeline/reply_sender.hpp"
 #include "lapord/app/pipeline/service_holder.hpp"
+#include "lapord/app/pipeline/ussd_setup.hpp"
 #include "lapord/lapor/ref.hpp"
 #include "lapord/lapor/service.hpp"
 #include "lapord/lapor/ussd/ussd_config.hpp"
@@ -45,7 +46,7 @@ class pipeline final : public net::mo_handler {
   // starts the writer, the pipeline thread, the forwarder, the API and the reply sender.
   // `services` and `refs` must outlive the pipeline; `mt` and the hooks' objects too. Each MO,
   // batch of expired parts and callback event uses the service `services` holds when it starts
-  // (a reload swaps it); the USSD menu keeps the one held at construction.
+  // (a reload swaps it); a USSD dialogue uses the menu (and its service) it began with.
   pipeline(pipeline_settings settings, const service_holder& services,
            const lapor::ref_generator& refs, net::mt_sender& mt, const pipeline_loggers& loggers,
            const daemon_hooks& hooks = {});
@@ -61,6 +62,11 @@ class pipeline final : public net::mo_handler {
   // The admin listener's bound port (0 when [admin] listen = "").
   [[nodiscard]] std::uint16_t admin_port() const;
   [[nodiscard]] mo_path_stats mo_stats() const;
+
+  // The USSD menu new dialogues get (null without [ussd]), and its replacement by a reload:
+  // dialogues in progress finish on the menu they began with. Thread-safe.
+  [[nodiscard]] std::shared_ptr<const ussd_menu> ussd_menu_now() const;
+  void replace_ussd_menu(std::shared_ptr<const ussd_menu> menu);
 
  private:
   struct impl;

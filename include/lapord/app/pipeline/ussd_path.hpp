@@ -49,6 +49,12 @@ class ussd_path {
   // returned (message and done are then consumed); anything else is left untouched (false).
   bool take(net::mo_message& message, net::mo_completion& done);
 
+  // A reload's new menu: dialogues begun from now on get it; those in progress finish on the
+  // menu they began with (docs/ussd.md). Thread-safe.
+  void replace_menu(std::shared_ptr<const ussd_menu> menu);
+  // The menu new dialogues get. Thread-safe.
+  [[nodiscard]] std::shared_ptr<const ussd_menu> menu() const;
+
   // Starts the once-a-second expiry of idle dialogues.
   void start();
   // No more gateway work; the expiry timer stops. Thread-safe.

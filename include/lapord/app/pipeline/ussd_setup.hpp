@@ -14,9 +14,10 @@
 namespace lapord::app {
 
 struct ussd_menu {
-  // `service` must outlive the menu. Throws config_error when the screens do not load.
-  ussd_menu(lapor::ussd::ussd_settings settings, const lapor::service& service);
+  // Keeps `service` alive as long as the menu. Throws config_error when the screens do not load.
+  ussd_menu(lapor::ussd::ussd_settings settings, std::shared_ptr<const lapor::service> service);
 
+  std::shared_ptr<const lapor::service> service;  // before engine, which refers to it
   lapor::ussd::ussd_settings settings;
   lapor::ussd::engine engine;
 };

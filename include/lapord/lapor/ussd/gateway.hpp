@@ -59,6 +59,11 @@ class gateway {
 
   // One deliver_sm that is_ussd(). Never throws for any field values.
   [[nodiscard]] action on_deliver(const smpp::deliver_sm& pdu, instant now);
+  // For a daemon that runs an older gateway beside a newer one after a reload: true when this
+  // gateway holds the dialogue the deliver_sm continues (an answer, an end or an abort), so
+  // it must go here. A new dial (begin) for a dialogue held here ends that dialogue here (as
+  // on_deliver would) and gives false: the new dialogue belongs to the newer gateway.
+  [[nodiscard]] bool continues(const smpp::deliver_sm& pdu, instant now);
   // The result of a `file` action. A ticket whose dialogue ended meanwhile gives none.
   [[nodiscard]] action filed(dialogue_ticket ticket, const filing_result& result, instant now);
   // The result of a `look_up` action (store_facts.status set only for the reporter's own ref).

@@ -76,6 +76,9 @@ class screens {
   // The most any fixed screen costs in `e` with the longest values.
   [[nodiscard]] std::size_t worst_cost(screen_encoding e) const;
 
+  // The same texts (a reload swaps the menu only when they, or its settings, changed).
+  [[nodiscard]] bool operator==(const screens& other) const { return texts_ == other.texts_; }
+
  private:
   struct rendered {
     std::string id;

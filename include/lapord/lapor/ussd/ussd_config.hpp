@@ -57,6 +57,8 @@ struct ussd_settings {
 
   // The profile of a carrier: its ussd_profile, else "default".
   [[nodiscard]] const profile& profile_for(std::string_view carrier) const;
+
+  bool operator==(const ussd_settings&) const = default;
 };
 
 // Reads [ussd] and every [[carrier]]'s ussd_profile from the whole parsed document (a missing
