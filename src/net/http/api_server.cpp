@@ -23,6 +23,8 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include "lapord/net/http/api_request_reader.hpp"
+
 namespace lapord::net::http {
 namespace {
 
@@ -194,19 +196,7 @@ struct api_server::impl : std::enable_shared_from_this<impl> {
         break;
       }
       auto req = parser.release();
-      api_request r;
-      r.method = std::string(req.method_string());
-      const std::string_view target(req.target().data(), req.target().size());
-      const auto q = target.find('?');
-      r.path = std::string(target.substr(0, q));
-      if (q != std::string_view::npos) r.query = std::string(target.substr(q + 1));
-      if (auto it = req.find(bhttp::field::authorization); it != req.end()) {
-        r.authorization = std::string(it->value());
-      }
-      if (auto it = req.find(bhttp::field::content_type); it != req.end()) {
-        r.content_type = std::string(it->value());
-      }
-      r.body = std::move(req.body());
+      api_request r = to_api_request(req);
       const bool keep_alive = req.keep_alive();
       const std::string path = r.path;
       auto answer = co_await route(std::move(r));
