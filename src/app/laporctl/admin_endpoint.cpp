@@ -57,6 +57,7 @@ const char* env(const char* name) {
 
 struct from_config {
   std::optional<host_port> listen;
+  std::string no_listener;  // why the file names no listener (its daemon has none)
   std::optional<std::string> token;
 };
 
@@ -69,10 +70,12 @@ from_config read_config(const std::string& path) {
     throw admin_setup_error(path + ": " + std::string(e.description()));
   }
   const toml::table* admin = doc["admin"].as_table();
-  if (!admin)
-    throw admin_setup_error(path +
-                            ": no [admin] table: the daemon runs no admin listener (add [admin] "
-                            "to its config, or give --admin)");
+  if (!admin) {
+    out.no_listener = path +
+                      ": no [admin] table: the daemon runs no admin listener (add [admin] "
+                      "to its config, or give --admin)";
+    return out;
+  }
   std::string listen = "127.0.0.1:8471";  // the daemon's default within the table
   {
     if (auto v = (*admin)["listen"].value<std::string>()) listen = *v;
@@ -117,6 +120,7 @@ admin_endpoint resolve_endpoint(const admin_options& o) {
       file = o.default_config;
     if (file) {
       from_config c = read_config(*file);
+      if (!where && !c.no_listener.empty()) throw admin_setup_error(c.no_listener);
       if (!where) where = c.listen;
       if (!token) token = c.token;
     }
