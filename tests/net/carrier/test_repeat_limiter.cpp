@@ -47,7 +47,7 @@ TEST_CASE("repeat limiter: 50,000 bad PDUs over 60 s give 12 lines, every one co
   CHECK(counted == 50'000);
 }
 
-TEST_CASE("repeat limiter: keys are apart; flush hands back the rest and forgets the key") {
+TEST_CASE("repeat limiter: keys are apart, flush hands back the rest and forgets the key") {
   repeat_limiter limit(5s);
   CHECK(limit.occur("malformed", t0).log);
   CHECK(limit.occur("not for an ESME", t0 + 1s).log);  // another kind: its own first line
