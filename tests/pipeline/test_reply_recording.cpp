@@ -122,6 +122,10 @@ TEST_CASE("reply_sender records every carrier answer, several per store item") {
   }));
   sender->stop();
   sender.reset();
+  // A poll of the store may still be queued, holding the sender: let it complete while the
+  // io_context runs, or it is released on the writer thread after the io_context is gone
+  // (ASan: heap-use-after-free of the timer's service).
+  s.db.call([](store::transaction&) {});
   guard.reset();
   thread.join();
 
@@ -192,6 +196,10 @@ TEST_CASE(
   CHECK(carrier.waiting() == 0);
   sender->stop();
   sender.reset();
+  // A poll of the store may still be queued, holding the sender: let it complete while the
+  // io_context runs, or it is released on the writer thread after the io_context is gone
+  // (ASan: heap-use-after-free of the timer's service).
+  s.db.call([](store::transaction&) {});
   guard.reset();
   thread.join();
 }
