@@ -32,6 +32,38 @@ TEST_CASE("a complaint is created - found by ref - and its fields come back as s
   CHECK_FALSE(db.call([](transaction& tx) { return tx.complaint_by_ref("00000000"); }));
 }
 
+TEST_CASE("how a complaint was routed comes back: keyword, addressee, or the national desk") {
+  test::temp_dir dir;
+  database db(options_for(dir.file("lapord.db")));
+  db.call([](transaction& tx) {
+    auto by_keyword = sample("10000001", "+6281234567890", "Jalan rusak parah", at(1000));
+    auto by_addressee = sample("10000002", "+6281234567890", "Jembatan putus", at(1001));
+    by_addressee.institution->routed_by = "addressee";
+    auto national = sample("10000003", "+6281234567890", "Pak RT minta uang", at(1002));
+    national.institution.reset();
+    tx.create_complaint(by_keyword);
+    tx.create_complaint(by_addressee);
+    tx.create_complaint(national);
+  });
+  auto routed = [&](std::string ref) {
+    auto c = db.call([&](transaction& tx) { return tx.complaint_by_ref(ref); });
+    REQUIRE(c);
+    return c->institution ? c->institution->routed_by : std::string("(national desk)");
+  };
+  CHECK(routed("10000001") == "keyword");
+  CHECK(routed("10000002") == "addressee");
+  CHECK(routed("10000003") == "(national desk)");
+  test::raw_db raw(dir.file("lapord.db"));
+  CHECK(raw.integer("SELECT count(*) FROM complaints WHERE routed_by='national'") == 1);
+  CHECK(raw.integer("SELECT count(*) FROM complaints WHERE routed_by='addressee'") == 1);
+  // The operator's list reads the same column (and the forwarding state after it).
+  complaint_filter all;
+  auto list = db.call([&](transaction& tx) { return tx.find_complaints(all); });
+  REQUIRE(list.size() == 3);
+  CHECK(list[1].complaint.institution->routed_by == "addressee");
+  CHECK_FALSE(list[1].forwarding);
+}
+
 TEST_CASE("the ref counter hands out 1 - 2 - 3 ... and never a value twice across restarts") {
   test::temp_dir dir;
   const auto path = dir.file("lapord.db");

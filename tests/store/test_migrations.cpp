@@ -64,6 +64,9 @@ TEST_CASE("a version-1 file is migrated to the latest version and keeps its rows
     REQUIRE(c);
     CHECK(c->complaint.status == "verified");
     CHECK(c->complaint.text == "jalan rusak");
+    // Version 6: a complaint with an institution was routed by its keyword (no addressees then).
+    REQUIRE(c->complaint.institution);
+    CHECK(c->complaint.institution->routed_by == "keyword");
     REQUIRE(c->events.size() == 1);
     CHECK(c->events[0].institution == "Kabupaten Tangerang");
     CHECK_FALSE(c->forwarding);
@@ -134,6 +137,9 @@ TEST_CASE(
   }
   raw_db migrated(v2_path);
   CHECK(migrated.integer("SELECT count(*) FROM complaints WHERE duplicate_key IS NULL") == 0);
+  // Version 6: no institution is the national desk, an institution was named by a keyword.
+  CHECK(migrated.integer("SELECT count(*) FROM complaints WHERE routed_by = 'national'") == 3);
+  CHECK(migrated.integer("SELECT count(*) FROM complaints WHERE routed_by = 'keyword'") == 1);
   const auto fresh_path = dir.file("fresh.db");
   { database db(options_for(fresh_path)); }
   raw_db fresh(fresh_path);
@@ -152,7 +158,7 @@ TEST_CASE(
   { database db(options_for(fresh_path)); }
   raw_db fresh(fresh_path);
   const std::vector<std::string> fixtures{"schema_v1.sql", "schema_v2.sql", "schema_v3.sql",
-                                          "schema_v4.sql"};
+                                          "schema_v4.sql", "schema_v5.sql"};
   REQUIRE(static_cast<int>(fixtures.size()) == database::latest_schema_version() - 1);
   for (std::size_t version = 1; version <= fixtures.size(); ++version) {
     INFO("from version " << version);

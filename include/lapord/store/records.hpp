@@ -58,6 +58,9 @@ struct institution_view {
   std::string_view name;     // "Kabupaten Tangerang"
   std::string_view keyword;  // "TANGKAB" as matched (after correction)
   bool corrected = false;    // the keyword was a one-edit correction
+  // How it was named: "keyword", or "addressee" (`Yth Bupati Sleman, ...`). A complaint
+  // without an institution is stored as routed_by "national".
+  std::string_view routed_by = "keyword";
 };
 
 struct new_complaint {
@@ -85,6 +88,7 @@ struct institution {
   std::string name;
   std::string keyword;
   bool corrected = false;
+  std::string routed_by = "keyword";  // "keyword" or "addressee"
   bool operator==(const institution&) const = default;
 };
 

@@ -20,7 +20,7 @@ constexpr char find_complaints_sql[] =
     "SELECT c.ref, c.channel, c.carrier, c.service_number, c.reporter, c.confidential, "
     "c.institution_code, c.institution_name, c.institution_keyword, c.institution_corrected, "
     "c.text, c.segments, c.incomplete, c.status, c.status_at, c.created_at, c.updated_at, "
-    "c.tracking_id, " LAPORD_FORWARD_STATE
+    "c.tracking_id, c.routed_by, " LAPORD_FORWARD_STATE
     " FROM complaints c LEFT JOIN outbox o ON o.ref=c.ref "
     "LEFT JOIN dropped_forwards d ON d.ref=c.ref "
     "WHERE (?1 IS NULL OR c.created_at>=?1) AND (?2 IS NULL OR c.status=?2) "
@@ -85,7 +85,7 @@ std::vector<complaint_summary> sqlite_transaction::find_complaints(const complai
   while (q.step()) {
     complaint_summary s;
     s.complaint = read_complaint(q);
-    const std::string state = q.text(18);
+    const std::string state = q.text(19);
     if (state != "held") s.forwarding = state_named(state);
     out.push_back(std::move(s));
   }

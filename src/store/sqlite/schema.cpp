@@ -262,7 +262,16 @@ ALTER TABLE reply_segments_v5 RENAME TO reply_segments;
 CREATE INDEX reply_segments_reply ON reply_segments(reply_id, segment);
 )sql";
 
-constexpr std::array<const char*, 5> migrations{v1, v2, v3, v4, v5};
+// Version 6: how a complaint found its institution: 'keyword' (`SLEMAN ...`), 'addressee' (a
+// title and a place's name, `Yth Bupati Sleman, ...`) or 'national' (no institution: the national
+// desk). Every complaint before this version was routed by keyword or went to the national desk.
+constexpr const char* v6 = R"sql(
+ALTER TABLE complaints ADD COLUMN routed_by TEXT NOT NULL DEFAULT 'national'
+  CHECK (routed_by = 'national' OR routed_by = 'keyword' OR routed_by = 'addressee');
+UPDATE complaints SET routed_by = 'keyword' WHERE institution_code IS NOT NULL;
+)sql";
+
+constexpr std::array<const char*, 6> migrations{v1, v2, v3, v4, v5, v6};
 
 int user_version(connection& c) {
   auto q = c.prepare("PRAGMA user_version");

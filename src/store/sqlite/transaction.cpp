@@ -47,14 +47,14 @@ constexpr char insert_complaint_sql[] =
     "INSERT INTO complaints (ref, channel, carrier, service_number, reporter, confidential, "
     "institution_code, institution_name, institution_keyword, institution_corrected, text, "
     "segments, incomplete, status, status_at, created_at, updated_at, received_id, "
-    "duplicate_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'received', "
-    "?14, ?14, ?14, ?15, ?16)";
+    "duplicate_key, routed_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+    "'received', ?14, ?14, ?14, ?15, ?16, ?17)";
 constexpr char link_received_sql[] = "UPDATE received SET ref=? WHERE id=?";
 
 #define LAPORD_COMPLAINT_COLUMNS                                                      \
   "ref, channel, carrier, service_number, reporter, confidential, institution_code, " \
   "institution_name, institution_keyword, institution_corrected, text, segments, "    \
-  "incomplete, status, status_at, created_at, updated_at, tracking_id"
+  "incomplete, status, status_at, created_at, updated_at, tracking_id, routed_by"
 constexpr char complaint_by_ref_sql[] =
     "SELECT " LAPORD_COMPLAINT_COLUMNS " FROM complaints WHERE ref=?";
 constexpr char recent_complaints_sql[] = "SELECT " LAPORD_COMPLAINT_COLUMNS
@@ -300,7 +300,10 @@ void sqlite_transaction::create_complaint(const new_complaint& c) {
       q.bind(7, c.institution->code)
           .bind(8, c.institution->name)
           .bind(9, c.institution->keyword)
-          .bind(10, std::int64_t{c.institution->corrected ? 1 : 0});
+          .bind(10, std::int64_t{c.institution->corrected ? 1 : 0})
+          .bind(17, c.institution->routed_by);
+    } else {
+      q.bind(17, std::string_view("national"));
     }
     q.bind(11, c.text)
         .bind(12, std::int64_t{c.segments})
@@ -740,7 +743,7 @@ complaint read_complaint(const query& q) {
   c.reporter = q.text(4);
   c.confidential = q.int64(5) != 0;
   if (!q.is_null(6)) {
-    c.institution = institution{q.text(6), q.text(7), q.text(8), q.int64(9) != 0};
+    c.institution = institution{q.text(6), q.text(7), q.text(8), q.int64(9) != 0, q.text(18)};
   }
   c.text = q.text(10);
   c.segments = static_cast<int>(q.int64(11));
