@@ -35,7 +35,7 @@ install(FILES ${pkg}/copyright ${staged}/changelog.gz ${staged}/configuration.md
 
 # The data files the package keeps up to date; the area data keeps its ODbL licence and source.
 install(FILES ${PROJECT_SOURCE_DIR}/config/templates-id.txt ${PROJECT_SOURCE_DIR}/config/ussd-id.txt
-  DESTINATION share/lapord)
+  ${PROJECT_SOURCE_DIR}/config/greetings-id.txt DESTINATION share/lapord)
 install(FILES ${PROJECT_SOURCE_DIR}/config/directory/institutions.tsv
   DESTINATION share/lapord/directory)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/config/directory/idn-area DESTINATION share/lapord/directory)

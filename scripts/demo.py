@@ -78,7 +78,7 @@ def demo_config(template, tmp, smsc_port, store_port, api_port):
     def absolute(m):
         return f'{m.group(1)} = "{os.path.join(cfg_dir, m.group(2))}"'
 
-    text = re.sub(r'^(directory|aliases|templates|screens) = "([^"/][^"]*)"', absolute, text, flags=re.M)
+    text = re.sub(r'^(directory|aliases|templates|greetings|screens) = "([^"/][^"]*)"', absolute, text, flags=re.M)
     text = re.sub(r'^path = ".*"', f'path = "{tmp}/lapord.db"', text, flags=re.M)
     text = re.sub(r'^url = "http://127.0.0.1:\d+"', f'url = "http://127.0.0.1:{store_port}"', text, flags=re.M)
     text = re.sub(r'^(\[api\][^\[]*?^listen = )"127.0.0.1:\d+"', rf'\g<1>"127.0.0.1:{api_port}"', text,

@@ -55,11 +55,12 @@ std::optional<complaint_state> parse_state(std::string_view word) {
 }
 
 service::service(directory dir, word_list dictionary, reply_templates templates,
-                 service_options options)
+                 service_options options, greeting_list greetings)
     : dir_(std::move(dir)),
       dictionary_(std::move(dictionary)),
       templates_(std::move(templates)),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      greetings_(std::move(greetings)) {}
 
 reply_limits service::limits_for(const directory& dir, const service_options& options) {
   reply_limits limits;
@@ -72,7 +73,7 @@ reply_limits service::limits_for(const directory& dir, const service_options& op
 }
 
 parsed_message service::parse(std::string_view text) const {
-  return parse_message(text, dir_, dictionary_, parse_options{options_.ref_digits});
+  return parse_message(text, dir_, dictionary_, parse_options{options_.ref_digits, &greetings_});
 }
 
 std::string service::reply_number(std::string_view to) const {
@@ -172,7 +173,8 @@ decision service::decide(const inbound& in, const parsed_message& p,
   if (p.keyword) {
     const institution& i = *p.keyword->target;
     d.institution = routed_institution{
-        i.code, i.name, i.short_name, p.keyword->keyword, p.keyword->corrected, i.kind};
+        i.code, i.name,        i.short_name, p.keyword->keyword, p.keyword->corrected,
+        i.kind, p.keyword->via};
   }
   rate_verdict rate = rate_limit(facts.complaint.complaints_last_hour, options_.hourly_limit,
                                  facts.complaint.told_rate_limit_within_hour);
@@ -199,7 +201,8 @@ decision service::decide(const inbound& in, const parsed_message& p,
     tell_rate();
     return d;
   }
-  d.reason = p.keyword ? (p.keyword->corrected ? "keyword_corrected" : "keyword") : "national";
+  d.reason = std::string(to_string(p.routed_by()));
+  if (p.keyword && p.keyword->corrected) d.reason += "_corrected";
   d.reply_template = p.keyword ? reply::ack : reply::ack_national;
   d.params = {{"number", number}};
   if (p.keyword) d.params.emplace_back("institution", p.keyword->target->short_name);

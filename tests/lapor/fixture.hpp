@@ -1,5 +1,6 @@
 #pragma once
-// The real shipped data (config/directory, config/templates-id.txt) and Debian's hunspell-id,
+// The real shipped data (config/directory, config/templates-id.txt, config/greetings-id.txt)
+// and Debian's hunspell-id,
 // loaded once for all tests of the lapor layer.
 #include <fstream>
 #include <sstream>
@@ -35,13 +36,20 @@ inline const word_list& real_dictionary() {
   return words;
 }
 
+inline const greeting_list& real_greetings() {
+  static const greeting_list list = greeting_list::load(
+      read_file(source_path("config/greetings-id.txt")), "greetings-id.txt", real_directory());
+  return list;
+}
+
 inline const service& real_service() {
   static const service svc = [] {
     service_options options;
     auto templates =
         reply_templates::load(read_file(source_path("config/templates-id.txt")), "templates-id.txt",
                               service::limits_for(real_directory(), options));
-    return service(real_directory(), real_dictionary(), std::move(templates), options);
+    return service(real_directory(), real_dictionary(), std::move(templates), options,
+                   real_greetings());
   }();
   return svc;
 }

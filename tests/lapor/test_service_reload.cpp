@@ -17,6 +17,7 @@ service_section section() {
   s.directory = "/etc/lapord/directory/institutions.tsv";
   s.aliases = "/etc/lapord/directory/aliases.tsv";
   s.templates = "/etc/lapord/templates-id.txt";
+  s.greetings = "/etc/lapord/greetings-id.txt";
   s.dictionary = "/usr/share/hunspell/id_ID.dic";
   s.ref_key_env = "LAPORD_REF_KEY";
   return s;
@@ -37,10 +38,12 @@ TEST_CASE("a data file whose content changed is reloaded, one line per file") {
   service_sources edited = files;
   edited.templates = 30;
   edited.aliases = 20;
+  edited.greetings = 50;
   const auto c = compare_service(section(), files, section(), edited);
   CHECK(c.swap());
   CHECK(c.applied == names{"[service] aliases reloaded: /etc/lapord/directory/aliases.tsv changed",
-                           "[service] templates reloaded: /etc/lapord/templates-id.txt changed"});
+                           "[service] templates reloaded: /etc/lapord/templates-id.txt changed",
+                           "[service] greetings reloaded: /etc/lapord/greetings-id.txt changed"});
   CHECK(c.need_restart.empty());
 }
 

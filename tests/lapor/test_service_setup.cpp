@@ -39,6 +39,7 @@ TEST_CASE("service config: defaults and relative paths") {
   CHECK(s.directory == "/etc/lapord/directory/institutions.tsv");
   CHECK(s.aliases == "/etc/lapord/directory/aliases.tsv");
   CHECK(s.templates == "/etc/lapord/templates-id.txt");
+  CHECK(s.greetings == "/etc/lapord/greetings-id.txt");
   CHECK(s.dictionary == "/usr/share/hunspell/id_ID.dic");
   CHECK(s.ref_digits == 8);
   CHECK(s.hourly_limit == 10);
@@ -133,5 +134,29 @@ TEST_CASE("service config: loading the shipped files, and the errors of broken o
   broken.templates = (dir / "templates.txt").string();
   CHECK_THROWS_WITH_AS((void)load_service(broken, false, no_environment),
                        doctest::Contains("templates.txt:"), config_error);
+  // The greetings: a missing file, and a word that is a keyword (file and line).
+  broken = section;
+  broken.greetings = (dir / "missing.txt").string();
+  CHECK_THROWS_WITH_AS((void)load_service(broken, false, no_environment),
+                       doctest::Contains("cannot read the greetings file"), config_error);
+  {
+    std::ofstream g(dir / "greetings.txt");
+    g << "greeting Halo\naddress Pak\naddress Medan\n";
+  }
+  broken = section;
+  broken.greetings = (dir / "greetings.txt").string();
+  CHECK_THROWS_WITH_AS(
+      (void)load_service(broken, false, no_environment),
+      doctest::Contains(doctest::String(
+          (broken.greetings + ":3: word MEDAN is a keyword of 12.71 (Kota Medan)").c_str())),
+      config_error);
+  // The shipped file is loaded: an addressee routes.
+  lapord::lapor::inbound in;
+  in.from = "081234567890";
+  in.text = "Yth Bupati Sleman, jembatan di dusun kami putus";
+  auto d = setup.service.decide(in);
+  REQUIRE(d.institution);
+  CHECK(d.institution->code == "34.04");
+  CHECK(d.institution->via == lapord::lapor::routing::addressee);
   std::filesystem::remove_all(dir);
 }

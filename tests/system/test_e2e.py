@@ -124,6 +124,7 @@ def write_config(workdir, smsc_port, store_url=None, api_port=None, store=None, 
         ("service", {"directory": f"{src}/config/directory/institutions.tsv",
                      "aliases": f"{src}/config/directory/aliases.tsv",
                      "templates": f"{src}/config/templates-id.txt",
+                     "greetings": f"{src}/config/greetings-id.txt",
                      "ref_key": REF_KEY}),
         ("store", dict({"path": os.path.join(workdir, "lapord.db")}, **(store or {}))),
     ]

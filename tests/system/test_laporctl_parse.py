@@ -53,6 +53,27 @@ def test_plain_lines():
     assert out[7]["confidential"] is True and out[7]["institution"] is None
 
 
+def test_greetings_and_addressees_are_set_aside():
+    out = parse_lines("Selamat pagi, LAPOR SLEMAN jalan berlubang dekat pasar\n"
+                      "Yth Bupati Sleman, jembatan di dusun kami putus\n"
+                      "Pak RT minta uang untuk surat pindah\n"
+                      "Pak, CEK 48219375\n"
+                      "Selamat pagi\n")
+    assert len(out) == 5, out
+    assert out[0]["set_aside"] == "Selamat pagi" and out[0]["routed_by"] == "keyword"
+    assert out[0]["institution"]["code"] == "34.04"
+    assert out[0]["text"] == "jalan berlubang dekat pasar"
+    assert out[1]["set_aside"] == "Yth Bupati Sleman" and out[1]["routed_by"] == "addressee"
+    assert out[1]["institution"]["code"] == "34.04"
+    assert out[1]["institution"]["keyword"] == "KABSLEMAN"
+    assert out[1]["text"] == "jembatan di dusun kami putus"
+    assert "utk Kab. Sleman" in out[1]["reply"]
+    assert out[2]["set_aside"] == "Pak" and out[2]["routed_by"] == "national"
+    assert out[2]["text"] == "Pak RT minta uang untuk surat pindah"
+    assert out[3]["decision"] == "status" and out[3]["routed_by"] is None
+    assert out[4]["decision"] == "help" and out[4]["reason"] == "too_short"
+
+
 def test_json_in_keeps_line_breaks_and_senders():
     lines = [json.dumps({"from": "+6281234567890", "text": "Sleman\njalan rusak\nparah sekali 😡"}),
              json.dumps({"from": "TELKOMSEL", "ton": 5, "text": "Promo paket data murah sekali"}),
@@ -86,6 +107,7 @@ def test_broken_config_is_one_clear_line():
         # Aliases that give one keyword to two institutions: the error names both.
         shutil.copytree(os.path.join(SOURCE_DIR, "config", "directory"), os.path.join(tmp, "directory"))
         shutil.copy(os.path.join(SOURCE_DIR, "config", "templates-id.txt"), tmp)
+        shutil.copy(os.path.join(SOURCE_DIR, "config", "greetings-id.txt"), tmp)
         with open(os.path.join(tmp, "directory", "aliases.tsv"), "a") as f:
             f.write("SLEMAN\t34.71\n")
         with open(cfg, "w") as f:
@@ -95,6 +117,18 @@ def test_broken_config_is_one_clear_line():
         err = r.stderr.decode()
         assert "keyword SLEMAN names both 34.04 (Kabupaten Sleman" in err, err
         assert "34.71 (Kota Yogyakarta)" in err, err
+        # A greeting that is a keyword would hide it: refused with the file and line.
+        with open(os.path.join(tmp, "directory", "aliases.tsv"), "w") as f:
+            f.write("# none\n")
+        greetings = os.path.join(tmp, "greetings-id.txt")
+        with open(greetings, "a") as f:
+            f.write("address Sleman\n")
+        with open(greetings) as f:
+            line = len(f.read().splitlines())
+        r = laporctl(["parse", "--config", cfg], "INFO\n")
+        assert r.returncode == 2
+        err = r.stderr.decode()
+        assert f"{greetings}:{line}: word SLEMAN is a keyword of 34.04" in err, err
         # Missing config file.
         r = laporctl(["parse", "--config", os.path.join(tmp, "nope.toml")], "INFO\n")
         assert r.returncode == 2 and b"nope.toml" in r.stderr
@@ -114,5 +148,6 @@ def test_directory_check_and_generate():
 
 
 if __name__ == "__main__":
-    run_tests([test_plain_lines, test_json_in_keeps_line_breaks_and_senders,
+    run_tests([test_plain_lines, test_greetings_and_addressees_are_set_aside,
+               test_json_in_keeps_line_breaks_and_senders,
                test_broken_config_is_one_clear_line, test_directory_check_and_generate])

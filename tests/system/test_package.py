@@ -96,6 +96,7 @@ def check_installed():
                  "/usr/share/lapord/directory/idn-area/LICENSE.md",
                  "/usr/share/lapord/directory/idn-area/SOURCE.md",
                  "/usr/share/lapord/templates-id.txt", "/usr/share/lapord/ussd-id.txt",
+                 "/usr/share/lapord/greetings-id.txt",
                  "/usr/share/man/man8/lapord.8.gz", "/usr/share/man/man1/laporctl.1.gz",
                  "/usr/share/bash-completion/completions/laporctl",
                  "/usr/share/doc/lapord/copyright", "/lib/systemd/system/lapord.service",

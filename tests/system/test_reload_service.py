@@ -28,6 +28,7 @@ def write_config(workdir, ports, store=None, service=None):
         ("service", dict({"directory": f"{src}/config/directory/institutions.tsv",
                           "aliases": os.path.join(workdir, "aliases.tsv"),
                           "templates": os.path.join(workdir, "templates-id.txt"),
+                          "greetings": f"{src}/config/greetings-id.txt",
                           "ref_key": REF_KEY}, **(service or {}))),
         ("store", dict({"path": os.path.join(workdir, "lapord.db")}, **(store or {}))),
     ]

@@ -39,6 +39,7 @@ def write_config(workdir, sims, store_url, timeout_s=180, edit=None, max_dialogu
         f"directory = {toml_value(SRC + '/config/directory/institutions.tsv')}",
         f"aliases = {toml_value(SRC + '/config/directory/aliases.tsv')}",
         f"templates = {toml_value(SRC + '/config/templates-id.txt')}",
+        f"greetings = {toml_value(SRC + '/config/greetings-id.txt')}",
         f"ref_key = {toml_value(REF_KEY)}",
         "[store]", f"path = {toml_value(os.path.join(workdir, 'lapord.db'))}",
         "reply_retry_s = 1",

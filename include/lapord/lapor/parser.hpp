@@ -10,16 +10,24 @@
 
 #include "lapord/lapor/dictionary.hpp"
 #include "lapord/lapor/directory.hpp"
+#include "lapord/lapor/greetings.hpp"
 #include "lapord/lapor/ref.hpp"
 #include "lapord/lapor/words.hpp"
 
 namespace lapord::lapor {
 
+// How a complaint found its institution: a keyword (`SLEMAN ...`), an addressee with a title
+// (`Yth Bupati Sleman, ...`), or neither (the national desk).
+enum class routing { national, keyword, addressee };
+[[nodiscard]] std::string_view to_string(routing r);  // "national", "keyword", "addressee"
+
 struct keyword_match {
   const institution* target = nullptr;  // never null in a match
-  std::string keyword;                  // the directory keyword it matched ("KABSLEMAN")
-  bool corrected = false;               // a one-edit typo was corrected to keyword
-  std::size_t words = 0;                // how many of the message's words it took
+  std::string keyword;     // the directory keyword it matched ("KABSLEMAN"); for an addressee the
+                           // institution's first keyword (its name need not be a keyword)
+  bool corrected = false;  // a one-edit typo was corrected to keyword
+  std::size_t words = 0;   // how many of the message's words it took
+  routing via = routing::keyword;
 };
 
 // The first words of `words` as a keyword: the first words, up to five, joined with the kind
@@ -51,10 +59,18 @@ struct parsed_message {
   std::string text;                      // the complaint text, exactly as typed, trimmed
   std::size_t text_offset = 0;           // where text starts in the message (bytes)
   std::string ref;                       // status: the digits typed (not validated)
+  // The greetings and addressees set aside at the start: message[set_aside_begin,
+  // set_aside_end) ("Selamat pagi, Yth Bupati Sleman"); equal offsets when none.
+  std::size_t set_aside_begin = 0;
+  std::size_t set_aside_end = 0;
+
+  [[nodiscard]] routing routed_by() const { return keyword ? keyword->via : routing::national; }
 };
 
 struct parse_options {
   std::size_t ref_digits = default_ref_digits;
+  // The greetings and titles set aside at the start; null or empty: none.
+  const greeting_list* greetings = nullptr;
 };
 
 // Never throws for any input bytes; text is always a substring of message.

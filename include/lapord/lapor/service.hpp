@@ -69,6 +69,7 @@ struct routed_institution {
   std::string keyword;
   bool corrected = false;
   institution_kind kind = institution_kind::lembaga;  // the directory's kind (for metrics)
+  routing via = routing::keyword;  // a keyword, or an addressee (`Yth Bupati Sleman, ...`)
 };
 
 struct decision {
@@ -104,7 +105,10 @@ struct service_options {
 
 class service {
  public:
-  service(directory dir, word_list dictionary, reply_templates templates, service_options options);
+  // `greetings`: what is set aside at the start of a message (config/greetings-id.txt, loaded
+  // against `dir`); empty: nothing is.
+  service(directory dir, word_list dictionary, reply_templates templates, service_options options,
+          greeting_list greetings = {});
 
   // The worst-case placeholder values for loading templates against this directory.
   [[nodiscard]] static reply_limits limits_for(const directory& dir,
@@ -132,6 +136,7 @@ class service {
   [[nodiscard]] const word_list& dictionary() const noexcept { return dictionary_; }
   [[nodiscard]] const reply_templates& templates() const noexcept { return templates_; }
   [[nodiscard]] const service_options& options() const noexcept { return options_; }
+  [[nodiscard]] const greeting_list& greetings() const noexcept { return greetings_; }
 
  private:
   [[nodiscard]] std::string reply_number(std::string_view to) const;
@@ -140,6 +145,7 @@ class service {
   word_list dictionary_;
   reply_templates templates_;
   service_options options_;
+  greeting_list greetings_;
 };
 
 }  // namespace lapord::lapor

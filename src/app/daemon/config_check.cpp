@@ -112,6 +112,7 @@ void check_service_files(const toml::table& document, const std::string& file, c
   c.readable(s.directory, at(s.line_of_directory), "[service] directory");
   c.readable(s.aliases, at(s.line_of_aliases), "[service] aliases");
   c.readable(s.templates, at(s.line_of_templates), "[service] templates");
+  c.readable(s.greetings, at(s.line_of_greetings), "[service] greetings");
   c.readable(s.dictionary, at(s.line_of_dictionary), "[service] dictionary");
   if (s.dictionary.ends_with(".dic")) {
     const std::string aff = s.dictionary.substr(0, s.dictionary.size() - 4) + ".aff";

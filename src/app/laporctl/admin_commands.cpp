@@ -129,6 +129,11 @@ std::string field(const json::value& o, std::string_view key) {
   return "-";
 }
 
+// Named by an addressee (`Yth Bupati Sleman, ...`) rather than a keyword.
+bool addressee(const json::value& complaint) {
+  return field(complaint, "routed_by") == "addressee";
+}
+
 // "2027-01-15T08:01:40.123Z" -> "2027-01-15 08:01:40" (the headers say UTC).
 std::string when(const json::value& o, std::string_view key) {
   std::string t = field(o, key);
@@ -268,7 +273,8 @@ int run_show(const admin_cli& cli, const std::string& ref) {
   const json::value& inst = c.at("institution");
   t.add({"institution", inst.is_null()
                             ? "national desk"
-                            : field(inst, "code") + " " + field(inst, "name") + " (keyword " +
+                            : field(inst, "code") + " " + field(inst, "name") +
+                                  (addressee(c) ? " (addressee, keyword " : " (keyword ") +
                                   field(inst, "keyword") +
                                   (inst.at("corrected").as_bool() ? ", corrected" : "") + ")"});
   t.add({"status", field(c, "status") + " since " + when(c, "status_at") + " UTC"});

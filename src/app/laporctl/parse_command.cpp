@@ -24,9 +24,12 @@ std::string example_ref(std::size_t digits) {
   return body + lapor::damm_check_digit(body);
 }
 
-json::object to_json(const lapor::service& svc, const lapor::decision& d) {
+json::object to_json(const lapor::service& svc, const lapor::decision& d,
+                     const lapor::parsed_message& p, std::string_view message) {
   json::object o;
   o["decision"] = std::string(lapor::to_string(d.kind));
+  // What was set aside before the command or keyword ("Selamat pagi, Yth Bupati Sleman").
+  o["set_aside"] = message.substr(p.set_aside_begin, p.set_aside_end - p.set_aside_begin);
   if (d.kind == lapor::decision_kind::complaint && d.institution) {
     o["institution"] = json::object{{"code", d.institution->code},
                                     {"name", d.institution->name},
@@ -35,6 +38,13 @@ json::object to_json(const lapor::service& svc, const lapor::decision& d) {
                                     {"corrected", d.institution->corrected}};
   } else {
     o["institution"] = nullptr;
+  }
+  // How the complaint was routed: "keyword", "addressee" or "national" (desk).
+  if (d.kind == lapor::decision_kind::complaint) {
+    o["routed_by"] = d.institution ? lapor::to_string(d.institution->via)
+                                   : lapor::to_string(lapor::routing::national);
+  } else {
+    o["routed_by"] = nullptr;
   }
   o["confidential"] = d.confidential;
   o["text"] = d.text;
@@ -96,7 +106,9 @@ int run_parse(const std::string& config_path, bool json_in) {
     } else {
       in.text = line;
     }
-    std::cout << json::serialize(to_json(setup.service, setup.service.decide(in))) << "\n";
+    const lapor::parsed_message parsed = setup.service.parse(in.text);
+    const lapor::decision d = setup.service.decide(in, parsed, {});
+    std::cout << json::serialize(to_json(setup.service, d, parsed, in.text)) << "\n";
   }
   return status;
 }

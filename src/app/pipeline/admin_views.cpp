@@ -342,6 +342,7 @@ object summary_json(const store::complaint_summary& s, bool unmask) {
   } else {
     o["institution"] = nullptr;
   }
+  o["routed_by"] = c.institution ? c.institution->routed_by : "national";
   o["text"] = c.text;
   o["segments"] = c.segments;
   o["incomplete"] = c.incomplete;

@@ -123,8 +123,9 @@ ingest_outcome record_decision(store::transaction& tx, const lapor::decision& d,
     c.reporter = d.reporter;
     c.confidential = d.confidential;
     if (d.institution) {
-      c.institution = store::institution_view{d.institution->code, d.institution->name,
-                                              d.institution->keyword, d.institution->corrected};
+      c.institution =
+          store::institution_view{d.institution->code, d.institution->name, d.institution->keyword,
+                                  d.institution->corrected, lapor::to_string(d.institution->via)};
     }
     c.text = d.text;
     c.duplicate_key = d.duplicate_key;

@@ -158,6 +158,7 @@ net::http::complaint_view to_api_view(const store::complaint_view& v) {
   out.ref = v.complaint.ref;
   out.status = v.complaint.status;
   out.complaint = net::http::complaint_body(record_of(v.complaint));
+  if (v.complaint.institution) out.routed_by = v.complaint.institution->routed_by;
   for (const store::status_event& e : v.events) {
     out.events.push_back({e.status, net::http::format_rfc3339(e.at), e.institution, e.message});
   }

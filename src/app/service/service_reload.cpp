@@ -30,6 +30,7 @@ service_changes compare_service(const service_section& a, const service_sources&
   file(out, "directory", a.directory, b.directory, af.directory, bf.directory);
   file(out, "aliases", a.aliases, b.aliases, af.aliases, bf.aliases);
   file(out, "templates", a.templates, b.templates, af.templates, bf.templates);
+  file(out, "greetings", a.greetings, b.greetings, af.greetings, bf.greetings);
   file(out, "dictionary", a.dictionary, b.dictionary, af.dictionary, bf.dictionary);
   if (a.service_numbers != b.service_numbers) {
     out.applied.push_back("[service] service_numbers are now " + join(b.service_numbers));

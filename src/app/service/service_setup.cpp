@@ -71,13 +71,20 @@ class section_reader {
   std::string file_;
 };
 
-constexpr std::string_view known_keys[] = {"service_numbers",   "directory",
-                                           "aliases",           "templates",
-                                           "dictionary",        "ref_digits",
-                                           "ref_key",           "ref_key_env",
-                                           "hourly_limit",      "duplicate_window_hours",
-                                           "replies_per_hour",  "country_code",
-                                           "utc_offset_minutes"};
+constexpr std::string_view known_keys[] = {"service_numbers",
+                                           "directory",
+                                           "aliases",
+                                           "templates",
+                                           "dictionary",
+                                           "ref_digits",
+                                           "ref_key",
+                                           "ref_key_env",
+                                           "hourly_limit",
+                                           "duplicate_window_hours",
+                                           "replies_per_hour",
+                                           "country_code",
+                                           "utc_offset_minutes",
+                                           "greetings"};
 
 std::string read_file(const std::string& path, const std::string& config_file, int line,
                       std::string_view what) {
@@ -108,6 +115,7 @@ service_section read_service_section(const toml::table& document, const std::str
   s.directory = resolve(file, "directory/institutions.tsv");
   s.aliases = resolve(file, "directory/aliases.tsv");
   s.templates = resolve(file, "templates-id.txt");
+  s.greetings = resolve(file, "greetings-id.txt");
   s.dictionary = "/usr/share/hunspell/id_ID.dic";
   const toml::node* node = document.get("service");
   if (node == nullptr) return s;
@@ -135,6 +143,7 @@ service_section read_service_section(const toml::table& document, const std::str
   if (auto v = r.string("directory", &s.line_of_directory)) s.directory = resolve(file, *v);
   if (auto v = r.string("aliases", &s.line_of_aliases)) s.aliases = resolve(file, *v);
   if (auto v = r.string("templates", &s.line_of_templates)) s.templates = resolve(file, *v);
+  if (auto v = r.string("greetings", &s.line_of_greetings)) s.greetings = resolve(file, *v);
   if (auto v = r.string("dictionary", &s.line_of_dictionary)) s.dictionary = resolve(file, *v);
   if (auto v = r.integer("ref_digits", static_cast<std::int64_t>(lapor::min_ref_digits),
                          static_cast<std::int64_t>(lapor::max_ref_digits))) {
@@ -209,6 +218,7 @@ service_setup load_service(const service_section& s, bool need_ref_key,
   std::string generated = read_file(s.directory, s.file, s.line_of_directory, "directory");
   std::string aliases = read_file(s.aliases, s.file, s.line_of_aliases, "aliases");
   std::string templates = read_file(s.templates, s.file, s.line_of_templates, "templates");
+  std::string greetings = read_file(s.greetings, s.file, s.line_of_greetings, "greetings");
   std::string dic = read_file(s.dictionary, s.file, s.line_of_dictionary, "dictionary");
   std::string aff_path = s.dictionary;
   if (aff_path.ends_with(".dic")) aff_path.replace(aff_path.size() - 4, 4, ".aff");
@@ -218,6 +228,7 @@ service_setup load_service(const service_section& s, bool need_ref_key,
     auto dir = lapor::directory::load(generated, s.directory, aliases, s.aliases);
     auto replies = lapor::reply_templates::load(templates, s.templates,
                                                 lapor::service::limits_for(dir, options));
+    auto lead = lapor::greeting_list::load(greetings, s.greetings, dir);
     lapor::word_list words;
     try {
       words = lapor::word_list::from_hunspell(dic, aff);
@@ -228,10 +239,10 @@ service_setup load_service(const service_section& s, bool need_ref_key,
     if (key) refs.emplace(*key, s.ref_digits);
     const std::hash<std::string> hash;
     const service_sources sources{hash(generated), hash(aliases), hash(templates),
-                                  hash(dic) ^ (hash(aff) << 1)};
-    return service_setup{
-        lapor::service(std::move(dir), std::move(words), std::move(replies), std::move(options)),
-        std::move(refs), sources};
+                                  hash(dic) ^ (hash(aff) << 1), hash(greetings)};
+    return service_setup{lapor::service(std::move(dir), std::move(words), std::move(replies),
+                                        std::move(options), std::move(lead)),
+                         std::move(refs), sources};
   } catch (const lapor::data_error& e) {
     throw config_error(e.source(), e.line(), e.message());
   }

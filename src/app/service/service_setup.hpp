@@ -9,6 +9,7 @@
 //   directory = "directory/institutions.tsv"
 //   aliases = "directory/aliases.tsv"
 //   templates = "templates-id.txt"
+//   greetings = "greetings-id.txt"                 # set aside before the command or keyword
 //   dictionary = "/usr/share/hunspell/id_ID.dic"   # the .aff next to it is read too
 //   ref_digits = 8
 //   ref_key_env = "LAPORD_REF_KEY"                 # or ref_key = "...", never both
@@ -36,6 +37,7 @@ struct service_section {
   std::string directory;  // absolute or relative to the process; resolved from the config
   std::string aliases;
   std::string templates;
+  std::string greetings;
   std::string dictionary;
   std::size_t ref_digits = lapor::default_ref_digits;
   std::optional<std::string> ref_key;      // the key itself (never logged)
@@ -49,6 +51,7 @@ struct service_section {
   int line_of_directory = 0;
   int line_of_aliases = 0;
   int line_of_templates = 0;
+  int line_of_greetings = 0;
   int line_of_dictionary = 0;
   int line_of_ref_key = 0;
 };
@@ -72,6 +75,7 @@ struct service_sources {
   std::size_t aliases = 0;
   std::size_t templates = 0;
   std::size_t dictionary = 0;  // the .dic and its .aff
+  std::size_t greetings = 0;
   bool operator==(const service_sources&) const = default;
 };
 

@@ -109,6 +109,7 @@ std::string complaint_view_json(const complaint_view& view) {
   boost::system::error_code ec;
   auto complaint = boost::json::parse(view.complaint, ec);
   o["complaint"] = ec ? boost::json::value(nullptr) : std::move(complaint);
+  o["routed_by"] = view.routed_by;
   boost::json::array events;
   for (const auto& e : view.events) {
     events.push_back(boost::json::object{{"status", e.status},

@@ -17,7 +17,7 @@ struct fixture {
   api_router router{bearer_token("s3cret-token")};
   fixture() {
     add_complaint_routes(router, events);
-    events.add_complaint("48219375", R"({"ref":"48219375","channel":"sms"})");
+    events.add_complaint("48219375", R"({"ref":"48219375","channel":"sms"})", "addressee");
   }
 
   api_answer call(std::string method, std::string path, std::string body = "",
@@ -169,6 +169,7 @@ TEST_CASE("callback API: GET answers the complaint, its events and forwarding st
   CHECK(v.at("ref") == "48219375");
   CHECK(v.at("status") == "responded");
   CHECK(v.at("complaint").as_object().at("channel") == "sms");
+  CHECK(v.at("routed_by") == "addressee");  // not in the forwarded body: store-api.md has no field
   REQUIRE(v.at("events").as_array().size() == 1);
   CHECK(v.at("events").as_array()[0].as_object().at("message") == "Besok.");
   CHECK(v.at("forwarding").as_object().at("state") == "pending");

@@ -14,10 +14,12 @@ namespace lapord::net::http::test {
 
 class fake_complaint_events : public complaint_events {
  public:
-  void add_complaint(const std::string& ref, std::string body = "{}") {
+  void add_complaint(const std::string& ref, std::string body = "{}",
+                     std::string routed_by = "national") {
     std::lock_guard lock(mu_);
     complaint_view v;
     v.ref = ref;
+    v.routed_by = std::move(routed_by);
     v.status = "new";
     v.complaint = std::move(body);
     v.forward.state = "pending";

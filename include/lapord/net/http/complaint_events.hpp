@@ -47,6 +47,9 @@ struct complaint_view {
   std::string ref;
   std::string status;     // the latest status ("new" before any event, or as the store names it)
   std::string complaint;  // the complaint's JSON as forwarded (complaint_body); embedded as is
+  // How the gateway routed it: "keyword", "addressee" (`Yth Bupati Sleman, ...`) or "national".
+  // Not in the forwarded body (store-api.md has no field for it); shown here for the store.
+  std::string routed_by = "national";
   std::vector<event> events;  // oldest first
   forwarding forward;
 };
