@@ -95,9 +95,11 @@ def test_check_config_names_every_missing_secret_of_the_production_template():
 def test_check_config_names_every_unreadable_file_and_secret_at_once():
     text = GOOD.replace('password = "secret"', 'password_env = "LAPORD_TEST_PW"') + (
         '[store]\n[service]\nref_key_env = "LAPORD_TEST_KEY"\ntemplates = "nowhere.txt"\n'
-        'directory = "%s"\naliases = "%s"\n[admin]\ntoken_env = "LAPORD_TEST_ADMIN"\n' % (
+        'directory = "%s"\naliases = "%s"\ngreetings = "%s"\n[admin]\n'
+        'token_env = "LAPORD_TEST_ADMIN"\n' % (
             os.path.join(SOURCE_DIR, "config/directory/institutions.tsv"),
-            os.path.join(SOURCE_DIR, "config/directory/aliases.tsv")))
+            os.path.join(SOURCE_DIR, "config/directory/aliases.tsv"),
+            os.path.join(SOURCE_DIR, "config/greetings-id.txt")))
     p, path = run(text, "--check-config")
     assert p.returncode == 2, p.stderr
     lines = p.stderr.strip().splitlines()
@@ -105,7 +107,7 @@ def test_check_config_names_every_unreadable_file_and_secret_at_once():
     assert len(lines) == 4, lines
     assert lines[0].startswith(f"lapord: {path}:10: ") and '"LAPORD_TEST_PW"' in lines[0]
     assert lines[1].startswith(f"lapord: {path}:13: ") and '"LAPORD_TEST_KEY"' in lines[1]
-    assert lines[2].startswith(f"lapord: {path}:18: ") and '"LAPORD_TEST_ADMIN"' in lines[2]
+    assert lines[2].startswith(f"lapord: {path}:19: ") and '"LAPORD_TEST_ADMIN"' in lines[2]
     assert lines[3].startswith(f"lapord: {path}:14: [service] templates names a file that "
                                "cannot be read: ") and "nowhere.txt" in lines[3], lines[3]
     # The start says the same, before anything else.
@@ -119,15 +121,16 @@ def test_a_listener_beyond_loopback_is_a_warning():
     env = {"LAPORD_TEST_KEY": "0123456789abcdef-key"}
     text = GOOD + (
         '[store]\n[service]\nref_key_env = "LAPORD_TEST_KEY"\ntemplates = "%s"\ndirectory = "%s"\n'
-        'aliases = "%s"\n[api]\nlisten = "0.0.0.0:0"\ntoken = "t"\n' % (
+        'aliases = "%s"\ngreetings = "%s"\n[api]\nlisten = "0.0.0.0:0"\ntoken = "t"\n' % (
             os.path.join(SOURCE_DIR, "config/templates-id.txt"),
             os.path.join(SOURCE_DIR, "config/directory/institutions.tsv"),
-            os.path.join(SOURCE_DIR, "config/directory/aliases.tsv")))
+            os.path.join(SOURCE_DIR, "config/directory/aliases.tsv"),
+            os.path.join(SOURCE_DIR, "config/greetings-id.txt")))
     p, path = run(text, "--check-config", env=env)
     assert p.returncode == 0, p.stderr
     assert "configuration OK" in p.stdout
     assert p.stderr.strip() == (
-        f'lapord: warning: {path}:18: [api] listen = "0.0.0.0:0" is not on loopback, and lapord '
+        f'lapord: warning: {path}:19: [api] listen = "0.0.0.0:0" is not on loopback, and lapord '
         'speaks plain HTTP there: put a TLS reverse proxy in front and let lapord listen on '
         '127.0.0.1 (README, "Behind a reverse proxy")'), p.stderr
 

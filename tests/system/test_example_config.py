@@ -19,7 +19,7 @@ import subprocess  # noqa: E402
 
 def copy_example(workdir, tsel_port, xl_port, admin_port):
     config = os.path.join(SOURCE_DIR, "config")
-    for name in ("templates-id.txt", "ussd-id.txt"):
+    for name in ("templates-id.txt", "greetings-id.txt", "ussd-id.txt"):
         shutil.copy(os.path.join(config, name), workdir)
     shutil.copytree(os.path.join(config, "directory"), os.path.join(workdir, "directory"))
     text = open(os.path.join(config, "lapord.toml"), encoding="utf-8").read()

@@ -77,6 +77,7 @@ void write_service_files(const folder& f) {
   f.write("directory/institutions.tsv");
   f.write("directory/aliases.tsv");
   f.write("templates-id.txt");
+  f.write("greetings-id.txt");
   f.write("dict/id_ID.dic");
   f.write("dict/id_ID.aff");
 }
@@ -140,13 +141,14 @@ screens = "menu.txt"
   const auto findings = check(f, text);
   const std::string out = all(findings);
   const std::string dir = f.path.string();
-  CHECK(findings.problems.size() == 5);
+  CHECK(findings.problems.size() == 6);
   const std::string cannot = " names a file that cannot be read: \"" + dir;
   CHECK(out.find(":5: [[carrier]] \"tsel\": tls_ca_file" + cannot + "/ca.pem\" (no such file)") !=
         std::string::npos);
   CHECK(out.find(":7: [service] directory" + cannot + "/directory/institutions.tsv\"") !=
         std::string::npos);
   CHECK(out.find("[service] aliases" + cannot) != std::string::npos);
+  CHECK(out.find("[service] greetings" + cannot + "/greetings-id.txt\"") != std::string::npos);
   CHECK(out.find(":9: [service] dictionary (its .aff)" + cannot + "/dict/id_ID.aff") !=
         std::string::npos);
   CHECK(out.find(":11: [ussd] screens" + cannot + "/menu.txt") != std::string::npos);
