@@ -1,7 +1,7 @@
 #pragma once
-// One complaint read from a result row, for every query that lists complaints: columns 0..17
+// One complaint read from a result row, for every query that lists complaints: columns 0..18
 // in the order of the complaint SELECTs in transaction.cpp (ref, channel, carrier, ...
-// tracking_id). Further columns are the caller's.
+// tracking_id, routed_by). Further columns are the caller's.
 #include "lapord/store/records.hpp"
 #include "store/postgresql/pq.hpp"
 

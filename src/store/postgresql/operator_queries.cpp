@@ -16,7 +16,7 @@ constexpr char find_complaints_sql[] =
     "SELECT c.ref, c.channel, c.carrier, c.service_number, c.reporter, c.confidential, "
     "c.institution_code, c.institution_name, c.institution_keyword, c.institution_corrected, "
     "c.text, c.segments, c.incomplete, c.status, c.status_at, c.created_at, c.updated_at, "
-    "c.tracking_id, " LAPORD_FORWARD_STATE
+    "c.tracking_id, c.routed_by, " LAPORD_FORWARD_STATE
     " FROM complaints c LEFT JOIN outbox o ON o.ref=c.ref "
     "LEFT JOIN dropped_forwards d ON d.ref=c.ref "
     "WHERE ($1::bigint IS NULL OR c.created_at>=$1) AND ($2::text IS NULL OR c.status=$2) "
@@ -90,7 +90,7 @@ std::vector<complaint_summary> pg_transaction::find_complaints(const complaint_f
   for (int i = 0; i < r.rows(); ++i) {
     complaint_summary s;
     s.complaint = read_complaint(r, i);
-    if (r.view(i, 18) != "held") s.forwarding = state_named(r.view(i, 18));
+    if (r.view(i, 19) != "held") s.forwarding = state_named(r.view(i, 19));
     out.push_back(std::move(s));
   }
   return out;

@@ -196,7 +196,14 @@ ALTER TABLE reply_segments DROP CONSTRAINT reply_segments_pkey;
 ALTER TABLE reply_segments ADD PRIMARY KEY (carrier, message_id, submitted_at, reply_id, segment);
 )sql";
 
-constexpr std::array<const char*, 5> migrations{v1, v2, v3, v4, v5};
+// Version 6: how a complaint was routed (see the SQLite list): keyword, addressee or national.
+constexpr const char* v6 = R"sql(
+ALTER TABLE complaints ADD COLUMN routed_by TEXT NOT NULL DEFAULT 'national'
+  CHECK (routed_by = 'national' OR routed_by = 'keyword' OR routed_by = 'addressee');
+UPDATE complaints SET routed_by = 'keyword' WHERE institution_code IS NOT NULL;
+)sql";
+
+constexpr std::array<const char*, 6> migrations{v1, v2, v3, v4, v5, v6};
 
 // Two instances starting at once against an empty store: one migrates, the other waits here
 // and then finds the work done. The key is an arbitrary constant of lapord's.

@@ -43,14 +43,14 @@ constexpr char insert_complaint_sql[] =
     "INSERT INTO complaints (ref, channel, carrier, service_number, reporter, confidential, "
     "institution_code, institution_name, institution_keyword, institution_corrected, text, "
     "segments, incomplete, status, status_at, created_at, updated_at, received_id, "
-    "duplicate_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'received', "
-    "$14, $14, $14, $15, $16)";
+    "duplicate_key, routed_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
+    "'received', $14, $14, $14, $15, $16, $17)";
 constexpr char link_received_sql[] = "UPDATE received SET ref=$1 WHERE id=$2";
 
 #define LAPORD_COMPLAINT_COLUMNS                                                      \
   "ref, channel, carrier, service_number, reporter, confidential, institution_code, " \
   "institution_name, institution_keyword, institution_corrected, text, segments, "    \
-  "incomplete, status, status_at, created_at, updated_at, tracking_id"
+  "incomplete, status, status_at, created_at, updated_at, tracking_id, routed_by"
 constexpr char complaint_by_ref_sql[] =
     "SELECT " LAPORD_COMPLAINT_COLUMNS " FROM complaints WHERE ref=$1";
 constexpr char recent_complaints_sql[] = "SELECT " LAPORD_COMPLAINT_COLUMNS
@@ -306,6 +306,7 @@ void pg_transaction::create_complaint(const new_complaint& c) {
     p.add_null();
   else
     p.add(c.duplicate_key);
+  p.add(c.institution ? c.institution->routed_by : std::string_view("national"));
   c_.pq().run(insert_complaint_sql, p);
   if (c.received_id) c_.pq().run(link_received_sql, params().add(c.ref).add(c.received_id));
 }
@@ -634,7 +635,8 @@ complaint read_complaint(const result& r, int i) {
   c.reporter = r.text(i, 4);
   c.confidential = r.int64(i, 5) != 0;
   if (!r.is_null(i, 6))
-    c.institution = institution{r.text(i, 6), r.text(i, 7), r.text(i, 8), r.int64(i, 9) != 0};
+    c.institution =
+        institution{r.text(i, 6), r.text(i, 7), r.text(i, 8), r.int64(i, 9) != 0, r.text(i, 18)};
   c.text = r.text(i, 10);
   c.segments = static_cast<int>(r.int64(i, 11));
   c.incomplete = r.int64(i, 12) != 0;
