@@ -159,8 +159,10 @@ std::vector<const std::string*> greeting_list::codes_one_edit_from(institution_k
   std::vector<const std::string*> out;
   auto s = slot(k);
   if (!s) return out;
-  for (const auto& [name, code] : names_[*s]) {
-    if (detail::one_edit_apart(key, name) &&
+  // (An entry, not a structured binding: clang 14 cannot capture a binding in a lambda.)
+  for (const auto& entry : names_[*s]) {
+    const std::string& code = entry.second;
+    if (detail::one_edit_apart(key, entry.first) &&
         std::find_if(out.begin(), out.end(), [&](const std::string* c) { return *c == code; }) ==
             out.end()) {
       out.push_back(&code);
