@@ -161,7 +161,7 @@ mo_path::mo_path(store::database& db, ingest_context context, mo_path_options op
       hooks_(std::move(hooks)),
       log_(std::move(log)),
       services_(services),
-      unmatched_receipts_(options.unmatched_receipt_log_every) {}
+      unmatched_receipts_(options.unmatched_receipt_log_every, 256) {}
 
 void mo_path::on_mo(net::mo_message message, net::mo_completion done) {
   // Decoding happens here, on the network thread; the writer thread only does what needs the
@@ -225,7 +225,7 @@ void mo_path::failed(std::error_code ec, std::string_view detail) {
 
 void mo_path::unmatched_receipt(const incoming_mo& mo, const ingest_outcome& outcome) noexcept {
   // A carrier whose receipt ids lapord misreads sends one per reply: one line a minute.
-  repeat_limiter::verdict v;
+  net::repeat_limiter::verdict v;
   {
     std::lock_guard lock(unmatched_mutex_);
     v = unmatched_receipts_.occur(mo.carrier, std::chrono::steady_clock::now());

@@ -13,9 +13,9 @@
 #include "lapord/app/pipeline/carrier_profiles.hpp"
 #include "lapord/app/pipeline/incoming_mo.hpp"
 #include "lapord/app/pipeline/mo_ingest.hpp"
-#include "lapord/app/pipeline/repeat_limiter.hpp"
 #include "lapord/app/pipeline/service_holder.hpp"
 #include "lapord/net/mo_handler.hpp"
+#include "lapord/net/repeat_limiter.hpp"
 #include "lapord/smpp/command_status.hpp"
 #include "lapord/store/database.hpp"
 
@@ -99,7 +99,7 @@ class mo_path final : public net::mo_handler {
   std::atomic<std::uint64_t> complaints_{0};
   std::atomic<std::int64_t> last_failure_log_ms_{0};
   std::mutex unmatched_mutex_;
-  repeat_limiter unmatched_receipts_;  // per carrier
+  net::repeat_limiter unmatched_receipts_;  // per carrier
 };
 
 }  // namespace lapord::app
