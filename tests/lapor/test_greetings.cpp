@@ -183,7 +183,7 @@ TEST_CASE("greetings: without a list nothing is set aside (the parser's old read
   CHECK(p.set_aside_end == p.set_aside_begin);
 }
 
-TEST_CASE("greetings file: the shipped one loads; entries match word for word") {
+TEST_CASE("greetings file: the shipped one loads, entries match word for word") {
   const greeting_list& g = real_greetings();
   CHECK(g.size() >= 30u);
   auto words = split_words("Mohon maaf mengganggu pak");
