@@ -27,7 +27,7 @@ class category final : public std::error_category {
       case errc::schema:
         return "the database schema cannot be used by this lapord";
       case errc::internal:
-        return "internal SQLite error";
+        return "internal database error";
       case errc::unavailable:
         return "the database server cannot be reached: nothing of the batch was stored";
     }

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <set>
+#include <string>
 #include <thread>
 
 #include "lapord/store/backend.hpp"
@@ -25,6 +26,14 @@ TEST_CASE("both backends have the same schema version numbers") {
   CHECK(latest_schema_version(store_backend::sqlite) ==
         latest_schema_version(store_backend::postgresql));
   CHECK(database::latest_schema_version() == latest_schema_version(store_backend::sqlite));
+}
+
+TEST_CASE("no store error message names one backend - the same words on SQLite and PostgreSQL") {
+  for (int e = 0; e <= static_cast<int>(errc::unavailable); ++e) {
+    const std::string text = make_error_code(static_cast<errc>(e)).message();
+    CHECK_MESSAGE(text.find("SQLite") == std::string::npos, text);
+    CHECK_MESSAGE(text.find("PostgreSQL") == std::string::npos, text);
+  }
 }
 
 TEST_CASE(

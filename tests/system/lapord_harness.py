@@ -2,7 +2,13 @@
 waiting for a condition with a deadline (never a bare sleep).
 
 Every test talks to 127.0.0.1 only. Binaries are found in $LAPORD_BUILD_DIR (set by ctest).
+
+The store: LAPORD_TEST_BACKEND=postgresql (ctest's system.pg.* tests) runs lapord on a
+PostgreSQL database of its own per work folder, in the cluster LAPORD_TEST_PG_URL_FILE names
+(ctest's fixture) or, without it, a cluster this process starts and stops. store_keys(workdir)
+gives the [store] table's keys and db_rows(path, sql) reads rows, whichever the backend.
 """
+import atexit
 import os
 import re
 import signal
@@ -113,6 +119,9 @@ def run_tests(tests):
     import traceback
     passed = failed = 0
     for t in tests:
+        if getattr(t, "skip_reason", None):
+            print(f"SKIP {t.__name__} on {BACKEND}: {t.skip_reason}")
+            continue
         try:
             t()
             print(f"PASS {t.__name__}")
@@ -123,3 +132,149 @@ def run_tests(tests):
             failed += 1
     print(f"{passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
+
+
+# --- the store, whichever the backend ------------------------------------------------------
+
+BACKEND = os.environ.get("LAPORD_TEST_BACKEND", "sqlite")
+if BACKEND not in ("sqlite", "postgresql"):
+    raise SystemExit(f"LAPORD_TEST_BACKEND must be sqlite or postgresql, not {BACKEND!r}")
+PG = BACKEND == "postgresql"
+
+_pg_base = None      # the cluster's connection string (dbname=postgres)
+_pg_databases = {}   # work folder -> (database name, environment variable holding its URL)
+
+
+def _psycopg2():
+    try:
+        import psycopg2  # noqa: PLC0415 - only the PostgreSQL runs need it
+    except ImportError:
+        # Debian's python3-psycopg2 (scripts/deps) when this Python is not Debian's own (a
+        # pyenv 3.11 sees /usr/lib/python3/dist-packages only when asked).
+        import sys
+        sys.path.append("/usr/lib/python3/dist-packages")
+        import psycopg2  # noqa: PLC0415
+    return psycopg2
+
+
+def _pg_cluster_url():
+    global _pg_base
+    if _pg_base:
+        return _pg_base
+    url_file = os.environ.get("LAPORD_TEST_PG_URL_FILE")
+    if url_file:
+        with open(url_file) as f:
+            _pg_base = f.read().strip()
+    else:  # run by hand: a cluster of our own for this process
+        import pg_cluster  # noqa: PLC0415
+        cluster = pg_cluster.Cluster().start()
+        atexit.register(lambda: (cluster.stop("immediate"), cluster.remove()))
+        _pg_base = cluster.url()
+    return _pg_base
+
+
+def _pg_url(dbname):
+    return re.sub(r"dbname=\S+", f"dbname={dbname}", _pg_cluster_url())
+
+
+def _pg_database(workdir):
+    """The database of this work folder (created on first use) and the variable naming it."""
+    workdir = os.path.abspath(workdir)
+    if workdir not in _pg_databases:
+        name = "t_" + re.sub(r"[^a-z0-9]", "_", os.path.basename(workdir).lower())
+        con = _psycopg2().connect(_pg_cluster_url())
+        con.autocommit = True
+        try:
+            con.cursor().execute(f'CREATE DATABASE "{name}"')
+        finally:
+            con.close()
+        env = "LAPORD_TEST_PG_URL_" + name.upper()
+        os.environ[env] = _pg_url(name)  # every child (lapord, laporctl) inherits it
+        _pg_databases[workdir] = (name, env)
+    return _pg_databases[workdir]
+
+
+def store_keys(workdir, **extra):
+    """The [store] table's keys for a lapord working in workdir: the SQLite file
+    workdir/lapord.db, or that folder's PostgreSQL database."""
+    if not PG:
+        return dict({"path": os.path.join(workdir, "lapord.db")}, **extra)
+    _, env = _pg_database(workdir)
+    return dict({"backend": "postgresql", "url_env": env}, **extra)
+
+
+def store_toml(workdir, **extra):
+    """store_keys as TOML lines (for tests that write their configuration as text)."""
+    import json  # noqa: PLC0415
+    return [f"{k} = {json.dumps(v) if isinstance(v, str) else v}"
+            for k, v in store_keys(workdir, **extra).items()]
+
+
+def _to_pg(sql, args):
+    """The few SQLite spellings the tests use, in PostgreSQL's: ? parameters, rowid (the
+    tables ordered by insertion have a seq column there) and the schema version."""
+    sql = sql.replace("PRAGMA user_version", "SELECT version FROM lapord_schema")
+    sql = re.sub(r"\browid\b", "seq", sql)
+    return sql.replace("%", "%%").replace("?", "%s") if args else sql
+
+
+def _plain(v):
+    """PostgreSQL's values as sqlite3 gives them: bytes for BYTEA, int for an integer sum."""
+    if isinstance(v, memoryview):
+        return bytes(v)
+    if type(v).__name__ == "Decimal" and v == int(v):
+        return int(v)
+    return v
+
+
+def pg_connect(path):
+    """A psycopg2 connection to the database of the store at path (workdir/lapord.db)."""
+    name, _ = _pg_database(os.path.dirname(path))
+    return _psycopg2().connect(_pg_url(name))
+
+
+def db_rows(path, sql, args=()):
+    """Rows of a query on the store of the work folder holding path (workdir/lapord.db), as
+    a list of tuples, on either backend."""
+    if not PG:
+        import sqlite3  # noqa: PLC0415
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+        try:
+            return con.execute(sql, args).fetchall()
+        finally:
+            con.close()
+    con = pg_connect(path)
+    try:
+        with con.cursor() as cur:
+            cur.execute(_to_pg(sql, args), tuple(args) if args else None)
+            return [tuple(_plain(v) for v in row) for row in cur.fetchall()]
+    finally:
+        con.close()
+
+
+class WriteLock:
+    """Holds the store's write lock until release(): lapord's commits wait, reads go on."""
+
+    def __init__(self, path):
+        if PG:
+            self.con = pg_connect(path)
+            # EXCLUSIVE: every write of the MO path waits, SELECTs still run.
+            self.con.cursor().execute("LOCK TABLE received, parts, complaints, replies, "
+                                      "reporters, counters, outbox IN EXCLUSIVE MODE")
+        else:
+            import sqlite3  # noqa: PLC0415
+            self.con = sqlite3.connect(path, timeout=10, isolation_level=None)
+            self.con.execute("BEGIN EXCLUSIVE")
+
+    def release(self):
+        self.con.rollback() if PG else self.con.execute("ROLLBACK")
+        self.con.close()
+
+
+def sqlite_only(reason):
+    """Marks a test about the SQLite file itself: run_tests skips it on PostgreSQL, saying why."""
+    def mark(test):
+        if PG:
+            test.skip_reason = reason
+        return test
+    return mark

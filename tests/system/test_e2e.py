@@ -1,7 +1,7 @@
 """End to end with the real binaries on loopback: smsc-sim sends citizens' messages to lapord,
 lapord keeps them in SQLite, answers each deliver_sm after its commit, replies by submit_sm and
 forwards the complaints to store-sim. Checked from outside: smsc-sim's and store-sim's records
-and the SQLite file (python's sqlite3).
+and the store (SQLite or PostgreSQL: LAPORD_TEST_BACKEND, see lapord_harness.py).
 
 Also the helpers of test_crash*.py, test_outage*.py and test_callback*.py (they import this
 module; its tests run only when it is the script ctest started).
@@ -9,7 +9,6 @@ module; its tests run only when it is the script ctest started).
 import json
 import os
 import re
-import sqlite3
 import sys
 import tempfile
 import time
@@ -17,7 +16,8 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lapord_harness import SOURCE_DIR, Proc, binary, free_port, run_tests, wait_until  # noqa: E402
+from lapord_harness import (SOURCE_DIR, Proc, binary, db_rows, free_port, run_tests,  # noqa: E402,F401
+                            store_keys, wait_until)
 
 REF_KEY = "e2e-test-ref-key-0123456789abcdef"
 API_TOKEN = "callback-token-for-tests"
@@ -126,7 +126,7 @@ def write_config(workdir, smsc_port, store_url=None, api_port=None, store=None, 
                      "templates": f"{src}/config/templates-id.txt",
                      "greetings": f"{src}/config/greetings-id.txt",
                      "ref_key": REF_KEY}),
-        ("store", dict({"path": os.path.join(workdir, "lapord.db")}, **(store or {}))),
+        ("store", store_keys(workdir, **(store or {}))),
     ]
     if store_url:
         tables.append(("store_api", dict({"url": store_url, "token": "store-token",
@@ -171,14 +171,6 @@ class Lapord:
 
     def kill(self):
         self.proc.kill()
-
-
-def db_rows(path, sql, args=()):
-    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
-    try:
-        return con.execute(sql, args).fetchall()
-    finally:
-        con.close()
 
 
 def api(port, method, path, body=None, token=API_TOKEN):
@@ -351,7 +343,7 @@ def test_citizens_script_end_to_end():
 
         # Receipts: every reply ends delivered (smsc-sim sends a receipt for each submit_sm).
         def delivered():
-            return db_rows(s.db, "SELECT count(*), sum(state = 'delivered') FROM replies")[0]
+            return db_rows(s.db, "SELECT count(*), sum(CASE WHEN state = 'delivered' THEN 1 ELSE 0 END) FROM replies")[0]
         wait_until(lambda: delivered()[0] == delivered()[1], 30, "every reply delivered")
 
         # The SQLite file.

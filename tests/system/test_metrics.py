@@ -8,14 +8,13 @@ import os
 import re
 import signal
 import socket
-import sqlite3
 import sys
 import tempfile
 import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lapord_harness import free_port, run_tests, wait_until  # noqa: E402
+from lapord_harness import WriteLock, free_port, run_tests, wait_until  # noqa: E402
 from test_e2e import Lapord, SmscSim, StoreSim, write_config, write_script  # noqa: E402
 
 # --- the exposition format ------------------------------------------------------------------
@@ -312,10 +311,9 @@ def test_readyz_follows_the_bind_and_sigterm():
         wait_until(lambda: get(port, "/readyz")[0] == 503, 10, "/readyz 503 after the SMSC left")
         assert value(scrape(port), "lapord_carrier_bind_up", carrier="tsel", bind="trx") == 0
         assert "carriers: 0 of 1 bound" in get(port, "/readyz")[2]
-        # Back again with one MO, whose commit waits: the test holds the SQLite write lock. So a
-        # SIGTERM now has an MO in flight to finish: not ready at once, still live meanwhile.
-        db = sqlite3.connect(os.path.join(work, "lapord.db"), timeout=10, isolation_level=None)
-        db.execute("BEGIN EXCLUSIVE")
+        # Back again with one MO, whose commit waits: the test holds the store's write lock. So
+        # a SIGTERM now has an MO in flight to finish: not ready at once, still live meanwhile.
+        lock = WriteLock(os.path.join(work, "lapord.db"))
         script = write_script(work, [{"dialogue": "d", "source": "6281310000009",
                                       "destination": "1708", "text": PLAIN[0][1], "label": "x"}])
         sim = SmscSim("--script", script, workdir=work, port=smsc_port)
@@ -327,8 +325,7 @@ def test_readyz_follows_the_bind_and_sigterm():
         assert status == 503 and body.endswith("stopping\n"), (status, body)
         status, _, body = get(port, "/healthz")
         assert (status, body) == (200, "ok stopping\n"), (status, body)
-        db.execute("ROLLBACK")
-        db.close()
+        lock.release()
         assert lapord.proc.wait(15) == 0
         # The MO in flight was finished before the unbind.
         wait_until(lambda: [r["status"] for r in sim.records("deliver_sm_resp")] == [0], 5,

@@ -9,7 +9,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lapord_harness import Proc, binary, free_port, run_tests, wait_until  # noqa: E402
+from lapord_harness import Proc, binary, free_port, run_tests, sqlite_only, wait_until  # noqa: E402
 from test_e2e import Lapord, SmscSim, StoreSim, db_rows, write_config  # noqa: E402
 
 TEXT = "LAPOR SLEMAN keluhan nomor {n} jalan rusak parah"
@@ -86,6 +86,7 @@ def test_store_failing_and_hanging():
         assert code == 0, lapord.proc.log()
 
 
+@sqlite_only("max_bytes caps the SQLite file; a PostgreSQL server's disk is its operator's")
 def test_disk_full_gives_temporary_errors():
     workdir = tempfile.mkdtemp(prefix="lapord-diskfull-")
     n = 2000
@@ -176,6 +177,7 @@ def database_paths(workdir):
     return files + [workdir]  # set: files then the folder; lifted in reverse
 
 
+@sqlite_only("the read-only SQLite file and folder")
 def test_read_only_database_refuses_to_start():
     workdir = tempfile.mkdtemp(prefix="lapord-readonly-")
     sim = SmscSim(workdir=workdir)
@@ -219,6 +221,7 @@ def test_read_only_database_refuses_to_start():
         sim.stop()
 
 
+@sqlite_only("the SQLite file made immutable under the daemon")
 def test_database_read_only_while_running():
     """The database turns read-only under the running daemon during a flood: the MO get
     temporary errors (never ESME_ROK), lapord stays up; once it is writable again every MO is

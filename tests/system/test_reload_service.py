@@ -11,7 +11,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lapord_harness import SOURCE_DIR, run_tests, wait_until  # noqa: E402
+from lapord_harness import SOURCE_DIR, run_tests, store_keys, wait_until  # noqa: E402
 from test_e2e import (REF_KEY, Lapord, SmscSim, db_rows, submits_to, toml_value,  # noqa: E402
                       write_script)
 
@@ -30,7 +30,7 @@ def write_config(workdir, ports, store=None, service=None):
                           "templates": os.path.join(workdir, "templates-id.txt"),
                           "greetings": f"{src}/config/greetings-id.txt",
                           "ref_key": REF_KEY}, **(service or {}))),
-        ("store", dict({"path": os.path.join(workdir, "lapord.db")}, **(store or {}))),
+        ("store", store_keys(workdir, **(store or {}))),
     ]
     lines = []
     for name, keys in tables:

@@ -20,7 +20,8 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lapord_harness import SOURCE_DIR, binary, run_tests, wait_until  # noqa: E402
+from lapord_harness import (PG, SOURCE_DIR, binary, pg_connect, run_tests, store_toml,  # noqa: E402
+                            wait_until)
 from test_e2e import REF_KEY, Lapord, SmscSim, StoreSim, db_rows, toml_value  # noqa: E402
 
 SERVICE = "1708"
@@ -41,8 +42,7 @@ def write_config(workdir, sims, store_url, timeout_s=180, edit=None, max_dialogu
         f"templates = {toml_value(SRC + '/config/templates-id.txt')}",
         f"greetings = {toml_value(SRC + '/config/greetings-id.txt')}",
         f"ref_key = {toml_value(REF_KEY)}",
-        "[store]", f"path = {toml_value(os.path.join(workdir, 'lapord.db'))}",
-        "reply_retry_s = 1",
+        "[store]", *store_toml(workdir), "reply_retry_s = 1",
         "[store_api]", f"url = {toml_value(store_url)}", 'token = "store-token"', "timeout_s = 2",
         "backoff_initial_s = 0.1", "backoff_max_s = 1", "poll_interval_s = 0.2",
         "[ussd]", f"screens = {toml_value(SRC + '/config/ussd-id.txt')}", f"timeout_s = {timeout_s}",
@@ -438,6 +438,30 @@ def test_a_thousand_interleaved_dialogues():
         s.stop()
 
 
+class PgFailingInserts:
+    """A trigger that fails every INSERT into complaints as a full disk would (53100)."""
+
+    def __init__(self, db):
+        self.db = db
+
+    def _run(self, sql):
+        con = pg_connect(self.db)
+        try:
+            con.cursor().execute(sql)
+            con.commit()
+        finally:
+            con.close()
+
+    def on(self):
+        self._run("CREATE FUNCTION disk_full() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                  "RAISE EXCEPTION 'no space left (test)' USING ERRCODE = '53100'; END $$; "
+                  "CREATE TRIGGER disk_full BEFORE INSERT ON complaints "
+                  "FOR EACH ROW EXECUTE FUNCTION disk_full()")
+
+    def off(self):
+        self._run("DROP TRIGGER IF EXISTS disk_full ON complaints")
+
+
 def start_filing(c, text):
     """The steps up to the confirmation screen (the store is not touched until "1 Kirim")."""
     return [c.dial(), c.expect(MENU), c.answer("1"), c.expect("Kata kunci daerah"),
@@ -446,28 +470,30 @@ def start_filing(c, text):
 
 
 def test_the_store_failing_mid_dialogue_gives_the_filing_failed_screen():
-    """The database turns read-only (chattr +i, as test_outage.py's read-only test) while a
+    """The database turns read-only (chattr +i, as test_outage.py's read-only test; on
+    PostgreSQL a trigger failing every complaint's INSERT as a full disk, SQLSTATE 53100) while a
     citizen is at the confirmation screen: "1 Kirim" gets the filing_failed screen (the last one,
     naming the SMS number), nothing is stored and no SMS acknowledgement goes out."""
     from test_outage import immutable_flag_unavailable, set_immutable
     s = Setup()
     db = os.path.join(s.workdir, "lapord.db")
     files = [db, db + "-wal", db + "-shm"]
+    failing = PgFailingInserts(db) if PG else None
     try:
-        why_not = immutable_flag_unavailable(s.workdir)
+        why_not = None if PG else immutable_flag_unavailable(s.workdir)
         if why_not:
             print(f"SKIP filing_failed: {why_not}")
             return
         citizen = Citizen("6281100000301", True)
         text = "Saluran air di depan puskesmas tersumbat sampah sejak sebulan"
         s.run("tsel", start_filing(citizen, text))
-        set_immutable(files, True)
+        failing.on() if PG else set_immutable(files, True)
         try:
             s.run("tsel", [citizen.answer("1"),
                            citizen.expect("Maaf, laporan belum dapat disimpan. Silakan coba lagi "
                                           "nanti atau kirim SMS ke 1708.", last=True)])
         finally:
-            set_immutable(reversed(files), False)
+            failing.off() if PG else set_immutable(reversed(files), False)
         assert re.search(r"ussd tsel \+?\d+\*+\d+: complaint not stored \(.*\); the citizen is "
                          r"told to try again", s.log()), s.log()[-3000:]
         assert db_rows(db, "SELECT count(*) FROM complaints") == [(0,)]
