@@ -8,13 +8,21 @@ the Debian package creates and every command runs through `runuser -u postgres`.
 As a library:   with Cluster() as pg: url = pg.url("dbname")   (pg.create_db("dbname") first)
 As a program:   pg_cluster.py start DIR   (prints the base URL, also written to DIR/url)
                 pg_cluster.py stop DIR
+
+Failover (tests/system/test_pg_failover.py, scripts/demo --ha): standby_of(primary, name) makes
+a streaming standby of a running cluster (pg_basebackup -R) on a port of its own;
+make_synchronous(primary, name) names it in the primary's synchronous_standby_names and waits
+until pg_stat_replication says it is `sync`; primary.kill() is kill -9 of the postmaster,
+standby.promote() makes the standby a primary.
 """
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import time
 
 BIN = os.environ.get("LAPORD_PG_BIN", "/usr/lib/postgresql/15/bin")
 
@@ -62,10 +70,44 @@ class Cluster:
             f.write(self.url() + "\n")
         return self
 
+    def postmaster_pid(self):
+        """The postmaster's pid (postmaster.pid's first line), None when it is not running."""
+        try:
+            with open(os.path.join(self.data, "postmaster.pid")) as f:
+                pid = int(f.readline().strip())
+        except (OSError, ValueError):
+            return None
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return None
+        return None if state in ("Z", "X") else pid  # a zombie is dead, not yet reaped
+
+    def kill(self):
+        """kill -9 of the postmaster: the server dies as in a power cut (its backends notice
+        the postmaster is gone and exit; nothing is flushed or shut down cleanly)."""
+        pid = self.postmaster_pid()
+        if pid:
+            os.kill(pid, signal.SIGKILL)
+            deadline = time.monotonic() + 10
+            while self.postmaster_pid() is not None:
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"postmaster {pid} still alive 10 s after SIGKILL")
+                time.sleep(0.01)
+        self.running = False
+
+    def promote(self):
+        """A standby becomes a primary (pg_ctl promote waits until it takes writes)."""
+        _as_postgres([os.path.join(BIN, "pg_ctl"), "-D", self.data, "-w", "-t", "60",
+                      "promote"])
+
     def stop(self, mode="fast"):
-        if self.running or os.path.exists(os.path.join(self.data, "postmaster.pid")):
-            _as_postgres([os.path.join(BIN, "pg_ctl"), "-D", self.data, "-m", mode, "-w",
-                          "-t", "120", "stop"])
+        if self.postmaster_pid() is None:  # never started, stopped, or killed
+            self.running = False
+            return
+        _as_postgres([os.path.join(BIN, "pg_ctl"), "-D", self.data, "-m", mode, "-w", "-t",
+                      "120", "stop"])
         self.running = False
 
     def remove(self):
@@ -94,6 +136,46 @@ class Cluster:
             self.stop()
         finally:
             self.remove()
+
+
+def standby_of(primary, name="standby1", folder=None, port=None, settings=None):
+    """A streaming standby of the running cluster primary, started: pg_basebackup -R (which
+    writes primary_conninfo, with application_name=name, and standby.signal) into a folder of
+    its own, the server on another free loopback port. It replicates asynchronously until
+    make_synchronous(primary, name)."""
+    standby = Cluster(folder, port, dict({"cluster_name": name}, **(settings or {})))
+    os.makedirs(standby.folder, exist_ok=True)
+    os.chmod(standby.folder, 0o755)
+    if os.geteuid() == 0:
+        shutil.chown(standby.folder, "postgres", "postgres")
+    conninfo = (f"host=127.0.0.1 port={primary.port} user=postgres "
+                f"application_name={name}")
+    _as_postgres([os.path.join(BIN, "pg_basebackup"), "-D", standby.data, "-d", conninfo,
+                  "-R", "-X", "stream", "-c", "fast", "--no-sync"])
+    return standby.start()
+
+
+def replication_state(primary, name):
+    """(state, sync_state) of the standby called name in the primary's pg_stat_replication,
+    or None while it is not connected."""
+    out = primary.psql("SELECT state || ' ' || sync_state FROM pg_stat_replication "
+                       f"WHERE application_name = '{name}'")
+    return tuple(out.split()) if out else None
+
+
+def make_synchronous(primary, name="standby1", timeout=60.0):
+    """Names the standby in the primary's synchronous_standby_names (ALTER SYSTEM: after the
+    base backup, so the standby does not inherit it and a promoted standby waits for no one)
+    and waits, polling pg_stat_replication, until it streams synchronously: from then on a
+    COMMIT returns only once the standby has flushed it."""
+    primary.psql(f"ALTER SYSTEM SET synchronous_standby_names = 'FIRST 1 ({name})'")
+    primary.psql("SELECT pg_reload_conf()")
+    deadline = time.monotonic() + timeout
+    while replication_state(primary, name) != ("streaming", "sync"):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"standby {name} not streaming synchronously after {timeout} s:"
+                                 f" {replication_state(primary, name)}")
+        time.sleep(0.05)
 
 
 def main(argv):
