@@ -1,6 +1,6 @@
 #pragma once
 // One complaint read from a result row, for every query that lists complaints: columns 0..18
-// in the order of the complaint SELECTs in transaction.cpp (ref, channel, carrier, ...
+// in the order of the complaint SELECTs in complaints.cpp (ref, channel, carrier, ...
 // tracking_id, routed_by). Further columns are the caller's.
 #include "lapord/store/records.hpp"
 #include "store/postgresql/pq.hpp"

@@ -1,8 +1,8 @@
 #pragma once
 // A small RAII wrapper over libpq for the PostgreSQL backend: a connection, a result, the
 // parameters of one statement, and statements prepared once per connection. No ORM: the SQL is
-// written out in transaction.cpp. The only place (with its .cpp files in src/store/postgresql/)
-// that sees libpq-fe.h.
+// written out in the domain files (complaints.cpp, outbox.cpp ...). The only place (with its .cpp
+// files in src/store/postgresql/) that sees libpq-fe.h.
 #include <libpq-fe.h>
 
 #include <array>

@@ -1,11 +1,19 @@
 #pragma once
 // The SQLite backend's transaction: every domain operation as a few cached statements on the
-// writer's connection (transaction.cpp, operator_queries.cpp).
+// writer's connection (complaints.cpp, outbox.cpp, replies.cpp, leases.cpp,
+// operator_queries.cpp, transaction.cpp).
+#include <string_view>
+
 #include "lapord/store/transaction.hpp"
 
 namespace lapord::store::sqlite {
 
 class connection;
+
+// Shared by the domain files: an item_failed error "store: no <what> <key>" (transaction.cpp)
+// and the statement that stamps a complaint's updated_at (complaints.cpp).
+[[noreturn]] void no_such(std::string_view what, std::string_view key);
+extern const char touch_complaint_sql[];
 
 class sqlite_transaction final : public transaction {
  public:

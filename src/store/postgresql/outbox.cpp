@@ -1,0 +1,130 @@
+// The PostgreSQL backend's domain operations, part: the outbox: forwards to the national store,
+// their leases and outcomes. The same operations, the same meaning as src/store/sqlite/outbox.cpp,
+// in PostgreSQL's SQL.
+
+#include <algorithm>
+#include <string>
+
+#include "store/postgresql/connection.hpp"
+
+namespace lapord::store::postgresql {
+
+namespace {
+
+// --- SQL (named arrays: their addresses key the prepared statements) ----------
+
+constexpr char enqueue_forward_sql[] =
+    "INSERT INTO outbox (ref, payload, state, enqueued_at, next_attempt_at) "
+    "VALUES ($1, $2, 'pending', $3, $3)";
+// SKIP LOCKED: another instance's batch that holds some due rows does not make this one wait;
+// it takes the next ones. The lease (next_attempt_at in the future) keeps them ours after the
+// COMMIT until the outcome is recorded or the lease ends.
+constexpr char take_forwards_sql[] =
+    "UPDATE outbox SET leased=1, attempts=attempts+1, next_attempt_at=$1, lease_owner=$4, "
+    "lease_epoch=$5 WHERE ref IN "
+    "(SELECT ref FROM outbox WHERE state='pending' AND next_attempt_at<=$2 "
+    "ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) "
+    "RETURNING ref, payload, attempts, seq";
+constexpr char mark_forwarded_sql[] =
+    "UPDATE outbox SET state='forwarded', leased=0, http_status=$1, done_at=$2, "
+    "next_attempt_at=NULL WHERE ref=$3";
+constexpr char set_tracking_sql[] =
+    "UPDATE complaints SET tracking_id=coalesce($1, tracking_id), updated_at=$2 WHERE ref=$3";
+constexpr char park_sql[] =
+    "UPDATE outbox SET state='parked', leased=0, http_status=$1, answer=$2, done_at=$3, "
+    "next_attempt_at=NULL WHERE ref=$4 AND state='pending'";
+constexpr char retry_sql[] =
+    "UPDATE outbox SET leased=0, next_attempt_at=$1, last_error=$2, http_status=$3 "
+    "WHERE ref=$4 AND state='pending'";
+constexpr char unpark_sql[] =
+    "UPDATE outbox SET state='pending', leased=0, next_attempt_at=$1, done_at=NULL "
+    "WHERE ref=$2 AND state='parked'";
+constexpr char outbox_exists_sql[] = "SELECT 1 FROM outbox WHERE ref=$1";
+constexpr char parked_refs_sql[] =
+    "SELECT ref FROM outbox WHERE state='parked' ORDER BY ref LIMIT $1";
+constexpr char next_forward_due_sql[] =
+    "SELECT min(next_attempt_at) FROM outbox WHERE state='pending'";
+
+}  // namespace
+
+// --- outbox ----------------------------------------------------------------------------------
+
+void pg_transaction::enqueue_forward(std::string_view ref, std::string_view payload,
+                                     wall_time now) {
+  c_.pq().run(enqueue_forward_sql, params().add(ref).add(payload).add(now));
+}
+
+std::vector<forward> pg_transaction::take_due_forwards(wall_time now, int limit,
+                                                       std::chrono::milliseconds lease) {
+  auto r = c_.pq().run(take_forwards_sql, params()
+                                              .add(now + lease)
+                                              .add(now)
+                                              .add(std::int64_t{limit})
+                                              .add(c_.lease_owner)
+                                              .add(c_.lease_epoch));
+  std::vector<std::pair<std::int64_t, forward>> rows;
+  for (int i = 0; i < r.rows(); ++i)
+    rows.emplace_back(r.int64(i, 3),
+                      forward{r.text(i, 0), r.text(i, 1), static_cast<int>(r.int64(i, 2))});
+  // RETURNING gives no order: hand them out oldest first.
+  std::sort(rows.begin(), rows.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<forward> out;
+  out.reserve(rows.size());
+  for (auto& row : rows)
+    out.push_back(std::move(row.second));
+  return out;
+}
+
+void pg_transaction::mark_forwarded(std::string_view ref, int http_status,
+                                    std::optional<std::string_view> tracking_id, wall_time at) {
+  if (c_.pq()
+          .run(mark_forwarded_sql, params().add(std::int64_t{http_status}).add(at).add(ref))
+          .affected() == 0)
+    no_such("outbox entry for ref", ref);
+  c_.pq().run(set_tracking_sql, params().add(tracking_id).add(at).add(ref));
+}
+
+void pg_transaction::park(std::string_view ref, int http_status, std::string_view answer,
+                          wall_time at) {
+  params p;
+  p.add(std::int64_t{http_status}).add(answer).add(at).add(ref);
+  if (c_.pq().run(park_sql, p).affected() == 0) {
+    // Already forwarded (a success wins over a late refusal) is fine; unknown is not.
+    if (c_.pq().run(outbox_exists_sql, params().add(ref)).rows() == 0)
+      no_such("outbox entry for ref", ref);
+    return;
+  }
+  c_.pq().run(touch_complaint_sql, params().add(at).add(ref));
+}
+
+void pg_transaction::schedule_retry(std::string_view ref, wall_time next_at, std::string_view error,
+                                    std::optional<int> http_status) {
+  params p;
+  p.add(next_at)
+      .add(error)
+      .add(http_status ? std::optional<std::int64_t>(*http_status) : std::nullopt)
+      .add(ref);
+  if (c_.pq().run(retry_sql, p).affected() == 0 &&
+      c_.pq().run(outbox_exists_sql, params().add(ref)).rows() == 0)
+    no_such("outbox entry for ref", ref);
+}
+
+bool pg_transaction::unpark(std::string_view ref, wall_time now) {
+  return c_.pq().run(unpark_sql, params().add(now).add(ref)).affected() == 1;
+}
+
+std::vector<std::string> pg_transaction::parked_refs(int limit) {
+  auto r = c_.pq().run(parked_refs_sql, params().add(std::int64_t{limit}));
+  std::vector<std::string> out;
+  for (int i = 0; i < r.rows(); ++i)
+    out.push_back(r.text(i, 0));
+  return out;
+}
+
+std::optional<wall_time> pg_transaction::next_forward_due() {
+  auto r = c_.pq().run(next_forward_due_sql, params());
+  return r.rows() ? r.opt_time(0, 0) : std::nullopt;
+}
+
+}  // namespace lapord::store::postgresql

@@ -1,0 +1,411 @@
+// The SQLite backend's domain operations, part: received MOs, parts of long messages, refs,
+// complaints, reporters and status events.
+
+#include <string>
+
+#include "store/dedup_key.hpp"
+#include "store/sqlite/complaint_row.hpp"
+#include "store/sqlite/connection.hpp"
+
+namespace lapord::store::sqlite {
+
+namespace {
+
+// --- SQL (named arrays: their addresses key the statement cache) ----------
+
+std::int64_t ms(wall_time t) {
+  return t.time_since_epoch().count();
+}
+
+// --- SQL (named arrays: their addresses key the statement cache) -------------------------
+
+constexpr char find_received_sql[] =
+    "SELECT id, ref, received_at FROM received WHERE dedup_hash=?1 AND received_at>=?2 "
+    "AND carrier=?3 AND source=?4 AND source_ton=?5 AND source_npi=?6 AND destination=?7 "
+    "AND destination_ton=?8 AND destination_npi=?9 AND service_type=?10 AND esm_class=?11 "
+    "AND data_coding=?12 AND short_message=?13 AND tlvs=?14 ORDER BY id LIMIT 1";
+constexpr char insert_received_sql[] =
+    "INSERT INTO received (dedup_hash, carrier, source, source_ton, source_npi, destination, "
+    "destination_ton, destination_npi, service_type, esm_class, data_coding, short_message, "
+    "tlvs, received_at) VALUES (?1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?2)";
+
+constexpr char put_part_sql[] =
+    "INSERT INTO parts (carrier, source, destination, reference, seq, total, text, replaced, "
+    "received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
+constexpr char parts_of_sql[] =
+    "SELECT seq, total, text, replaced, received_at FROM parts WHERE carrier=? AND source=? "
+    "AND destination=? AND reference=? ORDER BY seq";
+constexpr char erase_parts_sql[] =
+    "DELETE FROM parts WHERE carrier=? AND source=? AND destination=? AND reference=?";
+constexpr char part_keys_older_sql[] =
+    "SELECT carrier, source, destination, reference FROM parts "
+    "GROUP BY carrier, source, destination, reference HAVING min(received_at) < ?";
+
+constexpr char read_ref_sql[] = "SELECT value FROM counters WHERE name = 'ref'";
+constexpr char write_ref_sql[] = "UPDATE counters SET value = ? WHERE name = 'ref'";
+
+constexpr char insert_complaint_sql[] =
+    "INSERT INTO complaints (ref, channel, carrier, service_number, reporter, confidential, "
+    "institution_code, institution_name, institution_keyword, institution_corrected, text, "
+    "segments, incomplete, status, status_at, created_at, updated_at, received_id, "
+    "duplicate_key, routed_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+    "'received', ?14, ?14, ?14, ?15, ?16, ?17)";
+constexpr char link_received_sql[] = "UPDATE received SET ref=? WHERE id=?";
+
+#define LAPORD_COMPLAINT_COLUMNS                                                      \
+  "ref, channel, carrier, service_number, reporter, confidential, institution_code, " \
+  "institution_name, institution_keyword, institution_corrected, text, segments, "    \
+  "incomplete, status, status_at, created_at, updated_at, tracking_id, routed_by"
+constexpr char complaint_by_ref_sql[] =
+    "SELECT " LAPORD_COMPLAINT_COLUMNS " FROM complaints WHERE ref=?";
+constexpr char recent_complaints_sql[] = "SELECT " LAPORD_COMPLAINT_COLUMNS
+                                         " FROM complaints WHERE created_at>=? "
+                                         "ORDER BY rowid DESC LIMIT ?";
+#undef LAPORD_COMPLAINT_COLUMNS
+// Served by complaints_reporter(reporter, created_at, duplicate_key): the key is compared in
+// the index, the row is read only for the match.
+constexpr char recent_with_key_sql[] =
+    "SELECT ref FROM complaints WHERE reporter=? AND created_at>=? AND duplicate_key=? "
+    "ORDER BY created_at LIMIT 1";
+constexpr char complaints_since_sql[] =
+    "SELECT count(*) FROM complaints WHERE reporter=? AND created_at>=?";
+
+constexpr char rate_notice_since_sql[] =
+    "SELECT 1 FROM reporters WHERE msisdn=? AND last_rate_notice_at>=?";
+constexpr char mark_rate_notice_sql[] =
+    "INSERT INTO reporters (msisdn, last_rate_notice_at) VALUES (?, ?) "
+    "ON CONFLICT (msisdn) DO UPDATE SET last_rate_notice_at=excluded.last_rate_notice_at";
+constexpr char set_opt_out_sql[] =
+    "INSERT INTO reporters (msisdn, opted_out, opt_changed_at) VALUES (?, ?, ?) "
+    "ON CONFLICT (msisdn) DO UPDATE SET opted_out=excluded.opted_out, "
+    "opt_changed_at=excluded.opt_changed_at";
+constexpr char opted_out_sql[] = "SELECT opted_out FROM reporters WHERE msisdn=?";
+
+constexpr char complaint_exists_sql[] = "SELECT 1 FROM complaints WHERE ref=?";
+constexpr char latest_event_at_sql[] = "SELECT max(at) FROM events WHERE ref=?";
+constexpr char insert_event_sql[] =
+    "INSERT INTO events (ref, status, at, institution, message, received_at) "
+    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
+constexpr char set_status_sql[] =
+    "UPDATE complaints SET status=?, status_at=?, updated_at=? WHERE ref=?";
+constexpr char events_of_sql[] =
+    "SELECT status, at, institution, message, received_at FROM events WHERE ref=? "
+    "ORDER BY at, received_at";
+constexpr char forwarding_of_sql[] =
+    "SELECT state, leased, attempts, enqueued_at, next_attempt_at, http_status, last_error, "
+    "answer, done_at FROM outbox WHERE ref=?";
+constexpr char dropped_of_sql[] =
+    "SELECT attempts, enqueued_at, http_status, last_error, answer, parked_at, dropped_at, "
+    "reason FROM dropped_forwards WHERE ref=?";
+
+query& bind_key(query& q, const text::part_key& k) {
+  return q.bind(1, k.carrier)
+      .bind(2, k.source)
+      .bind(3, k.destination)
+      .bind(4, static_cast<std::int64_t>(k.reference));
+}
+
+}  // namespace
+
+// Also the outbox's (outbox.cpp): declared in sqlite_transaction.hpp.
+extern const char touch_complaint_sql[] = "UPDATE complaints SET updated_at=? WHERE ref=?";
+
+// --- received --------------------------------------------------------------------------------
+
+received_mo sqlite_transaction::record_received(const mo_pdu& mo, redelivery check) {
+  const std::int64_t hash = detail::dedup_hash(mo);
+  auto bind_all = [&](query& q) {
+    q.bind(1, hash)
+        .bind(2, mo.received_at)
+        .bind(3, mo.carrier)
+        .bind(4, mo.source)
+        .bind(5, std::int64_t{mo.source_ton})
+        .bind(6, std::int64_t{mo.source_npi})
+        .bind(7, mo.destination)
+        .bind(8, std::int64_t{mo.destination_ton})
+        .bind(9, std::int64_t{mo.destination_npi})
+        .bind(10, mo.service_type)
+        .bind(11, std::int64_t{mo.esm_class})
+        .bind(12, std::int64_t{mo.data_coding})
+        .bind_blob(13, mo.short_message)
+        .bind_blob(14, mo.tlvs);
+  };
+  if (check == redelivery::check) {
+    auto q = c_.prepare(find_received_sql);
+    bind_all(q);
+    q.bind(2, mo.received_at - c_.dedup_window());
+    if (q.step()) return received_mo{true, q.int64(0), q.opt_text(1), q.time(2)};
+  }
+  auto q = c_.prepare(insert_received_sql);
+  bind_all(q);
+  q.run();
+  return received_mo{false, sqlite3_last_insert_rowid(c_.handle()), std::nullopt, mo.received_at};
+}
+
+// --- parts -----------------------------------------------------------------------------------
+
+bool sqlite_transaction::put_part(const text::message_part& p) {
+  auto q = c_.prepare(put_part_sql);
+  bind_key(q, p.key)
+      .bind(5, std::int64_t{p.sequence})
+      .bind(6, std::int64_t{p.total})
+      .bind(7, p.text)
+      .bind(8, std::int64_t{p.replaced ? 1 : 0})
+      .bind(9, p.received_at);
+  q.run();
+  return q.changes() == 1;
+}
+
+std::vector<text::message_part> sqlite_transaction::parts_of(const text::part_key& key) {
+  std::vector<text::message_part> out;
+  auto q = c_.prepare(parts_of_sql);
+  bind_key(q, key);
+  while (q.step()) {
+    text::message_part p;
+    p.key = key;
+    p.sequence = static_cast<std::uint8_t>(q.int64(0));
+    p.total = static_cast<std::uint8_t>(q.int64(1));
+    p.text = q.text(2);
+    p.replaced = q.int64(3) != 0;
+    p.received_at = q.time(4);
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+void sqlite_transaction::erase_parts(const text::part_key& key) {
+  auto q = c_.prepare(erase_parts_sql);
+  bind_key(q, key);
+  q.run();
+}
+
+std::vector<text::part_key> sqlite_transaction::part_keys_older_than(wall_time cutoff) {
+  std::vector<text::part_key> out;
+  auto q = c_.prepare(part_keys_older_sql);
+  q.bind(1, cutoff);
+  while (q.step())
+    out.push_back(
+        text::part_key{q.text(0), q.text(1), q.text(2), static_cast<std::uint16_t>(q.int64(3))});
+  return out;
+}
+
+// --- refs and complaints ---------------------------------------------------------------------
+
+std::uint64_t sqlite_transaction::next_ref_counter() {
+  if (!c_.ref_counter) {
+    auto q = c_.prepare(read_ref_sql);
+    if (!q.step()) throw store_error(errc::internal, "store: the ref counter is missing");
+    c_.ref_counter = static_cast<std::uint64_t>(q.int64(0));
+  }
+  c_.ref_counter_dirty = true;
+  return ++*c_.ref_counter;
+}
+
+void sqlite_transaction::create_complaint(const new_complaint& c) {
+  {
+    auto q = c_.prepare(insert_complaint_sql);
+    q.bind(1, c.ref)
+        .bind(2, c.channel)
+        .bind(3, c.carrier)
+        .bind(4, c.service_number)
+        .bind(5, c.reporter)
+        .bind(6, std::int64_t{c.confidential ? 1 : 0});
+    if (c.institution) {
+      q.bind(7, c.institution->code)
+          .bind(8, c.institution->name)
+          .bind(9, c.institution->keyword)
+          .bind(10, std::int64_t{c.institution->corrected ? 1 : 0})
+          .bind(17, c.institution->routed_by);
+    } else {
+      q.bind(17, std::string_view("national"));
+    }
+    q.bind(11, c.text)
+        .bind(12, std::int64_t{c.segments})
+        .bind(13, std::int64_t{c.incomplete ? 1 : 0})
+        .bind(14, c.created_at)
+        .bind(15, c.received_id ? std::optional<std::int64_t>(c.received_id) : std::nullopt);
+    // No key (NULL) matches no probe: better a missed duplicate than two texts merged.
+    if (!c.duplicate_key.empty()) q.bind(16, c.duplicate_key);
+    q.run();
+  }
+  if (c.received_id) {
+    auto q = c_.prepare(link_received_sql);
+    q.bind(1, c.ref).bind(2, c.received_id);
+    q.run();
+  }
+}
+
+std::optional<complaint> sqlite_transaction::complaint_by_ref(std::string_view ref) {
+  auto q = c_.prepare(complaint_by_ref_sql);
+  q.bind(1, ref);
+  if (!q.step()) return std::nullopt;
+  return read_complaint(q);
+}
+
+std::optional<std::string> sqlite_transaction::recent_complaint_with_key(
+    std::string_view reporter, std::string_view duplicate_key, wall_time since) {
+  auto q = c_.prepare(recent_with_key_sql);
+  q.bind(1, reporter).bind(2, since).bind(3, duplicate_key);
+  if (!q.step()) return std::nullopt;
+  return q.text(0);
+}
+
+std::int64_t sqlite_transaction::complaints_since(std::string_view reporter, wall_time since) {
+  auto q = c_.prepare(complaints_since_sql);
+  q.bind(1, reporter).bind(2, since);
+  return q.step() ? q.int64(0) : 0;
+}
+
+std::vector<complaint> sqlite_transaction::recent_complaints(wall_time since, int limit) {
+  std::vector<complaint> out;
+  auto q = c_.prepare(recent_complaints_sql);
+  q.bind(1, since).bind(2, std::int64_t{limit});
+  while (q.step())
+    out.push_back(read_complaint(q));
+  return out;
+}
+
+// --- reporters -------------------------------------------------------------------------------
+
+bool sqlite_transaction::rate_notice_sent_since(std::string_view reporter, wall_time since) {
+  auto q = c_.prepare(rate_notice_since_sql);
+  q.bind(1, reporter).bind(2, since);
+  return q.step();
+}
+
+void sqlite_transaction::mark_rate_notice(std::string_view reporter, wall_time at) {
+  auto q = c_.prepare(mark_rate_notice_sql);
+  q.bind(1, reporter).bind(2, at);
+  q.run();
+}
+
+void sqlite_transaction::set_opt_out(std::string_view reporter, bool out, wall_time at) {
+  auto q = c_.prepare(set_opt_out_sql);
+  q.bind(1, reporter).bind(2, std::int64_t{out ? 1 : 0}).bind(3, at);
+  q.run();
+}
+
+bool sqlite_transaction::opted_out(std::string_view reporter) {
+  auto q = c_.prepare(opted_out_sql);
+  q.bind(1, reporter);
+  return q.step() && q.int64(0) != 0;
+}
+
+// --- events ----------------------------------------------------------------------------------
+
+event_outcome sqlite_transaction::add_event(const status_event_view& e) {
+  {
+    auto q = c_.prepare(complaint_exists_sql);
+    q.bind(1, e.ref);
+    if (!q.step()) return event_outcome::unknown_ref;
+  }
+  std::optional<std::int64_t> latest;
+  {
+    auto q = c_.prepare(latest_event_at_sql);
+    q.bind(1, e.ref);
+    if (q.step()) latest = q.opt_int64(0);
+  }
+  {
+    auto q = c_.prepare(insert_event_sql);
+    q.bind(1, e.ref)
+        .bind(2, e.status)
+        .bind(3, e.at)
+        .bind(4, e.institution)
+        .bind(5, e.message)
+        .bind(6, e.received_at);
+    q.run();
+    if (q.changes() == 0) return event_outcome::duplicate;
+  }
+  // The complaint shows the latest event by the store's own time, whatever order they came in.
+  if (!latest || ms(e.at) >= *latest) {
+    auto q = c_.prepare(set_status_sql);
+    q.bind(1, e.status).bind(2, e.at).bind(3, e.received_at).bind(4, e.ref);
+    q.run();
+  } else {
+    auto q = c_.prepare(touch_complaint_sql);
+    q.bind(1, e.received_at).bind(2, e.ref);
+    q.run();
+  }
+  return event_outcome::applied;
+}
+
+std::optional<complaint_view> sqlite_transaction::complaint_view_by_ref(std::string_view ref) {
+  auto c = complaint_by_ref(ref);
+  if (!c) return std::nullopt;
+  complaint_view v;
+  v.complaint = std::move(*c);
+  {
+    auto q = c_.prepare(events_of_sql);
+    q.bind(1, ref);
+    while (q.step())
+      v.events.push_back(
+          status_event{q.text(0), q.time(1), q.opt_text(2), q.opt_text(3), q.time(4)});
+  }
+  auto q = c_.prepare(forwarding_of_sql);
+  q.bind(1, ref);
+  if (q.step()) {
+    forwarding f;
+    std::string state = q.text(0);
+    f.state = state == "forwarded" ? forward_state::forwarded
+              : state == "parked"  ? forward_state::parked
+              : q.int64(1) != 0    ? forward_state::in_flight
+                                   : forward_state::pending;
+    f.attempts = static_cast<int>(q.int64(2));
+    f.enqueued_at = q.time(3);
+    f.next_attempt_at = q.opt_time(4);
+    if (auto s = q.opt_int64(5)) f.http_status = static_cast<int>(*s);
+    f.last_error = q.opt_text(6);
+    f.answer = q.opt_text(7);
+    f.done_at = q.opt_time(8);
+    v.forwarding = std::move(f);
+    return v;
+  }
+  auto d = c_.prepare(dropped_of_sql);
+  d.bind(1, ref);
+  if (d.step()) {
+    forwarding f;
+    f.state = forward_state::dropped;
+    f.attempts = static_cast<int>(d.int64(0));
+    f.enqueued_at = d.time(1);
+    if (auto s = d.opt_int64(2)) f.http_status = static_cast<int>(*s);
+    f.last_error = d.opt_text(3);
+    f.answer = d.opt_text(4);
+    f.done_at = d.opt_time(5);
+    f.dropped_at = d.time(6);
+    f.drop_reason = d.opt_text(7);
+    v.forwarding = std::move(f);
+  }
+  return v;
+}
+
+complaint read_complaint(const query& q) {
+  complaint c;
+  c.ref = q.text(0);
+  c.channel = q.text(1);
+  c.carrier = q.text(2);
+  c.service_number = q.text(3);
+  c.reporter = q.text(4);
+  c.confidential = q.int64(5) != 0;
+  if (!q.is_null(6)) {
+    c.institution = institution{q.text(6), q.text(7), q.text(8), q.int64(9) != 0, q.text(18)};
+  }
+  c.text = q.text(10);
+  c.segments = static_cast<int>(q.int64(11));
+  c.incomplete = q.int64(12) != 0;
+  c.status = q.text(13);
+  c.status_at = q.time(14);
+  c.created_at = q.time(15);
+  c.updated_at = q.time(16);
+  c.tracking_id = q.opt_text(17);
+  return c;
+}
+
+void connection::before_commit() {
+  if (!ref_counter_dirty) return;
+  auto q = prepare(write_ref_sql);
+  q.bind(1, static_cast<std::int64_t>(*ref_counter));
+  q.run();
+  ref_counter_dirty = false;
+}
+
+}  // namespace lapord::store::sqlite

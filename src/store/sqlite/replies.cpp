@@ -1,0 +1,200 @@
+// The SQLite backend's domain operations, part: replies and notifications: their queue, outcomes
+// and delivery receipts.
+
+#include <algorithm>
+#include <string>
+
+#include "store/sqlite/connection.hpp"
+
+namespace lapord::store::sqlite {
+
+namespace {
+
+// --- SQL (named arrays: their addresses key the statement cache) ----------
+
+constexpr char enqueue_reply_sql[] =
+    "INSERT INTO replies (carrier, source, destination, text, kind, ref, state, created_at, "
+    "next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', ?7, ?7)";
+constexpr char take_replies_sql[] =
+    "UPDATE replies SET leased=1, attempts=attempts+1, next_attempt_at=?1, lease_owner=?4, "
+    "lease_epoch=?5 WHERE id IN "
+    "(SELECT id FROM replies WHERE state='queued' AND next_attempt_at<=?2 "
+    "ORDER BY next_attempt_at LIMIT ?3) "
+    "RETURNING id, carrier, source, destination, text, kind, ref, attempts";
+constexpr char reply_carrier_sql[] = "SELECT carrier FROM replies WHERE id=?";
+constexpr char mark_submitted_sql[] =
+    "UPDATE replies SET state='submitted', leased=0, submitted_at=?, next_attempt_at=NULL "
+    "WHERE id=?";
+// Keyed with the submit time: a message id an SMSC hands out again (after its restart) adds a
+// row and never replaces the older one.
+constexpr char insert_segment_sql[] =
+    "INSERT INTO reply_segments (carrier, message_id, submitted_at, reply_id, segment) "
+    "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
+constexpr char reply_retry_sql[] =
+    "UPDATE replies SET leased=0, next_attempt_at=?, last_error=? WHERE id=? AND state='queued'";
+constexpr char reply_failed_sql[] =
+    "UPDATE replies SET state='failed', leased=0, last_error=?, done_at=?, next_attempt_at=NULL "
+    "WHERE id=?";
+// The newest segment with this id submitted within the receipt window (see apply_receipt).
+constexpr char find_segment_sql[] =
+    "SELECT submitted_at, reply_id, segment FROM reply_segments WHERE carrier=? "
+    "AND message_id=? AND submitted_at>=? ORDER BY submitted_at DESC, reply_id DESC LIMIT 1";
+constexpr char segment_receipt_sql[] =
+    "UPDATE reply_segments SET receipt=?, receipt_at=? WHERE carrier=? AND message_id=? "
+    "AND submitted_at=? AND reply_id=? AND segment=?";
+constexpr char reply_receipt_sql[] = "UPDATE replies SET receipt=? WHERE id=?";
+constexpr char reply_receipt_failed_sql[] =
+    "UPDATE replies SET state='failed', done_at=?, last_error='receipt: '||? "
+    "WHERE id=? AND state='submitted'";
+constexpr char reply_delivered_sql[] =
+    "UPDATE replies SET state='delivered', done_at=?1 WHERE id=?2 AND state='submitted' "
+    "AND NOT EXISTS (SELECT 1 FROM reply_segments WHERE reply_id=?2 "
+    "AND (receipt IS NULL OR receipt<>'DELIVRD'))";
+constexpr char reply_status_sql[] =
+    "SELECT state, leased, attempts, receipt, last_error FROM replies WHERE id=?";
+constexpr char reply_segments_sql[] =
+    "SELECT message_id FROM reply_segments WHERE reply_id=? ORDER BY segment";
+constexpr char next_reply_due_sql[] =
+    "SELECT min(next_attempt_at) FROM replies WHERE state='queued'";
+
+}  // namespace
+
+// --- replies ---------------------------------------------------------------------------------
+
+std::int64_t sqlite_transaction::enqueue_reply(const new_reply& r) {
+  auto q = c_.prepare(enqueue_reply_sql);
+  q.bind(1, r.carrier)
+      .bind(2, r.source)
+      .bind(3, r.destination)
+      .bind(4, r.text)
+      .bind(5, r.kind)
+      .bind(6, r.ref)
+      .bind(7, r.created_at);
+  q.run();
+  return sqlite3_last_insert_rowid(c_.handle());
+}
+
+std::vector<reply> sqlite_transaction::take_due_replies(wall_time now, int limit,
+                                                        std::chrono::milliseconds lease) {
+  std::vector<reply> out;
+  auto q = c_.prepare(take_replies_sql);
+  q.bind(1, now + lease).bind(2, now).bind(3, std::int64_t{limit});
+  q.bind(4, c_.lease_owner).bind(5, c_.lease_epoch);
+  while (q.step())
+    out.push_back(reply{q.int64(0), q.text(1), q.text(2), q.text(3), q.text(4), q.text(5),
+                        q.opt_text(6), static_cast<int>(q.int64(7))});
+  std::sort(out.begin(), out.end(), [](const reply& a, const reply& b) { return a.id < b.id; });
+  return out;
+}
+
+void sqlite_transaction::mark_reply_submitted(std::int64_t id,
+                                              std::span<const std::string> message_ids,
+                                              wall_time at) {
+  std::string carrier;
+  {
+    auto q = c_.prepare(reply_carrier_sql);
+    q.bind(1, id);
+    if (!q.step()) no_such("reply", std::to_string(id));
+    carrier = q.text(0);
+  }
+  {
+    auto q = c_.prepare(mark_submitted_sql);
+    q.bind(1, at).bind(2, id);
+    q.run();
+  }
+  std::int64_t segment = 0;
+  for (const auto& mid : message_ids) {
+    auto q = c_.prepare(insert_segment_sql);
+    q.bind(1, carrier).bind(2, mid).bind(3, at).bind(4, id).bind(5, ++segment);
+    q.run();
+  }
+}
+
+void sqlite_transaction::schedule_reply_retry(std::int64_t id, wall_time next_at,
+                                              std::string_view error) {
+  auto q = c_.prepare(reply_retry_sql);
+  q.bind(1, next_at).bind(2, error).bind(3, id);
+  q.run();
+  if (q.changes() == 0) {
+    auto e = c_.prepare(reply_carrier_sql);
+    e.bind(1, id);
+    if (!e.step()) no_such("reply", std::to_string(id));
+  }
+}
+
+void sqlite_transaction::mark_reply_failed(std::int64_t id, std::string_view error, wall_time at) {
+  auto q = c_.prepare(reply_failed_sql);
+  q.bind(1, error).bind(2, at).bind(3, id);
+  q.run();
+  if (q.changes() == 0) no_such("reply", std::to_string(id));
+}
+
+receipt_outcome sqlite_transaction::apply_receipt(std::string_view carrier,
+                                                  std::string_view message_id,
+                                                  std::string_view stat, wall_time at) {
+  // An SMSC that restarted hands out its ids again: the newest segment with the id wins, and
+  // a segment submitted longer than the receipt window ago is never credited.
+  std::int64_t submitted_at = 0;
+  std::int64_t reply_id = 0;
+  std::int64_t segment = 0;
+  {
+    auto q = c_.prepare(find_segment_sql);
+    q.bind(1, carrier).bind(2, message_id).bind(3, at - c_.receipt_window());
+    if (!q.step()) return receipt_outcome::unknown_id;
+    submitted_at = q.int64(0);
+    reply_id = q.int64(1);
+    segment = q.int64(2);
+  }
+  {
+    auto q = c_.prepare(segment_receipt_sql);
+    q.bind(1, stat).bind(2, at).bind(3, carrier).bind(4, message_id);
+    q.bind(5, submitted_at).bind(6, reply_id).bind(7, segment);
+    q.run();
+  }
+  {
+    auto q = c_.prepare(reply_receipt_sql);
+    q.bind(1, stat).bind(2, reply_id);
+    q.run();
+  }
+  if (stat == "DELIVRD") {
+    auto q = c_.prepare(reply_delivered_sql);
+    q.bind(1, at).bind(2, reply_id);
+    q.run();
+  } else if (stat == "UNDELIV" || stat == "EXPIRED" || stat == "REJECTD" || stat == "DELETED" ||
+             stat == "UNKNOWN") {
+    auto q = c_.prepare(reply_receipt_failed_sql);
+    q.bind(1, at).bind(2, stat).bind(3, reply_id);
+    q.run();
+  }
+  return receipt_outcome::applied;
+}
+
+std::optional<reply_status> sqlite_transaction::reply_status_of(std::int64_t id) {
+  reply_status s;
+  {
+    auto q = c_.prepare(reply_status_sql);
+    q.bind(1, id);
+    if (!q.step()) return std::nullopt;
+    std::string state = q.text(0);
+    s.state = state == "submitted"   ? reply_state::submitted
+              : state == "delivered" ? reply_state::delivered
+              : state == "failed"    ? reply_state::failed
+              : q.int64(1) != 0      ? reply_state::in_flight
+                                     : reply_state::queued;
+    s.attempts = static_cast<int>(q.int64(2));
+    s.receipt = q.opt_text(3);
+    s.last_error = q.opt_text(4);
+  }
+  auto q = c_.prepare(reply_segments_sql);
+  q.bind(1, id);
+  while (q.step())
+    s.message_ids.push_back(q.text(0));
+  return s;
+}
+
+std::optional<wall_time> sqlite_transaction::next_reply_due() {
+  auto q = c_.prepare(next_reply_due_sql);
+  return q.step() ? q.opt_time(0) : std::nullopt;
+}
+
+}  // namespace lapord::store::sqlite
