@@ -3,7 +3,7 @@
 and files through the USSD menu; lapord stores, acknowledges, answers and forwards their
 complaints; the simulated national store answers one of them back. Called by scripts/demo after
 the build; prints a readable account and exits 0 only if every citizen got an answer and every
-complaint reached the store.
+complaint reached the store. `scripts/demo --ha`: two instances on PostgreSQL, see demo_ha.py.
 
 Everything runs on 127.0.0.1 on ports chosen free at run time, in a temporary folder that is
 removed at the end (pass --keep to keep it).
@@ -141,7 +141,13 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    ap.add_argument("--ha", action="store_true",
+                    help="two instances on PostgreSQL with a standby, through a kill -9 of an "
+                         "instance and of the primary (scripts/demo_ha.py)")
     args = ap.parse_args()
+    if args.ha:
+        import demo_ha  # noqa: PLC0415 - only this mode needs PostgreSQL
+        return demo_ha.main(args.build, args.keep)
     os.environ["LAPORD_BUILD_DIR"] = os.path.abspath(args.build)
     h.BUILD_DIR = os.environ["LAPORD_BUILD_DIR"]
 
