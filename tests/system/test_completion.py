@@ -36,7 +36,8 @@ def test_it_registers_for_laporctl():
 
 
 def test_commands_and_subcommands():
-    assert complete("laporctl st") == ["status"]
+    assert complete("laporctl st") == ["status", "store"]
+    assert complete("laporctl store ") == ["copy"]
     assert complete("laporctl p") == ["parse", "parked"]
     assert complete("laporctl complaints ") == ["list", "show"]
     assert complete("laporctl parked r") == ["retry"]
@@ -63,8 +64,15 @@ def test_files_for_config():
     folder = tempfile.mkdtemp(prefix="lapord-completion-")
     open(os.path.join(folder, "lapord.toml"), "w").close()
     assert complete(f"laporctl parse --config {folder}/lap") == [f"{folder}/lapord.toml"]
+    open(os.path.join(folder, "lapord.db"), "w").close()
+    assert complete(f"laporctl store copy --from {folder}/lapord.d") == [f"{folder}/lapord.db"]
+
+
+def test_variables_for_to_env():
+    os.environ["LAPORD_PG_URL_COMPLETION_TEST"] = "host=127.0.0.1"
+    assert "LAPORD_PG_URL_COMPLETION_TEST" in complete("laporctl store copy --to-env LAPORD_PG")
 
 
 if __name__ == "__main__":
     run_tests([test_it_registers_for_laporctl, test_commands_and_subcommands,
-               test_options_and_their_values, test_files_for_config])
+               test_options_and_their_values, test_files_for_config, test_variables_for_to_env])

@@ -16,6 +16,8 @@ void add_directory_command(CLI::App& app, command_action& action);
 // laporctl [--admin URL] [--token T] [--config PATH] [--json] [--unmask] status | complaints
 // list|show | parked list|retry|drop | send | reload: the running daemon's admin API.
 void add_admin_commands(CLI::App& app, command_action& action);
+// laporctl store copy --from PATH.db [--to-env VAR]: an SQLite store into an empty PostgreSQL one.
+void add_store_command(CLI::App& app, command_action& action);
 
 inline constexpr const char* default_config_path = "/etc/lapord/lapord.toml";
 

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   add_parse_command(app, action);
   add_directory_command(app, action);
   add_admin_commands(app, action);
+  add_store_command(app, action);
   CLI11_PARSE(app, argc, argv);
   try {
     return action ? action() : 2;

@@ -148,4 +148,37 @@ result pq_connection::run(const char* sql, const params& p) {
                sql);
 }
 
+// --- COPY FROM STDIN (laporctl store copy) ---------------------------------------------------
+
+void pq_connection::copy_begin(const std::string& sql) {
+  PGresult* r = PQexec(c_.get(), sql.c_str());
+  if (r && PQresultStatus(r) == PGRES_COPY_IN) {
+    PQclear(r);
+    return;
+  }
+  result owner(r);
+  fail(r, sql);
+}
+
+void pq_connection::copy_data(std::string_view data) {
+  if (PQputCopyData(c_.get(), data.data(), static_cast<int>(data.size())) != 1)
+    fail(nullptr, "COPY");
+}
+
+void pq_connection::copy_end(std::string_view what) {
+  if (PQputCopyEnd(c_.get(), nullptr) != 1) fail(nullptr, what);
+  // The COPY's own result, then the end of the command.
+  bool failed = false;
+  std::optional<result> error;
+  while (PGresult* r = PQgetResult(c_.get())) {
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && !failed) {
+      failed = true;
+      error.emplace(r);
+    } else {
+      PQclear(r);
+    }
+  }
+  if (failed) fail(error->get(), what);
+}
+
 }  // namespace lapord::store::postgresql

@@ -25,6 +25,7 @@ errc errc_of(std::string_view sqlstate) noexcept;
 class result {
  public:
   explicit result(PGresult* r) noexcept : r_(r) {}
+  const PGresult* get() const noexcept { return r_.get(); }
   int rows() const noexcept { return PQntuples(r_.get()); }
   bool is_null(int row, int col) const noexcept { return PQgetisnull(r_.get(), row, col) != 0; }
   std::string_view view(int row, int col) const noexcept {
@@ -110,6 +111,12 @@ class pq_connection {
   result run(const char* sql, const params& p);
   [[noreturn]] void fail(const PGresult* r, std::string_view what) const;
   std::string host() const;
+
+  // COPY ... FROM STDIN: starts it, sends rows in COPY's text format, ends it (throws
+  // store_error with the server's message if it refused a row).
+  void copy_begin(const std::string& sql);
+  void copy_data(std::string_view data);
+  void copy_end(std::string_view what);
 
  private:
   result check(PGresult* r, std::string_view what);

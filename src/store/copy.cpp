@@ -1,0 +1,240 @@
+// copy_store: a whole store from one backend to another (docs/store.md, "Copying a store").
+// Backend-neutral: the tables as both schemas have them, read from a source and written to a
+// sink (copy_rows.hpp); the engines' code is in sqlite/copy_source.cpp and
+// postgresql/copy_sink.cpp.
+#include "lapord/store/copy.hpp"
+
+#include <algorithm>
+
+#include "lapord/store/backend.hpp"
+#include "store/copy_rows.hpp"
+
+namespace lapord::store {
+namespace {
+
+using copying::column;
+using copying::table_spec;
+
+// Every table of the schema (version 6) but `counters` (copied by name). A migration that adds
+// a table or a column adds it here too: copy_store refuses a source with a table or a column it
+// does not know (a unit test copies a store of the latest schema).
+//
+// What is copied and why: everything, including the audit of received MO (`received`: the
+// redelivery check of parts and receipts looks back over the dedup window, and complaints point
+// at their received row) and the parts of long messages still waiting for their other parts (a
+// citizen's message split over the switch is reassembled once, not filed incomplete). Leases
+// are released (`leased` 0): the process that held them is stopped; a leased forward or reply
+// is due again when its lease would have ended, as after a restart.
+const std::vector<table_spec>& tables() {
+  static const std::vector<table_spec> specs = {
+      {"received",
+       {{"id"},
+        {"dedup_hash"},
+        {"carrier"},
+        {"source"},
+        {"source_ton"},
+        {"source_npi"},
+        {"destination"},
+        {"destination_ton"},
+        {"destination_npi"},
+        {"service_type"},
+        {"esm_class"},
+        {"data_coding"},
+        {"short_message"},
+        {"tlvs"},
+        {"received_at"},
+        {"ref"}},
+       "id"},
+      {"parts",
+       {{"carrier"},
+        {"source"},
+        {"destination"},
+        {"reference"},
+        {"seq"},
+        {"total"},
+        {"text"},
+        {"replaced"},
+        {"received_at"}},
+       "carrier, source, destination, reference, seq"},
+      {"complaints",
+       {{"ref"},
+        {"channel"},
+        {"carrier"},
+        {"service_number"},
+        {"reporter"},
+        {"confidential"},
+        {"institution_code"},
+        {"institution_name"},
+        {"institution_keyword"},
+        {"institution_corrected"},
+        {"text"},
+        {"segments"},
+        {"incomplete"},
+        {"status"},
+        {"status_at"},
+        {"created_at"},
+        {"updated_at"},
+        {"tracking_id"},
+        {"received_id"},
+        {"duplicate_key"},
+        {"routed_by"}},
+       "rowid"},
+      {"events",
+       {{"ref"}, {"status"}, {"at"}, {"institution"}, {"message"}, {"received_at"}},
+       "ref, status, at"},
+      {"reporters",
+       {{"msisdn"}, {"opted_out"}, {"opt_changed_at"}, {"last_rate_notice_at"}},
+       "msisdn"},
+      {"outbox",
+       {{"ref"},
+        {"payload"},
+        {"state"},
+        {"leased", "0"},
+        {"attempts"},
+        {"enqueued_at"},
+        {"next_attempt_at"},
+        {"http_status"},
+        {"last_error"},
+        {"answer"},
+        {"done_at"},
+        {"lease_owner"},
+        {"lease_epoch"}},
+       "rowid"},
+      {"dropped_forwards",
+       {{"ref"},
+        {"payload"},
+        {"attempts"},
+        {"enqueued_at"},
+        {"http_status"},
+        {"last_error"},
+        {"answer"},
+        {"parked_at"},
+        {"dropped_at"},
+        {"reason"}},
+       "rowid"},
+      {"replies",
+       {{"id"},
+        {"carrier"},
+        {"source"},
+        {"destination"},
+        {"text"},
+        {"kind"},
+        {"ref"},
+        {"state"},
+        {"leased", "0"},
+        {"attempts"},
+        {"created_at"},
+        {"next_attempt_at"},
+        {"submitted_at"},
+        {"done_at"},
+        {"last_error"},
+        {"receipt"},
+        {"lease_owner"},
+        {"lease_epoch"}},
+       "id"},
+      {"reply_segments",
+       {{"carrier"},
+        {"message_id"},
+        {"submitted_at"},
+        {"reply_id"},
+        {"segment"},
+        {"receipt"},
+        {"receipt_at"}},
+       "carrier, message_id, submitted_at, reply_id, segment"},
+  };
+  return specs;
+}
+
+constexpr const char* counters_table = "counters";
+
+void check_source(copying::source& src) {
+  const int version = src.schema_version();
+  if (version == 0)
+    throw store_error(errc::schema, "store copy: the source is not a lapord store (no schema)");
+  if (version != latest_schema_version())
+    throw store_error(
+        errc::schema,
+        "store copy: the source store has schema version " + std::to_string(version) +
+            " but this laporctl copies version " + std::to_string(latest_schema_version()) + ": " +
+            (version < latest_schema_version()
+                 ? "start this release's lapord on the file once (it migrates it), stop it, "
+                   "then copy"
+                 : "use the laporctl of the release that wrote it") +
+            " (the source is never changed by a copy)");
+  for (const auto& [name, columns] : src.tables()) {
+    if (name == counters_table) continue;
+    auto spec = std::find_if(tables().begin(), tables().end(),
+                             [&](const table_spec& t) { return name == t.name; });
+    if (spec == tables().end())
+      throw store_error(errc::schema, "store copy: the source has a table '" + name +
+                                          "' this laporctl does not know how to copy");
+    for (const auto& c : columns) {
+      if (c == "seq") continue;  // PostgreSQL's insertion order; SQLite has none
+      if (std::none_of(spec->columns.begin(), spec->columns.end(),
+                       [&](const column& k) { return c == k.name; }))
+        throw store_error(errc::schema, "store copy: the source's table '" + name +
+                                            "' has a column '" + c +
+                                            "' this laporctl does not know how to copy");
+    }
+  }
+}
+
+void check_empty(copying::sink& dst) {
+  std::string held;
+  for (const auto& t : tables()) {
+    if (auto n = dst.count(t); n > 0)
+      held += (held.empty() ? "" : ", ") + std::to_string(n) + " " + t.name;
+  }
+  if (auto ref = dst.counter("ref"); ref > 0)
+    held += (held.empty() ? "" : ", ") + std::string("ref counter at ") + std::to_string(ref);
+  if (!held.empty())
+    throw store_error(errc::item_failed,
+                      "store copy: the target store is not empty (" + held +
+                          "): copy only into a new, empty database; nothing was written");
+}
+
+}  // namespace
+
+copy_report copy_store(const database_options& from, const database_options& to,
+                       const copy_progress& progress) {
+  if (from.backend != store_backend::sqlite || to.backend != store_backend::postgresql)
+    throw store_error(errc::internal, "store copy: only from SQLite to PostgreSQL");
+  auto src = copying::open_sqlite_source(from.path);
+  check_source(*src);
+  auto dst = copying::open_postgresql_sink(to);
+  check_empty(*dst);
+
+  copy_report report;
+  report.schema_version = src->schema_version();
+  for (const auto& t : tables()) {
+    const std::int64_t expected = src->count(t);
+    copied_table done{t.name, 0};
+    dst->begin_table(t);
+    src->read(t, [&](const copying::row& r) {
+      dst->put(r);
+      ++done.rows;
+    });
+    dst->end_table();
+    const std::int64_t in_target = dst->count(t);
+    if (done.rows != expected || in_target != expected)
+      throw store_error(errc::internal, "store copy: table " + done.name + ": the source has " +
+                                            std::to_string(expected) + " rows, " +
+                                            std::to_string(done.rows) + " were read and " +
+                                            std::to_string(in_target) +
+                                            " are in the target; nothing was committed");
+    if (progress) progress(done);
+    report.tables.push_back(std::move(done));
+  }
+  for (const auto& [name, value] : src->counters()) {
+    dst->set_counter(name, value);
+    if (dst->counter(name) != value)
+      throw store_error(errc::internal, "store copy: the counter " + name +
+                                            " did not take its value; nothing was committed");
+    if (name == "ref") report.ref_counter = static_cast<std::uint64_t>(value);
+  }
+  dst->finish();
+  dst->commit();
+  return report;
+}
+
+}  // namespace lapord::store
