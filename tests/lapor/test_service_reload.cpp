@@ -2,7 +2,7 @@
 // keys, and the ref key and length that only a restart may change (refs stay unique).
 #include <doctest/doctest.h>
 
-#include "app/service/service_reload.hpp"
+#include "lapord/app/config/service_reload.hpp"
 
 using lapord::app::compare_service;
 using lapord::app::for_reload;

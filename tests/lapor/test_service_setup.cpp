@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "app/service/service_setup.hpp"
+#include "lapord/app/config/service_setup.hpp"
 
 using lapord::app::config_error;
 using lapord::app::load_service;

@@ -5,8 +5,8 @@
 #include <string>
 
 #include "lapor/fixture.hpp"
-#include "lapord/app/pipeline/incoming_mo.hpp"
-#include "lapord/app/pipeline/mo_ingest.hpp"
+#include "lapord/app/mo/incoming_mo.hpp"
+#include "lapord/app/mo/mo_ingest.hpp"
 #include "lapord/lapor/ref.hpp"
 #include "lapord/store/database.hpp"
 #include "store/temp_dir.hpp"

@@ -2,7 +2,7 @@
 // "Access log").
 #include <doctest/doctest.h>
 
-#include "lapord/app/pipeline/mo_path.hpp"
+#include "lapord/app/mo/mo_path.hpp"
 
 using namespace lapord::app;
 using lapord::lapor::decision_kind;

@@ -11,8 +11,8 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <boost/json/parse.hpp>
 
-#include "lapord/app/config_error.hpp"
-#include "lapord/app/pipeline/admin_routes.hpp"
+#include "lapord/app/admin/admin_routes.hpp"
+#include "lapord/app/config/config_error.hpp"
 #include "lapord/smpp/command_status.hpp"
 #include "store/store_fixture.hpp"
 

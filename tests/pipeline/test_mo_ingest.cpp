@@ -2,7 +2,7 @@
 // message leaves in the store (received, complaints, outbox, replies, parts, reporters).
 #include <doctest/doctest.h>
 
-#include "lapord/app/pipeline/store_adapters.hpp"
+#include "lapord/app/wiring/store_adapters.hpp"
 #include "lapord/net/http/complaint_event.hpp"
 #include "pipeline/pipeline_fixture.hpp"
 #include "store/store_fixture.hpp"

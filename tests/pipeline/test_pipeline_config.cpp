@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "lapord/app/pipeline/pipeline_config.hpp"
+#include "lapord/app/config/pipeline_config.hpp"
 
 namespace lapord::app {
 namespace {

@@ -1,8 +1,8 @@
 // The pipeline's counts: each committed outcome lands in the series docs/operations.md names.
 #include <doctest/doctest.h>
 
+#include "lapord/app/mo/pipeline_metrics.hpp"
 #include "lapord/app/ops/lapord_metrics.hpp"
-#include "lapord/app/pipeline/pipeline_metrics.hpp"
 
 using namespace lapord;
 using namespace lapord::app;

@@ -11,7 +11,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
-#include "lapord/app/pipeline/reply_sender.hpp"
+#include "lapord/app/replies/reply_sender.hpp"
 #include "lapord/smpp/command_status.hpp"
 #include "pipeline_fixture.hpp"
 

@@ -1,7 +1,7 @@
 // The pure parts of sending replies: segments as submit_sm, and what an answer means.
 #include <doctest/doctest.h>
 
-#include "lapord/app/pipeline/reply_sender.hpp"
+#include "lapord/app/replies/reply_sender.hpp"
 #include "lapord/smpp/command_status.hpp"
 
 namespace lapord::app {

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "lapor/fixture.hpp"
-#include "lapord/app/pipeline/ussd_generations.hpp"
+#include "lapord/app/ussd/ussd_generations.hpp"
 #include "lapord/lapor/ussd/ussd_config.hpp"
 #include "lapord/text/gsm7.hpp"
 #include "store/temp_dir.hpp"

@@ -1,5 +1,5 @@
 #pragma once
-// What one [[carrier]] table of the configuration says: plain data, read by app/daemon and
+// What one [[carrier]] table of the configuration says: plain data, read by app/config and
 // handed to the carrier link. No defaults are applied here; the config reader fills every field.
 #include <chrono>
 #include <cstdint>
@@ -58,7 +58,7 @@ struct carrier_settings {
   tls_settings tls;
   std::vector<std::string> service_numbers;  // short codes this carrier delivers to us
 
-  // For the MO path (app/pipeline), not the bind: how this carrier's receipts write the message
+  // For the MO path (app/mo), not the bind: how this carrier's receipts write the message
   // id its submit_sm_resp gave, and how replies name their sender (submit_sm source_addr).
   text::receipt_id_form receipt_id = text::receipt_id_form::automatic;
   std::string source_addr;                 // empty: the service number the citizen wrote to

@@ -13,9 +13,9 @@
 #include <thread>
 #include <vector>
 
-#include "app/daemon/config.hpp"
 #include "app/daemon/logging.hpp"
-#include "lapord/app/pipeline/reloadable.hpp"
+#include "lapord/app/config/config.hpp"
+#include "lapord/app/wiring/reloadable.hpp"
 #include "lapord/net/carrier_links.hpp"
 
 namespace lapord::app {

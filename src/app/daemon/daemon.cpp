@@ -13,18 +13,18 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "app/daemon/config_check.hpp"
 #include "app/daemon/config_reload.hpp"
 #include "app/daemon/echo_mo_handler.hpp"
 #include "app/daemon/link_metrics.hpp"
 #include "app/daemon/logging_mo_handler.hpp"
-#include "app/service/service_setup.hpp"
+#include "lapord/app/config/config_check.hpp"
+#include "lapord/app/config/pipeline_config.hpp"
+#include "lapord/app/config/service_setup.hpp"
+#include "lapord/app/mo/carrier_profiles.hpp"
 #include "lapord/app/ops/health.hpp"
 #include "lapord/app/ops/lapord_metrics.hpp"
 #include "lapord/app/ops/systemd_notify.hpp"
-#include "lapord/app/pipeline/carrier_profiles.hpp"
-#include "lapord/app/pipeline/pipeline_config.hpp"
-#include "lapord/app/pipeline/ussd_setup.hpp"
+#include "lapord/app/ussd/ussd_setup.hpp"
 #include "lapord/net/carrier_links.hpp"
 
 namespace lapord::app {

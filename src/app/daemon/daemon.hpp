@@ -6,9 +6,9 @@
 #include <memory>
 #include <string>
 
-#include "app/daemon/config.hpp"
 #include "app/daemon/logging.hpp"
-#include "lapord/app/pipeline/daemon_hooks.hpp"
+#include "lapord/app/config/config.hpp"
+#include "lapord/app/wiring/daemon_hooks.hpp"
 #include "lapord/net/mo_handler.hpp"
 #include "lapord/net/mt_sender.hpp"
 

@@ -9,7 +9,7 @@
 
 #include <spdlog/logger.h>
 
-#include "app/daemon/config.hpp"
+#include "lapord/app/config/config.hpp"
 #include "lapord/app/ops/access_log.hpp"
 
 namespace lapord::app {

@@ -2,7 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include "app/daemon/daemon.hpp"
-#include "lapord/app/pipeline/pipeline.hpp"
+#include "lapord/app/wiring/pipeline.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"lapord: the SMS/USSD gateway of SP4N-LAPOR! (see docs/daemon.md)"};

@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "app/laporctl/commands.hpp"
-#include "app/service/service_setup.hpp"
+#include "lapord/app/config/service_setup.hpp"
 
 namespace lapord::app::laporctl {
 namespace {

@@ -3,7 +3,7 @@
 #include <iostream>
 
 #include "app/laporctl/commands.hpp"
-#include "lapord/app/config_error.hpp"
+#include "lapord/app/config/config_error.hpp"
 
 int main(int argc, char** argv) {
   using namespace lapord::app::laporctl;

@@ -10,10 +10,10 @@
 #include <string>
 #include <string_view>
 
-#include "app/daemon/config.hpp"
-#include "app/service/service_setup.hpp"
-#include "lapord/app/config_error.hpp"
-#include "lapord/app/pipeline/pipeline_config.hpp"
+#include "lapord/app/config/config.hpp"
+#include "lapord/app/config/config_error.hpp"
+#include "lapord/app/config/pipeline_config.hpp"
+#include "lapord/app/config/service_setup.hpp"
 #include "lapord/lapor/ussd/ussd_config.hpp"
 
 using namespace lapord::app;

@@ -8,7 +8,7 @@
 #include <map>
 #include <random>
 
-#include "app/daemon/config.hpp"
+#include "lapord/app/config/config.hpp"
 
 using lapord::app::config_error;
 using lapord::app::parse_config;

@@ -8,7 +8,7 @@
 #include <fstream>
 #include <map>
 
-#include "app/daemon/config_check.hpp"
+#include "lapord/app/config/config_check.hpp"
 
 using lapord::app::check_environment;
 using lapord::app::config_findings;

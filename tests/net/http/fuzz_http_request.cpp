@@ -14,7 +14,7 @@
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/http/parser.hpp>
 
-#include "app/pipeline/admin_views.hpp"
+#include "app/admin/admin_views.hpp"
 #include "lapord/net/http/api_request_reader.hpp"
 #include "lapord/net/http/complaint_api.hpp"
 #include "net/http/fake_complaint_events.hpp"

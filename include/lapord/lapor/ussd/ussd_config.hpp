@@ -36,7 +36,7 @@
 
 #include <toml++/toml.h>
 
-#include "lapord/app/config_error.hpp"
+#include "lapord/app/config/config_error.hpp"
 #include "lapord/lapor/ussd/profile.hpp"
 #include "lapord/lapor/ussd/screens.hpp"
 

@@ -1,0 +1,339 @@
+#include "lapord/app/config/pipeline_config.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <iterator>
+#include <limits>
+#include <span>
+
+#include <unistd.h>
+
+namespace lapord::app {
+namespace {
+
+int line_of(const toml::node& node) {
+  return static_cast<int>(node.source().begin.line);
+}
+
+// The default `[store] instance`: what names this process's leases when nothing is configured.
+std::string host_name() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "lapord";
+  return buf;
+}
+
+std::string resolve(const std::string& config_file, const std::string& path) {
+  std::filesystem::path p(path);
+  if (p.is_absolute()) return p.string();
+  return (std::filesystem::path(config_file).parent_path() / p).lexically_normal().string();
+}
+
+// One [table]: checks its keys against the known ones and reads typed values with their lines.
+class table_reader {
+ public:
+  table_reader(const toml::table& document, std::string_view name, const std::string& file,
+               std::span<const std::string_view> known)
+      : name_(name), file_(file) {
+    const toml::node* node = document.get(name);
+    if (node == nullptr) return;
+    table_ = node->as_table();
+    if (table_ == nullptr) throw config_error(file, line_of(*node), label() + " must be a table");
+    for (auto&& [key, value] : *table_) {
+      if (std::find(known.begin(), known.end(), key.str()) == known.end()) {
+        throw config_error(file, line_of(value),
+                           "unknown key " + label() + " " + std::string(key.str()));
+      }
+    }
+  }
+
+  [[nodiscard]] bool present() const { return table_ != nullptr; }
+  [[nodiscard]] std::string label() const { return "[" + std::string(name_) + "]"; }
+
+  [[noreturn]] void fail(std::string_view key, const std::string& what) const {
+    const toml::node* n = table_ != nullptr ? table_->get(key) : nullptr;
+    const int line = n != nullptr ? line_of(*n) : table_ != nullptr ? line_of(*table_) : 0;
+    throw config_error(file_, line, label() + " " + std::string(key) + " " + what);
+  }
+
+  std::optional<std::string> string(std::string_view key) const {
+    const toml::node* n = get(key);
+    if (n == nullptr) return std::nullopt;
+    if (!n->is_string()) fail(key, "must be a string");
+    return n->as_string()->get();
+  }
+
+  std::optional<bool> boolean(std::string_view key) const {
+    const toml::node* n = get(key);
+    if (n == nullptr) return std::nullopt;
+    if (!n->is_boolean()) fail(key, "must be true or false");
+    return n->as_boolean()->get();
+  }
+
+  std::optional<std::int64_t> integer(std::string_view key, std::int64_t min,
+                                      std::int64_t max) const {
+    const toml::node* n = get(key);
+    if (n == nullptr) return std::nullopt;
+    if (!n->is_integer()) fail(key, "must be an integer");
+    const std::int64_t v = n->as_integer()->get();
+    if (v < min || v > max) {
+      fail(key, "must be between " + std::to_string(min) + " and " + std::to_string(max) +
+                    ", not " + std::to_string(v));
+    }
+    return v;
+  }
+
+  // Seconds, fractions allowed (0.25 is a quarter of a second), as in the rest of lapord.toml.
+  void seconds(std::string_view key, double min, double max, std::chrono::milliseconds& out) const {
+    const toml::node* n = get(key);
+    if (n == nullptr) return;
+    double v = 0;
+    if (n->is_integer()) {
+      v = static_cast<double>(n->as_integer()->get());
+    } else if (n->is_floating_point()) {
+      v = n->as_floating_point()->get();
+    } else {
+      fail(key, "must be a number of seconds");
+    }
+    if (!(v >= min && v <= max)) {
+      fail(key,
+           "must be between " + number(min) + " and " + number(max) + " seconds, not " + number(v));
+    }
+    out = std::chrono::milliseconds(static_cast<std::int64_t>(v * 1000.0 + 0.5));
+  }
+
+  template <class Int>
+  void count(std::string_view key, std::int64_t min, std::int64_t max, Int& out) const {
+    if (auto v = integer(key, min, max)) out = static_cast<Int>(*v);
+  }
+
+ private:
+  static std::string number(double v) {
+    std::string t = std::to_string(v);
+    while (t.find('.') != std::string::npos && (t.back() == '0' || t.back() == '.')) {
+      const bool dot = t.back() == '.';
+      t.pop_back();
+      if (dot) break;
+    }
+    return t;
+  }
+
+  const toml::node* get(std::string_view key) const {
+    return table_ != nullptr ? table_->get(key) : nullptr;
+  }
+
+  std::string_view name_;
+  const std::string& file_;
+  const toml::table* table_ = nullptr;
+};
+
+constexpr double day_s = 24.0 * 3600;
+
+constexpr std::string_view store_keys[] = {
+    "path",         "max_batch",       "busy_timeout_s",  "dedup_window_hours",
+    "max_bytes",    "cache_kib",       "temporary_error", "part_timeout_s",
+    "reply_batch",  "reply_in_flight", "reply_retry_s",   "reply_max_attempts",
+    "reply_concat", "instance",        "backend",         "url_env"};
+
+constexpr std::string_view store_api_keys[] = {"url",
+                                               "token",
+                                               "token_env",
+                                               "in_flight",
+                                               "timeout_s",
+                                               "backoff_initial_s",
+                                               "backoff_max_s",
+                                               "retry_after_max_s",
+                                               "breaker_failures",
+                                               "breaker_open_s",
+                                               "ca_file",
+                                               "tls_verify",
+                                               "batch",
+                                               "poll_interval_s",
+                                               "user_agent"};
+
+constexpr std::string_view admin_keys[] = {"listen", "token", "token_env"};
+constexpr std::string_view api_keys[] = {
+    "listen", "token", "token_env", "body_limit", "request_timeout_s", "max_connections"};
+
+}  // namespace
+
+std::optional<smpp::command_status> command_status_from(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  std::uint32_t value = 0;
+  std::string_view digits = text;
+  int base = 10;
+  if (digits.starts_with("0x") || digits.starts_with("0X")) {
+    digits.remove_prefix(2);
+    base = 16;
+  }
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value, base);
+  if (ec == std::errc() && end == digits.data() + digits.size() && !digits.empty()) {
+    return static_cast<smpp::command_status>(value);
+  }
+  std::string upper(text);
+  for (char& c : upper) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  for (std::uint32_t v = 0; v <= 0x110; ++v) {
+    auto s = static_cast<smpp::command_status>(v);
+    if (smpp::name(s) == upper) return s;
+  }
+  return std::nullopt;
+}
+
+// [store] backend = "sqlite" (default) | "postgresql"; a PostgreSQL store's connection string is
+// read from the environment variable [store] url_env names (default LAPORD_PG_URL), never from
+// the file: it holds a password.
+namespace {
+void read_backend(const table_reader& r, store::database_options& o) {
+  const auto backend = r.string("backend").value_or("sqlite");
+  if (backend == "sqlite") return;
+  if (backend != "postgresql")
+    r.fail("backend", "must be \"sqlite\" or \"postgresql\", not '" + backend + "'");
+  o.backend = store::store_backend::postgresql;
+  const auto env = r.string("url_env").value_or("LAPORD_PG_URL");
+  if (env.empty()) r.fail("url_env", "must name an environment variable");
+  const char* url = std::getenv(env.c_str());
+  if (!url || !*url)
+    r.fail("backend", "is postgresql but the environment variable " + env +
+                          " (url_env) holds no connection string");
+  o.url = url;
+}
+}  // namespace
+
+store_section read_store_section(const toml::table& document, const std::string& file) {
+  table_reader r(document, "store", file, store_keys);
+  store_section s;
+  s.present = r.present();
+  s.database.path = resolve(file, "lapord.db");
+  if (auto v = r.string("path")) {
+    if (v->empty()) r.fail("path", "must not be empty");
+    s.database.path = resolve(file, *v);
+  }
+  s.instance = host_name();
+  if (auto v = r.string("instance")) {
+    if (v->empty() || v->size() > 64 ||
+        !std::all_of(v->begin(), v->end(), [](char c) { return c > ' ' && c < 0x7f; })) {
+      r.fail("instance", "must be 1 to 64 printable ASCII characters without spaces");
+    }
+    s.instance = *v;
+  }
+  read_backend(r, s.database);
+  r.count("max_batch", 1, 1'000'000, s.database.max_batch);
+  r.seconds("busy_timeout_s", 0, day_s, s.database.busy_timeout);
+  if (auto v = r.integer("dedup_window_hours", 1, 24 * 365)) {
+    s.database.dedup_window = std::chrono::hours(*v);
+  }
+  r.count("max_bytes", 0, std::numeric_limits<std::int64_t>::max(), s.database.max_bytes);
+  // SQLite's page cache. 4 MiB, not the store's 16 MiB: under a 50,000-MO flood lapord's peak
+  // RSS was 24 MiB instead of 36 MiB for the same CPU per MO (docs/benchmarks.md); a batch
+  // whose dirty pages do not fit spills them to the WAL before its COMMIT, durably all the same.
+  s.database.cache_kib = 4096;
+  r.count("cache_kib", 256, 1'048'576, s.database.cache_kib);
+  if (auto v = r.string("temporary_error")) {
+    auto status = command_status_from(*v);
+    if (!status || *status == smpp::command_status::esme_rok) {
+      r.fail("temporary_error",
+             "must name an SMPP error status (e.g. ESME_RSYSERR), not '" + *v + "'");
+    }
+    s.temporary_error = *status;
+  }
+  r.seconds("part_timeout_s", 0.1, 7 * day_s, s.part_timeout);
+  r.count("reply_batch", 1, 10'000, s.reply_batch);
+  r.count("reply_in_flight", 1, 100'000, s.reply_in_flight);
+  r.seconds("reply_retry_s", 0.01, day_s, s.reply_retry);
+  r.count("reply_max_attempts", 1, 1000, s.reply_max_attempts);
+  if (auto v = r.string("reply_concat")) {
+    if (*v == "udh") {
+      s.reply_concat = text::concat_method::udh;
+    } else if (*v == "sar") {
+      s.reply_concat = text::concat_method::sar;
+    } else if (*v == "payload") {
+      s.reply_concat = text::concat_method::message_payload;
+    } else {
+      r.fail("reply_concat", "must be \"udh\", \"sar\" or \"payload\", not '" + *v + "'");
+    }
+  }
+  return s;
+}
+
+std::optional<net::http::store_api_settings> read_store_api_section(const toml::table& document,
+                                                                    const std::string& file) {
+  table_reader r(document, "store_api", file, store_api_keys);
+  if (!r.present()) return std::nullopt;
+  net::http::store_api_settings s;
+  auto url = r.string("url");
+  if (!url || url->empty()) r.fail("url", "is missing");
+  if (!url->starts_with("http://") && !url->starts_with("https://")) {
+    r.fail("url", "must start with http:// or https://");
+  }
+  s.url = *url;
+  if (auto v = r.string("token")) s.token = *v;
+  if (auto v = r.string("token_env")) s.token_env = *v;
+  if (!s.token.empty() && !s.token_env.empty()) r.fail("token_env", "and token: give only one");
+  r.count("in_flight", 1, 1024, s.in_flight);
+  r.seconds("timeout_s", 0.01, day_s, s.timeout);
+  r.seconds("backoff_initial_s", 0.001, day_s, s.backoff.initial);
+  r.seconds("backoff_max_s", 0.001, day_s, s.backoff.max);
+  if (s.backoff.max < s.backoff.initial) {
+    r.fail("backoff_max_s", "must not be smaller than backoff_initial_s");
+  }
+  r.seconds("retry_after_max_s", 0, 7 * day_s, s.retry_after_max);
+  r.count("breaker_failures", 1, 1'000'000, s.breaker.failure_threshold);
+  r.seconds("breaker_open_s", 0.001, day_s, s.breaker.open_for);
+  if (auto v = r.string("ca_file")) s.ca_file = v->empty() ? *v : resolve(file, *v);
+  if (auto v = r.boolean("tls_verify")) s.tls_verify = *v;
+  r.count("batch", 1, 100'000, s.batch);
+  r.seconds("poll_interval_s", 0.001, day_s, s.poll_interval);
+  if (auto v = r.string("user_agent")) s.user_agent = *v;
+  return s;
+}
+
+std::optional<net::http::api_settings> read_api_section(const toml::table& document,
+                                                        const std::string& file) {
+  table_reader r(document, "api", file, api_keys);
+  if (!r.present()) return std::nullopt;
+  net::http::api_settings s;
+  if (auto v = r.string("listen")) {
+    const auto colon = v->rfind(':');
+    if (colon == std::string::npos || colon + 1 == v->size()) {
+      r.fail("listen", "must be \"host:port\", not '" + *v + "'");
+    }
+    s.listen = *v;
+  }
+  if (auto v = r.string("token")) s.token = *v;
+  if (auto v = r.string("token_env")) s.token_env = *v;
+  if (!s.token.empty() && !s.token_env.empty()) r.fail("token_env", "and token: give only one");
+  if (s.token.empty() && s.token_env.empty()) {
+    r.fail("token", "or token_env is needed: the store must authenticate");
+  }
+  r.count("body_limit", 256, 16 * 1024 * 1024, s.body_limit);
+  r.seconds("request_timeout_s", 0.01, day_s, s.request_timeout);
+  r.count("max_connections", 1, 100'000, s.max_connections);
+  return s;
+}
+
+admin_section read_admin_section(const toml::table& document, const std::string& file) {
+  table_reader r(document, "admin", file, admin_keys);
+  admin_section s;
+  if (!r.present()) {
+    s.listen.clear();
+    return s;
+  }
+  s.present = true;
+  if (auto v = r.string("listen")) {
+    const auto colon = v->rfind(':');
+    if (!v->empty() && (colon == std::string::npos || colon + 1 == v->size())) {
+      r.fail("listen", "must be \"host:port\" or \"\" (no admin listener), not '" + *v + "'");
+    }
+    s.listen = *v;
+  }
+  if (auto v = r.string("token")) s.token = *v;
+  if (auto v = r.string("token_env")) s.token_env = *v;
+  if (!s.token.empty() && !s.token_env.empty()) r.fail("token_env", "and token: give only one");
+  return s;
+}
+
+}  // namespace lapord::app

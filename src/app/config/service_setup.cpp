@@ -1,0 +1,251 @@
+#include "lapord/app/config/service_setup.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace lapord::app {
+namespace {
+
+constexpr std::size_t min_ref_key_bytes = 16;
+
+int line_of(const toml::node& node) {
+  return static_cast<int>(node.source().begin.line);
+}
+
+std::string resolve(const std::string& config_file, const std::string& path) {
+  std::filesystem::path p(path);
+  if (p.is_absolute()) return p.string();
+  return (std::filesystem::path(config_file).parent_path() / p).lexically_normal().string();
+}
+
+class section_reader {
+ public:
+  section_reader(const toml::table& table, std::string file)
+      : table_(table), file_(std::move(file)) {}
+
+  [[noreturn]] void fail(const toml::node& node, const std::string& what) const {
+    throw config_error(file_, line_of(node), what);
+  }
+
+  std::optional<std::string> string(std::string_view key, int* line = nullptr) const {
+    const toml::node* n = table_.get(key);
+    if (n == nullptr) return std::nullopt;
+    if (!n->is_string()) fail(*n, "[service] " + std::string(key) + " must be a string");
+    if (line != nullptr) *line = line_of(*n);
+    return n->as_string()->get();
+  }
+
+  std::optional<std::int64_t> integer(std::string_view key, std::int64_t min,
+                                      std::int64_t max) const {
+    const toml::node* n = table_.get(key);
+    if (n == nullptr) return std::nullopt;
+    if (!n->is_integer()) fail(*n, "[service] " + std::string(key) + " must be an integer");
+    std::int64_t v = n->as_integer()->get();
+    if (v < min || v > max) {
+      fail(*n, "[service] " + std::string(key) + " must be between " + std::to_string(min) +
+                   " and " + std::to_string(max) + ", not " + std::to_string(v));
+    }
+    return v;
+  }
+
+  std::optional<std::vector<std::string>> strings(std::string_view key) const {
+    const toml::node* n = table_.get(key);
+    if (n == nullptr) return std::nullopt;
+    const toml::array* a = n->as_array();
+    if (a == nullptr) fail(*n, "[service] " + std::string(key) + " must be an array of strings");
+    std::vector<std::string> out;
+    for (const toml::node& e : *a) {
+      if (!e.is_string()) fail(e, "[service] " + std::string(key) + " must hold strings only");
+      out.push_back(e.as_string()->get());
+    }
+    return out;
+  }
+
+  const toml::node* node(std::string_view key) const { return table_.get(key); }
+
+ private:
+  const toml::table& table_;
+  std::string file_;
+};
+
+constexpr std::string_view known_keys[] = {"service_numbers",
+                                           "directory",
+                                           "aliases",
+                                           "templates",
+                                           "dictionary",
+                                           "ref_digits",
+                                           "ref_key",
+                                           "ref_key_env",
+                                           "hourly_limit",
+                                           "duplicate_window_hours",
+                                           "replies_per_hour",
+                                           "country_code",
+                                           "utc_offset_minutes",
+                                           "greetings"};
+
+std::string read_file(const std::string& path, const std::string& config_file, int line,
+                      std::string_view what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw config_error(config_file, line, "cannot read the " + std::string(what) + " file " + path);
+  }
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+bool is_digits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+}  // namespace
+
+std::optional<std::string> service_environment(const std::string& name) {
+  const char* v = std::getenv(name.c_str());
+  if (v == nullptr) return std::nullopt;
+  return std::string(v);
+}
+
+service_section read_service_section(const toml::table& document, const std::string& file) {
+  service_section s;
+  s.file = file;
+  s.directory = resolve(file, "directory/institutions.tsv");
+  s.aliases = resolve(file, "directory/aliases.tsv");
+  s.templates = resolve(file, "templates-id.txt");
+  s.greetings = resolve(file, "greetings-id.txt");
+  s.dictionary = "/usr/share/hunspell/id_ID.dic";
+  const toml::node* node = document.get("service");
+  if (node == nullptr) return s;
+  const toml::table* table = node->as_table();
+  if (table == nullptr) throw config_error(file, line_of(*node), "[service] must be a table");
+  for (auto&& [key, value] : *table) {
+    if (std::find(std::begin(known_keys), std::end(known_keys), key.str()) ==
+        std::end(known_keys)) {
+      throw config_error(file, line_of(value), "unknown key [service] " + std::string(key.str()));
+    }
+  }
+  section_reader r(*table, file);
+  if (auto v = r.strings("service_numbers")) {
+    if (v->empty()) r.fail(*r.node("service_numbers"), "[service] service_numbers is empty");
+    for (auto& n : *v) {
+      std::string_view digits = n;
+      if (digits.starts_with('+')) digits.remove_prefix(1);
+      if (!is_digits(digits)) {
+        r.fail(*r.node("service_numbers"),
+               "[service] service_numbers: '" + n + "' is not a number");
+      }
+    }
+    s.service_numbers = std::move(*v);
+  }
+  if (auto v = r.string("directory", &s.line_of_directory)) s.directory = resolve(file, *v);
+  if (auto v = r.string("aliases", &s.line_of_aliases)) s.aliases = resolve(file, *v);
+  if (auto v = r.string("templates", &s.line_of_templates)) s.templates = resolve(file, *v);
+  if (auto v = r.string("greetings", &s.line_of_greetings)) s.greetings = resolve(file, *v);
+  if (auto v = r.string("dictionary", &s.line_of_dictionary)) s.dictionary = resolve(file, *v);
+  if (auto v = r.integer("ref_digits", static_cast<std::int64_t>(lapor::min_ref_digits),
+                         static_cast<std::int64_t>(lapor::max_ref_digits))) {
+    s.ref_digits = static_cast<std::size_t>(*v);
+  }
+  s.ref_key = r.string("ref_key", &s.line_of_ref_key);
+  s.ref_key_env = r.string("ref_key_env", s.ref_key ? nullptr : &s.line_of_ref_key);
+  if (s.ref_key && s.ref_key_env) {
+    r.fail(*r.node("ref_key_env"), "[service] give ref_key or ref_key_env, not both");
+  }
+  if (s.ref_key && s.ref_key->size() < min_ref_key_bytes) {
+    r.fail(*r.node("ref_key"), "[service] ref_key must be at least 16 characters");
+  }
+  if (s.ref_key_env && s.ref_key_env->empty()) {
+    r.fail(*r.node("ref_key_env"), "[service] ref_key_env must name a variable");
+  }
+  if (auto v = r.integer("hourly_limit", 1, 100000)) s.hourly_limit = static_cast<unsigned>(*v);
+  if (auto v = r.integer("replies_per_hour", 1, 100000)) {
+    s.replies_per_hour = static_cast<unsigned>(*v);
+  }
+  if (auto v = r.integer("duplicate_window_hours", 0, 24 * 365)) {
+    s.duplicate_window_hours = static_cast<unsigned>(*v);
+  }
+  if (auto v = r.string("country_code")) {
+    if (!is_digits(*v) || v->size() > 3) {
+      r.fail(*r.node("country_code"), "[service] country_code must be 1 to 3 digits");
+    }
+    s.country_code = *v;
+  }
+  if (auto v = r.integer("utc_offset_minutes", -12 * 60, 14 * 60)) {
+    s.utc_offset_minutes = static_cast<int>(*v);
+  }
+  return s;
+}
+
+service_section read_service_config_file(const std::string& path) {
+  toml::table document;
+  try {
+    document = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    throw config_error(path, static_cast<int>(e.source().begin.line), std::string(e.description()));
+  }
+  return read_service_section(document, path);
+}
+
+service_setup load_service(const service_section& s, bool need_ref_key,
+                           environment_lookup environment) {
+  lapor::service_options options;
+  options.service_numbers = s.service_numbers;
+  options.ref_digits = s.ref_digits;
+  options.hourly_limit = s.hourly_limit;
+  options.replies_per_hour = s.replies_per_hour;
+  options.duplicate_window = std::chrono::hours{s.duplicate_window_hours};
+  options.country_code = s.country_code;
+  options.utc_offset = std::chrono::minutes{s.utc_offset_minutes};
+
+  std::optional<std::string> key = s.ref_key;
+  if (!key && s.ref_key_env && environment) key = environment(*s.ref_key_env);
+  if (need_ref_key) {
+    if (!key) {
+      throw config_error(
+          s.file, s.line_of_ref_key,
+          s.ref_key_env ? "[service] ref_key_env names " + *s.ref_key_env + ", which is not set"
+                        : "[service] needs ref_key or ref_key_env");
+    }
+    if (key->size() < min_ref_key_bytes) {
+      throw config_error(s.file, s.line_of_ref_key,
+                         "[service] the ref key must be at least 16 characters");
+    }
+  }
+
+  std::string generated = read_file(s.directory, s.file, s.line_of_directory, "directory");
+  std::string aliases = read_file(s.aliases, s.file, s.line_of_aliases, "aliases");
+  std::string templates = read_file(s.templates, s.file, s.line_of_templates, "templates");
+  std::string greetings = read_file(s.greetings, s.file, s.line_of_greetings, "greetings");
+  std::string dic = read_file(s.dictionary, s.file, s.line_of_dictionary, "dictionary");
+  std::string aff_path = s.dictionary;
+  if (aff_path.ends_with(".dic")) aff_path.replace(aff_path.size() - 4, 4, ".aff");
+  std::string aff = read_file(aff_path, s.file, s.line_of_dictionary, "dictionary affix");
+
+  try {
+    auto dir = lapor::directory::load(generated, s.directory, aliases, s.aliases);
+    auto replies = lapor::reply_templates::load(templates, s.templates,
+                                                lapor::service::limits_for(dir, options));
+    auto lead = lapor::greeting_list::load(greetings, s.greetings, dir);
+    lapor::word_list words;
+    try {
+      words = lapor::word_list::from_hunspell(dic, aff);
+    } catch (const std::runtime_error& e) {
+      throw config_error(s.file, s.line_of_dictionary, aff_path + ": " + e.what());
+    }
+    std::optional<lapor::ref_generator> refs;
+    if (key) refs.emplace(*key, s.ref_digits);
+    const std::hash<std::string> hash;
+    const service_sources sources{hash(generated), hash(aliases), hash(templates),
+                                  hash(dic) ^ (hash(aff) << 1), hash(greetings)};
+    return service_setup{lapor::service(std::move(dir), std::move(words), std::move(replies),
+                                        std::move(options), std::move(lead)),
+                         std::move(refs), sources};
+  } catch (const lapor::data_error& e) {
+    throw config_error(e.source(), e.line(), e.message());
+  }
+}
+
+}  // namespace lapord::app

@@ -1,0 +1,273 @@
+#include "lapord/app/mo/mo_ingest.hpp"
+
+#include "lapord/net/http/complaint_body.hpp"
+
+namespace lapord::app {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string forward_payload(const complaint_origin& o, const lapor::decision& d,
+                            const std::string& ref) {
+  net::http::complaint_record r;
+  r.ref = ref;
+  r.channel = o.channel;
+  r.received_at = o.received_at;
+  r.carrier = std::string(o.carrier);
+  r.service_number = std::string(o.service_number);
+  r.reporter_msisdn = d.reporter;
+  r.confidential = d.confidential;
+  if (d.institution) {
+    r.institution = net::http::complaint_institution{d.institution->keyword, d.institution->code,
+                                                     d.institution->name, d.institution->corrected};
+  }
+  r.text = d.text;
+  r.segments = static_cast<unsigned>(o.segments);
+  r.incomplete = o.incomplete;
+  return net::http::complaint_body(r);
+}
+
+}  // namespace
+
+lapor::store_facts facts_for(store::transaction& tx, const lapor::decision& first,
+                             const lapor::service& service, store::wall_time now) {
+  lapor::store_facts facts;
+  if (first.kind == lapor::decision_kind::complaint) {
+    // "The same complaint text": compared case- and spacing-folded (lapor::duplicate_key).
+    facts.complaint.duplicate_ref = tx.recent_complaint_with_key(
+        first.reporter, first.duplicate_key, now - service.options().duplicate_window);
+    facts.complaint.complaints_last_hour =
+        static_cast<unsigned>(tx.complaints_since(first.reporter, now - 1h));
+    facts.complaint.told_rate_limit_within_hour =
+        tx.rate_notice_sent_since(first.reporter, now - 1h);
+  } else if (first.kind == lapor::decision_kind::status && first.ref_valid) {
+    auto c = tx.complaint_by_ref(first.ref);
+    // Someone else's ref reads exactly like an unknown one.
+    if (c && c->reporter == first.reporter) {
+      lapor::status_facts s;
+      s.state = state_of(c->status);
+      if (c->institution) s.institution_code = c->institution->code;
+      s.changed_at_unix =
+          std::chrono::duration_cast<std::chrono::seconds>(c->status_at.time_since_epoch()).count();
+      facts.status = s;
+    }
+  }
+  return facts;
+}
+
+std::string reply_destination(const std::string& reporter_e164) {
+  return !reporter_e164.empty() && reporter_e164.front() == '+' ? reporter_e164.substr(1)
+                                                                : reporter_e164;
+}
+
+lapor::complaint_state state_of(std::string_view store_status) {
+  using lapor::complaint_state;
+  if (store_status == "verified") return complaint_state::diverifikasi;
+  if (store_status == "dispatched") return complaint_state::diteruskan;
+  if (store_status == "responded") return complaint_state::ditanggapi;
+  if (store_status == "closed") return complaint_state::selesai;
+  if (store_status == "rejected") return complaint_state::ditolak;
+  return complaint_state::diterima;
+}
+
+ingest_outcome handle_message(store::transaction& tx, const citizen_message& message,
+                              const ingest_context& ctx) {
+  const lapor::service& service = *ctx.service;
+  const store::wall_time now = message.received_at;
+  lapor::inbound in;
+  in.from = message.source;
+  in.from_ton = message.source_ton;
+  in.from_npi = message.source_npi;
+  in.to = message.destination;
+  in.text = message.text;
+
+  const lapor::parsed_message parsed = service.parse(in.text);
+  lapor::decision d = service.decide(in, parsed, {});
+  if (d.kind == lapor::decision_kind::complaint || d.kind == lapor::decision_kind::status) {
+    d = service.decide(in, parsed, facts_for(tx, d, service, now));
+  }
+  complaint_origin origin;
+  origin.carrier = message.carrier;
+  origin.service_number = message.destination;
+  origin.segments = message.segments;
+  origin.incomplete = message.incomplete;
+  origin.received_id = message.received_id;
+  origin.received_at = now;
+  return record_decision(tx, d, origin, ctx);
+}
+
+ingest_outcome record_decision(store::transaction& tx, const lapor::decision& d,
+                               const complaint_origin& origin, const ingest_context& ctx) {
+  const lapor::service& service = *ctx.service;
+  const store::wall_time now = origin.received_at;
+  ingest_outcome out;
+  out.effect = ingest_effect::decided;
+  out.decision = d.kind;
+  out.reason = d.reason;
+  out.received_id = origin.received_id;
+  if (d.kind == lapor::decision_kind::ignore) return out;  // receipts, names, our own numbers
+
+  if (d.kind == lapor::decision_kind::stop) tx.set_opt_out(d.reporter, true, now);
+  if (d.kind == lapor::decision_kind::start) tx.set_opt_out(d.reporter, false, now);
+
+  std::string reply_text = d.reply;
+  if (d.create_complaint) {
+    // Counter 1, 2, 3 ... -> permutation index 0, 1, 2 ...: unique refs without a lookup.
+    const std::uint64_t counter = tx.next_ref_counter();
+    out.ref = ctx.refs->make(counter - 1);
+    store::new_complaint c;
+    c.ref = out.ref;
+    c.channel = net::http::to_string(origin.channel);
+    c.carrier = origin.carrier;
+    c.service_number = origin.service_number;
+    c.reporter = d.reporter;
+    c.confidential = d.confidential;
+    if (d.institution) {
+      c.institution =
+          store::institution_view{d.institution->code, d.institution->name, d.institution->keyword,
+                                  d.institution->corrected, lapor::to_string(d.institution->via)};
+    }
+    c.text = d.text;
+    c.duplicate_key = d.duplicate_key;
+    c.segments = origin.segments;
+    c.incomplete = origin.incomplete;
+    c.created_at = now;
+    c.received_id = origin.received_id;
+    tx.create_complaint(c);
+    out.complaint_created = true;
+    if (d.institution) out.institution_kind = d.institution->kind;
+    if (d.institution) out.institution_code = d.institution->code;
+    if (d.forward) {
+      tx.enqueue_forward(out.ref, forward_payload(origin, d, out.ref), now);
+      out.forward_queued = true;
+    }
+    if (reply_text.empty()) reply_text = service.render_reply(d, out.ref);
+  } else if (d.kind == lapor::decision_kind::complaint) {
+    out.ref = d.ref;  // a duplicate: the first complaint's ref
+  }
+  if (d.reply_template == lapor::reply::rate_limited) tx.mark_rate_notice(d.reporter, now);
+
+  const std::string destination = reply_destination(d.reporter);
+  // Every answer costs an SMS: past the limit the message is kept (received, decided) and not
+  // answered. Counted in the store, so repeats across a restart or instances count too.
+  if (!reply_text.empty() && !d.create_complaint &&
+      d.reply_template != lapor::reply::rate_limited &&
+      tx.answers_since(destination, now - 1h) >= service.options().replies_per_hour) {
+    reply_text.clear();
+    out.reply_limited = true;
+  }
+  if (!reply_text.empty()) {
+    store::new_reply r;
+    r.carrier = origin.carrier;
+    r.source = origin.service_number;
+    r.destination = destination;
+    r.text = reply_text;
+    r.kind = d.reply_template;
+    if (!out.ref.empty()) r.ref = out.ref;
+    r.created_at = now;
+    tx.enqueue_reply(r);
+    out.reply_queued = true;
+  }
+  return out;
+}
+
+ingest_outcome ingest(store::transaction& tx, const incoming_mo& mo, const ingest_context& ctx) {
+  // A whole message is the citizen's, however often it comes: kept, decided and answered
+  // every time (the duplicate rule stops a second complaint). Only parts and receipts are
+  // recognised as redeliveries: a part again would start a spurious incomplete message.
+  const bool whole_mo = mo.kind == mo_kind::message || mo.kind == mo_kind::other;
+  const store::received_mo received =
+      tx.record_received(mo.pdu(), whole_mo ? store::redelivery::keep : store::redelivery::check);
+  ingest_outcome out;
+  out.received_id = received.id;
+  if (received.duplicate) {
+    out.effect = ingest_effect::redelivery;
+    out.ref = received.ref.value_or("");
+    return out;
+  }
+
+  switch (mo.kind) {
+    case mo_kind::receipt: {
+      out.effect = ingest_effect::receipt_unknown;
+      if (!mo.receipt) return out;
+      std::string stat(receipt_stat(*mo.receipt));
+      // The id as the carrier wrote it first, then its other forms (receipt_id); the first
+      // that names a segment we sent wins.
+      for (auto& id : text::receipt_lookup_ids(*mo.receipt, ctx.receipt_id)) {
+        out.receipt_ids.push_back(std::move(id));
+        if (tx.apply_receipt(mo.carrier, out.receipt_ids.back(), stat, mo.received_at) ==
+            store::receipt_outcome::applied) {
+          out.effect = ingest_effect::receipt;
+          out.receipt_stat = std::move(stat);
+          return out;
+        }
+      }
+      out.receipt_stat = std::move(stat);
+      return out;
+    }
+    case mo_kind::other:
+      out.decision = lapor::decision_kind::ignore;
+      out.reason = "not_a_message";
+      return out;
+    case mo_kind::message: {
+      citizen_message m{mo.carrier,   mo.source, mo.source_ton, mo.source_npi, mo.destination,
+                        mo.text.utf8, 1,         false,         received.id,   mo.received_at};
+      return handle_message(tx, m, ctx);
+    }
+    case mo_kind::part:
+      break;
+  }
+
+  text::message_part part;
+  part.key = text::part_key{mo.carrier, mo.source, mo.destination, mo.concat->reference};
+  part.total = mo.concat->total;
+  part.sequence = mo.concat->sequence;
+  part.text = mo.text.utf8;
+  part.replaced = mo.text.replaced;
+  part.received_at = mo.received_at;
+  text::reassembler reassembler(tx.parts(), ctx.reassembly);
+  std::optional<text::assembled_message> whole = reassembler.add(part);
+  if (!whole) {
+    out.effect = ingest_effect::part_kept;
+    return out;
+  }
+  citizen_message m{mo.carrier,
+                    mo.source,
+                    mo.source_ton,
+                    mo.source_npi,
+                    mo.destination,
+                    std::move(whole->text),
+                    static_cast<int>(whole->total == 0 ? 1 : whole->total),
+                    !whole->complete,
+                    received.id,
+                    mo.received_at};
+  out = handle_message(tx, m, ctx);
+  // Only a part that was kept has siblings in the store; a malformed one (sequence 0 or past
+  // the total) came back on its own and must not erase the others of its key.
+  if (part.total > 1 && part.sequence >= 1 && part.sequence <= part.total) {
+    reassembler.release(whole->key);
+  }
+  return out;
+}
+
+std::vector<ingest_outcome> release_expired_parts(store::transaction& tx, const ingest_context& ctx,
+                                                  store::wall_time now) {
+  std::vector<ingest_outcome> outcomes;
+  text::reassembler reassembler(tx.parts(), ctx.reassembly);
+  for (text::assembled_message& m : reassembler.expire(now)) {
+    citizen_message cm;
+    cm.carrier = m.key.carrier;
+    cm.source = m.key.source;
+    cm.source_ton = 0;  // not kept with the parts: the service guesses from the digits
+    cm.destination = m.key.destination;
+    cm.text = std::move(m.text);
+    cm.segments = m.total == 0 ? 1 : m.total;
+    cm.incomplete = !m.complete;
+    cm.received_at = now;
+    outcomes.push_back(handle_message(tx, cm, ctx));
+    reassembler.release(m.key);
+  }
+  return outcomes;
+}
+
+}  // namespace lapord::app

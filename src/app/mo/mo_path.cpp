@@ -1,0 +1,276 @@
+#include "lapord/app/mo/mo_path.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/logger.h>
+
+#include "lapord/app/mo/pipeline_metrics.hpp"
+#include "lapord/app/ops/access_log.hpp"
+#include "lapord/lapor/msisdn.hpp"
+
+namespace lapord::app {
+namespace {
+
+std::int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+void answer(net::mo_completion& done, smpp::command_status status) noexcept {
+  try {
+    done(status);
+  } catch (...) {  // NOLINT(bugprone-empty-catch): the bind is gone; the SMSC redelivers
+  }
+}
+
+std::string_view decided_outcome(const ingest_outcome& o) {
+  // A STOP or MULAI past [service] replies_per_hour still takes effect: say both facts.
+  if (o.decision == lapor::decision_kind::stop) {
+    return o.reply_limited ? "opted_out_unanswered" : "opted_out";
+  }
+  if (o.decision == lapor::decision_kind::start) {
+    return o.reply_limited ? "opted_in_unanswered" : "opted_in";
+  }
+  if (o.reply_limited) return "unanswered_replies_per_hour";
+  if (!o.reason.empty()) return o.reason;
+  return o.reply_queued ? "answered" : "silent";
+}
+
+}  // namespace
+
+access_words access_words_of(const ingest_outcome& o) {
+  switch (o.effect) {
+    case ingest_effect::redelivery:
+      return {"redelivery", "acked"};
+    case ingest_effect::receipt:
+      return {"receipt", o.receipt_stat};
+    case ingest_effect::receipt_unknown:
+      return {"receipt", "unmatched"};
+    case ingest_effect::part_kept:
+      return {"part", "kept"};
+    case ingest_effect::decided:
+      break;
+  }
+  if (o.complaint_created) return {"complaint", o.forward_queued ? "created" : "held_rate_limited"};
+  if (o.decision == lapor::decision_kind::complaint && !o.ref.empty()) {
+    return {"duplicate", o.reply_limited ? "unanswered_replies_per_hour" : "answered_first_ref"};
+  }
+  return {o.decision ? lapor::to_string(*o.decision) : std::string_view("ignore"),
+          decided_outcome(o)};
+}
+
+// The MO through the whole path, in one savepoint of the group commit.
+class mo_path::item final : public store::work_item {
+ public:
+  item(mo_path& path, incoming_mo mo, net::mo_completion done)
+      : path_(path),
+        mo_(std::move(mo)),
+        done_(std::move(done)),
+        context_(path.context_),
+        arrived_(std::chrono::steady_clock::now()) {
+    if (path.services_ != nullptr) {
+      service_ = path.services_->current();
+      context_.service = service_.get();
+    }
+    if (mo_.kind == mo_kind::receipt && path.options_.carriers != nullptr) {
+      context_.receipt_id = path.options_.carriers->of(mo_.carrier).receipt_id;
+    }
+  }
+
+  void run(store::transaction& tx) override { outcome_ = ingest(tx, mo_, context_); }
+
+  void done(std::error_code ec, std::string_view detail) noexcept override;
+
+ private:
+  mo_path& path_;
+  incoming_mo mo_;
+  net::mo_completion done_;
+  std::shared_ptr<const lapor::service> service_;  // this MO's service, whatever a reload does
+  ingest_context context_;
+  std::chrono::steady_clock::time_point arrived_;
+  ingest_outcome outcome_;
+};
+
+// When the service itself failed on an MO (a bug, a constraint), the MO is still kept as
+// received so an operator can look at it, and acknowledged: the SMSC would otherwise redeliver
+// a message that fails the same way for ever.
+class mo_path::raw_item final : public store::work_item {
+ public:
+  raw_item(mo_path& path, incoming_mo mo, net::mo_completion done, std::string why,
+           std::chrono::steady_clock::time_point arrived)
+      : path_(path),
+        mo_(std::move(mo)),
+        done_(std::move(done)),
+        why_(std::move(why)),
+        arrived_(arrived) {}
+
+  void run(store::transaction& tx) override { tx.record_received(mo_.pdu()); }
+
+  void done(std::error_code ec, std::string_view detail) noexcept override {
+    std::unique_ptr<raw_item> self(this);
+    if (ec) {
+      path_.failed(ec, detail);
+      answer(done_, path_.options_.temporary_error);
+      path_.access(mo_, "mo", "temporary_error", nullptr, arrived_);
+      return;
+    }
+    path_.kept_raw_.fetch_add(1, std::memory_order_relaxed);
+    path_.acked_.fetch_add(1, std::memory_order_relaxed);
+    answer(done_, smpp::command_status::esme_rok);
+    path_.access(mo_, "mo", "kept_raw", nullptr, arrived_);
+    try {
+      path_.log_->error("MO from {} to {} kept as received only, not processed: {}",
+                        lapor::mask_msisdn(mo_.source), lapor::mask_msisdn(mo_.destination), why_);
+    } catch (...) {  // NOLINT(bugprone-empty-catch): logging must not lose the answer
+    }
+  }
+
+ private:
+  mo_path& path_;
+  incoming_mo mo_;
+  net::mo_completion done_;
+  std::string why_;
+  std::chrono::steady_clock::time_point arrived_;
+};
+
+void mo_path::item::done(std::error_code ec, std::string_view detail) noexcept {
+  std::unique_ptr<item> self(this);
+  if (!ec) {
+    answer(done_, smpp::command_status::esme_rok);
+    path_.finished(outcome_, mo_, arrived_);
+    if (outcome_.effect == ingest_effect::receipt_unknown) path_.unmatched_receipt(mo_, outcome_);
+    return;
+  }
+  if (ec == store::errc::item_failed) {
+    auto* raw =
+        new raw_item(path_, std::move(mo_), std::move(done_), std::string(detail), arrived_);
+    path_.db_.submit(*raw);
+    return;
+  }
+  path_.failed(ec, detail);
+  answer(done_, path_.options_.temporary_error);
+  path_.access(mo_, "mo", "temporary_error", nullptr, arrived_);
+}
+
+mo_path::mo_path(store::database& db, ingest_context context, mo_path_options options,
+                 mo_path_hooks hooks, std::shared_ptr<spdlog::logger> log,
+                 const service_holder* services)
+    : db_(db),
+      context_(context),
+      options_(options),
+      hooks_(std::move(hooks)),
+      log_(std::move(log)),
+      services_(services),
+      unmatched_receipts_(options.unmatched_receipt_log_every, 256) {}
+
+void mo_path::on_mo(net::mo_message message, net::mo_completion done) {
+  // Decoding happens here, on the network thread; the writer thread only does what needs the
+  // store.
+  auto* it = new item(*this, read_incoming(message, options_.reading), std::move(done));
+  db_.submit(*it);
+}
+
+void mo_path::access(const incoming_mo& mo, std::string_view kind, std::string_view outcome,
+                     const ingest_outcome* committed,
+                     std::chrono::steady_clock::time_point arrived) {
+  if (hooks_.access == nullptr) return;
+  ops::access_record r;
+  r.time = std::chrono::system_clock::now();
+  r.direction = "mo";
+  r.carrier = mo.carrier;
+  r.kind = kind;
+  r.number = mo.source;
+  if (committed != nullptr) {
+    r.ref = committed->ref;
+    r.institution = committed->institution_code;
+  }
+  r.outcome = outcome;
+  r.latency = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - arrived);
+  hooks_.access->write(r);
+}
+
+void mo_path::finished(const ingest_outcome& outcome, const incoming_mo& mo,
+                       std::chrono::steady_clock::time_point arrived) {
+  acked_.fetch_add(1, std::memory_order_relaxed);
+  if (hooks_.metrics != nullptr)
+    hooks_.metrics->committed(net::http::complaint_channel::sms, mo.carrier, outcome);
+  const access_words words = access_words_of(outcome);
+  access(mo, words.kind, words.outcome, &outcome, arrived);
+  if (outcome.effect == ingest_effect::redelivery) {
+    redeliveries_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  if (outcome.complaint_created) complaints_.fetch_add(1, std::memory_order_relaxed);
+  try {
+    if (outcome.forward_queued && hooks_.forward_queued) hooks_.forward_queued();
+    if (outcome.reply_queued && hooks_.reply_queued) hooks_.reply_queued();
+  } catch (...) {  // NOLINT(bugprone-empty-catch): the pollers still find the work later
+  }
+}
+
+void mo_path::failed(std::error_code ec, std::string_view detail) {
+  temporary_errors_.fetch_add(1, std::memory_order_relaxed);
+  // A full disk fails every MO of every batch: one line a second is enough for an operator.
+  const std::int64_t now = steady_ms();
+  std::int64_t last = last_failure_log_ms_.load(std::memory_order_relaxed);
+  if (now - last < 1000 || !last_failure_log_ms_.compare_exchange_strong(last, now)) return;
+  try {
+    log_->warn("store cannot keep MO ({}: {}); answering {} so the SMSC retries ({} so far)",
+               ec.message(), detail, smpp::name(options_.temporary_error),
+               temporary_errors_.load(std::memory_order_relaxed));
+  } catch (...) {  // NOLINT(bugprone-empty-catch)
+  }
+}
+
+void mo_path::unmatched_receipt(const incoming_mo& mo, const ingest_outcome& outcome) noexcept {
+  // A carrier whose receipt ids lapord misreads sends one per reply: one line a minute.
+  net::repeat_limiter::verdict v;
+  {
+    std::lock_guard lock(unmatched_mutex_);
+    v = unmatched_receipts_.occur(mo.carrier, std::chrono::steady_clock::now());
+  }
+  if (!v.log) return;
+  try {
+    const auto form = options_.carriers != nullptr ? options_.carriers->of(mo.carrier).receipt_id
+                                                   : text::receipt_id_form::automatic;
+    std::string tried;
+    for (const auto& id : outcome.receipt_ids)
+      tried += (tried.empty() ? "" : ", ") + id;
+    const std::string more = v.suppressed == 0
+                                 ? std::string()
+                                 : fmt::format("; {} more since the last such line", v.suppressed);
+    const auto every =
+        std::chrono::duration_cast<std::chrono::seconds>(options_.unmatched_receipt_log_every)
+            .count();
+    if (outcome.receipt_ids.empty()) {
+      log_->warn(
+          "receipt from {} ({}) without a message id (no receipted_message_id, no id: in its "
+          "text): matches nothing (one such line per {} s at most{})",
+          mo.carrier, outcome.receipt_stat, every, more);
+      return;
+    }
+    const auto& r = *mo.receipt;
+    const bool both = !r.tlv_id.empty() && !r.text_id.empty() && r.tlv_id != r.text_id;
+    log_->warn(
+        "receipt from {} ({}) for message id \"{}\"{} matches no reply sent on that carrier; "
+        "looked up as {} (receipt_id = \"{}\"): check the carrier's receipt_id (one such line "
+        "per {} s at most{})",
+        mo.carrier, outcome.receipt_stat, r.text_id.empty() ? r.tlv_id : r.text_id,
+        both ? fmt::format(", receipted_message_id \"{}\"", r.tlv_id) : std::string(), tried,
+        text::to_string(form), every, more);
+  } catch (...) {  // NOLINT(bugprone-empty-catch): logging must not lose the answer
+  }
+}
+
+mo_path_stats mo_path::stats() const {
+  mo_path_stats s;
+  s.acked = acked_.load(std::memory_order_relaxed);
+  s.redeliveries = redeliveries_.load(std::memory_order_relaxed);
+  s.temporary_errors = temporary_errors_.load(std::memory_order_relaxed);
+  s.kept_raw = kept_raw_.load(std::memory_order_relaxed);
+  s.complaints = complaints_.load(std::memory_order_relaxed);
+  return s;
+}
+
+}  // namespace lapord::app

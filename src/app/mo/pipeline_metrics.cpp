@@ -1,0 +1,151 @@
+#include "lapord/app/mo/pipeline_metrics.hpp"
+
+namespace lapord::app {
+namespace {
+
+constexpr std::array<std::string_view, 5> class_names{"provinsi", "kabupaten", "kota", "lembaga",
+                                                      "national_desk"};
+
+std::size_t class_index(const std::optional<lapor::institution_kind>& kind) {
+  if (!kind) return 4;
+  switch (*kind) {
+    case lapor::institution_kind::provinsi:
+      return 0;
+    case lapor::institution_kind::kabupaten:
+      return 1;
+    case lapor::institution_kind::kota:
+      return 2;
+    case lapor::institution_kind::lembaga:
+      return 3;
+  }
+  return 3;
+}
+
+// The store files DELIVRD as delivered and these as failed (store::transaction::apply_receipt);
+// anything else (ENROUTE, ACCEPTD) changes no state.
+bool failing_stat(std::string_view stat) {
+  return stat == "UNDELIV" || stat == "EXPIRED" || stat == "REJECTD" || stat == "DELETED" ||
+         stat == "UNKNOWN";
+}
+
+}  // namespace
+
+carrier_counters::~carrier_counters() {
+  node* n = head_.load();
+  while (n != nullptr) {
+    node* next = n->next;
+    delete n;
+    n = next;
+  }
+}
+
+ops::counter carrier_counters::of(std::string_view carrier) {
+  node* seen = head_.load(std::memory_order_acquire);
+  for (node* n = seen; n != nullptr; n = n->next) {
+    if (n->carrier == carrier) return n->counter;
+  }
+  // First use of this carrier: two threads may both add it, which is harmless (both nodes
+  // hold the same series of the family).
+  auto* fresh = new node{std::string(carrier), family_.with({carrier}), seen};
+  while (!head_.compare_exchange_weak(fresh->next, fresh, std::memory_order_release,
+                                      std::memory_order_acquire)) {
+  }
+  return fresh->counter;
+}
+
+std::optional<std::string_view> rejection_of(const ingest_outcome& outcome) {
+  if (outcome.effect != ingest_effect::decided || !outcome.decision) return std::nullopt;
+  const std::string_view why = outcome.reason;
+  // Over the hourly limit: stored with a ref, not forwarded (told once, then silent).
+  if (*outcome.decision == lapor::decision_kind::complaint &&
+      (why == "rate_limited" || why == "rate_limited_told"))
+    return "rate_limited";
+  if (*outcome.decision != lapor::decision_kind::ignore) return std::nullopt;
+  // lapor::to_string(sender_verdict): nobody to answer, our own number, not a number.
+  if (why == "alphanumeric_sender") return "alphanumeric_sender";
+  if (why == "service_number") return "own_number";
+  if (why == "invalid_sender") return "invalid_sender";
+  return std::nullopt;
+}
+
+pipeline_metrics::pipeline_metrics(ops::lapord_metrics* metrics) : m_(metrics) {
+  if (m_ == nullptr) return;
+  constexpr std::array<std::string_view, 2> channels{"sms", "ussd"};
+  for (std::size_t c = 0; c < channels.size(); ++c) {
+    for (std::size_t k = 0; k < classes; ++k)
+      complaints_[c].created[k] = m_->complaints_created.with({channels[c], class_names[k]});
+  }
+  redelivery_ = m_->mo_duplicates.with({"redelivery"});
+  duplicate_complaint_ = m_->mo_duplicates.with({"complaint"});
+  rate_limited_ = m_->mo_rejected.with({"rate_limited"});
+  alphanumeric_ = m_->mo_rejected.with({"alphanumeric_sender"});
+  own_number_ = m_->mo_rejected.with({"own_number"});
+  invalid_sender_ = m_->mo_rejected.with({"invalid_sender"});
+  pending_ = m_->outbox_depth.with({"pending"});
+  in_flight_ = m_->outbox_depth.with({"in_flight"});
+  parked_ = m_->outbox_depth.with({"parked"});
+  received_.emplace(m_->mo_received);
+  sent_.emplace(m_->replies_sent);
+  delivered_.emplace(m_->replies_delivered);
+  failed_.emplace(m_->replies_failed);
+}
+
+void pipeline_metrics::mo_received(std::string_view carrier) {
+  if (m_ != nullptr) received_->of(carrier).inc();
+}
+
+void pipeline_metrics::committed(net::http::complaint_channel channel, std::string_view carrier,
+                                 const ingest_outcome& outcome) {
+  if (m_ == nullptr) return;
+  switch (outcome.effect) {
+    case ingest_effect::redelivery:
+      redelivery_->inc();
+      return;
+    case ingest_effect::receipt:
+      if (outcome.receipt_stat == "DELIVRD") {
+        delivered_->of(carrier).inc();
+      } else if (failing_stat(outcome.receipt_stat)) {
+        failed_->of(carrier).inc();
+      }
+      return;
+    case ingest_effect::receipt_unknown:
+    case ingest_effect::part_kept:
+      return;
+    case ingest_effect::decided:
+      break;
+  }
+  const std::size_t ch = channel == net::http::complaint_channel::ussd ? 1 : 0;
+  if (outcome.complaint_created) {
+    complaints_[ch].created[class_index(outcome.institution_kind)]->inc();
+  } else if (outcome.decision == lapor::decision_kind::complaint && !outcome.ref.empty()) {
+    duplicate_complaint_->inc();  // the same text within the window: the first one's ref
+  }
+  if (const auto why = rejection_of(outcome)) {
+    if (*why == "rate_limited") {
+      rate_limited_->inc();
+    } else if (*why == "alphanumeric_sender") {
+      alphanumeric_->inc();
+    } else if (*why == "own_number") {
+      own_number_->inc();
+    } else {
+      invalid_sender_->inc();
+    }
+  }
+}
+
+void pipeline_metrics::replies_sent(std::string_view carrier, std::uint64_t segments) {
+  if (m_ != nullptr && segments > 0) sent_->of(carrier).inc(segments);
+}
+
+void pipeline_metrics::reply_failed(std::string_view carrier) {
+  if (m_ != nullptr) failed_->of(carrier).inc();
+}
+
+void pipeline_metrics::outbox_depth(const store::queue_counts& counts) {
+  if (m_ == nullptr) return;
+  pending_->set(counts.outbox_pending);
+  in_flight_->set(counts.outbox_in_flight);
+  parked_->set(counts.outbox_parked);
+}
+
+}  // namespace lapord::app

@@ -1,0 +1,399 @@
+#include "lapord/app/ussd/ussd_path.hpp"
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <variant>
+
+#include <spdlog/logger.h>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "lapord/app/mo/pipeline_metrics.hpp"
+#include "lapord/app/ops/access_log.hpp"
+#include "lapord/app/ops/lapord_metrics.hpp"
+#include "lapord/app/ussd/ussd_generations.hpp"
+#include "lapord/lapor/msisdn.hpp"
+#include "lapord/lapor/ussd/gateway.hpp"
+
+namespace lapord::app {
+namespace {
+
+namespace ussd = lapor::ussd;
+using namespace std::chrono_literals;
+
+store::wall_time wall_now() {
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
+// The number the citizen dialled, as the service knows it ("1708" for "*1708#"): the complaint's
+// service number and the source of its SMS acknowledgement.
+std::string service_number_of(const lapor::decision& d, std::string_view dialled) {
+  for (const auto& [key, value] : d.params) {
+    if (key == "number" && !value.empty()) return value;
+  }
+  return std::string(dialled);
+}
+
+// A delivery receipt or another notification (esm_class message type bits) is never a dialogue.
+bool is_notification(const smpp::deliver_sm& d) {
+  return (d.esm_class & 0x3C) != 0;
+}
+
+}  // namespace
+
+struct ussd_path::impl : std::enable_shared_from_this<impl> {
+  impl(boost::asio::any_io_executor ex, store::database& database, ingest_context ctx,
+       std::shared_ptr<const ussd_menu> m, net::mt_sender& sender, mo_path_hooks h,
+       std::shared_ptr<spdlog::logger> l, ops::lapord_metrics* mx)
+      : executor(std::move(ex)),
+        db(database),
+        context(ctx),
+        current_menu(std::move(m)),
+        mt(sender),
+        hooks(std::move(h)),
+        log(std::move(l)),
+        metrics(mx),
+        timer(std::make_unique<boost::asio::steady_timer>(executor)) {}
+
+  boost::asio::any_io_executor executor;
+  store::database& db;
+  ingest_context context;
+  // The menu new dialogues get; a reload replaces it (any thread, under the mutex).
+  mutable std::mutex menu_mutex;
+  std::shared_ptr<const ussd_menu> current_menu;
+  std::uint64_t menu_generation = 1;
+  net::mt_sender& mt;
+  mo_path_hooks hooks;
+  std::shared_ptr<spdlog::logger> log;
+  ops::lapord_metrics* metrics;  // may be null (tests)
+  // Destroyed by ~ussd_path, before the executor's io_context (handlers still queued in it may
+  // hold this impl).
+  std::unique_ptr<boost::asio::steady_timer> timer;
+  std::atomic<bool> stopping{false};
+
+  // Executor only: each carrier's gateways (one per menu generation still in use) and its
+  // lapord_ussd_dialogues_open series.
+  struct carrier_gateway {
+    explicit carrier_gateway(const std::string& carrier) : gens(carrier) {}
+    ussd_generations gens;
+    std::optional<ops::gauge> open_gauge;
+  };
+  using slot = ussd_generations::slot;
+  std::map<std::string, carrier_gateway, std::less<>> gateways;
+
+  // Read from any thread.
+  mutable std::mutex open_mutex;
+  std::map<std::string, std::size_t, std::less<>> open;
+
+  // What the deliver_sm that led to an action said, for the filing and the logs.
+  struct origin {
+    std::string carrier;
+    std::string citizen;  // source_addr
+    std::string dialled;  // destination_addr
+    store::wall_time received_at{};
+    std::uint64_t generation = 0;  // of the gateway that holds the dialogue
+  };
+
+  std::pair<std::shared_ptr<const ussd_menu>, std::uint64_t> menu_now() const {
+    std::lock_guard lock(menu_mutex);
+    return {current_menu, menu_generation};
+  }
+
+  carrier_gateway& gateway_for(const std::string& carrier) {
+    auto it = gateways.find(carrier);
+    if (it != gateways.end()) return it->second;
+    carrier_gateway entry(carrier);
+    if (metrics != nullptr) entry.open_gauge = metrics->ussd_dialogues_open.with({carrier});
+    return gateways.emplace(carrier, std::move(entry)).first->second;
+  }
+
+  // The gateway for this message (see ussd_generations::route), or null when none can be made.
+  slot* route(carrier_gateway& g, const smpp::deliver_sm& pdu, ussd::instant now) {
+    const auto [menu, generation] = menu_now();
+    const std::size_t before = g.gens.generations();
+    try {
+      slot& s = g.gens.route(pdu, now, menu, generation);
+      if (g.gens.generations() > before && s.generation == generation) {
+        log->info("ussd {}: gateway ready (profile {}, {} dialogues at most, timeout {} s{})",
+                  g.gens.carrier(), s.gateway->carrier_profile().name, menu->settings.max_dialogues,
+                  menu->settings.timeout.count(),
+                  before > 0 ? "; menu reloaded: dialogues in progress finish on the old one" : "");
+      }
+      return &s;
+    } catch (const std::exception& e) {
+      // load_screens checked every profile when the menu was loaded: this is a bug, not a
+      // citizen's doing.
+      log->error("ussd {}: no gateway: {}", g.gens.carrier(), e.what());
+      return nullptr;
+    }
+  }
+
+  // After a gateway call: an older generation with no dialogue left goes, with its menu.
+  void settle(const std::string& carrier, carrier_gateway& g) {
+    if (const std::size_t dropped = g.gens.drop_drained(); dropped > 0) {
+      log->info("ussd {}: the menu before the reload has no dialogue left: dropped", carrier);
+    }
+    count_open(carrier, g);
+  }
+
+  void count_open(const std::string& carrier, const carrier_gateway& g) {
+    const std::size_t n = g.gens.open_dialogues();
+    if (g.open_gauge) g.open_gauge->set(static_cast<std::int64_t>(n));
+    std::lock_guard lock(open_mutex);
+    open[carrier] = n;
+  }
+
+  void on_deliver(origin o, const smpp::deliver_sm& pdu) {
+    if (stopping) return;
+    carrier_gateway& g = gateway_for(o.carrier);
+    const ussd::instant now = ussd::clock::now();
+    slot* s = route(g, pdu, now);
+    if (s == nullptr) return;
+    o.generation = s->generation;
+    handle(o, s->menu, s->gateway->on_deliver(pdu, now));
+    settle(o.carrier, g);
+  }
+
+  // `menu`: the one the dialogue began with (its filing and lookup use its service).
+  void handle(const origin& o, const std::shared_ptr<const ussd_menu>& menu, ussd::action a) {
+    switch (a.kind) {
+      case ussd::action_kind::reply:
+        send(o, std::move(*a.reply), a.ended, a.reason);
+        return;
+      case ussd::action_kind::file:
+        file(o, menu, a.ticket, std::move(a.decision));
+        return;
+      case ussd::action_kind::look_up:
+        look_up(o, menu, a.ticket, std::move(a.decision));
+        return;
+      case ussd::action_kind::none:
+        if (a.reason == "abort" || a.reason == "network_end") {
+          log->info("ussd {} {}: dialogue ended by the network ({})", o.carrier,
+                    lapor::mask_msisdn(o.citizen), a.reason);
+        } else if (a.reason != "waiting") {
+          log->debug("ussd {} {}: nothing to send ({})", o.carrier, lapor::mask_msisdn(o.citizen),
+                     a.reason);
+        }
+        return;
+    }
+  }
+
+  // The access log's line for a screen or a filing; latency from the deliver_sm's arrival.
+  void access(const origin& o, std::string_view kind, std::string_view outcome,
+              std::string_view ref = {}, std::string_view institution = {}) const {
+    if (hooks.access == nullptr) return;
+    ops::access_record r;
+    r.time = std::chrono::system_clock::now();
+    r.direction = "mo";
+    r.carrier = o.carrier;
+    r.kind = kind;
+    r.number = o.citizen;
+    r.ref = ref;
+    r.institution = institution;
+    r.outcome = outcome;
+    r.latency = std::chrono::duration_cast<std::chrono::microseconds>(r.time - o.received_at);
+    hooks.access->write(r);
+  }
+
+  void send(const origin& o, smpp::submit_sm reply, bool ended, std::string_view reason) {
+    log->debug("ussd {} {}: {} screen ({})", o.carrier, lapor::mask_msisdn(o.citizen),
+               ended ? "last" : "next", reason);
+    if (ended) {
+      log->info("ussd {} {}: dialogue ended ({})", o.carrier, lapor::mask_msisdn(o.citizen),
+                reason);
+    }
+    auto self = shared_from_this();
+    mt.submit(o.carrier, std::move(reply),
+              [self, o, last = ended ? "last:" + std::string(reason) : std::string("next")](
+                  std::error_code ec, const std::string&) {
+                self->access(o, "ussd_screen", ec ? "not_sent:" + ec.message() : last);
+                if (!ec) return;
+                // A screen is not retried: the citizen's phone has moved on by then.
+                self->log->warn("ussd {} {}: screen not sent: {}", o.carrier,
+                                lapor::mask_msisdn(o.citizen), ec.message());
+              });
+  }
+
+  // A ticket's answer goes back to the generation that holds its dialogue (if still there).
+  void answer(const origin& o, const std::function<ussd::action(ussd::gateway&)>& call) {
+    if (stopping) return;
+    auto it = gateways.find(o.carrier);
+    if (it == gateways.end()) return;
+    slot* s = it->second.gens.find(o.generation);
+    if (s == nullptr) return;  // every dialogue of that menu ended meanwhile
+    const std::shared_ptr<const ussd_menu> menu = s->menu;
+    handle(o, menu, call(*s->gateway));
+    settle(o.carrier, it->second);
+  }
+
+  void file(const origin& o, std::shared_ptr<const ussd_menu> m, ussd::dialogue_ticket ticket,
+            lapor::decision filing) {
+    auto self = shared_from_this();
+    ingest_context ctx = context;
+    ctx.service = m->service.get();  // the service of the menu that began this dialogue
+    std::string number = service_number_of(filing, o.dialled);
+    db.submit(
+        [ctx, m, filing = std::move(filing), o, number](store::transaction& tx) {
+          const lapor::store_facts facts = facts_for(tx, filing, *ctx.service, o.received_at);
+          const lapor::decision d = m->engine.complaint_decision(filing, facts.complaint);
+          complaint_origin where;
+          where.channel = net::http::complaint_channel::ussd;
+          where.carrier = o.carrier;
+          where.service_number = number;
+          where.received_at = o.received_at;
+          return record_decision(tx, d, where, ctx);
+        },
+        [self, o, ticket](store::result<ingest_outcome> r) {
+          // Writer thread: tell the senders, then back to the gateway's thread.
+          ussd::filing_result result;
+          if (!r) {
+            self->log->warn(
+                "ussd {} {}: complaint not stored ({}); the citizen is told to try "
+                "again",
+                o.carrier, lapor::mask_msisdn(o.citizen), r.detail);
+          } else {
+            const ingest_outcome& out = *r.value;
+            if (self->hooks.metrics != nullptr)
+              self->hooks.metrics->committed(net::http::complaint_channel::ussd, o.carrier, out);
+            if (out.complaint_created || !out.ref.empty()) {
+              self->access(o, out.complaint_created ? "ussd_complaint" : "ussd_duplicate",
+                           out.complaint_created
+                               ? (out.forward_queued ? "created" : "held_rate_limited")
+                               : "answered_first_ref",
+                           out.ref, out.institution_code);
+            }
+            if (out.complaint_created) {
+              result = {ussd::filing_outcome::created, out.ref};
+              self->log->info("ussd {} {}: complaint {} filed ({}{})", o.carrier,
+                              lapor::mask_msisdn(o.citizen), out.ref, out.reason,
+                              out.forward_queued ? "" : ", held by the hourly limit");
+            } else if (!out.ref.empty()) {
+              result = {ussd::filing_outcome::duplicate, out.ref};
+              self->log->info("ussd {} {}: same text as complaint {}: not filed again", o.carrier,
+                              lapor::mask_msisdn(o.citizen), out.ref);
+            }
+            try {
+              if (out.forward_queued && self->hooks.forward_queued) self->hooks.forward_queued();
+              if (out.reply_queued && self->hooks.reply_queued) self->hooks.reply_queued();
+            } catch (...) {  // NOLINT(bugprone-empty-catch): the pollers find the work later
+            }
+          }
+          boost::asio::post(self->executor, [self, o, ticket, result] {
+            self->answer(
+                o, [&](ussd::gateway& gw) { return gw.filed(ticket, result, ussd::clock::now()); });
+          });
+        });
+  }
+
+  void look_up(const origin& o, const std::shared_ptr<const ussd_menu>& m,
+               ussd::dialogue_ticket ticket, lapor::decision status) {
+    auto self = shared_from_this();
+    ingest_context ctx = context;
+    ctx.service = m->service.get();  // m is kept alive by its gateway while the dialogue waits
+    db.submit([ctx, status = std::move(status), at = o.received_at](
+                  store::transaction& tx) { return facts_for(tx, status, *ctx.service, at); },
+              [self, o, ticket](store::result<lapor::store_facts> r) {
+                lapor::store_facts facts;
+                if (r) {
+                  facts = std::move(*r.value);
+                } else {
+                  self->log->warn("ussd {} {}: status lookup failed ({}); answered as not found",
+                                  o.carrier, lapor::mask_msisdn(o.citizen), r.detail);
+                }
+                boost::asio::post(self->executor, [self, o, ticket, facts = std::move(facts)] {
+                  self->answer(o, [&](ussd::gateway& gw) {
+                    return gw.looked_up(ticket, facts, ussd::clock::now());
+                  });
+                });
+              });
+  }
+
+  void schedule_expiry() {
+    if (!timer) return;
+    timer->expires_after(1s);
+    timer->async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (ec || self->stopping) return;
+      self->expire();
+      self->schedule_expiry();
+    });
+  }
+
+  void expire() {
+    const ussd::instant now = ussd::clock::now();
+    for (auto& [carrier, g] : gateways) {
+      const std::size_t n = g.gens.expire(now);
+      if (n == 0) continue;
+      settle(carrier, g);
+      log->info("ussd {}: {} idle dialogue(s) timed out ({} open)", carrier, n,
+                g.gens.open_dialogues());
+    }
+  }
+};
+
+ussd_path::ussd_path(boost::asio::any_io_executor executor, store::database& db,
+                     ingest_context context, std::shared_ptr<const ussd_menu> menu,
+                     net::mt_sender& mt, mo_path_hooks hooks, std::shared_ptr<spdlog::logger> log,
+                     ops::lapord_metrics* metrics)
+    : impl_(std::make_shared<impl>(std::move(executor), db, context, std::move(menu), mt,
+                                   std::move(hooks), std::move(log), metrics)) {}
+
+ussd_path::~ussd_path() {
+  impl_->stopping = true;
+  impl_->timer.reset();
+}
+
+bool ussd_path::take(net::mo_message& message, net::mo_completion& done) {
+  auto* deliver = std::get_if<smpp::deliver_sm>(&message.pdu.body);
+  if (deliver == nullptr || is_notification(*deliver)) return false;
+  const auto menu = impl_->menu_now().first;
+  if (!ussd::is_ussd(menu->settings.profile_for(message.carrier), *deliver)) return false;
+  // Nothing is stored for a screen: the SMSC hears ESME_ROK at once.
+  done(smpp::command_status::esme_rok);
+  impl::origin o{std::move(message.carrier), deliver->source_addr, deliver->destination_addr,
+                 std::chrono::time_point_cast<std::chrono::milliseconds>(message.received_at)};
+  if (o.received_at.time_since_epoch().count() == 0) o.received_at = wall_now();
+  boost::asio::post(impl_->executor, [self = impl_, o = std::move(o), pdu = std::move(*deliver)] {
+    self->on_deliver(std::move(o), pdu);
+  });
+  return true;
+}
+
+void ussd_path::replace_menu(std::shared_ptr<const ussd_menu> menu) {
+  std::lock_guard lock(impl_->menu_mutex);
+  impl_->current_menu = std::move(menu);
+  ++impl_->menu_generation;
+}
+
+std::shared_ptr<const ussd_menu> ussd_path::menu() const {
+  return impl_->menu_now().first;
+}
+
+void ussd_path::start() {
+  boost::asio::post(impl_->executor, [self = impl_] { self->schedule_expiry(); });
+}
+
+void ussd_path::stop() {
+  impl_->stopping = true;
+  boost::asio::post(impl_->executor, [self = impl_] {
+    if (self->timer) self->timer->cancel();
+  });
+}
+
+std::size_t ussd_path::open_dialogues(std::string_view carrier) const {
+  std::lock_guard lock(impl_->open_mutex);
+  auto it = impl_->open.find(carrier);
+  return it == impl_->open.end() ? 0 : it->second;
+}
+
+std::size_t ussd_path::open_dialogues() const {
+  std::lock_guard lock(impl_->open_mutex);
+  std::size_t n = 0;
+  for (const auto& [carrier, count] : impl_->open)
+    n += count;
+  return n;
+}
+
+}  // namespace lapord::app

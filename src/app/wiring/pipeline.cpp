@@ -1,0 +1,511 @@
+#include "lapord/app/wiring/pipeline.hpp"
+
+#include <malloc.h>
+
+#include <future>
+#include <stdexcept>
+#include <thread>
+
+#include <spdlog/logger.h>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "lapord/app/admin/admin_routes.hpp"
+#include "lapord/app/admin/ops_routes.hpp"
+#include "lapord/app/config/service_reload.hpp"
+#include "lapord/app/config/service_setup.hpp"
+#include "lapord/app/mo/pipeline_metrics.hpp"
+#include "lapord/app/ops/health.hpp"
+#include "lapord/app/ops/lapord_metrics.hpp"
+#include "lapord/app/ussd/ussd_path.hpp"
+#include "lapord/app/wiring/reloadable.hpp"
+#include "lapord/app/wiring/store_adapters.hpp"
+#include "lapord/net/http/api_router.hpp"
+#include "lapord/net/http/api_server.hpp"
+#include "lapord/net/http/bearer_token.hpp"
+#include "lapord/net/http/complaint_api.hpp"
+#include "lapord/net/http/forwarder.hpp"
+
+namespace lapord::app {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::chrono::milliseconds expiry_interval(std::chrono::milliseconds part_timeout) {
+  return std::min<std::chrono::milliseconds>(
+      30s, std::max<std::chrono::milliseconds>(1s, part_timeout / 4));
+}
+
+// The service, its holder and the ref generator live as long as the pipeline that uses them.
+// A reload loads a new service from the re-read [service] table and swaps it into the holder;
+// the ref generator is the one made at start (a new key would repeat refs).
+class owning_pipeline final : public net::mo_handler, public reloadable {
+ public:
+  owning_pipeline(service_section section, service_setup setup, pipeline_settings settings,
+                  net::mt_sender& mt, const pipeline_loggers& loggers, const daemon_hooks& hooks)
+      : section_(std::move(section)),
+        sources_(setup.sources),
+        refs_(std::move(*setup.refs)),
+        services_(std::make_shared<const lapor::service>(std::move(setup.service))),
+        with_ussd_(settings.ussd.has_value()),
+        pipeline_(std::move(settings), services_, refs_, mt, loggers, hooks) {}
+
+  void on_mo(net::mo_message message, net::mo_completion done) override {
+    pipeline_.on_mo(std::move(message), std::move(done));
+  }
+
+  reload_plan prepare_reload(const toml::table& document, const std::string& file) override {
+    const service_section fresh = read_service_section(document, file);
+    // Every file is read again (its content may have changed under the same name), and a new
+    // service is loaded whole before anything is swapped: a broken file throws here.
+    service_setup next = load_service(for_reload(fresh, section_), false);
+    const service_changes changes = compare_service(section_, sources_, fresh, next.sources);
+    reload_plan plan;
+    plan.need_restart = changes.need_restart;
+    std::shared_ptr<const lapor::service> service;
+    if (changes.swap()) {
+      plan.applied = changes.applied;
+      service = std::make_shared<const lapor::service>(std::move(next.service));
+    }
+    auto menu = prepare_ussd(document, file, service, plan);
+    if (!service && !menu) return plan;
+    plan.commit = [this, service, menu, fresh, sources = next.sources]() mutable {
+      if (menu) pipeline_.replace_ussd_menu(std::move(menu));
+      if (!service) return;
+      services_.replace(std::move(service));
+      // The ref settings stay those of the start: they are compared again at the next reload.
+      const service_section running = section_;
+      section_ = fresh;
+      section_.ref_digits = running.ref_digits;
+      section_.ref_key = running.ref_key;
+      section_.ref_key_env = running.ref_key_env;
+      sources_ = sources;
+    };
+    return plan;
+  }
+
+ private:
+  // A new USSD menu when [ussd], its screens file or the service under it changed (null when
+  // nothing did). Loads and checks the screens whole: a broken file throws config_error here,
+  // before anything is swapped.
+  std::shared_ptr<const ussd_menu> prepare_ussd(
+      const toml::table& document, const std::string& file,
+      const std::shared_ptr<const lapor::service>& service, reload_plan& plan) {
+    if (with_ussd_ != ussd_configured(document)) {
+      plan.need_restart.emplace_back(with_ussd_ ? "[ussd] removed (dialogues go on until then)"
+                                                : "[ussd] added (no dialogues until then)");
+      return nullptr;
+    }
+    const auto running = pipeline_.ussd_menu_now();
+    if (!with_ussd_ || !running) return nullptr;
+    auto settings = lapor::ussd::read_ussd_section(document, file);
+    auto menu = std::make_shared<const ussd_menu>(std::move(settings),
+                                                  service ? service : services_.current());
+    if (!service && menu->settings == running->settings &&
+        menu->engine.texts() == running->engine.texts()) {
+      return nullptr;
+    }
+    plan.applied.push_back(
+        "USSD menu reloaded (" + menu->settings.screens +
+        "): new dialogues get it, those in progress finish on the one they began with");
+    return menu;
+  }
+
+  service_section section_;  // as last applied (its ref keys: as at start)
+  service_sources sources_;
+  lapor::ref_generator refs_;
+  service_holder services_;
+  bool with_ussd_;
+  pipeline pipeline_;
+};
+
+}  // namespace
+
+struct pipeline::impl {
+  impl(pipeline_settings s, const service_holder& svc, const lapor::ref_generator& r,
+       net::mt_sender& sender, const pipeline_loggers& loggers, const daemon_hooks& h)
+      : settings(std::move(s)),
+        hooks(h),
+        services(svc),
+        refs(r),
+        mt(sender),
+        mo_log(loggers("mo")),
+        store_log(loggers("store")),
+        reply_log(loggers("replies")),
+        forward_log(loggers("forward")),
+        api_log(loggers("api")),
+        counts(h.metrics),
+        guard(io.get_executor()),
+        expiry_timer(io),
+        depth_timer(io) {}
+
+  pipeline_settings settings;
+  daemon_hooks hooks;
+  const service_holder& services;
+  const lapor::ref_generator& refs;
+  net::mt_sender& mt;
+  std::shared_ptr<spdlog::logger> mo_log, store_log, reply_log, forward_log, api_log;
+  pipeline_metrics counts;  // before everything that counts into it
+
+  boost::asio::io_context io;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard;
+  std::unique_ptr<store::database> db;
+  std::unique_ptr<reply_sender> replies;
+  std::unique_ptr<store_outbox> outbox;
+  std::unique_ptr<net::http::forwarder> forwarder;
+  std::unique_ptr<store_complaint_events> events;
+  std::unique_ptr<net::http::api_router> router;
+  std::unique_ptr<net::http::api_server> server;
+  // The operator's listener ([admin]): /metrics, /healthz, /readyz and the admin API. Routes
+  // are added before admin_server starts (the router is not changed while it serves).
+  std::unique_ptr<net::http::api_router> admin_router;
+  std::unique_ptr<net::http::api_server> admin_server;
+  std::unique_ptr<admin_api> admin;  // the /admin/v1 routes' own thread; goes before db
+  std::unique_ptr<mo_path> mo;
+  std::unique_ptr<ussd_path> ussd;  // nullptr without [ussd]
+  boost::asio::steady_timer expiry_timer;
+  boost::asio::steady_timer depth_timer;  // lapord_outbox_depth, sampled every 5 s
+  bool stopping = false;
+  std::thread thread;
+
+  // Totals the forwarder keeps itself, copied into their series before each scrape (on this
+  // thread, where the admin server runs).
+  void collect_forwarder() const {
+    if (hooks.metrics == nullptr || !forwarder) return;
+    const auto st = forwarder->stats();
+    auto& mx = *hooks.metrics;
+    mx.outbox_forwarded.mirror(st.forwarded);
+    mx.outbox_retried.mirror(st.retried);
+    mx.outbox_parked.mirror(st.parked);
+    using cs = net::http::circuit_state;
+    const auto v = st.circuit == cs::open        ? ops::circuit_state_value::open
+                   : st.circuit == cs::half_open ? ops::circuit_state_value::half_open
+                                                 : ops::circuit_state_value::closed;
+    mx.forwarder_circuit_state.set(static_cast<std::int64_t>(v));
+  }
+
+  void start_admin(const std::string& file) {
+    const admin_section& a = settings.admin;
+    // Two instances on one host must not fight over a port nobody asked for: no table, no
+    // listener.
+    if (!a.present) {
+      api_log->warn(
+          "no [admin] table: no admin listener (no /metrics, /healthz, /readyz or admin API); "
+          "add [admin] with listen = \"127.0.0.1:8471\" to have them");
+      return;
+    }
+    if (a.listen.empty()) {
+      api_log->warn("[admin] listen = \"\": no /metrics, /healthz, /readyz or admin API");
+      return;
+    }
+    std::string token;
+    try {
+      token = net::http::resolve_secret(a.token, a.token_env);
+    } catch (const std::invalid_argument& e) {
+      throw config_error(file, 0, std::string("[admin] ") + e.what());
+    }
+    const bool has_token = !token.empty();
+    admin_router = std::make_unique<net::http::api_router>(net::http::bearer_token(token));
+    add_ops_routes(*admin_router, hooks, [this] { collect_forwarder(); });
+    admin_backend b;
+    b.db = db.get();
+    b.bind_states = hooks.bind_states;
+    b.reload = hooks.reload;
+    b.mt = &mt;
+    b.forward_queued = [this] {
+      if (forwarder) forwarder->notify();
+    };
+    if (forwarder) b.forwarder = [this] { return std::optional(forwarder->stats()); };
+    b.log = api_log;
+    b.carriers = hooks.carriers;
+    admin_settings as;
+    const auto& numbers = services.current()->options().service_numbers;
+    if (!numbers.empty()) as.service_number = numbers.front();
+    as.concat = settings.store.reply_concat;
+    admin = std::make_unique<admin_api>(std::move(b), as);
+    add_admin_routes(*admin_router, *admin);
+    net::http::api_settings listen;
+    listen.listen = a.listen;
+    listen.max_connections = 64;
+    admin_server =
+        std::make_unique<net::http::api_server>(io.get_executor(), listen, *admin_router);
+    try {
+      admin_server->start();
+    } catch (const std::exception& e) {
+      throw std::runtime_error("[admin] cannot listen on " + a.listen + ": " + e.what());
+    }
+    api_log->info("admin listener on {}:{} (/metrics, /healthz, /readyz{})",
+                  a.listen.substr(0, a.listen.rfind(':')), admin_server->port(),
+                  has_token ? ", admin API" : "; no admin token: the admin API answers 403");
+  }
+
+  ingest_context context(const lapor::service& service) const {
+    return ingest_context{&service, &refs, text::reassembly_options{settings.store.part_timeout}};
+  }
+
+  void schedule_expiry() {
+    expiry_timer.expires_after(expiry_interval(settings.store.part_timeout));
+    expiry_timer.async_wait([this](boost::system::error_code ec) {
+      if (ec || stopping) return;
+      release_expired();
+    });
+  }
+
+  void release_expired() {
+    // One service for the whole batch, kept alive until it ran (a reload may swap meanwhile).
+    auto service = services.current();
+    const ingest_context ctx = context(*service);
+    db->submit(
+        [ctx, service](store::transaction& tx) {
+          return release_expired_parts(tx, ctx,
+                                       std::chrono::time_point_cast<std::chrono::milliseconds>(
+                                           std::chrono::system_clock::now()));
+        },
+        [this](store::result<std::vector<ingest_outcome>> r) {
+          if (!r) {
+            store_log->warn("cannot release expired long messages now: {}", r.detail);
+          } else if (!r.value->empty()) {
+            store_log->info("released {} long message(s) whose parts did not all arrive",
+                            r.value->size());
+            for (const ingest_outcome& o : *r.value) {
+              counts.committed(net::http::complaint_channel::sms, {}, o);
+              if (o.forward_queued && forwarder) forwarder->notify();
+              if (o.reply_queued) replies->notify();
+            }
+          }
+          boost::asio::post(io, [this] {
+            if (!stopping) schedule_expiry();
+          });
+        });
+  }
+
+  // The outbox counts are a query (an index range each): sampled, not kept up to date per row.
+  void sample_depth() {
+    db->submit([](store::transaction& tx) { return tx.counts(); },
+               [this](store::result<store::queue_counts> r) {
+                 if (r) {
+                   counts.outbox_depth(*r.value);
+                 } else {
+                   store_log->debug("cannot count the outbox now: {}", r.detail);
+                 }
+                 boost::asio::post(io, [this] {
+                   if (!stopping) schedule_depth(5s);
+                 });
+               });
+  }
+
+  void schedule_depth(std::chrono::milliseconds after) {
+    depth_timer.expires_after(after);
+    depth_timer.async_wait([this](boost::system::error_code ec) {
+      if (ec || stopping) return;
+      sample_depth();
+    });
+  }
+};
+
+pipeline::pipeline(pipeline_settings settings, const service_holder& services,
+                   const lapor::ref_generator& refs, net::mt_sender& mt,
+                   const pipeline_loggers& loggers, const daemon_hooks& daemon)
+    : impl_(std::make_unique<impl>(std::move(settings), services, refs, mt, loggers, daemon)) {
+  impl& m = *impl_;
+  // The service at start: the first USSD menu is built over it and keeps it.
+  const std::shared_ptr<const lapor::service> first = services.current();
+  const lapor::service& service = *first;
+  const std::string& file = m.settings.config_file;
+  // The screens first: a screen that does not fit stops the start before anything is open.
+  std::shared_ptr<const ussd_menu> ussd;
+  if (m.settings.ussd) ussd = std::make_shared<const ussd_menu>(std::move(*m.settings.ussd), first);
+  if (m.hooks.metrics != nullptr || m.hooks.health != nullptr) {
+    // On the writer thread after every COMMIT attempt.
+    m.settings.store.database.on_commit =
+        [metrics = m.hooks.metrics, health = m.hooks.health,
+         chained = std::move(m.settings.store.database.on_commit)](
+            std::size_t items, std::chrono::nanoseconds t, bool ok) {
+          if (metrics != nullptr) {
+            metrics->store_commit_batch_size.observe(static_cast<double>(items));
+            metrics->store_commit_seconds.observe(std::chrono::duration<double>(t).count());
+            metrics->store_commits.inc({ok ? "ok" : "failed"});
+          }
+          if (health != nullptr) health->commit_finished(ok, ok ? "" : "see the log");
+          if (chained) chained(items, t, ok);
+        };
+  }
+  m.db = std::make_unique<store::database>(m.settings.store.database);
+  if (m.hooks.health != nullptr) m.hooks.health->store_opened(true);
+  m.store_log->info("store {} open (schema version {})", m.settings.store.database.path,
+                    m.db->schema_version());
+  // Before anything is taken: this start's leases carry a new epoch, and what an earlier
+  // process of this instance still held (it was killed) is due again now, not after its lease.
+  const std::string instance = m.settings.store.instance;
+  const store::lease_epoch epoch = m.db->call([&instance](store::transaction& tx) {
+    return tx.begin_epoch(instance, std::chrono::time_point_cast<std::chrono::milliseconds>(
+                                        std::chrono::system_clock::now()));
+  });
+  m.store_log->info(
+      "instance {} epoch {}: took back {} reply lease(s) and {} forward lease(s) of earlier "
+      "epochs",
+      instance, epoch.epoch, epoch.replies_taken_back, epoch.forwards_taken_back);
+
+  reply_sender_options ro;
+  ro.batch = m.settings.store.reply_batch;
+  ro.max_in_flight = m.settings.store.reply_in_flight;
+  ro.retry = m.settings.store.reply_retry;
+  ro.max_attempts = m.settings.store.reply_max_attempts;
+  ro.concat = m.settings.store.reply_concat;
+  ro.metrics = &m.counts;
+  ro.access = m.hooks.access;
+  ro.carriers = m.hooks.carriers;
+  m.replies = std::make_unique<reply_sender>(m.io.get_executor(), *m.db, mt, ro, m.reply_log);
+
+  if (m.settings.store_api) {
+    // Longer than any request may take, so a lease only runs out after a crash.
+    const auto lease = std::max<std::chrono::milliseconds>(60s, m.settings.store_api->timeout * 3);
+    m.outbox = std::make_unique<store_outbox>(*m.db, lease, m.forward_log);
+    try {
+      m.forwarder = std::make_unique<net::http::forwarder>(m.io.get_executor(),
+                                                           *m.settings.store_api, *m.outbox);
+    } catch (const std::invalid_argument& e) {
+      throw config_error(file, 0, std::string("[store_api] ") + e.what());
+    }
+  } else {
+    m.forward_log->warn("no [store_api] table: complaints wait in the outbox, not forwarded");
+  }
+
+  m.events = std::make_unique<store_complaint_events>(
+      *m.db, services, [&m] { m.replies->notify(); }, m.api_log);
+  if (m.settings.api) {
+    std::string token;
+    try {
+      token = net::http::resolve_secret(m.settings.api->token, m.settings.api->token_env);
+    } catch (const std::invalid_argument& e) {
+      throw config_error(file, 0, std::string("[api] ") + e.what());
+    }
+    m.router = std::make_unique<net::http::api_router>(net::http::bearer_token(token));
+    net::http::add_complaint_routes(*m.router, *m.events);
+    m.server =
+        std::make_unique<net::http::api_server>(m.io.get_executor(), *m.settings.api, *m.router);
+    try {
+      m.server->start();
+    } catch (const std::exception& e) {
+      throw std::runtime_error("[api] cannot listen on " + m.settings.api->listen + ": " +
+                               e.what());
+    }
+    m.api_log->info("callback API listening on port {}", m.server->port());
+  }
+  m.start_admin(file);
+
+  mo_path_options mo_options;
+  mo_options.temporary_error = m.settings.store.temporary_error;
+  mo_options.carriers = m.hooks.carriers;
+  mo_path_hooks hooks;
+  hooks.forward_queued = [&m] {
+    if (m.forwarder) m.forwarder->notify();
+  };
+  hooks.reply_queued = [&m] { m.replies->notify(); };
+  hooks.metrics = &m.counts;
+  hooks.access = m.hooks.access;
+  if (ussd) {
+    m.ussd =
+        std::make_unique<ussd_path>(m.io.get_executor(), *m.db, m.context(service), std::move(ussd),
+                                    mt, hooks, loggers("ussd"), m.hooks.metrics);
+  }
+  // Each MO takes the holder's service when it arrives.
+  m.mo = std::make_unique<mo_path>(*m.db, m.context(service), mo_options, std::move(hooks),
+                                   m.mo_log, &services);
+
+  m.replies->start();
+  if (m.forwarder) m.forwarder->start();
+  if (m.ussd) m.ussd->start();
+  m.schedule_expiry();
+  if (m.hooks.metrics != nullptr) m.schedule_depth(0ms);
+  m.thread = std::thread([&m] { m.io.run(); });
+}
+
+pipeline::~pipeline() {
+  impl& m = *impl_;
+  std::promise<void> forwarder_stopped;
+  auto stopped = forwarder_stopped.get_future();
+  boost::asio::post(m.io, [&m] {
+    m.stopping = true;
+    m.expiry_timer.cancel();
+    m.depth_timer.cancel();
+  });
+  if (m.ussd) m.ussd->stop();
+  if (m.admin_server) m.admin_server->stop();
+  if (m.server) m.server->stop();
+  m.replies->stop();
+  if (m.forwarder) {
+    m.forwarder->stop([&forwarder_stopped] { forwarder_stopped.set_value(); });
+    // Requests in flight are reported within their timeout; what is not reported by then is
+    // simply due again after the lease.
+    stopped.wait_for(std::chrono::seconds(5));
+  }
+  // Let every coroutine finish on its own (a suspended coroutine frame destroyed with the
+  // io_context is what g++ 12 gets wrong), but do not wait for ever.
+  m.guard.reset();
+  const auto deadline = std::chrono::steady_clock::now() + 3s;
+  while (!m.io.stopped() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+  }
+  m.io.stop();
+  if (m.thread.joinable()) m.thread.join();
+  m.admin.reset();  // answers what waits, joins its thread: before the store it reads
+  m.db.reset();     // runs what is still queued (their completions post to the stopped io)
+}
+
+void pipeline::on_mo(net::mo_message message, net::mo_completion done) {
+  impl_->counts.mo_received(message.carrier);
+  if (impl_->ussd && impl_->ussd->take(message, done)) return;
+  impl_->mo->on_mo(std::move(message), std::move(done));
+}
+
+std::uint16_t pipeline::api_port() const {
+  return impl_->server ? impl_->server->port() : 0;
+}
+
+std::uint16_t pipeline::admin_port() const {
+  return impl_->admin_server ? impl_->admin_server->port() : 0;
+}
+
+mo_path_stats pipeline::mo_stats() const {
+  return impl_->mo->stats();
+}
+
+std::shared_ptr<const ussd_menu> pipeline::ussd_menu_now() const {
+  return impl_->ussd ? impl_->ussd->menu() : nullptr;
+}
+
+void pipeline::replace_ussd_menu(std::shared_ptr<const ussd_menu> menu) {
+  if (impl_->ussd) impl_->ussd->replace_menu(std::move(menu));
+}
+
+std::unique_ptr<net::mo_handler> make_pipeline(const toml::table& document,
+                                               const std::string& config_file, net::mt_sender& mt,
+                                               const pipeline_loggers& loggers,
+                                               const daemon_hooks& hooks) {
+  pipeline_settings settings;
+  settings.config_file = config_file;
+  settings.store = read_store_section(document, config_file);
+  settings.store_api = read_store_api_section(document, config_file);
+  settings.api = read_api_section(document, config_file);
+  if (ussd_configured(document))
+    settings.ussd = lapor::ussd::read_ussd_section(document, config_file);
+  settings.admin = read_admin_section(document, config_file);
+  if (!settings.store.present) {
+    loggers("store")->warn(
+        "no [store] table in {}: MO are answered ESME_ROK and NOT stored (carrier link tests only)",
+        config_file);
+    return nullptr;
+  }
+  service_section section = read_service_section(document, config_file);
+  service_setup setup = load_service(section, true);
+  // Loading expanded the word list and the directory through many temporary strings: give
+  // the freed pages back now, or they stay in lapord's RSS for its whole life.
+  malloc_trim(0);
+  return std::make_unique<owning_pipeline>(std::move(section), std::move(setup),
+                                           std::move(settings), mt, loggers, hooks);
+}
+
+}  // namespace lapord::app

@@ -1,0 +1,243 @@
+#include "lapord/app/wiring/store_adapters.hpp"
+
+#include <spdlog/logger.h>
+
+#include "lapord/app/mo/mo_ingest.hpp"
+#include "lapord/net/http/complaint_body.hpp"
+#include "lapord/net/http/timestamp.hpp"
+
+namespace lapord::app {
+namespace {
+
+store::wall_time wall(std::chrono::system_clock::time_point t) {
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(t);
+}
+
+store::wall_time wall_now() {
+  return wall(std::chrono::system_clock::now());
+}
+
+// Reports a store failure of a forwarding step once; the lease brings the item back anyway.
+template <class Result>
+void log_failure(const std::shared_ptr<spdlog::logger>& log, const char* what,
+                 const std::string& ref, const Result& r) {
+  if (r) return;
+  try {
+    log->warn("outbox: could not record {} for {}: {}", what, ref, r.detail);
+  } catch (...) {  // NOLINT(bugprone-empty-catch)
+  }
+}
+
+net::http::complaint_record record_of(const store::complaint& c) {
+  net::http::complaint_record r;
+  r.ref = c.ref;
+  r.channel =
+      c.channel == "ussd" ? net::http::complaint_channel::ussd : net::http::complaint_channel::sms;
+  r.received_at = c.created_at;
+  r.carrier = c.carrier;
+  r.service_number = c.service_number;
+  r.reporter_msisdn = c.reporter;
+  r.confidential = c.confidential;
+  if (c.institution) {
+    r.institution = net::http::complaint_institution{c.institution->keyword, c.institution->code,
+                                                     c.institution->name, c.institution->corrected};
+  }
+  r.text = c.text;
+  r.segments = static_cast<unsigned>(c.segments);
+  r.incomplete = c.incomplete;
+  return r;
+}
+
+}  // namespace
+
+// --- outbox --------------------------------------------------------------------------------
+
+store_outbox::store_outbox(store::database& db, std::chrono::milliseconds lease,
+                           std::shared_ptr<spdlog::logger> log)
+    : db_(db), lease_(lease), log_(std::move(log)) {}
+
+void store_outbox::take_due(clock::time_point now, std::size_t limit,
+                            std::function<void(std::vector<net::http::outbox_item>)> done) {
+  db_.submit(
+      [now, limit, lease = lease_](store::transaction& tx) {
+        return tx.take_due_forwards(wall(now), static_cast<int>(limit), lease);
+      },
+      [done = std::move(done), log = log_](store::result<std::vector<store::forward>> r) {
+        std::vector<net::http::outbox_item> items;
+        if (!r) {
+          log_failure(log, "a lease", "the due forwards", r);
+        } else {
+          items.reserve(r.value->size());
+          for (store::forward& f : *r.value) {
+            // The store counts this attempt; the forwarder wants the failures so far.
+            items.push_back({std::move(f.ref), std::move(f.payload),
+                             static_cast<unsigned>(f.attempts > 0 ? f.attempts - 1 : 0)});
+          }
+        }
+        done(std::move(items));
+      });
+}
+
+void store_outbox::forwarded(std::string ref, unsigned http_status,
+                             std::optional<std::string> tracking_id, std::function<void()> done) {
+  db_.submit(
+      [ref, http_status, tracking_id = std::move(tracking_id)](store::transaction& tx) {
+        std::optional<std::string_view> id;
+        if (tracking_id) id = *tracking_id;
+        tx.mark_forwarded(ref, static_cast<int>(http_status), id, wall_now());
+      },
+      [ref, done = std::move(done), log = log_](store::result<std::monostate> r) {
+        log_failure(log, "forwarded", ref, r);
+        done();
+      });
+}
+
+void store_outbox::parked(std::string ref, unsigned http_status, std::string answer,
+                          std::function<void()> done) {
+  db_.submit(
+      [ref, http_status, answer = std::move(answer)](store::transaction& tx) {
+        tx.park(ref, static_cast<int>(http_status), answer, wall_now());
+      },
+      [ref, done = std::move(done), log = log_](store::result<std::monostate> r) {
+        log_failure(log, "parked", ref, r);
+        done();
+      });
+}
+
+void store_outbox::retry_later(std::string ref, clock::time_point next_at, std::string error,
+                               unsigned http_status, std::function<void()> done) {
+  db_.submit(
+      [ref, next_at, http_status, error = std::move(error)](store::transaction& tx) {
+        std::optional<int> status;
+        if (http_status != 0) status = static_cast<int>(http_status);
+        tx.schedule_retry(ref, wall(next_at), error, status);
+      },
+      [ref, done = std::move(done), log = log_](store::result<std::monostate> r) {
+        log_failure(log, "a retry", ref, r);
+        done();
+      });
+}
+
+// --- callback API ------------------------------------------------------------------------------
+
+event_effect apply_event(store::transaction& tx, const lapor::service& service,
+                         std::string_view ref, const net::http::complaint_event& event,
+                         store::wall_time now) {
+  const std::string_view status = net::http::to_string(event.status);
+  store::status_event_view e;
+  e.ref = ref;
+  e.status = status;
+  e.at = event.at;
+  if (event.institution) e.institution = *event.institution;
+  if (event.message) e.message = *event.message;
+  e.received_at = now;
+  event_effect effect;
+  effect.outcome = tx.add_event(e);
+  if (effect.outcome != store::event_outcome::applied) return effect;
+  std::optional<store::complaint> c = tx.complaint_by_ref(ref);
+  if (!c || tx.opted_out(c->reporter)) return effect;
+  const std::string text =
+      service.notification(ref, state_of(status), c->institution ? c->institution->code : "",
+                           event.message.value_or(""));
+  const std::string destination = reply_destination(c->reporter);
+  store::new_reply r;
+  r.carrier = c->carrier;
+  r.source = c->service_number;
+  r.destination = destination;
+  r.text = text;
+  r.kind = "notification";
+  r.ref = ref;
+  r.created_at = now;
+  tx.enqueue_reply(r);
+  effect.notified = true;
+  return effect;
+}
+
+net::http::complaint_view to_api_view(const store::complaint_view& v) {
+  net::http::complaint_view out;
+  out.ref = v.complaint.ref;
+  out.status = v.complaint.status;
+  out.complaint = net::http::complaint_body(record_of(v.complaint));
+  if (v.complaint.institution) out.routed_by = v.complaint.institution->routed_by;
+  for (const store::status_event& e : v.events) {
+    out.events.push_back({e.status, net::http::format_rfc3339(e.at), e.institution, e.message});
+  }
+  if (!v.forwarding) {
+    out.forward.state = "held";  // never queued: over the reporter's hourly limit
+  } else {
+    const store::forwarding& f = *v.forwarding;
+    const bool refused =
+        f.state == store::forward_state::parked || f.state == store::forward_state::dropped;
+    out.forward.state = f.state == store::forward_state::forwarded ? "forwarded"
+                        : f.state == store::forward_state::parked  ? "parked"
+                        : f.state == store::forward_state::dropped ? "dropped"
+                                                                   : "pending";
+    out.forward.attempts = static_cast<unsigned>(f.attempts);
+    out.forward.tracking_id = v.complaint.tracking_id;
+    if (f.next_attempt_at && f.state != store::forward_state::forwarded && !refused) {
+      out.forward.next_attempt_at = net::http::format_rfc3339(*f.next_attempt_at);
+    }
+    if (refused) {
+      out.forward.last_error = f.answer ? f.answer : f.last_error;
+      if (f.http_status) out.forward.http_status = static_cast<unsigned>(*f.http_status);
+    } else {
+      out.forward.last_error = f.last_error;
+    }
+  }
+  return out;
+}
+
+store_complaint_events::store_complaint_events(store::database& db, const service_holder& services,
+                                               std::function<void()> reply_queued,
+                                               std::shared_ptr<spdlog::logger> log)
+    : db_(db), services_(services), reply_queued_(std::move(reply_queued)), log_(std::move(log)) {}
+
+void store_complaint_events::add_event(std::string ref, net::http::complaint_event event,
+                                       std::function<void(net::http::event_result)> done) {
+  db_.submit(
+      [service = services_.current(), ref, event = std::move(event)](store::transaction& tx) {
+        return apply_event(tx, *service, ref, event, wall_now());
+      },
+      [this, ref, done = std::move(done)](store::result<event_effect> r) {
+        using net::http::event_result;
+        if (!r) {
+          try {
+            log_->warn("event for {} not stored: {}", ref, r.detail);
+          } catch (...) {  // NOLINT(bugprone-empty-catch)
+          }
+          done(event_result::failed);
+          return;
+        }
+        if (r.value->notified && reply_queued_) reply_queued_();
+        switch (r.value->outcome) {
+          case store::event_outcome::applied:
+            done(event_result::applied);
+            return;
+          case store::event_outcome::duplicate:
+            done(event_result::duplicate);
+            return;
+          case store::event_outcome::unknown_ref:
+            done(event_result::unknown_ref);
+            return;
+        }
+        done(event_result::failed);
+      });
+}
+
+void store_complaint_events::find_complaint(
+    std::string ref,
+    std::function<void(net::http::lookup_result, net::http::complaint_view)> done) {
+  db_.submit([ref](store::transaction& tx) { return tx.complaint_view_by_ref(ref); },
+             [done = std::move(done)](store::result<std::optional<store::complaint_view>> r) {
+               using net::http::lookup_result;
+               if (!r) {
+                 done(lookup_result::failed, {});
+               } else if (!*r.value) {
+                 done(lookup_result::unknown_ref, {});
+               } else {
+                 done(lookup_result::found, to_api_view(**r.value));
+               }
+             });
+}
+
+}  // namespace lapord::app
