@@ -93,13 +93,15 @@ def test_primary_killed_mid_flood_standby_promoted():
     store = StoreSim(workdir=work)
     sim = SmscSim("--flood", str(N), "--rate", RATE, "--window", "100", "--flood-text", TEXT,
                   "--flood-sources", str(N // 2), "--retry-delay", "100", workdir=work)
-    config = write_config(work, sim.port, store.url, None, log_level="warn",
+    config = write_config(work, sim.port, store.url, None, log_level="info",
                           store={"backend": "postgresql", "url_env": URL_ENV,
                                  "instance": "gw-failover"})
     lapord = Lapord(config, work)
     code = None
     try:
         lapord.wait_bound(sim)
+        # The start line names the backend, not the [store] path it does not use.
+        lapord.proc.wait_for_log(r"store PostgreSQL open \(schema version \d+\)", 10)
         wait_until(lambda: len(acked(sim)) >= N // 3, 60, f"{N // 3} MO acked", interval=0.1)
         primary.kill()
         killed_at = time.monotonic()

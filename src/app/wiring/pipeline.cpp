@@ -334,7 +334,11 @@ pipeline::pipeline(pipeline_settings settings, const service_holder& services,
   }
   m.db = std::make_unique<store::database>(m.settings.store.database);
   if (m.hooks.health != nullptr) m.hooks.health->store_opened(true);
-  m.store_log->info("store {} open (schema version {})", m.settings.store.database.path,
+  // On PostgreSQL the path is unused: naming it would send an operator to the wrong place (and
+  // the URL may hold a password: never logged).
+  const auto& where = m.settings.store.database;
+  m.store_log->info("store {} open (schema version {})",
+                    where.backend == store::store_backend::postgresql ? "PostgreSQL" : where.path,
                     m.db->schema_version());
   // Before anything is taken: this start's leases carry a new epoch, and what an earlier
   // process of this instance still held (it was killed) is due again now, not after its lease.
