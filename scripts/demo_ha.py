@@ -147,8 +147,11 @@ class Demo:
                 raise RuntimeError(f"instance {key} exited ({p.proc.returncode}):\n{p.log()}")
             return self.binds(key) > before
         h.wait_until(bound, 60, f"instance {key} to bind")
+        took = re.search(r"epoch (\d+): took back (\d+) reply lease\(s\) and (\d+) forward", p.log())
         self.note(f"instance {key} ({INSTANCES[key][1]}) bound as {INSTANCES[key][0]}"
-                  + (" again: it takes back what its name had leased" if run > 1 else ""))
+                  + (f", epoch {took.group(1)}" if took else "")
+                  + (f": took back {took.group(2)} reply and {took.group(3)} forward lease(s) "
+                     "of its killed run" if run > 1 and took else ""))
 
     def delivered(self, numbers, key=None):
         """deliver_sm records to lapord from these numbers (over instance key's binds)."""
@@ -302,26 +305,28 @@ def scenario(d):
 
 
 def store_dump(d):
-    """On a failure: what the store holds for the citizens who got no answer (the current
-    primary: the standby once promoted)."""
+    """On a failure: what the store (the current primary) holds for each citizen who got no
+    answer, and what that looks like (docs/scaling.md, *Known limits*)."""
     server = d.standby if d.standby.postmaster_pid() and not d.primary.postmaster_pid() \
         else d.primary
     people = [m for rnd in range(4) for _, m, _, _ in citizens_of(rnd)] + [USSD_CITIZEN[1]]
-    missing = [m for m in people if not replies_to(records(d.sim_rec), m)]
-    print(f"--- the store (port {server.port}) for the unanswered {missing} ---", file=sys.stderr)
-    inlist = ", ".join(f"'{m}'" for m in missing) or "''"
-    for sql in [f"SELECT 'received', id, source, received_at FROM received WHERE source IN ({inlist})",
-                f"SELECT 'part', * FROM parts WHERE source IN ({inlist})",
-                f"SELECT 'complaint', ref, reporter, created_at FROM complaints "
-                f"WHERE reporter IN ({inlist})",
-                "SELECT 'reply', id, destination, kind, state, leased, lease_owner, lease_epoch, "
-                f"attempts, next_attempt_at FROM replies WHERE destination IN ({inlist})",
-                "SELECT 'outbox', ref, state, leased, lease_owner, lease_epoch, attempts "
-                "FROM outbox WHERE state <> 'forwarded'"]:
-        try:
-            print(server.psql(sql, "lapord"), file=sys.stderr)
-        except Exception as e:  # noqa: BLE001 - a diagnostic must not hide the failure
-            print(f"({sql[:40]}...: {e})", file=sys.stderr)
+    for m in [m for m in people if not replies_to(records(d.sim_rec), m)]:
+        q = lambda sql: server.psql(sql, "lapord")  # noqa: E731
+        parts = q(f"SELECT count(*) || '/' || max(total) FROM parts WHERE source = '{m}'")
+        complaints = q(f"SELECT ref FROM complaints WHERE reporter IN ('{m}', '+{m}')").split()
+        leases = q("SELECT lease_owner || ' epoch ' || lease_epoch || ' until ' || "
+                   "to_timestamp(next_attempt_at / 1000.0) FROM replies WHERE leased = 1 AND "
+                   f"state = 'queued' AND destination IN ('{m}', '+{m}')")
+        print(f"--- +{m[:5]}****{m[-4:]}: complaints {complaints or 'none'}, parts waiting "
+              f"{parts if parts != '/' else 'none'}, reply leased by {leases or 'no one'}",
+              file=sys.stderr)
+        if parts != "/" and parts.split("/")[0] == parts.split("/")[1] and not complaints:
+            print("    every part is stored and no complaint: the long message was not "
+                  "reassembled (its parts reached both instances at once)", file=sys.stderr)
+        if leases:
+            print("    its reply is leased by a live instance that does not hold it: a lease "
+                  "taken in a COMMIT that the primary's death cut off (the standby had it)",
+                  file=sys.stderr)
 
 
 def stop_all(d):
