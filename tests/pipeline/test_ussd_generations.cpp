@@ -8,8 +8,8 @@
 #include <string>
 
 #include "lapor/fixture.hpp"
+#include "lapord/app/config/ussd_config.hpp"
 #include "lapord/app/ussd/ussd_generations.hpp"
-#include "lapord/lapor/ussd/ussd_config.hpp"
 #include "lapord/text/gsm7.hpp"
 #include "store/temp_dir.hpp"
 
@@ -29,7 +29,7 @@ std::shared_ptr<const ussd_menu> menu_with(const std::filesystem::path& dir,
   const auto path = dir / name;
   std::ofstream(path) << screens;
   const std::string conf = (dir / "lapord.toml").string();
-  auto settings = ussd::read_ussd_section(
+  auto settings = read_ussd_section(
       toml::parse("[ussd]\nscreens = \"" + path.string() + "\"\ntimeout_s = 60\n", conf), conf);
   // The shipped service is a static of the fixture: not owned here.
   std::shared_ptr<const lapor::service> service(std::shared_ptr<void>{},

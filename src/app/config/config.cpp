@@ -276,7 +276,7 @@ net::carrier_settings read_carrier(const toml::table& table, const std::string& 
                   "source_addr",
                   "source_ton",
                   "source_npi",
-                  "ussd_profile"});  // read with [ussd] (lapor::ussd::read_ussd_section)
+                  "ussd_profile"});  // read with [ussd] (read_ussd_section, ussd_config.cpp)
   net::carrier_settings c;
   c.name = r.string("name", std::nullopt, 32);
   if (c.name.empty() || !std::all_of(c.name.begin(), c.name.end(), [](char ch) {

@@ -20,6 +20,7 @@
 #include "lapord/app/config/config_check.hpp"
 #include "lapord/app/config/pipeline_config.hpp"
 #include "lapord/app/config/service_setup.hpp"
+#include "lapord/app/config/ussd_config.hpp"
 #include "lapord/app/mo/carrier_profiles.hpp"
 #include "lapord/app/ops/health.hpp"
 #include "lapord/app/ops/lapord_metrics.hpp"
@@ -86,7 +87,7 @@ daemon_config read_configuration(const std::string& path) {
   (void)read_store_api_section(config.document, path);
   (void)read_api_section(config.document, path);
   (void)read_admin_section(config.document, path);
-  (void)lapor::ussd::read_ussd_section(config.document, path);  // profiles, carriers' choices
+  (void)read_ussd_section(config.document, path);  // profiles, carriers' choices
   return config;
 }
 

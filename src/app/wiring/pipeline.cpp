@@ -16,6 +16,7 @@
 #include "lapord/app/admin/ops_routes.hpp"
 #include "lapord/app/config/service_reload.hpp"
 #include "lapord/app/config/service_setup.hpp"
+#include "lapord/app/config/ussd_config.hpp"
 #include "lapord/app/mo/pipeline_metrics.hpp"
 #include "lapord/app/ops/health.hpp"
 #include "lapord/app/ops/lapord_metrics.hpp"
@@ -100,7 +101,7 @@ class owning_pipeline final : public net::mo_handler, public reloadable {
     }
     const auto running = pipeline_.ussd_menu_now();
     if (!with_ussd_ || !running) return nullptr;
-    auto settings = lapor::ussd::read_ussd_section(document, file);
+    auto settings = read_ussd_section(document, file);
     auto menu = std::make_shared<const ussd_menu>(std::move(settings),
                                                   service ? service : services_.current());
     if (!service && menu->settings == running->settings &&
@@ -494,8 +495,7 @@ std::unique_ptr<net::mo_handler> make_pipeline(const toml::table& document,
   settings.store = read_store_section(document, config_file);
   settings.store_api = read_store_api_section(document, config_file);
   settings.api = read_api_section(document, config_file);
-  if (ussd_configured(document))
-    settings.ussd = lapor::ussd::read_ussd_section(document, config_file);
+  if (ussd_configured(document)) settings.ussd = read_ussd_section(document, config_file);
   settings.admin = read_admin_section(document, config_file);
   if (!settings.store.present) {
     loggers("store")->warn(

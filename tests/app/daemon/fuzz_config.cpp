@@ -14,7 +14,7 @@
 #include "lapord/app/config/config_error.hpp"
 #include "lapord/app/config/pipeline_config.hpp"
 #include "lapord/app/config/service_setup.hpp"
-#include "lapord/lapor/ussd/ussd_config.hpp"
+#include "lapord/app/config/ussd_config.hpp"
 
 using namespace lapord::app;
 
@@ -35,7 +35,7 @@ void read_all(std::string_view text) {
   (void)read_store_api_section(config.document, file);
   (void)read_api_section(config.document, file);
   (void)read_admin_section(config.document, file);
-  (void)lapord::lapor::ussd::read_ussd_section(config.document, file);
+  (void)lapord::app::read_ussd_section(config.document, file);
   // What was accepted reads the same again (nothing depends on reading order or state).
   const daemon_config again = parse_config(text, file, any_environment);
   if (again.carriers.size() != config.carriers.size() || !(again.daemon == config.daemon) ||

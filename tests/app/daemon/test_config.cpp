@@ -279,7 +279,7 @@ TEST_CASE("a missing file is an error with line 0") {
 }
 
 TEST_CASE("the [ussd] table and a carrier's ussd_profile are left to the USSD reader") {
-  // The daemon's reader only lets them through; lapor::ussd::read_ussd_section checks them
+  // The daemon's reader only lets them through; app::read_ussd_section checks them
   // (tests/ussd/test_config.cpp), so a typo in either is still an error with its line.
   const auto config =
       parse_config(std::string(minimal) + "ussd_profile = \"xl\"\n[ussd]\ntimeout_s = 60\n",

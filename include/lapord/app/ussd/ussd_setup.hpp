@@ -9,7 +9,7 @@
 
 #include "lapord/lapor/service.hpp"
 #include "lapord/lapor/ussd/engine.hpp"
-#include "lapord/lapor/ussd/ussd_config.hpp"
+#include "lapord/lapor/ussd/settings.hpp"
 
 namespace lapord::app {
 

@@ -18,7 +18,7 @@
 #include "lapord/app/wiring/daemon_hooks.hpp"
 #include "lapord/lapor/ref.hpp"
 #include "lapord/lapor/service.hpp"
-#include "lapord/lapor/ussd/ussd_config.hpp"
+#include "lapord/lapor/ussd/settings.hpp"
 #include "lapord/net/mo_handler.hpp"
 #include "lapord/net/mt_sender.hpp"
 

@@ -1,7 +1,8 @@
 #pragma once
-// The [ussd] table of lapord.toml and each carrier's choice of profile. A separate library
-// (lapord_ussd_config) so that the engine and gateway stay free of toml++. Every problem
-// throws lapord::app::config_error naming the file and line.
+// The [ussd] table of lapord.toml and each carrier's choice of profile, read into the plain
+// lapor::ussd::ussd_settings the engine and the gateways take, and the screens file it names
+// (lapor/ussd reads no file and no TOML). Every problem throws config_error naming the file and
+// line.
 //
 //   [ussd]
 //   screens = "ussd-id.txt"        # the menu texts, relative to this file's folder
@@ -28,47 +29,30 @@
 //   [[carrier]]
 //   name = "tsel"
 //   ussd_profile = "NAME"          # absent: "default"
-#include <chrono>
-#include <cstddef>
-#include <map>
 #include <string>
-#include <string_view>
 
 #include <toml++/toml.h>
 
 #include "lapord/app/config/config_error.hpp"
-#include "lapord/lapor/ussd/profile.hpp"
 #include "lapord/lapor/ussd/screens.hpp"
+#include "lapord/lapor/ussd/settings.hpp"
 
 namespace lapord::lapor {
 class service;
 }
 
-namespace lapord::lapor::ussd {
-
-struct ussd_settings {
-  std::string file;     // the configuration file, for messages
-  std::string screens;  // the screens file, resolved against the configuration's folder
-  int line_of_screens = 0;
-  std::chrono::seconds timeout{180};
-  std::size_t max_dialogues = 100'000;
-  std::map<std::string, profile, std::less<>> profiles;              // always holds "default"
-  std::map<std::string, std::string, std::less<>> carrier_profiles;  // carrier -> profile name
-
-  // The profile of a carrier: its ussd_profile, else "default".
-  [[nodiscard]] const profile& profile_for(std::string_view carrier) const;
-
-  bool operator==(const ussd_settings&) const = default;
-};
+namespace lapord::app {
 
 // Reads [ussd] and every [[carrier]]'s ussd_profile from the whole parsed document (a missing
 // [ussd] gives the defaults). Throws config_error for an unknown key, a wrong type, a value out
 // of range, an op listed with two meanings, or a carrier naming a profile that does not exist.
-[[nodiscard]] ussd_settings read_ussd_section(const toml::table& document, const std::string& file);
+[[nodiscard]] lapor::ussd::ussd_settings read_ussd_section(const toml::table& document,
+                                                           const std::string& file);
 
 // Reads and checks the screens file against the service's longest values and every profile's
 // limit and encoding. Throws config_error (the screens file and line, or the [ussd] line when
 // the file cannot be read).
-[[nodiscard]] screens load_screens(const ussd_settings& settings, const lapor::service& service);
+[[nodiscard]] lapor::ussd::screens load_screens(const lapor::ussd::ussd_settings& settings,
+                                                const lapor::service& service);
 
-}  // namespace lapord::lapor::ussd
+}  // namespace lapord::app

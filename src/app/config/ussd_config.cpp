@@ -1,4 +1,4 @@
-#include "lapord/lapor/ussd/ussd_config.hpp"
+#include "lapord/app/config/ussd_config.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -9,8 +9,17 @@
 
 #include "lapord/lapor/service.hpp"
 
-namespace lapord::lapor::ussd {
+namespace lapord::app {
 namespace {
+
+using lapor::data_error;
+using lapor::ussd::limits_for;
+using lapor::ussd::parse_screen_encoding;
+using lapor::ussd::profile;
+using lapor::ussd::screens;
+using lapor::ussd::session_key_source;
+using lapor::ussd::session_sequence;
+using lapor::ussd::ussd_settings;
 
 int line_of(const toml::node& node) {
   return static_cast<int>(node.source().begin.line);
@@ -32,7 +41,7 @@ class reader {
   }
 
   [[noreturn]] void fail(int line, const std::string& what) const {
-    throw app::config_error(file_, line, where_ + ": " + what);
+    throw config_error(file_, line, where_ + ": " + what);
   }
   [[noreturn]] void fail_at(std::string_view key, const std::string& what) const {
     fail(line(key), std::string(key) + " " + what);
@@ -165,14 +174,6 @@ std::string read_file(const std::string& path) {
 
 }  // namespace
 
-const profile& ussd_settings::profile_for(std::string_view carrier) const {
-  auto c = carrier_profiles.find(carrier);
-  auto p = profiles.find(c != carrier_profiles.end() ? std::string_view(c->second)
-                                                     : std::string_view("default"));
-  if (p == profiles.end()) p = profiles.find(std::string_view("default"));
-  return p->second;
-}
-
 ussd_settings read_ussd_section(const toml::table& document, const std::string& file) {
   ussd_settings s;
   s.file = file;
@@ -182,7 +183,7 @@ ussd_settings read_ussd_section(const toml::table& document, const std::string& 
 
   if (const toml::node* node = document.get("ussd")) {
     const toml::table* t = node->as_table();
-    if (t == nullptr) throw app::config_error(file, line_of(*node), "ussd must be a table");
+    if (t == nullptr) throw config_error(file, line_of(*node), "ussd must be a table");
     reader r(*t, file, "[ussd]", {"screens", "timeout_s", "max_dialogues", "profiles"});
     screens_name = r.string("screens", screens_name, 4096);
     s.line_of_screens = t->contains("screens") ? r.line("screens") : line_of(*t);
@@ -194,10 +195,10 @@ ussd_settings read_ussd_section(const toml::table& document, const std::string& 
       for (auto&& [name, value] : *profiles) {
         const toml::table* pt = value.as_table();
         if (pt == nullptr) {
-          throw app::config_error(file, line_of(value),
-                                  "[ussd.profiles]: " + std::string(name.str()) +
-                                      " must be a table [ussd.profiles." + std::string(name.str()) +
-                                      "]");
+          throw config_error(file, line_of(value),
+                             "[ussd.profiles]: " + std::string(name.str()) +
+                                 " must be a table [ussd.profiles." + std::string(name.str()) +
+                                 "]");
         }
         s.profiles.insert_or_assign(std::string(name.str()),
                                     read_profile(*pt, file, std::string(name.str())));
@@ -218,13 +219,13 @@ ussd_settings read_ussd_section(const toml::table& document, const std::string& 
         const std::string carrier = name != nullptr ? name->get() : std::string();
         const auto* value = chosen->as_string();
         if (value == nullptr) {
-          throw app::config_error(file, line_of(*chosen),
-                                  "[[carrier]] " + carrier + ": ussd_profile must be a string");
+          throw config_error(file, line_of(*chosen),
+                             "[[carrier]] " + carrier + ": ussd_profile must be a string");
         }
         if (!s.profiles.contains(value->get())) {
-          throw app::config_error(file, line_of(*chosen),
-                                  "[[carrier]] " + carrier + ": ussd_profile \"" + value->get() +
-                                      "\" is not a [ussd.profiles." + value->get() + "] table");
+          throw config_error(file, line_of(*chosen),
+                             "[[carrier]] " + carrier + ": ussd_profile \"" + value->get() +
+                                 "\" is not a [ussd.profiles." + value->get() + "] table");
         }
         s.carrier_profiles.insert_or_assign(carrier, value->get());
       }
@@ -238,7 +239,7 @@ screens load_screens(const ussd_settings& settings, const lapor::service& servic
   try {
     text = read_file(settings.screens);
   } catch (const std::exception&) {
-    throw app::config_error(
+    throw config_error(
         settings.file, settings.line_of_screens,
         "[ussd]: screens names a file that cannot be read: \"" + settings.screens + "\"");
   }
@@ -249,8 +250,8 @@ screens load_screens(const ussd_settings& settings, const lapor::service& servic
     }
     return loaded;
   } catch (const data_error& e) {
-    throw app::config_error(e.source(), e.line(), e.message());
+    throw config_error(e.source(), e.line(), e.message());
   }
 }
 
-}  // namespace lapord::lapor::ussd
+}  // namespace lapord::app

@@ -3,11 +3,14 @@
 
 #include <filesystem>
 
-#include "lapord/lapor/ussd/ussd_config.hpp"
+#include "lapord/app/config/ussd_config.hpp"
 #include "ussd/fixture.hpp"
 
 namespace lapord::lapor::ussd {
 namespace {
+
+using app::load_screens;
+using app::read_ussd_section;
 
 ussd_settings parse(std::string_view text, const std::string& file = "/etc/lapord/lapord.toml") {
   return read_ussd_section(toml::parse(text, file), file);
