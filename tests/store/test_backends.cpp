@@ -123,7 +123,8 @@ TEST_CASE("postgresql: two instances on one store draw refs from one counter - n
   std::set<std::uint64_t> all(from_a.begin(), from_a.end());
   all.insert(from_b.begin(), from_b.end());
   CHECK(all.size() == 2 * n);
-  CHECK(*all.rbegin() == 2 * n);
+  // Blocks of 256 per instance: two each, no more.
+  CHECK(*all.rbegin() <= 4 * 256);
 }
 
 TEST_CASE(

@@ -78,7 +78,13 @@ TEST_CASE("the ref counter hands out 1 - 2 - 3 ... and never a value twice acros
     }));
   }
   database db(options_for(path));
-  CHECK(db.call([](transaction& tx) { return tx.next_ref_counter(); }) == 3);
+  const auto after_restart = db.call([](transaction& tx) { return tx.next_ref_counter(); });
+  // PostgreSQL hands out refs from blocks of 256 (postgresql/connection.hpp): a restart skips
+  // the rest of the block, never a value already handed out.
+  if (test::on_postgresql())
+    CHECK(after_restart == 257);
+  else
+    CHECK(after_restart == 3);
 }
 
 TEST_CASE(

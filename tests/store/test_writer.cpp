@@ -325,6 +325,7 @@ TEST_CASE("refs drawn in one batch are unique - kept after commit - and a failed
   CHECK(got[0] == 1);
   CHECK(got[2] == 2);  // the failed item's ref was given back
   raw_db raw(path);
-  CHECK(raw.integer("SELECT value FROM counters WHERE name='ref'") == 2);
+  // PostgreSQL: the row holds the end of the block reserved (postgresql/connection.hpp).
+  CHECK(raw.integer("SELECT value FROM counters WHERE name='ref'") == (on_postgresql() ? 256 : 2));
   CHECK(db.call([](transaction& tx) { return tx.next_ref_counter(); }) == 3);
 }

@@ -39,8 +39,6 @@ constexpr char part_keys_older_sql[] =
     "SELECT carrier, source, destination, reference FROM parts "
     "GROUP BY carrier, source, destination, reference HAVING min(received_at) < $1";
 
-constexpr char read_ref_sql[] = "SELECT value FROM counters WHERE name = 'ref' FOR UPDATE";
-
 constexpr char insert_complaint_sql[] =
     "INSERT INTO complaints (ref, channel, carrier, service_number, reporter, confidential, "
     "institution_code, institution_name, institution_keyword, institution_corrected, text, "
@@ -182,13 +180,7 @@ std::vector<text::part_key> pg_transaction::part_keys_older_than(wall_time cutof
 // --- refs and complaints ---------------------------------------------------------------------
 
 std::uint64_t pg_transaction::next_ref_counter() {
-  if (!c_.ref_counter) {
-    auto r = c_.pq().run(read_ref_sql, params());
-    if (r.rows() == 0) throw store_error(errc::internal, "store: the ref counter is missing");
-    c_.ref_counter = static_cast<std::uint64_t>(r.int64(0, 0));
-  }
-  c_.ref_counter_dirty = true;
-  return ++*c_.ref_counter;
+  return c_.next_ref();  // from a block of the counter (connection.hpp)
 }
 
 void pg_transaction::create_complaint(const new_complaint& c) {

@@ -6,7 +6,8 @@ namespace lapord::store::postgresql {
 
 namespace {
 
-constexpr char write_ref_sql[] = "UPDATE counters SET value = $1 WHERE name = 'ref'";
+constexpr char reserve_refs_sql[] =
+    "UPDATE counters SET value = value + $1 WHERE name = 'ref' RETURNING value";
 constexpr std::chrono::milliseconds max_backoff{5000};
 
 std::string checked_url(const database_options& o) {
@@ -67,16 +68,21 @@ void connection::lock_instance(const std::string& instance) {
 }
 
 void connection::begin() {
-  ref_counter.reset();
-  ref_counter_dirty = false;
+  batch_refs_ = refs_;
   ensure_connected();
   pq_.exec("BEGIN");
 }
 
-void connection::before_commit() {
-  if (!ref_counter_dirty) return;
-  pq_.run(write_ref_sql, params().add(static_cast<std::int64_t>(*ref_counter)));
-  ref_counter_dirty = false;
+void connection::before_commit() {}
+
+std::uint64_t connection::next_ref() {
+  if (refs_.next == 0 || refs_.next > refs_.last) {
+    auto r = pq_.run(reserve_refs_sql, params().add(ref_block));
+    if (r.rows() == 0) throw store_error(errc::internal, "store: the ref counter is missing");
+    const auto last = static_cast<std::uint64_t>(r.int64(0, 0));
+    refs_ = ref_range{last - static_cast<std::uint64_t>(ref_block) + 1, last, true};
+  }
+  return refs_.next++;
 }
 
 void connection::commit() {
@@ -84,10 +90,17 @@ void connection::commit() {
   // a commit.
   if (pq_.transaction_status() != PQTRANS_INTRANS)
     throw store_error(errc::internal, "store: PostgreSQL: the transaction failed before COMMIT");
+  // A COMMIT whose answer is lost may have committed: the values drawn so far are never drawn
+  // again, and a block reserved in this batch is left (a gap at worst).
+  batch_refs_ = refs_.reserved_in_batch ? ref_range{} : refs_;
   pq_.exec("COMMIT");
+  refs_.reserved_in_batch = false;  // committed: the block is ours
 }
 
 void connection::rollback() noexcept {
+  // Values drawn from a block committed earlier were never stored: drawn again. A block this
+  // batch reserved went back with it (another instance may have it by now).
+  refs_ = batch_refs_;
   const auto s = pq_.transaction_status();
   if (s != PQTRANS_INTRANS && s != PQTRANS_INERROR) return;
   try {

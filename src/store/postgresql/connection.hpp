@@ -37,22 +37,20 @@ class connection final : public backend_connection {
   void savepoint() override;
   void release_savepoint() override;
   void rollback_to_savepoint() override;
-  void item_started() noexcept override {
-    item_counter_ = ref_counter;
-    item_counter_dirty_ = ref_counter_dirty;
-  }
-  void item_rolled_back() noexcept override {
-    ref_counter = item_counter_;
-    ref_counter_dirty = item_counter_dirty_;
-  }
+  void item_started() noexcept override { item_refs_ = refs_; }
+  void item_rolled_back() noexcept override { refs_ = item_refs_; }
   transaction& tx() noexcept override { return tx_; }
   int schema_version() const noexcept override { return schema_version_; }
 
-  // The ref counter, as on SQLite: its row is read FOR UPDATE once per batch and written back
-  // before the COMMIT. The row lock makes other instances' batches that draw refs wait for this
-  // COMMIT: one counter, never a value twice, a failed item's refs given back.
-  std::optional<std::uint64_t> ref_counter;
-  bool ref_counter_dirty = false;
+  // The next ref counter value. Refs come from blocks of the one `counters` row (value = the
+  // last value reserved by anyone): a batch that needs a new block adds ref_block to the row
+  // (its row lock is then held to that batch's COMMIT) and the block is this connection's once
+  // that COMMIT returned; every other batch draws refs without touching the row. So instances
+  // take turns on the row once per ref_block refs, not once per batch. Never a value twice;
+  // a block's unused values are skipped after a restart (refs are a keyed permutation of the
+  // counter: gaps are invisible to citizens).
+  std::uint64_t next_ref();
+  static constexpr std::int64_t ref_block = 256;
 
   // Who leases rows on this connection (transaction::begin_epoch); until then "" and 0.
   std::string lease_owner;
@@ -68,8 +66,14 @@ class connection final : public backend_connection {
   int schema_version_ = 0;
   std::chrono::steady_clock::time_point next_connect_{};
   std::chrono::milliseconds backoff_{0};
-  std::optional<std::uint64_t> item_counter_;
-  bool item_counter_dirty_ = false;
+  struct ref_range {
+    std::uint64_t next = 0;  // [next, last]: values still to hand out; empty when next > last
+    std::uint64_t last = 0;
+    bool reserved_in_batch = false;  // the block is only ours if this batch commits
+  };
+  ref_range refs_;
+  ref_range batch_refs_;  // at begin(): a failed batch draws from here again
+  ref_range item_refs_;
   pg_transaction tx_;
 };
 
