@@ -2,15 +2,14 @@
 // One SMPP bind to a carrier's SMSC, kept up for the life of the daemon: an Asio coroutine run
 // loop (connect with a timeout, TLS if configured, bind, then reader || writer || timer ||
 // submit pump) that drives smpp::session and, when anything fails, reconnects after a jittered
-// back-off. Everything runs on one executor (the daemon's network thread): no locks inside.
+// back-off. The decisions (submit order and pacing, throttle, requeue, drain, epochs, the
+// reconnect wait) are bind_machine's; this shell does the I/O, the timers and the log lines.
+// Everything runs on one executor (the daemon's network thread): no locks inside.
 #include <cstdint>
-#include <deque>
 #include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,11 +28,9 @@
 #include "lapord/net/mt_sender.hpp"
 #include "lapord/net/repeat_limiter.hpp"
 #include "lapord/smpp/session.hpp"
+#include "net/carrier/bind_machine.hpp"
 #include "net/carrier/pdu_header_scan.hpp"
 #include "net/carrier/read_gate.hpp"
-#include "net/carrier/reconnect_backoff.hpp"
-#include "net/carrier/throttle_pause.hpp"
-#include "net/carrier/token_bucket.hpp"
 
 namespace lapord::net {
 
@@ -82,15 +79,12 @@ class bind_link : public std::enable_shared_from_this<bind_link> {
   [[nodiscard]] const std::string& name() const { return bind_name_; }
 
  private:
-  struct queued_mt {
-    smpp::submit_sm message;
-    mt_completion done;
-    int timeouts = 0;         // submit_sm_resp never came; after a few the message is given up
-    std::uint64_t order = 0;  // submission order, kept when a message is sent again
-  };
   struct connection;
 
   asio::awaitable<void> run();
+  std::shared_ptr<connection> new_connection();
+  void log_failure(const connection& c, const std::error_code& failure, const reconnect_plan& plan,
+                   smpp::time_point started);
   asio::awaitable<std::error_code> connect(connection& c);
   asio::awaitable<void> serve(std::shared_ptr<connection> c);
   asio::awaitable<void> reader(std::shared_ptr<connection> c);
@@ -102,15 +96,14 @@ class bind_link : public std::enable_shared_from_this<bind_link> {
   void apply(connection& c);
   void set_bound(bool up);
   void on_request(connection& c, smpp::pdu& request);
-  void on_response(connection& c, const smpp::response_received& r);
+  void on_response(const smpp::response_received& r);
   void on_request_failed(connection& c, const smpp::request_failed& f);
+  void close_after_flush(connection& c, std::error_code why);
   void send_answers();
   // "PDU rejected" lines: the first at once, then one line with a count per interval.
   void pdu_rejected(std::string_view kind, const std::string& what);
   void flush_rejected();
-  void fill_pump(connection& c);
-  void requeue(queued_mt item);
-  void fail_queued(std::error_code why);
+  smpp::time_point fill_pump(connection& c);
   void wake_pump();
   void finish_stop();
   std::string describe(const std::error_code& ec) const;
@@ -127,20 +120,12 @@ class bind_link : public std::enable_shared_from_this<bind_link> {
   std::vector<post_gate::answer> answering_;  // taken from the gate, being sent
   carrier_observer* observer_;                // may be null
 
-  reconnect_backoff backoff_;
-  token_bucket bucket_;
-  throttle_pause throttle_;
-  std::mt19937_64 random_;
+  bind_machine machine_;
   asio::steady_timer retry_timer_;
-  smpp::time_point paused_until_{};
   repeat_limiter rejected_{std::chrono::seconds(5)};
 
-  std::deque<queued_mt> queue_;
-  std::uint64_t next_order_ = 0;
   std::shared_ptr<connection> conn_;  // the current connection, if any
-  std::uint64_t epoch_ = 0;  // counts connections; a late MO answer for an old one is dropped
   bool bound_ = false;
-  bool stopping_ = false;
   bool stopped_ = false;
   std::function<void()> on_closed_;
 };
