@@ -105,6 +105,7 @@ database::impl::pass database::impl::run_items(work_item* first, std::size_t cou
     conn->item_started();
     try {
       it->run(conn->tx());
+      if (isolate || i + 1 == count) conn->settle_item();
     } catch (const store_error& e) {
       item_ec = e.code();
       item_why = e.what();

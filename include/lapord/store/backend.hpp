@@ -37,6 +37,12 @@ class backend_connection {
   virtual void savepoint() = 0;
   virtual void release_savepoint() = 0;
   virtual void rollback_to_savepoint() = 0;
+  // After an item's run(), inside its error handling, when the writer must know now whether the
+  // item succeeded: every item while isolating a failing one, and the last item of a batch. A
+  // backend that sends statements without waiting for them (PostgreSQL's pipeline) waits for
+  // them here, so that their error fails their own item, never the batch; before that, an
+  // error surfaces in a later item of the first pass, which then runs again isolated.
+  virtual void settle_item() = 0;
   // Around every item: a rolled-back item's batch state (the refs it drew) goes back with it.
   virtual void item_started() noexcept = 0;
   virtual void item_rolled_back() noexcept = 0;

@@ -24,8 +24,8 @@ constexpr char find_received_sql[] =
 constexpr char insert_received_sql[] =
     "INSERT INTO received (dedup_hash, received_at, carrier, source, source_ton, source_npi, "
     "destination, destination_ton, destination_npi, service_type, esm_class, data_coding, "
-    "short_message, tlvs) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) "
-    "RETURNING id";
+    "short_message, tlvs, id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
+    "$14, $15)";
 
 constexpr char put_part_sql[] =
     "INSERT INTO parts (carrier, source, destination, reference, seq, total, text, replaced, "
@@ -123,8 +123,10 @@ received_mo pg_transaction::record_received(const mo_pdu& mo, redelivery check) 
     if (found.rows() > 0)
       return received_mo{true, found.int64(0, 0), found.opt_text(0, 1), found.time(0, 2)};
   }
-  auto r = c_.pq().run(insert_received_sql, all(mo.received_at));
-  return received_mo{false, r.int64(0, 0), std::nullopt, mo.received_at};
+  // The id from the connection's block of the sequence: the row can go without waiting.
+  const std::int64_t id = c_.next_id(connection::id_of::received);
+  c_.pq().send(insert_received_sql, all(mo.received_at).add(id));
+  return received_mo{false, id, std::nullopt, mo.received_at};
 }
 
 // --- parts -----------------------------------------------------------------------------------
@@ -210,8 +212,9 @@ void pg_transaction::create_complaint(const new_complaint& c) {
   else
     p.add(c.duplicate_key);
   p.add(c.institution ? c.institution->routed_by : std::string_view("national"));
-  c_.pq().run(insert_complaint_sql, p);
-  if (c.received_id) c_.pq().run(link_received_sql, params().add(c.ref).add(c.received_id));
+  // Sent without waiting: a duplicate ref fails this item when the writer settles it.
+  c_.pq().send(insert_complaint_sql, p);
+  if (c.received_id) c_.pq().send(link_received_sql, params().add(c.ref).add(c.received_id));
 }
 
 std::optional<complaint> pg_transaction::complaint_by_ref(std::string_view ref) {
@@ -248,11 +251,11 @@ bool pg_transaction::rate_notice_sent_since(std::string_view reporter, wall_time
 }
 
 void pg_transaction::mark_rate_notice(std::string_view reporter, wall_time at) {
-  c_.pq().run(mark_rate_notice_sql, params().add(reporter).add(at));
+  c_.pq().send(mark_rate_notice_sql, params().add(reporter).add(at));
 }
 
 void pg_transaction::set_opt_out(std::string_view reporter, bool out, wall_time at) {
-  c_.pq().run(set_opt_out_sql, params().add(reporter).add(out).add(at));
+  c_.pq().send(set_opt_out_sql, params().add(reporter).add(out).add(at));
 }
 
 bool pg_transaction::opted_out(std::string_view reporter) {

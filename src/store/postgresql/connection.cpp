@@ -75,6 +75,25 @@ void connection::begin() {
 
 void connection::before_commit() {}
 
+std::int64_t connection::next_id(id_of table) {
+  static constexpr const char* sql[] = {
+      "SELECT nextval(pg_get_serial_sequence('received', 'id')) FROM generate_series(1, 64) "
+      "ORDER BY 1 DESC",
+      "SELECT nextval(pg_get_serial_sequence('replies', 'id')) FROM generate_series(1, 64) "
+      "ORDER BY 1 DESC",
+  };
+  auto& ids = ids_[static_cast<int>(table)];
+  if (ids.empty()) {
+    auto r = pq_.run(sql[static_cast<int>(table)], params());
+    for (int i = 0; i < r.rows(); ++i)
+      ids.push_back(r.int64(i, 0));
+    if (ids.empty()) throw store_error(errc::internal, "store: no id from the sequence");
+  }
+  const std::int64_t id = ids.back();
+  ids.pop_back();
+  return id;
+}
+
 std::uint64_t connection::next_ref() {
   if (refs_.next == 0 || refs_.next > refs_.last) {
     auto r = pq_.run(reserve_refs_sql, params().add(ref_block));
@@ -85,7 +104,12 @@ std::uint64_t connection::next_ref() {
   return refs_.next++;
 }
 
+void connection::settle_item() {
+  pq_.settle();
+}
+
 void connection::commit() {
+  pq_.settle();
   // A COMMIT of a failed transaction answers ROLLBACK without an error: never take that for
   // a commit.
   if (pq_.transaction_status() != PQTRANS_INTRANS)
@@ -98,6 +122,10 @@ void connection::commit() {
 }
 
 void connection::rollback() noexcept {
+  try {
+    pq_.settle();  // their errors do not matter now: everything goes back
+  } catch (...) {
+  }
   // Values drawn from a block committed earlier were never stored: drawn again. A block this
   // batch reserved went back with it (another instance may have it by now).
   refs_ = batch_refs_;
@@ -111,6 +139,7 @@ void connection::rollback() noexcept {
 }
 
 bool connection::in_transaction() const noexcept {
+  if (pq_.unsettled()) return pq_.ok();  // statements in flight: libpq says "active"
   const auto s = pq_.transaction_status();
   return s == PQTRANS_INTRANS || s == PQTRANS_INERROR;
 }

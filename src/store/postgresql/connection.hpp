@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "lapord/store/backend.hpp"
 #include "lapord/store/database.hpp"
@@ -37,6 +38,7 @@ class connection final : public backend_connection {
   void savepoint() override;
   void release_savepoint() override;
   void rollback_to_savepoint() override;
+  void settle_item() override;
   void item_started() noexcept override { item_refs_ = refs_; }
   void item_rolled_back() noexcept override { refs_ = item_refs_; }
   transaction& tx() noexcept override { return tx_; }
@@ -51,6 +53,12 @@ class connection final : public backend_connection {
   // counter: gaps are invisible to citizens).
   std::uint64_t next_ref();
   static constexpr std::int64_t ref_block = 256;
+
+  // Row ids of `received` and `replies` from blocks of their identity sequences (64 values per
+  // round trip), so that their INSERTs can be sent without waiting for a RETURNING. Sequence
+  // values never go back: unique across instances, gaps after a rollback or a restart.
+  enum class id_of { received, replies };
+  std::int64_t next_id(id_of table);
 
   // Who leases rows on this connection (transaction::begin_epoch); until then "" and 0.
   std::string lease_owner;
@@ -72,7 +80,8 @@ class connection final : public backend_connection {
     bool reserved_in_batch = false;  // the block is only ours if this batch commits
   };
   ref_range refs_;
-  ref_range batch_refs_;  // at begin(): a failed batch draws from here again
+  std::vector<std::int64_t> ids_[2];  // per id_of, handed out from the back
+  ref_range batch_refs_;              // at begin(): a failed batch draws from here again
   ref_range item_refs_;
   pg_transaction tx_;
 };

@@ -51,7 +51,7 @@ constexpr char next_forward_due_sql[] =
 
 void pg_transaction::enqueue_forward(std::string_view ref, std::string_view payload,
                                      wall_time now) {
-  c_.pq().run(enqueue_forward_sql, params().add(ref).add(payload).add(now));
+  c_.pq().send(enqueue_forward_sql, params().add(ref).add(payload).add(now));
 }
 
 std::vector<forward> pg_transaction::take_due_forwards(wall_time now, int limit,
@@ -82,7 +82,7 @@ void pg_transaction::mark_forwarded(std::string_view ref, int http_status,
           .run(mark_forwarded_sql, params().add(std::int64_t{http_status}).add(at).add(ref))
           .affected() == 0)
     no_such("outbox entry for ref", ref);
-  c_.pq().run(set_tracking_sql, params().add(tracking_id).add(at).add(ref));
+  c_.pq().send(set_tracking_sql, params().add(tracking_id).add(at).add(ref));
 }
 
 void pg_transaction::park(std::string_view ref, int http_status, std::string_view answer,

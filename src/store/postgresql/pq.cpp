@@ -94,6 +94,7 @@ pq_connection::pq_connection(const std::string& conninfo) : conninfo_(conninfo) 
 
 void pq_connection::reconnect() {
   prepared_.clear();
+  sent_.clear();
   c_.reset(PQconnectdb(conninfo_.c_str()));
   if (!c_) throw store_error(errc::unavailable, "store: PostgreSQL: out of memory");
   if (PQstatus(c_.get()) != CONNECTION_OK) {
@@ -133,10 +134,15 @@ result pq_connection::check(PGresult* r, std::string_view what) {
 }
 
 result pq_connection::exec(const char* sql) {
+  settle();
   return check(PQexec(c_.get(), sql), sql);
 }
 
 result pq_connection::run(const char* sql, const params& p) {
+  if (!sent_.empty()) {
+    send_one(sql, p);
+    return std::move(*read_sent(true));
+  }
   auto it = prepared_.find(sql);
   if (it == prepared_.end()) {
     std::string name = "s" + std::to_string(prepared_.size());
@@ -146,6 +152,77 @@ result pq_connection::run(const char* sql, const params& p) {
   return check(PQexecPrepared(c_.get(), it->second.c_str(), p.size(), p.values(), p.lengths(),
                               p.formats(), 0),
                sql);
+}
+
+// --- pipeline: statements sent without waiting ------------------------------------------------
+
+void pq_connection::send(const char* sql, const params& p) {
+  send_one(sql, p);
+  // Results wait in the server's socket buffer until read: read them before it could fill.
+  if (sent_.size() >= 256) settle();
+}
+
+void pq_connection::send_one(const char* sql, const params& p) {
+  if (sent_.empty() && PQpipelineStatus(c_.get()) == PQ_PIPELINE_OFF &&
+      PQenterPipelineMode(c_.get()) != 1)
+    fail(nullptr, sql);
+  auto it = prepared_.find(sql);
+  if (it == prepared_.end()) {
+    std::string name = "s" + std::to_string(prepared_.size());
+    if (PQsendPrepare(c_.get(), name.c_str(), sql, 0, nullptr) != 1) fail(nullptr, sql);
+    sent_.push_back({sql, true});
+    it = prepared_.emplace(sql, std::move(name)).first;
+  }
+  if (PQsendQueryPrepared(c_.get(), it->second.c_str(), p.size(), p.values(), p.lengths(),
+                          p.formats(), 0) != 1)
+    fail(nullptr, sql);
+  sent_.push_back({sql, false});
+}
+
+void pq_connection::settle() {
+  if (!sent_.empty()) read_sent(false);
+}
+
+// Sync, then each statement's result (and the NULL after it), then the sync's. The first error
+// is thrown once everything was read and the connection is out of pipeline mode; statements
+// after it were not run (PGRES_PIPELINE_ABORTED), their prepares neither.
+std::optional<result> pq_connection::read_sent(bool keep_last) {
+  auto entries = std::move(sent_);
+  sent_.clear();
+  PGconn* c = c_.get();
+  if (PQpipelineSync(c) != 1) fail(nullptr, "pipeline sync");
+  std::optional<result> error, last;
+  const char* error_sql = "pipeline";
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    PGresult* r = PQgetResult(c);
+    if (!r) {
+      if (PQstatus(c) != CONNECTION_OK) fail(nullptr, entries[i].sql);
+      continue;
+    }
+    const auto st = PQresultStatus(r);
+    const bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+    if (!ok && entries[i].prepare) prepared_.erase(entries[i].sql);
+    if (!ok && st != PGRES_PIPELINE_ABORTED && !error) {
+      error.emplace(r);
+      error_sql = entries[i].sql;
+    } else if (ok && keep_last && i + 1 == entries.size()) {
+      last.emplace(r);
+    } else {
+      PQclear(r);
+    }
+    while (PGresult* extra = PQgetResult(c))  // the NULL that ends this statement's results
+      PQclear(extra);
+  }
+  PGresult* sync = PQgetResult(c);
+  const bool synced = sync && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+  PQclear(sync);
+  if (!synced || PQexitPipelineMode(c) != 1) {
+    if (error) fail(error->get(), error_sql);
+    fail(nullptr, "pipeline sync");
+  }
+  if (error) fail(error->get(), error_sql);
+  if (keep_last && !last) fail(nullptr, entries.back().sql);
+  return last;
 }
 
 // --- COPY FROM STDIN (laporctl store copy) ---------------------------------------------------

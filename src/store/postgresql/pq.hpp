@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "lapord/store/error.hpp"
 #include "lapord/store/records.hpp"
@@ -100,6 +101,7 @@ class pq_connection {
   // Drops the connection (a server that turned out to be a standby).
   void close() noexcept {
     prepared_.clear();
+    sent_.clear();
     c_.reset();
   }
 
@@ -107,8 +109,17 @@ class pq_connection {
   // statements separated by ';').
   result exec(const char* sql);
   // `sql` must have static storage: its address keys the statements prepared on this
-  // connection.
+  // connection. Statements sent before (send()) go in the same round trip; the first error
+  // among them is thrown here.
   result run(const char* sql, const params& p);
+  // A statement whose result the caller does not need (an INSERT or UPDATE without RETURNING),
+  // sent without waiting for it: libpq's pipeline mode. Its result is read, and its error
+  // thrown, by the next statement that waits (run, exec) or by settle(): one round trip for
+  // them all. The parameters are copied into libpq's buffer at once.
+  void send(const char* sql, const params& p);
+  // Waits for every statement sent; throws the first one's error.
+  void settle();
+  bool unsettled() const noexcept { return !sent_.empty(); }
   [[noreturn]] void fail(const PGresult* r, std::string_view what) const;
   std::string host() const;
 
@@ -123,9 +134,16 @@ class pq_connection {
   struct finish {
     void operator()(PGconn* c) const noexcept { PQfinish(c); }
   };
+  struct sent {
+    const char* sql;
+    bool prepare;  // the PQsendPrepare of a statement new to this connection
+  };
+  std::optional<result> read_sent(bool keep_last);
+  void send_one(const char* sql, const params& p);
   std::string conninfo_;
   std::unique_ptr<PGconn, finish> c_;
   std::unordered_map<const char*, std::string> prepared_;
+  std::vector<sent> sent_;  // in pipeline mode while not empty
 };
 
 }  // namespace lapord::store::postgresql

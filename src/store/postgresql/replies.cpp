@@ -15,7 +15,7 @@ namespace {
 
 constexpr char enqueue_reply_sql[] =
     "INSERT INTO replies (carrier, source, destination, text, kind, ref, state, created_at, "
-    "next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7, $7) RETURNING id";
+    "next_attempt_at, id) VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7, $7, $8)";
 constexpr char take_replies_sql[] =
     "UPDATE replies SET leased=1, attempts=attempts+1, next_attempt_at=$1, lease_owner=$4, "
     "lease_epoch=$5 WHERE id IN "
@@ -72,7 +72,9 @@ std::int64_t pg_transaction::enqueue_reply(const new_reply& r) {
       .add(r.kind)
       .add(r.ref)
       .add(r.created_at);
-  return c_.pq().run(enqueue_reply_sql, p).int64(0, 0);
+  const std::int64_t id = c_.next_id(connection::id_of::replies);
+  c_.pq().send(enqueue_reply_sql, p.add(id));
+  return id;
 }
 
 std::vector<reply> pg_transaction::take_due_replies(wall_time now, int limit,
@@ -96,10 +98,10 @@ void pg_transaction::mark_reply_submitted(std::int64_t id, std::span<const std::
   auto c = c_.pq().run(reply_carrier_sql, params().add(id));
   if (c.rows() == 0) no_such("reply", std::to_string(id));
   const std::string carrier = c.text(0, 0);
-  c_.pq().run(mark_submitted_sql, params().add(at).add(id));
+  c_.pq().send(mark_submitted_sql, params().add(at).add(id));
   std::int64_t segment = 0;
   for (const auto& mid : message_ids)
-    c_.pq().run(insert_segment_sql, params().add(carrier).add(mid).add(at).add(id).add(++segment));
+    c_.pq().send(insert_segment_sql, params().add(carrier).add(mid).add(at).add(id).add(++segment));
 }
 
 void pg_transaction::schedule_reply_retry(std::int64_t id, wall_time next_at,

@@ -92,6 +92,7 @@ class connection final : public backend_connection {
   void savepoint() override;
   void release_savepoint() override;
   void rollback_to_savepoint() override;
+  void settle_item() override {}  // every statement has run when its call returned
   void item_started() noexcept override {
     item_counter_ = ref_counter;
     item_counter_dirty_ = ref_counter_dirty;
