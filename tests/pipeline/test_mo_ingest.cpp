@@ -384,7 +384,7 @@ TEST_CASE("record_decision stores a USSD complaint like an SMS one, with channel
   first.reply_template = lapor::reply::ack_national;
   first.params = {{"number", "1708"}};
   complaint_origin origin;
-  origin.channel = net::http::complaint_channel::ussd;
+  origin.channel = lapor::channel::ussd;
   origin.carrier = "xl";
   origin.service_number = "1708";
   origin.received_at = wall_s(t0);

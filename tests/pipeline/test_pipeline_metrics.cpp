@@ -6,7 +6,6 @@
 
 using namespace lapord;
 using namespace lapord::app;
-using net::http::complaint_channel;
 
 namespace {
 
@@ -31,10 +30,10 @@ ingest_outcome created(std::optional<lapor::institution_kind> kind) {
 TEST_CASE("pipeline metrics: complaints by channel and institution class") {
   ops::lapord_metrics m;
   pipeline_metrics counts(&m);
-  counts.committed(complaint_channel::sms, "tsel", created(lapor::institution_kind::kabupaten));
-  counts.committed(complaint_channel::sms, "tsel", created(lapor::institution_kind::kabupaten));
-  counts.committed(complaint_channel::sms, "tsel", created(std::nullopt));
-  counts.committed(complaint_channel::ussd, "tsel", created(lapor::institution_kind::kota));
+  counts.committed(lapor::channel::sms, "tsel", created(lapor::institution_kind::kabupaten));
+  counts.committed(lapor::channel::sms, "tsel", created(lapor::institution_kind::kabupaten));
+  counts.committed(lapor::channel::sms, "tsel", created(std::nullopt));
+  counts.committed(lapor::channel::ussd, "tsel", created(lapor::institution_kind::kota));
   CHECK(m.complaints_created.value({"sms", "kabupaten"}) == 2);
   CHECK(m.complaints_created.value({"sms", "national_desk"}) == 1);
   CHECK(m.complaints_created.value({"ussd", "kota"}) == 1);
@@ -47,23 +46,23 @@ TEST_CASE("pipeline metrics: duplicates and the real rejection reasons") {
   pipeline_metrics counts(&m);
   ingest_outcome again;
   again.effect = ingest_effect::redelivery;
-  counts.committed(complaint_channel::sms, "tsel", again);
+  counts.committed(lapor::channel::sms, "tsel", again);
   ingest_outcome same = decided(lapor::decision_kind::complaint, "duplicate");
   same.ref = "12345678";
-  counts.committed(complaint_channel::sms, "tsel", same);
+  counts.committed(lapor::channel::sms, "tsel", same);
   // Over the hourly limit: a complaint is stored (and counted) but held.
   ingest_outcome held = created(std::nullopt);
   held.reason = "rate_limited_told";
-  counts.committed(complaint_channel::sms, "tsel", held);
-  counts.committed(complaint_channel::sms, "tsel",
+  counts.committed(lapor::channel::sms, "tsel", held);
+  counts.committed(lapor::channel::sms, "tsel",
                    decided(lapor::decision_kind::ignore, "alphanumeric_sender"));
-  counts.committed(complaint_channel::sms, "tsel",
+  counts.committed(lapor::channel::sms, "tsel",
                    decided(lapor::decision_kind::ignore, "service_number"));
-  counts.committed(complaint_channel::sms, "tsel",
+  counts.committed(lapor::channel::sms, "tsel",
                    decided(lapor::decision_kind::ignore, "invalid_sender"));
   // A STOP is not a rejection, nor a help answer.
-  counts.committed(complaint_channel::sms, "tsel", decided(lapor::decision_kind::stop, ""));
-  counts.committed(complaint_channel::sms, "tsel", decided(lapor::decision_kind::help, "asked"));
+  counts.committed(lapor::channel::sms, "tsel", decided(lapor::decision_kind::stop, ""));
+  counts.committed(lapor::channel::sms, "tsel", decided(lapor::decision_kind::help, "asked"));
   CHECK(m.mo_duplicates.value({"redelivery"}) == 1);
   CHECK(m.mo_duplicates.value({"complaint"}) == 1);
   CHECK(m.complaints_created.value({"sms", "national_desk"}) == 1);
@@ -87,11 +86,11 @@ TEST_CASE("pipeline metrics: MO, replies and receipts per carrier, outbox depth"
   ingest_outcome r;
   r.effect = ingest_effect::receipt;
   r.receipt_stat = "DELIVRD";
-  counts.committed(complaint_channel::sms, "tsel", r);
+  counts.committed(lapor::channel::sms, "tsel", r);
   r.receipt_stat = "UNDELIV";
-  counts.committed(complaint_channel::sms, "xl", r);
+  counts.committed(lapor::channel::sms, "xl", r);
   r.receipt_stat = "ENROUTE";  // changes no state
-  counts.committed(complaint_channel::sms, "xl", r);
+  counts.committed(lapor::channel::sms, "xl", r);
   CHECK(m.mo_received.value({"tsel"}) == 3);
   CHECK(m.mo_received.value({"xl"}) == 1);
   CHECK(m.replies_sent.value({"tsel"}) == 2);
@@ -111,7 +110,7 @@ TEST_CASE("pipeline metrics: MO, replies and receipts per carrier, outbox depth"
 TEST_CASE("pipeline metrics: without metrics nothing is counted and nothing breaks") {
   pipeline_metrics counts(nullptr);
   counts.mo_received("tsel");
-  counts.committed(complaint_channel::sms, "tsel", created(std::nullopt));
+  counts.committed(lapor::channel::sms, "tsel", created(std::nullopt));
   counts.replies_sent("tsel", 1);
   counts.reply_failed("tsel");
   counts.outbox_depth(store::queue_counts{});

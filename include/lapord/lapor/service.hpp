@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "lapord/lapor/channel.hpp"
 #include "lapord/lapor/dictionary.hpp"
 #include "lapord/lapor/directory.hpp"
 #include "lapord/lapor/parser.hpp"
@@ -27,8 +28,6 @@ enum class decision_kind { complaint, status, help, stop, start, ignore };
 enum class complaint_state { diterima, diverifikasi, diteruskan, ditanggapi, selesai, ditolak };
 [[nodiscard]] std::string_view state_word(complaint_state s);  // "DITERIMA", ...
 [[nodiscard]] std::optional<complaint_state> parse_state(std::string_view word);
-
-enum class channel { sms, ussd };
 
 struct inbound {
   std::string from;  // source_addr as the carrier gave it

@@ -117,7 +117,7 @@ ingest_outcome record_decision(store::transaction& tx, const lapor::decision& d,
     out.ref = ctx.refs->make(counter - 1);
     store::new_complaint c;
     c.ref = out.ref;
-    c.channel = net::http::to_string(origin.channel);
+    c.channel = lapor::to_string(origin.channel);
     c.carrier = origin.carrier;
     c.service_number = origin.service_number;
     c.reporter = d.reporter;

@@ -194,7 +194,7 @@ void mo_path::finished(const ingest_outcome& outcome, const incoming_mo& mo,
                        std::chrono::steady_clock::time_point arrived) {
   acked_.fetch_add(1, std::memory_order_relaxed);
   if (hooks_.metrics != nullptr)
-    hooks_.metrics->committed(net::http::complaint_channel::sms, mo.carrier, outcome);
+    hooks_.metrics->committed(lapor::channel::sms, mo.carrier, outcome);
   const access_words words = access_words_of(outcome);
   access(mo, words.kind, words.outcome, &outcome, arrived);
   if (outcome.effect == ingest_effect::redelivery) {

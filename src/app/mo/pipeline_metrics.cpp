@@ -94,7 +94,7 @@ void pipeline_metrics::mo_received(std::string_view carrier) {
   if (m_ != nullptr) received_->of(carrier).inc();
 }
 
-void pipeline_metrics::committed(net::http::complaint_channel channel, std::string_view carrier,
+void pipeline_metrics::committed(lapor::channel channel, std::string_view carrier,
                                  const ingest_outcome& outcome) {
   if (m_ == nullptr) return;
   switch (outcome.effect) {
@@ -114,7 +114,7 @@ void pipeline_metrics::committed(net::http::complaint_channel channel, std::stri
     case ingest_effect::decided:
       break;
   }
-  const std::size_t ch = channel == net::http::complaint_channel::ussd ? 1 : 0;
+  const std::size_t ch = channel == lapor::channel::ussd ? 1 : 0;
   if (outcome.complaint_created) {
     complaints_[ch].created[class_index(outcome.institution_kind)]->inc();
   } else if (outcome.decision == lapor::decision_kind::complaint && !outcome.ref.empty()) {

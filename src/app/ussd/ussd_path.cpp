@@ -240,7 +240,7 @@ struct ussd_path::impl : std::enable_shared_from_this<impl> {
           const lapor::store_facts facts = facts_for(tx, filing, *ctx.service, o.received_at);
           const lapor::decision d = m->engine.complaint_decision(filing, facts.complaint);
           complaint_origin where;
-          where.channel = net::http::complaint_channel::ussd;
+          where.channel = lapor::channel::ussd;
           where.carrier = o.carrier;
           where.service_number = number;
           where.received_at = o.received_at;
@@ -257,7 +257,7 @@ struct ussd_path::impl : std::enable_shared_from_this<impl> {
           } else {
             const ingest_outcome& out = *r.value;
             if (self->hooks.metrics != nullptr)
-              self->hooks.metrics->committed(net::http::complaint_channel::ussd, o.carrier, out);
+              self->hooks.metrics->committed(lapor::channel::ussd, o.carrier, out);
             if (out.complaint_created || !out.ref.empty()) {
               self->access(o, out.complaint_created ? "ussd_complaint" : "ussd_duplicate",
                            out.complaint_created

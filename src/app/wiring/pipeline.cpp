@@ -271,7 +271,7 @@ struct pipeline::impl {
             store_log->info("released {} long message(s) whose parts did not all arrive",
                             r.value->size());
             for (const ingest_outcome& o : *r.value) {
-              counts.committed(net::http::complaint_channel::sms, {}, o);
+              counts.committed(lapor::channel::sms, {}, o);
               if (o.forward_queued && forwarder) forwarder->notify();
               if (o.reply_queued) replies->notify();
             }

@@ -31,8 +31,7 @@ void log_failure(const std::shared_ptr<spdlog::logger>& log, const char* what,
 net::http::complaint_record record_of(const store::complaint& c) {
   net::http::complaint_record r;
   r.ref = c.ref;
-  r.channel =
-      c.channel == "ussd" ? net::http::complaint_channel::ussd : net::http::complaint_channel::sms;
+  r.channel = c.channel == "ussd" ? lapor::channel::ussd : lapor::channel::sms;
   r.received_at = c.created_at;
   r.carrier = c.carrier;
   r.service_number = c.service_number;

@@ -5,10 +5,6 @@
 
 namespace lapord::net::http {
 
-std::string_view to_string(complaint_channel c) {
-  return c == complaint_channel::ussd ? "ussd" : "sms";
-}
-
 std::string e164_msisdn(std::string_view msisdn) {
   std::string digits;
   bool plus = false;

@@ -12,7 +12,7 @@ using namespace std::chrono;
 TEST_CASE("complaint body: the spec's example, byte for byte") {
   complaint_record c;
   c.ref = "48219375";
-  c.channel = complaint_channel::sms;
+  c.channel = lapord::lapor::channel::sms;
   c.received_at = sys_days{year{2026} / 11 / 28} + hours{1} + minutes{2} + seconds{3};
   c.carrier = "telkomsel";
   c.service_number = "1708";
@@ -30,7 +30,7 @@ TEST_CASE("complaint body: the spec's example, byte for byte") {
 TEST_CASE("complaint body: national desk, ussd, confidential, escapes and UTF-8") {
   complaint_record c;
   c.ref = "1";
-  c.channel = complaint_channel::ussd;
+  c.channel = lapord::lapor::channel::ussd;
   c.reporter_msisdn = "+6281234567890";
   c.confidential = true;
   c.text = "kutip \" garis \\ baris\nbaru 😀 é";
@@ -104,7 +104,7 @@ TEST_CASE("complaint body: the same bytes as boost::json::serialize, every byte 
   for (int i = 0; i < 2000; ++i) {
     complaint_record c;
     c.ref = some_bytes(random() % 12);
-    c.channel = i % 2 == 0 ? complaint_channel::sms : complaint_channel::ussd;
+    c.channel = i % 2 == 0 ? lapord::lapor::channel::sms : lapord::lapor::channel::ussd;
     c.received_at = utc_instant(milliseconds(static_cast<std::int64_t>(random()) * 1000));
     c.carrier = some_bytes(random() % 10);
     c.service_number = some_bytes(random() % 6);

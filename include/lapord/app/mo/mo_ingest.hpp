@@ -82,7 +82,7 @@ ingest_outcome handle_message(store::transaction& tx, const citizen_message& mes
 // Where a decided message came from: what its complaint row, its forward body and its reply
 // say about the channel, the carrier and the number written to (SMS and USSD alike).
 struct complaint_origin {
-  net::http::complaint_channel channel = net::http::complaint_channel::sms;
+  lapor::channel channel = lapor::channel::sms;
   std::string_view carrier;
   std::string_view service_number;  // the reply's source too
   int segments = 1;

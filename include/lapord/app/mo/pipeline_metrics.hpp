@@ -51,8 +51,7 @@ class pipeline_metrics {
   // pipeline::on_mo, before anything else looks at the MO.
   void mo_received(std::string_view carrier);
   // After the commit that recorded `outcome` (never for a rolled-back batch).
-  void committed(net::http::complaint_channel channel, std::string_view carrier,
-                 const ingest_outcome& outcome);
+  void committed(lapor::channel channel, std::string_view carrier, const ingest_outcome& outcome);
   // After the commit that recorded a reply's outcome: `segments` submit_sm accepted.
   void replies_sent(std::string_view carrier, std::uint64_t segments);
   void reply_failed(std::string_view carrier);

@@ -6,11 +6,10 @@
 #include <string>
 #include <string_view>
 
+#include "lapord/lapor/channel.hpp"
 #include "lapord/net/http/timestamp.hpp"
 
 namespace lapord::net::http {
-
-enum class complaint_channel { sms, ussd };
 
 struct complaint_institution {
   std::string keyword;             // as the citizen meant it, e.g. "TANGKAB"
@@ -21,7 +20,7 @@ struct complaint_institution {
 
 struct complaint_record {
   std::string ref;  // the gateway's ref, also the Idempotency-Key
-  complaint_channel channel = complaint_channel::sms;
+  lapor::channel channel = lapor::channel::sms;
   utc_instant received_at{};
   std::string carrier;          // carrier name from the configuration, e.g. "telkomsel"
   std::string service_number;   // the short code the citizen wrote to, e.g. "1708"
@@ -41,7 +40,5 @@ struct complaint_record {
 // dropped. Anything else (letters, empty) is returned as given, so nothing is lost; the store then
 // sees it verbatim.
 [[nodiscard]] std::string e164_msisdn(std::string_view msisdn);
-
-[[nodiscard]] std::string_view to_string(complaint_channel c);
 
 }  // namespace lapord::net::http
