@@ -238,46 +238,9 @@ void read_reply_source(const table_reader& r, net::carrier_settings& c) {
   }
 }
 
-net::carrier_settings read_carrier(const toml::table& table, const std::string& file, int index,
-                                   const environment_lookup& environment) {
-  // Until the name is known, errors say which [[carrier]] table (1-based) they are in.
-  std::string where = fmt::format("[[carrier]] #{}", index + 1);
-  if (const auto* n = table.get_as<std::string>("name"))
-    where = fmt::format("[[carrier]] \"{}\"", n->get());
-  table_reader r(table, file, where,
-                 {"name",
-                  "host",
-                  "port",
-                  "system_id",
-                  "password",
-                  "password_env",
-                  "system_type",
-                  "bind",
-                  "addr_ton",
-                  "addr_npi",
-                  "address_range",
-                  "connect_timeout_s",
-                  "enquire_link_interval_s",
-                  "response_timeout_s",
-                  "window",
-                  "max_mo_in_flight",
-                  "submit_rate",
-                  "submit_burst",
-                  "throttle_pause_s",
-                  "reconnect_min_s",
-                  "reconnect_max_s",
-                  "tls",
-                  "tls_ca_file",
-                  "tls_cert_file",
-                  "tls_key_file",
-                  "tls_server_name",
-                  "service_numbers",
-                  "receipt_id",
-                  "source_addr",
-                  "source_ton",
-                  "source_npi",
-                  "ussd_profile"});  // read with [ussd] (read_ussd_section, ussd_config.cpp)
-  net::carrier_settings c;
+// name, host, port and what the bind_transceiver (or the pair of binds) carries.
+void read_login(const table_reader& r, net::carrier_settings& c,
+                const environment_lookup& environment) {
   c.name = r.string("name", std::nullopt, 32);
   if (c.name.empty() || !std::all_of(c.name.begin(), c.name.end(), [](char ch) {
         return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
@@ -331,7 +294,10 @@ net::carrier_settings read_carrier(const toml::table& table, const std::string& 
   c.addr_npi = static_cast<std::uint8_t>(r.integer("addr_npi", 0, 0, 18));
   c.address_range = r.string("address_range", "", 40);
   if (!printable_ascii(c.address_range)) r.fail_at("address_range", "must be printable ASCII");
+}
 
+// Timers, window, flow control and reconnection.
+void read_timing(const table_reader& r, net::carrier_settings& c) {
   c.connect_timeout = r.seconds("connect_timeout_s", 10, 0.01, 600);
   c.enquire_link_interval = r.seconds("enquire_link_interval_s", 30, 0.05, 3600);
   c.response_timeout = r.seconds("response_timeout_s", 10, 0.01, 600);
@@ -345,7 +311,10 @@ net::carrier_settings read_carrier(const toml::table& table, const std::string& 
   if (c.reconnect_max < c.reconnect_min) {
     r.fail_at("reconnect_max_s", "must not be less than reconnect_min_s");
   }
+}
 
+// tls and its files (resolved against the configuration's folder, readable).
+void read_tls(const table_reader& r, net::carrier_settings& c, const std::string& file) {
   c.tls.enabled = r.boolean("tls", false);
   for (std::string_view key : {"tls_ca_file", "tls_cert_file", "tls_key_file", "tls_server_name"}) {
     if (!c.tls.enabled && r.has(key)) r.fail_at(key, "is set but tls is not true");
@@ -358,7 +327,10 @@ net::carrier_settings read_carrier(const toml::table& table, const std::string& 
     r.fail_at(c.tls.cert_file.empty() ? "tls_key_file" : "tls_cert_file",
               "needs tls_cert_file and tls_key_file together");
   }
+}
 
+// The numbers this carrier delivers MO for (absent: the [service] default).
+void read_service_numbers(const table_reader& r, net::carrier_settings& c) {
   c.service_numbers = r.strings("service_numbers");
   if (r.has("service_numbers") && c.service_numbers.empty()) {
     r.fail_at("service_numbers", "must list at least one number (or be left out for the default)");
@@ -372,6 +344,52 @@ net::carrier_settings read_carrier(const toml::table& table, const std::string& 
                             printable_ascii(number) ? number : std::string("(non-ASCII)")));
     }
   }
+}
+
+net::carrier_settings read_carrier(const toml::table& table, const std::string& file, int index,
+                                   const environment_lookup& environment) {
+  // Until the name is known, errors say which [[carrier]] table (1-based) they are in.
+  std::string where = fmt::format("[[carrier]] #{}", index + 1);
+  if (const auto* n = table.get_as<std::string>("name"))
+    where = fmt::format("[[carrier]] \"{}\"", n->get());
+  table_reader r(table, file, where,
+                 {"name",
+                  "host",
+                  "port",
+                  "system_id",
+                  "password",
+                  "password_env",
+                  "system_type",
+                  "bind",
+                  "addr_ton",
+                  "addr_npi",
+                  "address_range",
+                  "connect_timeout_s",
+                  "enquire_link_interval_s",
+                  "response_timeout_s",
+                  "window",
+                  "max_mo_in_flight",
+                  "submit_rate",
+                  "submit_burst",
+                  "throttle_pause_s",
+                  "reconnect_min_s",
+                  "reconnect_max_s",
+                  "tls",
+                  "tls_ca_file",
+                  "tls_cert_file",
+                  "tls_key_file",
+                  "tls_server_name",
+                  "service_numbers",
+                  "receipt_id",
+                  "source_addr",
+                  "source_ton",
+                  "source_npi",
+                  "ussd_profile"});  // read with [ussd] (read_ussd_section, ussd_config.cpp)
+  net::carrier_settings c;
+  read_login(r, c, environment);
+  read_timing(r, c);
+  read_tls(r, c, file);
+  read_service_numbers(r, c);
   const auto form =
       text::receipt_id_form_of(r.choice("receipt_id", "auto", {"auto", "hex", "decimal", "as_is"}));
   c.receipt_id = form.value_or(text::receipt_id_form::automatic);

@@ -5,6 +5,7 @@
 #include <future>
 #include <iostream>
 #include <mutex>
+#include <optional>
 
 #include <fmt/format.h>
 #include <spdlog/logger.h>
@@ -227,32 +228,153 @@ class signal_handling {
   bool stopping_ = false;
 };
 
+// Reads the configuration; with --check-config, goes as deep as the start would and says so.
+// An exit code when lapord ends here (2: a bad file or machine; 0: --check-config passed).
+std::optional<int> read_or_check(const daemon_options& options, daemon_config& config,
+                                 std::vector<std::string>& warnings) {
+  if (!check_the_machine(options.config_path, warnings)) return 2;
+  try {
+    config = read_configuration(options.config_path);
+    if (!options.check_only) return std::nullopt;
+    check_deeply(config, options.config_path);
+  } catch (const config_error& e) {
+    std::cerr << "lapord: " << e.what() << std::endl;
+    return 2;
+  }
+  for (const auto& w : warnings)
+    std::cerr << "lapord: warning: " << w << '\n';
+  std::cout << "lapord: " << options.config_path << ": configuration OK (" << config.carriers.size()
+            << (config.carriers.size() == 1 ? " carrier" : " carriers") << ")" << std::endl;
+  return 0;
+}
+
+// Readiness is computed at each scrape; every bind's series is visible as 0 before it binds.
+void prepare_metrics(ops::lapord_metrics& metrics, ops::health_state& health,
+                     const daemon_config& config) {
+  health.set_carriers_configured(config.carriers.size());
+  metrics.registry.on_collect(
+      [&metrics, &health] { metrics.ready.set(ops::is_ready(health.facts()) ? 1 : 0); });
+  for (const auto& c : config.carriers) {
+    if (c.mode == net::bind_mode::transceiver) {
+      metrics.carrier_bind_up.set({c.name, "trx"}, 0);
+    } else {
+      metrics.carrier_bind_up.set({c.name, "tx"}, 0);
+      metrics.carrier_bind_up.set({c.name, "rx"}, 0);
+    }
+  }
+}
+
+// For the admin API's thread: states() is for the network thread, so ask it there and wait a
+// little (never for ever: the loop may be stopping). `running_links` is set on that thread.
+std::vector<net::bind_state> ask_bind_states(asio::io_context& io,
+                                             net::carrier_links* const& running_links) {
+  auto answer = std::make_shared<std::promise<std::vector<net::bind_state>>>();
+  auto got = answer->get_future();
+  asio::post(io, [answer, &running_links] {
+    answer->set_value(running_links != nullptr ? running_links->states()
+                                               : std::vector<net::bind_state>{});
+  });
+  if (got.wait_for(std::chrono::seconds(2)) != std::future_status::ready) return {};
+  return got.get();
+}
+
+// The admin API's reload: it runs on the network thread, queued behind any SIGHUP's; the admin
+// API's thread waits for its summary, never for ever: the daemon may be stopping.
+std::string ask_reload(asio::io_context& io, signal_handling* const& running_signals) {
+  auto answer = std::make_shared<std::promise<std::string>>();
+  auto got = answer->get_future();
+  asio::post(io, [answer, &running_signals] {
+    if (running_signals == nullptr) {
+      answer->set_value("lapord is starting: not reloaded");
+      return;
+    }
+    running_signals->reload("reload (admin API)",
+                            [answer](const reload_outcome& o) { answer->set_value(summarize(o)); });
+  });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (got.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
+    if (io.stopped()) return "lapord is stopping: not reloaded";
+    if (std::chrono::steady_clock::now() > deadline) {
+      return "the reload did not finish within 60 s (see the log)";
+    }
+  }
+  return got.get();
+}
+
+// The MO handler the factory builds (the pipeline), else one that logs each MO; with
+// test_echo, an echo in front of it. An exit code when it cannot be built.
+struct mo_handlers {
+  std::unique_ptr<net::mo_handler> handler;
+  std::unique_ptr<net::mo_handler> echo;
+  net::mo_handler& front() { return echo ? *echo : *handler; }
+};
+std::optional<int> make_handlers(mo_handlers& out, const mo_handler_factory& make_handler,
+                                 const daemon_config& config, late_mt_sender& replies,
+                                 log_output& logs, const daemon_hooks& hooks) {
+  try {
+    if (make_handler) out.handler = make_handler(config, replies, logs, hooks);
+  } catch (const config_error& e) {
+    std::cerr << "lapord: " << e.what() << std::endl;
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "lapord: cannot start: " << e.what() << std::endl;
+    return 1;
+  }
+  const net::logger_factory loggers = [&logs](const std::string& name) {
+    return logs.logger(name);
+  };
+  if (!out.handler) out.handler = std::make_unique<logging_mo_handler>(loggers);
+  if (config.daemon.test_echo) {
+    logs.logger("lapord")->warn(
+        "[daemon] test_echo = true: every MO is echoed back as a submit_sm (a TEST AID, "
+        "never for production)");
+    out.echo = std::make_unique<echo_mo_handler>(*out.handler, replies, loggers);
+  }
+  return std::nullopt;
+}
+
+// systemd's watchdog, pinged from the network thread's loop: a stuck loop stops the pings and
+// systemd restarts lapord. Nothing when the watchdog is off.
+class watchdog_pings {
+ public:
+  watchdog_pings(asio::io_context& io, const ops::systemd_notifier& notifier, notify_log& notify)
+      : timer_(io), notifier_(notifier), notify_(notify) {}
+  void start() {
+    if (const auto every = notifier_.watchdog_interval()) {
+      every_ = *every;
+      ping();
+    }
+  }
+  void cancel() { timer_.cancel(); }
+
+ private:
+  void ping() {
+    notify_.check(notifier_.watchdog());
+    timer_.expires_after(every_);
+    timer_.async_wait([this](const boost::system::error_code& e) {
+      if (!e) ping();
+    });
+  }
+
+  asio::steady_timer timer_;
+  const ops::systemd_notifier& notifier_;
+  notify_log& notify_;
+  std::chrono::microseconds every_{};
+};
+
+std::string carriers_summary(const daemon_config& config) {
+  std::string summary;
+  for (const auto& c : config.carriers)
+    summary += (summary.empty() ? "" : "; ") + carrier_summary(c);
+  return summary;
+}
+
 }  // namespace
 
 int run_daemon(const daemon_options& options, const mo_handler_factory& make_handler) {
   daemon_config config;
   std::vector<std::string> warnings;
-  if (!check_the_machine(options.config_path, warnings)) return 2;
-  try {
-    config = read_configuration(options.config_path);
-  } catch (const config_error& e) {
-    std::cerr << "lapord: " << e.what() << std::endl;
-    return 2;
-  }
-  if (options.check_only) {
-    try {
-      check_deeply(config, options.config_path);
-    } catch (const config_error& e) {
-      std::cerr << "lapord: " << e.what() << std::endl;
-      return 2;
-    }
-    for (const auto& w : warnings)
-      std::cerr << "lapord: warning: " << w << '\n';
-    std::cout << "lapord: " << options.config_path << ": configuration OK ("
-              << config.carriers.size() << (config.carriers.size() == 1 ? " carrier" : " carriers")
-              << ")" << std::endl;
-    return 0;
-  }
+  if (const auto exit_code = read_or_check(options, config, warnings)) return *exit_code;
 
   std::unique_ptr<log_output> logs;
   try {
@@ -273,81 +395,23 @@ int run_daemon(const daemon_options& options, const mo_handler_factory& make_han
   ops::health_state health;
   const ops::systemd_notifier notifier;
   notify_log notify(notifier, log);
-  health.set_carriers_configured(config.carriers.size());
-  metrics.registry.on_collect(
-      [&metrics, &health] { metrics.ready.set(ops::is_ready(health.facts()) ? 1 : 0); });
-  for (const auto& c : config.carriers) {  // series visible as 0 before the first bind
-    if (c.mode == net::bind_mode::transceiver) {
-      metrics.carrier_bind_up.set({c.name, "trx"}, 0);
-    } else {
-      metrics.carrier_bind_up.set({c.name, "tx"}, 0);
-      metrics.carrier_bind_up.set({c.name, "rx"}, 0);
-    }
-  }
+  prepare_metrics(metrics, health, config);
 
   asio::io_context io(1);
   late_mt_sender replies;
   net::carrier_links* running_links = nullptr;  // set on the io_context once the links exist
+  signal_handling* running_signals = nullptr;   // set before the io_context runs
   carrier_profiles profiles(config.carriers);
   daemon_hooks hooks;
   hooks.metrics = &metrics;
   hooks.carriers = &profiles;
   hooks.health = &health;
   hooks.access = &logs->access();
-  hooks.bind_states = [&io, &running_links]() -> std::vector<net::bind_state> {
-    // states() is for the network thread: ask it there and wait a little (never for ever:
-    // the loop may be stopping).
-    auto answer = std::make_shared<std::promise<std::vector<net::bind_state>>>();
-    auto got = answer->get_future();
-    asio::post(io, [answer, &running_links] {
-      answer->set_value(running_links != nullptr ? running_links->states()
-                                                 : std::vector<net::bind_state>{});
-    });
-    if (got.wait_for(std::chrono::seconds(2)) != std::future_status::ready) return {};
-    return got.get();
-  };
-  signal_handling* running_signals = nullptr;  // set before the io_context runs
-  hooks.reload = [&io, &running_signals]() -> std::string {
-    // The reload runs on the network thread, queued behind any SIGHUP's; this thread (the
-    // admin API's) waits for its summary, never for ever: the daemon may be stopping.
-    auto answer = std::make_shared<std::promise<std::string>>();
-    auto got = answer->get_future();
-    asio::post(io, [answer, &running_signals] {
-      if (running_signals == nullptr) {
-        answer->set_value("lapord is starting: not reloaded");
-        return;
-      }
-      running_signals->reload("reload (admin API)", [answer](const reload_outcome& o) {
-        answer->set_value(summarize(o));
-      });
-    });
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (got.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
-      if (io.stopped()) return "lapord is stopping: not reloaded";
-      if (std::chrono::steady_clock::now() > deadline) {
-        return "the reload did not finish within 60 s (see the log)";
-      }
-    }
-    return got.get();
-  };
-  std::unique_ptr<net::mo_handler> handler;
-  try {
-    if (make_handler) handler = make_handler(config, replies, *logs, hooks);
-  } catch (const config_error& e) {
-    std::cerr << "lapord: " << e.what() << std::endl;
-    return 2;
-  } catch (const std::exception& e) {
-    std::cerr << "lapord: cannot start: " << e.what() << std::endl;
-    return 1;
-  }
-  if (!handler) handler = std::make_unique<logging_mo_handler>(loggers);
-  std::unique_ptr<net::mo_handler> echo;
-  if (config.daemon.test_echo) {
-    log->warn(
-        "[daemon] test_echo = true: every MO is echoed back as a submit_sm (a TEST AID, "
-        "never for production)");
-    echo = std::make_unique<echo_mo_handler>(*handler, replies, loggers);
-  }
+  hooks.bind_states = [&io, &running_links] { return ask_bind_states(io, running_links); };
+  hooks.reload = [&io, &running_signals] { return ask_reload(io, running_signals); };
+  mo_handlers handlers;
+  if (const auto exit_code = make_handlers(handlers, make_handler, config, replies, *logs, hooks))
+    return *exit_code;
 
   // Bind events become metrics, readiness and systemd's STATUS= line.
   std::unique_ptr<link_metrics> observer;
@@ -357,7 +421,7 @@ int run_daemon(const daemon_options& options, const mo_handler_factory& make_han
   std::unique_ptr<net::carrier_links> links;
   try {
     links = std::make_unique<net::carrier_links>(io, config.carriers, config.daemon.max_pdu_size,
-                                                 echo ? *echo : *handler, loggers, observer.get());
+                                                 handlers.front(), loggers, observer.get());
   } catch (const std::exception& e) {
     std::cerr << "lapord: " << options.config_path << ":0: " << e.what() << std::endl;
     return 2;
@@ -368,31 +432,17 @@ int run_daemon(const daemon_options& options, const mo_handler_factory& make_han
   config_reloader reloader(
       options.config_path, read_configuration,
       [&io](std::function<void()> f) { asio::post(io, std::move(f)); }, config, *logs, *links,
-      dynamic_cast<reloadable*>(handler.get()));
+      dynamic_cast<reloadable*>(handlers.handler.get()));
   signal_handling signals(io, config, *logs, *links, reloader, health, notify, profiles);
   running_signals = &signals;  // read on the network thread, which runs on this one below
   signals.start();
   links->start();
   // The store is open and the HTTP servers listen (the handler did both), the links started.
   notify.check(notifier.ready(fmt::format("{} carrier(s) configured", config.carriers.size())));
-  asio::steady_timer watchdog(io);
-  std::function<void()> ping;
-  if (const auto every = notifier.watchdog_interval()) {
-    // From this loop, so a stuck network thread stops the pings and systemd restarts us.
-    ping = [&, every = *every] {
-      notify.check(notifier.watchdog());
-      watchdog.expires_after(every);
-      watchdog.async_wait([&](const boost::system::error_code& e) {
-        if (!e) ping();
-      });
-    };
-    ping();
-  }
-  std::string summary;
-  for (const auto& c : config.carriers)
-    summary += (summary.empty() ? "" : "; ") + carrier_summary(c);
+  watchdog_pings watchdog(io, notifier, notify);
+  watchdog.start();
   log->info("lapord started (pid {}), {} carrier(s): {}", static_cast<long>(::getpid()),
-            config.carriers.size(), summary);
+            config.carriers.size(), carriers_summary(config));
   io.run();
   watchdog.cancel();
   replies.attach(nullptr);

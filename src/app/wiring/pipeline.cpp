@@ -1,7 +1,5 @@
 #include "lapord/app/wiring/pipeline.hpp"
 
-#include <malloc.h>
-
 #include <future>
 #include <stdexcept>
 #include <thread>
@@ -14,14 +12,11 @@
 
 #include "lapord/app/admin/admin_routes.hpp"
 #include "lapord/app/admin/ops_routes.hpp"
-#include "lapord/app/config/service_reload.hpp"
 #include "lapord/app/config/service_setup.hpp"
-#include "lapord/app/config/ussd_config.hpp"
 #include "lapord/app/mo/pipeline_metrics.hpp"
 #include "lapord/app/ops/health.hpp"
 #include "lapord/app/ops/lapord_metrics.hpp"
 #include "lapord/app/ussd/ussd_path.hpp"
-#include "lapord/app/wiring/reloadable.hpp"
 #include "lapord/app/wiring/store_adapters.hpp"
 #include "lapord/net/http/api_router.hpp"
 #include "lapord/net/http/api_server.hpp"
@@ -38,89 +33,6 @@ std::chrono::milliseconds expiry_interval(std::chrono::milliseconds part_timeout
   return std::min<std::chrono::milliseconds>(
       30s, std::max<std::chrono::milliseconds>(1s, part_timeout / 4));
 }
-
-// The service, its holder and the ref generator live as long as the pipeline that uses them.
-// A reload loads a new service from the re-read [service] table and swaps it into the holder;
-// the ref generator is the one made at start (a new key would repeat refs).
-class owning_pipeline final : public net::mo_handler, public reloadable {
- public:
-  owning_pipeline(service_section section, service_setup setup, pipeline_settings settings,
-                  net::mt_sender& mt, const pipeline_loggers& loggers, const daemon_hooks& hooks)
-      : section_(std::move(section)),
-        sources_(setup.sources),
-        refs_(std::move(*setup.refs)),
-        services_(std::make_shared<const lapor::service>(std::move(setup.service))),
-        with_ussd_(settings.ussd.has_value()),
-        pipeline_(std::move(settings), services_, refs_, mt, loggers, hooks) {}
-
-  void on_mo(net::mo_message message, net::mo_completion done) override {
-    pipeline_.on_mo(std::move(message), std::move(done));
-  }
-
-  reload_plan prepare_reload(const toml::table& document, const std::string& file) override {
-    const service_section fresh = read_service_section(document, file);
-    // Every file is read again (its content may have changed under the same name), and a new
-    // service is loaded whole before anything is swapped: a broken file throws here.
-    service_setup next = load_service(for_reload(fresh, section_), false);
-    const service_changes changes = compare_service(section_, sources_, fresh, next.sources);
-    reload_plan plan;
-    plan.need_restart = changes.need_restart;
-    std::shared_ptr<const lapor::service> service;
-    if (changes.swap()) {
-      plan.applied = changes.applied;
-      service = std::make_shared<const lapor::service>(std::move(next.service));
-    }
-    auto menu = prepare_ussd(document, file, service, plan);
-    if (!service && !menu) return plan;
-    plan.commit = [this, service, menu, fresh, sources = next.sources]() mutable {
-      if (menu) pipeline_.replace_ussd_menu(std::move(menu));
-      if (!service) return;
-      services_.replace(std::move(service));
-      // The ref settings stay those of the start: they are compared again at the next reload.
-      const service_section running = section_;
-      section_ = fresh;
-      section_.ref_digits = running.ref_digits;
-      section_.ref_key = running.ref_key;
-      section_.ref_key_env = running.ref_key_env;
-      sources_ = sources;
-    };
-    return plan;
-  }
-
- private:
-  // A new USSD menu when [ussd], its screens file or the service under it changed (null when
-  // nothing did). Loads and checks the screens whole: a broken file throws config_error here,
-  // before anything is swapped.
-  std::shared_ptr<const ussd_menu> prepare_ussd(
-      const toml::table& document, const std::string& file,
-      const std::shared_ptr<const lapor::service>& service, reload_plan& plan) {
-    if (with_ussd_ != ussd_configured(document)) {
-      plan.need_restart.emplace_back(with_ussd_ ? "[ussd] removed (dialogues go on until then)"
-                                                : "[ussd] added (no dialogues until then)");
-      return nullptr;
-    }
-    const auto running = pipeline_.ussd_menu_now();
-    if (!with_ussd_ || !running) return nullptr;
-    auto settings = read_ussd_section(document, file);
-    auto menu = std::make_shared<const ussd_menu>(std::move(settings),
-                                                  service ? service : services_.current());
-    if (!service && menu->settings == running->settings &&
-        menu->engine.texts() == running->engine.texts()) {
-      return nullptr;
-    }
-    plan.applied.push_back(
-        "USSD menu reloaded (" + menu->settings.screens +
-        "): new dialogues get it, those in progress finish on the one they began with");
-    return menu;
-  }
-
-  service_section section_;  // as last applied (its ref keys: as at start)
-  service_sources sources_;
-  lapor::ref_generator refs_;
-  service_holder services_;
-  bool with_ussd_;
-  pipeline pipeline_;
-};
 
 }  // namespace
 
@@ -304,6 +216,124 @@ struct pipeline::impl {
       sample_depth();
     });
   }
+
+  // Every COMMIT attempt (on the writer thread) feeds the store's metrics and readiness.
+  void watch_commits() {
+    if (hooks.metrics != nullptr || hooks.health != nullptr) {
+      // On the writer thread after every COMMIT attempt.
+      settings.store.database.on_commit = [metrics = hooks.metrics, health = hooks.health,
+                                           chained = std::move(settings.store.database.on_commit)](
+                                              std::size_t items, std::chrono::nanoseconds t,
+                                              bool ok) {
+        if (metrics != nullptr) {
+          metrics->store_commit_batch_size.observe(static_cast<double>(items));
+          metrics->store_commit_seconds.observe(std::chrono::duration<double>(t).count());
+          metrics->store_commits.inc({ok ? "ok" : "failed"});
+        }
+        if (health != nullptr) health->commit_finished(ok, ok ? "" : "see the log");
+        if (chained) chained(items, t, ok);
+      };
+    }
+  }
+
+  // Opens the store and begins this start's lease epoch.
+  void open_store() {
+    db = std::make_unique<store::database>(settings.store.database);
+    if (hooks.health != nullptr) hooks.health->store_opened(true);
+    // On PostgreSQL the path is unused: naming it would send an operator to the wrong place (and
+    // the URL may hold a password: never logged).
+    const auto& where = settings.store.database;
+    store_log->info("store {} open (schema version {})",
+                    where.backend == store::store_backend::postgresql ? "PostgreSQL" : where.path,
+                    db->schema_version());
+    // Before anything is taken: this start's leases carry a new epoch, and what an earlier
+    // process of this instance still held (it was killed) is due again now, not after its lease.
+    const std::string instance = settings.store.instance;
+    const store::lease_epoch epoch = db->call([&instance](store::transaction& tx) {
+      return tx.begin_epoch(instance, std::chrono::time_point_cast<std::chrono::milliseconds>(
+                                          std::chrono::system_clock::now()));
+    });
+    store_log->info(
+        "instance {} epoch {}: took back {} reply lease(s) and {} forward lease(s) of earlier "
+        "epochs",
+        instance, epoch.epoch, epoch.replies_taken_back, epoch.forwards_taken_back);
+  }
+
+  void make_replies() {
+    reply_sender_options ro;
+    ro.batch = settings.store.reply_batch;
+    ro.max_in_flight = settings.store.reply_in_flight;
+    ro.retry = settings.store.reply_retry;
+    ro.max_attempts = settings.store.reply_max_attempts;
+    ro.concat = settings.store.reply_concat;
+    ro.metrics = &counts;
+    ro.access = hooks.access;
+    ro.carriers = hooks.carriers;
+    replies = std::make_unique<reply_sender>(io.get_executor(), *db, mt, ro, reply_log);
+  }
+
+  // [store_api]: the outbox and the forwarder (absent: complaints wait in the outbox).
+  void make_forwarder(const std::string& file) {
+    if (settings.store_api) {
+      // Longer than any request may take, so a lease only runs out after a crash.
+      const auto lease = std::max<std::chrono::milliseconds>(60s, settings.store_api->timeout * 3);
+      outbox = std::make_unique<store_outbox>(*db, lease, forward_log);
+      try {
+        forwarder =
+            std::make_unique<net::http::forwarder>(io.get_executor(), *settings.store_api, *outbox);
+      } catch (const std::invalid_argument& e) {
+        throw config_error(file, 0, std::string("[store_api] ") + e.what());
+      }
+    } else {
+      forward_log->warn("no [store_api] table: complaints wait in the outbox, not forwarded");
+    }
+  }
+
+  // The store's callbacks ([api]): status changes and answers, which may queue replies.
+  void start_api(const std::string& file) {
+    events = std::make_unique<store_complaint_events>(
+        *db, services, [this] { replies->notify(); }, api_log);
+    if (settings.api) {
+      std::string token;
+      try {
+        token = net::http::resolve_secret(settings.api->token, settings.api->token_env);
+      } catch (const std::invalid_argument& e) {
+        throw config_error(file, 0, std::string("[api] ") + e.what());
+      }
+      router = std::make_unique<net::http::api_router>(net::http::bearer_token(token));
+      net::http::add_complaint_routes(*router, *events);
+      server = std::make_unique<net::http::api_server>(io.get_executor(), *settings.api, *router);
+      try {
+        server->start();
+      } catch (const std::exception& e) {
+        throw std::runtime_error("[api] cannot listen on " + settings.api->listen + ": " +
+                                 e.what());
+      }
+      api_log->info("callback API listening on port {}", server->port());
+    }
+  }
+
+  // The SMS path, and the USSD path when there is a menu; each MO takes the holder's service
+  // when it arrives.
+  void make_paths(const lapor::service& service, std::shared_ptr<const ussd_menu> menu,
+                  const pipeline_loggers& loggers) {
+    mo_path_options mo_options;
+    mo_options.temporary_error = settings.store.temporary_error;
+    mo_options.carriers = hooks.carriers;
+    mo_path_hooks queued;
+    queued.forward_queued = [this] {
+      if (forwarder) forwarder->notify();
+    };
+    queued.reply_queued = [this] { replies->notify(); };
+    queued.metrics = &counts;
+    queued.access = hooks.access;
+    if (menu) {
+      ussd = std::make_unique<ussd_path>(io.get_executor(), *db, context(service), std::move(menu),
+                                         mt, queued, loggers("ussd"), hooks.metrics);
+    }
+    mo = std::make_unique<mo_path>(*db, context(service), mo_options, std::move(queued), mo_log,
+                                   &services);
+  }
 };
 
 pipeline::pipeline(pipeline_settings settings, const service_holder& services,
@@ -318,108 +348,13 @@ pipeline::pipeline(pipeline_settings settings, const service_holder& services,
   // The screens first: a screen that does not fit stops the start before anything is open.
   std::shared_ptr<const ussd_menu> ussd;
   if (m.settings.ussd) ussd = std::make_shared<const ussd_menu>(std::move(*m.settings.ussd), first);
-  if (m.hooks.metrics != nullptr || m.hooks.health != nullptr) {
-    // On the writer thread after every COMMIT attempt.
-    m.settings.store.database.on_commit =
-        [metrics = m.hooks.metrics, health = m.hooks.health,
-         chained = std::move(m.settings.store.database.on_commit)](
-            std::size_t items, std::chrono::nanoseconds t, bool ok) {
-          if (metrics != nullptr) {
-            metrics->store_commit_batch_size.observe(static_cast<double>(items));
-            metrics->store_commit_seconds.observe(std::chrono::duration<double>(t).count());
-            metrics->store_commits.inc({ok ? "ok" : "failed"});
-          }
-          if (health != nullptr) health->commit_finished(ok, ok ? "" : "see the log");
-          if (chained) chained(items, t, ok);
-        };
-  }
-  m.db = std::make_unique<store::database>(m.settings.store.database);
-  if (m.hooks.health != nullptr) m.hooks.health->store_opened(true);
-  // On PostgreSQL the path is unused: naming it would send an operator to the wrong place (and
-  // the URL may hold a password: never logged).
-  const auto& where = m.settings.store.database;
-  m.store_log->info("store {} open (schema version {})",
-                    where.backend == store::store_backend::postgresql ? "PostgreSQL" : where.path,
-                    m.db->schema_version());
-  // Before anything is taken: this start's leases carry a new epoch, and what an earlier
-  // process of this instance still held (it was killed) is due again now, not after its lease.
-  const std::string instance = m.settings.store.instance;
-  const store::lease_epoch epoch = m.db->call([&instance](store::transaction& tx) {
-    return tx.begin_epoch(instance, std::chrono::time_point_cast<std::chrono::milliseconds>(
-                                        std::chrono::system_clock::now()));
-  });
-  m.store_log->info(
-      "instance {} epoch {}: took back {} reply lease(s) and {} forward lease(s) of earlier "
-      "epochs",
-      instance, epoch.epoch, epoch.replies_taken_back, epoch.forwards_taken_back);
-
-  reply_sender_options ro;
-  ro.batch = m.settings.store.reply_batch;
-  ro.max_in_flight = m.settings.store.reply_in_flight;
-  ro.retry = m.settings.store.reply_retry;
-  ro.max_attempts = m.settings.store.reply_max_attempts;
-  ro.concat = m.settings.store.reply_concat;
-  ro.metrics = &m.counts;
-  ro.access = m.hooks.access;
-  ro.carriers = m.hooks.carriers;
-  m.replies = std::make_unique<reply_sender>(m.io.get_executor(), *m.db, mt, ro, m.reply_log);
-
-  if (m.settings.store_api) {
-    // Longer than any request may take, so a lease only runs out after a crash.
-    const auto lease = std::max<std::chrono::milliseconds>(60s, m.settings.store_api->timeout * 3);
-    m.outbox = std::make_unique<store_outbox>(*m.db, lease, m.forward_log);
-    try {
-      m.forwarder = std::make_unique<net::http::forwarder>(m.io.get_executor(),
-                                                           *m.settings.store_api, *m.outbox);
-    } catch (const std::invalid_argument& e) {
-      throw config_error(file, 0, std::string("[store_api] ") + e.what());
-    }
-  } else {
-    m.forward_log->warn("no [store_api] table: complaints wait in the outbox, not forwarded");
-  }
-
-  m.events = std::make_unique<store_complaint_events>(
-      *m.db, services, [&m] { m.replies->notify(); }, m.api_log);
-  if (m.settings.api) {
-    std::string token;
-    try {
-      token = net::http::resolve_secret(m.settings.api->token, m.settings.api->token_env);
-    } catch (const std::invalid_argument& e) {
-      throw config_error(file, 0, std::string("[api] ") + e.what());
-    }
-    m.router = std::make_unique<net::http::api_router>(net::http::bearer_token(token));
-    net::http::add_complaint_routes(*m.router, *m.events);
-    m.server =
-        std::make_unique<net::http::api_server>(m.io.get_executor(), *m.settings.api, *m.router);
-    try {
-      m.server->start();
-    } catch (const std::exception& e) {
-      throw std::runtime_error("[api] cannot listen on " + m.settings.api->listen + ": " +
-                               e.what());
-    }
-    m.api_log->info("callback API listening on port {}", m.server->port());
-  }
+  m.watch_commits();
+  m.open_store();
+  m.make_replies();
+  m.make_forwarder(file);
+  m.start_api(file);
   m.start_admin(file);
-
-  mo_path_options mo_options;
-  mo_options.temporary_error = m.settings.store.temporary_error;
-  mo_options.carriers = m.hooks.carriers;
-  mo_path_hooks hooks;
-  hooks.forward_queued = [&m] {
-    if (m.forwarder) m.forwarder->notify();
-  };
-  hooks.reply_queued = [&m] { m.replies->notify(); };
-  hooks.metrics = &m.counts;
-  hooks.access = m.hooks.access;
-  if (ussd) {
-    m.ussd =
-        std::make_unique<ussd_path>(m.io.get_executor(), *m.db, m.context(service), std::move(ussd),
-                                    mt, hooks, loggers("ussd"), m.hooks.metrics);
-  }
-  // Each MO takes the holder's service when it arrives.
-  m.mo = std::make_unique<mo_path>(*m.db, m.context(service), mo_options, std::move(hooks),
-                                   m.mo_log, &services);
-
+  m.make_paths(service, std::move(ussd), loggers);
   m.replies->start();
   if (m.forwarder) m.forwarder->start();
   if (m.ussd) m.ussd->start();
@@ -484,32 +419,6 @@ std::shared_ptr<const ussd_menu> pipeline::ussd_menu_now() const {
 
 void pipeline::replace_ussd_menu(std::shared_ptr<const ussd_menu> menu) {
   if (impl_->ussd) impl_->ussd->replace_menu(std::move(menu));
-}
-
-std::unique_ptr<net::mo_handler> make_pipeline(const toml::table& document,
-                                               const std::string& config_file, net::mt_sender& mt,
-                                               const pipeline_loggers& loggers,
-                                               const daemon_hooks& hooks) {
-  pipeline_settings settings;
-  settings.config_file = config_file;
-  settings.store = read_store_section(document, config_file);
-  settings.store_api = read_store_api_section(document, config_file);
-  settings.api = read_api_section(document, config_file);
-  if (ussd_configured(document)) settings.ussd = read_ussd_section(document, config_file);
-  settings.admin = read_admin_section(document, config_file);
-  if (!settings.store.present) {
-    loggers("store")->warn(
-        "no [store] table in {}: MO are answered ESME_ROK and NOT stored (carrier link tests only)",
-        config_file);
-    return nullptr;
-  }
-  service_section section = read_service_section(document, config_file);
-  service_setup setup = load_service(section, true);
-  // Loading expanded the word list and the directory through many temporary strings: give
-  // the freed pages back now, or they stay in lapord's RSS for its whole life.
-  malloc_trim(0);
-  return std::make_unique<owning_pipeline>(std::move(section), std::move(setup),
-                                           std::move(settings), mt, loggers, hooks);
 }
 
 }  // namespace lapord::app
