@@ -54,6 +54,7 @@ void connection::ensure_connected() {
       throw;
     }
   }
+  release_lost_takes();
   backoff_ = std::chrono::milliseconds(0);
 }
 
@@ -69,6 +70,7 @@ void connection::lock_instance(const std::string& instance) {
 
 void connection::begin() {
   batch_refs_ = refs_;
+  takes_in_tx_.clear();
   ensure_connected();
   pq_.exec("BEGIN");
 }
@@ -117,7 +119,13 @@ void connection::commit() {
   // A COMMIT whose answer is lost may have committed: the values drawn so far are never drawn
   // again, and a block reserved in this batch is left (a gap at worst).
   batch_refs_ = refs_.reserved_in_batch ? ref_range{} : refs_;
-  pq_.exec("COMMIT");
+  try {
+    pq_.exec("COMMIT");
+  } catch (const store_error&) {
+    commit_lost();
+    throw;
+  }
+  takes_in_tx_.clear();
   refs_.reserved_in_batch = false;  // committed: the block is ours
 }
 

@@ -64,10 +64,27 @@ class connection final : public backend_connection {
   std::string lease_owner;
   std::int64_t lease_epoch = 0;
 
+  // The leases the current transaction took (take_due_replies / take_due_forwards: each key
+  // followed by '\n'; refs and ids hold none). If its COMMIT loses the connection, whether it
+  // committed is unknown (after a failover the promoted synchronous standby has it), while the
+  // caller, told it failed, holds none of them: they are released at the reconnect rather than
+  // left to their lease (5 minutes for a reply). lost_commit.cpp.
+  void took(bool replies, wall_time now, wall_time until, std::string keys);
+
  private:
   // After a lost connection: connect again, at most once per back-off period (doubling up to
   // 5 s); meanwhile every batch fails at once with errc::unavailable.
   void ensure_connected();
+  struct taken_leases {
+    bool replies;     // else the outbox
+    wall_time now;    // the take's now: the rows are due again from then
+    wall_time until;  // the lease's expiry the take wrote: only that take's rows match
+    std::string keys;
+  };
+  void commit_lost() noexcept;  // the COMMIT lost the connection: its takes become unknown
+  void release_lost_takes();    // after the reconnect
+  std::vector<taken_leases> takes_in_tx_;
+  std::vector<taken_leases> lost_takes_;
   pq_connection pq_;
   std::chrono::milliseconds dedup_window_{};
   std::chrono::milliseconds receipt_window_{};

@@ -71,8 +71,12 @@ std::vector<forward> pg_transaction::take_due_forwards(wall_time now, int limit,
             [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<forward> out;
   out.reserve(rows.size());
-  for (auto& row : rows)
+  std::string keys;
+  for (auto& row : rows) {
+    keys += row.second.ref + '\n';
     out.push_back(std::move(row.second));
+  }
+  c_.took(false, now, now + lease, std::move(keys));
   return out;
 }
 

@@ -90,6 +90,10 @@ std::vector<reply> pg_transaction::take_due_replies(wall_time now, int limit,
     out.push_back(reply{r.int64(i, 0), r.text(i, 1), r.text(i, 2), r.text(i, 3), r.text(i, 4),
                         r.text(i, 5), r.opt_text(i, 6), static_cast<int>(r.int64(i, 7))});
   std::sort(out.begin(), out.end(), [](const reply& a, const reply& b) { return a.id < b.id; });
+  std::string keys;
+  for (const auto& rep : out)
+    keys += std::to_string(rep.id) + '\n';
+  c_.took(true, now, now + lease, std::move(keys));
   return out;
 }
 

@@ -1,0 +1,56 @@
+// A COMMIT that lost the connection (the primary died, a failover) may still have committed:
+// the server may have written it (and, with a synchronous standby, the promoted standby has it)
+// before the answer was lost. For MO that is harmless (answered with a temporary error, the
+// SMSC delivers them again, the redelivery is recognised). For leases it is not: the caller,
+// told the take failed, holds none of the rows, yet the store says this instance leased them,
+// and nobody takes them before the lease runs out (5 minutes for a reply, a minute or more for
+// a forward) since this instance is alive. So a lost COMMIT's takes are released at the
+// reconnect: exactly the rows that take leased (same keys, owner, epoch and expiry), due again
+// from the take's time. Rows it did not lease after all (the COMMIT never happened) match
+// nothing.
+#include "store/postgresql/connection.hpp"
+
+namespace lapord::store::postgresql {
+
+namespace {
+
+constexpr char release_replies_sql[] =
+    "UPDATE replies SET leased=0, next_attempt_at=$1 "
+    "WHERE id = ANY(string_to_array($2::text, E'\\n')::bigint[]) AND state='queued' "
+    "AND leased=1 AND lease_owner=$3 AND lease_epoch=$4 AND next_attempt_at=$5";
+constexpr char release_forwards_sql[] =
+    "UPDATE outbox SET leased=0, next_attempt_at=$1 "
+    "WHERE ref = ANY(string_to_array($2::text, E'\\n')) AND state='pending' "
+    "AND leased=1 AND lease_owner=$3 AND lease_epoch=$4 AND next_attempt_at=$5";
+// Bounded: one lost transaction's takes per lost connection; more (a run of lost commits)
+// are left to their leases.
+constexpr std::size_t max_lost_takes = 64;
+
+}  // namespace
+
+void connection::took(bool replies, wall_time now, wall_time until, std::string keys) {
+  if (keys.empty()) return;
+  keys.pop_back();  // the last '\n'
+  takes_in_tx_.push_back({replies, now, until, std::move(keys)});
+}
+
+void connection::commit_lost() noexcept {
+  // An error with the connection still up (a constraint checked at COMMIT) is a known
+  // rollback; only a lost connection leaves the outcome unknown.
+  if (!pq_.ok()) {
+    for (auto& t : takes_in_tx_)
+      if (lost_takes_.size() < max_lost_takes) lost_takes_.push_back(std::move(t));
+  }
+  takes_in_tx_.clear();
+}
+
+void connection::release_lost_takes() {
+  while (!lost_takes_.empty()) {
+    const auto& t = lost_takes_.back();
+    pq_.run(t.replies ? release_replies_sql : release_forwards_sql,
+            params().add(t.now).add(t.keys).add(lease_owner).add(lease_epoch).add(t.until));
+    lost_takes_.pop_back();  // only once released: a failure here is tried at the next reconnect
+  }
+}
+
+}  // namespace lapord::store::postgresql
