@@ -1,13 +1,12 @@
-// The forwarder's Asio shell. All state lives on one strand; the policy (what an answer means,
-// when to retry, whether the circuit lets a request out) is in the pure files.
+// The forwarder's Asio shell. All state lives on one strand; the decisions (when to take from
+// the outbox, what to send next, what an answer means, when to retry, the circuit breaker) are
+// forward_machine's: this file does the HTTP, the outbox calls and the timers.
 #include "lapord/net/http/forwarder.hpp"
 
 #include <atomic>
-#include <deque>
 #include <optional>
 #include <random>
 #include <stdexcept>
-#include <unordered_set>
 #include <vector>
 
 #include <spdlog/spdlog.h>
@@ -28,6 +27,7 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 
 #include "lapord/net/http/bearer_token.hpp"
+#include "lapord/net/http/forward_machine.hpp"
 #include "lapord/net/http/store_answer.hpp"
 #include "lapord/net/http/store_url.hpp"
 
@@ -71,6 +71,17 @@ struct connection {
   }
 };
 
+forward_machine_settings machine_settings(const store_api_settings& s) {
+  forward_machine_settings m;
+  m.in_flight = s.in_flight;
+  m.batch = s.batch;
+  m.poll_interval = s.poll_interval;
+  m.backoff = s.backoff;
+  m.retry_after_max = s.retry_after_max;
+  m.breaker = s.breaker;
+  return m;
+}
+
 }  // namespace
 
 struct forwarder::impl : std::enable_shared_from_this<impl> {
@@ -82,10 +93,9 @@ struct forwarder::impl : std::enable_shared_from_this<impl> {
         token(resolve_secret(settings.token, settings.token_env)),
         user_agent(settings.user_agent.empty() ? std::string("lapord/") + LAPORD_VERSION
                                                : settings.user_agent),
-        breaker(settings.breaker),
+        machine(machine_settings(settings), std::random_device{}()),
         pump_wake(strand),
-        work_wake(strand),
-        rng(std::random_device{}()) {
+        work_wake(strand) {
     if (settings.in_flight == 0) throw std::invalid_argument("store_api in_flight must be >= 1");
     if (settings.batch == 0) throw std::invalid_argument("store_api batch must be >= 1");
     if (settings.timeout.count() <= 0) throw std::invalid_argument("store_api timeout must be > 0");
@@ -114,18 +124,12 @@ struct forwarder::impl : std::enable_shared_from_this<impl> {
   std::string token;
   std::string user_agent;
   std::optional<ssl::context> tls;
-  circuit_breaker breaker;
+  forward_machine machine;
   asio::steady_timer pump_wake;  // the pump sleeps here: poll interval, notify, room in queue
   asio::steady_timer work_wake;  // idle workers sleep here (never expires; cancel() wakes all)
-  std::mt19937_64 rng;
 
-  std::deque<outbox_item> queue;         // taken from the outbox, not yet sent
-  std::unordered_set<std::string> busy;  // refs taken and not yet reported back
-  bool notified = false;
   bool started = false;
-  bool stopping = false;
   unsigned running = 0;  // pump + workers still running
-  std::size_t reports_pending = 0;
   std::function<void()> on_stopped;
 
   std::atomic<std::uint64_t> forwarded{0}, duplicates{0}, parked{0}, retried{0}, requests{0},
@@ -135,13 +139,13 @@ struct forwarder::impl : std::enable_shared_from_this<impl> {
   void publish_circuit() {
     const auto now = std::chrono::steady_clock::now();
     const auto before = static_cast<circuit_state>(circuit.load());
-    const auto after = breaker.state(now);
+    const auto after = machine.circuit(now);
     circuit = static_cast<int>(after);
-    breaker_opened = breaker.times_opened();
+    breaker_opened = machine.times_opened();
     if (before == after) return;
     if (after == circuit_state::open) {
       spdlog::warn("forwarder: circuit open after {} failures in a row; store not tried for {} ms",
-                   breaker.failures_in_a_row(), settings.breaker.open_for.count());
+                   machine.failures_in_a_row(), settings.breaker.open_for.count());
     } else if (after == circuit_state::closed) {
       spdlog::info("forwarder: circuit closed, the store answers again");
     }
@@ -175,37 +179,18 @@ struct forwarder::impl : std::enable_shared_from_this<impl> {
 
   // `self` keeps the impl alive for as long as the coroutine's frame exists.
   awaitable<void> pump(std::shared_ptr<impl> self) {
-    while (!self->stopping) {
-      const auto now = std::chrono::steady_clock::now();
-      if (breaker.state(now) == circuit_state::open) {
-        co_await sleep_on_pump_wake(breaker.reopens_at());
-        publish_circuit();
+    while (!self->machine.stopping()) {
+      const auto step = machine.next_take(std::chrono::steady_clock::now());
+      if (step.sleep_until) {
+        co_await sleep_on_pump_wake(*step.sleep_until);
+        if (step.circuit_open) publish_circuit();
         continue;
       }
-      if (queue.size() >= settings.in_flight) {
-        co_await sleep_on_pump_wake(now + settings.poll_interval);
-        continue;
-      }
-      notified = false;
-      auto items = co_await take(settings.batch);
-      const auto got = items.size();
-      bool fresh = false;
-      for (auto& item : items) {
-        // A ref still in flight here (its lease ran out) is not sent a second time.
-        if (!stopping && busy.insert(item.ref).second) {
-          queue.push_back(std::move(item));
-          fresh = true;
-        }
-      }
-      if (fresh) work_wake.cancel();
-      if (got < settings.batch && !notified && !stopping) {
-        co_await sleep_on_pump_wake(std::chrono::steady_clock::now() + settings.poll_interval);
-      }
+      auto items = co_await take(step.take);
+      const auto after = machine.on_taken(std::move(items), std::chrono::steady_clock::now());
+      if (after.wake_workers) work_wake.cancel();
+      if (after.sleep_until) co_await sleep_on_pump_wake(*after.sleep_until);
     }
-  }
-
-  void wake_pump_if_low() {
-    if (queue.size() < settings.in_flight) pump_wake.cancel();
   }
 
   awaitable<bool> connect(connection& c) {
@@ -323,108 +308,71 @@ struct forwarder::impl : std::enable_shared_from_this<impl> {
     co_return classify_transport_failure("connection closed by the store twice");
   }
 
-  // Reports one outcome to the outbox; the ref stays busy until the outbox confirms.
-  void report(outbox_item item, const forward_outcome& o) {
-    ++reports_pending;
+  // Carries out one report; the ref stays busy until the outbox confirms.
+  void report(outbox_report r) {
     auto self = shared_from_this();
-    auto done = [self, ref = item.ref] {
+    auto done = [self, ref = r.ref] {
       asio::post(self->strand, [self, ref] {
-        self->busy.erase(ref);
-        --self->reports_pending;
+        self->machine.on_reported(ref);
         self->finish_if_stopped();
       });
     };
-    switch (o.verdict) {
+    switch (r.verdict) {
       case forward_verdict::taken:
         ++forwarded;
-        if (o.http_status == 409) ++duplicates;
-        box.forwarded(std::move(item.ref), o.http_status, o.tracking_id, std::move(done));
+        if (r.http_status == 409) ++duplicates;
+        box.forwarded(std::move(r.ref), r.http_status, std::move(r.tracking_id), std::move(done));
         return;
       case forward_verdict::parked:
         ++parked;
-        spdlog::warn("forwarder: complaint {} parked: the store answered {}", item.ref,
-                     o.http_status);
-        box.parked(std::move(item.ref), o.http_status, o.detail, std::move(done));
+        spdlog::warn("forwarder: complaint {} parked: the store answered {}", r.ref, r.http_status);
+        box.parked(std::move(r.ref), r.http_status, std::move(r.detail), std::move(done));
         return;
       case forward_verdict::retry:
         break;
     }
     ++retried;
-    std::uniform_real_distribution<double> unit(0.0, 1.0);
-    const auto delay =
-        retry_delay(full_jitter_delay(item.attempts + 1, settings.backoff, unit(rng)),
-                    o.retry_after, settings.retry_after_max);
-    spdlog::debug("forwarder: complaint {} retried in {} ms: {}", item.ref, delay.count(),
-                  o.detail);
-    box.retry_later(std::move(item.ref), std::chrono::system_clock::now() + delay, o.detail,
-                    o.http_status, std::move(done));
-  }
-
-  // The circuit is open: everything queued goes back to the outbox, due when it may close.
-  void release_queue() {
-    const auto wait = breaker.reopens_at() - std::chrono::steady_clock::now();
-    const auto at = std::chrono::system_clock::now() +
-                    std::chrono::duration_cast<std::chrono::system_clock::duration>(wait);
-    while (!queue.empty()) {
-      auto item = std::move(queue.front());
-      queue.pop_front();
-      ++reports_pending;
-      ++retried;
-      auto self = shared_from_this();
-      auto ref = item.ref;
-      box.retry_later(std::move(item.ref), at, "circuit open: the store is failing", 0,
-                      [self, ref] {
-                        asio::post(self->strand, [self, ref] {
-                          self->busy.erase(ref);
-                          --self->reports_pending;
-                          self->finish_if_stopped();
-                        });
-                      });
-    }
+    spdlog::debug("forwarder: complaint {} retried in {} ms: {}", r.ref, r.retry_in.count(),
+                  r.detail);
+    box.retry_later(std::move(r.ref), std::chrono::system_clock::now() + r.retry_in,
+                    std::move(r.detail), r.http_status, std::move(done));
   }
 
   awaitable<void> worker([[maybe_unused]] std::shared_ptr<impl> self) {
     connection c;
-    while (true) {
-      if (stopping) break;
-      if (queue.empty()) {
+    for (;;) {
+      auto step = machine.next_send(std::chrono::steady_clock::now());
+      if (step.what == worker_step::kind::stop) break;
+      if (step.what == worker_step::kind::wait) {
         co_await work_wake.async_wait(no_throw);
         continue;
       }
-      const auto now = std::chrono::steady_clock::now();
-      if (!breaker.allow(now)) {
-        if (breaker.state(now) == circuit_state::open) {
-          release_queue();
-        } else {
-          co_await work_wake.async_wait(no_throw);  // half-open: wait for the probe's outcome
-        }
+      if (step.what == worker_step::kind::release) {
+        for (auto& r : step.released)
+          report(std::move(r));
         continue;
       }
       publish_circuit();
-      auto item = std::move(queue.front());
-      queue.pop_front();
-      wake_pump_if_low();
+      if (step.wake_pump) pump_wake.cancel();
       ++in_flight;
-      const auto outcome = co_await send(c, item);
+      const auto outcome = co_await send(c, *step.item);
       --in_flight;
-      const auto before = breaker.state(std::chrono::steady_clock::now());
-      if (is_store_failure(outcome)) {
-        breaker.on_failure(std::chrono::steady_clock::now());
-      } else {
-        breaker.on_success();
-      }
+      auto done =
+          machine.on_outcome(std::move(*step.item), outcome, std::chrono::steady_clock::now());
       publish_circuit();
-      if (before != breaker.state(std::chrono::steady_clock::now())) {
+      if (done.circuit_changed) {
         work_wake.cancel();  // waiting workers re-check the circuit
         pump_wake.cancel();
       }
-      report(std::move(item), outcome);
+      report(std::move(done.report));
     }
     c.close();
   }
 
   void finish_if_stopped() {
-    if (!stopping || running != 0 || reports_pending != 0 || !on_stopped) return;
+    if (!machine.stopping() || running != 0 || machine.reports_pending() != 0 || !on_stopped) {
+      return;
+    }
     auto done = std::move(on_stopped);
     on_stopped = nullptr;
     done();
@@ -454,8 +402,7 @@ forwarder::forwarder(boost::asio::any_io_executor executor, store_api_settings s
 forwarder::~forwarder() {
   // Coroutines hold the impl alive; make them finish rather than wait forever.
   asio::post(impl_->strand, [i = impl_] {
-    i->stopping = true;
-    i->queue.clear();
+    i->machine.stop();
     i->pump_wake.cancel();
     i->work_wake.cancel();
   });
@@ -473,19 +420,15 @@ void forwarder::start() {
 
 void forwarder::notify() {
   asio::post(impl_->strand, [i = impl_] {
-    i->notified = true;
+    i->machine.notify();
     i->pump_wake.cancel();
   });
 }
 
 void forwarder::stop(std::function<void()> done) {
   asio::post(impl_->strand, [i = impl_, done = std::move(done)]() mutable {
-    i->stopping = true;
+    i->machine.stop();
     i->on_stopped = std::move(done);
-    // Items taken but not sent stay leased in the outbox and are due again after the lease.
-    for (const auto& item : i->queue)
-      i->busy.erase(item.ref);
-    i->queue.clear();
     i->pump_wake.cancel();
     i->work_wake.cancel();
     i->finish_if_stopped();

@@ -1,5 +1,7 @@
 // The forwarder against store-sim's server on real loopback sockets: every outcome of the store
-// contract, the circuit breaker and "nothing sent twice". Waits are on events with deadlines.
+// contract, the circuit breaker and "nothing sent twice". Waits are on events with deadlines;
+// nothing here asserts how long anything took (the delays themselves are forward_machine's,
+// tested with scripted time in forward_machine_test.cpp).
 #include <future>
 #include <map>
 #include <thread>
@@ -11,7 +13,6 @@
 #include <boost/asio/post.hpp>
 
 #include "lapord/net/http/forwarder.hpp"
-#include "lapord/net/http/timestamp.hpp"
 #include "net/http/memory_outbox.hpp"
 #include "net/http/wait.hpp"
 #include "store_sim.hpp"
@@ -88,10 +89,6 @@ struct rig {
     if (runner.joinable()) runner.join();
   }
 };
-
-lapord::net::http::utc_instant record_time(const lapord::tools::store_sim_record& r) {
-  return *parse_rfc3339(r.at);
-}
 
 }  // namespace
 
@@ -171,7 +168,6 @@ TEST_CASE("forwarder: a store that hangs is timed out and tried again on a new c
   REQUIRE(recs.size() == 2);
   CHECK(recs[0].status == 0);
   CHECK(recs[1].status == 201);
-  CHECK(record_time(recs[1]) - record_time(recs[0]) >= 290ms);
   CHECK(r.fwd->stats().connects == 2);
 }
 
@@ -220,21 +216,23 @@ TEST_CASE("forwarder: a wrong token is a 401 from the store: parked, not hammere
 }
 
 TEST_CASE("forwarder: Retry-After is honoured over a shorter back-off") {
+  // The store asks for an hour; the rig's back-off is at most 20 ms. The margin is orders of
+  // magnitude, so this checks the header reached the outbox, not how fast anything ran.
   store_sim_faults f;
   f.fail_first = 1;
   f.fail_status = 503;
-  f.retry_after = 1;
+  f.retry_after = 3600;
   rig r(f);
   r.box.add("ra1", body_of("ra1"));
   r.start();
-  REQUIRE(r.box.wait_closed(1, 10s));
+  REQUIRE(r.box.wait_retries(1, 10s));
   const auto e = r.box.get("ra1");
   REQUIRE(e.retry_next_at.size() == 1);
-  CHECK(e.retry_next_at[0] - e.retry_reported_at[0] >= 990ms);
+  CHECK(e.retry_next_at[0] - e.retry_reported_at[0] > 30min);
+  CHECK(e.http_status == 503);
   const auto recs = r.records_of("ra1");
-  REQUIRE(recs.size() == 2);
+  REQUIRE(recs.size() == 1);  // not due again for an hour
   CHECK(recs[0].status == 503);
-  CHECK(record_time(recs[1]) - record_time(recs[0]) >= 990ms);
 }
 
 TEST_CASE("forwarder: the circuit opens after a run of failures, probes once, then closes") {
@@ -248,10 +246,7 @@ TEST_CASE("forwarder: the circuit opens after a run of failures, probes once, th
   r.start();
   // Three failures open it; after open_for one probe goes out and fails: open again.
   REQUIRE(wait_for_condition([&] { return r.fwd->stats().breaker_opened >= 2; }, 10s));
-  CHECK(r.sim->stats().requests == 4);
-  auto recs = r.sim->records();
-  REQUIRE(recs.size() >= 4);
-  CHECK(record_time(recs[3]) - record_time(recs[2]) >= 390ms);  // nothing while open
+  CHECK(r.sim->stats().requests == 4);  // nothing sent while open but the probe
   // The store comes back: the next probe succeeds, the circuit closes and everything flows.
   r.sim->set_faults({});
   REQUIRE(r.box.wait_closed(20, 15s));

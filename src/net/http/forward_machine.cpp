@@ -1,0 +1,119 @@
+#include "lapord/net/http/forward_machine.hpp"
+
+#include <utility>
+
+namespace lapord::net::http {
+
+forward_machine::forward_machine(forward_machine_settings settings, std::uint64_t seed)
+    : settings_(settings), breaker_(settings.breaker), random_(seed) {}
+
+take_step forward_machine::next_take(time_point now) {
+  take_step step;
+  if (breaker_.state(now) == circuit_state::open) {
+    step.sleep_until = breaker_.reopens_at();
+    step.circuit_open = true;
+    return step;
+  }
+  if (queue_.size() >= settings_.in_flight) {
+    step.sleep_until = now + settings_.poll_interval;  // a worker taking one wakes it sooner
+    return step;
+  }
+  notified_ = false;
+  step.take = settings_.batch;
+  return step;
+}
+
+after_take forward_machine::on_taken(std::vector<outbox_item> items, time_point now) {
+  after_take after;
+  const auto got = items.size();
+  for (auto& item : items) {
+    // A ref still in flight here (its lease ran out) is not sent a second time.
+    if (!stopping_ && busy_.insert(item.ref).second) {
+      queue_.push_back(std::move(item));
+      after.wake_workers = true;
+    }
+  }
+  // A full batch: there may be more due at once. A notify meanwhile: new complaints are due.
+  if (got < settings_.batch && !notified_ && !stopping_) {
+    after.sleep_until = now + settings_.poll_interval;
+  }
+  return after;
+}
+
+worker_step forward_machine::next_send(time_point now) {
+  worker_step step;
+  if (stopping_) {
+    step.what = worker_step::kind::stop;
+    return step;
+  }
+  if (queue_.empty()) return step;  // wait
+  if (!breaker_.allow(now)) {
+    if (breaker_.state(now) == circuit_state::open) {
+      step.what = worker_step::kind::release;
+      step.released = release_queue(now);
+    }
+    return step;  // half-open: wait for the probe's outcome
+  }
+  step.what = worker_step::kind::send;
+  step.item = std::move(queue_.front());
+  queue_.pop_front();
+  step.wake_pump = queue_.size() < settings_.in_flight;
+  return step;
+}
+
+std::vector<outbox_report> forward_machine::release_queue(time_point now) {
+  // Due again when the circuit may let a probe out: nothing is tried while it is open.
+  const auto wait =
+      std::chrono::duration_cast<std::chrono::milliseconds>(breaker_.reopens_at() - now);
+  std::vector<outbox_report> released;
+  while (!queue_.empty()) {
+    outbox_report r;
+    r.ref = std::move(queue_.front().ref);
+    queue_.pop_front();
+    r.detail = "circuit open: the store is failing";
+    r.retry_in = wait;
+    ++reports_pending_;
+    released.push_back(std::move(r));
+  }
+  return released;
+}
+
+outcome_step forward_machine::on_outcome(outbox_item item, const forward_outcome& outcome,
+                                         time_point now) {
+  outcome_step step;
+  const auto before = breaker_.state(now);
+  if (is_store_failure(outcome)) {
+    breaker_.on_failure(now);
+  } else {
+    breaker_.on_success();
+  }
+  step.circuit_changed = before != breaker_.state(now);
+  auto& r = step.report;
+  r.verdict = outcome.verdict;
+  r.ref = std::move(item.ref);
+  r.http_status = outcome.http_status;
+  r.detail = outcome.detail;
+  if (outcome.verdict == forward_verdict::taken) r.tracking_id = outcome.tracking_id;
+  if (outcome.verdict == forward_verdict::retry) {
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    r.retry_in = retry_delay(full_jitter_delay(item.attempts + 1, settings_.backoff, unit(random_)),
+                             outcome.retry_after, settings_.retry_after_max);
+  }
+  ++reports_pending_;
+  return step;
+}
+
+void forward_machine::on_reported(const std::string& ref) {
+  busy_.erase(ref);
+  if (reports_pending_ > 0) --reports_pending_;
+}
+
+void forward_machine::stop() {
+  stopping_ = true;
+  // Items taken but not sent stay leased in the outbox and are due again after the lease.
+  for (const auto& item : queue_)
+    busy_.erase(item.ref);
+  queue_.clear();
+}
+
+}  // namespace lapord::net::http
