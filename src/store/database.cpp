@@ -160,8 +160,16 @@ void database::impl::run_batch(work_item* first, std::size_t count) {
     failed_batches.fetch_add(1, std::memory_order_relaxed);
     fail_all(first, count, ec, why);
   };
+  // The batch's reporters, locked again at every begin (a rollback releases them).
+  std::vector<std::string_view> reporters;
+  for (work_item* it = first; it != nullptr; it = it->next_) {
+    const std::string_view r = it->reporter();
+    if (!r.empty()) reporters.push_back(r);
+  }
   auto begin = [&] {
-    if (frame(std::mem_fn(&backend_connection::begin), error)) return true;
+    if (frame(std::mem_fn(&backend_connection::begin), error) &&
+        frame([&](backend_connection& c) { c.lock_reporters(reporters); }, error))
+      return true;
     fail_batch(last_error, error);
     return false;
   };

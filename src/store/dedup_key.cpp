@@ -42,4 +42,14 @@ std::int64_t dedup_hash(const mo_pdu& mo) noexcept {
   return static_cast<std::int64_t>(f.h);
 }
 
+std::string carrier_list(const std::vector<std::string>* carriers) {
+  std::string out;
+  if (carriers == nullptr) return out;
+  for (const std::string& c : *carriers) {
+    if (!out.empty()) out += '\x1f';
+    out += c;
+  }
+  return out;
+}
+
 }  // namespace lapord::store::detail

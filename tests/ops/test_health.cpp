@@ -1,4 +1,4 @@
-// Readiness as a truth table over its four conditions, the bodies an operator reads, and the
+// Readiness as a truth table over its five conditions, the bodies an operator reads, and the
 // facts collected by health_state.
 #include <doctest/doctest.h>
 
@@ -7,16 +7,17 @@
 using namespace lapord::app::ops;
 
 TEST_CASE(
-    "health: ready exactly when a carrier is bound, the store is open, its last commit ok "
-    "and lapord is not stopping") {
-  for (int bits = 0; bits < 16; ++bits) {
+    "health: ready exactly when a carrier is bound, the store is open and connected, its last "
+    "commit ok and lapord is not stopping") {
+  for (int bits = 0; bits < 32; ++bits) {
     health_facts f;
     f.carriers_configured = 2;
     f.carriers_bound = (bits & 1) ? 1 : 0;
     f.store_open = (bits & 2) != 0;
     f.last_commit_ok = (bits & 4) != 0;
     f.stopping = (bits & 8) != 0;
-    const bool expected = bits == 7;
+    f.store_connected = (bits & 16) != 0;
+    const bool expected = bits == 23;
     CAPTURE(bits);
     CHECK(is_ready(f) == expected);
     const auto a = readiness(f);
@@ -40,6 +41,12 @@ TEST_CASE("health: the bodies name what is wrong, one line each") {
   CHECK(readiness(f).body ==
         "not ready\ncarriers: 0 of 2 bound (none: no MO can arrive)\n"
         "store: last commit failed: disk_full second line\n");
+
+  f.last_commit_ok = true;
+  f.store_connected = false;
+  CHECK(readiness(f).body ==
+        "not ready\ncarriers: 0 of 2 bound (none: no MO can arrive)\n"
+        "store: connection lost (reconnecting)\n");
 
   f.store_open = false;
   f.stopping = true;
@@ -77,4 +84,24 @@ TEST_CASE("health: health_state follows binds, commits and the stop") {
   s.set_stopping();
   CHECK_FALSE(is_ready(s.facts()));
   CHECK(readiness(s.facts()).status == 503U);
+}
+
+TEST_CASE("health: health_state follows the store's connection and the binds MT go out on") {
+  health_state s;
+  s.set_carriers_configured(2);
+  s.store_opened(true);
+  s.bind_changed("tsel", true);
+  CHECK(is_ready(s.facts()));
+  s.store_connection(false);
+  CHECK_FALSE(is_ready(s.facts()));
+  CHECK_FALSE(s.facts().store_connected);
+  s.store_connection(true);
+  CHECK(is_ready(s.facts()));
+
+  CHECK(s.sending_carriers().empty());  // a receiving bind is not one to send on
+  s.sending_bind_changed("xl", true);
+  s.sending_bind_changed("tsel", true);
+  CHECK(s.sending_carriers() == std::vector<std::string>{"tsel", "xl"});
+  s.sending_bind_changed("tsel", false);
+  CHECK(s.sending_carriers() == std::vector<std::string>{"xl"});
 }

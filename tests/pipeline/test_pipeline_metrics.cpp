@@ -115,3 +115,28 @@ TEST_CASE("pipeline metrics: without metrics nothing is counted and nothing brea
   counts.reply_failed("tsel");
   counts.outbox_depth(store::queue_counts{});
 }
+
+TEST_CASE("pipeline metrics: the store's connection and lease takeovers, and /readyz") {
+  ops::lapord_metrics m;
+  ops::health_state health;
+  health.set_carriers_configured(1);
+  health.store_opened(true);
+  health.bind_changed("tsel", true);
+  int chained = 0;
+  auto hook = backend_event_hook(&m, &health, [&](const store::backend_event&) { ++chained; });
+  using kind = store::backend_event::kind;
+  hook({kind::connection_lost});
+  CHECK(m.store_connected.value({}) == 0);
+  CHECK_FALSE(ops::is_ready(health.facts()));
+  hook({kind::reconnected, false});
+  hook({kind::connection_lost});
+  hook({kind::reconnected, true});  // to another server: a failover
+  CHECK(m.store_connected.value({}) == 1);
+  CHECK(m.store_reconnects.value({}) == 2);
+  CHECK(m.store_failovers.value({}) == 1);
+  CHECK(ops::is_ready(health.facts()));
+  hook({kind::leases_taken_over, false, 3});
+  CHECK(m.lease_takeovers.value({"other_instance"}) == 3);
+  CHECK(ops::is_ready(health.facts()));
+  CHECK(chained == 5);
+}

@@ -8,6 +8,8 @@
 // Every method that talks to the engine throws store_error; its code decides whether one item
 // or the whole batch failed (errc::item_failed: the item only; anything else: the batch).
 #include <memory>
+#include <span>
+#include <string_view>
 
 #include "lapord/store/transaction.hpp"
 
@@ -46,6 +48,12 @@ class backend_connection {
   // Around every item: a rolled-back item's batch state (the refs it drew) goes back with it.
   virtual void item_started() noexcept = 0;
   virtual void item_rolled_back() noexcept = 0;
+
+  // Right after begin(), before any item runs: serializes this batch with every other
+  // instance's batches on these reporters (work_item::reporter; "" entries are skipped).
+  // PostgreSQL takes transaction-level advisory locks in one global order (reporter_locks.cpp
+  // for why that cannot deadlock); SQLite has one writer and needs nothing.
+  virtual void lock_reporters(std::span<const std::string_view> reporters) { (void)reporters; }
 
   // What work items are handed; valid between begin() and commit()/rollback().
   virtual transaction& tx() noexcept = 0;

@@ -39,6 +39,20 @@ bool on_writer_thread(const database& db) noexcept;
 
 enum class store_backend { sqlite, postgresql };
 
+// What the backend reports about its connection and the leases it takes (for metrics and
+// /readyz), on the writer thread. Only PostgreSQL has a connection to lose or leases of other
+// instances to take over; SQLite reports nothing.
+struct backend_event {
+  enum class kind {
+    connection_lost,    // a statement found the server gone; batches fail until reconnected
+    reconnected,        // connected again (`failover`: to another server than before)
+    leases_taken_over,  // a committed batch took `leases` expired leases of other instances
+  };
+  kind what = kind::connection_lost;
+  bool failover = false;
+  std::uint64_t leases = 0;
+};
+
 struct database_options {
   store_backend backend = store_backend::sqlite;
   std::string path;  // sqlite: the file; created (with its schema) if missing
@@ -62,6 +76,8 @@ struct database_options {
   // Called on the writer thread after every COMMIT attempt: items in the batch, how long the
   // COMMIT (the fsync) took, and whether it succeeded. For metrics and the benchmark.
   std::function<void(std::size_t items, std::chrono::nanoseconds commit_time, bool ok)> on_commit;
+  // See backend_event. Must not throw nor block.
+  std::function<void(const backend_event&)> on_backend_event;
 };
 
 // The writer's own counters, readable from any thread.
@@ -88,6 +104,13 @@ class work_item {
   virtual void run(transaction& tx) = 0;
   // After the batch committed (ec empty) or failed (ec set, `detail` says why). Writer thread.
   virtual void done(std::error_code ec, std::string_view detail) noexcept = 0;
+  // The citizen this item decides for (an MSISDN in any form: the store keys it by its last
+  // digits), or "" for none. Items naming the same reporter are serialized across every
+  // instance sharing the store (PostgreSQL: a transaction-level advisory lock taken when the
+  // batch begins, before any item runs), so that the duplicate rule, the hourly limit,
+  // replies-per-hour and the parts of one long message are decided on what the other
+  // instances committed. SQLite's single writer needs nothing. Must stay the same while queued.
+  virtual std::string_view reporter() const noexcept { return {}; }
 
  private:
   friend class database;
@@ -122,6 +145,9 @@ class database {
   // once after commit (R void becomes std::monostate). One allocation per call.
   template <class Work, class Done>
   void submit(Work&& work, Done&& done);
+  // The same, serialized with every other item for `reporter` (see work_item::reporter).
+  template <class Work, class Done>
+  void submit_for(std::string reporter, Work&& work, Done&& done);
 
   // Runs `work` and waits for its commit; returns its value or throws store_error. For
   // tools, tests and start-up code, never the network thread (and never the writer thread).
@@ -150,7 +176,9 @@ template <class Work, class Done>
 class callable_item final : public work_item {
  public:
   using R = std::invoke_result_t<Work&, transaction&>;
-  callable_item(Work w, Done d) : work_(std::move(w)), done_(std::move(d)) {}
+  callable_item(Work w, Done d, std::string reporter = {})
+      : work_(std::move(w)), done_(std::move(d)), reporter_(std::move(reporter)) {}
+  std::string_view reporter() const noexcept override { return reporter_; }
   void run(transaction& tx) override {
     if constexpr (std::is_void_v<R>) {
       work_(tx);
@@ -178,6 +206,7 @@ class callable_item final : public work_item {
  private:
   Work work_;
   Done done_;
+  std::string reporter_;
   std::optional<value_of<R>> value_;
 };
 }  // namespace detail
@@ -186,6 +215,13 @@ template <class Work, class Done>
 void database::submit(Work&& work, Done&& done) {
   auto* item = new detail::callable_item<std::decay_t<Work>, std::decay_t<Done>>(
       std::forward<Work>(work), std::forward<Done>(done));
+  submit(static_cast<work_item&>(*item));
+}
+
+template <class Work, class Done>
+void database::submit_for(std::string reporter, Work&& work, Done&& done) {
+  auto* item = new detail::callable_item<std::decay_t<Work>, std::decay_t<Done>>(
+      std::forward<Work>(work), std::forward<Done>(done), std::move(reporter));
   submit(static_cast<work_item&>(*item));
 }
 

@@ -47,8 +47,7 @@ class transaction {
   // the dedup window (see docs/store.md: carrier + every body field + the raw bytes of
   // short_message and TLVs): for parts of long messages and receipts. A whole citizen
   // message is always kept (redelivery::keep) and answered: a citizen may repeat it.
-  virtual received_mo record_received(const mo_pdu& mo,
-                                      redelivery check = redelivery::check) = 0;
+  virtual received_mo record_received(const mo_pdu& mo, redelivery check = redelivery::check) = 0;
 
   // --- parts of long messages: the text layer's part_store, durable ------------------------
   // Use as `text::reassembler r(tx.parts())` inside the item; valid while the item runs.
@@ -123,8 +122,15 @@ class transaction {
   // --- replies and notifications ---------------------------------------------------------------
   virtual std::int64_t enqueue_reply(const new_reply& r) = 0;
   // Up to `limit` due replies, leased like forwards.
-  virtual std::vector<reply> take_due_replies(wall_time now, int limit,
-                                              std::chrono::milliseconds lease) = 0;
+  std::vector<reply> take_due_replies(wall_time now, int limit, std::chrono::milliseconds lease) {
+    return take_due_replies_to(now, limit, lease, nullptr);
+  }
+  // The same, only replies to `carriers` (null: to every carrier): those this instance has a
+  // bind up to send on. A reply to another carrier is left to an instance bound to it, and
+  // does not use up its attempts here.
+  virtual std::vector<reply> take_due_replies_to(wall_time now, int limit,
+                                                 std::chrono::milliseconds lease,
+                                                 const std::vector<std::string>* carriers) = 0;
   // Every segment was accepted by the SMSC: one message_id per segment, in order.
   virtual void mark_reply_submitted(std::int64_t id, std::span<const std::string> message_ids,
                                     wall_time at) = 0;

@@ -25,6 +25,7 @@ class link_metrics::one_carrier final : public net::carrier_observer {
       receiving_up_ = up;
       owner_.health_.bind_changed(name_, up);
     }
+    if (bind != "rx") owner_.health_.sending_bind_changed(name_, up);  // the one MT go out on
     if (owner_.binds_changed_) owner_.binds_changed_();
   }
   void reconnect_scheduled() override { reconnects_.inc(); }

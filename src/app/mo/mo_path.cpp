@@ -78,6 +78,9 @@ class mo_path::item final : public store::work_item {
   }
 
   void run(store::transaction& tx) override { outcome_ = ingest(tx, mo_, context_); }
+  // Its sender: the duplicate rule, the limits and its long messages' parts are decided on
+  // what every instance committed for that citizen (store::work_item::reporter).
+  std::string_view reporter() const noexcept override { return mo_.source; }
 
   void done(std::error_code ec, std::string_view detail) noexcept override;
 
@@ -105,6 +108,7 @@ class mo_path::raw_item final : public store::work_item {
         arrived_(arrived) {}
 
   void run(store::transaction& tx) override { tx.record_received(mo_.pdu()); }
+  std::string_view reporter() const noexcept override { return mo_.source; }
 
   void done(std::error_code ec, std::string_view detail) noexcept override {
     std::unique_ptr<raw_item> self(this);

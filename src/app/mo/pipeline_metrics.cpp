@@ -148,4 +148,30 @@ void pipeline_metrics::outbox_depth(const store::queue_counts& counts) {
   parked_->set(counts.outbox_parked);
 }
 
+std::function<void(const store::backend_event&)> backend_event_hook(
+    ops::lapord_metrics* metrics, ops::health_state* health,
+    std::function<void(const store::backend_event&)> chained) {
+  return [metrics, health, chained = std::move(chained)](const store::backend_event& e) {
+    using kind = store::backend_event::kind;
+    const bool up = e.what != kind::connection_lost;
+    if (e.what != kind::leases_taken_over && health != nullptr) health->store_connection(up);
+    if (metrics != nullptr) {
+      switch (e.what) {
+        case kind::connection_lost:
+          metrics->store_connected.set(0);
+          break;
+        case kind::reconnected:
+          metrics->store_connected.set(1);
+          metrics->store_reconnects.inc();
+          if (e.failover) metrics->store_failovers.inc();
+          break;
+        case kind::leases_taken_over:
+          metrics->lease_takeovers.inc({"other_instance"}, e.leases);
+          break;
+      }
+    }
+    if (chained) chained(e);
+  };
+}
+
 }  // namespace lapord::app

@@ -5,7 +5,8 @@
 namespace lapord::app::ops {
 
 bool is_ready(const health_facts& f) {
-  return !f.stopping && f.carriers_bound > 0 && f.store_open && f.last_commit_ok;
+  return !f.stopping && f.carriers_bound > 0 && f.store_open && f.store_connected &&
+         f.last_commit_ok;
 }
 
 health_answer readiness(const health_facts& f) {
@@ -18,6 +19,8 @@ health_answer readiness(const health_facts& f) {
             (f.carriers_bound == 0 ? " (none: no MO can arrive)\n" : "\n");
   if (!f.store_open) {
     a.body += "store: not open\n";
+  } else if (!f.store_connected) {
+    a.body += "store: connection lost (reconnecting)\n";
   } else if (!f.last_commit_ok) {
     a.body += "store: last commit failed";
     if (!f.last_commit_error.empty()) {
@@ -55,9 +58,31 @@ void health_state::bind_changed(std::string_view carrier, bool up) {
   }
 }
 
+void health_state::sending_bind_changed(std::string_view carrier, bool up) {
+  const std::lock_guard lock(mutex_);
+  auto it = sending_.find(carrier);
+  if (it == sending_.end()) {
+    sending_.emplace(std::string(carrier), up);
+  } else {
+    it->second = up;
+  }
+}
+
+std::vector<std::string> health_state::sending_carriers() const {
+  const std::lock_guard lock(mutex_);
+  std::vector<std::string> out;
+  for (const auto& [name, up] : sending_)
+    if (up) out.push_back(name);
+  return out;
+}
+
 void health_state::store_opened(bool ok) {
   const std::lock_guard lock(mutex_);
   store_open_ = ok;
+}
+
+void health_state::store_connection(bool up) {
+  store_connected_.store(up, std::memory_order_relaxed);
 }
 
 void health_state::commit_finished(bool ok, std::string_view error) {
@@ -81,6 +106,7 @@ health_facts health_state::facts() const {
   f.carriers_bound = static_cast<std::size_t>(
       std::count_if(bound_.begin(), bound_.end(), [](const auto& kv) { return kv.second; }));
   f.store_open = store_open_;
+  f.store_connected = store_connected_.load();
   f.last_commit_ok = last_commit_ok_.load();
   if (!f.last_commit_ok) f.last_commit_error = last_error_;
   f.stopping = stopping_.load();

@@ -53,6 +53,21 @@ lapord_metrics::lapord_metrics(std::size_t max_series_per_family)
       store_commits(registry.add_counter("lapord_store_commits_total",
                                          "Store batches by result (ok, failed: rolled back).",
                                          {"result"})),
+      store_connected(registry.add_gauge(
+          "lapord_store_connected",
+          "1 while the store's connection is up (PostgreSQL; SQLite: while open), 0 while "
+          "lost and reconnecting.")),
+      store_reconnects(
+          registry.add_counter("lapord_store_reconnects_total",
+                               "Times the store's connection was made again after it was lost.")),
+      store_failovers(registry.add_counter(
+          "lapord_store_failovers_total",
+          "Reconnects that reached another PostgreSQL server than before (a failover).")),
+      lease_takeovers(registry.add_counter(
+          "lapord_lease_takeovers_total",
+          "Leased replies and forwards this instance took over: other_instance (their lease "
+          "ran out), earlier_epoch (this instance's name before a restart, at start).",
+          {"from"})),
       outbox_depth(registry.add_gauge(
           "lapord_outbox_depth",
           "Complaints in the outbox to the national store, by state (sampled).", {"state"})),

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <optional>
 #include <unordered_set>
 
 #include <spdlog/logger.h>
@@ -124,10 +125,19 @@ struct reply_sender::impl : std::enable_shared_from_this<impl> {
   void poll() {
     if (stopped || taking || in_flight >= options.max_in_flight) return;
     const std::size_t want = std::min(options.batch, options.max_in_flight - in_flight);
+    std::optional<std::vector<std::string>> carriers;
+    if (options.sending_carriers) {
+      carriers = options.sending_carriers();
+      if (carriers->empty()) {  // no bind up to send on: nothing to take, ask again later
+        arm_timer();
+        return;
+      }
+    }
     taking = true;
     db.submit(
-        [want, lease = options.lease](store::transaction& tx) {
-          return tx.take_due_replies(wall_now(), static_cast<int>(want), lease);
+        [want, lease = options.lease, carriers = std::move(carriers)](store::transaction& tx) {
+          return tx.take_due_replies_to(wall_now(), static_cast<int>(want), lease,
+                                        carriers ? &*carriers : nullptr);
         },
         [self = shared_from_this(), want](store::result<std::vector<store::reply>> r) {
           boost::asio::post(self->ex, [self, want, r = std::move(r)]() mutable {

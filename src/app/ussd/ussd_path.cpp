@@ -235,7 +235,9 @@ struct ussd_path::impl : std::enable_shared_from_this<impl> {
     ingest_context ctx = context;
     ctx.service = m->service.get();  // the service of the menu that began this dialogue
     std::string number = service_number_of(filing, o.dialled);
-    db.submit(
+    std::string reporter = filing.reporter;  // serialized with its SMS on any instance
+    db.submit_for(
+        std::move(reporter),
         [ctx, m, filing = std::move(filing), o, number](store::transaction& tx) {
           const lapor::store_facts facts = facts_for(tx, filing, *ctx.service, o.received_at);
           const lapor::decision d = m->engine.complaint_decision(filing, facts.complaint);

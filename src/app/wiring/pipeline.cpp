@@ -233,6 +233,8 @@ struct pipeline::impl {
         if (health != nullptr) health->commit_finished(ok, ok ? "" : "see the log");
         if (chained) chained(items, t, ok);
       };
+      settings.store.database.on_backend_event = backend_event_hook(
+          hooks.metrics, hooks.health, std::move(settings.store.database.on_backend_event));
     }
   }
 
@@ -257,6 +259,12 @@ struct pipeline::impl {
         "instance {} epoch {}: took back {} reply lease(s) and {} forward lease(s) of earlier "
         "epochs",
         instance, epoch.epoch, epoch.replies_taken_back, epoch.forwards_taken_back);
+    if (hooks.metrics != nullptr) {
+      hooks.metrics->store_connected.set(1);
+      hooks.metrics->lease_takeovers.inc(
+          {"earlier_epoch"},
+          static_cast<std::uint64_t>(epoch.replies_taken_back + epoch.forwards_taken_back));
+    }
   }
 
   void make_replies() {
@@ -269,6 +277,10 @@ struct pipeline::impl {
     ro.metrics = &counts;
     ro.access = hooks.access;
     ro.carriers = hooks.carriers;
+    if (hooks.health != nullptr) {
+      // Replies to a carrier this instance has no bind to are left to one that has (issue 13).
+      ro.sending_carriers = [health = hooks.health] { return health->sending_carriers(); };
+    }
     replies = std::make_unique<reply_sender>(io.get_executor(), *db, mt, ro, reply_log);
   }
 

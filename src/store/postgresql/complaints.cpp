@@ -35,9 +35,6 @@ constexpr char parts_of_sql[] =
     "AND destination=$3 AND reference=$4 ORDER BY seq";
 constexpr char erase_parts_sql[] =
     "DELETE FROM parts WHERE carrier=$1 AND source=$2 AND destination=$3 AND reference=$4";
-constexpr char part_keys_older_sql[] =
-    "SELECT carrier, source, destination, reference FROM parts "
-    "GROUP BY carrier, source, destination, reference HAVING min(received_at) < $1";
 
 constexpr char insert_complaint_sql[] =
     "INSERT INTO complaints (ref, channel, carrier, service_number, reporter, confidential, "
@@ -168,15 +165,6 @@ std::vector<text::message_part> pg_transaction::parts_of(const text::part_key& k
 void pg_transaction::erase_parts(const text::part_key& key) {
   params p;
   c_.pq().run(erase_parts_sql, add_key(p, key));
-}
-
-std::vector<text::part_key> pg_transaction::part_keys_older_than(wall_time cutoff) {
-  auto r = c_.pq().run(part_keys_older_sql, params().add(cutoff));
-  std::vector<text::part_key> out;
-  for (int i = 0; i < r.rows(); ++i)
-    out.push_back(text::part_key{r.text(i, 0), r.text(i, 1), r.text(i, 2),
-                                 static_cast<std::uint16_t>(r.int64(i, 3))});
-  return out;
 }
 
 // --- refs and complaints ---------------------------------------------------------------------

@@ -20,7 +20,8 @@ std::string checked_url(const database_options& o) {
 }  // namespace
 
 connection::connection(const database_options& options)
-    : pq_(checked_url(options)),
+    : on_event_(options.on_backend_event),
+      pq_(checked_url(options)),
       dedup_window_(options.dedup_window),
       receipt_window_(options.receipt_window),
       tx_(*this) {
@@ -31,10 +32,26 @@ connection::connection(const database_options& options)
                                            " is a standby (read-only); add "
                                            "target_session_attrs=read-write to the URL");
   schema_version_ = migrate(*this);
+  host_ = pq_.host();
+}
+
+void connection::emit(const backend_event& e) const noexcept {
+  if (!on_event_) return;
+  try {
+    on_event_(e);
+  } catch (...) {  // NOLINT(bugprone-empty-catch): a metrics hook must not stop the writer
+  }
+}
+
+void connection::note_lost() noexcept {
+  if (!connected_ || pq_.ok()) return;
+  connected_ = false;
+  emit(backend_event{backend_event::kind::connection_lost});
 }
 
 void connection::ensure_connected() {
   if (pq_.ok()) return;
+  note_lost();
   const auto now = std::chrono::steady_clock::now();
   if (now < next_connect_)
     throw store_error(errc::unavailable, "store: PostgreSQL connection lost; reconnecting");
@@ -56,6 +73,10 @@ void connection::ensure_connected() {
   }
   release_lost_takes();
   backoff_ = std::chrono::milliseconds(0);
+  connected_ = true;
+  const std::string host = pq_.host();
+  emit(backend_event{backend_event::kind::reconnected, host != host_});
+  host_ = host;
 }
 
 void connection::lock_instance(const std::string& instance) {
@@ -71,6 +92,7 @@ void connection::lock_instance(const std::string& instance) {
 void connection::begin() {
   batch_refs_ = refs_;
   takes_in_tx_.clear();
+  batch_takeovers = 0;
   ensure_connected();
   pq_.exec("BEGIN");
 }
@@ -127,6 +149,8 @@ void connection::commit() {
   }
   takes_in_tx_.clear();
   refs_.reserved_in_batch = false;  // committed: the block is ours
+  if (batch_takeovers > 0)
+    emit(backend_event{backend_event::kind::leases_taken_over, false, batch_takeovers});
 }
 
 void connection::rollback() noexcept {
@@ -134,6 +158,7 @@ void connection::rollback() noexcept {
     pq_.settle();  // their errors do not matter now: everything goes back
   } catch (...) {
   }
+  note_lost();  // /readyz says so at the first failed batch, not at the next one
   // Values drawn from a block committed earlier were never stored: drawn again. A block this
   // batch reserved went back with it (another instance may have it by now).
   refs_ = batch_refs_;

@@ -28,6 +28,8 @@ class connection final : public backend_connection {
   // name is refused; PostgreSQL drops the lock the moment the holder's connection dies, so a
   // restart after kill -9 is not. Taken again after a reconnect. Throws store_error(busy).
   void lock_instance(const std::string& instance);
+  // The reporter's transaction-level advisory lock if free now (or held by this batch).
+  bool try_lock_reporter(std::string_view reporter);
 
   // --- backend_connection ----------------------------------------------------------------------
   void begin() override;
@@ -39,6 +41,7 @@ class connection final : public backend_connection {
   void release_savepoint() override;
   void rollback_to_savepoint() override;
   void settle_item() override;
+  void lock_reporters(std::span<const std::string_view> reporters) override;
   void item_started() noexcept override { item_refs_ = refs_; }
   void item_rolled_back() noexcept override { refs_ = item_refs_; }
   transaction& tx() noexcept override { return tx_; }
@@ -63,6 +66,8 @@ class connection final : public backend_connection {
   // Who leases rows on this connection (transaction::begin_epoch); until then "" and 0.
   std::string lease_owner;
   std::int64_t lease_epoch = 0;
+  // Expired leases of other instances this batch took (reported once it committed).
+  std::uint64_t batch_takeovers = 0;
 
   // The leases the current transaction took (take_due_replies / take_due_forwards: each key
   // followed by '\n'; refs and ids hold none). If its COMMIT loses the connection, whether it
@@ -85,6 +90,12 @@ class connection final : public backend_connection {
   void release_lost_takes();    // after the reconnect
   std::vector<taken_leases> takes_in_tx_;
   std::vector<taken_leases> lost_takes_;
+  // Reports a lost connection once (the first failed batch after it went).
+  void note_lost() noexcept;
+  void emit(const backend_event& e) const noexcept;
+  std::function<void(const backend_event&)> on_event_;
+  bool connected_ = true;
+  std::string host_;  // where the last connection went (a failover lands elsewhere)
   pq_connection pq_;
   std::chrono::milliseconds dedup_window_{};
   std::chrono::milliseconds receipt_window_{};
@@ -102,6 +113,9 @@ class connection final : public backend_connection {
   ref_range item_refs_;
   pg_transaction tx_;
 };
+
+// The advisory lock key of a reporter (reporter_locks.cpp): its last 8 digits, hashed.
+std::int64_t reporter_lock_key(std::string_view address) noexcept;
 
 // Applies every pending migration (schema.cpp); returns the version the store is at.
 int migrate(connection& c);

@@ -19,12 +19,16 @@ constexpr char enqueue_forward_sql[] =
 // SKIP LOCKED: another instance's batch that holds some due rows does not make this one wait;
 // it takes the next ones. The lease (next_attempt_at in the future) keeps them ours after the
 // COMMIT until the outcome is recorded or the lease ends.
+// The last column says whether the row was another owner's lease that ran out (a takeover:
+// lapord_lease_takeovers_total); the CTE keeps the row's values from before the UPDATE.
 constexpr char take_forwards_sql[] =
-    "UPDATE outbox SET leased=1, attempts=attempts+1, next_attempt_at=$1, lease_owner=$4, "
-    "lease_epoch=$5 WHERE ref IN "
-    "(SELECT ref FROM outbox WHERE state='pending' AND next_attempt_at<=$2 "
+    "WITH due AS (SELECT ref, leased AS was_leased, lease_owner AS was_owner, "
+    "lease_epoch AS was_epoch FROM outbox WHERE state='pending' AND next_attempt_at<=$2 "
     "ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) "
-    "RETURNING ref, payload, attempts, seq";
+    "UPDATE outbox o SET leased=1, attempts=o.attempts+1, next_attempt_at=$1, lease_owner=$4, "
+    "lease_epoch=$5 FROM due WHERE o.ref=due.ref "
+    "RETURNING o.ref, o.payload, o.attempts, o.seq, (due.was_leased=1 AND "
+    "(due.was_owner IS DISTINCT FROM $4::text OR due.was_epoch IS DISTINCT FROM $5::bigint))";
 constexpr char mark_forwarded_sql[] =
     "UPDATE outbox SET state='forwarded', leased=0, http_status=$1, done_at=$2, "
     "next_attempt_at=NULL WHERE ref=$3";
@@ -63,9 +67,11 @@ std::vector<forward> pg_transaction::take_due_forwards(wall_time now, int limit,
                                               .add(c_.lease_owner)
                                               .add(c_.lease_epoch));
   std::vector<std::pair<std::int64_t, forward>> rows;
-  for (int i = 0; i < r.rows(); ++i)
+  for (int i = 0; i < r.rows(); ++i) {
     rows.emplace_back(r.int64(i, 3),
                       forward{r.text(i, 0), r.text(i, 1), static_cast<int>(r.int64(i, 2))});
+    if (r.boolean(i, 4)) ++c_.batch_takeovers;
+  }
   // RETURNING gives no order: hand them out oldest first.
   std::sort(rows.begin(), rows.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });

@@ -52,8 +52,8 @@ class pg_transaction final : public transaction {
   std::vector<std::string> parked_refs(int limit) override;
   std::optional<wall_time> next_forward_due() override;
   std::int64_t enqueue_reply(const new_reply& r) override;
-  std::vector<reply> take_due_replies(wall_time now, int limit,
-                                      std::chrono::milliseconds lease) override;
+  std::vector<reply> take_due_replies_to(wall_time now, int limit, std::chrono::milliseconds lease,
+                                         const std::vector<std::string>* carriers) override;
   void mark_reply_submitted(std::int64_t id, std::span<const std::string> message_ids,
                             wall_time at) override;
   void schedule_reply_retry(std::int64_t id, wall_time next_at, std::string_view error) override;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <string>
 
+#include "store/dedup_key.hpp"
 #include "store/postgresql/connection.hpp"
 
 namespace lapord::store::postgresql {
@@ -16,12 +17,18 @@ namespace {
 constexpr char enqueue_reply_sql[] =
     "INSERT INTO replies (carrier, source, destination, text, kind, ref, state, created_at, "
     "next_attempt_at, id) VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7, $7, $8)";
+// Only the carriers given ($6=1: every carrier); the last column says whether the row was
+// another owner's lease that ran out (a takeover), from the row's values before the UPDATE.
 constexpr char take_replies_sql[] =
-    "UPDATE replies SET leased=1, attempts=attempts+1, next_attempt_at=$1, lease_owner=$4, "
-    "lease_epoch=$5 WHERE id IN "
-    "(SELECT id FROM replies WHERE state='queued' AND next_attempt_at<=$2 "
+    "WITH due AS (SELECT id, leased AS was_leased, lease_owner AS was_owner, "
+    "lease_epoch AS was_epoch FROM replies WHERE state='queued' AND next_attempt_at<=$2 "
+    "AND ($6::bigint=1 OR carrier=ANY(string_to_array($7, chr(31)))) "
     "ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) "
-    "RETURNING id, carrier, source, destination, text, kind, ref, attempts";
+    "UPDATE replies r SET leased=1, attempts=r.attempts+1, next_attempt_at=$1, lease_owner=$4, "
+    "lease_epoch=$5 FROM due WHERE r.id=due.id "
+    "RETURNING r.id, r.carrier, r.source, r.destination, r.text, r.kind, r.ref, r.attempts, "
+    "(due.was_leased=1 AND "
+    "(due.was_owner IS DISTINCT FROM $4::text OR due.was_epoch IS DISTINCT FROM $5::bigint))";
 constexpr char reply_carrier_sql[] = "SELECT carrier FROM replies WHERE id=$1";
 constexpr char mark_submitted_sql[] =
     "UPDATE replies SET state='submitted', leased=0, submitted_at=$1, next_attempt_at=NULL "
@@ -77,18 +84,24 @@ std::int64_t pg_transaction::enqueue_reply(const new_reply& r) {
   return id;
 }
 
-std::vector<reply> pg_transaction::take_due_replies(wall_time now, int limit,
-                                                    std::chrono::milliseconds lease) {
+std::vector<reply> pg_transaction::take_due_replies_to(wall_time now, int limit,
+                                                       std::chrono::milliseconds lease,
+                                                       const std::vector<std::string>* carriers) {
+  const std::string listed = detail::carrier_list(carriers);
   auto r = c_.pq().run(take_replies_sql, params()
                                              .add(now + lease)
                                              .add(now)
                                              .add(std::int64_t{limit})
                                              .add(c_.lease_owner)
-                                             .add(c_.lease_epoch));
+                                             .add(c_.lease_epoch)
+                                             .add(carriers == nullptr)
+                                             .add(listed));
   std::vector<reply> out;
-  for (int i = 0; i < r.rows(); ++i)
+  for (int i = 0; i < r.rows(); ++i) {
     out.push_back(reply{r.int64(i, 0), r.text(i, 1), r.text(i, 2), r.text(i, 3), r.text(i, 4),
                         r.text(i, 5), r.opt_text(i, 6), static_cast<int>(r.int64(i, 7))});
+    if (r.boolean(i, 8)) ++c_.batch_takeovers;
+  }
   std::sort(out.begin(), out.end(), [](const reply& a, const reply& b) { return a.id < b.id; });
   std::string keys;
   for (const auto& rep : out)

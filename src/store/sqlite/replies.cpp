@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <string>
 
+#include "store/dedup_key.hpp"
 #include "store/sqlite/connection.hpp"
 
 namespace lapord::store::sqlite {
@@ -19,6 +20,7 @@ constexpr char take_replies_sql[] =
     "UPDATE replies SET leased=1, attempts=attempts+1, next_attempt_at=?1, lease_owner=?4, "
     "lease_epoch=?5 WHERE id IN "
     "(SELECT id FROM replies WHERE state='queued' AND next_attempt_at<=?2 "
+    "AND (?6=1 OR instr(?7, char(31)||carrier||char(31))>0) "
     "ORDER BY next_attempt_at LIMIT ?3) "
     "RETURNING id, carrier, source, destination, text, kind, ref, attempts";
 constexpr char reply_carrier_sql[] = "SELECT carrier FROM replies WHERE id=?";
@@ -74,12 +76,16 @@ std::int64_t sqlite_transaction::enqueue_reply(const new_reply& r) {
   return sqlite3_last_insert_rowid(c_.handle());
 }
 
-std::vector<reply> sqlite_transaction::take_due_replies(wall_time now, int limit,
-                                                        std::chrono::milliseconds lease) {
+std::vector<reply> sqlite_transaction::take_due_replies_to(
+    wall_time now, int limit, std::chrono::milliseconds lease,
+    const std::vector<std::string>* carriers) {
   std::vector<reply> out;
+  // Framed by the unit separator so that instr() matches whole names only.
+  const std::string listed = "\x1f" + detail::carrier_list(carriers) + "\x1f";
   auto q = c_.prepare(take_replies_sql);
   q.bind(1, now + lease).bind(2, now).bind(3, std::int64_t{limit});
   q.bind(4, c_.lease_owner).bind(5, c_.lease_epoch);
+  q.bind(6, std::int64_t{carriers == nullptr ? 1 : 0}).bind(7, listed);
   while (q.step())
     out.push_back(reply{q.int64(0), q.text(1), q.text(2), q.text(3), q.text(4), q.text(5),
                         q.opt_text(6), static_cast<int>(q.int64(7))});

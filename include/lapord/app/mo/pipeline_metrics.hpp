@@ -8,16 +8,26 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "lapord/app/mo/mo_ingest.hpp"
+#include "lapord/app/ops/health.hpp"
 #include "lapord/app/ops/lapord_metrics.hpp"
 #include "lapord/net/http/complaint_body.hpp"
+#include "lapord/store/database.hpp"
 #include "lapord/store/records.hpp"
 
 namespace lapord::app {
+
+// The store's backend events (its connection, lease takeovers) into lapord_store_connected,
+// lapord_store_reconnects_total, lapord_store_failovers_total, lapord_lease_takeovers_total
+// and /readyz; then `chained`. Either pointer may be null. Runs on the writer thread.
+std::function<void(const store::backend_event&)> backend_event_hook(
+    ops::lapord_metrics* metrics, ops::health_state* health,
+    std::function<void(const store::backend_event&)> chained);
 
 // One counter per carrier, found in the family on first use and kept in an append-only,
 // lock-free list (carriers are few: a scan of a handful of short strings).

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace lapord::app::ops {
 
@@ -14,6 +15,7 @@ struct health_facts {
   std::size_t carriers_configured = 0;
   std::size_t carriers_bound = 0;  // carriers whose MO-receiving bind (trx or rx) is up
   bool store_open = false;         // the database opened (the open checks it can write)
+  bool store_connected = true;     // the store's connection is up (PostgreSQL can lose it)
   bool last_commit_ok = true;      // the last batch committed (true before the first)
   std::string last_commit_error;   // when !last_commit_ok, e.g. "disk_full"
   bool stopping = false;           // SIGTERM: leave the load balancer before the binds go
@@ -26,7 +28,8 @@ struct health_answer {
 };
 inline constexpr std::string_view health_content_type = "text/plain; charset=utf-8";
 
-// Ready: not stopping, at least one carrier bound, the store open and its last commit ok.
+// Ready: not stopping, at least one carrier bound, the store open, connected, and its last
+// commit ok.
 [[nodiscard]] bool is_ready(const health_facts& facts);
 
 // GET /readyz: 200 "ready\n..." or 503 "not ready\n..." with a line per check.
@@ -43,7 +46,13 @@ class health_state {
   void set_carriers_configured(std::size_t n);
   // For the MO-receiving bind of a carrier (trx, or rx of a pair) going up or down.
   void bind_changed(std::string_view carrier, bool up);
+  // For the bind MT go out on (trx, or tx of a pair).
+  void sending_bind_changed(std::string_view carrier, bool up);
+  // The carriers with that bind up now, by name (the reply sender takes only their replies).
+  [[nodiscard]] std::vector<std::string> sending_carriers() const;
   void store_opened(bool ok);
+  // The store's connection lost (false) or made again (true).
+  void store_connection(bool up);
   void commit_finished(bool ok, std::string_view error = {});
   void set_stopping();
 
@@ -53,8 +62,10 @@ class health_state {
   mutable std::mutex mutex_;
   std::size_t configured_ = 0;
   std::map<std::string, bool, std::less<>> bound_;
+  std::map<std::string, bool, std::less<>> sending_;
   bool store_open_ = false;
   std::string last_error_;
+  std::atomic<bool> store_connected_{true};
   std::atomic<bool> last_commit_ok_{true};
   std::atomic<bool> stopping_{false};
 };

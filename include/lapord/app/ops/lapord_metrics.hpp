@@ -34,6 +34,12 @@ struct lapord_metrics {
   histogram_family<0> store_commit_batch_size;  // items per committed batch
   histogram_family<0> store_commit_seconds;     // the COMMIT (its fsync), per batch
   counter_family<1> store_commits;              // {result}: "ok", "failed"
+  // The store's connection (PostgreSQL; SQLite: connected while open) and its leases, per
+  // instance (issue 13).
+  gauge_family<0> store_connected;     // 1 connected, 0 lost (reconnecting)
+  counter_family<0> store_reconnects;  // connected again after a loss
+  counter_family<0> store_failovers;   // ... to another server than before
+  counter_family<1> lease_takeovers;   // {from}: "other_instance" (expired), "earlier_epoch"
 
   // Forwarding to the national store.
   gauge_family<1> outbox_depth;  // {state}: "pending", "in_flight", "parked"

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 
@@ -46,6 +48,10 @@ struct reply_sender_options {
   ops::access_log* access = nullptr;
   // Each carrier's reply sender (source_addr, source_ton, source_npi); null: today's rule.
   const carrier_profiles* carriers = nullptr;
+  // The carriers this instance has a bind up to send on (trx or tx), asked at every poll from
+  // the sender's executor; only their replies are taken, the others are left to an instance
+  // bound to them (issue 13). Empty function: every carrier (tests, one instance of old).
+  std::function<std::vector<std::string>()> sending_carriers;
 };
 
 // The submit_sm for each segment of a reply (exposed for tests), sent from `source` (its
