@@ -135,7 +135,9 @@ TEST_CASE(
   const auto path = dir.file("lapord.db");
   auto first = std::make_unique<database>(options_for(path));
   CHECK(first->call([](transaction& tx) { return tx.begin_epoch("gw-1", at(10)); }).epoch == 1);
-  database second(options_for(path));
+  database_options o = options_for(path);
+  o.instance_wait = std::chrono::milliseconds(300);  // a live holder: refused after the wait
+  database second(o);
   try {
     second.call([](transaction& tx) { return tx.begin_epoch("gw-1", at(11)); });
     FAIL("a second holder of gw-1");

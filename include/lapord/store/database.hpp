@@ -59,6 +59,11 @@ struct database_options {
   // postgresql: a libpq connection string or URI (may list several hosts with
   // target_session_attrs=read-write). Holds the password: never log it.
   std::string url;
+  // postgresql: how long begin_epoch waits for its instance name while another session holds
+  // it before refusing. A process of that name killed a moment ago still holds it until the
+  // server notices its connection gone (lapord sets client_connection_check_interval = 1 s);
+  // a live holder is refused once this has passed.
+  std::chrono::milliseconds instance_wait{10000};
   std::size_t max_batch = 1024;                  // items per transaction at most
   std::chrono::milliseconds busy_timeout{5000};  // another process holding the lock
   std::chrono::hours dedup_window{48};           // see record_received / docs/store.md

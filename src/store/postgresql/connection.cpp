@@ -23,6 +23,7 @@ connection::connection(const database_options& options)
     : on_event_(options.on_backend_event),
       pq_(checked_url(options)),
       dedup_window_(options.dedup_window),
+      instance_wait_(options.instance_wait),
       receipt_window_(options.receipt_window),
       tx_(*this) {
   // A standby (or a primary that turned into one) takes no writes: refuse at start rather than

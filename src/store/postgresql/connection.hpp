@@ -23,6 +23,7 @@ class connection final : public backend_connection {
 
   pq_connection& pq() noexcept { return pq_; }
   std::chrono::milliseconds dedup_window() const noexcept { return dedup_window_; }
+  std::chrono::milliseconds instance_wait() const noexcept { return instance_wait_; }
   std::chrono::milliseconds receipt_window() const noexcept { return receipt_window_; }
   // A session-level advisory lock on the instance name: a second live process with the same
   // name is refused; PostgreSQL drops the lock the moment the holder's connection dies, so a
@@ -98,6 +99,7 @@ class connection final : public backend_connection {
   std::string host_;  // where the last connection went (a failover lands elsewhere)
   pq_connection pq_;
   std::chrono::milliseconds dedup_window_{};
+  std::chrono::milliseconds instance_wait_{};
   std::chrono::milliseconds receipt_window_{};
   int schema_version_ = 0;
   std::chrono::steady_clock::time_point next_connect_{};

@@ -1,6 +1,8 @@
 // Who holds a lease (instance + epoch), the instance's advisory lock, and the per-reporter
 // count of answers, on PostgreSQL (the same as src/store/sqlite/leases.cpp).
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include "store/postgresql/connection.hpp"
 
@@ -26,7 +28,19 @@ constexpr char answers_since_sql[] =
 
 lease_epoch pg_transaction::begin_epoch(std::string_view instance, wall_time now) {
   const std::string name(instance);
-  c_.lock_instance(name);
+  // Held by a session whose process was just killed (restart after kill -9): the server drops
+  // it once it notices, within client_connection_check_interval. A live holder keeps it.
+  const auto deadline = std::chrono::steady_clock::now() + c_.instance_wait();
+  for (;;) {
+    try {
+      c_.lock_instance(name);
+      break;
+    } catch (const store_error& e) {
+      if (e.code() != make_error_code(errc::busy) || std::chrono::steady_clock::now() >= deadline)
+        throw;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   lease_epoch out;
   auto e = c_.pq().run(next_epoch_sql, params());
   if (e.rows() == 0) throw store_error(errc::internal, "store: the epoch counter is missing");

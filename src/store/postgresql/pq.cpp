@@ -106,6 +106,13 @@ void pq_connection::reconnect() {
   // Durability is not left to the server's default: an ack follows a COMMIT that is on disk
   // (and on the synchronous standby, when one is configured).
   exec("SET synchronous_commit = on");
+  // A statement of ours still running (a lock wait) when lapord is killed ends within a second,
+  // and with it the session's locks: the instance name is free for the restarted process.
+  // A managed server may not let a session set it: then the server's own value stands.
+  try {
+    exec("SET client_connection_check_interval = 1000");
+  } catch (const store_error&) {  // NOLINT(bugprone-empty-catch): optional, see above
+  }
   exec("SET client_min_messages = warning");
 }
 
