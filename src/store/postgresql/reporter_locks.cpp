@@ -4,9 +4,9 @@
 // Why this order cannot deadlock although a batch holds many MO (group commit):
 // - every lock a batch waits for is taken in lock_reporters(), right after BEGIN, before any
 //   item runs, in one global order (ascending key), by one statement;
-// - afterwards the batch waits only for row locks (the ref counter's row, unique index
-//   entries), never again for a reporter: the expiry of long messages only *tries* a reporter
-//   (try_lock_reporter) and leaves a busy one for its next round.
+// - afterwards the batch waits only for row locks (the counters row when it reserves a block
+//   of refs, unique index entries), never again for a reporter: the expiry of long messages
+//   only *tries* a reporter (try_lock_reporter) and leaves a busy one for its next round.
 // So a batch waiting for a reporter holds nothing but reporters ordered below it, and a batch
 // holding the counter row holds all the reporters it will ever wait for: no cycle. (A cycle
 // through rows alone, e.g. two instances applying receipts to one reply, is detected by
