@@ -269,18 +269,8 @@ bool is_final(message_state state) {
   }
 }
 
-std::string canonical_message_id(std::string_view id, id_format format) {
+std::string canonical_message_id(std::string_view id) {
   id = trim(id);
-  if (format != id_format::text) {
-    auto digits = id;
-    if (format == id_format::hex && digits.size() > 2 && digits[0] == '0' &&
-        lower(digits[1]) == 'x') {
-      digits.remove_prefix(2);
-    }
-    if (const auto value = parse_number(digits, format == id_format::hex ? 16 : 10)) {
-      return std::to_string(*value);
-    }
-  }
   std::string canonical;
   for (const char c : id)
     canonical.push_back(lower(c));
@@ -340,7 +330,7 @@ std::vector<std::string> receipt_lookup_ids(const delivery_receipt& receipt, rec
   };
   const auto as_given = [](std::string_view id) -> std::optional<std::string> {
     if (id.empty()) return std::nullopt;
-    return canonical_message_id(id, id_format::text);
+    return canonical_message_id(id);
   };
   const std::string_view tlv = trim(receipt.tlv_id);
   const std::string_view text = trim(receipt.text_id);
@@ -359,7 +349,7 @@ std::vector<std::string> receipt_lookup_ids(const delivery_receipt& receipt, rec
 }
 
 delivery_receipt read_receipt(std::uint8_t esm_class, std::string_view text,
-                              const receipt_tlvs& tlvs, const message_id_options& options) {
+                              const receipt_tlvs& tlvs) {
   delivery_receipt receipt;
   receipt.kind = receipt_kind_of(esm_class);
   std::string text_id;
@@ -369,10 +359,10 @@ delivery_receipt read_receipt(std::uint8_t esm_class, std::string_view text,
   if (tlvs.receipted_message_id && !trim(*tlvs.receipted_message_id).empty()) {
     receipt.tlv_id = *tlvs.receipted_message_id;
     receipt.raw_id = *tlvs.receipted_message_id;
-    receipt.message_id = canonical_message_id(receipt.raw_id, options.submit_id);
+    receipt.message_id = canonical_message_id(receipt.raw_id);
   } else if (!trim(text_id).empty()) {
     receipt.raw_id = text_id;
-    receipt.message_id = canonical_message_id(text_id, options.receipt_text_id);
+    receipt.message_id = canonical_message_id(text_id);
   }
 
   if (tlvs.message_state &&

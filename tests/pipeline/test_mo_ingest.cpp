@@ -294,8 +294,8 @@ TEST_CASE("a receipt whose text writes the hex submit_sm_resp id in decimal find
     s.ingest_one(deliver("6281234567890", "LAPOR TANGKAB jalan rusak di Desa Suka Maju", t0));
     auto replies = due_replies(s.db, t0 + 1);
     REQUIRE(replies.size() == 1);
-    const std::vector<std::string> ids{lapord::text::canonical_message_id(
-        "5A000001", lapord::text::id_format::text)};  // as the reply sender records it
+    const std::vector<std::string> ids{
+        lapord::text::canonical_message_id("5A000001")};  // as the reply sender records it
     s.db.call([&](store::transaction& tx) {
       tx.mark_reply_submitted(replies[0].id, ids, wall_s(t0 + 2));
     });

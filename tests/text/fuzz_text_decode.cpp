@@ -60,11 +60,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     receipt_tlvs tlvs;
     if (flags & 0x08) tlvs.receipted_message_id = std::string(raw.substr(0, 16));
     if (flags & 0x10) tlvs.message_state = data_coding;
-    message_id_options ids;
-    ids.submit_id = static_cast<id_format>((flags >> 5) % 3);
-    ids.receipt_text_id = static_cast<id_format>((flags >> 6) % 3);
-    const auto receipt = read_receipt(esm_class, text, tlvs, ids);
+    const auto receipt = read_receipt(esm_class, text, tlvs);
     if (receipt.message_id) require(!receipt.message_id->empty() || receipt.raw_id.empty());
+    // Every lookup id of every receipt_id form is a non-empty id in the recorded (canonical)
+    // form, and none comes twice.
+    const auto form = static_cast<receipt_id_form>((flags >> 5) % 4);
+    const auto ids = receipt_lookup_ids(receipt, form);
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      require(!ids[i].empty() && canonical_message_id(ids[i]) == ids[i]);
+      for (std::size_t j = 0; j < i; ++j)
+        require(ids[i] != ids[j]);
+    }
   }
 
   // What was read goes back out as a reply and reads back unchanged (unpacked, as SMPP carries).

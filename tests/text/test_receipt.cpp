@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -68,8 +69,7 @@ TEST_CASE("receipt text: Jasmin-style UUID ids, empty text") {
   CHECK(r.state == message_state::delivered);
   CHECK(r.text.empty());
   // The id from submit_sm_resp, lower-case, matches after the same normalisation.
-  CHECK(canonical_message_id("b6b5b8ea-35a2-4bd2-9b1b-5e4e4a8b9e6d", id_format::text) ==
-        *r.message_id);
+  CHECK(canonical_message_id("b6b5b8ea-35a2-4bd2-9b1b-5e4e4a8b9e6d") == *r.message_id);
 }
 
 TEST_CASE("receipt text: upper-case labels, underscores, extra spaces, missing fields") {
@@ -101,12 +101,13 @@ TEST_CASE("receipt: the TLVs come first, the text fills the rest") {
   receipt_tlvs tlvs;
   tlvs.receipted_message_id = "1A2B3C4D";
   tlvs.message_state = 5;  // UNDELIVERABLE
-  message_id_options options;
-  options.submit_id = id_format::hex;
-  options.receipt_text_id = id_format::decimal;
-  const auto r = read_receipt(0x04, "id:439041101 stat:DELIVRD err:000 text:abc", tlvs, options);
+  const auto r = read_receipt(0x04, "id:439041101 stat:DELIVRD err:000 text:abc", tlvs);
   CHECK(r.raw_id == "1A2B3C4D");
-  CHECK(r.message_id == std::string("439041101"));
+  CHECK(r.message_id == std::string("1a2b3c4d"));
+  // The TLV's id leads the lookup whatever the carrier's receipt_id form; the text's decimal
+  // id only counts for the forms that read it.
+  CHECK(receipt_lookup_ids(r, receipt_id_form::hex).front() == "1a2b3c4d");
+  CHECK(receipt_lookup_ids(r, receipt_id_form::decimal) == std::vector<std::string>{"1a2b3c4d"});
   CHECK(r.state == message_state::undeliverable);
   CHECK(r.stat == "DELIVRD");
   CHECK(r.text == "abc");
@@ -127,32 +128,45 @@ TEST_CASE("receipt: the TLVs come first, the text fills the rest") {
 }
 
 TEST_CASE("receipt: a hex submit_sm_resp id matches a decimal receipt id") {
-  // The SMSC answered submit_sm with "1A2B3C4D" and writes receipts with the decimal value.
-  message_id_options options;
-  options.submit_id = id_format::hex;
-  options.receipt_text_id = id_format::decimal;
-  const auto r = read_receipt(0x04, "id:0439041101 sub:001 dlvrd:001 stat:DELIVRD", {}, options);
-  CHECK(r.message_id == canonical_message_id("1A2B3C4D", options.submit_id));
-  CHECK(r.message_id == canonical_message_id("1a2b3c4d", options.submit_id));
-  CHECK(r.message_id == canonical_message_id("0x1A2B3C4D", options.submit_id));
+  // The SMSC answered submit_sm with "1A2B3C4D" (recorded as canonical_message_id of it) and
+  // writes receipts with the decimal value, leading zero and all: receipt_id = "decimal".
+  const auto r = read_receipt(0x04, "id:0439041101 sub:001 dlvrd:001 stat:DELIVRD", {});
+  const auto ids = receipt_lookup_ids(r, receipt_id_form::decimal);
+  REQUIRE(ids.size() == 1);
+  CHECK(ids[0] == canonical_message_id("1A2B3C4D"));
+  CHECK(ids[0] == canonical_message_id("1a2b3c4d"));
+  CHECK(ids[0] == canonical_message_id("001A2B3C4D"));
+  // automatic finds it too, after the id as given.
+  const auto any = receipt_lookup_ids(r, receipt_id_form::automatic);
+  CHECK(std::find(any.begin(), any.end(), canonical_message_id("1A2B3C4D")) != any.end());
+}
+
+TEST_CASE("receipt: a decimal submit_sm_resp id matches a hex receipt id") {
+  // The other way round: submit_sm_resp "4294967295", receipts "id:0xFFFFFFFF": receipt_id = "hex".
+  const auto r = read_receipt(0x04, "id:0xFFFFFFFF stat:DELIVRD", {});
+  CHECK(receipt_lookup_ids(r, receipt_id_form::hex) ==
+        std::vector<std::string>{canonical_message_id("4294967295")});
+  // 2^64 - 1 is the largest id converted; beyond it there is no candidate, only the id as given.
+  const auto big = read_receipt(0x04, "id:1FFFFFFFFFFFFFFFF stat:DELIVRD", {});
+  CHECK(receipt_lookup_ids(big, receipt_id_form::hex).empty());
+  CHECK(receipt_lookup_ids(big, receipt_id_form::automatic) ==
+        std::vector<std::string>{"1ffffffffffffffff"});
 }
 
 TEST_CASE("receipt: ids that are hex on both sides differ only in case and zeros") {
-  message_id_options options;  // text on both sides
-  const auto r = read_receipt(0x04, "id:00ABCDEF12 stat:DELIVRD", {}, options);
-  CHECK(r.message_id == canonical_message_id("abcdef12", options.submit_id));
+  const auto r = read_receipt(0x04, "id:00ABCDEF12 stat:DELIVRD", {});
+  CHECK(r.message_id == canonical_message_id("abcdef12"));
+  CHECK(receipt_lookup_ids(r, receipt_id_form::as_is) ==
+        std::vector<std::string>{canonical_message_id("ABCDEF12")});
 }
 
 TEST_CASE("canonical_message_id") {
-  CHECK(canonical_message_id("0000000000000000000012", id_format::decimal) == "12");
-  CHECK(canonical_message_id("FFFFFFFFFFFFFFFF", id_format::hex) == "18446744073709551615");
-  // Beyond 64 bits: treated as text rather than overflowing.
-  CHECK(canonical_message_id("1FFFFFFFFFFFFFFFF", id_format::hex) == "1ffffffffffffffff");
-  CHECK(canonical_message_id("abc", id_format::decimal) == "abc");  // not a number
-  CHECK(canonical_message_id(" 000 ", id_format::text) == "0");
-  CHECK(canonical_message_id("", id_format::text).empty());
-  CHECK(canonical_message_id("00FF", id_format::hex) == "255");
-  CHECK(canonical_message_id("00FF", id_format::text) == "ff");
+  CHECK(canonical_message_id("0000000000000000000012") == "12");
+  CHECK(canonical_message_id("abc") == "abc");
+  CHECK(canonical_message_id(" 000 ") == "0");
+  CHECK(canonical_message_id("").empty());
+  CHECK(canonical_message_id("00FF") == "ff");
+  CHECK(canonical_message_id(" B6B5-UUID ") == "b6b5-uuid");
 }
 
 TEST_CASE("receipt without any id has no message_id") {
@@ -232,9 +246,9 @@ TEST_CASE("receipt lookup ids: a decimal text id for a hex submit_sm_resp id") {
   CHECK(receipt_lookup_ids(r, receipt_id_form::decimal) == ids{"5a000001"});
   CHECK(receipt_lookup_ids(r, receipt_id_form::hex) == ids{"90355045441"});
   CHECK(receipt_lookup_ids(r, receipt_id_form::as_is) == ids{"1509949441"});
-  // The recorded side is canonical_message_id(submit_sm_resp id, text): the decimal form finds it.
+  // The recorded side is canonical_message_id(submit_sm_resp id): the decimal form finds it.
   CHECK(receipt_lookup_ids(r, receipt_id_form::decimal).front() ==
-        canonical_message_id("5A000001", id_format::text));
+        canonical_message_id("5A000001"));
 }
 
 TEST_CASE("receipt lookup ids: the TLV goes first as written, and no id twice") {

@@ -44,20 +44,10 @@ std::optional<message_state> state_of_stat(std::string_view stat);
 // True for the states after which nothing more happens to the message.
 bool is_final(message_state state);
 
-// How a carrier writes message ids: as opaque text, or as a number in decimal or hex.
-enum class id_format : std::uint8_t { text, decimal, hex };
-
-// Per carrier: how submit_sm_resp (and the receipted_message_id TLV, which repeats it) writes
-// the id, and how the receipt's text `id:` field writes it.
-struct message_id_options {
-  id_format submit_id = id_format::text;
-  id_format receipt_text_id = id_format::text;
-};
-
-// The form in which ids are compared: a number (decimal/hex format that parses as one, up to
-// 64 bits) becomes its decimal value without leading zeros; anything else is trimmed,
-// lower-cased, and stripped of leading zeros (`0` stays `0`). Apply it to both sides.
-std::string canonical_message_id(std::string_view id, id_format format);
+// The form in which ids are recorded and compared: trimmed, lower-cased, and stripped of
+// leading zeros (`0` stays `0`). Apply it to both sides; a carrier that writes the receipt's id
+// in another base is matched by receipt_lookup_ids (its receipt_id_form).
+std::string canonical_message_id(std::string_view id);
 
 // Per carrier ([[carrier]] receipt_id): how its receipts write the message id that its
 // submit_sm_resp gave. Carriers differ: most repeat it as given, some write a hex id
@@ -107,10 +97,10 @@ struct delivery_receipt {
 // are taken first; the text fills what they leave out. `message_id` is empty when neither has
 // an id: the caller logs such a receipt and drops it, it matches nothing.
 delivery_receipt read_receipt(std::uint8_t esm_class, std::string_view text,
-                              const receipt_tlvs& tlvs, const message_id_options& options = {});
+                              const receipt_tlvs& tlvs);
 
 // The ids to look a receipt up by, in the form reply segments are recorded in
-// (canonical_message_id with id_format::text), best first, without repeats: the
+// (canonical_message_id), best first, without repeats: the
 // receipted_message_id TLV as written (SMPP 3.4 says it is the submit_sm_resp's id), then the
 // text's `id:` as `form` says. Empty when the receipt carries no usable id.
 std::vector<std::string> receipt_lookup_ids(const delivery_receipt& receipt, receipt_id_form form);

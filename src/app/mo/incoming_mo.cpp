@@ -136,7 +136,7 @@ incoming_mo read_incoming(const net::mo_message& message, const mo_reading_optio
                                  << 16 |
                              tlvs->network_error_code->error_code;
     }
-    mo.receipt = text::read_receipt(mo.esm_class, mo.text.utf8, r, options.message_ids);
+    mo.receipt = text::read_receipt(mo.esm_class, mo.text.utf8, r);
     mo.kind = mo_kind::receipt;
     return mo;
   }

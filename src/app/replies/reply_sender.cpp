@@ -202,8 +202,7 @@ struct reply_sender::impl : std::enable_shared_from_this<impl> {
                   {
                     std::lock_guard lock(p->mutex);
                     if (status && !p->first_error) p->first_error = status;
-                    p->message_ids[i] =
-                        text::canonical_message_id(id, self->options.message_ids.submit_id);
+                    p->message_ids[i] = text::canonical_message_id(id);
                     last = --p->remaining == 0;
                   }
                   // Recorded from the carrier's thread before it reads the next PDU, so a

@@ -20,10 +20,10 @@ enum class mo_kind {
   other,    // not a deliver_sm / data_sm at all (cannot come from carrier_links)
 };
 
-// How a carrier writes text and message ids (its profile); the defaults suit most SMSCs.
+// How a carrier writes text (its profile); the defaults suit most SMSCs. How it writes receipt
+// ids is its receipt_id_form (carrier_profiles), used when a receipt is looked up.
 struct mo_reading_options {
   text::decode_options decode{};
-  text::message_id_options message_ids{};
 };
 
 struct incoming_mo {

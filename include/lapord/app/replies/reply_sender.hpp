@@ -40,7 +40,6 @@ struct reply_sender_options {
   std::chrono::milliseconds retry_max{std::chrono::minutes(30)};  // ... up to this
   int max_attempts = 20;
   text::concat_method concat = text::concat_method::udh;
-  text::message_id_options message_ids{};
   std::uint8_t registered_delivery = 1;  // ask for a receipt
   // Counts the segments accepted and the replies failed for good once that is committed.
   pipeline_metrics* metrics = nullptr;
