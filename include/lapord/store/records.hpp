@@ -214,6 +214,15 @@ struct lease_epoch {
   std::int64_t forwards_taken_back = 0;
 };
 
+// A USSD dialogue between two screens, kept in the store so that it continues on whichever
+// instance the carrier sends the citizen's next message to. The store does not read `state`
+// (the USSD layer's encoding, printable ASCII); a dialogue past `expires_at` is gone.
+struct ussd_dialogue_record {
+  std::string key;  // the carrier and the carrier's session key, printable ASCII
+  std::string state;
+  wall_time expires_at{};
+};
+
 // --- counts for metrics and laporctl -----------------------------------------------------
 
 struct queue_counts {

@@ -93,6 +93,16 @@ class transaction {
   // leases are left to expire. Call once at start, before taking anything.
   virtual lease_epoch begin_epoch(std::string_view instance, wall_time now) = 0;
 
+  // --- USSD dialogues (ussd_dialogue_record) --------------------------------------------------
+  // The dialogue under `key`, unless it expired at or before `now`.
+  virtual std::optional<ussd_dialogue_record> ussd_dialogue(std::string_view key,
+                                                            wall_time now) = 0;
+  // Creates or replaces the dialogue under d.key.
+  virtual void put_ussd_dialogue(const ussd_dialogue_record& d) = 0;
+  virtual void erase_ussd_dialogue(std::string_view key) = 0;
+  // Deletes the dialogues expired at or before `now`; returns how many.
+  virtual std::int64_t erase_expired_ussd_dialogues(wall_time now) = 0;
+
   // --- status events from the national store -------------------------------------------------
   virtual event_outcome add_event(const status_event_view& e) = 0;
   virtual std::optional<complaint_view> complaint_view_by_ref(std::string_view ref) = 0;

@@ -38,6 +38,10 @@ class pg_transaction final : public transaction {
   bool opted_out(std::string_view reporter) override;
   std::int64_t answers_since(std::string_view destination, wall_time since) override;
   lease_epoch begin_epoch(std::string_view instance, wall_time now) override;
+  std::optional<ussd_dialogue_record> ussd_dialogue(std::string_view key, wall_time now) override;
+  void put_ussd_dialogue(const ussd_dialogue_record& d) override;
+  void erase_ussd_dialogue(std::string_view key) override;
+  std::int64_t erase_expired_ussd_dialogues(wall_time now) override;
   event_outcome add_event(const status_event_view& e) override;
   std::optional<complaint_view> complaint_view_by_ref(std::string_view ref) override;
   void enqueue_forward(std::string_view ref, std::string_view payload, wall_time now) override;

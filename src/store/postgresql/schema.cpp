@@ -203,7 +203,17 @@ ALTER TABLE complaints ADD COLUMN routed_by TEXT NOT NULL DEFAULT 'national'
 UPDATE complaints SET routed_by = 'keyword' WHERE institution_code IS NOT NULL;
 )sql";
 
-constexpr std::array<const char*, 6> migrations{v1, v2, v3, v4, v5, v6};
+// Version 7: USSD dialogues between two screens (see the SQLite list).
+constexpr const char* v7 = R"sql(
+CREATE TABLE ussd_dialogues (
+  key        TEXT PRIMARY KEY,
+  state      TEXT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX ussd_dialogues_expiry ON ussd_dialogues(expires_at);
+)sql";
+
+constexpr std::array<const char*, 7> migrations{v1, v2, v3, v4, v5, v6, v7};
 
 // Two instances starting at once against an empty store: one migrates, the other waits here
 // and then finds the work done. The key is an arbitrary constant of lapord's.

@@ -271,7 +271,19 @@ ALTER TABLE complaints ADD COLUMN routed_by TEXT NOT NULL DEFAULT 'national'
 UPDATE complaints SET routed_by = 'keyword' WHERE institution_code IS NOT NULL;
 )sql";
 
-constexpr std::array<const char*, 6> migrations{v1, v2, v3, v4, v5, v6};
+// Version 7: USSD dialogues between two screens (issue 13): kept in the store so that a dialogue
+// goes on on whichever instance the carrier sends the next message to. Expiry is a column with
+// an index, for the sweep.
+constexpr const char* v7 = R"sql(
+CREATE TABLE ussd_dialogues (
+  key        TEXT PRIMARY KEY,
+  state      TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX ussd_dialogues_expiry ON ussd_dialogues(expires_at);
+)sql";
+
+constexpr std::array<const char*, 7> migrations{v1, v2, v3, v4, v5, v6, v7};
 
 int user_version(connection& c) {
   auto q = c.prepare("PRAGMA user_version");
