@@ -278,3 +278,12 @@ def sqlite_only(reason):
             test.skip_reason = reason
         return test
     return mark
+
+
+def postgresql_only(reason):
+    """Marks a test that needs PostgreSQL (e.g. two instances on one store): skipped on SQLite."""
+    def mark(test):
+        if not PG:
+            test.skip_reason = reason
+        return test
+    return mark

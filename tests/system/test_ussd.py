@@ -20,8 +20,8 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lapord_harness import (PG, SOURCE_DIR, binary, pg_connect, run_tests, store_toml,  # noqa: E402
-                            wait_until)
+from lapord_harness import (PG, SOURCE_DIR, binary, pg_connect, postgresql_only,  # noqa: E402
+                            run_tests, store_toml, wait_until)
 from test_e2e import REF_KEY, Lapord, SmscSim, StoreSim, db_rows, toml_value  # noqa: E402
 
 SERVICE = "1708"
@@ -30,9 +30,11 @@ OP_SCREEN, OP_LAST = 2, 17                     # what lapord answers (USSR reque
 SRC = os.path.abspath(SOURCE_DIR)
 
 
-def write_config(workdir, sims, store_url, timeout_s=180, edit=None, max_dialogues=100000):
+def write_config(workdir, sims, store_url, timeout_s=180, edit=None, max_dialogues=100000,
+                 store_dir=None, store=None):
     """lapord.toml with two carriers, one per simulator: tsel (default USSD profile) and xl
-    (keyed by MSISDN, no its_session_info). `edit(text)` may change the text."""
+    (keyed by MSISDN, no its_session_info). `edit(text)` may change the text. The store is
+    store_dir's (default: workdir's), with the extra [store] keys `store`."""
     lines = [
         "[daemon]", "shutdown_timeout_s = 5",
         "[log]", 'level = "debug"',
@@ -42,7 +44,7 @@ def write_config(workdir, sims, store_url, timeout_s=180, edit=None, max_dialogu
         f"templates = {toml_value(SRC + '/config/templates-id.txt')}",
         f"greetings = {toml_value(SRC + '/config/greetings-id.txt')}",
         f"ref_key = {toml_value(REF_KEY)}",
-        "[store]", *store_toml(workdir), "reply_retry_s = 1",
+        "[store]", *store_toml(store_dir or workdir, **(store or {})), "reply_retry_s = 1",
         "[store_api]", f"url = {toml_value(store_url)}", 'token = "store-token"', "timeout_s = 2",
         "backoff_initial_s = 0.1", "backoff_max_s = 1", "poll_interval_s = 0.2",
         "[ussd]", f"screens = {toml_value(SRC + '/config/ussd-id.txt')}", f"timeout_s = {timeout_s}",
@@ -65,6 +67,18 @@ def write_config(workdir, sims, store_url, timeout_s=180, edit=None, max_dialogu
     return path
 
 
+def run_script(sim, path, steps, timeout=60, log=lambda: ""):
+    """Runs the steps as one smsc-sim script (written to path); fails on a script failure."""
+    with open(path, "w", encoding="utf-8") as f:
+        for s in steps:
+            f.write(json.dumps(s, ensure_ascii=False) + "\n")
+    sim.command(f"script {path}")
+    done = wait_until(lambda: [r for r in sim.records("script_done") if r.get("script") == path],
+                      timeout, f"script {os.path.basename(path)} to finish")
+    failures = [r for r in sim.records("script_failed") if r.get("script") == path]
+    assert done[0]["ok"] and not failures, (failures[:5], log()[-3000:])
+
+
 class Setup:
     """Two smsc-sims (tsel, xl), store-sim and lapord bound to both."""
 
@@ -85,17 +99,9 @@ class Setup:
 
     def run(self, carrier, steps, timeout=60):
         """Runs the steps as one smsc-sim script on that carrier; fails on a script failure."""
-        sim = self.sims[carrier]
         self.scripts += 1
-        path = os.path.join(self.workdir, f"{carrier}-{self.scripts}.jsonl")
-        with open(path, "w", encoding="utf-8") as f:
-            for s in steps:
-                f.write(json.dumps(s, ensure_ascii=False) + "\n")
-        sim.command(f"script {path}")
-        done = wait_until(lambda: [r for r in sim.records("script_done") if r.get("script") == path],
-                          timeout, f"script {os.path.basename(path)} to finish")
-        failures = [r for r in sim.records("script_failed") if r.get("script") == path]
-        assert done[0]["ok"] and not failures, (failures[:5], self.log()[-3000:])
+        run_script(self.sims[carrier], os.path.join(self.workdir, f"{carrier}-{self.scripts}.jsonl"),
+                   steps, timeout, self.log)
 
     def screens_to(self, carrier, msisdn):
         return [r for r in self.sims[carrier].records("submit_sm")
@@ -303,9 +309,10 @@ def test_file_check_abort_and_time_out_on_both_profiles():
         s.stop()
 
 
-def test_a_restart_loses_only_dialogues_in_progress():
-    """kill -9 mid-dialogue: the filed complaint (and its SMS ack and forward) survives, the open
-    dialogue does not; its next answer after the restart gets the expired screen."""
+def test_a_restart_keeps_the_dialogues_in_progress():
+    """kill -9 mid-dialogue: the filed complaint (and its SMS ack and forward) survives, and so
+    does the open dialogue (it is in the store between two screens): its next answer after the
+    restart goes on where it was and files its complaint, once."""
     s = Setup()
     try:
         filer = Citizen("6281100000101", True)
@@ -322,14 +329,79 @@ def test_a_restart_loses_only_dialogues_in_progress():
         s.lapord = Lapord(s.config, s.workdir, name="lapord-again")
         for c, sim in s.sims.items():
             s.lapord.wait_bound(sim, binds_before=binds[c])
-        s.run("tsel", [writer.answer("Jalan desa berlubang besar di depan sekolah dasar"),
-                       writer.expect("Sesi sudah berakhir", last=True)])
+        later = "Jalan desa berlubang besar di depan sekolah dasar"
+        s.run("tsel", [writer.answer(later), writer.expect("Kirim ke Kab. Tangerang?"),
+                       writer.answer("1"),
+                       writer.expect(r"^Laporan diterima\. Tiket \d{8} utk Kab\. Tangerang",
+                                     last=True, regex=True)])
         rows = db_rows(os.path.join(s.workdir, "lapord.db"),
-                       "SELECT ref, channel, reporter FROM complaints")
-        assert rows == [(ref, "ussd", "+" + filer.msisdn)], rows
-        assert not s.sms_to("tsel", writer.msisdn)
+                       "SELECT ref, channel, reporter FROM complaints ORDER BY rowid")
+        assert rows == [(ref, "ussd", "+" + filer.msisdn),
+                        (ref_of(s.screens_to("tsel", writer.msisdn)[-1]), "ussd",
+                         "+" + writer.msisdn)], rows
+        wait_until(lambda: s.sms_to("tsel", writer.msisdn), 20, "the second SMS acknowledgement")
+        assert len(s.sms_to("tsel", writer.msisdn)) == 1
+        assert db_rows(os.path.join(s.workdir, "lapord.db"),
+                       "SELECT count(*) FROM ussd_dialogues") == [(0,)]
     finally:
         s.stop()
+
+
+@postgresql_only("two instances share one store on PostgreSQL")
+def test_a_dialogue_begun_on_one_instance_goes_on_on_the_other():
+    """Two lapord instances on one PostgreSQL store, each bound to the carrier (tsel) through
+    its own bind (its own smsc-sim): the carrier sends the dial and the first answer to one and
+    the rest of the dialogue to the other. Exactly one complaint is filed, with one SMS
+    acknowledgement and one forward, and nothing of the dialogue is left in the store."""
+    work = tempfile.mkdtemp(prefix="lapord-ussd-two-")
+    store = StoreSim()
+    xl = SmscSim("--window", "200")
+    sims = {n: SmscSim("--window", "200") for n in ("a", "b")}
+    lapords = {}
+    try:
+        for n in ("a", "b"):
+            folder = os.path.join(work, n)
+            os.makedirs(folder)
+            config = write_config(folder, {"tsel": sims[n], "xl": xl}, store.url, store_dir=work,
+                                  store={"instance": f"gw-{n}"})
+            lapords[n] = Lapord(config, folder, name=f"lapord-{n}")
+            lapords[n].wait_bound(sims[n])
+        c = Citizen("6281100000501", True)
+        text = "Gorong-gorong di depan kantor desa ambrol sejak hujan deras minggu lalu"
+        run_script(sims["a"], os.path.join(work, "a.jsonl"),
+                   [c.dial(), c.expect(MENU), c.answer("1"), c.expect("Kata kunci daerah")])
+        run_script(sims["b"], os.path.join(work, "b.jsonl"),
+                   [c.answer("TANGKAB"), c.expect("Tulis laporan Anda:"), c.answer(text),
+                    c.expect("Kirim ke Kab. Tangerang?\n1 Kirim\n2 Batal"), c.answer("1"),
+                    c.expect(r"^Laporan diterima\. Tiket \d{8} utk Kab\. Tangerang", last=True,
+                             regex=True)])
+        db = os.path.join(work, "lapord.db")
+        rows = db_rows(db, "SELECT ref, channel, carrier, reporter, text FROM complaints")
+        assert len(rows) == 1 and rows[0][1:] == ("ussd", "tsel", "+" + c.msisdn, text), rows
+        ref = rows[0][0]
+
+        def acks():
+            return [r for sim in sims.values() for r in sim.records("submit_sm")
+                    if r["destination"]["addr"] == c.msisdn
+                    and "ussd_service_op" not in r.get("tlvs", {})]
+        wait_until(acks, 20, "the SMS acknowledgement")
+        wait_until(lambda: [r for r in store.records() if r.get("ref") == ref
+                            and r.get("status") == 201], 20, f"complaint {ref} at store-sim")
+        assert len(acks()) == 1 and ref in acks()[0]["text"], acks()
+        assert [r["ref"] for r in store.records() if r.get("status") == 201] == [ref]
+        assert db_rows(db, "SELECT count(*) FROM ussd_dialogues") == [(0,)]
+        # Each instance showed its own screens: two by the first, three by the second.
+        screens = {n: len([r for r in sims[n].records("submit_sm")
+                           if "ussd_service_op" in r.get("tlvs", {})]) for n in sims}
+        assert screens == {"a": 2, "b": 3}, screens
+        assert re.search(rf"ussd tsel \+?\d+\*+\d+: complaint {ref} filed",
+                         lapords["b"].proc.log()), lapords["b"].proc.log()[-2000:]
+    finally:
+        codes = [lap.stop() for lap in lapords.values()]
+        for sim in (*sims.values(), xl):
+            sim.stop()
+        store.stop()
+        assert codes == [0] * len(lapords), [lap.proc.log()[-2000:] for lap in lapords.values()]
 
 
 def test_a_full_table_answers_busy_and_keeps_the_open_dialogues():
@@ -477,7 +549,9 @@ def test_the_store_failing_mid_dialogue_gives_the_filing_failed_screen():
     from test_outage import immutable_flag_unavailable, set_immutable
     s = Setup()
     db = os.path.join(s.workdir, "lapord.db")
-    files = [db, db + "-wal", db + "-shm"]
+    # Not the -shm index: a reader must be able to mark what it reads there, or SQLite retries
+    # the read for ever (the dialogue's state, read before the filing, would never come back).
+    files = [db, db + "-wal"]
     failing = PgFailingInserts(db) if PG else None
     try:
         why_not = None if PG else immutable_flag_unavailable(s.workdir)
@@ -558,7 +632,8 @@ def test_sighup_swaps_the_menu_texts_for_new_dialogues_only():
 if __name__ == "__main__":
     run_tests([test_check_config_reads_the_ussd_table,
                test_file_check_abort_and_time_out_on_both_profiles,
-               test_a_restart_loses_only_dialogues_in_progress,
+               test_a_restart_keeps_the_dialogues_in_progress,
+               test_a_dialogue_begun_on_one_instance_goes_on_on_the_other,
                test_a_full_table_answers_busy_and_keeps_the_open_dialogues,
                test_a_thousand_interleaved_dialogues,
                test_the_store_failing_mid_dialogue_gives_the_filing_failed_screen,

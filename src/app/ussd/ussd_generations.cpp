@@ -29,6 +29,11 @@ ussd_generations::slot* ussd_generations::find(std::uint64_t generation) {
   return nullptr;
 }
 
+void ussd_generations::forget(const lapor::ussd::session_key& key, lapor::ussd::instant now) {
+  for (slot& s : slots_)
+    s.gateway->forget(key, now);
+}
+
 std::size_t ussd_generations::expire(lapor::ussd::instant now) {
   std::size_t n = 0;
   for (slot& s : slots_)

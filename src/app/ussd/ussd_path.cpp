@@ -1,6 +1,7 @@
 #include "lapord/app/ussd/ussd_path.hpp"
 
 #include <atomic>
+#include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -15,7 +16,9 @@
 #include "lapord/app/ops/access_log.hpp"
 #include "lapord/app/ops/lapord_metrics.hpp"
 #include "lapord/app/ussd/ussd_generations.hpp"
+#include "lapord/app/ussd/ussd_state_store.hpp"
 #include "lapord/lapor/msisdn.hpp"
+#include "lapord/lapor/ussd/dialogue_state.hpp"
 #include "lapord/lapor/ussd/gateway.hpp"
 
 namespace lapord::app {
@@ -95,7 +98,21 @@ struct ussd_path::impl : std::enable_shared_from_this<impl> {
     std::string dialled;  // destination_addr
     store::wall_time received_at{};
     std::uint64_t generation = 0;  // of the gateway that holds the dialogue
+    std::string key;               // the dialogue's in the store (lapor::ussd::store_key)
+    lapor::ussd::session_key session;
   };
+
+  // Executor only. A dialogue lives in the store between two screens (ussd_state_store.hpp), so
+  // that the carrier may send the next message to any instance. While one message of a
+  // dialogue is between its read of the store and its write (or its filing or lookup), the
+  // next ones of the same dialogue wait here: each then reads what the one before it wrote.
+  struct waiting {
+    origin o;
+    smpp::deliver_sm pdu;
+  };
+  static constexpr std::size_t max_waiting = 8;  // per dialogue: a citizen answers one screen
+  std::map<std::string, std::deque<waiting>, std::less<>> in_progress;
+  unsigned ticks = 0;  // of the expiry timer: the store's sweep runs every 60th
 
   std::pair<std::shared_ptr<const ussd_menu>, std::uint64_t> menu_now() const {
     std::lock_guard lock(menu_mutex);
@@ -146,15 +163,130 @@ struct ussd_path::impl : std::enable_shared_from_this<impl> {
     open[carrier] = n;
   }
 
-  void on_deliver(origin o, const smpp::deliver_sm& pdu) {
+  void on_deliver(origin o, smpp::deliver_sm pdu) {
+    if (stopping) return;
+    const auto menu = menu_now().first;
+    o.session = ussd::session_key_of(menu->settings.profile_for(o.carrier), pdu);
+    o.key = ussd::store_key(o.carrier, o.session);
+    if (auto it = in_progress.find(o.key); it != in_progress.end()) {
+      if (it->second.size() >= max_waiting) {
+        log->warn("ussd {} {}: {} messages of one dialogue waiting already: dropped", o.carrier,
+                  lapor::mask_msisdn(o.citizen), max_waiting);
+        return;
+      }
+      it->second.push_back({std::move(o), std::move(pdu)});
+      return;
+    }
+    in_progress.emplace(o.key, std::deque<waiting>{});
+    begin_step(std::move(o), std::move(pdu));
+  }
+
+  // A dial starts afresh whatever the store holds; any other message first reads the dialogue.
+  void begin_step(origin o, smpp::deliver_sm pdu) {
+    const auto menu = menu_now().first;
+    const auto& profile = menu->settings.profile_for(o.carrier);
+    if (ussd::meaning_of(profile, pdu.tlvs.ussd_service_op, true) == ussd::op_meaning::begin) {
+      step(std::move(o), pdu, stored_dialogue::unknown());
+      return;
+    }
+    auto self = shared_from_this();
+    const std::string key = o.key;
+    db.submit([key](store::transaction& tx) { return tx.ussd_dialogue(key, wall_now()); },
+              [self, o = std::move(o), pdu = std::move(pdu)](
+                  store::result<std::optional<store::ussd_dialogue_record>> r) mutable {
+                stored_dialogue stored = stored_dialogue::unknown();
+                if (r) {
+                  stored = stored_dialogue::read(std::move(*r.value));
+                } else {
+                  self->log->warn(
+                      "ussd {} {}: the dialogue not read from the store ({}); "
+                      "going on with what this instance holds",
+                      o.carrier, lapor::mask_msisdn(o.citizen), r.detail);
+                }
+                boost::asio::post(self->executor, [self, o = std::move(o), pdu = std::move(pdu),
+                                                   stored = std::move(stored)]() mutable {
+                  self->step(std::move(o), pdu, stored);
+                });
+              });
+  }
+
+  // The message on the gateway, once this instance holds what the store holds.
+  void step(origin o, const smpp::deliver_sm& pdu, const stored_dialogue& stored) {
     if (stopping) return;
     carrier_gateway& g = gateway_for(o.carrier);
     const ussd::instant now = ussd::clock::now();
+    if (stored.known && !stored.record) g.gens.forget(o.session, now);
     slot* s = route(g, pdu, now);
-    if (s == nullptr) return;
+    if (s == nullptr) return release(o.key);
+    if (stored.record && !adopt(*s, o, *stored.record, now)) g.gens.forget(o.session, now);
     o.generation = s->generation;
-    handle(o, s->menu, s->gateway->on_deliver(pdu, now));
+    const std::shared_ptr<const ussd_menu> menu = s->menu;
+    ussd::action a = s->gateway->on_deliver(pdu, now);
+    std::optional<store::ussd_dialogue_record> keep;
+    if (const auto* e = s->gateway->peek(o.session, now); e != nullptr && !a.ended)
+      keep = to_record(o.key, *e, now, menu->settings.timeout);
     settle(o.carrier, g);
+    if (a.kind == ussd::action_kind::file || a.kind == ussd::action_kind::look_up) {
+      // Its transaction ends the dialogue in the store; the next message waits for its answer.
+      handle(o, menu, std::move(a));
+      return;
+    }
+    if (!keep && stored.known && !stored.record) {  // nothing in the store, nothing to keep
+      handle(o, menu, std::move(a));
+      return release(o.key);
+    }
+    save_then(std::move(o), menu, std::move(a), std::move(keep));
+  }
+
+  bool adopt(slot& s, const origin& o, const store::ussd_dialogue_record& r, ussd::instant now) {
+    std::string why;
+    if (adopt_record(*s.gateway, *s.menu->service, o.session, r, now, why)) return true;
+    log->warn("ussd {} {}: the dialogue in the store not taken up ({})", o.carrier,
+              lapor::mask_msisdn(o.citizen), why);
+    return false;
+  }
+
+  // Writes the dialogue as it now stands (or its end), then sends what the gateway said: the
+  // carrier may send the citizen's answer to another instance, which must read this.
+  void save_then(origin o, std::shared_ptr<const ussd_menu> menu, ussd::action a,
+                 std::optional<store::ussd_dialogue_record> keep) {
+    auto self = shared_from_this();
+    auto act = std::make_shared<ussd::action>(std::move(a));
+    const std::string key = o.key;
+    db.submit(
+        [key, keep = std::move(keep)](store::transaction& tx) {
+          if (keep) {
+            tx.put_ussd_dialogue(*keep);
+          } else {
+            tx.erase_ussd_dialogue(key);
+          }
+        },
+        [self, o = std::move(o), menu = std::move(menu), act](store::result<std::monostate> r) {
+          if (!r) {
+            self->log->warn(
+                "ussd {} {}: the dialogue not written to the store ({}); it goes on "
+                "on this instance only",
+                o.carrier, lapor::mask_msisdn(o.citizen), r.detail);
+          }
+          boost::asio::post(self->executor, [self, o, menu, act] {
+            if (self->stopping) return;
+            self->handle(o, menu, std::move(*act));
+            self->release(o.key);
+          });
+        });
+  }
+
+  // The dialogue's message is done: the next one waiting for it goes on.
+  void release(const std::string& key) {
+    auto it = in_progress.find(key);
+    if (it == in_progress.end()) return;
+    if (it->second.empty()) {
+      in_progress.erase(it);
+      return;
+    }
+    waiting next = std::move(it->second.front());
+    it->second.pop_front();
+    begin_step(std::move(next.o), std::move(next.pdu));
   }
 
   // `menu`: the one the dialogue began with (its filing and lookup use its service).
@@ -221,12 +353,13 @@ struct ussd_path::impl : std::enable_shared_from_this<impl> {
   void answer(const origin& o, const std::function<ussd::action(ussd::gateway&)>& call) {
     if (stopping) return;
     auto it = gateways.find(o.carrier);
-    if (it == gateways.end()) return;
-    slot* s = it->second.gens.find(o.generation);
-    if (s == nullptr) return;  // every dialogue of that menu ended meanwhile
-    const std::shared_ptr<const ussd_menu> menu = s->menu;
-    handle(o, menu, call(*s->gateway));
-    settle(o.carrier, it->second);
+    slot* s = it == gateways.end() ? nullptr : it->second.gens.find(o.generation);
+    if (s != nullptr) {  // else every dialogue of that menu ended meanwhile
+      const std::shared_ptr<const ussd_menu> menu = s->menu;
+      handle(o, menu, call(*s->gateway));
+      settle(o.carrier, it->second);
+    }
+    release(o.key);
   }
 
   void file(const origin& o, std::shared_ptr<const ussd_menu> m, ussd::dialogue_ticket ticket,
@@ -239,6 +372,7 @@ struct ussd_path::impl : std::enable_shared_from_this<impl> {
     db.submit_for(
         std::move(reporter),
         [ctx, m, filing = std::move(filing), o, number](store::transaction& tx) {
+          tx.erase_ussd_dialogue(o.key);  // the dialogue ends with its complaint, atomically
           const lapor::store_facts facts = facts_for(tx, filing, *ctx.service, o.received_at);
           const lapor::decision d = m->engine.complaint_decision(filing, facts.complaint);
           complaint_origin where;
@@ -295,21 +429,35 @@ struct ussd_path::impl : std::enable_shared_from_this<impl> {
     auto self = shared_from_this();
     ingest_context ctx = context;
     ctx.service = m->service.get();  // m is kept alive by its gateway while the dialogue waits
-    db.submit([ctx, status = std::move(status), at = o.received_at](
-                  store::transaction& tx) { return facts_for(tx, status, *ctx.service, at); },
-              [self, o, ticket](store::result<lapor::store_facts> r) {
-                lapor::store_facts facts;
-                if (r) {
-                  facts = std::move(*r.value);
-                } else {
-                  self->log->warn("ussd {} {}: status lookup failed ({}); answered as not found",
-                                  o.carrier, lapor::mask_msisdn(o.citizen), r.detail);
-                }
-                boost::asio::post(self->executor, [self, o, ticket, facts = std::move(facts)] {
-                  self->answer(o, [&](ussd::gateway& gw) {
-                    return gw.looked_up(ticket, facts, ussd::clock::now());
-                  });
-                });
+    db.submit(
+        [ctx, status = std::move(status), at = o.received_at, key = o.key](store::transaction& tx) {
+          tx.erase_ussd_dialogue(key);  // its last screen is the answer
+          return facts_for(tx, status, *ctx.service, at);
+        },
+        [self, o, ticket](store::result<lapor::store_facts> r) {
+          lapor::store_facts facts;
+          if (r) {
+            facts = std::move(*r.value);
+          } else {
+            self->log->warn("ussd {} {}: status lookup failed ({}); answered as not found",
+                            o.carrier, lapor::mask_msisdn(o.citizen), r.detail);
+          }
+          boost::asio::post(self->executor, [self, o, ticket, facts = std::move(facts)] {
+            self->answer(o, [&](ussd::gateway& gw) {
+              return gw.looked_up(ticket, facts, ussd::clock::now());
+            });
+          });
+        });
+  }
+
+  // Dialogues idle past their timeout are never read again (the read asks for unexpired ones);
+  // this only keeps the table small. Every instance sweeps; the deletes are idempotent.
+  void sweep_store() {
+    auto self = shared_from_this();
+    db.submit([](store::transaction& tx) { return tx.erase_expired_ussd_dialogues(wall_now()); },
+              [self](store::result<std::int64_t> r) {
+                if (r && *r.value > 0)
+                  self->log->debug("ussd: {} expired dialogue(s) swept from the store", *r.value);
               });
   }
 
@@ -325,6 +473,7 @@ struct ussd_path::impl : std::enable_shared_from_this<impl> {
 
   void expire() {
     const ussd::instant now = ussd::clock::now();
+    if (++ticks % 60 == 0) sweep_store();
     for (auto& [carrier, g] : gateways) {
       const std::size_t n = g.gens.expire(now);
       if (n == 0) continue;
@@ -352,14 +501,19 @@ bool ussd_path::take(net::mo_message& message, net::mo_completion& done) {
   if (deliver == nullptr || is_notification(*deliver)) return false;
   const auto menu = impl_->menu_now().first;
   if (!ussd::is_ussd(menu->settings.profile_for(message.carrier), *deliver)) return false;
-  // Nothing is stored for a screen: the SMSC hears ESME_ROK at once.
+  // A screen is no complaint: the SMSC hears ESME_ROK at once (the dialogue's state is written
+  // to the store before its next screen goes out, not before this answer).
   done(smpp::command_status::esme_rok);
-  impl::origin o{std::move(message.carrier), deliver->source_addr, deliver->destination_addr,
-                 std::chrono::time_point_cast<std::chrono::milliseconds>(message.received_at)};
+  impl::origin o;
+  o.carrier = std::move(message.carrier);
+  o.citizen = deliver->source_addr;
+  o.dialled = deliver->destination_addr;
+  o.received_at = std::chrono::time_point_cast<std::chrono::milliseconds>(message.received_at);
   if (o.received_at.time_since_epoch().count() == 0) o.received_at = wall_now();
-  boost::asio::post(impl_->executor, [self = impl_, o = std::move(o), pdu = std::move(*deliver)] {
-    self->on_deliver(std::move(o), pdu);
-  });
+  boost::asio::post(impl_->executor,
+                    [self = impl_, o = std::move(o), pdu = std::move(*deliver)]() mutable {
+                      self->on_deliver(std::move(o), std::move(pdu));
+                    });
   return true;
 }
 

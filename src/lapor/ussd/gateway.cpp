@@ -72,8 +72,12 @@ gateway::gateway(const engine& e, profile p, std::size_t max_dialogues)
 }
 
 session_key gateway::key_of(const smpp::deliver_sm& pdu) const {
+  return session_key_of(profile_, pdu);
+}
+
+session_key session_key_of(const profile& p, const smpp::deliver_sm& pdu) {
   session_key k{pdu.source_addr, 0};
-  switch (profile_.session_key) {
+  switch (p.session_key) {
     case session_key_source::its_session_info:
       if (pdu.tlvs.its_session_info) k.id = 0x10000U | (*pdu.tlvs.its_session_info >> 8);
       break;
@@ -225,6 +229,23 @@ action gateway::looked_up(dialogue_ticket ticket, const lapor::store_facts& fact
   dialogue_table::entry* e = table_.get(ticket, now);
   if (e == nullptr) return nothing("gone", true);
   return finish_step(*e, engine_->looked_up(e->state, facts, now), now);
+}
+
+const dialogue_table::entry* gateway::peek(const session_key& key, instant now) {
+  return table_.find(key, now);
+}
+
+bool gateway::adopt(const session_key& key, dialogue d, const reply_context& c, instant now) {
+  dialogue_table::entry* e = table_.find(key, now);
+  if (e == nullptr) e = table_.insert(key, now);
+  if (e == nullptr) return false;
+  e->state = std::move(d);
+  e->context = c;
+  return true;
+}
+
+void gateway::forget(const session_key& key, instant now) {
+  if (dialogue_table::entry* e = table_.find(key, now)) table_.erase(*e);
 }
 
 std::size_t gateway::expire(instant now) {

@@ -37,6 +37,9 @@ class ussd_generations {
   // it was dropped (its dialogues ended meanwhile).
   [[nodiscard]] slot* find(std::uint64_t generation);
 
+  // Drops the dialogue of `key` from every generation (it ended or expired on another instance).
+  void forget(const lapor::ussd::session_key& key, lapor::ussd::instant now);
+
   // Expires idle dialogues in every generation; returns how many.
   std::size_t expire(lapor::ussd::instant now);
 

@@ -22,6 +22,9 @@ namespace lapord::lapor::ussd {
 // service_type is the profile's (non-empty) service_type.
 [[nodiscard]] bool is_ussd(const profile& p, const smpp::deliver_sm& pdu);
 
+// The session key a profile reads from a deliver_sm (gateway::key_of).
+[[nodiscard]] session_key session_key_of(const profile& p, const smpp::deliver_sm& pdu);
+
 enum class action_kind : std::uint8_t {
   reply,    // send `reply` (a submit_sm) on the bind the deliver_sm came on
   file,     // file `decision` (engine::complaint_decision with the store's facts; channel
@@ -73,6 +76,16 @@ class gateway {
   // them too); returns how many. Call it on a timer, e.g. every second or at next_expiry().
   std::size_t expire(instant now);
   [[nodiscard]] std::optional<instant> next_expiry() const { return table_.next_expiry(); }
+
+  // The shared store's side (the daemon keeps each dialogue in the store between two screens,
+  // src/app/ussd/ussd_path.cpp). The dialogue of `key` held here, or nullptr.
+  [[nodiscard]] const dialogue_table::entry* peek(const session_key& key, instant now);
+  // Holds `d` (its last_input included) and `c` as the dialogue of `key`, replacing the one
+  // held here or taking a free slot: the store's copy is the newer one (another instance
+  // showed the last screen, or this one before a restart). False when the table is full.
+  bool adopt(const session_key& key, dialogue d, const reply_context& c, instant now);
+  // Drops the dialogue of `key` held here (it ended or expired elsewhere): nothing is sent.
+  void forget(const session_key& key, instant now);
 
   [[nodiscard]] std::size_t open_dialogues() const noexcept { return table_.size(); }
   [[nodiscard]] const profile& carrier_profile() const noexcept { return profile_; }
