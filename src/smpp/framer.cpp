@@ -47,9 +47,7 @@ std::error_code framer::next(std::span<const std::uint8_t>& frame) {
                                            buffer_.size() - prepared_ - start_);
   if (error_) {
     // The header of the bad PDU may have completed since: its sequence_number is for the nack.
-    if (auto header = read_header(data); header && !error_sequence_) {
-      error_sequence_ = header->sequence_number;
-    }
+    if (!error_header_) error_header_ = read_header(data);
     return error_;
   }
   if (data.size() < 4) return {};
@@ -59,7 +57,7 @@ std::error_code framer::next(std::span<const std::uint8_t>& frame) {
   if (length < header_size || length > max_pdu_size_) {
     error_ = length < header_size ? codec_error::command_length_too_small
                                   : codec_error::command_length_too_large;
-    if (auto header = read_header(data)) error_sequence_ = header->sequence_number;
+    error_header_ = read_header(data);
     return error_;
   }
   if (data.size() < length) return {};

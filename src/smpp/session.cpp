@@ -210,8 +210,7 @@ std::error_code session::send_request(const pdu_body& request, time_point now,
   next_sequence_ = after(seq);
   sequence = seq;
   if (takes_response(id)) outstanding_[seq] = {id, now + config_.response_timeout};
-  actions_.push_back(send_bytes{std::move(bytes)});
-  last_sent_ = now;
+  push_sent(std::move(bytes), now);
   if (mode) {
     state_ = session_state::binding;
     pending_bind_ = mode;
@@ -247,8 +246,7 @@ std::error_code session::respond(std::uint32_t sequence, command_status status,
   std::vector<std::uint8_t> bytes;
   if (auto ec = encode(make_pdu(response, sequence, status), bytes)) return ec;
   received_.erase(it);
-  actions_.push_back(send_bytes{std::move(bytes)});
-  last_sent_ = now;
+  push_sent(std::move(bytes), now);
   // smsc: our answer to a bind decides the state.
   if (const auto mode = mode_of(request); mode && state_ == session_state::binding) {
     if (status == command_status::esme_rok && id != command_id::generic_nack) {
@@ -291,6 +289,11 @@ void session::take_frames(time_point now) {
     std::span<const std::uint8_t> frame;
     if (auto ec = framer_.next(frame)) {
       // SMPP 3.4 2.9: a PDU we cannot frame is nacked; the stream is lost, so we close.
+      if (const auto bad = framer_.error_header()) {
+        actions_.push_back(
+            pdu_seen{pdu_direction::received, static_cast<command_id>(bad->command_id),
+                     static_cast<command_status>(bad->command_status), bad->command_length});
+      }
       queue(make_pdu(generic_nack{}, framer_.error_sequence().value_or(0),
                      command_status::esme_rinvcmdlen),
             now);
@@ -358,11 +361,24 @@ void session::queue(const pdu& p, time_point now) {
   std::vector<std::uint8_t> bytes;
   // Only PDUs we build ourselves come here (empty bodies): encoding them cannot fail.
   if (encode(p, bytes)) return;
+  push_sent(std::move(bytes), now);
+}
+
+// Every PDU we send goes through here: one send_bytes, then its pdu_seen.
+void session::push_sent(std::vector<std::uint8_t> bytes, time_point now) {
+  const auto header = *read_header(bytes);  // encode wrote a whole PDU
   actions_.push_back(send_bytes{std::move(bytes)});
+  actions_.push_back(pdu_seen{pdu_direction::sent, static_cast<command_id>(header.command_id),
+                              static_cast<command_status>(header.command_status),
+                              header.command_length});
   last_sent_ = now;
 }
 
 void session::handle_frame(std::span<const std::uint8_t> frame, time_point now) {
+  const auto header = *read_header(frame);  // the framer yields at least 16 octets
+  actions_.push_back(pdu_seen{pdu_direction::received, static_cast<command_id>(header.command_id),
+                              static_cast<command_status>(header.command_status),
+                              header.command_length});
   pdu p;
   if (auto ec = decode(frame, p)) {
     handle_undecodable(frame, ec, now);

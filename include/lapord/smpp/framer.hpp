@@ -14,6 +14,8 @@
 #include <system_error>
 #include <vector>
 
+#include "lapord/smpp/pdu.hpp"
+
 namespace lapord::smpp {
 
 inline constexpr std::size_t default_max_pdu_size = 65536;
@@ -35,8 +37,13 @@ class framer {
   // command_length_too_large on a framing error (and again on every later call).
   [[nodiscard]] std::error_code next(std::span<const std::uint8_t>& frame);
 
-  // The sequence_number of the PDU that broke framing, if its 16 header octets had arrived.
-  std::optional<std::uint32_t> error_sequence() const { return error_sequence_; }
+  // The header of the PDU that broke framing, if its 16 octets had arrived.
+  std::optional<pdu_header> error_header() const { return error_header_; }
+  // Its sequence_number (for the nack).
+  std::optional<std::uint32_t> error_sequence() const {
+    if (!error_header_) return std::nullopt;
+    return error_header_->sequence_number;
+  }
 
   // Octets received but not yet yielded as PDUs.
   std::size_t buffered() const { return buffer_.size() - start_; }
@@ -49,7 +56,7 @@ class framer {
   std::size_t pending_consume_ = 0;
   std::size_t prepared_ = 0;
   std::error_code error_;
-  std::optional<std::uint32_t> error_sequence_;
+  std::optional<pdu_header> error_header_;
 };
 
 }  // namespace lapord::smpp

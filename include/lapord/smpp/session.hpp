@@ -18,6 +18,8 @@
 //   command_id (generic_nack ESME_RINVCMDID), a request not legal in the state
 //   (ESME_RINVBNDSTS), a framing error (generic_nack ESME_RINVCMDLEN, then close).
 // - ESME_RTHROTTLED / ESME_RMSGQFUL on a response also yield back_off for the sender.
+// - Every PDU it frames from the peer or encodes to send is reported as pdu_seen (command,
+//   status, length, direction) for metrics: the owner need not re-scan the bytes.
 // The role esme (lapord: binds out) is the main user; smsc serves the SMSC simulator: it hands
 // bind requests up and binds when the owner responds with ESME_ROK.
 
@@ -104,9 +106,20 @@ struct protocol_warning {
   std::uint32_t sequence = 0;
 };
 
+// A PDU header framed from the peer (received: before its body is decoded, so a PDU that
+// cannot be decoded counts too) or encoded by us (sent: right after its send_bytes). The values
+// are the raw ones from the wire: a peer may send any number.
+enum class pdu_direction : std::uint8_t { received, sent };
+struct pdu_seen {
+  pdu_direction direction = pdu_direction::received;
+  command_id command = command_id::generic_nack;
+  command_status status = command_status::esme_rok;
+  std::uint32_t length = 0;  // command_length
+};
+
 using session_action =
     std::variant<send_bytes, request_received, response_received, request_failed, back_off, bound,
-                 arm_timer, cancel_timer, close_connection, protocol_warning>;
+                 arm_timer, cancel_timer, close_connection, protocol_warning, pdu_seen>;
 
 class session {
  public:
@@ -164,6 +177,7 @@ class session {
   std::error_code send_request(const pdu_body& request, time_point now, std::uint32_t& sequence);
   std::uint32_t free_sequence() const;
   void queue(const pdu& p, time_point now);
+  void push_sent(std::vector<std::uint8_t> bytes, time_point now);
   void take_frames(time_point now);
   void handle_frame(std::span<const std::uint8_t> frame, time_point now);
   void handle_undecodable(std::span<const std::uint8_t> frame, std::error_code ec, time_point now);

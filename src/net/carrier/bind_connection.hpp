@@ -69,8 +69,7 @@ struct bind_link::connection {
   std::optional<std::error_code> close_reason;  // the first reason wins
   bool close_after_flush = false;
   bool tcp_connected = false;
-  std::string tls_failure;            // why the TLS handshake failed, in the operator's words
-  pdu_header_scan scan_in, scan_out;  // PDU counts for the observer
+  std::string tls_failure;  // why the TLS handshake failed, in the operator's words
 
   void note_end(std::error_code why) {
     if (!close_reason) close_reason = why;

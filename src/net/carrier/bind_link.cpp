@@ -221,11 +221,6 @@ asio::awaitable<void> bind_link::reader(std::shared_ptr<connection> c) {
       co_return;
     }
     const std::span<const std::uint8_t> got(buffer.data(), n);
-    if (observer_ != nullptr) {
-      c->scan_in.feed(got, [this](smpp::command_id id, smpp::command_status status) {
-        observer_->pdu_received(id, status);
-      });
-    }
     c->session.on_bytes(got, steady::now());
     apply(*c);
   }

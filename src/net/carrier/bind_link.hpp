@@ -29,7 +29,6 @@
 #include "lapord/net/repeat_limiter.hpp"
 #include "lapord/smpp/session.hpp"
 #include "net/carrier/bind_machine.hpp"
-#include "net/carrier/pdu_header_scan.hpp"
 #include "net/carrier/read_gate.hpp"
 
 namespace lapord::net {

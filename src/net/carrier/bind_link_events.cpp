@@ -63,11 +63,6 @@ void bind_link::apply(connection& c) {
           [&](auto& a) {
             using T = std::decay_t<decltype(a)>;
             if constexpr (std::is_same_v<T, smpp::send_bytes>) {
-              if (observer_ != nullptr) {
-                c.scan_out.feed(a.bytes, [this](smpp::command_id id, smpp::command_status st) {
-                  observer_->pdu_sent(id, st);
-                });
-              }
               c.out.insert(c.out.end(), a.bytes.begin(), a.bytes.end());
               c.wake.cancel();
             } else if constexpr (std::is_same_v<T, smpp::request_received>) {
@@ -89,6 +84,13 @@ void bind_link::apply(connection& c) {
               c.timer.expires_at(steady::time_point::max());
             } else if constexpr (std::is_same_v<T, smpp::close_connection>) {
               close_after_flush(c, a.reason);
+            } else if constexpr (std::is_same_v<T, smpp::pdu_seen>) {
+              if (observer_ == nullptr) return;
+              if (a.direction == smpp::pdu_direction::received) {
+                observer_->pdu_received(a.command, a.status);
+              } else {
+                observer_->pdu_sent(a.command, a.status);
+              }
             } else if constexpr (std::is_same_v<T, smpp::protocol_warning>) {
               pdu_rejected("malformed",
                            fmt::format("{} (sequence_number {})", a.what.message(), a.sequence));
