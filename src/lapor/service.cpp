@@ -176,37 +176,52 @@ decision service::decide(const inbound& in, const parsed_message& p,
         i.code, i.name,        i.short_name, p.keyword->keyword, p.keyword->corrected,
         i.kind, p.keyword->via};
   }
-  rate_verdict rate = rate_limit(facts.complaint.complaints_last_hour, options_.hourly_limit,
-                                 facts.complaint.told_rate_limit_within_hour);
-  auto tell_rate = [&] {
-    if (rate == rate_verdict::hold_tell) {
-      reply_with(reply::rate_limited,
-                 {{"limit", std::to_string(options_.hourly_limit)}, {"number", number}});
-    }
-  };
-  if (facts.complaint.duplicate_ref) {
-    d.ref = *facts.complaint.duplicate_ref;
-    d.reason = "duplicate";
-    if (rate == rate_verdict::forward) {
-      reply_with(reply::duplicate, {{"ref", d.ref}, {"number", number}});
-    } else {
-      tell_rate();
-    }
-    return d;
-  }
-  d.create_complaint = true;
-  d.forward = rate == rate_verdict::forward;
-  if (!d.forward) {
-    d.reason = rate == rate_verdict::hold_tell ? "rate_limited_told" : "rate_limited";
-    tell_rate();
-    return d;
-  }
+  if (!apply_filing_rule(d, facts.complaint, number)) return d;
   d.reason = std::string(to_string(p.routed_by()));
   if (p.keyword && p.keyword->corrected) d.reason += "_corrected";
   d.reply_template = p.keyword ? reply::ack : reply::ack_national;
   d.params = {{"number", number}};
   if (p.keyword) d.params.emplace_back("institution", p.keyword->target->short_name);
   return d;  // the reply waits for the ref: render_reply()
+}
+
+bool service::apply_filing_rule(decision& d, const complaint_facts& facts,
+                                const std::string& number) const {
+  const rate_verdict rate = rate_limit(facts.complaints_last_hour, options_.hourly_limit,
+                                       facts.told_rate_limit_within_hour);
+  // The rule answers for itself (or not at all) in every case but "filed and forwarded".
+  auto reply_with = [&](std::string_view id, reply_params params) {
+    d.reply_template = id;
+    d.params = std::move(params);
+    d.reply = templates_.render(id, d.params);
+  };
+  auto answer_rate = [&] {
+    d.reply_template.clear();
+    d.params.clear();
+    d.reply.clear();
+    if (rate == rate_verdict::hold_tell) {
+      reply_with(reply::rate_limited,
+                 {{"limit", std::to_string(options_.hourly_limit)}, {"number", number}});
+    }
+  };
+  if (facts.duplicate_ref) {
+    d.ref = *facts.duplicate_ref;
+    d.reason = "duplicate";
+    d.create_complaint = false;
+    d.forward = false;
+    if (rate == rate_verdict::forward) {
+      reply_with(reply::duplicate, {{"ref", d.ref}, {"number", number}});
+    } else {
+      answer_rate();
+    }
+    return false;
+  }
+  d.create_complaint = true;
+  d.forward = rate == rate_verdict::forward;
+  if (d.forward) return true;
+  d.reason = rate == rate_verdict::hold_tell ? "rate_limited_told" : "rate_limited";
+  answer_rate();
+  return false;
 }
 
 std::string service::render_reply(const decision& d, std::string_view new_ref) const {

@@ -120,6 +120,16 @@ class service {
                                 const store_facts& facts) const;
   [[nodiscard]] parsed_message parse(std::string_view text) const;
 
+  // The filing rule of a complaint, the same for SMS and USSD, once the store has answered
+  // (`facts`): a text this reporter filed within the duplicate window is not filed again and is
+  // answered with the first ref ("duplicate"); past the hourly limit it is filed and held, the
+  // reporter told once an hour ("rate_limited_told" / "rate_limited"); else it is filed and
+  // forwarded. Sets d.create_complaint, d.forward, and for the first two cases d.ref (duplicate),
+  // d.reason and d's reply (cleared when none is due). Returns true for "filed and forwarded":
+  // then d's reason and reply are the caller's (the acknowledgement, rendered with the new ref).
+  [[nodiscard]] bool apply_filing_rule(decision& d, const complaint_facts& facts,
+                                       const std::string& number) const;
+
   // The acknowledgement of a new complaint once the store gave it its ref.
   [[nodiscard]] std::string render_reply(const decision& d, std::string_view new_ref) const;
   // The SMS that tells a reporter about a store event (state change, the institution's answer).

@@ -310,49 +310,12 @@ lapor::decision engine::filing_decision(const dialogue& d) const {
 lapor::decision engine::complaint_decision(const lapor::decision& filing,
                                            const lapor::complaint_facts& facts) const {
   lapor::decision d = filing;
-  const auto& opts = service_->options();
   std::string number;
   for (auto& [k, v] : filing.params) {
     if (k == "number") number = v;
   }
-  const rate_verdict rate =
-      rate_limit(facts.complaints_last_hour, opts.hourly_limit, facts.told_rate_limit_within_hour);
-  auto reply_with = [&](std::string_view id, reply_params params) {
-    d.reply_template = id;
-    d.params = std::move(params);
-    d.reply = service_->templates().render(id, d.params);
-  };
-  auto no_reply = [&] {
-    d.reply_template.clear();
-    d.params.clear();
-    d.reply.clear();
-  };
-  auto tell_rate = [&] {
-    if (rate == rate_verdict::hold_tell) {
-      reply_with(reply::rate_limited,
-                 {{"limit", std::to_string(opts.hourly_limit)}, {"number", number}});
-    }
-  };
-  if (facts.duplicate_ref) {
-    d.ref = *facts.duplicate_ref;
-    d.reason = "duplicate";
-    d.create_complaint = false;
-    d.forward = false;
-    no_reply();
-    if (rate == rate_verdict::forward) {
-      reply_with(reply::duplicate, {{"ref", d.ref}, {"number", number}});
-    } else {
-      tell_rate();
-    }
-    return d;
-  }
-  d.create_complaint = true;
-  d.forward = rate == rate_verdict::forward;
-  if (!d.forward) {
-    d.reason = rate == rate_verdict::hold_tell ? "rate_limited_told" : "rate_limited";
-    no_reply();
-    tell_rate();
-  }
+  // Filed and forwarded: the filing's acknowledgement stands.
+  (void)service_->apply_filing_rule(d, facts, number);
   return d;
 }
 
