@@ -39,6 +39,11 @@ class reader {
     pos_ += out.size() + 1;
     return {};
   }
+  // The octets not yet read, without consuming them.
+  void rest(std::string& out) const {
+    const auto part = data_.subspan(pos_);
+    out.assign(part.begin(), part.end());
+  }
   // Exactly n octets (NULs included).
   bool octets(std::size_t n, std::string& out) {
     if (remaining() < n) return false;
@@ -131,6 +136,8 @@ std::error_code take_known(tlv_set& t, std::uint16_t tag_value, const std::strin
 }
 
 std::error_code read_tlvs(reader& r, tlv_set& t) {
+  // TLVs run to the end of the PDU: the rest is the section as received.
+  r.rest(t.wire);
   while (!r.at_end()) {
     std::uint16_t tag_value = 0;
     std::uint16_t length = 0;

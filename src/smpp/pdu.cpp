@@ -7,7 +7,7 @@ command_id pdu::command() const {
 }
 
 bool tlv_set::empty() const {
-  return *this == tlv_set{};
+  return static_cast<const tlv_values&>(*this) == tlv_values{};
 }
 
 }  // namespace lapord::smpp

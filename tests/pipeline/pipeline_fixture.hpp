@@ -1,13 +1,18 @@
 #pragma once
 // The real complaint service (shipped directory, templates, Debian's hunspell-id), a real
 // SQLite store in a temp dir, and deliver_sm builders, for the MO path's tests.
+#include <doctest/doctest.h>
+
 #include <chrono>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "lapor/fixture.hpp"
 #include "lapord/app/mo/incoming_mo.hpp"
 #include "lapord/app/mo/mo_ingest.hpp"
 #include "lapord/lapor/ref.hpp"
+#include "lapord/smpp/codec.hpp"
 #include "lapord/store/database.hpp"
 #include "store/temp_dir.hpp"
 
@@ -49,6 +54,15 @@ inline net::mo_message deliver(const std::string& from, const std::string& text,
 
 inline smpp::deliver_sm& body(net::mo_message& m) {
   return std::get<smpp::deliver_sm>(m.pdu.body);
+}
+
+// `m` as it arrives from a carrier: its PDU encoded and decoded again, so the codec's record of
+// the TLV section (tlv_set::wire) is there, as in the daemon.
+inline net::mo_message& as_received(net::mo_message& m) {
+  std::vector<std::uint8_t> wire;
+  REQUIRE(!smpp::encode(m.pdu, wire));
+  REQUIRE(!smpp::decode(wire, m.pdu));
+  return m;
 }
 
 struct store_under_test {

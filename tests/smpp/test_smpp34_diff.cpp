@@ -187,3 +187,40 @@ TEST_CASE("differential: what we encode libsmpp34 reads back the same") {
     CHECK(c.result == verdict::agreed);
   }
 }
+
+TEST_CASE("differential: unknown TLVs round-trip byte-exact, and the section is kept as it came") {
+  // deliver_sm with vendor TLVs (tags outside SMPP 3.4 and libsmpp34's table) of 0, 1, 3 and
+  // 300 octets, NULs inside, one tag twice, around a typed one.
+  const bytes section = hex("1401 0000") + hex("1402 0001 00") + hex("2000 0003 00FF00") +
+                        hex("020C 0002 BEEF") + hex("1401 0003") + text("abc") + hex("3FFF 012C") +
+                        bytes(300, 0x5A);
+  const bytes body = bytes(17, 0);  // every mandatory field empty, sm_length 0
+  const auto length = static_cast<std::uint32_t>(16 + body.size() + section.size());
+  bytes header = hex("00000005 00000000 0000002A");
+  for (int shift = 0; shift <= 24; shift += 8)
+    header.insert(header.begin(), static_cast<std::uint8_t>(length >> shift));
+  const bytes wire = header + body + section;
+
+  const auto c = compare_decoders(wire);
+  CHECK(c.result == verdict::agreed);  // libsmpp34 reads the same values, in the same order
+  const auto& tlvs = std::get<deliver_sm>(c.ours.body).tlvs;
+  REQUIRE(tlvs.other.size() == 5);
+  CHECK(tlvs.other[0] == tlv{0x1401, ""});
+  CHECK(tlvs.other[2] == tlv{0x2000, std::string("\x00\xFF\x00", 3)});
+  CHECK(tlvs.other[4].value == std::string(300, 'Z'));
+  CHECK(tlvs.sar_msg_ref_num == 0xBEEF);
+  CHECK(tlvs.wire == std::string(section.begin(), section.end()));  // as received
+
+  // Re-encoded: the typed one moves before the others (encode writes values, not `wire`); with
+  // only unknown TLVs the PDU comes back octet for octet.
+  pdu only_unknown = c.ours;
+  std::get<deliver_sm>(only_unknown.body).tlvs.sar_msg_ref_num.reset();
+  bytes again;
+  REQUIRE(!encode(only_unknown, again));
+  const bytes without_sar = hex("1401 0000") + hex("1402 0001 00") + hex("2000 0003 00FF00") +
+                            hex("1401 0003") + text("abc") + hex("3FFF 012C") + bytes(300, 0x5A);
+  bytes expected = header + body + without_sar;
+  expected[3] = static_cast<std::uint8_t>(expected[3] - 6);  // 6 octets fewer, no borrow here
+  CHECK(again == expected);
+  CHECK(compare_encoding(only_unknown).result == verdict::agreed);
+}

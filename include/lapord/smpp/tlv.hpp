@@ -1,6 +1,7 @@
 #pragma once
 // Optional parameters (TLVs, SMPP 3.4 section 5.3). The ones lapord uses are typed fields; any
-// other TLV is kept, in wire order, in `other` and re-encoded as it came.
+// other TLV is kept, in wire order, in `other` and re-encoded as it came. decode() also keeps
+// the whole TLV section as received (`wire`), for the store's audit copy and redelivery check.
 
 #include <cstdint>
 #include <optional>
@@ -37,7 +38,8 @@ struct network_error {
   bool operator==(const network_error&) const = default;
 };
 
-struct tlv_set {
+// The decoded values; what encode() writes and what equality compares.
+struct tlv_values {
   std::optional<std::string> message_payload;  // octets, up to 65535, NUL bytes kept
   std::optional<std::uint16_t> sar_msg_ref_num;
   std::optional<std::uint8_t> sar_total_segments;
@@ -52,8 +54,19 @@ struct tlv_set {
   // Every other TLV in wire order; also a second occurrence of a typed one (the first wins).
   std::vector<tlv> other;
 
-  bool empty() const;
-  bool operator==(const tlv_set&) const = default;
+  bool operator==(const tlv_values&) const = default;
+};
+
+struct tlv_set : tlv_values {
+  // The TLV section exactly as decode() read it (tag, length, value ..., wire order, duplicates
+  // and unknown tags included); empty for a set built in code. encode() ignores it (it writes
+  // the values), and it takes no part in equality: two sets that say the same are equal.
+  std::string wire;
+
+  bool empty() const;  // no values (whatever `wire` holds)
+  bool operator==(const tlv_set& o) const {
+    return static_cast<const tlv_values&>(*this) == static_cast<const tlv_values&>(o);
+  }
 };
 
 }  // namespace lapord::smpp

@@ -30,8 +30,8 @@ struct mo_pdu {
   std::uint8_t esm_class = 0;
   std::uint8_t data_coding = 0;
   std::string_view short_message;  // raw octets, UDH included
-  // The optional parameters in their wire encoding (tag, length, value ...), as received or
-  // re-encoded from smpp::tlv_set; holds message_payload and the SAR TLVs when present.
+  // The optional parameters exactly as received (tag, length, value ..., wire order); holds
+  // message_payload and the SAR TLVs when present.
   std::string_view tlvs;
   wall_time received_at{};
 };

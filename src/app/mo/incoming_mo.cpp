@@ -3,9 +3,7 @@
 #include <span>
 #include <type_traits>
 #include <variant>
-#include <vector>
 
-#include "lapord/smpp/codec.hpp"
 #include "lapord/text/udh.hpp"
 
 namespace lapord::app {
@@ -14,11 +12,6 @@ namespace {
 std::span<const std::uint8_t> octets(const std::string& s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
-
-// A data_sm with empty mandatory fields: 16 octets of header, then service_type NUL,
-// ton, npi, source NUL, ton, npi, destination NUL, esm_class, registered_delivery,
-// data_coding. What follows is exactly the TLV section.
-constexpr std::size_t empty_data_sm_prefix = smpp::header_size + 10;
 
 template <class Body>
 void take_fields(const Body& body, incoming_mo& mo) {
@@ -31,7 +24,7 @@ void take_fields(const Body& body, incoming_mo& mo) {
   mo.destination_npi = body.dest_addr_npi;
   mo.esm_class = body.esm_class;
   mo.data_coding = body.data_coding;
-  mo.tlvs = encode_tlvs(body.tlvs);
+  mo.tlvs = body.tlvs.wire;  // as received: the codec kept the section
 }
 
 }  // namespace
@@ -52,21 +45,6 @@ store::mo_pdu incoming_mo::pdu() const {
   p.tlvs = tlvs;
   p.received_at = received_at;
   return p;
-}
-
-std::string encode_tlvs(const smpp::tlv_set& tlvs) {
-  if (tlvs.empty()) return {};
-  smpp::pdu p;
-  smpp::data_sm body;
-  body.tlvs = tlvs;
-  p.body = std::move(body);
-  std::vector<std::uint8_t> wire;
-  if (smpp::encode(p, wire) || wire.size() < empty_data_sm_prefix) {
-    // Only a TLV value over 65535 octets fails, which decode never yields: keep what we can.
-    return {};
-  }
-  return {reinterpret_cast<const char*>(wire.data()) + empty_data_sm_prefix,
-          wire.size() - empty_data_sm_prefix};
 }
 
 std::string receipt_stat(const text::delivery_receipt& receipt) {

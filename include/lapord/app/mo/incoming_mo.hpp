@@ -57,10 +57,6 @@ struct incoming_mo {
 [[nodiscard]] incoming_mo read_incoming(const net::mo_message& message,
                                         const mo_reading_options& options = {});
 
-// The optional parameters in SMPP wire order and encoding (tag, length, value): what the store
-// keeps for audit and hashes for redelivery detection. Deterministic for equal sets.
-[[nodiscard]] std::string encode_tlvs(const smpp::tlv_set& tlvs);
-
 // The stat word a receipt is filed under ("DELIVRD", "UNDELIV", ...): from message_state when
 // known (TLV first), else the receipt's own `stat:` word upper-cased.
 [[nodiscard]] std::string receipt_stat(const text::delivery_receipt& receipt);
