@@ -2,6 +2,7 @@
 // operations as src/store/sqlite/operator_queries.cpp.
 #include "store/postgresql/complaint_row.hpp"
 #include "store/postgresql/connection.hpp"
+#include "store/row_states.hpp"
 
 namespace lapord::store::postgresql {
 
@@ -47,32 +48,15 @@ constexpr char copy_dropped_sql[] =
 constexpr char delete_parked_sql[] = "DELETE FROM outbox WHERE ref=$1 AND state='parked'";
 constexpr char touch_sql[] = "UPDATE complaints SET updated_at=$1 WHERE ref=$2";
 
-forward_state state_named(std::string_view s) {
-  if (s == "in_flight") return forward_state::in_flight;
-  if (s == "forwarded") return forward_state::forwarded;
-  if (s == "parked") return forward_state::parked;
-  if (s == "dropped") return forward_state::dropped;
-  return forward_state::pending;
-}
-
-reply_state reply_state_named(std::string_view s, bool leased) {
-  if (s == "submitted") return reply_state::submitted;
-  if (s == "delivered") return reply_state::delivered;
-  if (s == "failed") return reply_state::failed;
-  return leased ? reply_state::in_flight : reply_state::queued;
-}
-
-std::optional<std::string_view> view_of(const std::optional<std::string>& s) {
-  if (s) return std::string_view(*s);
-  return std::nullopt;
-}
+using detail::reply_state_named;
+using detail::view_of;
 
 // Why a retry or drop did nothing: no such complaint, or its forward is not parked.
 parked_action not_done(const result& r) {
   parked_action a;
   if (r.rows() == 0) return a;  // unknown
   a.outcome = parked_outcome::not_parked;
-  if (r.view(0, 0) != "held") a.state = state_named(r.view(0, 0));
+  if (r.view(0, 0) != "held") a.state = detail::forward_state_named(r.view(0, 0));
   return a;
 }
 
@@ -90,7 +74,7 @@ std::vector<complaint_summary> pg_transaction::find_complaints(const complaint_f
   for (int i = 0; i < r.rows(); ++i) {
     complaint_summary s;
     s.complaint = read_complaint(r, i);
-    if (r.view(i, 19) != "held") s.forwarding = state_named(r.view(i, 19));
+    if (r.view(i, 19) != "held") s.forwarding = detail::forward_state_named(r.view(i, 19));
     out.push_back(std::move(s));
   }
   return out;

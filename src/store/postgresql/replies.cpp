@@ -7,6 +7,7 @@
 
 #include "store/dedup_key.hpp"
 #include "store/postgresql/connection.hpp"
+#include "store/row_states.hpp"
 
 namespace lapord::store::postgresql {
 
@@ -164,11 +165,7 @@ std::optional<reply_status> pg_transaction::reply_status_of(std::int64_t id) {
   if (q.rows() == 0) return std::nullopt;
   reply_status s;
   const auto state = q.view(0, 0);
-  s.state = state == "submitted"   ? reply_state::submitted
-            : state == "delivered" ? reply_state::delivered
-            : state == "failed"    ? reply_state::failed
-            : q.int64(0, 1) != 0   ? reply_state::in_flight
-                                   : reply_state::queued;
+  s.state = detail::reply_state_named(state, q.int64(0, 1) != 0);
   s.attempts = static_cast<int>(q.int64(0, 2));
   s.receipt = q.opt_text(0, 3);
   s.last_error = q.opt_text(0, 4);

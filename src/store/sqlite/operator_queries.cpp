@@ -2,6 +2,7 @@
 // complaints, one complaint's replies, the parked forwards, and retrying or dropping one.
 // These run on the writer thread like everything else; they are bounded by a limit and use
 // the partial indexes, so a status or a show does not hold up ingest.
+#include "store/row_states.hpp"
 #include "store/sqlite/complaint_row.hpp"
 #include "store/sqlite/connection.hpp"
 
@@ -51,25 +52,8 @@ constexpr char copy_dropped_sql[] =
 constexpr char delete_parked_sql[] = "DELETE FROM outbox WHERE ref=? AND state='parked'";
 constexpr char touch_sql[] = "UPDATE complaints SET updated_at=? WHERE ref=?";
 
-forward_state state_named(std::string_view s) {
-  if (s == "in_flight") return forward_state::in_flight;
-  if (s == "forwarded") return forward_state::forwarded;
-  if (s == "parked") return forward_state::parked;
-  if (s == "dropped") return forward_state::dropped;
-  return forward_state::pending;
-}
-
-reply_state reply_state_named(std::string_view s, bool leased) {
-  if (s == "submitted") return reply_state::submitted;
-  if (s == "delivered") return reply_state::delivered;
-  if (s == "failed") return reply_state::failed;
-  return leased ? reply_state::in_flight : reply_state::queued;
-}
-
-std::optional<std::string_view> view_of(const std::optional<std::string>& s) {
-  if (s) return std::string_view(*s);
-  return std::nullopt;
-}
+using detail::reply_state_named;
+using detail::view_of;
 
 }  // namespace
 
@@ -86,7 +70,7 @@ std::vector<complaint_summary> sqlite_transaction::find_complaints(const complai
     complaint_summary s;
     s.complaint = read_complaint(q);
     const std::string state = q.text(19);
-    if (state != "held") s.forwarding = state_named(state);
+    if (state != "held") s.forwarding = detail::forward_state_named(state);
     out.push_back(std::move(s));
   }
   return out;
@@ -140,7 +124,7 @@ parked_action not_done(query& q) {
   if (!q.step()) return a;  // unknown
   a.outcome = parked_outcome::not_parked;
   const std::string state = q.text(0);
-  if (state != "held") a.state = state_named(state);
+  if (state != "held") a.state = detail::forward_state_named(state);
   return a;
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "store/dedup_key.hpp"
+#include "store/row_states.hpp"
 #include "store/sqlite/connection.hpp"
 
 namespace lapord::store::sqlite {
@@ -182,11 +183,7 @@ std::optional<reply_status> sqlite_transaction::reply_status_of(std::int64_t id)
     q.bind(1, id);
     if (!q.step()) return std::nullopt;
     std::string state = q.text(0);
-    s.state = state == "submitted"   ? reply_state::submitted
-              : state == "delivered" ? reply_state::delivered
-              : state == "failed"    ? reply_state::failed
-              : q.int64(1) != 0      ? reply_state::in_flight
-                                     : reply_state::queued;
+    s.state = detail::reply_state_named(state, q.int64(1) != 0);
     s.attempts = static_cast<int>(q.int64(2));
     s.receipt = q.opt_text(3);
     s.last_error = q.opt_text(4);
