@@ -9,15 +9,13 @@
 
 #include "lapord/smpp/session.hpp"
 #include "smpp/bytes.hpp"
+#include "smpp/session_script.hpp"
 
 using namespace lapord::smpp;
 using namespace lapord::smpp::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-const time_point t0 = time_point{} + 1000s;
-const bytes z = hex("00");
 
 // A deliver_sm "LAPOR" with sequence_number `seq` (one octet is enough here).
 bytes mo(std::uint8_t seq) {

@@ -14,15 +14,13 @@
 
 #include "lapord/smpp/session.hpp"
 #include "smpp/bytes.hpp"
+#include "smpp/session_script.hpp"
 
 using namespace lapord::smpp;
 using namespace lapord::smpp::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-const time_point t0 = time_point{} + 1000s;
-const bytes z = hex("00");
 
 using seen = std::tuple<pdu_direction, command_id, command_status, std::uint32_t>;
 
