@@ -140,6 +140,106 @@ std::string octets_of(const uint8_t* field, std::size_t n) {
   return std::string(field, field + n);
 }
 
+// The wire bytes of a TLV as libsmpp34 holds them (a number for the integer kinds). False when
+// its reading cannot be compared: it read one octet (or two, four) whatever the wire said.
+bool raw_of(const tlv_t* t, rule_fn rule, std::string& raw) {
+  switch (rule(t->tag).kind) {
+    case tlv_kind::u8:
+      if (t->length != 1) return false;
+      raw = std::string(1, static_cast<char>(t->value.val08));
+      return true;
+    case tlv_kind::u16:
+      if (t->length != 2) return false;
+      raw = {static_cast<char>(t->value.val16 >> 8), static_cast<char>(t->value.val16 & 0xFF)};
+      return true;
+    case tlv_kind::u32:
+      if (t->length != 4) return false;
+      for (int shift = 24; shift >= 0; shift -= 8) {
+        raw.push_back(static_cast<char>(t->value.val32 >> shift & 0xFF));
+      }
+      return true;
+    case tlv_kind::octets:
+      raw = octets_of(t->value.octet, t->length);
+      return true;
+  }
+  return true;
+}
+
+bool u8_into(const std::string& raw, std::optional<std::uint8_t>& field) {
+  if (raw.size() != 1) return false;
+  field = static_cast<std::uint8_t>(raw[0]);
+  return true;
+}
+
+bool u16_into(const std::string& raw, std::optional<std::uint16_t>& field) {
+  if (raw.size() != 2) return false;
+  field = static_cast<std::uint16_t>(static_cast<std::uint8_t>(raw[0]) << 8 |
+                                     static_cast<std::uint8_t>(raw[1]));
+  return true;
+}
+
+// Fills the typed field of `tag` from its first occurrence; `typed` false when the TLV belongs
+// in `other` (an unknown tag, or a typed one seen before). False when the value cannot be read.
+bool typed_into(std::uint16_t tag, const std::string& raw, tlv_set& out, bool& typed) {
+  bool ok = true;
+  typed = true;
+  switch (tag) {
+    case 0x0424:  // message_payload
+      if (out.message_payload) {
+        typed = false;
+      } else {
+        out.message_payload = raw;
+      }
+      break;
+    case 0x020C:
+      typed = !out.sar_msg_ref_num && (ok = u16_into(raw, out.sar_msg_ref_num));
+      break;
+    case 0x020E:
+      typed = !out.sar_total_segments && (ok = u8_into(raw, out.sar_total_segments));
+      break;
+    case 0x020F:
+      typed = !out.sar_segment_seqnum && (ok = u8_into(raw, out.sar_segment_seqnum));
+      break;
+    case 0x0501:
+      typed = !out.ussd_service_op && (ok = u8_into(raw, out.ussd_service_op));
+      break;
+    case 0x1383:
+      typed = !out.its_session_info && (ok = u16_into(raw, out.its_session_info));
+      break;
+    case 0x0204:
+      typed = !out.user_message_reference && (ok = u16_into(raw, out.user_message_reference));
+      break;
+    case 0x0427:
+      typed = !out.message_state && (ok = u8_into(raw, out.message_state));
+      break;
+    case 0x0210:
+      typed = !out.sc_interface_version && (ok = u8_into(raw, out.sc_interface_version));
+      break;
+    case 0x001E:  // receipted_message_id: a C-Octet String
+      if (out.receipted_message_id) {
+        typed = false;
+      } else {
+        out.receipted_message_id = raw.substr(0, raw.find('\0'));
+      }
+      break;
+    case 0x0423:  // network_error_code: type octet + 2-octet code
+      if (out.network_error_code) {
+        typed = false;
+      } else if (raw.size() != 3) {
+        ok = false;
+      } else {
+        out.network_error_code =
+            network_error{static_cast<std::uint8_t>(raw[0]),
+                          static_cast<std::uint16_t>(static_cast<std::uint8_t>(raw[1]) << 8 |
+                                                     static_cast<std::uint8_t>(raw[2]))};
+      }
+      break;
+    default:
+      typed = false;
+  }
+  return ok;
+}
+
 // Maps the TLVs as libsmpp34 read them (newest first in its list) into a tlv_set the way
 // SMPP 3.4 defines the typed ones: the first occurrence of a typed tag fills its field.
 // Returns false when libsmpp34's reading cannot be compared (misparse, or a size we reject).
@@ -150,93 +250,9 @@ bool convert_tlvs(tlv_t* head, rule_fn rule, tlv_set& out) {
   std::reverse(wire_order.begin(), wire_order.end());
   for (const tlv_t* t : wire_order) {
     std::string raw;
-    switch (rule(t->tag).kind) {
-      case tlv_kind::u8:
-        if (t->length != 1) return false;  // it read one octet whatever the wire said
-        raw = std::string(1, static_cast<char>(t->value.val08));
-        break;
-      case tlv_kind::u16:
-        if (t->length != 2) return false;
-        raw = {static_cast<char>(t->value.val16 >> 8), static_cast<char>(t->value.val16 & 0xFF)};
-        break;
-      case tlv_kind::u32:
-        if (t->length != 4) return false;
-        for (int shift = 24; shift >= 0; shift -= 8) {
-          raw.push_back(static_cast<char>(t->value.val32 >> shift & 0xFF));
-        }
-        break;
-      case tlv_kind::octets:
-        raw = octets_of(t->value.octet, t->length);
-        break;
-    }
-    auto u8_into = [&](std::optional<std::uint8_t>& field) {
-      if (raw.size() != 1) return false;
-      field = static_cast<std::uint8_t>(raw[0]);
-      return true;
-    };
-    auto u16_into = [&](std::optional<std::uint16_t>& field) {
-      if (raw.size() != 2) return false;
-      field = static_cast<std::uint16_t>(static_cast<std::uint8_t>(raw[0]) << 8 |
-                                         static_cast<std::uint8_t>(raw[1]));
-      return true;
-    };
-    bool ok = true;
+    if (!raw_of(t, rule, raw)) return false;
     bool typed = true;
-    switch (t->tag) {
-      case 0x0424:  // message_payload
-        if (out.message_payload) {
-          typed = false;
-        } else {
-          out.message_payload = raw;
-        }
-        break;
-      case 0x020C:
-        typed = !out.sar_msg_ref_num && (ok = u16_into(out.sar_msg_ref_num));
-        break;
-      case 0x020E:
-        typed = !out.sar_total_segments && (ok = u8_into(out.sar_total_segments));
-        break;
-      case 0x020F:
-        typed = !out.sar_segment_seqnum && (ok = u8_into(out.sar_segment_seqnum));
-        break;
-      case 0x0501:
-        typed = !out.ussd_service_op && (ok = u8_into(out.ussd_service_op));
-        break;
-      case 0x1383:
-        typed = !out.its_session_info && (ok = u16_into(out.its_session_info));
-        break;
-      case 0x0204:
-        typed = !out.user_message_reference && (ok = u16_into(out.user_message_reference));
-        break;
-      case 0x0427:
-        typed = !out.message_state && (ok = u8_into(out.message_state));
-        break;
-      case 0x0210:
-        typed = !out.sc_interface_version && (ok = u8_into(out.sc_interface_version));
-        break;
-      case 0x001E:  // receipted_message_id: a C-Octet String
-        if (out.receipted_message_id) {
-          typed = false;
-        } else {
-          out.receipted_message_id = raw.substr(0, raw.find('\0'));
-        }
-        break;
-      case 0x0423:  // network_error_code: type octet + 2-octet code
-        if (out.network_error_code) {
-          typed = false;
-        } else if (raw.size() != 3) {
-          ok = false;
-        } else {
-          out.network_error_code =
-              network_error{static_cast<std::uint8_t>(raw[0]),
-                            static_cast<std::uint16_t>(static_cast<std::uint8_t>(raw[1]) << 8 |
-                                                       static_cast<std::uint8_t>(raw[2]))};
-        }
-        break;
-      default:
-        typed = false;
-    }
-    if (!ok) return false;
+    if (!typed_into(t->tag, raw, out, typed)) return false;
     if (!typed) out.other.push_back(tlv{t->tag, raw});
   }
   return true;
@@ -297,6 +313,102 @@ oracle_result unpack_as(uint32_t type, const std::vector<uint8_t>& padded, int l
   return r;
 }
 
+// A PDU with no body (generic_nack, unbind, enquire_link and their answers).
+template <typename Theirs, typename Ours>
+oracle_result empty_as(uint32_t type, const std::vector<uint8_t>& padded, int length) {
+  return unpack_as<Theirs>(type, padded, length, [](auto&, pdu& p) {
+    p.body = Ours{};
+    return true;
+  });
+}
+
+template <typename Theirs, typename Ours>
+oracle_result bind_as(uint32_t type, const std::vector<uint8_t>& padded, int length) {
+  return unpack_as<Theirs>(type, padded, length, [](auto& s, pdu& p) {
+    Ours b;
+    bind_into(s, b);
+    p.body = b;
+    return true;
+  });
+}
+
+template <typename Theirs, typename Ours>
+oracle_result bind_resp_as(uint32_t type, const std::vector<uint8_t>& padded, int length,
+                           rule_fn rule) {
+  return unpack_as<Theirs>(type, padded, length, [rule](auto& s, pdu& p) {
+    Ours b;
+    b.system_id = text_of(s.system_id, sizeof s.system_id);
+    p.body = b;
+    return convert_tlvs(s.tlv, rule, std::get<Ours>(p.body).tlvs);
+  });
+}
+
+// submit_sm_resp, deliver_sm_resp, data_sm_resp: a message_id only.
+template <typename Theirs, typename Ours>
+oracle_result message_id_as(uint32_t type, const std::vector<uint8_t>& padded, int length) {
+  return unpack_as<Theirs>(type, padded, length, [](auto& s, pdu& p) {
+    Ours b;
+    b.message_id = text_of(s.message_id, sizeof s.message_id);
+    p.body = b;
+    return true;
+  });
+}
+
+template <typename Theirs, typename Ours>
+oracle_result sm_as(uint32_t type, const std::vector<uint8_t>& padded, int length, rule_fn rule) {
+  return unpack_as<Theirs>(type, padded, length, [rule](auto& s, pdu& p) {
+    Ours b;
+    sm_into(s, b);
+    const bool ok = convert_tlvs(s.tlv, rule, b.tlvs);
+    p.body = b;
+    return ok;
+  });
+}
+
+oracle_result outbind_as(uint32_t type, const std::vector<uint8_t>& padded, int length) {
+  return unpack_as<outbind_t>(type, padded, length, [](auto& s, pdu& p) {
+    outbind b;
+    b.system_id = text_of(s.system_id, sizeof s.system_id);
+    b.password = text_of(s.password, sizeof s.password);
+    p.body = b;
+    return true;
+  });
+}
+
+oracle_result data_sm_as(uint32_t type, const std::vector<uint8_t>& padded, int length) {
+  return unpack_as<data_sm_t>(type, padded, length, [](auto& s, pdu& p) {
+    data_sm b;
+    b.service_type = text_of(s.service_type, sizeof s.service_type);
+    b.source_addr_ton = s.source_addr_ton;
+    b.source_addr_npi = s.source_addr_npi;
+    b.source_addr = text_of(s.source_addr, sizeof s.source_addr);
+    b.dest_addr_ton = s.dest_addr_ton;
+    b.dest_addr_npi = s.dest_addr_npi;
+    b.destination_addr = text_of(s.destination_addr, sizeof s.destination_addr);
+    b.esm_class = s.esm_class;
+    b.registered_delivery = s.registered_delivery;
+    b.data_coding = s.data_coding;
+    const bool ok = convert_tlvs(s.tlv, rule_data_sm, b.tlvs);
+    p.body = b;
+    return ok;
+  });
+}
+
+oracle_result alert_notification_as(uint32_t type, const std::vector<uint8_t>& padded, int length) {
+  return unpack_as<alert_notification_t>(type, padded, length, [](auto& s, pdu& p) {
+    alert_notification b;
+    b.source_addr_ton = s.source_addr_ton;
+    b.source_addr_npi = s.source_addr_npi;
+    b.source_addr = text_of(s.source_addr, sizeof s.source_addr);
+    b.esme_addr_ton = s.esme_addr_ton;
+    b.esme_addr_npi = s.esme_addr_npi;
+    b.esme_addr = text_of(s.esme_addr, sizeof s.esme_addr);
+    const bool ok = convert_tlvs(s.tlv, rule_alert_notification, b.tlvs);
+    p.body = b;
+    return ok;
+  });
+}
+
 }  // namespace
 
 oracle_result smpp34_decode(std::span<const std::uint8_t> frame) {
@@ -304,156 +416,52 @@ oracle_result smpp34_decode(std::span<const std::uint8_t> frame) {
   if (frame.size() < 16) return {};
   std::vector<uint8_t> padded(frame.begin(), frame.end());
   padded.resize(frame.size() + 256, 0);  // strlen() must stop inside our buffer
-  const int length = static_cast<int>(frame.size());
+  const int n = static_cast<int>(frame.size());
   const uint32_t type = static_cast<uint32_t>(frame[4]) << 24 |
                         static_cast<uint32_t>(frame[5]) << 16 |
                         static_cast<uint32_t>(frame[6]) << 8 | frame[7];
   switch (type) {
     case GENERIC_NACK:
-      return unpack_as<generic_nack_t>(type, padded, length, [](auto&, pdu& p) {
-        p.body = generic_nack{};
-        return true;
-      });
+      return empty_as<generic_nack_t, generic_nack>(type, padded, n);
     case UNBIND:
-      return unpack_as<unbind_t>(type, padded, length, [](auto&, pdu& p) {
-        p.body = unbind{};
-        return true;
-      });
+      return empty_as<unbind_t, unbind>(type, padded, n);
     case UNBIND_RESP:
-      return unpack_as<unbind_resp_t>(type, padded, length, [](auto&, pdu& p) {
-        p.body = unbind_resp{};
-        return true;
-      });
+      return empty_as<unbind_resp_t, unbind_resp>(type, padded, n);
     case ENQUIRE_LINK:
-      return unpack_as<enquire_link_t>(type, padded, length, [](auto&, pdu& p) {
-        p.body = enquire_link{};
-        return true;
-      });
+      return empty_as<enquire_link_t, enquire_link>(type, padded, n);
     case ENQUIRE_LINK_RESP:
-      return unpack_as<enquire_link_resp_t>(type, padded, length, [](auto&, pdu& p) {
-        p.body = enquire_link_resp{};
-        return true;
-      });
+      return empty_as<enquire_link_resp_t, enquire_link_resp>(type, padded, n);
     case BIND_TRANSMITTER:
-      return unpack_as<bind_transmitter_t>(type, padded, length, [](auto& s, pdu& p) {
-        bind_transmitter b;
-        bind_into(s, b);
-        p.body = b;
-        return true;
-      });
+      return bind_as<bind_transmitter_t, bind_transmitter>(type, padded, n);
     case BIND_RECEIVER:
-      return unpack_as<bind_receiver_t>(type, padded, length, [](auto& s, pdu& p) {
-        bind_receiver b;
-        bind_into(s, b);
-        p.body = b;
-        return true;
-      });
+      return bind_as<bind_receiver_t, bind_receiver>(type, padded, n);
     case BIND_TRANSCEIVER:
-      return unpack_as<bind_transceiver_t>(type, padded, length, [](auto& s, pdu& p) {
-        bind_transceiver b;
-        bind_into(s, b);
-        p.body = b;
-        return true;
-      });
+      return bind_as<bind_transceiver_t, bind_transceiver>(type, padded, n);
     case BIND_TRANSMITTER_RESP:
-      return unpack_as<bind_transmitter_resp_t>(type, padded, length, [](auto& s, pdu& p) {
-        bind_transmitter_resp b;
-        b.system_id = text_of(s.system_id, sizeof s.system_id);
-        p.body = b;
-        return convert_tlvs(s.tlv, rule_bind_transmitter_resp,
-                            std::get<bind_transmitter_resp>(p.body).tlvs);
-      });
+      return bind_resp_as<bind_transmitter_resp_t, bind_transmitter_resp>(
+          type, padded, n, rule_bind_transmitter_resp);
     case BIND_RECEIVER_RESP:
-      return unpack_as<bind_receiver_resp_t>(type, padded, length, [](auto& s, pdu& p) {
-        bind_receiver_resp b;
-        b.system_id = text_of(s.system_id, sizeof s.system_id);
-        p.body = b;
-        return convert_tlvs(s.tlv, rule_bind_receiver_resp,
-                            std::get<bind_receiver_resp>(p.body).tlvs);
-      });
+      return bind_resp_as<bind_receiver_resp_t, bind_receiver_resp>(type, padded, n,
+                                                                    rule_bind_receiver_resp);
     case BIND_TRANSCEIVER_RESP:
-      return unpack_as<bind_transceiver_resp_t>(type, padded, length, [](auto& s, pdu& p) {
-        bind_transceiver_resp b;
-        b.system_id = text_of(s.system_id, sizeof s.system_id);
-        p.body = b;
-        return convert_tlvs(s.tlv, rule_bind_transceiver_resp,
-                            std::get<bind_transceiver_resp>(p.body).tlvs);
-      });
+      return bind_resp_as<bind_transceiver_resp_t, bind_transceiver_resp>(
+          type, padded, n, rule_bind_transceiver_resp);
     case OUTBIND:
-      return unpack_as<outbind_t>(type, padded, length, [](auto& s, pdu& p) {
-        outbind b;
-        b.system_id = text_of(s.system_id, sizeof s.system_id);
-        b.password = text_of(s.password, sizeof s.password);
-        p.body = b;
-        return true;
-      });
+      return outbind_as(type, padded, n);
     case SUBMIT_SM:
-      return unpack_as<submit_sm_t>(type, padded, length, [](auto& s, pdu& p) {
-        submit_sm b;
-        sm_into(s, b);
-        const bool ok = convert_tlvs(s.tlv, rule_submit_sm, b.tlvs);
-        p.body = b;
-        return ok;
-      });
+      return sm_as<submit_sm_t, submit_sm>(type, padded, n, rule_submit_sm);
     case DELIVER_SM:
-      return unpack_as<deliver_sm_t>(type, padded, length, [](auto& s, pdu& p) {
-        deliver_sm b;
-        sm_into(s, b);
-        const bool ok = convert_tlvs(s.tlv, rule_deliver_sm, b.tlvs);
-        p.body = b;
-        return ok;
-      });
+      return sm_as<deliver_sm_t, deliver_sm>(type, padded, n, rule_deliver_sm);
     case SUBMIT_SM_RESP:
-      return unpack_as<submit_sm_resp_t>(type, padded, length, [](auto& s, pdu& p) {
-        submit_sm_resp b;
-        b.message_id = text_of(s.message_id, sizeof s.message_id);
-        p.body = b;
-        return true;
-      });
+      return message_id_as<submit_sm_resp_t, submit_sm_resp>(type, padded, n);
     case DELIVER_SM_RESP:
-      return unpack_as<deliver_sm_resp_t>(type, padded, length, [](auto& s, pdu& p) {
-        deliver_sm_resp b;
-        b.message_id = text_of(s.message_id, sizeof s.message_id);
-        p.body = b;
-        return true;
-      });
+      return message_id_as<deliver_sm_resp_t, deliver_sm_resp>(type, padded, n);
     case DATA_SM:
-      return unpack_as<data_sm_t>(type, padded, length, [](auto& s, pdu& p) {
-        data_sm b;
-        b.service_type = text_of(s.service_type, sizeof s.service_type);
-        b.source_addr_ton = s.source_addr_ton;
-        b.source_addr_npi = s.source_addr_npi;
-        b.source_addr = text_of(s.source_addr, sizeof s.source_addr);
-        b.dest_addr_ton = s.dest_addr_ton;
-        b.dest_addr_npi = s.dest_addr_npi;
-        b.destination_addr = text_of(s.destination_addr, sizeof s.destination_addr);
-        b.esm_class = s.esm_class;
-        b.registered_delivery = s.registered_delivery;
-        b.data_coding = s.data_coding;
-        const bool ok = convert_tlvs(s.tlv, rule_data_sm, b.tlvs);
-        p.body = b;
-        return ok;
-      });
+      return data_sm_as(type, padded, n);
     case DATA_SM_RESP:
-      return unpack_as<data_sm_resp_t>(type, padded, length, [](auto& s, pdu& p) {
-        data_sm_resp b;
-        b.message_id = text_of(s.message_id, sizeof s.message_id);
-        p.body = b;
-        return true;
-      });
+      return message_id_as<data_sm_resp_t, data_sm_resp>(type, padded, n);
     case ALERT_NOTIFICATION:
-      return unpack_as<alert_notification_t>(type, padded, length, [](auto& s, pdu& p) {
-        alert_notification b;
-        b.source_addr_ton = s.source_addr_ton;
-        b.source_addr_npi = s.source_addr_npi;
-        b.source_addr = text_of(s.source_addr, sizeof s.source_addr);
-        b.esme_addr_ton = s.esme_addr_ton;
-        b.esme_addr_npi = s.esme_addr_npi;
-        b.esme_addr = text_of(s.esme_addr, sizeof s.esme_addr);
-        const bool ok = convert_tlvs(s.tlv, rule_alert_notification, b.tlvs);
-        p.body = b;
-        return ok;
-      });
+      return alert_notification_as(type, padded, n);
     default:
       return {};  // not a PDU both codecs implement
   }
