@@ -22,4 +22,15 @@ mo_text read_short_message(std::uint8_t esm_class, std::uint8_t data_coding,
   return result;
 }
 
+mo_text read_mo_text(std::uint8_t esm_class, std::uint8_t data_coding,
+                     std::string_view short_message,
+                     std::optional<std::string_view> message_payload,
+                     const decode_options& options) {
+  const std::string_view octets =
+      short_message.empty() && message_payload ? *message_payload : short_message;
+  return read_short_message(esm_class, data_coding,
+                            {reinterpret_cast<const std::uint8_t*>(octets.data()), octets.size()},
+                            options);
+}
+
 }  // namespace lapord::text

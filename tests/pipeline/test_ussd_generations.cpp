@@ -37,9 +37,9 @@ std::shared_ptr<const ussd_menu> menu_with(const std::filesystem::path& dir,
   return std::make_shared<const ussd_menu>(std::move(settings), service);
 }
 
-smpp::deliver_sm ussd_mo(std::string_view msisdn, std::string_view text, std::uint8_t service_op,
+ussd::message_in ussd_mo(std::string_view msisdn, std::string_view text, std::uint8_t service_op,
                          std::uint16_t session) {
-  smpp::deliver_sm d;
+  ussd::message_in d;
   d.service_type = "USSD";
   d.source_addr_ton = 1;
   d.source_addr_npi = 1;
@@ -48,14 +48,14 @@ smpp::deliver_sm ussd_mo(std::string_view msisdn, std::string_view text, std::ui
   for (char c : text) {  // ASCII: one GSM septet per octet
     d.short_message += static_cast<char>(text::gsm_code_of(static_cast<unsigned char>(c))->septet);
   }
-  d.tlvs.ussd_service_op = service_op;
-  d.tlvs.its_session_info = static_cast<std::uint16_t>(session << 8 | 2);
+  d.ussd_service_op = service_op;
+  d.its_session_info = static_cast<std::uint16_t>(session << 8 | 2);
   return d;
 }
 
 std::string screen_of(const ussd::action& a) {
   REQUIRE(a.reply);
-  const std::string& sm = a.reply->short_message;
+  const std::string& sm = a.reply->octets;
   std::string out;
   bool replaced = false;
   text::append_gsm_text(

@@ -1,7 +1,9 @@
 #include <doctest/doctest.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "lapord/text/short_message.hpp"
@@ -128,4 +130,23 @@ TEST_CASE("sar TLVs as plain values") {
   CHECK_FALSE(concat_from_sar(1, 3, 0));
   CHECK_FALSE(concat_from_sar(1, 3, 4));
   CHECK_FALSE(concat_from_sar(1, 1, 1));
+}
+
+// The one MO-text reader of the SMS and USSD paths.
+TEST_CASE("read_mo_text: short_message, or message_payload when short_message is empty") {
+  CHECK(lapord::text::read_mo_text(0, 0, "LAPOR", std::nullopt).utf8 == "LAPOR");
+  CHECK(lapord::text::read_mo_text(0, 0, "LAPOR", std::string_view("CEK")).utf8 == "LAPOR");
+  CHECK(lapord::text::read_mo_text(0, 0, "", std::string_view("CEK 1234")).utf8 == "CEK 1234");
+  CHECK(lapord::text::read_mo_text(0, 0, "", std::nullopt).utf8.empty());
+  // UCS-2 in the payload, NUL octets and all.
+  const std::string ucs2("\0J\0a", 4);
+  CHECK(lapord::text::read_mo_text(0, 8, "", std::string_view(ucs2)).utf8 == "Ja");
+  // With UDHI the header is skipped, wherever the octets came from.
+  const std::string with_udh = std::string("\x05\x00\x03\x2A\x02\x01", 6) + "bagian satu";
+  const auto sm = lapord::text::read_mo_text(0x40, 0, with_udh, std::nullopt);
+  const auto payload = lapord::text::read_mo_text(0x40, 0, "", std::string_view(with_udh));
+  CHECK(sm.utf8 == "bagian satu");
+  CHECK(payload.utf8 == sm.utf8);
+  REQUIRE(payload.concat);
+  CHECK(payload.concat->reference == 0x2A);
 }

@@ -29,9 +29,9 @@ std::string status_line(const char* field) {
   return std::string(field) + " ?";
 }
 
-lapord::smpp::deliver_sm mo(const std::string& msisdn, std::string_view text, std::uint8_t op,
-                            std::uint16_t session) {
-  lapord::smpp::deliver_sm d;
+message_in mo(const std::string& msisdn, std::string_view text, std::uint8_t op,
+              std::uint16_t session) {
+  message_in d;
   d.service_type = "USSD";
   d.source_addr_ton = 1;
   d.source_addr_npi = 1;
@@ -50,8 +50,8 @@ lapord::smpp::deliver_sm mo(const std::string& msisdn, std::string_view text, st
     it = septets.emplace(std::string(text), std::move(sm)).first;
   }
   d.short_message = it->second;
-  d.tlvs.ussd_service_op = op;
-  d.tlvs.its_session_info = session;
+  d.ussd_service_op = op;
+  d.its_session_info = session;
   return d;
 }
 

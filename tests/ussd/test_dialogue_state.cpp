@@ -41,8 +41,8 @@ dialogue_state sample() {
   return s;
 }
 
-smpp::deliver_sm mo(std::string_view text, std::uint8_t op, unsigned seq) {
-  smpp::deliver_sm d;
+message_in mo(std::string_view text, std::uint8_t op, unsigned seq) {
+  message_in d;
   d.service_type = "USSD";
   d.source_addr_ton = 1;
   d.source_addr_npi = 1;
@@ -50,8 +50,8 @@ smpp::deliver_sm mo(std::string_view text, std::uint8_t op, unsigned seq) {
   d.destination_addr = "1708";
   for (char c : text)  // ASCII texts: one GSM septet per octet
     d.short_message += static_cast<char>(text::gsm_code_of(static_cast<unsigned char>(c))->septet);
-  d.tlvs.ussd_service_op = op;
-  d.tlvs.its_session_info = static_cast<std::uint16_t>(7 << 8 | seq << 1);
+  d.ussd_service_op = op;
+  d.its_session_info = static_cast<std::uint16_t>(7 << 8 | seq << 1);
   return d;
 }
 
@@ -108,7 +108,7 @@ TEST_CASE("dialogue state: the store key names the carrier and the session, prin
 TEST_CASE("two instances: a dialogue begun on one goes on on the other through its state") {
   gateway first(real_engine(), profile{}, 100);
   gateway second(real_engine(), profile{}, 100);
-  const smpp::deliver_sm dial = mo("*1708#", op::pssr_indication, 1);
+  const message_in dial = mo("*1708#", op::pssr_indication, 1);
   const session_key key = first.key_of(dial);
   CHECK(first.on_deliver(dial, at(0)).kind == action_kind::reply);
   CHECK(first.on_deliver(mo("1", op::ussr_confirm, 2), at(5)).kind == action_kind::reply);
@@ -122,7 +122,7 @@ TEST_CASE("two instances: a dialogue begun on one goes on on the other through i
   CHECK(second.adopt(key, moved->state, moved->context, at(6)));
   action a = second.on_deliver(mo("TANGKAB", op::ussr_confirm, 3), at(6));
   REQUIRE(a.reply);
-  CHECK(a.reply->tlvs.its_session_info == static_cast<std::uint16_t>(7 << 8 | 3 << 1));
+  CHECK(a.reply->its_session_info == static_cast<std::uint16_t>(7 << 8 | 3 << 1));
   a = second.on_deliver(mo("Jalan berlubang di depan pasar Cikupa", op::ussr_confirm, 4), at(7));
   a = second.on_deliver(mo("1", op::ussr_confirm, 5), at(8));
   REQUIRE(a.kind == action_kind::file);

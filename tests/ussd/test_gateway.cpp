@@ -1,4 +1,4 @@
-// The gateway layer: deliver_sm in, submit_sm / file / look_up out, for different carrier
+// The gateway layer: a network message in, a screen / file / look_up out, for different carrier
 // profiles, with aborts, timeouts, a full table and 1,000 dialogues interleaved.
 #include <doctest/doctest.h>
 
@@ -18,10 +18,10 @@ using testing::real_engine;
 
 constexpr std::string_view complaint = "Jalan berlubang dekat pasar Cikupa sudah 3 bulan";
 
-smpp::deliver_sm ussd_mo(std::string_view msisdn, std::string_view text,
-                         std::optional<std::uint8_t> service_op,
-                         std::optional<std::uint16_t> session = std::nullopt) {
-  smpp::deliver_sm d;
+message_in ussd_mo(std::string_view msisdn, std::string_view text,
+                   std::optional<std::uint8_t> service_op,
+                   std::optional<std::uint16_t> session = std::nullopt) {
+  message_in d;
   d.service_type = "USSD";
   d.source_addr_ton = 1;
   d.source_addr_npi = 1;
@@ -33,15 +33,15 @@ smpp::deliver_sm ussd_mo(std::string_view msisdn, std::string_view text,
     if (code->extended) d.short_message += static_cast<char>(text::gsm_escape);
     d.short_message += static_cast<char>(code->septet);
   }
-  d.tlvs.ussd_service_op = service_op;
-  d.tlvs.its_session_info = session;
+  d.ussd_service_op = service_op;
+  d.its_session_info = session;
   return d;
 }
 
 // The screen of a reply, read back from its GSM septets.
 std::string screen_of(const action& a) {
   REQUIRE(a.reply);
-  const std::string& sm = a.reply->short_message;
+  const std::string& sm = a.reply->octets;
   std::string out;
   bool replaced = false;
   text::append_gsm_text(
@@ -64,21 +64,21 @@ TEST_CASE("default profile, keyed by its_session_info: a whole complaint over SM
   CHECK(a.kind == action_kind::reply);
   CHECK_FALSE(a.ended);
   REQUIRE(a.reply);
-  const smpp::submit_sm& r = *a.reply;
+  const message_out& r = *a.reply;
   CHECK(r.service_type == "USSD");
   CHECK(r.destination_addr == "6281234567890");
   CHECK(r.dest_addr_ton == 1);
   CHECK(r.dest_addr_npi == 1);
   CHECK(r.source_addr == "1708");
   CHECK(r.data_coding == 0);
-  CHECK(r.tlvs.ussd_service_op == op::ussr_request);
-  CHECK(r.tlvs.its_session_info == session_info(7, 1));  // echoed, end bit clear
+  CHECK(r.ussd_service_op == op::ussr_request);
+  CHECK(r.its_session_info == session_info(7, 1));  // echoed, end bit clear
   CHECK(screen_of(a) == "LAPOR! 1708\n1 Buat laporan\n2 Cek status laporan\n3 Bantuan");
   CHECK(g.open_dialogues() == 1);
 
   a = g.on_deliver(ussd_mo("6281234567890", "1", op::ussr_confirm, session_info(7, 2)), at(5));
   CHECK(screen_of(a) == "Kata kunci daerah (mis. TANGKAB), 0 = nasional:");
-  CHECK(a.reply->tlvs.its_session_info == session_info(7, 2));
+  CHECK(a.reply->its_session_info == session_info(7, 2));
   a = g.on_deliver(ussd_mo("6281234567890", "TANGKAB", op::ussr_confirm, session_info(7, 3)),
                    at(10));
   CHECK(screen_of(a) == "Tulis laporan Anda:");
@@ -95,8 +95,8 @@ TEST_CASE("default profile, keyed by its_session_info: a whole complaint over SM
   action last = g.filed(a.ticket, filing_result{filing_outcome::created, "48219375"}, at(46));
   CHECK(last.kind == action_kind::reply);
   CHECK(last.ended);
-  CHECK(last.reply->tlvs.ussd_service_op == op::pssr_response);
-  CHECK(last.reply->tlvs.its_session_info == session_info(7, 5, true));  // end bit set
+  CHECK(last.reply->ussd_service_op == op::pssr_response);
+  CHECK(last.reply->its_session_info == session_info(7, 5, true));  // end bit set
   CHECK(screen_of(last).find("Tiket 48219375") != std::string::npos);
   CHECK(g.open_dialogues() == 0);
   // The same ticket again: the dialogue is gone.
@@ -111,8 +111,8 @@ TEST_CASE("a profile keyed by MSISDN with no session TLV") {
   p.echo_session_info = false;
   gateway g(real_engine(), p, 100);
   action a = g.on_deliver(ussd_mo("6285600000001", "*1708#", op::pssr_indication), at(0));
-  CHECK(a.reply->tlvs.ussd_service_op == op::ussr_request);
-  CHECK_FALSE(a.reply->tlvs.its_session_info);
+  CHECK(a.reply->ussd_service_op == op::ussr_request);
+  CHECK_FALSE(a.reply->its_session_info);
   a = g.on_deliver(ussd_mo("6285600000001", "2", op::ussr_confirm), at(1));
   CHECK(screen_of(a) == "Nomor tiket:");
   const std::string ref = ref_generator("ussd-test-key-0123456789").make(3);
@@ -124,8 +124,8 @@ TEST_CASE("a profile keyed by MSISDN with no session TLV") {
   facts.status = status_facts{complaint_state::selesai, "", 1'790'000'000};
   action last = g.looked_up(a.ticket, facts, at(3));
   CHECK(last.ended);
-  CHECK(last.reply->tlvs.ussd_service_op == op::pssr_response);
-  CHECK_FALSE(last.reply->tlvs.its_session_info);
+  CHECK(last.reply->ussd_service_op == op::pssr_response);
+  CHECK_FALSE(last.reply->its_session_info);
   CHECK(screen_of(last).find("SELESAI") != std::string::npos);
   CHECK(g.open_dialogues() == 0);
 }
@@ -138,7 +138,7 @@ TEST_CASE("the default profile falls back to the MSISDN when the session TLV is 
   action a = g.on_deliver(ussd_mo("628111222333", "3", 18), at(1));
   CHECK(a.ended);
   CHECK(a.decision.kind == decision_kind::help);
-  CHECK_FALSE(a.reply->tlvs.its_session_info);
+  CHECK_FALSE(a.reply->its_session_info);
 }
 
 TEST_CASE("sessions: one MSISDN's two session numbers, and two MSISDNs, are apart") {
@@ -172,8 +172,8 @@ TEST_CASE("an abort from the network ends the dialogue cleanly, a late answer is
   CHECK(a.kind == action_kind::reply);
   CHECK(a.ended);
   CHECK(a.reason == "expired");
-  CHECK(a.reply->tlvs.ussd_service_op == op::pssr_response);
-  CHECK(a.reply->tlvs.its_session_info == session_info(9, 4, true));
+  CHECK(a.reply->ussd_service_op == op::pssr_response);
+  CHECK(a.reply->its_session_info == session_info(9, 4, true));
   CHECK(g.open_dialogues() == 0);
 
   // Any vendor op the profile does not list aborts too.
@@ -239,7 +239,7 @@ TEST_CASE("a full table refuses new dialogues with a last screen, open ones go o
   CHECK(busy.kind == action_kind::reply);
   CHECK(busy.ended);
   CHECK(busy.reason == "busy");
-  CHECK(busy.reply->tlvs.ussd_service_op == op::pssr_response);
+  CHECK(busy.reply->ussd_service_op == op::pssr_response);
   CHECK(screen_of(busy) == "Maaf, layanan sedang sibuk. Silakan coba lagi beberapa saat lagi.");
   CHECK(g.open_dialogues() == 2);
   CHECK(g.stats().refused_busy == 1);
@@ -261,21 +261,21 @@ TEST_CASE("profile options: sequence increment, user_message_reference, ops, enc
   p.service_type = "";
   gateway g(real_engine(), p, 10);
   auto mo = ussd_mo("6281234567890", "*1708#", op::pssd_indication, session_info(4, 126));
-  mo.tlvs.user_message_reference = 4242;
+  mo.user_message_reference = 4242;
   action a = g.on_deliver(mo, at(0));
   CHECK(a.reply->service_type.empty());
-  CHECK(a.reply->tlvs.user_message_reference == 4242);
-  CHECK(a.reply->tlvs.its_session_info == session_info(4, 127));
+  CHECK(a.reply->user_message_reference == 4242);
+  CHECK(a.reply->its_session_info == session_info(4, 127));
   mo = ussd_mo("6281234567890", "3", 0x20, session_info(4, 127));
-  mo.tlvs.user_message_reference = 4242;
+  mo.user_message_reference = 4242;
   a = g.on_deliver(mo, at(1));
   CHECK(a.ended);
-  CHECK(a.reply->tlvs.ussd_service_op == op::pssd_response);
-  CHECK(a.reply->tlvs.its_session_info == session_info(4, 0, true));  // 127 + 1 wraps to 0
+  CHECK(a.reply->ussd_service_op == op::pssd_response);
+  CHECK(a.reply->its_session_info == session_info(4, 0, true));  // 127 + 1 wraps to 0
 
   // A different reference is another dialogue: its answer finds nothing.
   mo = ussd_mo("6281234567890", "1", 18, session_info(4, 1));
-  mo.tlvs.user_message_reference = 1;
+  mo.user_message_reference = 1;
   CHECK(g.on_deliver(mo, at(2)).reason == "expired");
 }
 
@@ -287,7 +287,7 @@ TEST_CASE("UCS-2 screens, an answer typed in UCS-2, and screens checked against 
   gateway g(real_engine(), p, 10);
   action a = g.on_deliver(ussd_mo("6281234567890", "*1708#", 1), at(0));
   CHECK(a.reply->data_coding == 0x08);
-  CHECK(a.reply->short_message.substr(0, 4) == std::string("\0L\0A", 4));
+  CHECK(a.reply->octets.substr(0, 4) == std::string("\0L\0A", 4));
   auto mo = ussd_mo("6281234567890", "", 18);
   mo.data_coding = 0x08;
   mo.short_message = std::string(
@@ -305,15 +305,15 @@ TEST_CASE("UCS-2 screens, an answer typed in UCS-2, and screens checked against 
   CHECK_THROWS_AS(gateway(real_engine(), both, 10), std::invalid_argument);
 }
 
-TEST_CASE("which deliver_sm are USSD") {
+TEST_CASE("which messages are USSD") {
   profile p;
-  smpp::deliver_sm sms;
+  message_in sms;
   sms.short_message = "LAPOR TANGKAB jalan rusak";
   CHECK_FALSE(is_ussd(p, sms));
   sms.service_type = "USSD";
   CHECK(is_ussd(p, sms));
   sms.service_type = "";
-  sms.tlvs.ussd_service_op = 18;
+  sms.ussd_service_op = 18;
   CHECK(is_ussd(p, sms));
 }
 
@@ -381,7 +381,7 @@ TEST_CASE("1,000 dialogues interleaved: each answer lands on its own dialogue") 
         lookups[a.ticket] = i;
       } else if (a.kind == action_kind::reply) {
         CHECK(a.reply->destination_addr == msisdn(i));
-        CHECK(a.reply->tlvs.its_session_info == si);
+        CHECK(a.reply->its_session_info == si);
       }
     }
   }
@@ -397,7 +397,7 @@ TEST_CASE("1,000 dialogues interleaved: each answer lands on its own dialogue") 
     REQUIRE(a.kind == action_kind::reply);
     CHECK(a.ended);
     CHECK(a.reply->destination_addr == msisdn(i));
-    CHECK(a.reply->tlvs.its_session_info == session_info(session(i), 5, true));
+    CHECK(a.reply->its_session_info == session_info(session(i), 5, true));
     CHECK(screen_of(a).find(refs.make(10'000 + std::uint64_t(i))) != std::string::npos);
     told.insert(msisdn(i));
   }

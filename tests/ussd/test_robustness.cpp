@@ -1,4 +1,4 @@
-// Any deliver_sm the network can send, in any order, with the daemon's answers arriving late or
+// Any USSD message the network can send, in any order, with the daemon's answers arriving late or
 // never: the gateway never throws, every reply is a well-formed USSD screen within the limit,
 // and the table stays within its cap. A seeded generator, so a failure repeats.
 #include <doctest/doctest.h>
@@ -55,13 +55,12 @@ void run(const profile& p, std::uint32_t seed, int messages) {
       return;
     }
     REQUIRE(a.reply);
-    const smpp::submit_sm& r = *a.reply;
-    CHECK(r.short_message.size() <= 254);
-    CHECK(r.short_message.size() <= p.max_screen);  // gsm7 unpacked: one septet per octet
-    CHECK_FALSE(r.short_message.empty());
-    REQUIRE(r.tlvs.ussd_service_op);
-    CHECK(*r.tlvs.ussd_service_op == (a.ended ? p.reply_end_op : p.reply_continue_op));
-    if (r.tlvs.its_session_info) CHECK(((*r.tlvs.its_session_info & 1U) == 1U) == a.ended);
+    const message_out& r = *a.reply;
+    CHECK(r.octets.size() <= 254);
+    CHECK(r.octets.size() <= p.max_screen);  // gsm7 unpacked: one septet per octet
+    CHECK_FALSE(r.octets.empty());
+    CHECK(r.ussd_service_op == (a.ended ? p.reply_end_op : p.reply_continue_op));
+    if (r.its_session_info) CHECK(((*r.its_session_info & 1U) == 1U) == a.ended);
     CHECK(r.service_type == p.service_type);
   };
   for (int m = 0; m < messages; ++m) {
@@ -86,7 +85,7 @@ void run(const profile& p, std::uint32_t seed, int messages) {
       (void)g.expire(now);
       continue;
     }
-    smpp::deliver_sm d;
+    message_in d;
     if (pick(3) != 0) {
       // The next step of a sensible walk for one of three citizens (session = citizen).
       const std::size_t c = static_cast<std::size_t>(pick(3));
@@ -97,9 +96,9 @@ void run(const profile& p, std::uint32_t seed, int messages) {
       d.source_addr_ton = 1;
       d.destination_addr = "1708";
       d.short_message = walks[w][pos];  // ASCII: the same octets in GSM one-septet-per-octet
-      d.tlvs.ussd_service_op = pos == 0 ? 1 : 18;
-      d.tlvs.its_session_info = static_cast<std::uint16_t>(c << 8 | (pos + 1) << 1);
-      d.tlvs.user_message_reference = static_cast<std::uint16_t>(c);
+      d.ussd_service_op = pos == 0 ? 1 : 18;
+      d.its_session_info = static_cast<std::uint16_t>(c << 8 | (pos + 1) << 1);
+      d.user_message_reference = static_cast<std::uint16_t>(c);
       pos = (pos + 1) % walks[w].size();
       action a;
       CHECK_NOTHROW(a = g.on_deliver(d, now));
@@ -122,20 +121,19 @@ void run(const profile& p, std::uint32_t seed, int messages) {
       d.short_message = typed[static_cast<std::size_t>(pick(static_cast<int>(typed.size())))];
     }
     if (pick(10) == 0) {
-      d.tlvs.message_payload = d.short_message;
+      d.message_payload = d.short_message;
       d.short_message.clear();
     }
     const int op_pick = pick(10);
     if (op_pick < 3) {
-      d.tlvs.ussd_service_op = 1;
+      d.ussd_service_op = 1;
     } else if (op_pick < 8) {
-      d.tlvs.ussd_service_op = 18;
+      d.ussd_service_op = 18;
     } else if (op_pick == 8) {
-      d.tlvs.ussd_service_op = static_cast<std::uint8_t>(pick(256));
+      d.ussd_service_op = static_cast<std::uint8_t>(pick(256));
     }
-    if (pick(3) != 0)
-      d.tlvs.its_session_info = static_cast<std::uint16_t>(pick(64) << 8 | pick(256));
-    if (pick(3) == 0) d.tlvs.user_message_reference = static_cast<std::uint16_t>(pick(64));
+    if (pick(3) != 0) d.its_session_info = static_cast<std::uint16_t>(pick(64) << 8 | pick(256));
+    if (pick(3) == 0) d.user_message_reference = static_cast<std::uint16_t>(pick(64));
     action a;
     CHECK_NOTHROW(a = g.on_deliver(d, now));
     check_action(a);

@@ -5,6 +5,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "lapord/text/decode.hpp"
 #include "lapord/text/udh.hpp"
@@ -26,5 +27,13 @@ struct mo_text {
 mo_text read_short_message(std::uint8_t esm_class, std::uint8_t data_coding,
                            std::span<const std::uint8_t> short_message,
                            const decode_options& options = {});
+
+// The text of one MO, SMS or USSD alike (the one reader of both paths): its short_message, or
+// its message_payload when short_message is empty and a payload came (a data_sm always), read
+// as read_short_message does.
+mo_text read_mo_text(std::uint8_t esm_class, std::uint8_t data_coding,
+                     std::string_view short_message,
+                     std::optional<std::string_view> message_payload,
+                     const decode_options& options = {});
 
 }  // namespace lapord::text

@@ -1,6 +1,7 @@
 #include "lapord/app/mo/incoming_mo.hpp"
 
-#include <span>
+#include <optional>
+#include <string_view>
 #include <type_traits>
 #include <variant>
 
@@ -8,10 +9,6 @@
 
 namespace lapord::app {
 namespace {
-
-std::span<const std::uint8_t> octets(const std::string& s) {
-  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
 
 template <class Body>
 void take_fields(const Body& body, incoming_mo& mo) {
@@ -99,11 +96,10 @@ incoming_mo read_incoming(const net::mo_message& message, const mo_reading_optio
       message.pdu.body);
   if (tlvs == nullptr) return mo;  // kind stays `other`
 
-  const std::string& octet_source = !mo.short_message.empty() || !tlvs->message_payload
-                                        ? mo.short_message
-                                        : *tlvs->message_payload;
+  std::optional<std::string_view> payload;
+  if (tlvs->message_payload) payload = *tlvs->message_payload;
   mo.text =
-      text::read_short_message(mo.esm_class, mo.data_coding, octets(octet_source), options.decode);
+      text::read_mo_text(mo.esm_class, mo.data_coding, mo.short_message, payload, options.decode);
 
   if (text::is_delivery_receipt(mo.esm_class)) {
     text::receipt_tlvs r;

@@ -4,7 +4,7 @@
 
 namespace lapord::app {
 
-ussd_generations::slot& ussd_generations::route(const smpp::deliver_sm& pdu,
+ussd_generations::slot& ussd_generations::route(const lapor::ussd::message_in& pdu,
                                                 lapor::ussd::instant now,
                                                 const std::shared_ptr<const ussd_menu>& menu,
                                                 std::uint64_t generation) {

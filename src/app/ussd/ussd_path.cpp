@@ -16,6 +16,7 @@
 #include "lapord/app/ops/access_log.hpp"
 #include "lapord/app/ops/lapord_metrics.hpp"
 #include "lapord/app/ussd/ussd_generations.hpp"
+#include "lapord/app/ussd/ussd_messages.hpp"
 #include "lapord/app/ussd/ussd_state_store.hpp"
 #include "lapord/lapor/msisdn.hpp"
 #include "lapord/lapor/ussd/dialogue_state.hpp"
@@ -108,7 +109,7 @@ struct ussd_path::impl : std::enable_shared_from_this<impl> {
   // next ones of the same dialogue wait here: each then reads what the one before it wrote.
   struct waiting {
     origin o;
-    smpp::deliver_sm pdu;
+    ussd::message_in pdu;
   };
   static constexpr std::size_t max_waiting = 8;  // per dialogue: a citizen answers one screen
   std::map<std::string, std::deque<waiting>, std::less<>> in_progress;
@@ -128,7 +129,7 @@ struct ussd_path::impl : std::enable_shared_from_this<impl> {
   }
 
   // The gateway for this message (see ussd_generations::route), or null when none can be made.
-  slot* route(carrier_gateway& g, const smpp::deliver_sm& pdu, ussd::instant now) {
+  slot* route(carrier_gateway& g, const ussd::message_in& pdu, ussd::instant now) {
     const auto [menu, generation] = menu_now();
     const std::size_t before = g.gens.generations();
     try {
@@ -163,7 +164,7 @@ struct ussd_path::impl : std::enable_shared_from_this<impl> {
     open[carrier] = n;
   }
 
-  void on_deliver(origin o, smpp::deliver_sm pdu) {
+  void on_deliver(origin o, ussd::message_in pdu) {
     if (stopping) return;
     const auto menu = menu_now().first;
     o.session = ussd::session_key_of(menu->settings.profile_for(o.carrier), pdu);
@@ -182,10 +183,10 @@ struct ussd_path::impl : std::enable_shared_from_this<impl> {
   }
 
   // A dial starts afresh whatever the store holds; any other message first reads the dialogue.
-  void begin_step(origin o, smpp::deliver_sm pdu) {
+  void begin_step(origin o, ussd::message_in pdu) {
     const auto menu = menu_now().first;
     const auto& profile = menu->settings.profile_for(o.carrier);
-    if (ussd::meaning_of(profile, pdu.tlvs.ussd_service_op, true) == ussd::op_meaning::begin) {
+    if (ussd::meaning_of(profile, pdu.ussd_service_op, true) == ussd::op_meaning::begin) {
       step(std::move(o), pdu, stored_dialogue::unknown());
       return;
     }
@@ -211,7 +212,7 @@ struct ussd_path::impl : std::enable_shared_from_this<impl> {
   }
 
   // The message on the gateway, once this instance holds what the store holds.
-  void step(origin o, const smpp::deliver_sm& pdu, const stored_dialogue& stored) {
+  void step(origin o, const ussd::message_in& pdu, const stored_dialogue& stored) {
     if (stopping) return;
     carrier_gateway& g = gateway_for(o.carrier);
     const ussd::instant now = ussd::clock::now();
@@ -293,7 +294,7 @@ struct ussd_path::impl : std::enable_shared_from_this<impl> {
   void handle(const origin& o, const std::shared_ptr<const ussd_menu>& menu, ussd::action a) {
     switch (a.kind) {
       case ussd::action_kind::reply:
-        send(o, std::move(*a.reply), a.ended, a.reason);
+        send(o, submit_sm_of(std::move(*a.reply)), a.ended, a.reason);
         return;
       case ussd::action_kind::file:
         file(o, menu, a.ticket, std::move(a.decision));
@@ -500,7 +501,10 @@ bool ussd_path::take(net::mo_message& message, net::mo_completion& done) {
   auto* deliver = std::get_if<smpp::deliver_sm>(&message.pdu.body);
   if (deliver == nullptr || is_notification(*deliver)) return false;
   const auto menu = impl_->menu_now().first;
-  if (!ussd::is_ussd(menu->settings.profile_for(message.carrier), *deliver)) return false;
+  if (!ussd::is_ussd(menu->settings.profile_for(message.carrier), deliver->service_type,
+                     deliver->tlvs.ussd_service_op)) {
+    return false;
+  }
   // A screen is no complaint: the SMSC hears ESME_ROK at once (the dialogue's state is written
   // to the store before its next screen goes out, not before this answer).
   done(smpp::command_status::esme_rok);
@@ -510,10 +514,10 @@ bool ussd_path::take(net::mo_message& message, net::mo_completion& done) {
   o.dialled = deliver->destination_addr;
   o.received_at = std::chrono::time_point_cast<std::chrono::milliseconds>(message.received_at);
   if (o.received_at.time_since_epoch().count() == 0) o.received_at = wall_now();
-  boost::asio::post(impl_->executor,
-                    [self = impl_, o = std::move(o), pdu = std::move(*deliver)]() mutable {
-                      self->on_deliver(std::move(o), std::move(pdu));
-                    });
+  boost::asio::post(impl_->executor, [self = impl_, o = std::move(o),
+                                      m = ussd_message_of(std::move(*deliver))]() mutable {
+    self->on_deliver(std::move(o), std::move(m));
+  });
   return true;
 }
 

@@ -1,32 +1,28 @@
 #include "lapord/lapor/ussd/gateway.hpp"
 
-#include <span>
-
-#include "lapord/text/decode.hpp"
+#include "lapord/text/short_message.hpp"
 
 namespace lapord::lapor::ussd {
 namespace {
 
-constexpr std::size_t max_short_message = 254;
-
-reply_context context_of(const smpp::deliver_sm& pdu) {
+reply_context context_of(const message_in& m) {
   reply_context c;
-  if (pdu.tlvs.its_session_info) {
+  if (m.its_session_info) {
     c.has_its_session_info = true;
-    c.its_session_info = *pdu.tlvs.its_session_info;
+    c.its_session_info = *m.its_session_info;
   }
-  if (pdu.tlvs.user_message_reference) {
+  if (m.user_message_reference) {
     c.has_user_message_reference = true;
-    c.user_message_reference = *pdu.tlvs.user_message_reference;
+    c.user_message_reference = *m.user_message_reference;
   }
-  c.source_ton = pdu.source_addr_ton;
-  c.source_npi = pdu.source_addr_npi;
-  c.destination_ton = pdu.dest_addr_ton;
-  c.destination_npi = pdu.dest_addr_npi;
+  c.source_ton = m.source_addr_ton;
+  c.source_npi = m.source_addr_npi;
+  c.destination_ton = m.dest_addr_ton;
+  c.destination_npi = m.dest_addr_npi;
   return c;
 }
 
-action with_reply(smpp::submit_sm reply, bool ended, std::string_view reason) {
+action with_reply(message_out reply, bool ended, std::string_view reason) {
   action a;
   a.kind = action_kind::reply;
   a.reply = std::move(reply);
@@ -45,9 +41,13 @@ action nothing(std::string_view reason, bool ended) {
 
 }  // namespace
 
-bool is_ussd(const profile& p, const smpp::deliver_sm& pdu) {
-  return pdu.tlvs.ussd_service_op.has_value() ||
-         (!p.service_type.empty() && pdu.service_type == p.service_type);
+bool is_ussd(const profile& p, std::string_view service_type,
+             std::optional<std::uint8_t> ussd_service_op) {
+  return ussd_service_op.has_value() || (!p.service_type.empty() && service_type == p.service_type);
+}
+
+bool is_ussd(const profile& p, const message_in& m) {
+  return is_ussd(p, m.service_type, m.ussd_service_op);
 }
 
 std::string_view to_string(action_kind k) {
@@ -71,18 +71,18 @@ gateway::gateway(const engine& e, profile p, std::size_t max_dialogues)
                        "profile " + profile_.name + "'s max_screen");
 }
 
-session_key gateway::key_of(const smpp::deliver_sm& pdu) const {
-  return session_key_of(profile_, pdu);
+session_key gateway::key_of(const message_in& m) const {
+  return session_key_of(profile_, m);
 }
 
-session_key session_key_of(const profile& p, const smpp::deliver_sm& pdu) {
-  session_key k{pdu.source_addr, 0};
+session_key session_key_of(const profile& p, const message_in& m) {
+  session_key k{m.source_addr, 0};
   switch (p.session_key) {
     case session_key_source::its_session_info:
-      if (pdu.tlvs.its_session_info) k.id = 0x10000U | (*pdu.tlvs.its_session_info >> 8);
+      if (m.its_session_info) k.id = 0x10000U | (*m.its_session_info >> 8);
       break;
     case session_key_source::user_message_reference:
-      if (pdu.tlvs.user_message_reference) k.id = 0x20000U | *pdu.tlvs.user_message_reference;
+      if (m.user_message_reference) k.id = 0x20000U | *m.user_message_reference;
       break;
     case session_key_source::msisdn:
       break;
@@ -90,10 +90,10 @@ session_key session_key_of(const profile& p, const smpp::deliver_sm& pdu) {
   return k;
 }
 
-smpp::submit_sm gateway::make_reply(std::string_view citizen, std::string_view number,
-                                    const reply_context& ctx, std::string_view screen,
-                                    bool last) const {
-  smpp::submit_sm s;
+message_out gateway::make_reply(std::string_view citizen, std::string_view number,
+                                const reply_context& ctx, std::string_view screen,
+                                bool last) const {
+  message_out s;
   s.service_type = profile_.service_type;
   s.source_addr_ton = ctx.destination_ton;
   s.source_addr_npi = ctx.destination_npi;
@@ -104,19 +104,14 @@ smpp::submit_sm gateway::make_reply(std::string_view citizen, std::string_view n
   s.data_coding = reply_data_coding(profile_);
   // Fixed screens were checked at load; a screen with the store's or the citizen's words is
   // cut here, on a character boundary, to the carrier's limit.
-  std::string octets =
+  s.octets =
       encode_screen(fit_screen(screen, profile_.encoding, profile_.max_screen), profile_.encoding);
-  if (octets.size() <= max_short_message) {
-    s.short_message = std::move(octets);
-  } else {
-    s.tlvs.message_payload = std::move(octets);
-  }
-  s.tlvs.ussd_service_op = last ? profile_.reply_end_op : profile_.reply_continue_op;
+  s.ussd_service_op = last ? profile_.reply_end_op : profile_.reply_continue_op;
   if (profile_.echo_session_info && ctx.has_its_session_info) {
-    s.tlvs.its_session_info = reply_session_info(ctx.its_session_info, last, profile_.sequence);
+    s.its_session_info = reply_session_info(ctx.its_session_info, last, profile_.sequence);
   }
   if (profile_.echo_user_message_reference && ctx.has_user_message_reference) {
-    s.tlvs.user_message_reference = ctx.user_message_reference;
+    s.user_message_reference = ctx.user_message_reference;
   }
   return s;
 }
@@ -156,10 +151,10 @@ action gateway::finish_step(dialogue_table::entry& e, step s, instant now) {
   return nothing(s.reason, true);
 }
 
-action gateway::on_deliver(const smpp::deliver_sm& pdu, instant now) {
+action gateway::on_deliver(const message_in& pdu, instant now) {
   const session_key key = key_of(pdu);
   dialogue_table::entry* e = table_.find(key, now);
-  const op_meaning meaning = meaning_of(profile_, pdu.tlvs.ussd_service_op, e != nullptr);
+  const op_meaning meaning = meaning_of(profile_, pdu.ussd_service_op, e != nullptr);
 
   switch (meaning) {
     case op_meaning::end:
@@ -200,20 +195,19 @@ action gateway::on_deliver(const smpp::deliver_sm& pdu, instant now) {
   e->context = context_of(pdu);
   text::decode_options options;
   options.gsm_packed = profile_.encoding == screen_encoding::gsm7_packed;
-  const std::string& raw = pdu.short_message.empty() && pdu.tlvs.message_payload
-                               ? *pdu.tlvs.message_payload
-                               : pdu.short_message;
-  const std::span<const std::uint8_t> octets(reinterpret_cast<const std::uint8_t*>(raw.data()),
-                                             raw.size());
-  text::decoded_text typed = text::decode_text(pdu.data_coding, octets, options);
+  std::optional<std::string_view> payload;
+  if (pdu.message_payload) payload = *pdu.message_payload;
+  // The same reader as an SMS's text (text::read_mo_text), in this profile's 7-bit packing.
+  const text::mo_text typed =
+      text::read_mo_text(pdu.esm_class, pdu.data_coding, pdu.short_message, payload, options);
   step s = engine_->answer(e->state, typed.utf8, now);
   return finish_step(*e, std::move(s), now);
 }
 
-bool gateway::continues(const smpp::deliver_sm& pdu, instant now) {
+bool gateway::continues(const message_in& pdu, instant now) {
   dialogue_table::entry* e = table_.find(key_of(pdu), now);
   if (e == nullptr) return false;
-  if (meaning_of(profile_, pdu.tlvs.ussd_service_op, true) != op_meaning::begin) return true;
+  if (meaning_of(profile_, pdu.ussd_service_op, true) != op_meaning::begin) return true;
   table_.erase(*e);
   return false;
 }

@@ -26,11 +26,11 @@ class ussd_generations {
 
   explicit ussd_generations(std::string carrier) : carrier_(std::move(carrier)) {}
 
-  // The gateway a USSD deliver_sm goes to: an older generation's when it holds the dialogue the
+  // The gateway a USSD message goes to: an older generation's when it holds the dialogue the
   // message continues, else the newest, made for `menu` (generation `generation`) when the
   // newest is older. The reference is good until the next call. Throws what the gateway's
   // constructor throws (a screen that does not fit the carrier's profile).
-  slot& route(const smpp::deliver_sm& pdu, lapor::ussd::instant now,
+  slot& route(const lapor::ussd::message_in& m, lapor::ussd::instant now,
               const std::shared_ptr<const ussd_menu>& menu, std::uint64_t generation);
 
   // The gateway of a generation (a filing's or lookup's ticket goes back to it), or null when
