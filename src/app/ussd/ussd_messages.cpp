@@ -8,19 +8,25 @@ namespace {
 
 constexpr std::size_t max_short_message = 254;
 
+// The fields deliver_sm, submit_sm and the gateway's messages share, by the same names.
+template <class From, class To>
+void move_addressing(From& from, To& to) {
+  to.service_type = std::move(from.service_type);
+  to.source_addr = std::move(from.source_addr);
+  to.source_addr_ton = from.source_addr_ton;
+  to.source_addr_npi = from.source_addr_npi;
+  to.destination_addr = std::move(from.destination_addr);
+  to.dest_addr_ton = from.dest_addr_ton;
+  to.dest_addr_npi = from.dest_addr_npi;
+  to.data_coding = from.data_coding;
+}
+
 }  // namespace
 
 lapor::ussd::message_in ussd_message_of(smpp::deliver_sm&& d) {
   lapor::ussd::message_in m;
-  m.service_type = std::move(d.service_type);
-  m.source_addr = std::move(d.source_addr);
-  m.source_addr_ton = d.source_addr_ton;
-  m.source_addr_npi = d.source_addr_npi;
-  m.destination_addr = std::move(d.destination_addr);
-  m.dest_addr_ton = d.dest_addr_ton;
-  m.dest_addr_npi = d.dest_addr_npi;
+  move_addressing(d, m);
   m.esm_class = d.esm_class;
-  m.data_coding = d.data_coding;
   m.short_message = std::move(d.short_message);
   m.message_payload = std::move(d.tlvs.message_payload);
   m.ussd_service_op = d.tlvs.ussd_service_op;
@@ -31,14 +37,7 @@ lapor::ussd::message_in ussd_message_of(smpp::deliver_sm&& d) {
 
 smpp::submit_sm submit_sm_of(lapor::ussd::message_out&& m) {
   smpp::submit_sm s;
-  s.service_type = std::move(m.service_type);
-  s.source_addr = std::move(m.source_addr);
-  s.source_addr_ton = m.source_addr_ton;
-  s.source_addr_npi = m.source_addr_npi;
-  s.destination_addr = std::move(m.destination_addr);
-  s.dest_addr_ton = m.dest_addr_ton;
-  s.dest_addr_npi = m.dest_addr_npi;
-  s.data_coding = m.data_coding;
+  move_addressing(m, s);
   if (m.octets.size() <= max_short_message) {
     s.short_message = std::move(m.octets);
   } else {
