@@ -6,8 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "lapord/text/gsm7.hpp"
-#include "lapord/text/utf8.hpp"
+#include "parts.hpp"
 
 namespace lapord::smsc_sim {
 namespace json = boost::json;
@@ -106,46 +105,6 @@ void parse_tlvs(const json::value& v, smpp::tlv_set& t) {
       fail("tlvs: unknown TLV " + str(key));
     }
   }
-}
-
-// Octets per part for (split mode, data_coding); 0 for modes that do not split.
-std::size_t part_capacity(split_mode mode, std::uint8_t data_coding) {
-  bool gsm = data_coding == 0;
-  bool ucs2 = data_coding == 8;
-  switch (mode) {
-    case split_mode::udh8:
-      return gsm ? 153 : ucs2 ? 134 : 134;
-    case split_mode::udh16:
-      return gsm ? 152 : ucs2 ? 132 : 133;
-    case split_mode::sar:
-      return gsm ? 160 : 140;
-    case split_mode::none:
-    case split_mode::payload:
-      return 0;
-  }
-  return 0;
-}
-
-// Cuts the encoded message into parts of at most `cap` octets without breaking a GSM escape
-// pair or a UTF-16 surrogate pair.
-std::vector<std::string> cut(const std::string& octets, std::size_t cap, std::uint8_t data_coding) {
-  std::vector<std::string> parts;
-  std::size_t pos = 0;
-  while (pos < octets.size()) {
-    std::size_t n = std::min(cap, octets.size() - pos);
-    if (pos + n < octets.size()) {
-      if (data_coding == 0 && static_cast<unsigned char>(octets[pos + n - 1]) == text::gsm_escape)
-        --n;
-      if (data_coding == 8) {
-        n -= n % 2;
-        auto hi = static_cast<unsigned char>(octets[pos + n - 2]);
-        if (hi >= 0xD8 && hi <= 0xDB) n -= 2;  // a high surrogate: keep the pair together
-      }
-    }
-    parts.push_back(octets.substr(pos, n));
-    pos += n;
-  }
-  return parts;
 }
 
 mo_step parse_mo(const json::object& o) {
@@ -329,118 +288,6 @@ delay_step parse_delay(const json::object& o) {
 
 }  // namespace
 
-std::string to_hex(std::string_view octets) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(octets.size() * 2);
-  for (unsigned char c : octets) {
-    out.push_back(digits[c >> 4]);
-    out.push_back(digits[c & 0x0F]);
-  }
-  return out;
-}
-
-std::optional<std::string> from_hex(std::string_view hex) {
-  if (hex.size() % 2 != 0) return std::nullopt;
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  std::string out;
-  out.reserve(hex.size() / 2);
-  for (std::size_t i = 0; i < hex.size(); i += 2) {
-    int hi = nibble(hex[i]);
-    int lo = nibble(hex[i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out.push_back(static_cast<char>((hi << 4) | lo));
-  }
-  return out;
-}
-
-std::optional<std::string> encode_text(std::string_view utf8, std::uint8_t data_coding,
-                                       std::string& error) {
-  if (!text::is_valid_utf8(utf8)) {
-    error = "not valid UTF-8";
-    return std::nullopt;
-  }
-  std::string out;
-  if (data_coding == 0) {
-    auto septets = text::gsm_septets_of(utf8);
-    if (!septets) {
-      error = "a character is not in the GSM 03.38 alphabet (use data_coding 8)";
-      return std::nullopt;
-    }
-    out.assign(septets->begin(), septets->end());
-    return out;
-  }
-  std::size_t pos = 0;
-  while (pos < utf8.size()) {
-    char32_t cp = text::next_code_point(utf8, pos);
-    if (data_coding == 1 || data_coding == 3) {
-      char32_t top = data_coding == 1 ? 0x7F : 0xFF;
-      if (cp > top) {
-        error = data_coding == 1 ? "a character is not ASCII (IA5)" : "a character is not Latin-1";
-        return std::nullopt;
-      }
-      out.push_back(static_cast<char>(cp));
-    } else if (data_coding == 8) {
-      auto put = [&](std::uint32_t unit) {
-        out.push_back(static_cast<char>(unit >> 8));
-        out.push_back(static_cast<char>(unit & 0xFF));
-      };
-      if (cp > 0xFFFF) {
-        std::uint32_t v = static_cast<std::uint32_t>(cp) - 0x10000;
-        put(0xD800 + (v >> 10));
-        put(0xDC00 + (v & 0x3FF));
-      } else {
-        put(static_cast<std::uint32_t>(cp));
-      }
-    } else {
-      error = "data_coding " + std::to_string(data_coding) + " has no text encoding here; use hex";
-      return std::nullopt;
-    }
-  }
-  return out;
-}
-
-std::optional<std::string> decode_text(std::string_view octets, std::uint8_t data_coding) {
-  std::string out;
-  if (data_coding == 0) {
-    bool replaced = false;
-    text::append_gsm_text(
-        out, std::span(reinterpret_cast<const std::uint8_t*>(octets.data()), octets.size()),
-        replaced);
-    return out;
-  }
-  if (data_coding == 1 || data_coding == 3) {
-    for (unsigned char c : octets)
-      text::append_utf8(out, c);
-    return out;
-  }
-  if (data_coding == 8) {
-    for (std::size_t i = 0; i + 1 < octets.size(); i += 2) {
-      std::uint32_t unit =
-          (static_cast<unsigned char>(octets[i]) << 8) | static_cast<unsigned char>(octets[i + 1]);
-      if (unit >= 0xD800 && unit <= 0xDBFF && i + 3 < octets.size()) {
-        std::uint32_t low = (static_cast<unsigned char>(octets[i + 2]) << 8) |
-                            static_cast<unsigned char>(octets[i + 3]);
-        if (low >= 0xDC00 && low <= 0xDFFF) {
-          text::append_utf8(
-              out, static_cast<char32_t>(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)));
-          i += 2;
-          continue;
-        }
-      }
-      text::append_utf8(out, static_cast<char32_t>(unit));
-    }
-    if (octets.size() % 2 != 0) text::append_utf8(out, text::replacement_character);
-    return out;
-  }
-  return std::nullopt;
-}
-
 std::optional<script> parse_script(std::string_view text, const std::string& file,
                                    std::string& error) {
   script s;
@@ -501,85 +348,6 @@ std::optional<script> load_script(const std::string& path, std::string& error) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return parse_script(ss.str(), path, error);
-}
-
-std::vector<smpp::pdu_body> build_parts(const mo_step& mo, std::uint16_t ref) {
-  auto make = [&](std::string short_message, smpp::tlv_set tlvs,
-                  std::uint8_t esm_class) -> smpp::pdu_body {
-    if (mo.data_sm) {
-      smpp::data_sm d;
-      const auto& f = mo.fields;
-      d.service_type = f.service_type;
-      d.source_addr_ton = f.source_addr_ton;
-      d.source_addr_npi = f.source_addr_npi;
-      d.source_addr = f.source_addr;
-      d.dest_addr_ton = f.dest_addr_ton;
-      d.dest_addr_npi = f.dest_addr_npi;
-      d.destination_addr = f.destination_addr;
-      d.esm_class = esm_class;
-      d.registered_delivery = f.registered_delivery;
-      d.data_coding = f.data_coding;
-      d.tlvs = std::move(tlvs);
-      if (!d.tlvs.message_payload) d.tlvs.message_payload = std::move(short_message);
-      return d;
-    }
-    smpp::deliver_sm d;
-    static_cast<smpp::sm_fields&>(d) = mo.fields;
-    d.esm_class = esm_class;
-    d.short_message = std::move(short_message);
-    d.tlvs = std::move(tlvs);
-    return d;
-  };
-  std::uint16_t r = mo.ref.value_or(ref);
-  const auto& f = mo.fields;
-  switch (mo.split) {
-    case split_mode::none:
-      return {make(mo.octets, f.tlvs, f.esm_class)};
-    case split_mode::payload: {
-      auto t = f.tlvs;
-      t.message_payload = mo.octets;
-      return {make(std::string(), std::move(t), f.esm_class)};
-    }
-    case split_mode::udh8:
-    case split_mode::udh16:
-    case split_mode::sar:
-      break;
-  }
-  auto pieces = cut(mo.octets, part_capacity(mo.split, f.data_coding), f.data_coding);
-  if (pieces.empty()) pieces.emplace_back();
-  auto total = static_cast<std::uint8_t>(pieces.size());
-  std::vector<smpp::pdu_body> out;
-  for (std::size_t i = 0; i < pieces.size(); ++i) {
-    auto seq = static_cast<std::uint8_t>(i + 1);
-    auto t = f.tlvs;
-    std::string sm;
-    std::uint8_t esm = f.esm_class;
-    if (mo.split == split_mode::sar) {
-      t.sar_msg_ref_num = r;
-      t.sar_total_segments = total;
-      t.sar_segment_seqnum = seq;
-    } else if (mo.split == split_mode::udh8) {
-      sm = {'\x05',
-            '\x00',
-            '\x03',
-            static_cast<char>(r & 0xFF),
-            static_cast<char>(total),
-            static_cast<char>(seq)};
-      esm = static_cast<std::uint8_t>(esm | 0x40);
-    } else {
-      sm = {'\x06',
-            '\x08',
-            '\x04',
-            static_cast<char>(r >> 8),
-            static_cast<char>(r & 0xFF),
-            static_cast<char>(total),
-            static_cast<char>(seq)};
-      esm = static_cast<std::uint8_t>(esm | 0x40);
-    }
-    sm += pieces[i];
-    out.push_back(make(std::move(sm), std::move(t), esm));
-  }
-  return out;
 }
 
 bool matches(const wait_step& w, const submit_view& s) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "lapord/smpp/pdu.hpp"
+#include "message_text.hpp"
 
 namespace lapord::smsc_sim {
 
@@ -79,14 +80,6 @@ std::optional<script> load_script(const std::string& path, std::string& error);
 // names none. Never fails: parse_script checked that the message fits.
 std::vector<smpp::pdu_body> build_parts(const mo_step& mo, std::uint16_t ref);
 
-// Encodes UTF-8 text for a data_coding (0 GSM unpacked, 1 IA5, 3 Latin-1, 8 UCS-2); nullopt with
-// `error` set when the coding cannot carry it.
-std::optional<std::string> encode_text(std::string_view utf8, std::uint8_t data_coding,
-                                       std::string& error);
-
-// The text of `octets` in `data_coding` as UTF-8, when the coding is one of the simple ones.
-std::optional<std::string> decode_text(std::string_view octets, std::uint8_t data_coding);
-
 // What a wait step looks at in a received submit_sm / data_sm.
 struct submit_view {
   bool data_sm = false;
@@ -102,8 +95,5 @@ struct submit_view {
 };
 
 bool matches(const wait_step& w, const submit_view& s);
-
-std::string to_hex(std::string_view octets);
-std::optional<std::string> from_hex(std::string_view hex);
 
 }  // namespace lapord::smsc_sim

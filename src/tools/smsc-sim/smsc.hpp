@@ -1,6 +1,6 @@
 #pragma once
-// The simulated SMSC: options and the entry point the command line calls. The Asio shell lives
-// in smsc.cpp (one translation unit, Asio compiles slowly).
+// The simulated SMSC: options and the entry point the command line calls. The Asio shell is the
+// class in smsc_server.hpp (its members in smsc*.cpp, one file per job).
 
 #include <cstdint>
 #include <string>
