@@ -107,78 +107,73 @@ void parse_tlvs(const json::value& v, smpp::tlv_set& t) {
   }
 }
 
-mo_step parse_mo(const json::object& o) {
-  mo_step mo;
+split_mode split_of(const std::string& s) {
+  if (s == "none") return split_mode::none;
+  if (s == "udh8") return split_mode::udh8;
+  if (s == "udh16") return split_mode::udh16;
+  if (s == "sar") return split_mode::sar;
+  if (s == "payload") return split_mode::payload;
+  fail("split: expected none, udh8, udh16, sar or payload, got " + s);
+}
+
+// One key of an MO step into `mo` (the text, encoded later, into `text`).
+void parse_mo_key(json::string_view key, const json::value& v, mo_step& mo,
+                  std::optional<std::string>& text) {
   auto& f = mo.fields;
-  f.source_addr_ton = 1;
-  f.source_addr_npi = 1;
-  std::optional<std::string> text;
-  for (const auto& kv : o) {
-    auto key = kv.key();
-    const auto& v = kv.value();
-    if (key == "dialogue") {
-    } else if (key == "source") {
-      f.source_addr = text_of(v, key);
-    } else if (key == "destination") {
-      f.destination_addr = text_of(v, key);
-    } else if (key == "source_ton") {
-      f.source_addr_ton = octet(v, key);
-    } else if (key == "source_npi") {
-      f.source_addr_npi = octet(v, key);
-    } else if (key == "dest_ton") {
-      f.dest_addr_ton = octet(v, key);
-    } else if (key == "dest_npi") {
-      f.dest_addr_npi = octet(v, key);
-    } else if (key == "text") {
-      text = text_of(v, key);
-    } else if (key == "hex") {
-      mo.octets = hex_field(v, key);
-      mo.raw = true;
-    } else if (key == "data_coding") {
-      f.data_coding = octet(v, key);
-    } else if (key == "esm_class") {
-      f.esm_class = octet(v, key);
-    } else if (key == "service_type") {
-      f.service_type = text_of(v, key);
-    } else if (key == "protocol_id") {
-      f.protocol_id = octet(v, key);
-    } else if (key == "priority_flag") {
-      f.priority_flag = octet(v, key);
-    } else if (key == "registered_delivery") {
-      f.registered_delivery = octet(v, key);
-    } else if (key == "tlvs") {
-      parse_tlvs(v, f.tlvs);
-    } else if (key == "split") {
-      auto s = text_of(v, key);
-      if (s == "none") {
-        mo.split = split_mode::none;
-      } else if (s == "udh8") {
-        mo.split = split_mode::udh8;
-      } else if (s == "udh16") {
-        mo.split = split_mode::udh16;
-      } else if (s == "sar") {
-        mo.split = split_mode::sar;
-      } else if (s == "payload") {
-        mo.split = split_mode::payload;
-      } else {
-        fail("split: expected none, udh8, udh16, sar or payload, got " + s);
-      }
-    } else if (key == "ref") {
-      mo.ref = static_cast<std::uint16_t>(integer(v, key, 0, 0xFFFF));
-    } else if (key == "pdu") {
-      auto s = text_of(v, key);
-      if (s != "deliver_sm" && s != "data_sm") fail("pdu: expected deliver_sm or data_sm");
-      mo.data_sm = s == "data_sm";
-    } else if (key == "system_id") {
-      mo.system_id = text_of(v, key);
-    } else if (key == "wait_ack") {
-      mo.wait_ack = flag(v, key);
-    } else if (key == "label") {
-      mo.label = text_of(v, key);
-    } else {
-      fail("unknown key " + str(key) + " in an MO step");
-    }
+  if (key == "dialogue") {
+  } else if (key == "source") {
+    f.source_addr = text_of(v, key);
+  } else if (key == "destination") {
+    f.destination_addr = text_of(v, key);
+  } else if (key == "source_ton") {
+    f.source_addr_ton = octet(v, key);
+  } else if (key == "source_npi") {
+    f.source_addr_npi = octet(v, key);
+  } else if (key == "dest_ton") {
+    f.dest_addr_ton = octet(v, key);
+  } else if (key == "dest_npi") {
+    f.dest_addr_npi = octet(v, key);
+  } else if (key == "text") {
+    text = text_of(v, key);
+  } else if (key == "hex") {
+    mo.octets = hex_field(v, key);
+    mo.raw = true;
+  } else if (key == "data_coding") {
+    f.data_coding = octet(v, key);
+  } else if (key == "esm_class") {
+    f.esm_class = octet(v, key);
+  } else if (key == "service_type") {
+    f.service_type = text_of(v, key);
+  } else if (key == "protocol_id") {
+    f.protocol_id = octet(v, key);
+  } else if (key == "priority_flag") {
+    f.priority_flag = octet(v, key);
+  } else if (key == "registered_delivery") {
+    f.registered_delivery = octet(v, key);
+  } else if (key == "tlvs") {
+    parse_tlvs(v, f.tlvs);
+  } else if (key == "split") {
+    mo.split = split_of(text_of(v, key));
+  } else if (key == "ref") {
+    mo.ref = static_cast<std::uint16_t>(integer(v, key, 0, 0xFFFF));
+  } else if (key == "pdu") {
+    auto s = text_of(v, key);
+    if (s != "deliver_sm" && s != "data_sm") fail("pdu: expected deliver_sm or data_sm");
+    mo.data_sm = s == "data_sm";
+  } else if (key == "system_id") {
+    mo.system_id = text_of(v, key);
+  } else if (key == "wait_ack") {
+    mo.wait_ack = flag(v, key);
+  } else if (key == "label") {
+    mo.label = text_of(v, key);
+  } else {
+    fail("unknown key " + str(key) + " in an MO step");
   }
+}
+
+// The checks of a whole MO step, once every key is read: the message must fit what it is sent as.
+void check_mo(mo_step& mo, const std::optional<std::string>& text) {
+  auto& f = mo.fields;
   if (f.source_addr.empty()) fail("an MO step needs \"source\"");
   if (f.destination_addr.empty()) fail("an MO step needs \"destination\"");
   if (f.source_addr.size() > 20 || f.destination_addr.size() > 20)
@@ -206,6 +201,16 @@ mo_step parse_mo(const json::object& o) {
     if (mo.split == split_mode::udh8 && mo.ref && *mo.ref > 0xFF)
       fail("ref: an 8-bit UDH reference is at most 255");
   }
+}
+
+mo_step parse_mo(const json::object& o) {
+  mo_step mo;
+  mo.fields.source_addr_ton = 1;
+  mo.fields.source_addr_npi = 1;
+  std::optional<std::string> text;
+  for (const auto& kv : o)
+    parse_mo_key(kv.key(), kv.value(), mo, text);
+  check_mo(mo, text);
   return mo;
 }
 

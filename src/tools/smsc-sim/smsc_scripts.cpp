@@ -27,71 +27,22 @@ void smsc::start_script(const script& s) {
   }
 }
 
+// Runs the dialogue's steps in order; the first step that fails ends it (script_failed).
 awaitable<void> smsc::run_dialogue(std::shared_ptr<dialogue_run> r) {
   const auto& file = r->script->s->file;
-  bool ok = true;
   std::string error;
   std::size_t line = 0;
   for (const auto& st : r->d->steps) {
     if (stopping_) {
-      ok = false;
       error = "stopped";
       break;
     }
     line = st.line;
     json::object base{{"script", file}, {"line", st.line}, {"dialogue", r->d->name}};
     if (const auto* mo = std::get_if<mo_step>(&st.action)) {
-      auto parts = build_parts(*mo, next_ref_++);
-      json::object extra{{"script", file}, {"line", st.line}, {"dialogue", r->d->name}};
-      if (!mo->label.empty()) extra["label"] = mo->label;
-      if (mo->wait_ack) r->pending_acks = parts.size();
-      json::array ids;
-      for (auto& part : parts)
-        ids.push_back(
-            add_stored(std::move(part), mo->system_id, mo->wait_ack ? r : nullptr, extra));
-      auto o = base;
-      o["step"] = "mo";
-      o["mo"] = ids;
-      records_.write("script_step", o);
-      pump();
-      while (r->pending_acks > 0 && !stopping_) {
-        r->wake.expires_at(steady::time_point::max());
-        co_await r->wake.async_wait(use_tuple);
-      }
-      if (r->ack_failed) {
-        ok = false;
-        error = "an MO part was given up after --max-attempts";
-        break;
-      }
+      error = co_await run_mo_step(r, *mo, base);
     } else if (const auto* w = std::get_if<wait_step>(&st.action)) {
-      auto o = base;
-      o["step"] = "wait";
-      records_.write("script_step", o);
-      r->matched.reset();
-      for (std::size_t i = r->seen_start; i < seen_.size(); ++i) {
-        if (!seen_[i].taken && matches(*w, seen_[i].view())) {
-          seen_[i].taken = true;
-          r->matched = seen_[i].message_id;
-          break;
-        }
-      }
-      if (!r->matched) {
-        r->waiting = w;
-        waiters_.push_back(r);
-        r->wake.expires_after(std::chrono::milliseconds(w->timeout_ms));
-        co_await r->wake.async_wait(use_tuple);
-        r->waiting = nullptr;
-        waiters_.remove(r);
-      }
-      if (!r->matched) {
-        ok = false;
-        error =
-            stopping_ ? "stopped" : "wait timed out after " + std::to_string(w->timeout_ms) + " ms";
-        break;
-      }
-      auto m = base;
-      m["message_id"] = *r->matched;
-      records_.write("script_matched", m);
+      error = co_await run_wait_step(r, *w, base);
     } else if (const auto* d = std::get_if<delay_step>(&st.action)) {
       auto o = base;
       o["step"] = "delay";
@@ -99,20 +50,83 @@ awaitable<void> smsc::run_dialogue(std::shared_ptr<dialogue_run> r) {
       r->wake.expires_after(std::chrono::milliseconds(d->ms));
       co_await r->wake.async_wait(use_tuple);
     }
+    if (!error.empty()) break;
   }
-  if (!ok) {
+  end_dialogue(*r, line, error);
+}
+
+// Queues the step's MO (its parts); with wait_ack, waits until each got ESME_ROK or was given
+// up. Returns the error that fails the dialogue, "" when the step is done.
+awaitable<std::string> smsc::run_mo_step(std::shared_ptr<dialogue_run> r, const mo_step& mo,
+                                         json::object base) {
+  auto parts = build_parts(mo, next_ref_++);
+  json::object extra = base;
+  if (!mo.label.empty()) extra["label"] = mo.label;
+  if (mo.wait_ack) r->pending_acks = parts.size();
+  json::array ids;
+  for (auto& part : parts)
+    ids.push_back(add_stored(std::move(part), mo.system_id, mo.wait_ack ? r : nullptr, extra));
+  auto o = std::move(base);
+  o["step"] = "mo";
+  o["mo"] = ids;
+  records_.write("script_step", o);
+  pump();
+  while (r->pending_acks > 0 && !stopping_) {
+    r->wake.expires_at(steady::time_point::max());
+    co_await r->wake.async_wait(use_tuple);
+  }
+  co_return r->ack_failed ? "an MO part was given up after --max-attempts" : "";
+}
+
+// Takes a matching submit seen since the dialogue started, or waits for one (offer_submit wakes
+// it) until the step's timeout. Returns the error that fails the dialogue, "" when matched.
+awaitable<std::string> smsc::run_wait_step(std::shared_ptr<dialogue_run> r, const wait_step& w,
+                                           json::object base) {
+  auto o = base;
+  o["step"] = "wait";
+  records_.write("script_step", o);
+  r->matched.reset();
+  for (std::size_t i = r->seen_start; i < seen_.size(); ++i) {
+    if (!seen_[i].taken && matches(w, seen_[i].view())) {
+      seen_[i].taken = true;
+      r->matched = seen_[i].message_id;
+      break;
+    }
+  }
+  if (!r->matched) {
+    r->waiting = &w;
+    waiters_.push_back(r);
+    r->wake.expires_after(std::chrono::milliseconds(w.timeout_ms));
+    co_await r->wake.async_wait(use_tuple);
+    r->waiting = nullptr;
+    waiters_.remove(r);
+  }
+  if (!r->matched)
+    co_return stopping_ ? "stopped"
+                        : "wait timed out after " + std::to_string(w.timeout_ms) + " ms";
+  auto m = std::move(base);
+  m["message_id"] = *r->matched;
+  records_.write("script_matched", m);
+  co_return "";
+}
+
+// Records a failure (exit code 1 at the end) and, when the script's last dialogue ends, its
+// script_done.
+void smsc::end_dialogue(dialogue_run& r, std::size_t line, const std::string& error) {
+  const auto& file = r.script->s->file;
+  if (!error.empty()) {
     records_.write("script_failed",
-                   {{"script", file}, {"line", line}, {"dialogue", r->d->name}, {"error", error}});
-    log(2, file + ":" + std::to_string(line) + ": dialogue " + r->d->name + " failed: " + error);
-    r->script->ok = false;
+                   {{"script", file}, {"line", line}, {"dialogue", r.d->name}, {"error", error}});
+    log(2, file + ":" + std::to_string(line) + ": dialogue " + r.d->name + " failed: " + error);
+    r.script->ok = false;
     exit_code_ = 1;
   }
   if (--dialogues_running_ == 0) seen_.clear();
-  if (--r->script->running == 0) {
+  if (--r.script->running == 0) {
     --scripts_running_;
     records_.write(
         "script_done",
-        {{"script", file}, {"dialogues", r->script->s->dialogues.size()}, {"ok", r->script->ok}});
+        {{"script", file}, {"dialogues", r.script->s->dialogues.size()}, {"ok", r.script->ok}});
     check_done();
   }
 }

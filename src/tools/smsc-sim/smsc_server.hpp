@@ -252,6 +252,11 @@ class smsc {
   void start_sources();
   void start_script(const script& s);
   awaitable<void> run_dialogue(std::shared_ptr<dialogue_run> r);
+  awaitable<std::string> run_mo_step(std::shared_ptr<dialogue_run> r, const mo_step& mo,
+                                     json::object base);
+  awaitable<std::string> run_wait_step(std::shared_ptr<dialogue_run> r, const wait_step& w,
+                                       json::object base);
+  void end_dialogue(dialogue_run& r, std::size_t line, const std::string& error);
   void offer_submit(seen_submit s);
 
   // smsc_control.cpp: the control channel, the flood report, stats, --exit-when-done
