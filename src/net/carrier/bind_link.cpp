@@ -271,10 +271,14 @@ asio::awaitable<void> bind_link::timer_loop(std::shared_ptr<connection> c) {
       co_return;
     }
     if (!error) {
-      // Disarm first: on_timer may arm it again, and an expired timer must not spin.
+      // Disarm first: on_timer may arm it again, and an expired timer must not spin. The
+      // timer may fire before the session's deadline (see apply): arm it at the deadline.
       c->timer.expires_at(steady::time_point::max());
       c->session.on_timer(steady::now());
       apply(*c);
+      if (const auto next = c->session.next_deadline(); next && *next < c->timer.expiry()) {
+        c->timer.expires_at(*next);
+      }
     }
   }
 }

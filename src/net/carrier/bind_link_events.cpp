@@ -79,9 +79,14 @@ void bind_link::apply(connection& c) {
               log_->info("bind up: bound as {} to SMSC \"{}\"", role_name(role_), a.peer_system_id);
               wake_pump();
             } else if constexpr (std::is_same_v<T, smpp::arm_timer>) {
-              c.timer.expires_at(a.at);
+              // The session moves its deadline with every PDU (keep-alive, dead peer); re-arming
+              // the timer each time cost a cancel, a coroutine wake-up and a timerfd_settime
+              // per PDU. Only an earlier deadline re-arms it: a later one lets it fire early,
+              // and timer_loop then arms it at the session's next deadline.
+              if (a.at < c.timer.expiry()) c.timer.expires_at(a.at);
             } else if constexpr (std::is_same_v<T, smpp::cancel_timer>) {
-              c.timer.expires_at(steady::time_point::max());
+              // Left to fire: on_timer runs no deadline that is not due (none while input is
+              // paused), and timer_loop re-arms it from the session.
             } else if constexpr (std::is_same_v<T, smpp::close_connection>) {
               close_after_flush(c, a.reason);
             } else if constexpr (std::is_same_v<T, smpp::pdu_seen>) {

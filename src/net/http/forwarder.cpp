@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -19,17 +20,16 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include "lapord/net/http/bearer_token.hpp"
 #include "lapord/net/http/forward_machine.hpp"
 #include "lapord/net/http/store_answer.hpp"
 #include "lapord/net/http/store_url.hpp"
+#include "net/http/store_connection.hpp"
 
 #ifndef LAPORD_VERSION
 #define LAPORD_VERSION "0"
@@ -51,25 +51,7 @@ constexpr auto no_throw = asio::as_tuple(asio::use_awaitable);
 // An answer bigger than this is a broken store, not a complaint's receipt.
 constexpr std::uint64_t answer_limit = 1024 * 1024;
 
-// One keep-alive connection of the pool: plain TCP or TLS over TCP.
-struct connection {
-  std::optional<beast::tcp_stream> plain;
-  std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
-  beast::flat_buffer buffer;
-
-  [[nodiscard]] bool is_open() const { return plain.has_value() || secure.has_value(); }
-  beast::tcp_stream& lowest() { return plain ? *plain : beast::get_lowest_layer(*secure); }
-  void close() {
-    if (is_open()) {
-      beast::error_code ignored;
-      lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
-      lowest().close();
-    }
-    plain.reset();
-    secure.reset();
-    buffer.clear();
-  }
-};
+using connection = store_connection;
 
 forward_machine_settings machine_settings(const store_api_settings& s) {
   forward_machine_settings m;
@@ -93,6 +75,7 @@ struct forwarder::impl : std::enable_shared_from_this<impl> {
         token(resolve_secret(settings.token, settings.token_env)),
         user_agent(settings.user_agent.empty() ? std::string("lapord/") + LAPORD_VERSION
                                                : settings.user_agent),
+        request_prefix(store_request_prefix(url.target, url.host_header, token)),
         machine(machine_settings(settings), std::random_device{}()),
         pump_wake(strand),
         work_wake(strand) {
@@ -123,6 +106,7 @@ struct forwarder::impl : std::enable_shared_from_this<impl> {
   store_url url;
   std::string token;
   std::string user_agent;
+  std::string request_prefix;  // the header lines every request carries
   std::optional<ssl::context> tls;
   forward_machine machine;
   asio::steady_timer pump_wake;  // the pump sleeps here: poll interval, notify, room in queue
@@ -209,26 +193,27 @@ struct forwarder::impl : std::enable_shared_from_this<impl> {
         endpoints.push_back(r.endpoint());
     }
     ++connects;
+    c.begin(settings.timeout);  // connect and TLS share one deadline
     if (!tls) {
       c.plain.emplace(strand);
-      c.plain->expires_after(settings.timeout);
-      auto [cec, ep] = co_await c.plain->async_connect(endpoints, no_throw);
-      if (cec) {
+      auto [cec, ep] = co_await asio::async_connect(*c.plain, endpoints, no_throw);
+      if (cec || c.timed_out) {
         c.close();
         co_return false;
       }
-      c.plain->socket().set_option(tcp::no_delay(true));
+      boost::system::error_code ignored;
+      c.plain->set_option(tcp::no_delay(true), ignored);
       co_return true;
     }
     c.secure.emplace(strand, *tls);
-    auto& low = beast::get_lowest_layer(*c.secure);
-    low.expires_after(settings.timeout);
-    auto [cec, ep] = co_await low.async_connect(endpoints, no_throw);
-    if (cec) {
+    auto& low = c.secure->next_layer();
+    auto [cec, ep] = co_await asio::async_connect(low, endpoints, no_throw);
+    if (cec || c.timed_out) {
       c.close();
       co_return false;
     }
-    low.socket().set_option(tcp::no_delay(true));
+    boost::system::error_code ignored;
+    low.set_option(tcp::no_delay(true), ignored);
     // SNI for a host name (RFC 6066 forbids it for an IP address); either way the certificate
     // must name the host we asked for. SSL_set_tlsext_host_name is a macro with a C cast; this
     // is what it expands to.
@@ -239,7 +224,7 @@ struct forwarder::impl : std::enable_shared_from_this<impl> {
     }
     if (settings.tls_verify) c.secure->set_verify_callback(ssl::host_name_verification(url.host));
     auto [hec] = co_await c.secure->async_handshake(ssl::stream_base::client, no_throw);
-    if (hec) {
+    if (hec || c.timed_out) {
       spdlog::warn("forwarder: TLS handshake with {} failed: {}", url.host, hec.message());
       c.close();
       co_return false;
@@ -249,55 +234,60 @@ struct forwarder::impl : std::enable_shared_from_this<impl> {
 
   template <class Stream>
   awaitable<beast::error_code> exchange(Stream& stream, connection& c,
-                                        bhttp::request<bhttp::string_body>& request,
                                         bhttp::response_parser<bhttp::string_body>& parser) {
-    auto [wec, wn] = co_await bhttp::async_write(stream, request, no_throw);
+    auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(c.request), no_throw);
     if (wec) co_return wec;
     auto [rec, rn] = co_await bhttp::async_read(stream, c.buffer, parser, no_throw);
     co_return rec;
   }
 
+  // Ends the step in progress on `c` once its deadline passes (see store_connection).
+  awaitable<void> watch([[maybe_unused]] std::shared_ptr<impl> self,
+                        std::shared_ptr<connection> c) {
+    while (!c->finished) {
+      if (c->busy && connection::clock::now() >= c->deadline) c->abort();
+      c->watchdog_idle = !c->busy;
+      c->watchdog.expires_at(c->busy ? c->deadline : connection::clock::time_point::max());
+      co_await c->watchdog.async_wait(no_throw);
+    }
+  }
+
   awaitable<forward_outcome> send(connection& c, const outbox_item& item) {
-    bhttp::request<bhttp::string_body> request{bhttp::verb::post, url.target, 11};
-    request.set(bhttp::field::host, url.host_header);
-    request.set(bhttp::field::content_type, "application/json");
-    request.set(bhttp::field::authorization, "Bearer " + token);
-    request.set("Idempotency-Key", item.ref);
-    request.set(bhttp::field::user_agent, user_agent);
-    request.keep_alive(true);
-    request.body() = item.body;
-    request.prepare_payload();
+    write_store_request(c.request, request_prefix, item.ref, user_agent, item.body);
     // A keep-alive connection the store closed meanwhile fails before any answer: then the
     // request goes once more on a fresh connection instead of waiting out a back-off.
     for (int round = 0; round < 2; ++round) {
       const bool reused = c.is_open();
       if (!reused) {
         const bool connected = co_await connect(c);
+        c.end();
         if (!connected) {
           co_return classify_transport_failure("cannot connect to " + url.host_header);
         }
       }
-      c.lowest().expires_after(settings.timeout);
+      c.begin(settings.timeout);
       ++requests;
       bhttp::response_parser<bhttp::string_body> parser;
       parser.body_limit(answer_limit);
       beast::error_code ec;
       if (c.plain) {
-        ec = co_await exchange(*c.plain, c, request, parser);
+        ec = co_await exchange(*c.plain, c, parser);
       } else {
-        ec = co_await exchange(*c.secure, c, request, parser);
+        ec = co_await exchange(*c.secure, c, parser);
       }
+      c.end();
       if (ec) {
-        const bool stale = reused && !parser.got_some() &&
+        const bool stale = reused && !parser.got_some() && !c.timed_out &&
                            (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
                             ec == asio::error::connection_reset || ec == asio::error::broken_pipe);
         c.close();
         if (stale) continue;
-        if (ec == beast::error::timeout) co_return classify_transport_failure("timeout");
+        if (c.timed_out) co_return classify_transport_failure("timeout");
         co_return classify_transport_failure("connection: " + ec.message());
       }
       auto response = parser.release();
-      if (!response.keep_alive()) c.close();
+      // The watchdog may have closed the socket as the answer came in: the answer stands.
+      if (!response.keep_alive() || c.timed_out) c.close();
       std::optional<std::string_view> retry_after;
       if (auto it = response.find(bhttp::field::retry_after); it != response.end()) {
         retry_after = std::string_view(it->value().data(), it->value().size());
@@ -338,8 +328,10 @@ struct forwarder::impl : std::enable_shared_from_this<impl> {
                     std::move(r.detail), r.http_status, std::move(done));
   }
 
-  awaitable<void> worker([[maybe_unused]] std::shared_ptr<impl> self) {
-    connection c;
+  awaitable<void> worker(std::shared_ptr<impl> self) {
+    auto conn = std::make_shared<connection>(strand);
+    spawn(watch(self, conn));
+    connection& c = *conn;
     for (;;) {
       auto step = machine.next_send(std::chrono::steady_clock::now());
       if (step.what == worker_step::kind::stop) break;
@@ -367,6 +359,8 @@ struct forwarder::impl : std::enable_shared_from_this<impl> {
       report(std::move(done.report));
     }
     c.close();
+    c.finished = true;
+    c.watchdog.cancel();
   }
 
   void finish_if_stopped() {

@@ -1,0 +1,43 @@
+#include "net/http/store_connection.hpp"
+
+#include <charconv>
+
+namespace lapord::net::http {
+namespace {
+
+// beast::http::fields stores a value without its leading and trailing spaces and tabs.
+std::string_view trimmed(std::string_view v) {
+  const auto first = v.find_first_not_of(" \t");
+  if (first == std::string_view::npos) return {};
+  return v.substr(first, v.find_last_not_of(" \t") - first + 1);
+}
+
+void append_field(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name).append(": ").append(trimmed(value)).append("\r\n");
+}
+
+}  // namespace
+
+std::string store_request_prefix(std::string_view target, std::string_view host_header,
+                                 std::string_view token) {
+  std::string out;
+  out.append("POST ").append(target).append(" HTTP/1.1\r\n");
+  append_field(out, "Host", host_header);
+  append_field(out, "Content-Type", "application/json");
+  append_field(out, "Authorization", std::string("Bearer ").append(token));
+  return out;
+}
+
+void write_store_request(std::string& out, std::string_view prefix, std::string_view ref,
+                         std::string_view user_agent, std::string_view body) {
+  char length[24];
+  const auto digits = std::to_chars(length, length + sizeof length, body.size());
+  out.clear();
+  out.append(prefix);
+  append_field(out, "Idempotency-Key", ref);
+  append_field(out, "User-Agent", user_agent);
+  out.append("Content-Length: ").append(length, digits.ptr).append("\r\n\r\n");
+  out.append(body);
+}
+
+}  // namespace lapord::net::http
