@@ -348,6 +348,33 @@ def test_flood_rate_is_obeyed():
     sim.stop()
 
 
+def test_flood_spreads_over_the_binds():
+    """A carrier spreads its MO over every bind it granted: so does the flood. At a rate (never
+    enough MO to fill a window) the MO alternate over the binds; before, every one went to the
+    first bind with window room. --start-binds holds the flood until both sinks are bound."""
+    sim = Sim("--flood", "600", "--rate", "2000", "--start-binds", "2", "--no-flood-records",
+              "--exit-when-done", "--account", "bench:pw")
+    sinks = [subprocess.Popen([binary("smsc-sim"), "--esme-sink", "--connect",
+                               f"127.0.0.1:{sim.port}", "--system-id", "bench", "--password", "pw"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    received = []
+    for sink in sinks:
+        out, err = sink.communicate(timeout=60)
+        assert sink.returncode == 0, err
+        received.append(json.loads(out.strip().splitlines()[-1])["received"])
+    assert sim.proc.wait(timeout=20) == 0
+    flood = sim.records("flood_done")[0]
+    assert flood["acked_ok"] == 600 and sum(received) == 600, (flood, received)
+    shares = sorted(b["deliver_sm"] for b in flood["binds"])
+    assert len(shares) == 2 and sum(shares) == 600, flood["binds"]
+    assert sorted(received) == shares
+    # Round robin: 300 each, give or take the MO of one pump at the start.
+    assert shares[0] >= 290, f"the flood was not spread over both binds: {flood['binds']}"
+    assert all(b["acked_ok"] == b["deliver_sm"] for b in flood["binds"]), flood["binds"]
+    sim.stop()
+
+
 def test_fault_throttle_first_n():
     sim = Sim("--fault", "throttle=first:2")
     try:
@@ -521,6 +548,7 @@ if __name__ == "__main__":
         test_redelivers_unanswered_and_rejected_mo,
         test_flood_against_esme_sink,
         test_flood_rate_is_obeyed,
+        test_flood_spreads_over_the_binds,
         test_fault_throttle_first_n,
         test_fault_throttle_every_kth_with_other_status,
         test_fault_refuse_bind_then_accept,

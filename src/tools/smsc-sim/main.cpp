@@ -63,6 +63,10 @@ void add_smsc_options(CLI::App& app, sim::smsc_options& o, cli& c) {
   app.add_option("--window", o.window, "MO outstanding per bind")
       ->capture_default_str()
       ->check(CLI::Range(1u, 1000000u));
+  app.add_option("--start-binds", o.start_binds,
+                 "start scripts and the flood once N receiver-capable binds are up")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 10000u));
   app.add_option("--flood-source", o.flood_source, "first flood source MSISDN")
       ->capture_default_str();
   app.add_option("--flood-sources", o.flood_sources, "distinct flood sources")

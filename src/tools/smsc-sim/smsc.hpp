@@ -32,6 +32,7 @@ struct smsc_options {
   std::uint64_t flood = 0;
   double rate = 0;
   std::uint32_t window = 100;
+  std::uint32_t start_binds = 1;  // scripts and the flood start once this many binds receive
   std::string flood_source = "6281200000000";
   std::uint64_t flood_sources = 1000;
   std::string flood_dest = "1708";

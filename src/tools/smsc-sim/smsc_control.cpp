@@ -23,13 +23,27 @@ void smsc::report_flood() {
                  {"rate", secs > 0 ? std::llround(static_cast<double>(flood_ok_) / secs) : 0},
                  {"cpu_seconds", cpu_seconds()},
                  {"window", opt_.window},
-                 {"latency_us", latency_json(lat)}};
+                 {"latency_us", latency_json(lat)},
+                 {"binds", flood_shares()}};
   records_.write("flood_done", o);
   json::object line{{"event", "flood_done"}};
   for (const auto& kv : o)
     line[kv.key()] = kv.value();
   std::printf("%s\n", json::serialize(line).c_str());
   std::fflush(stdout);
+}
+
+// How the flood was spread: each receiving bind that was sent flood MO, in bind order.
+json::array smsc::flood_shares() const {
+  json::array binds;
+  for (const auto& b : shares_) {
+    if (b.deliver_sm == 0) continue;
+    binds.push_back(json::object{{"conn", b.conn},
+                                 {"system_id", b.system_id},
+                                 {"deliver_sm", b.deliver_sm},
+                                 {"acked_ok", b.acked_ok}});
+  }
+  return binds;
 }
 
 // User + system CPU time of this process so far, to show the flood's own cost.

@@ -69,23 +69,25 @@ std::optional<std::uint64_t> smsc::next_mo(const std::string& system_id, bool& r
   return mo;
 }
 
-// Fills every receiving bind's window from the queue.
+// Fills the receiving binds' windows from the queue, one MO per bind in turn (spread.hpp), so
+// that the binds share the MO as a carrier spreads them over the binds it granted.
 void smsc::pump() {
   if (stopping_ || !sources_started_) return;
   bool rate_limited = false;
   auto now = steady::now();
-  for (auto& c : connections_) {
-    if (!c->receives() || c->closed || c->silent || c->close_after_write || c->unbinding) continue;
-    bool sent_any = false;
-    while (c->live_flights < opt_.window) {
-      auto mo = next_mo(c->system_id, rate_limited);
-      if (!mo) break;
-      send_mo(c, *mo, now);
-      sent_any = true;
-      if (c->close_after_write) break;
-    }
-    if (sent_any) flush(c);
-  }
+  std::vector<bind_room> rooms;
+  auto binds = pumpable(rooms);
+  std::vector<bool> sent(binds.size(), false);
+  spread_.fill(rooms, [&](std::size_t i) {
+    const auto& c = binds[i];
+    auto mo = next_mo(c->system_id, rate_limited);
+    if (!mo) return offer_result::none;
+    send_mo(c, *mo, now);
+    sent[i] = true;
+    return c->close_after_write ? offer_result::sent_last : offer_result::sent;
+  });
+  for (std::size_t i = 0; i < binds.size(); ++i)
+    if (sent[i]) flush(binds[i]);
   if (rate_limited && !rate_timer_armed_) {
     rate_timer_armed_ = true;
     double next = static_cast<double>(flood_first_sent_) / opt_.rate;
@@ -96,6 +98,18 @@ void smsc::pump() {
       pump();
     });
   }
+}
+
+// The binds that can take MO now, in accept order (ascending id), and each one's window room.
+std::vector<connection_ptr> smsc::pumpable(std::vector<bind_room>& rooms) const {
+  std::vector<connection_ptr> binds;
+  for (const auto& c : connections_) {
+    if (!c->receives() || c->closed || c->silent || c->close_after_write || c->unbinding) continue;
+    if (c->live_flights >= opt_.window) continue;
+    binds.push_back(c);
+    rooms.push_back(bind_room{c->id, opt_.window - c->live_flights});
+  }
+  return binds;
 }
 
 void smsc::send_mo(const connection_ptr& c, std::uint64_t mo, steady::time_point now) {
@@ -110,6 +124,7 @@ void smsc::send_mo(const connection_ptr& c, std::uint64_t mo, steady::time_point
   if (m.attempts > 1) ++redelivered_;
   if (m.flood && flood_started_at_ == steady::time_point{}) flood_started_at_ = now;
   if (m.flood) {
+    if (c->share) ++c->share->deliver_sm;
     flood_pdu_.sequence_number = seq;
     auto& d = std::get<smpp::deliver_sm>(flood_pdu_.body);
     make_flood_message(m.payload, d);
@@ -206,6 +221,7 @@ void smsc::on_mo_resp(const connection_ptr& c, std::uint32_t seq, std::uint32_t 
     ++acked_ok_;
     if (m.flood) {
       ++flood_ok_;
+      if (c->share) ++c->share->acked_ok;
       flood_last_ok_ = steady::now();
     }
     finish_mo(f.mo, true);

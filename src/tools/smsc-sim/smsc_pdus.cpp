@@ -86,7 +86,11 @@ void smsc::on_bind(const connection_ptr& c, const smpp::pdu& p, const Bind& b, b
   log(1, std::string("bound ") + mode_name(mode) + " '" + b.system_id + "' on connection " +
              std::to_string(c->id));
   if (opt_.enquire_link_ms > 0) asio::co_spawn(io_, enquire_loop(c), asio::detached);
-  if (c->receives()) start_sources();
+  if (c->receives()) {
+    shares_.push_back(bind_share{c->id, c->system_id});
+    c->share = &shares_.back();
+    start_sources();
+  }
 }
 
 void smsc::on_pdu(const connection_ptr& c, const smpp::pdu& p, const smpp::bind_transmitter& b) {

@@ -4,8 +4,10 @@
 
 namespace lapord::smsc_sim {
 
+// Scripts and the flood start once --start-binds receiving binds are up, so that a flood meant
+// for several binds (or lapord instances) is spread over all of them from its first MO.
 void smsc::start_sources() {
-  if (sources_started_) return;
+  if (sources_started_ || receiving_binds() < opt_.start_binds) return;
   sources_started_ = true;
   for (const auto& s : opt_.scripts)
     start_script(s);
@@ -25,6 +27,12 @@ void smsc::start_script(const script& s) {
     ++dialogues_running_;
     asio::co_spawn(io_, run_dialogue(dr), asio::detached);
   }
+}
+
+std::size_t smsc::receiving_binds() const {
+  return static_cast<std::size_t>(
+      std::count_if(connections_.begin(), connections_.end(),
+                    [](const connection_ptr& c) { return c->receives() && !c->closed; }));
 }
 
 // Runs the dialogue's steps in order; the first step that fails ends it (script_failed).

@@ -28,6 +28,7 @@
 #include "records.hpp"
 #include "script.hpp"
 #include "smsc.hpp"
+#include "spread.hpp"
 
 namespace lapord::smsc_sim {
 namespace asio = boost::asio;
@@ -91,6 +92,13 @@ struct in_flight {
   bool timed_out = false;
 };
 
+// One receiving bind's part of the flood, for the flood_done report (kept after it closes).
+struct bind_share {
+  std::uint64_t conn = 0;
+  std::string system_id;
+  std::uint64_t deliver_sm = 0, acked_ok = 0;
+};
+
 struct connection {
   explicit connection(tcp::socket s)
       : socket(std::move(s)),
@@ -118,6 +126,7 @@ struct connection {
   std::deque<std::pair<steady::time_point, std::vector<std::uint8_t>>> delayed;
   asio::steady_timer enquire_timer;
   std::vector<std::uint64_t> malformed_sent;  // serials of malformed faults done here
+  bind_share* share = nullptr;                // receiving binds: its part of the flood
 
   bool receives() const { return mode == bind_mode::receiver || mode == bind_mode::transceiver; }
   bool transmits() const {
@@ -238,6 +247,7 @@ class smsc {
   bool record_mo(std::uint64_t mo) const { return opt_.flood_records || !mos_[mo].flood; }
   std::optional<std::uint64_t> next_mo(const std::string& system_id, bool& rate_limited);
   void pump();
+  std::vector<connection_ptr> pumpable(std::vector<bind_room>& rooms) const;
   void send_mo(const connection_ptr& c, std::uint64_t mo, steady::time_point now);
   void make_flood_message(std::uint64_t n, smpp::deliver_sm& d);
   std::string flood_source(std::uint64_t n) const;
@@ -250,6 +260,7 @@ class smsc {
 
   // smsc_scripts.cpp: scripts: dialogues, their MO and wait steps
   void start_sources();
+  std::size_t receiving_binds() const;
   void start_script(const script& s);
   awaitable<void> run_dialogue(std::shared_ptr<dialogue_run> r);
   awaitable<std::string> run_mo_step(std::shared_ptr<dialogue_run> r, const mo_step& mo,
@@ -261,6 +272,7 @@ class smsc {
 
   // smsc_control.cpp: the control channel, the flood report, stats, --exit-when-done
   void report_flood();
+  json::array flood_shares() const;
   static double cpu_seconds();
   static json::object latency_json(const latency_summary& l);
   json::object stats();
@@ -308,6 +320,8 @@ class smsc {
   std::uint64_t flood_total_ = 0, flood_ok_ = 0, flood_failed_ = 0, flood_first_sent_ = 0;
   steady::time_point flood_started_at_{}, flood_last_ok_{}, rate_epoch_{};
   bool rate_timer_armed_ = false;
+  round_robin spread_;             // which bind gets the next MO
+  std::deque<bind_share> shares_;  // every receiving bind so far (deque: connections point in)
   smpp::pdu flood_pdu_{smpp::command_status::esme_rok, 0, smpp::deliver_sm{}};
   std::vector<std::string> flood_segments_;
 
