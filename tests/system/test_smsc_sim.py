@@ -140,6 +140,23 @@ def test_enquire_link_submit_recorded_and_receipt():
     assert stats["submit_sm"] == 1 and stats["mo"]["acked_ok"] == 1
 
 
+def test_no_submit_records_still_answers_and_sends_receipts():
+    """--no-submit-records (scripts/bench: a line per reply cost the simulator JSON per MO) keeps
+    submit_sm out of the records only: the resp, the receipt with the text and the stats stay."""
+    sim = Sim("--receipts", "--no-submit-records")
+    try:
+        out = esme(sim.port, "a", "b", "submit:6281234567890:Halo dunia", "receive:1")
+        resp = ops(out, "submit_sm_resp")[0]
+        assert resp["status"] == 0 and resp["message_id"] != ""
+        text = bytes.fromhex(ops(out, "deliver_sm")[0]["short_message_hex"]).decode("ascii")
+        assert text.startswith(f"id:{resp['message_id']} ") and text.endswith("text:Halo dunia")
+        sim.wait_records("deliver_sm_resp", where=lambda r: r["status"] == 0)
+    finally:
+        rc, stats = sim.stop()
+    assert rc == 0 and stats["submit_sm"] == 1
+    assert not sim.records("submit_sm") and sim.records("receipt")
+
+
 def test_data_sm_recorded():
     sim = Sim()
     try:
@@ -539,6 +556,7 @@ if __name__ == "__main__":
     run_tests([
         test_bind_checks_system_id_and_password,
         test_enquire_link_submit_recorded_and_receipt,
+        test_no_submit_records_still_answers_and_sends_receipts,
         test_data_sm_recorded,
         test_script_mo_short_and_long_in_udh_parts,
         test_script_sar_parts,

@@ -31,7 +31,7 @@ bool split_host_port(const std::string& s, std::string& host, std::uint16_t& por
 struct cli {
   std::vector<std::string> accounts, scripts, faults;
   bool receipts = false, receipts_requested = false, no_flood_records = false, sink = false;
-  bool no_receipt_id_tlv = false;
+  bool no_receipt_id_tlv = false, no_submit_records = false;
   std::string log_level = "info", connect, sink_status = "ESME_ROK";
 };
 
@@ -42,6 +42,8 @@ void add_smsc_options(CLI::App& app, sim::smsc_options& o, cli& c) {
   app.add_option("--account", c.accounts, "ID:PASSWORD that may bind (repeatable; none = any)");
   app.add_option("--records", o.records_path, "JSON lines of events (- = stdout)");
   app.add_flag("--no-flood-records", c.no_flood_records, "no per-PDU records for flood MO");
+  app.add_flag("--no-submit-records", c.no_submit_records,
+               "no record per submit_sm / data_sm (waits, receipts and stats still see them)");
   app.add_flag("--receipts", c.receipts, "a delivery receipt for every accepted submit");
   app.add_flag("--receipts-requested", c.receipts_requested,
                "a delivery receipt when registered_delivery asks");
@@ -128,6 +130,7 @@ int finish_smsc_options(sim::smsc_options& o, const cli& c) {
                : c.receipts_requested ? sim::receipts_mode::requested
                                       : sim::receipts_mode::none;
   o.flood_records = !c.no_flood_records;
+  o.submit_records = !c.no_submit_records;
   o.receipt_id_tlv = !c.no_receipt_id_tlv;
   o.log_level = c.log_level == "debug" ? 0 : c.log_level == "info" ? 1 : 2;
   if (o.flood_source.empty() || o.flood_source.size() > 20 ||

@@ -21,6 +21,7 @@ struct smsc_options {
   std::vector<std::pair<std::string, std::string>> accounts;  // system_id, password
   std::string records_path;
   bool flood_records = true;
+  bool submit_records = true;  // a line per submit_sm / data_sm
   receipts_mode receipts = receipts_mode::none;
   std::string receipt_stat = "DELIVRD";
   std::uint64_t receipt_delay_ms = 0;

@@ -171,43 +171,57 @@ void smsc::on_pdu(const connection_ptr& c, const smpp::pdu& p, const Body&) {
         smpp::pdu{smpp::command_status::esme_rinvcmdid, p.sequence_number, smpp::generic_nack{}});
 }
 
+// The status a submit_sm / data_sm gets: ESME_RINVBNDSTS on a receiver, or a throttle fault's.
+std::uint32_t smsc::submit_status(const connection_ptr& c, bool is_data) {
+  if (!c->transmits()) return raw(smpp::command_status::esme_rinvbndsts);
+  auto* f = active_fault(fault_kind::throttle, c);
+  if (!f) return 0;
+  ++f->seen;
+  bool hit = f->throttle == throttle_mode::all ||
+             (f->throttle == throttle_mode::first && f->seen <= f->n) ||
+             (f->throttle == throttle_mode::every && f->seen % f->n == 0);
+  if (!hit) return 0;
+  note_fault(c, *f,
+             "answered " + std::string(is_data ? "data_sm" : "submit_sm") + " with " +
+                 status_name(f->status));
+  return f->status;
+}
+
 template <class Sm>
 void smsc::on_submit(const connection_ptr& c, const smpp::pdu& p, const Sm& s, bool is_data) {
-  std::uint32_t status = 0;
   auto request_id = raw(Sm::id);
-  if (!c->transmits()) {
-    status = raw(smpp::command_status::esme_rinvbndsts);
-  } else if (auto* f = active_fault(fault_kind::throttle, c)) {
-    ++f->seen;
-    bool hit = f->throttle == throttle_mode::all ||
-               (f->throttle == throttle_mode::first && f->seen <= f->n) ||
-               (f->throttle == throttle_mode::every && f->seen % f->n == 0);
-    if (hit) {
-      status = f->status;
-      note_fault(c, *f,
-                 "answered " + std::string(is_data ? "data_sm" : "submit_sm") + " with " +
-                     status_name(status));
-    }
-  }
+  std::uint32_t status = submit_status(c, is_data);
   std::string message_id;
   if (status == 0) message_id = format_message_id(next_message_id_++, opt_.message_id_hex);
   bool answered = !withheld(c, request_id);
-  json::object o;
-  if constexpr (std::is_same_v<Sm, smpp::data_sm>) {
-    o = data_sm_json(s);
-  } else {
-    o = sm_json(s);
-  }
-  o["conn"] = c->id;
-  o["system_id"] = c->system_id;
-  o["seq"] = p.sequence_number;
-  o["status"] = status;
-  o["status_name"] = status_name(status);
-  o["message_id"] = message_id;
-  o["answered"] = answered;
+  const bool receipt =
+      status == 0 &&
+      (opt_.receipts == receipts_mode::all ||
+       (opt_.receipts == receipts_mode::requested && (s.registered_delivery & 0x03) != 0));
+  const bool offered = status == 0 && dialogues_running_ > 0;
+  // The text is read from the record's JSON (one decoding for both). With --no-submit-records
+  // the JSON is made only when a receipt or a waiting dialogue needs the text: a benchmark's
+  // replies then cost the simulator no JSON at all.
   std::string text;
-  if (auto it = o.find("text"); it != o.end()) text = std::string(it->value().get_string());
-  records_.write(is_data ? "data_sm" : "submit_sm", o);
+  if (opt_.submit_records || receipt || offered) {
+    json::object o;
+    if constexpr (std::is_same_v<Sm, smpp::data_sm>) {
+      o = data_sm_json(s);
+    } else {
+      o = sm_json(s);
+    }
+    if (auto it = o.find("text"); it != o.end()) text = std::string(it->value().get_string());
+    if (opt_.submit_records) {
+      o["conn"] = c->id;
+      o["system_id"] = c->system_id;
+      o["seq"] = p.sequence_number;
+      o["status"] = status;
+      o["status_name"] = status_name(status);
+      o["message_id"] = message_id;
+      o["answered"] = answered;
+      records_.write(is_data ? "data_sm" : "submit_sm", o);
+    }
+  }
   if (is_data) {
     ++data_sms_;
     smpp::data_sm_resp r;
@@ -221,11 +235,10 @@ void smsc::on_submit(const connection_ptr& c, const smpp::pdu& p, const Sm& s, b
     respond(c, request_id,
             smpp::pdu{static_cast<smpp::command_status>(status), p.sequence_number, r});
   }
-  if (status != 0) return;
-  if (opt_.receipts == receipts_mode::all ||
-      (opt_.receipts == receipts_mode::requested && (s.registered_delivery & 0x03) != 0))
+  if (receipt)
     schedule_receipt(c->system_id, s.source_addr, s.source_addr_ton, s.source_addr_npi,
                      s.destination_addr, s.dest_addr_ton, s.dest_addr_npi, message_id, text);
+  if (!offered) return;
   seen_submit seen;
   seen.data_sm = is_data;
   seen.system_id = c->system_id;

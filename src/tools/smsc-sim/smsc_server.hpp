@@ -216,6 +216,7 @@ class smsc {
   void on_pdu(const connection_ptr& c, const smpp::pdu& p, const smpp::generic_nack&);
   template <class Body>
   void on_pdu(const connection_ptr& c, const smpp::pdu& p, const Body&);
+  std::uint32_t submit_status(const connection_ptr& c, bool is_data);
   template <class Sm>
   void on_submit(const connection_ptr& c, const smpp::pdu& p, const Sm& s, bool is_data);
 
