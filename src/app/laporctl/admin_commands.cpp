@@ -249,33 +249,15 @@ int run_reload(const admin_cli& cli) {
   return 0;
 }
 
-}  // namespace
+CLI::App* sub(CLI::App& parent, const char* name, const char* help) {
+  CLI::App* c = parent.add_subcommand(name, help);
+  c->fallthrough();
+  return c;
+}
 
-void add_admin_commands(CLI::App& app, command_action& action) {
-  auto cli = std::make_shared<admin_cli>();
-  app.add_option("--admin", cli->url,
-                 "the daemon's admin API, http://HOST:PORT (default: [admin] listen of the "
-                 "config file, else http://127.0.0.1:8471; env LAPORD_ADMIN_URL)");
-  app.add_option("--token", cli->token,
-                 "the admin token (better: env LAPORD_ADMIN_TOKEN, or [admin] token_env of the "
-                 "config file)");
-  app.add_option("--config", cli->config,
-                 std::string("lapord's configuration file, for [admin] (default ") +
-                     default_config_path + " when it exists)");
-  app.add_flag("--json", cli->json_out, "print the admin API's JSON instead of tables");
-  app.add_flag("--unmask", cli->unmask,
-               "show reporters' phone numbers in full (logged by the daemon, without them)");
+using shared_cli = std::shared_ptr<admin_cli>;
 
-  auto sub = [&](CLI::App& parent, const char* name, const char* help) {
-    CLI::App* c = parent.add_subcommand(name, help);
-    c->fallthrough();
-    return c;
-  };
-
-  sub(app, "status", "Binds, queues, the outbox and the store of the running daemon")
-      ->callback(
-          [&action, cli] { action = [cli] { return guarded([&] { return run_status(*cli); }); }; });
-
+void add_top_command(CLI::App& app, command_action& action, const shared_cli& cli) {
   auto top = std::make_shared<top_options>();
   CLI::App* top_cmd = sub(app, "top",
                           "A live view refreshed each second: binds, rates, the "
@@ -285,7 +267,9 @@ void add_admin_commands(CLI::App& app, command_action& action) {
   top_cmd->callback([&action, cli, top] {
     action = [cli, top] { return guarded([&] { return run_top(endpoint_of(*cli), *top); }); };
   });
+}
 
+void add_complaints_commands(CLI::App& app, command_action& action, const shared_cli& cli) {
   CLI::App* complaints = sub(app, "complaints", "List or show complaints");
   complaints->require_subcommand(1);
   auto lo = std::make_shared<list_options>();
@@ -308,7 +292,9 @@ void add_admin_commands(CLI::App& app, command_action& action) {
   show->callback([&action, cli, ref] {
     action = [cli, ref] { return guarded([&] { return run_show(*cli, *ref); }); };
   });
+}
 
+void add_parked_commands(CLI::App& app, command_action& action, const shared_cli& cli) {
   CLI::App* parked = sub(app, "parked", "Forwards the national store refused for good");
   parked->require_subcommand(1);
   auto plimit = std::make_shared<int>(0);
@@ -334,7 +320,9 @@ void add_admin_commands(CLI::App& app, command_action& action) {
       return guarded([&] { return run_parked_action(*cli, "drop", *refs, *reason); });
     };
   });
+}
 
+void add_send_command(CLI::App& app, command_action& action, const shared_cli& cli) {
   auto so = std::make_shared<send_options>();
   CLI::App* send = sub(app, "send", "Send a test SMS through a carrier's bind");
   send->add_option("--carrier", so->carrier, "the [[carrier]] name")->required();
@@ -344,7 +332,32 @@ void add_admin_commands(CLI::App& app, command_action& action) {
   send->callback([&action, cli, so] {
     action = [cli, so] { return guarded([&] { return run_send(*cli, *so); }); };
   });
+}
 
+}  // namespace
+
+void add_admin_commands(CLI::App& app, command_action& action) {
+  auto cli = std::make_shared<admin_cli>();
+  app.add_option("--admin", cli->url,
+                 "the daemon's admin API, http://HOST:PORT (default: [admin] listen of the "
+                 "config file, else http://127.0.0.1:8471; env LAPORD_ADMIN_URL)");
+  app.add_option("--token", cli->token,
+                 "the admin token (better: env LAPORD_ADMIN_TOKEN, or [admin] token_env of the "
+                 "config file)");
+  app.add_option("--config", cli->config,
+                 std::string("lapord's configuration file, for [admin] (default ") +
+                     default_config_path + " when it exists)");
+  app.add_flag("--json", cli->json_out, "print the admin API's JSON instead of tables");
+  app.add_flag("--unmask", cli->unmask,
+               "show reporters' phone numbers in full (logged by the daemon, without them)");
+
+  sub(app, "status", "Binds, queues, the outbox and the store of the running daemon")
+      ->callback(
+          [&action, cli] { action = [cli] { return guarded([&] { return run_status(*cli); }); }; });
+  add_top_command(app, action, cli);
+  add_complaints_commands(app, action, cli);
+  add_parked_commands(app, action, cli);
+  add_send_command(app, action, cli);
   sub(app, "reload", "Re-read the configuration as SIGHUP does; prints what changed")
       ->callback(
           [&action, cli] { action = [cli] { return guarded([&] { return run_reload(*cli); }); }; });
