@@ -373,7 +373,7 @@ struct admin_api::impl {
                            if (--s->remaining == 0) finish_send(*s);
                          });
     }
-    worker.at(steady::now() + settings.send_timeout, [s, timeout = settings.send_timeout] {
+    auto give_up = [s, timeout = settings.send_timeout] {
       std::lock_guard lock(s->m);
       if (s->answered) return;
       s->answered = true;
@@ -386,7 +386,12 @@ struct admin_api::impl {
                             "no answer from carrier " + s->carrier + " within " +
                                 std::to_string(timeout.count()) +
                                 " ms; the message may still be sent"));
-    });
+    };
+    if (backend.send_deadline) {
+      backend.send_deadline(settings.send_timeout, std::move(give_up));
+    } else {
+      worker.at(steady::now() + settings.send_timeout, std::move(give_up));
+    }
     return std::nullopt;
   }
 

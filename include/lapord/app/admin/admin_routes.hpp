@@ -49,6 +49,11 @@ struct admin_backend {
   std::function<std::optional<net::http::forwarder_stats>()> forwarder;  // may be empty
   std::shared_ptr<spdlog::logger> log;                                   // required
   const carrier_profiles* carriers = nullptr;  // a test SMS's sender per carrier; may be null
+  // Keeps a test SMS's deadline: `give_up` is to run once `timeout` has passed, or at once when
+  // the API stops. Empty: the API's own thread keeps it on the steady clock. Tests script it,
+  // so they need no real clock.
+  std::function<void(std::chrono::milliseconds timeout, std::function<void()> give_up)>
+      send_deadline;
 };
 
 struct admin_settings {
