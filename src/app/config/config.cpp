@@ -10,12 +10,10 @@
 
 #include <fmt/format.h>
 
+#include "app/config/toml_source.hpp"
+
 namespace lapord::app {
 namespace {
-
-int line_of(const toml::source_region& source) {
-  return static_cast<int>(source.begin.line);
-}
 
 std::string type_name(const toml::node& node) {
   switch (node.type()) {
@@ -191,9 +189,7 @@ class table_reader {
 
 // A relative path is relative to the folder of the configuration file (as every path in it).
 std::string relative_to(const std::string& config_file, const std::string& path) {
-  const std::filesystem::path p(path);
-  if (path.empty() || p.is_absolute()) return path;
-  return (std::filesystem::path(config_file).parent_path() / p).lexically_normal().string();
+  return path.empty() ? path : resolve(config_file, path);
 }
 
 // Reads a TLS file key: resolved against the configuration's folder, and readable.

@@ -5,20 +5,11 @@
 
 #include <fmt/format.h>
 
+#include "app/config/toml_source.hpp"
 #include "lapord/app/config/service_setup.hpp"
 
 namespace lapord::app {
 namespace {
-
-int line_of(const toml::node& node) {
-  return static_cast<int>(node.source().begin.line);
-}
-
-std::string resolve(const std::string& config_file, const std::string& path) {
-  std::filesystem::path p(path);
-  if (p.is_absolute()) return p.string();
-  return (std::filesystem::path(config_file).parent_path() / p).lexically_normal().string();
-}
 
 class collector {
  public:

@@ -4,19 +4,16 @@
 #include <charconv>
 #include <cstdint>
 #include <cstdlib>
-#include <filesystem>
 #include <iterator>
 #include <limits>
 #include <span>
 
 #include <unistd.h>
 
+#include "app/config/toml_source.hpp"
+
 namespace lapord::app {
 namespace {
-
-int line_of(const toml::node& node) {
-  return static_cast<int>(node.source().begin.line);
-}
 
 // The default `[store] instance`: what names this process's leases when nothing is configured.
 std::string host_name() {
@@ -24,110 +21,6 @@ std::string host_name() {
   if (::gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "lapord";
   return buf;
 }
-
-std::string resolve(const std::string& config_file, const std::string& path) {
-  std::filesystem::path p(path);
-  if (p.is_absolute()) return p.string();
-  return (std::filesystem::path(config_file).parent_path() / p).lexically_normal().string();
-}
-
-// One [table]: checks its keys against the known ones and reads typed values with their lines.
-class table_reader {
- public:
-  table_reader(const toml::table& document, std::string_view name, const std::string& file,
-               std::span<const std::string_view> known)
-      : name_(name), file_(file) {
-    const toml::node* node = document.get(name);
-    if (node == nullptr) return;
-    table_ = node->as_table();
-    if (table_ == nullptr) throw config_error(file, line_of(*node), label() + " must be a table");
-    for (auto&& [key, value] : *table_) {
-      if (std::find(known.begin(), known.end(), key.str()) == known.end()) {
-        throw config_error(file, line_of(value),
-                           "unknown key " + label() + " " + std::string(key.str()));
-      }
-    }
-  }
-
-  [[nodiscard]] bool present() const { return table_ != nullptr; }
-  [[nodiscard]] std::string label() const { return "[" + std::string(name_) + "]"; }
-
-  [[noreturn]] void fail(std::string_view key, const std::string& what) const {
-    const toml::node* n = table_ != nullptr ? table_->get(key) : nullptr;
-    const int line = n != nullptr ? line_of(*n) : table_ != nullptr ? line_of(*table_) : 0;
-    throw config_error(file_, line, label() + " " + std::string(key) + " " + what);
-  }
-
-  std::optional<std::string> string(std::string_view key) const {
-    const toml::node* n = get(key);
-    if (n == nullptr) return std::nullopt;
-    if (!n->is_string()) fail(key, "must be a string");
-    return n->as_string()->get();
-  }
-
-  std::optional<bool> boolean(std::string_view key) const {
-    const toml::node* n = get(key);
-    if (n == nullptr) return std::nullopt;
-    if (!n->is_boolean()) fail(key, "must be true or false");
-    return n->as_boolean()->get();
-  }
-
-  std::optional<std::int64_t> integer(std::string_view key, std::int64_t min,
-                                      std::int64_t max) const {
-    const toml::node* n = get(key);
-    if (n == nullptr) return std::nullopt;
-    if (!n->is_integer()) fail(key, "must be an integer");
-    const std::int64_t v = n->as_integer()->get();
-    if (v < min || v > max) {
-      fail(key, "must be between " + std::to_string(min) + " and " + std::to_string(max) +
-                    ", not " + std::to_string(v));
-    }
-    return v;
-  }
-
-  // Seconds, fractions allowed (0.25 is a quarter of a second), as in the rest of lapord.toml.
-  void seconds(std::string_view key, double min, double max, std::chrono::milliseconds& out) const {
-    const toml::node* n = get(key);
-    if (n == nullptr) return;
-    double v = 0;
-    if (n->is_integer()) {
-      v = static_cast<double>(n->as_integer()->get());
-    } else if (n->is_floating_point()) {
-      v = n->as_floating_point()->get();
-    } else {
-      fail(key, "must be a number of seconds");
-    }
-    if (!(v >= min && v <= max)) {
-      fail(key,
-           "must be between " + number(min) + " and " + number(max) + " seconds, not " + number(v));
-    }
-    out = std::chrono::milliseconds(static_cast<std::int64_t>(v * 1000.0 + 0.5));
-  }
-
-  template <class Int>
-  void count(std::string_view key, std::int64_t min, std::int64_t max, Int& out) const {
-    if (auto v = integer(key, min, max)) out = static_cast<Int>(*v);
-  }
-
- private:
-  static std::string number(double v) {
-    std::string t = std::to_string(v);
-    while (t.find('.') != std::string::npos && (t.back() == '0' || t.back() == '.')) {
-      const bool dot = t.back() == '.';
-      t.pop_back();
-      if (dot) break;
-    }
-    return t;
-  }
-
-  const toml::node* get(std::string_view key) const {
-    return table_ != nullptr ? table_->get(key) : nullptr;
-  }
-
-  std::string_view name_;
-  const std::string& file_;
-  const toml::table* table_ = nullptr;
-};
 
 constexpr double day_s = 24.0 * 3600;
 
@@ -187,7 +80,7 @@ std::optional<smpp::command_status> command_status_from(std::string_view text) {
 // read from the environment variable [store] url_env names (default LAPORD_PG_URL), never from
 // the file: it holds a password.
 namespace {
-void read_backend(const table_reader& r, store::database_options& o) {
+void read_backend(const section_reader& r, store::database_options& o) {
   const auto backend = r.string("backend").value_or("sqlite");
   if (backend == "sqlite") return;
   if (backend != "postgresql")
@@ -204,7 +97,7 @@ void read_backend(const table_reader& r, store::database_options& o) {
 }  // namespace
 
 store_section read_store_section(const toml::table& document, const std::string& file) {
-  table_reader r(document, "store", file, store_keys);
+  section_reader r(document, "store", file, store_keys);
   store_section s;
   s.present = r.present();
   s.database.path = resolve(file, "lapord.db");
@@ -261,7 +154,7 @@ store_section read_store_section(const toml::table& document, const std::string&
 
 std::optional<net::http::store_api_settings> read_store_api_section(const toml::table& document,
                                                                     const std::string& file) {
-  table_reader r(document, "store_api", file, store_api_keys);
+  section_reader r(document, "store_api", file, store_api_keys);
   if (!r.present()) return std::nullopt;
   net::http::store_api_settings s;
   auto url = r.string("url");
@@ -293,7 +186,7 @@ std::optional<net::http::store_api_settings> read_store_api_section(const toml::
 
 std::optional<net::http::api_settings> read_api_section(const toml::table& document,
                                                         const std::string& file) {
-  table_reader r(document, "api", file, api_keys);
+  section_reader r(document, "api", file, api_keys);
   if (!r.present()) return std::nullopt;
   net::http::api_settings s;
   if (auto v = r.string("listen")) {
@@ -316,7 +209,7 @@ std::optional<net::http::api_settings> read_api_section(const toml::table& docum
 }
 
 admin_section read_admin_section(const toml::table& document, const std::string& file) {
-  table_reader r(document, "admin", file, admin_keys);
+  section_reader r(document, "admin", file, admin_keys);
   admin_section s;
   if (!r.present()) {
     s.listen.clear();

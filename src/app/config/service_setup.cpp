@@ -2,74 +2,15 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include "app/config/toml_source.hpp"
 
 namespace lapord::app {
 namespace {
 
 constexpr std::size_t min_ref_key_bytes = 16;
-
-int line_of(const toml::node& node) {
-  return static_cast<int>(node.source().begin.line);
-}
-
-std::string resolve(const std::string& config_file, const std::string& path) {
-  std::filesystem::path p(path);
-  if (p.is_absolute()) return p.string();
-  return (std::filesystem::path(config_file).parent_path() / p).lexically_normal().string();
-}
-
-class section_reader {
- public:
-  section_reader(const toml::table& table, std::string file)
-      : table_(table), file_(std::move(file)) {}
-
-  [[noreturn]] void fail(const toml::node& node, const std::string& what) const {
-    throw config_error(file_, line_of(node), what);
-  }
-
-  std::optional<std::string> string(std::string_view key, int* line = nullptr) const {
-    const toml::node* n = table_.get(key);
-    if (n == nullptr) return std::nullopt;
-    if (!n->is_string()) fail(*n, "[service] " + std::string(key) + " must be a string");
-    if (line != nullptr) *line = line_of(*n);
-    return n->as_string()->get();
-  }
-
-  std::optional<std::int64_t> integer(std::string_view key, std::int64_t min,
-                                      std::int64_t max) const {
-    const toml::node* n = table_.get(key);
-    if (n == nullptr) return std::nullopt;
-    if (!n->is_integer()) fail(*n, "[service] " + std::string(key) + " must be an integer");
-    std::int64_t v = n->as_integer()->get();
-    if (v < min || v > max) {
-      fail(*n, "[service] " + std::string(key) + " must be between " + std::to_string(min) +
-                   " and " + std::to_string(max) + ", not " + std::to_string(v));
-    }
-    return v;
-  }
-
-  std::optional<std::vector<std::string>> strings(std::string_view key) const {
-    const toml::node* n = table_.get(key);
-    if (n == nullptr) return std::nullopt;
-    const toml::array* a = n->as_array();
-    if (a == nullptr) fail(*n, "[service] " + std::string(key) + " must be an array of strings");
-    std::vector<std::string> out;
-    for (const toml::node& e : *a) {
-      if (!e.is_string()) fail(e, "[service] " + std::string(key) + " must hold strings only");
-      out.push_back(e.as_string()->get());
-    }
-    return out;
-  }
-
-  const toml::node* node(std::string_view key) const { return table_.get(key); }
-
- private:
-  const toml::table& table_;
-  std::string file_;
-};
 
 constexpr std::string_view known_keys[] = {"service_numbers",
                                            "directory",
@@ -117,49 +58,54 @@ service_section read_service_section(const toml::table& document, const std::str
   s.templates = resolve(file, "templates-id.txt");
   s.greetings = resolve(file, "greetings-id.txt");
   s.dictionary = "/usr/share/hunspell/id_ID.dic";
-  const toml::node* node = document.get("service");
-  if (node == nullptr) return s;
-  const toml::table* table = node->as_table();
-  if (table == nullptr) throw config_error(file, line_of(*node), "[service] must be a table");
-  for (auto&& [key, value] : *table) {
-    if (std::find(std::begin(known_keys), std::end(known_keys), key.str()) ==
-        std::end(known_keys)) {
-      throw config_error(file, line_of(value), "unknown key [service] " + std::string(key.str()));
-    }
-  }
-  section_reader r(*table, file);
+  section_reader r(document, "service", file, known_keys);
+  if (!r.present()) return s;
   if (auto v = r.strings("service_numbers")) {
-    if (v->empty()) r.fail(*r.node("service_numbers"), "[service] service_numbers is empty");
+    if (v->empty()) r.fail("service_numbers", "is empty");
     for (auto& n : *v) {
       std::string_view digits = n;
       if (digits.starts_with('+')) digits.remove_prefix(1);
       if (!is_digits(digits)) {
-        r.fail(*r.node("service_numbers"),
-               "[service] service_numbers: '" + n + "' is not a number");
+        r.fail_with("service_numbers", "service_numbers: '" + n + "' is not a number");
       }
     }
     s.service_numbers = std::move(*v);
   }
-  if (auto v = r.string("directory", &s.line_of_directory)) s.directory = resolve(file, *v);
-  if (auto v = r.string("aliases", &s.line_of_aliases)) s.aliases = resolve(file, *v);
-  if (auto v = r.string("templates", &s.line_of_templates)) s.templates = resolve(file, *v);
-  if (auto v = r.string("greetings", &s.line_of_greetings)) s.greetings = resolve(file, *v);
-  if (auto v = r.string("dictionary", &s.line_of_dictionary)) s.dictionary = resolve(file, *v);
+  if (auto v = r.string("directory")) {
+    s.line_of_directory = r.line("directory");
+    s.directory = resolve(file, *v);
+  }
+  if (auto v = r.string("aliases")) {
+    s.line_of_aliases = r.line("aliases");
+    s.aliases = resolve(file, *v);
+  }
+  if (auto v = r.string("templates")) {
+    s.line_of_templates = r.line("templates");
+    s.templates = resolve(file, *v);
+  }
+  if (auto v = r.string("greetings")) {
+    s.line_of_greetings = r.line("greetings");
+    s.greetings = resolve(file, *v);
+  }
+  if (auto v = r.string("dictionary")) {
+    s.line_of_dictionary = r.line("dictionary");
+    s.dictionary = resolve(file, *v);
+  }
   if (auto v = r.integer("ref_digits", static_cast<std::int64_t>(lapor::min_ref_digits),
                          static_cast<std::int64_t>(lapor::max_ref_digits))) {
     s.ref_digits = static_cast<std::size_t>(*v);
   }
-  s.ref_key = r.string("ref_key", &s.line_of_ref_key);
-  s.ref_key_env = r.string("ref_key_env", s.ref_key ? nullptr : &s.line_of_ref_key);
+  s.ref_key = r.string("ref_key");
+  if (s.ref_key) s.line_of_ref_key = r.line("ref_key");
+  s.ref_key_env = r.string("ref_key_env");
+  if (s.ref_key_env && !s.ref_key) s.line_of_ref_key = r.line("ref_key_env");
   if (s.ref_key && s.ref_key_env) {
-    r.fail(*r.node("ref_key_env"), "[service] give ref_key or ref_key_env, not both");
+    r.fail_with("ref_key_env", "give ref_key or ref_key_env, not both");
   }
   if (s.ref_key && s.ref_key->size() < min_ref_key_bytes) {
-    r.fail(*r.node("ref_key"), "[service] ref_key must be at least 16 characters");
+    r.fail("ref_key", "must be at least 16 characters");
   }
-  if (s.ref_key_env && s.ref_key_env->empty()) {
-    r.fail(*r.node("ref_key_env"), "[service] ref_key_env must name a variable");
-  }
+  if (s.ref_key_env && s.ref_key_env->empty()) r.fail("ref_key_env", "must name a variable");
   if (auto v = r.integer("hourly_limit", 1, 100000)) s.hourly_limit = static_cast<unsigned>(*v);
   if (auto v = r.integer("replies_per_hour", 1, 100000)) {
     s.replies_per_hour = static_cast<unsigned>(*v);
@@ -169,7 +115,7 @@ service_section read_service_section(const toml::table& document, const std::str
   }
   if (auto v = r.string("country_code")) {
     if (!is_digits(*v) || v->size() > 3) {
-      r.fail(*r.node("country_code"), "[service] country_code must be 1 to 3 digits");
+      r.fail("country_code", "must be 1 to 3 digits");
     }
     s.country_code = *v;
   }

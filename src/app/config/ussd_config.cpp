@@ -7,6 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "app/config/toml_source.hpp"
 #include "lapord/lapor/service.hpp"
 
 namespace lapord::app {
@@ -20,10 +21,6 @@ using lapor::ussd::screens;
 using lapor::ussd::session_key_source;
 using lapor::ussd::session_sequence;
 using lapor::ussd::ussd_settings;
-
-int line_of(const toml::node& node) {
-  return static_cast<int>(node.source().begin.line);
-}
 
 // Reads one table key by key; unknown keys are refused first so a typo is named as the typo.
 class reader {
