@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "lapor/lines.hpp"
 #include "lapord/lapor/words.hpp"
 
 namespace lapord::lapor {
@@ -243,15 +244,7 @@ bool word_list::contains(std::string_view key) const {
 word_list word_list::from_lines(std::string_view text) {
   word_list list;
   gathered keys;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = trim_space(text.substr(start, end - start));
-    start = end + 1;
-    if (line.empty() || line.starts_with('#')) continue;
-    keys.add(word_key(line));
-  }
+  detail::for_each_entry(text, [&](int, std::string_view line) { keys.add(word_key(line)); });
   list.pack(keys);
   return list;
 }

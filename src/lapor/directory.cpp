@@ -6,10 +6,13 @@
 #include <optional>
 
 #include "lapor/edit_distance.hpp"
+#include "lapor/lines.hpp"
 #include "lapord/lapor/words.hpp"
 
 namespace lapord::lapor {
 namespace {
+
+using detail::for_each_line;
 
 std::vector<std::string_view> split_on(std::string_view s, char sep) {
   std::vector<std::string_view> out;
@@ -22,21 +25,6 @@ std::vector<std::string_view> split_on(std::string_view s, char sep) {
     }
     out.push_back(s.substr(start, p - start));
     start = p + 1;
-  }
-}
-
-// Lines with their 1-based numbers, '\r' of CRLF files dropped.
-template <class F>
-void for_each_line(std::string_view text, F&& f) {
-  int number = 0;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(start, end - start);
-    if (line.ends_with('\r')) line.remove_suffix(1);
-    f(++number, line);
-    start = end + 1;
   }
 }
 
@@ -212,132 +200,162 @@ std::string generate_directory(std::string_view provinces_csv, std::string_view 
   return out;
 }
 
-directory directory::load(std::string_view generated, std::string_view generated_source,
-                          std::string_view aliases, std::string_view aliases_source) {
-  directory d;
+// Builds a directory from its two files, remembering where each keyword was given so that a
+// clash names both places.
+class directory_builder {
+ public:
+  void read(std::string_view text, const std::string& source, bool allow_alias);
+  void check_governments(const std::string& source) const;
+  void read_aliases(std::string_view text, const std::string& source);
+  directory finish();
+
+ private:
   struct origin {
     std::string source;
     int line;
   };
-  std::unordered_map<std::string, origin> keyword_origin;
-  std::unordered_map<std::string, int> base_count;
 
-  auto add_keyword = [&](std::size_t index, std::string keyword, const std::string& source,
-                         int line) {
-    if (!is_keyword_text(keyword)) {
-      throw directory_error(source, line,
-                            "keyword '" + keyword + "' must be upper-case letters and digits");
-    }
-    if (is_command_word(keyword)) {
-      throw directory_error(source, line, "keyword " + keyword + " is a command word");
-    }
-    auto [it, inserted] = d.by_keyword_.emplace(keyword, index);
-    if (!inserted) {
-      if (it->second == index) return;  // the same institution twice: harmless
-      const institution& other = d.all_[it->second];
-      const origin& o = keyword_origin[keyword];
-      throw directory_error(source, line,
-                            "keyword " + keyword + " names both " + other.code + " (" + other.name +
-                                ", " + o.source + ":" + std::to_string(o.line) + ") and " +
-                                d.all_[index].code + " (" + d.all_[index].name + ")");
-    }
-    keyword_origin.emplace(keyword, origin{source, line});
-    d.all_[index].keywords.push_back(std::move(keyword));
-  };
+  void add_keyword(std::size_t index, std::string keyword, const std::string& source, int line);
+  void add_institution(const std::vector<std::string_view>& f, const std::string& source, int line);
 
-  auto add_institution = [&](const std::vector<std::string_view>& f, const std::string& source,
-                             int line) {
-    auto kind = kind_from(f[1]);
-    if (!kind) {
-      throw directory_error(
-          source, line,
-          "kind '" + std::string(f[1]) + "' is not one of provinsi, kabupaten, kota, lembaga");
-    }
-    if (f[0].empty() || f[0].find(' ') != std::string_view::npos) {
-      throw directory_error(source, line, "institution code must be one word");
-    }
-    if (f[2].empty() || f[3].empty()) {
-      throw directory_error(source, line, "official name and short name must not be empty");
-    }
-    std::string code(f[0]);
-    if (d.by_code_.contains(code)) {
-      throw directory_error(source, line, "institution code " + code + " appears twice");
-    }
-    std::size_t index = d.all_.size();
-    d.all_.push_back({code, *kind, std::string(f[2]), std::string(f[3]), {}});
-    d.by_code_.emplace(code, index);
-    d.longest_short_ = std::max(d.longest_short_, f[3].size());
-    if (*kind != institution_kind::lembaga) ++base_count[keyword_base(f[2])];
-    std::size_t before = 0;
-    for (auto k : split_on(f[4], ' ')) {
-      if (k.empty()) continue;
-      add_keyword(index, std::string(k), source, line);
-      ++before;
-    }
-    if (before == 0) throw directory_error(source, line, "institution " + code + " has no keyword");
-  };
+  directory d_;
+  std::unordered_map<std::string, origin> keyword_origin_;
+  std::unordered_map<std::string, int> base_count_;
+  int expected_governments_ = -1;
+  int expected_line_ = 0;
+};
 
-  int expected_governments = -1;
-  int expected_line = 0;
-  auto parse = [&](std::string_view text, const std::string& source, bool allow_alias) {
-    for_each_line(text, [&](int line, std::string_view l) {
-      if (!allow_alias && l.starts_with("#! governments ")) {
-        try {
-          expected_governments = std::stoi(std::string(l.substr(15)));
-        } catch (const std::exception&) {
-          throw directory_error(source, line, "bad `#! governments N` line");
-        }
-        expected_line = line;
-        return;
-      }
-      if (trim_space(l).empty() || trim_space(l).starts_with('#')) return;
-      auto f = split_on(l, '\t');
-      for (auto& x : f)
-        x = trim_space(x);
-      if (f.size() == 5) {
-        add_institution(f, source, line);
-      } else if (f.size() == 2 && allow_alias) {
-        // Aliases are resolved after both files are read, so they may come in any order.
-      } else {
-        throw directory_error(source, line,
-                              allow_alias ? "expected `KEYWORD<TAB>code` or 5 tab-separated "
-                                            "fields (code, kind, name, short name, keywords)"
-                                          : "expected 5 tab-separated fields (code, kind, name, "
-                                            "short name, keywords), found " +
-                                                std::to_string(f.size()));
-      }
-    });
-  };
-  std::string gen_src(generated_source);
-  std::string ali_src(aliases_source);
-  parse(generated, gen_src, false);
-  if (expected_governments >= 0) {
-    auto governments = static_cast<int>(d.all_.size() - d.count(institution_kind::lembaga));
-    if (governments != expected_governments) {
-      throw directory_error(
-          gen_src, expected_line,
-          "the file holds " + std::to_string(governments) + " governments, it was generated with " +
-              std::to_string(expected_governments) + " (a line removed or added by hand?)");
-    }
+void directory_builder::add_keyword(std::size_t index, std::string keyword,
+                                    const std::string& source, int line) {
+  if (!is_keyword_text(keyword)) {
+    throw directory_error(source, line,
+                          "keyword '" + keyword + "' must be upper-case letters and digits");
   }
-  parse(aliases, ali_src, true);
-  for_each_line(aliases, [&](int line, std::string_view l) {
+  if (is_command_word(keyword)) {
+    throw directory_error(source, line, "keyword " + keyword + " is a command word");
+  }
+  auto [it, inserted] = d_.by_keyword_.emplace(keyword, index);
+  if (!inserted) {
+    if (it->second == index) return;  // the same institution twice: harmless
+    const institution& other = d_.all_[it->second];
+    const origin& o = keyword_origin_[keyword];
+    throw directory_error(source, line,
+                          "keyword " + keyword + " names both " + other.code + " (" + other.name +
+                              ", " + o.source + ":" + std::to_string(o.line) + ") and " +
+                              d_.all_[index].code + " (" + d_.all_[index].name + ")");
+  }
+  keyword_origin_.emplace(keyword, origin{source, line});
+  d_.all_[index].keywords.push_back(std::move(keyword));
+}
+
+void directory_builder::add_institution(const std::vector<std::string_view>& f,
+                                        const std::string& source, int line) {
+  auto kind = kind_from(f[1]);
+  if (!kind) {
+    throw directory_error(
+        source, line,
+        "kind '" + std::string(f[1]) + "' is not one of provinsi, kabupaten, kota, lembaga");
+  }
+  if (f[0].empty() || f[0].find(' ') != std::string_view::npos) {
+    throw directory_error(source, line, "institution code must be one word");
+  }
+  if (f[2].empty() || f[3].empty()) {
+    throw directory_error(source, line, "official name and short name must not be empty");
+  }
+  std::string code(f[0]);
+  if (d_.by_code_.contains(code)) {
+    throw directory_error(source, line, "institution code " + code + " appears twice");
+  }
+  std::size_t index = d_.all_.size();
+  d_.all_.push_back({code, *kind, std::string(f[2]), std::string(f[3]), {}});
+  d_.by_code_.emplace(code, index);
+  d_.longest_short_ = std::max(d_.longest_short_, f[3].size());
+  if (*kind != institution_kind::lembaga) ++base_count_[keyword_base(f[2])];
+  std::size_t before = 0;
+  for (auto k : split_on(f[4], ' ')) {
+    if (k.empty()) continue;
+    add_keyword(index, std::string(k), source, line);
+    ++before;
+  }
+  if (before == 0) throw directory_error(source, line, "institution " + code + " has no keyword");
+}
+
+// The institutions of one file; the aliases file may hold some too, besides its aliases.
+void directory_builder::read(std::string_view text, const std::string& source, bool allow_alias) {
+  for_each_line(text, [&](int line, std::string_view l) {
+    if (!allow_alias && l.starts_with("#! governments ")) {
+      try {
+        expected_governments_ = std::stoi(std::string(l.substr(15)));
+      } catch (const std::exception&) {
+        throw directory_error(source, line, "bad `#! governments N` line");
+      }
+      expected_line_ = line;
+      return;
+    }
+    if (trim_space(l).empty() || trim_space(l).starts_with('#')) return;
+    auto f = split_on(l, '\t');
+    for (auto& x : f)
+      x = trim_space(x);
+    if (f.size() == 5) {
+      add_institution(f, source, line);
+    } else if (f.size() == 2 && allow_alias) {
+      // Aliases are resolved after both files are read, so they may come in any order.
+    } else {
+      throw directory_error(source, line,
+                            allow_alias ? "expected `KEYWORD<TAB>code` or 5 tab-separated "
+                                          "fields (code, kind, name, short name, keywords)"
+                                        : "expected 5 tab-separated fields (code, kind, name, "
+                                          "short name, keywords), found " +
+                                              std::to_string(f.size()));
+    }
+  });
+}
+
+// The generated file says how many governments it was made with: a line lost by hand shows.
+void directory_builder::check_governments(const std::string& source) const {
+  if (expected_governments_ < 0) return;
+  auto governments = static_cast<int>(d_.all_.size() - d_.count(institution_kind::lembaga));
+  if (governments != expected_governments_) {
+    throw directory_error(
+        source, expected_line_,
+        "the file holds " + std::to_string(governments) + " governments, it was generated with " +
+            std::to_string(expected_governments_) + " (a line removed or added by hand?)");
+  }
+}
+
+void directory_builder::read_aliases(std::string_view text, const std::string& source) {
+  for_each_line(text, [&](int line, std::string_view l) {
     if (trim_space(l).empty() || trim_space(l).starts_with('#')) return;
     auto f = split_on(l, '\t');
     if (f.size() != 2) return;
     std::string keyword(trim_space(f[0]));
     std::string code(trim_space(f[1]));
-    auto it = d.by_code_.find(code);
-    if (it == d.by_code_.end()) {
-      throw directory_error(ali_src, line,
+    auto it = d_.by_code_.find(code);
+    if (it == d_.by_code_.end()) {
+      throw directory_error(source, line,
                             "alias " + keyword + " points to unknown institution code " + code);
     }
-    add_keyword(it->second, keyword, ali_src, line);
+    add_keyword(it->second, keyword, source, line);
   });
-  for (auto& [base, n] : base_count) {
-    if (n > 1) d.shared_bases_.insert(base);
+}
+
+directory directory_builder::finish() {
+  for (auto& [base, n] : base_count_) {
+    if (n > 1) d_.shared_bases_.insert(base);
   }
-  return d;
+  return std::move(d_);
+}
+
+directory directory::load(std::string_view generated, std::string_view generated_source,
+                          std::string_view aliases, std::string_view aliases_source) {
+  directory_builder b;
+  const std::string gen_src(generated_source);
+  const std::string ali_src(aliases_source);
+  b.read(generated, gen_src, false);
+  b.check_governments(gen_src);
+  b.read(aliases, ali_src, true);
+  b.read_aliases(aliases, ali_src);
+  return b.finish();
 }
 
 const institution* directory::find_keyword(std::string_view key) const {

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "lapor/edit_distance.hpp"
+#include "lapor/lines.hpp"
 
 namespace lapord::lapor {
 namespace {
@@ -72,15 +73,7 @@ greeting_list greeting_list::load(std::string_view text, std::string_view source
                        std::string(what) + " " + key + " is a command word: it would never work");
     }
   };
-  int number = 0;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = trim_space(text.substr(start, end - start));
-    start = end + 1;
-    ++number;
-    if (line.empty() || line.starts_with('#')) continue;
+  detail::for_each_entry(text, [&](int number, std::string_view line) {
     std::size_t space = line.find_first_of(" \t");
     std::string_view kind_word = line.substr(0, space);
     auto phrase = kind_of(kind_word);
@@ -112,7 +105,7 @@ greeting_list greeting_list::load(std::string_view text, std::string_view source
     }
     g.by_first_[phrase->keys.front()].push_back(g.phrases_.size());
     g.phrases_.push_back(std::move(*phrase));
-  }
+  });
   for (const institution& i : dir.institutions()) {
     auto s = slot(i.kind);
     if (!s) continue;

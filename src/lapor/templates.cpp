@@ -5,6 +5,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "lapor/lines.hpp"
 #include "lapord/lapor/words.hpp"
 #include "lapord/text/gsm7.hpp"
 
@@ -123,17 +124,7 @@ reply_templates reply_templates::load(std::string_view text, std::string_view so
   reply_templates t;
   std::string src(source);
   std::map<std::string, int, std::less<>> line_of;
-  int number = 0;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(start, end - start);
-    start = end + 1;
-    ++number;
-    if (line.ends_with('\r')) line.remove_suffix(1);
-    std::string_view trimmed = trim_space(line);
-    if (trimmed.empty() || trimmed.starts_with('#')) continue;
+  detail::for_each_entry(text, [&](int number, std::string_view trimmed) {
     std::size_t eq = trimmed.find('=');
     if (eq == std::string_view::npos) {
       throw data_error(src, number, "expected `id = text`");
@@ -164,7 +155,7 @@ reply_templates reply_templates::load(std::string_view text, std::string_view so
     }
     line_of[id] = number;
     t.texts_.emplace(std::move(id), std::move(body));
-  }
+  });
   for (auto& s : specs) {
     if (!t.texts_.contains(s.id)) {
       throw data_error(src, 0, "reply template " + std::string(s.id) + " is missing");

@@ -66,6 +66,7 @@ class directory {
   [[nodiscard]] std::size_t longest_short_name() const noexcept { return longest_short_; }
 
  private:
+  friend class directory_builder;  // directory.cpp: load
   std::vector<institution> all_;
   std::unordered_map<std::string, std::size_t> by_keyword_;
   std::unordered_map<std::string, std::size_t> by_code_;
