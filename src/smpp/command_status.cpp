@@ -12,107 +12,71 @@ struct status_text {
   std::string_view description;
 };
 
+struct status_row {
+  command_status status;
+  std::string_view name;
+  std::string_view description;
+};
+
+using cs = command_status;
+
 // Names and descriptions from SMPP 3.4 table 5-2.
+constexpr status_row status_table[] = {
+    {cs::esme_rok, "ESME_ROK", "no error"},
+    {cs::esme_rinvmsglen, "ESME_RINVMSGLEN", "message length is invalid"},
+    {cs::esme_rinvcmdlen, "ESME_RINVCMDLEN", "command length is invalid"},
+    {cs::esme_rinvcmdid, "ESME_RINVCMDID", "invalid command ID"},
+    {cs::esme_rinvbndsts, "ESME_RINVBNDSTS", "incorrect bind status for given command"},
+    {cs::esme_ralybnd, "ESME_RALYBND", "ESME already in bound state"},
+    {cs::esme_rinvprtflg, "ESME_RINVPRTFLG", "invalid priority flag"},
+    {cs::esme_rinvregdlvflg, "ESME_RINVREGDLVFLG", "invalid registered delivery flag"},
+    {cs::esme_rsyserr, "ESME_RSYSERR", "system error"},
+    {cs::esme_rinvsrcadr, "ESME_RINVSRCADR", "invalid source address"},
+    {cs::esme_rinvdstadr, "ESME_RINVDSTADR", "invalid destination address"},
+    {cs::esme_rinvmsgid, "ESME_RINVMSGID", "message ID is invalid"},
+    {cs::esme_rbindfail, "ESME_RBINDFAIL", "bind failed"},
+    {cs::esme_rinvpaswd, "ESME_RINVPASWD", "invalid password"},
+    {cs::esme_rinvsysid, "ESME_RINVSYSID", "invalid system ID"},
+    {cs::esme_rcancelfail, "ESME_RCANCELFAIL", "cancel SM failed"},
+    {cs::esme_rreplacefail, "ESME_RREPLACEFAIL", "replace SM failed"},
+    {cs::esme_rmsgqful, "ESME_RMSGQFUL", "message queue full"},
+    {cs::esme_rinvsertyp, "ESME_RINVSERTYP", "invalid service type"},
+    {cs::esme_rinvnumdests, "ESME_RINVNUMDESTS", "invalid number of destinations"},
+    {cs::esme_rinvdlname, "ESME_RINVDLNAME", "invalid distribution list name"},
+    {cs::esme_rinvdestflag, "ESME_RINVDESTFLAG", "destination flag is invalid (submit_multi)"},
+    {cs::esme_rinvsubrep, "ESME_RINVSUBREP", "invalid 'submit with replace' request"},
+    {cs::esme_rinvesmclass, "ESME_RINVESMCLASS", "invalid esm_class field data"},
+    {cs::esme_rcntsubdl, "ESME_RCNTSUBDL", "cannot submit to distribution list"},
+    {cs::esme_rsubmitfail, "ESME_RSUBMITFAIL", "submit_sm or submit_multi failed"},
+    {cs::esme_rinvsrcton, "ESME_RINVSRCTON", "invalid source address TON"},
+    {cs::esme_rinvsrcnpi, "ESME_RINVSRCNPI", "invalid source address NPI"},
+    {cs::esme_rinvdstton, "ESME_RINVDSTTON", "invalid destination address TON"},
+    {cs::esme_rinvdstnpi, "ESME_RINVDSTNPI", "invalid destination address NPI"},
+    {cs::esme_rinvsystyp, "ESME_RINVSYSTYP", "invalid system_type field"},
+    {cs::esme_rinvrepflag, "ESME_RINVREPFLAG", "invalid replace_if_present flag"},
+    {cs::esme_rinvnummsgs, "ESME_RINVNUMMSGS", "invalid number of messages"},
+    {cs::esme_rthrottled, "ESME_RTHROTTLED",
+     "throttling error (ESME has exceeded allowed message limits)"},
+    {cs::esme_rinvsched, "ESME_RINVSCHED", "invalid scheduled delivery time"},
+    {cs::esme_rinvexpiry, "ESME_RINVEXPIRY", "invalid message validity period (expiry time)"},
+    {cs::esme_rinvdftmsgid, "ESME_RINVDFTMSGID", "predefined message invalid or not found"},
+    {cs::esme_rx_t_appn, "ESME_RX_T_APPN", "ESME receiver temporary app error code"},
+    {cs::esme_rx_p_appn, "ESME_RX_P_APPN", "ESME receiver permanent app error code"},
+    {cs::esme_rx_r_appn, "ESME_RX_R_APPN", "ESME receiver reject message error code"},
+    {cs::esme_rqueryfail, "ESME_RQUERYFAIL", "query_sm request failed"},
+    {cs::esme_rinvoptparstream, "ESME_RINVOPTPARSTREAM",
+     "error in the optional part of the PDU body"},
+    {cs::esme_roptparnotallwd, "ESME_ROPTPARNOTALLWD", "optional parameter not allowed"},
+    {cs::esme_rinvparlen, "ESME_RINVPARLEN", "invalid parameter length"},
+    {cs::esme_rmissingoptparam, "ESME_RMISSINGOPTPARAM", "expected optional parameter missing"},
+    {cs::esme_rinvoptparamval, "ESME_RINVOPTPARAMVAL", "invalid optional parameter value"},
+    {cs::esme_rdeliveryfailure, "ESME_RDELIVERYFAILURE", "delivery failure (data_sm_resp)"},
+    {cs::esme_runknownerr, "ESME_RUNKNOWNERR", "unknown error"},
+};
+
 std::optional<status_text> lookup(command_status s) {
-  using cs = command_status;
-  switch (s) {
-    case cs::esme_rok:
-      return status_text{"ESME_ROK", "no error"};
-    case cs::esme_rinvmsglen:
-      return status_text{"ESME_RINVMSGLEN", "message length is invalid"};
-    case cs::esme_rinvcmdlen:
-      return status_text{"ESME_RINVCMDLEN", "command length is invalid"};
-    case cs::esme_rinvcmdid:
-      return status_text{"ESME_RINVCMDID", "invalid command ID"};
-    case cs::esme_rinvbndsts:
-      return status_text{"ESME_RINVBNDSTS", "incorrect bind status for given command"};
-    case cs::esme_ralybnd:
-      return status_text{"ESME_RALYBND", "ESME already in bound state"};
-    case cs::esme_rinvprtflg:
-      return status_text{"ESME_RINVPRTFLG", "invalid priority flag"};
-    case cs::esme_rinvregdlvflg:
-      return status_text{"ESME_RINVREGDLVFLG", "invalid registered delivery flag"};
-    case cs::esme_rsyserr:
-      return status_text{"ESME_RSYSERR", "system error"};
-    case cs::esme_rinvsrcadr:
-      return status_text{"ESME_RINVSRCADR", "invalid source address"};
-    case cs::esme_rinvdstadr:
-      return status_text{"ESME_RINVDSTADR", "invalid destination address"};
-    case cs::esme_rinvmsgid:
-      return status_text{"ESME_RINVMSGID", "message ID is invalid"};
-    case cs::esme_rbindfail:
-      return status_text{"ESME_RBINDFAIL", "bind failed"};
-    case cs::esme_rinvpaswd:
-      return status_text{"ESME_RINVPASWD", "invalid password"};
-    case cs::esme_rinvsysid:
-      return status_text{"ESME_RINVSYSID", "invalid system ID"};
-    case cs::esme_rcancelfail:
-      return status_text{"ESME_RCANCELFAIL", "cancel SM failed"};
-    case cs::esme_rreplacefail:
-      return status_text{"ESME_RREPLACEFAIL", "replace SM failed"};
-    case cs::esme_rmsgqful:
-      return status_text{"ESME_RMSGQFUL", "message queue full"};
-    case cs::esme_rinvsertyp:
-      return status_text{"ESME_RINVSERTYP", "invalid service type"};
-    case cs::esme_rinvnumdests:
-      return status_text{"ESME_RINVNUMDESTS", "invalid number of destinations"};
-    case cs::esme_rinvdlname:
-      return status_text{"ESME_RINVDLNAME", "invalid distribution list name"};
-    case cs::esme_rinvdestflag:
-      return status_text{"ESME_RINVDESTFLAG", "destination flag is invalid (submit_multi)"};
-    case cs::esme_rinvsubrep:
-      return status_text{"ESME_RINVSUBREP", "invalid 'submit with replace' request"};
-    case cs::esme_rinvesmclass:
-      return status_text{"ESME_RINVESMCLASS", "invalid esm_class field data"};
-    case cs::esme_rcntsubdl:
-      return status_text{"ESME_RCNTSUBDL", "cannot submit to distribution list"};
-    case cs::esme_rsubmitfail:
-      return status_text{"ESME_RSUBMITFAIL", "submit_sm or submit_multi failed"};
-    case cs::esme_rinvsrcton:
-      return status_text{"ESME_RINVSRCTON", "invalid source address TON"};
-    case cs::esme_rinvsrcnpi:
-      return status_text{"ESME_RINVSRCNPI", "invalid source address NPI"};
-    case cs::esme_rinvdstton:
-      return status_text{"ESME_RINVDSTTON", "invalid destination address TON"};
-    case cs::esme_rinvdstnpi:
-      return status_text{"ESME_RINVDSTNPI", "invalid destination address NPI"};
-    case cs::esme_rinvsystyp:
-      return status_text{"ESME_RINVSYSTYP", "invalid system_type field"};
-    case cs::esme_rinvrepflag:
-      return status_text{"ESME_RINVREPFLAG", "invalid replace_if_present flag"};
-    case cs::esme_rinvnummsgs:
-      return status_text{"ESME_RINVNUMMSGS", "invalid number of messages"};
-    case cs::esme_rthrottled:
-      return status_text{"ESME_RTHROTTLED",
-                         "throttling error (ESME has exceeded allowed message limits)"};
-    case cs::esme_rinvsched:
-      return status_text{"ESME_RINVSCHED", "invalid scheduled delivery time"};
-    case cs::esme_rinvexpiry:
-      return status_text{"ESME_RINVEXPIRY", "invalid message validity period (expiry time)"};
-    case cs::esme_rinvdftmsgid:
-      return status_text{"ESME_RINVDFTMSGID", "predefined message invalid or not found"};
-    case cs::esme_rx_t_appn:
-      return status_text{"ESME_RX_T_APPN", "ESME receiver temporary app error code"};
-    case cs::esme_rx_p_appn:
-      return status_text{"ESME_RX_P_APPN", "ESME receiver permanent app error code"};
-    case cs::esme_rx_r_appn:
-      return status_text{"ESME_RX_R_APPN", "ESME receiver reject message error code"};
-    case cs::esme_rqueryfail:
-      return status_text{"ESME_RQUERYFAIL", "query_sm request failed"};
-    case cs::esme_rinvoptparstream:
-      return status_text{"ESME_RINVOPTPARSTREAM", "error in the optional part of the PDU body"};
-    case cs::esme_roptparnotallwd:
-      return status_text{"ESME_ROPTPARNOTALLWD", "optional parameter not allowed"};
-    case cs::esme_rinvparlen:
-      return status_text{"ESME_RINVPARLEN", "invalid parameter length"};
-    case cs::esme_rmissingoptparam:
-      return status_text{"ESME_RMISSINGOPTPARAM", "expected optional parameter missing"};
-    case cs::esme_rinvoptparamval:
-      return status_text{"ESME_RINVOPTPARAMVAL", "invalid optional parameter value"};
-    case cs::esme_rdeliveryfailure:
-      return status_text{"ESME_RDELIVERYFAILURE", "delivery failure (data_sm_resp)"};
-    case cs::esme_runknownerr:
-      return status_text{"ESME_RUNKNOWNERR", "unknown error"};
+  for (const auto& row : status_table) {
+    if (row.status == s) return status_text{row.name, row.description};
   }
   return std::nullopt;
 }
