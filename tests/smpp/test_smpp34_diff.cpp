@@ -89,15 +89,20 @@ TEST_CASE("differential: a TLV read by libsmpp34's table instead of the wire is 
   CHECK(c.result != verdict::ours_refused);
 }
 
-TEST_CASE("differential: what we encode libsmpp34 reads back the same") {
+namespace {
+
+void add(std::vector<pdu>& pdus, pdu_body body, std::uint32_t seq,
+         command_status st = command_status::esme_rok) {
+  pdu p;
+  p.status = st;
+  p.sequence_number = seq;
+  p.body = std::move(body);
+  pdus.push_back(std::move(p));
+}
+
+// Binds, outbind, unbind, enquire_link, generic_nack: every field at its longest.
+std::vector<pdu> session_pdus() {
   std::vector<pdu> pdus;
-  auto add = [&](pdu_body body, std::uint32_t seq, command_status st = command_status::esme_rok) {
-    pdu p;
-    p.status = st;
-    p.sequence_number = seq;
-    p.body = std::move(body);
-    pdus.push_back(std::move(p));
-  };
   bind_transceiver bt;
   bt.system_id = "ABCDEFGHIJKLMNO";
   bt.password = "12345678";
@@ -105,20 +110,26 @@ TEST_CASE("differential: what we encode libsmpp34 reads back the same") {
   bt.addr_ton = 1;
   bt.addr_npi = 1;
   bt.address_range = std::string(40, '6');
-  add(bt, 1);
-  add(bind_transmitter{bt}, 2);
-  add(bind_receiver{bt}, 3);
+  add(pdus, bt, 1);
+  add(pdus, bind_transmitter{bt}, 2);
+  add(pdus, bind_receiver{bt}, 3);
   bind_transceiver_resp br;
   br.system_id = "SMSC";
   br.tlvs.sc_interface_version = 0x34;
-  add(br, 1);
-  add(outbind{"SMSC", "pw"}, 4);
-  add(unbind{}, 5);
-  add(unbind_resp{}, 5);
-  add(enquire_link{}, 0x7FFFFFFF);
-  add(enquire_link_resp{}, 0x7FFFFFFF);
-  add(generic_nack{}, 9, command_status::esme_rinvcmdid);
+  add(pdus, br, 1);
+  add(pdus, outbind{"SMSC", "pw"}, 4);
+  add(pdus, unbind{}, 5);
+  add(pdus, unbind_resp{}, 5);
+  add(pdus, enquire_link{}, 0x7FFFFFFF);
+  add(pdus, enquire_link_resp{}, 0x7FFFFFFF);
+  add(pdus, generic_nack{}, 9, command_status::esme_rinvcmdid);
+  return pdus;
+}
 
+// submit_sm, deliver_sm (a receipt, a USSD one), data_sm, alert_notification and their answers,
+// with the typed TLVs and vendor ones.
+std::vector<pdu> message_pdus() {
+  std::vector<pdu> pdus;
   submit_sm s;
   s.service_type = "CMT";
   s.source_addr_ton = 5;
@@ -136,12 +147,12 @@ TEST_CASE("differential: what we encode libsmpp34 reads back the same") {
   s.tlvs.sar_segment_seqnum = 2;
   s.tlvs.user_message_reference = 77;
   s.tlvs.other = {tlv{0x1400, std::string("\x00\x01", 2)}};
-  add(s, 10);
+  add(pdus, s, 10);
 
   submit_sm_resp sr;
   sr.message_id = std::string(64, 'f');
-  add(sr, 10);
-  add(submit_sm_resp{}, 11, command_status::esme_rthrottled);
+  add(pdus, sr, 10);
+  add(pdus, submit_sm_resp{}, 11, command_status::esme_rthrottled);
 
   deliver_sm receipt;
   receipt.source_addr_ton = 1;
@@ -153,7 +164,7 @@ TEST_CASE("differential: what we encode libsmpp34 reads back the same") {
   receipt.tlvs.receipted_message_id = std::string(64, 'r');
   receipt.tlvs.message_state = 2;
   receipt.tlvs.network_error_code = network_error{3, 0x0102};
-  add(receipt, 12);
+  add(pdus, receipt, 12);
 
   deliver_sm ussd;
   ussd.source_addr = "6281234567890";
@@ -161,8 +172,8 @@ TEST_CASE("differential: what we encode libsmpp34 reads back the same") {
   ussd.tlvs.ussd_service_op = 1;
   ussd.tlvs.its_session_info = 0x0A01;
   ussd.tlvs.message_payload = std::string(1024, '\0');
-  add(ussd, 13);
-  add(deliver_sm_resp{}, 13);
+  add(pdus, ussd, 13);
+  add(pdus, deliver_sm_resp{}, 13);
 
   data_sm d;
   d.source_addr_ton = 1;
@@ -170,17 +181,25 @@ TEST_CASE("differential: what we encode libsmpp34 reads back the same") {
   d.destination_addr = std::string(64, '1');
   d.tlvs.message_payload = "LAPOR#ref";
   d.tlvs.sar_msg_ref_num = 1;
-  add(d, 14);
+  add(pdus, d, 14);
   data_sm_resp dr;
   dr.message_id = "m-14";
-  add(dr, 14);
+  add(pdus, dr, 14);
 
   alert_notification a;
   a.source_addr = std::string(64, '6');
   a.esme_addr = "1717";
   a.tlvs.other = {tlv{0x0422, std::string(1, '\x01')}};
-  add(a, 15);
+  add(pdus, a, 15);
+  return pdus;
+}
 
+}  // namespace
+
+TEST_CASE("differential: what we encode libsmpp34 reads back the same") {
+  std::vector<pdu> pdus = session_pdus();
+  for (auto& p : message_pdus())
+    pdus.push_back(std::move(p));
   for (const auto& p : pdus) {
     INFO(name(p.command()));
     const auto c = compare_encoding(p);
