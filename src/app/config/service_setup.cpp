@@ -71,26 +71,18 @@ service_section read_service_section(const toml::table& document, const std::str
     }
     s.service_numbers = std::move(*v);
   }
-  if (auto v = r.string("directory")) {
-    s.line_of_directory = r.line("directory");
-    s.directory = resolve(file, *v);
-  }
-  if (auto v = r.string("aliases")) {
-    s.line_of_aliases = r.line("aliases");
-    s.aliases = resolve(file, *v);
-  }
-  if (auto v = r.string("templates")) {
-    s.line_of_templates = r.line("templates");
-    s.templates = resolve(file, *v);
-  }
-  if (auto v = r.string("greetings")) {
-    s.line_of_greetings = r.line("greetings");
-    s.greetings = resolve(file, *v);
-  }
-  if (auto v = r.string("dictionary")) {
-    s.line_of_dictionary = r.line("dictionary");
-    s.dictionary = resolve(file, *v);
-  }
+  // A data file: relative to the configuration file, and the line that named it.
+  const auto path = [&](std::string_view key, std::string& out, int& line) {
+    if (auto v = r.string(key)) {
+      line = r.line(key);
+      out = resolve(file, *v);
+    }
+  };
+  path("directory", s.directory, s.line_of_directory);
+  path("aliases", s.aliases, s.line_of_aliases);
+  path("templates", s.templates, s.line_of_templates);
+  path("greetings", s.greetings, s.line_of_greetings);
+  path("dictionary", s.dictionary, s.line_of_dictionary);
   if (auto v = r.integer("ref_digits", static_cast<std::int64_t>(lapor::min_ref_digits),
                          static_cast<std::int64_t>(lapor::max_ref_digits))) {
     s.ref_digits = static_cast<std::size_t>(*v);
