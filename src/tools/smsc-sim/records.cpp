@@ -95,6 +95,19 @@ json::object address(const std::string& addr, std::uint8_t ton, std::uint8_t npi
   return json::object{{"addr", addr}, {"ton", ton}, {"npi", npi}};
 }
 
+// The fields a submit_sm / deliver_sm and a data_sm both have, under the same names.
+template <class Sm>
+json::object shared_fields(const Sm& m) {
+  json::object o;
+  o["service_type"] = m.service_type;
+  o["source"] = address(m.source_addr, m.source_addr_ton, m.source_addr_npi);
+  o["destination"] = address(m.destination_addr, m.dest_addr_ton, m.dest_addr_npi);
+  o["esm_class"] = m.esm_class;
+  o["registered_delivery"] = m.registered_delivery;
+  o["data_coding"] = m.data_coding;
+  return o;
+}
+
 // Splits off the UDH when UDHI is set and the length octet fits.
 std::string_view after_udh(std::string_view sm, std::uint8_t esm_class, std::string_view* udh) {
   if ((esm_class & 0x40) == 0 || sm.empty()) return sm;
@@ -113,15 +126,9 @@ std::string sm_text(const smpp::sm_fields& sm) {
 }
 
 json::object sm_json(const smpp::sm_fields& sm) {
-  json::object o;
-  o["service_type"] = sm.service_type;
-  o["source"] = address(sm.source_addr, sm.source_addr_ton, sm.source_addr_npi);
-  o["destination"] = address(sm.destination_addr, sm.dest_addr_ton, sm.dest_addr_npi);
-  o["esm_class"] = sm.esm_class;
+  json::object o = shared_fields(sm);
   o["protocol_id"] = sm.protocol_id;
   o["priority_flag"] = sm.priority_flag;
-  o["registered_delivery"] = sm.registered_delivery;
-  o["data_coding"] = sm.data_coding;
   o["short_message_hex"] = to_hex(sm.short_message);
   std::string_view udh;
   std::string_view body = after_udh(sm.short_message, sm.esm_class, &udh);
@@ -133,13 +140,7 @@ json::object sm_json(const smpp::sm_fields& sm) {
 }
 
 json::object data_sm_json(const smpp::data_sm& d) {
-  json::object o;
-  o["service_type"] = d.service_type;
-  o["source"] = address(d.source_addr, d.source_addr_ton, d.source_addr_npi);
-  o["destination"] = address(d.destination_addr, d.dest_addr_ton, d.dest_addr_npi);
-  o["esm_class"] = d.esm_class;
-  o["registered_delivery"] = d.registered_delivery;
-  o["data_coding"] = d.data_coding;
+  json::object o = shared_fields(d);
   o["short_message_hex"] = "";
   if (d.tlvs.message_payload) {
     std::string_view udh;
