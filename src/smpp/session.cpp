@@ -81,7 +81,10 @@ std::error_code session::send_request(const pdu_body& request, time_point now,
   if (auto ec = encode(p, bytes)) return ec;
   next_sequence_ = after(seq);
   sequence = seq;
-  if (takes_response(id)) outstanding_[seq] = {id, now + config_.response_timeout};
+  if (takes_response(id)) {
+    outstanding_[seq] = {id, now + config_.response_timeout};
+    note_deadline(seq, now + config_.response_timeout);
+  }
   push_sent(std::move(bytes), now);
   if (mode) {
     state_ = session_state::binding;
@@ -213,8 +216,7 @@ std::optional<time_point> session::next_deadline() const {
   auto consider = [&](std::optional<time_point> t) {
     if (t && (!next || *t < *next)) next = t;
   };
-  for (const auto& [seq, req] : outstanding_)
-    consider(req.deadline);
+  consider(earliest_response_deadline());
   consider(keepalive_at());
   consider(dead_at());
   return next;
@@ -453,6 +455,7 @@ void session::close(std::error_code reason) {
     }
   }
   outstanding_.clear();
+  deadline_order_.clear();
   received_.clear();
   enquire_sequence_.reset();
   bind_sequence_.reset();
@@ -461,6 +464,7 @@ void session::close(std::error_code reason) {
 }
 
 void session::reschedule() {
+  prune_deadlines();
   const auto next = next_deadline();
   if (next == armed_) return;
   armed_ = next;

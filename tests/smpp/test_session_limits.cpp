@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <vector>
 
 #include "lapord/smpp/session.hpp"
 #include "smpp/bytes.hpp"
@@ -184,4 +185,62 @@ TEST_CASE("session limits: an enquire_link flood is answered without a cap on MO
   sc.peer(flood, t0 + 1s);
   CHECK(sc.sent().size() == 100 * 16);  // answered by the machine: nothing awaits the owner
   CHECK_FALSE(sc.s.input_paused());
+}
+
+namespace {
+
+// submit_sm_resp to `seq` with message_id "m".
+bytes submit_resp(std::uint32_t seq) {
+  bytes b = hex("00000012 80000004 00000000");
+  for (int i = 3; i >= 0; --i)
+    b.push_back(static_cast<std::uint8_t>(seq >> (8 * i)));
+  return b + text("m") + z;
+}
+
+}  // namespace
+
+TEST_CASE("session: the earliest unanswered request times out, whatever was answered around it") {
+  session_config c;
+  c.window = 64;
+  c.response_timeout = 10s;
+  script sc(c);
+  sc.bind_trx(t0);
+  std::vector<std::uint32_t> seqs;
+  for (int i = 0; i < 60; ++i)
+    seqs.push_back(sc.submit(t0 + std::chrono::milliseconds(i)));
+  for (int i = 59; i >= 0; --i) {  // newest first: the deadlines' front is answered last
+    if (i != 30 && i != 45) sc.peer(submit_resp(seqs[i]), t0 + 1s);
+  }
+  CHECK(sc.s.outstanding() == 2);
+  CHECK(sc.s.next_deadline() == t0 + 10s + 30ms);
+  sc.timer(t0 + 10s + 29ms);
+  CHECK(sc.all<request_failed>().empty());
+  sc.timer(t0 + 10s + 30ms);
+  CHECK(sc.one<request_failed>().sequence == seqs[30]);
+  CHECK(sc.s.next_deadline() == t0 + 10s + 45ms);
+  // A clock that went back (scripted time): the earlier deadline still comes first.
+  const auto early = sc.submit(t0 + 5ms);
+  CHECK(sc.s.next_deadline() == t0 + 10s + 5ms);
+  sc.timer(t0 + 10s + 45ms);
+  const auto failed = sc.all<request_failed>();
+  REQUIRE(failed.size() == 2);
+  CHECK(sc.s.outstanding() == 0);
+  CHECK((failed[0].sequence == early || failed[1].sequence == early));
+}
+
+TEST_CASE("session: one slow request behind ten thousand answered ones still times out on time") {
+  session_config c;
+  c.window = 4;
+  c.response_timeout = 10s;
+  script sc(c);
+  sc.bind_trx(t0);
+  const auto slow = sc.submit(t0);
+  for (int i = 1; i <= 10'000; ++i) {
+    const auto seq = sc.submit(t0 + std::chrono::microseconds(i));
+    sc.peer(submit_resp(seq), t0 + std::chrono::microseconds(i));
+  }
+  CHECK(sc.s.outstanding() == 1);
+  CHECK(sc.s.next_deadline() == t0 + 10s);
+  sc.timer(t0 + 10s);
+  CHECK(sc.one<request_failed>().sequence == slow);
 }

@@ -26,6 +26,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <span>
@@ -189,12 +190,21 @@ class session {
   void enter_bound(bind_mode mode, time_point now);
   std::optional<time_point> keepalive_at() const;
   std::optional<time_point> dead_at() const;
+  void note_deadline(std::uint32_t seq, time_point deadline);
+  bool deadline_live(const std::pair<time_point, std::uint32_t>& entry) const;
+  std::optional<time_point> earliest_response_deadline() const;
+  void prune_deadlines();
 
   session_config config_;
   session_state state_ = session_state::open;
   framer framer_;
   std::uint32_t next_sequence_;
   std::map<std::uint32_t, outstanding_request> outstanding_;  // requests we sent
+  // The same requests' deadlines, earliest first (each is its send time + response_timeout,
+  // so new ones go at the back): next_deadline, run after every PDU, looks at the front
+  // instead of at a whole window of requests. An answered request's entry stays until it
+  // reaches the front; the queue is rebuilt when such entries outnumber the live ones.
+  std::deque<std::pair<time_point, std::uint32_t>> deadline_order_;
   // Requests we must answer; a peer may reuse a sequence_number before we answered.
   std::multimap<std::uint32_t, command_id> received_;
   std::optional<std::uint32_t> enquire_sequence_;  // our pending enquire_link
