@@ -65,6 +65,7 @@ struct bind_link::connection {
   read_gate gate{bind_detail::max_output_bytes, std::chrono::milliseconds(10'000)};
   std::size_t writing = 0;      // bytes of the write in progress
   bool reader_waiting = false;  // the reader waits for the read gate
+  bool pump_woken = false;      // the pump's wait was ended and it has not run since
   std::uint64_t epoch;
   std::optional<std::error_code> close_reason;  // the first reason wins
   bool close_after_flush = false;

@@ -289,6 +289,7 @@ asio::awaitable<void> bind_link::pump(std::shared_ptr<connection> c) {
     // coroutine read `this` and `c` from the wrong frame slots).
     const auto wake_at = fill_pump(*c);
     c->pump_timer.expires_at(wake_at);
+    c->pump_woken = false;  // from here a wake_pump must end the wait
     co_await c->pump_timer.async_wait(use_tuple);
     if ((co_await asio::this_coro::cancellation_state).cancelled() !=
         asio::cancellation_type::none) {

@@ -247,7 +247,12 @@ void bind_link::submit(smpp::submit_sm message, mt_completion done) {
 }
 
 void bind_link::wake_pump() {
-  if (conn_) conn_->pump_timer.cancel();
+  // A burst of replies (one post each) or of submit_sm_resp wakes the pump once: the first
+  // wake-up's fill_pump sends all that is due by then.
+  if (conn_ && !conn_->pump_woken) {
+    conn_->pump_woken = true;
+    conn_->pump_timer.cancel();
+  }
 }
 
 void bind_link::stop(std::function<void()> closed) {
