@@ -1,5 +1,7 @@
 #include "lapord/app/ussd/ussd_path.hpp"
 
+#include "app/ussd/ussd_path_impl.hpp"
+
 #include <atomic>
 #include <deque>
 #include <functional>
@@ -25,20 +27,10 @@
 namespace lapord::app {
 namespace {
 
-namespace ussd = lapor::ussd;
 using namespace std::chrono_literals;
 
 store::wall_time wall_now() {
   return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-}
-
-// The number the citizen dialled, as the service knows it ("1708" for "*1708#"): the complaint's
-// service number and the source of its SMS acknowledgement.
-std::string service_number_of(const lapor::decision& d, std::string_view dialled) {
-  for (const auto& [key, value] : d.params) {
-    if (key == "number" && !value.empty()) return value;
-  }
-  return std::string(dialled);
 }
 
 // A delivery receipt or another notification (esm_class message type bits) is never a dialogue.
@@ -48,442 +40,252 @@ bool is_notification(const smpp::deliver_sm& d) {
 
 }  // namespace
 
-struct ussd_path::impl : std::enable_shared_from_this<impl> {
-  impl(boost::asio::any_io_executor ex, store::database& database, ingest_context ctx,
-       std::shared_ptr<const ussd_menu> m, net::mt_sender& sender, mo_path_hooks h,
-       std::shared_ptr<spdlog::logger> l, ops::lapord_metrics* mx)
-      : executor(std::move(ex)),
-        db(database),
-        context(ctx),
-        current_menu(std::move(m)),
-        mt(sender),
-        hooks(std::move(h)),
-        log(std::move(l)),
-        metrics(mx),
-        timer(std::make_unique<boost::asio::steady_timer>(executor)) {}
-
-  boost::asio::any_io_executor executor;
-  store::database& db;
-  ingest_context context;
-  // The menu new dialogues get; a reload replaces it (any thread, under the mutex).
-  mutable std::mutex menu_mutex;
-  std::shared_ptr<const ussd_menu> current_menu;
-  std::uint64_t menu_generation = 1;
-  net::mt_sender& mt;
-  mo_path_hooks hooks;
-  std::shared_ptr<spdlog::logger> log;
-  ops::lapord_metrics* metrics;  // may be null (tests)
-  // Destroyed by ~ussd_path, before the executor's io_context (handlers still queued in it may
-  // hold this impl).
-  std::unique_ptr<boost::asio::steady_timer> timer;
-  std::atomic<bool> stopping{false};
-
-  // Executor only: each carrier's gateways (one per menu generation still in use) and its
-  // lapord_ussd_dialogues_open series.
-  struct carrier_gateway {
-    explicit carrier_gateway(const std::string& carrier) : gens(carrier) {}
-    ussd_generations gens;
-    std::optional<ops::gauge> open_gauge;
-  };
-  using slot = ussd_generations::slot;
-  std::map<std::string, carrier_gateway, std::less<>> gateways;
-
-  // Read from any thread.
-  mutable std::mutex open_mutex;
-  std::map<std::string, std::size_t, std::less<>> open;
-
-  // What the deliver_sm that led to an action said, for the filing and the logs.
-  struct origin {
-    std::string carrier;
-    std::string citizen;  // source_addr
-    std::string dialled;  // destination_addr
-    store::wall_time received_at{};
-    std::uint64_t generation = 0;  // of the gateway that holds the dialogue
-    std::string key;               // the dialogue's in the store (lapor::ussd::store_key)
-    lapor::ussd::session_key session;
-  };
-
-  // Executor only. A dialogue lives in the store between two screens (ussd_state_store.hpp), so
-  // that the carrier may send the next message to any instance. While one message of a
-  // dialogue is between its read of the store and its write (or its filing or lookup), the
-  // next ones of the same dialogue wait here: each then reads what the one before it wrote.
-  struct waiting {
-    origin o;
-    ussd::message_in pdu;
-  };
-  static constexpr std::size_t max_waiting = 8;  // per dialogue: a citizen answers one screen
-  std::map<std::string, std::deque<waiting>, std::less<>> in_progress;
-  unsigned ticks = 0;  // of the expiry timer: the store's sweep runs every 60th
-
-  std::pair<std::shared_ptr<const ussd_menu>, std::uint64_t> menu_now() const {
-    std::lock_guard lock(menu_mutex);
-    return {current_menu, menu_generation};
-  }
-
-  carrier_gateway& gateway_for(const std::string& carrier) {
-    auto it = gateways.find(carrier);
-    if (it != gateways.end()) return it->second;
-    carrier_gateway entry(carrier);
-    if (metrics != nullptr) entry.open_gauge = metrics->ussd_dialogues_open.with({carrier});
-    return gateways.emplace(carrier, std::move(entry)).first->second;
-  }
-
-  // The gateway for this message (see ussd_generations::route), or null when none can be made.
-  slot* route(carrier_gateway& g, const ussd::message_in& pdu, ussd::instant now) {
-    const auto [menu, generation] = menu_now();
-    const std::size_t before = g.gens.generations();
-    try {
-      slot& s = g.gens.route(pdu, now, menu, generation);
-      if (g.gens.generations() > before && s.generation == generation) {
-        log->info("ussd {}: gateway ready (profile {}, {} dialogues at most, timeout {} s{})",
-                  g.gens.carrier(), s.gateway->carrier_profile().name, menu->settings.max_dialogues,
-                  menu->settings.timeout.count(),
-                  before > 0 ? "; menu reloaded: dialogues in progress finish on the old one" : "");
-      }
-      return &s;
-    } catch (const std::exception& e) {
-      // load_screens checked every profile when the menu was loaded: this is a bug, not a
-      // citizen's doing.
-      log->error("ussd {}: no gateway: {}", g.gens.carrier(), e.what());
-      return nullptr;
+ussd_path::impl::slot* ussd_path::impl::route(carrier_gateway& g, const ussd::message_in& pdu,
+                                              ussd::instant now) {
+  const auto [menu, generation] = menu_now();
+  const std::size_t before = g.gens.generations();
+  try {
+    slot& s = g.gens.route(pdu, now, menu, generation);
+    if (g.gens.generations() > before && s.generation == generation) {
+      log->info("ussd {}: gateway ready (profile {}, {} dialogues at most, timeout {} s{})",
+                g.gens.carrier(), s.gateway->carrier_profile().name, menu->settings.max_dialogues,
+                menu->settings.timeout.count(),
+                before > 0 ? "; menu reloaded: dialogues in progress finish on the old one" : "");
     }
+    return &s;
+  } catch (const std::exception& e) {
+    // load_screens checked every profile when the menu was loaded: this is a bug, not a
+    // citizen's doing.
+    log->error("ussd {}: no gateway: {}", g.gens.carrier(), e.what());
+    return nullptr;
   }
+}
 
-  // After a gateway call: an older generation with no dialogue left goes, with its menu.
-  void settle(const std::string& carrier, carrier_gateway& g) {
-    if (const std::size_t dropped = g.gens.drop_drained(); dropped > 0) {
-      log->info("ussd {}: the menu before the reload has no dialogue left: dropped", carrier);
-    }
-    count_open(carrier, g);
+void ussd_path::impl::settle(const std::string& carrier, carrier_gateway& g) {
+  if (const std::size_t dropped = g.gens.drop_drained(); dropped > 0) {
+    log->info("ussd {}: the menu before the reload has no dialogue left: dropped", carrier);
   }
+  count_open(carrier, g);
+}
 
-  void count_open(const std::string& carrier, const carrier_gateway& g) {
-    const std::size_t n = g.gens.open_dialogues();
-    if (g.open_gauge) g.open_gauge->set(static_cast<std::int64_t>(n));
-    std::lock_guard lock(open_mutex);
-    open[carrier] = n;
-  }
+void ussd_path::impl::count_open(const std::string& carrier, const carrier_gateway& g) {
+  const std::size_t n = g.gens.open_dialogues();
+  if (g.open_gauge) g.open_gauge->set(static_cast<std::int64_t>(n));
+  std::lock_guard lock(open_mutex);
+  open[carrier] = n;
+}
 
-  void on_deliver(origin o, ussd::message_in pdu) {
-    if (stopping) return;
-    const auto menu = menu_now().first;
-    o.session = ussd::session_key_of(menu->settings.profile_for(o.carrier), pdu);
-    o.key = ussd::store_key(o.carrier, o.session);
-    if (auto it = in_progress.find(o.key); it != in_progress.end()) {
-      if (it->second.size() >= max_waiting) {
-        log->warn("ussd {} {}: {} messages of one dialogue waiting already: dropped", o.carrier,
-                  lapor::mask_msisdn(o.citizen), max_waiting);
-        return;
-      }
-      it->second.push_back({std::move(o), std::move(pdu)});
+void ussd_path::impl::on_deliver(origin o, ussd::message_in pdu) {
+  if (stopping) return;
+  const auto menu = menu_now().first;
+  o.session = ussd::session_key_of(menu->settings.profile_for(o.carrier), pdu);
+  o.key = ussd::store_key(o.carrier, o.session);
+  if (auto it = in_progress.find(o.key); it != in_progress.end()) {
+    if (it->second.size() >= max_waiting) {
+      log->warn("ussd {} {}: {} messages of one dialogue waiting already: dropped", o.carrier,
+                lapor::mask_msisdn(o.citizen), max_waiting);
       return;
     }
-    in_progress.emplace(o.key, std::deque<waiting>{});
-    begin_step(std::move(o), std::move(pdu));
+    it->second.push_back({std::move(o), std::move(pdu)});
+    return;
   }
+  in_progress.emplace(o.key, std::deque<waiting>{});
+  begin_step(std::move(o), std::move(pdu));
+}
 
-  // A dial starts afresh whatever the store holds; any other message first reads the dialogue.
-  void begin_step(origin o, ussd::message_in pdu) {
-    const auto menu = menu_now().first;
-    const auto& profile = menu->settings.profile_for(o.carrier);
-    if (ussd::meaning_of(profile, pdu.ussd_service_op, true) == ussd::op_meaning::begin) {
-      step(std::move(o), pdu, stored_dialogue::unknown());
-      return;
-    }
-    auto self = shared_from_this();
-    const std::string key = o.key;
-    db.submit([key](store::transaction& tx) { return tx.ussd_dialogue(key, wall_now()); },
-              [self, o = std::move(o), pdu = std::move(pdu)](
-                  store::result<std::optional<store::ussd_dialogue_record>> r) mutable {
-                stored_dialogue stored = stored_dialogue::unknown();
-                if (r) {
-                  stored = stored_dialogue::read(std::move(*r.value));
-                } else {
-                  self->log->warn(
-                      "ussd {} {}: the dialogue not read from the store ({}); "
-                      "going on with what this instance holds",
-                      o.carrier, lapor::mask_msisdn(o.citizen), r.detail);
-                }
-                boost::asio::post(self->executor, [self, o = std::move(o), pdu = std::move(pdu),
-                                                   stored = std::move(stored)]() mutable {
-                  self->step(std::move(o), pdu, stored);
-                });
+void ussd_path::impl::begin_step(origin o, ussd::message_in pdu) {
+  const auto menu = menu_now().first;
+  const auto& profile = menu->settings.profile_for(o.carrier);
+  if (ussd::meaning_of(profile, pdu.ussd_service_op, true) == ussd::op_meaning::begin) {
+    step(std::move(o), pdu, stored_dialogue::unknown());
+    return;
+  }
+  auto self = shared_from_this();
+  const std::string key = o.key;
+  db.submit([key](store::transaction& tx) { return tx.ussd_dialogue(key, wall_now()); },
+            [self, o = std::move(o), pdu = std::move(pdu)](
+                store::result<std::optional<store::ussd_dialogue_record>> r) mutable {
+              stored_dialogue stored = stored_dialogue::unknown();
+              if (r) {
+                stored = stored_dialogue::read(std::move(*r.value));
+              } else {
+                self->log->warn(
+                    "ussd {} {}: the dialogue not read from the store ({}); "
+                    "going on with what this instance holds",
+                    o.carrier, lapor::mask_msisdn(o.citizen), r.detail);
+              }
+              boost::asio::post(self->executor, [self, o = std::move(o), pdu = std::move(pdu),
+                                                 stored = std::move(stored)]() mutable {
+                self->step(std::move(o), pdu, stored);
               });
-  }
-
-  // The message on the gateway, once this instance holds what the store holds.
-  void step(origin o, const ussd::message_in& pdu, const stored_dialogue& stored) {
-    if (stopping) return;
-    carrier_gateway& g = gateway_for(o.carrier);
-    const ussd::instant now = ussd::clock::now();
-    if (stored.known && !stored.record) g.gens.forget(o.session, now);
-    slot* s = route(g, pdu, now);
-    if (s == nullptr) return release(o.key);
-    if (stored.record && !adopt(*s, o, *stored.record, now)) g.gens.forget(o.session, now);
-    o.generation = s->generation;
-    const std::shared_ptr<const ussd_menu> menu = s->menu;
-    ussd::action a = s->gateway->on_deliver(pdu, now);
-    std::optional<store::ussd_dialogue_record> keep;
-    if (const auto* e = s->gateway->peek(o.session, now); e != nullptr && !a.ended)
-      keep = to_record(o.key, *e, now, menu->settings.timeout);
-    settle(o.carrier, g);
-    if (a.kind == ussd::action_kind::file || a.kind == ussd::action_kind::look_up) {
-      // Its transaction ends the dialogue in the store; the next message waits for its answer.
-      handle(o, menu, std::move(a));
-      return;
-    }
-    if (!keep && stored.known && !stored.record) {  // nothing in the store, nothing to keep
-      handle(o, menu, std::move(a));
-      return release(o.key);
-    }
-    save_then(std::move(o), menu, std::move(a), std::move(keep));
-  }
-
-  bool adopt(slot& s, const origin& o, const store::ussd_dialogue_record& r, ussd::instant now) {
-    std::string why;
-    if (adopt_record(*s.gateway, *s.menu->service, o.session, r, now, why)) return true;
-    log->warn("ussd {} {}: the dialogue in the store not taken up ({})", o.carrier,
-              lapor::mask_msisdn(o.citizen), why);
-    return false;
-  }
-
-  // Writes the dialogue as it now stands (or its end), then sends what the gateway said: the
-  // carrier may send the citizen's answer to another instance, which must read this.
-  void save_then(origin o, std::shared_ptr<const ussd_menu> menu, ussd::action a,
-                 std::optional<store::ussd_dialogue_record> keep) {
-    auto self = shared_from_this();
-    auto act = std::make_shared<ussd::action>(std::move(a));
-    const std::string key = o.key;
-    db.submit(
-        [key, keep = std::move(keep)](store::transaction& tx) {
-          if (keep) {
-            tx.put_ussd_dialogue(*keep);
-          } else {
-            tx.erase_ussd_dialogue(key);
-          }
-        },
-        [self, o = std::move(o), menu = std::move(menu), act](store::result<std::monostate> r) {
-          if (!r) {
-            self->log->warn(
-                "ussd {} {}: the dialogue not written to the store ({}); it goes on "
-                "on this instance only",
-                o.carrier, lapor::mask_msisdn(o.citizen), r.detail);
-          }
-          boost::asio::post(self->executor, [self, o, menu, act] {
-            if (self->stopping) return;
-            self->handle(o, menu, std::move(*act));
-            self->release(o.key);
-          });
-        });
-  }
-
-  // The dialogue's message is done: the next one waiting for it goes on.
-  void release(const std::string& key) {
-    auto it = in_progress.find(key);
-    if (it == in_progress.end()) return;
-    if (it->second.empty()) {
-      in_progress.erase(it);
-      return;
-    }
-    waiting next = std::move(it->second.front());
-    it->second.pop_front();
-    begin_step(std::move(next.o), std::move(next.pdu));
-  }
-
-  // `menu`: the one the dialogue began with (its filing and lookup use its service).
-  void handle(const origin& o, const std::shared_ptr<const ussd_menu>& menu, ussd::action a) {
-    switch (a.kind) {
-      case ussd::action_kind::reply:
-        send(o, submit_sm_of(std::move(*a.reply)), a.ended, a.reason);
-        return;
-      case ussd::action_kind::file:
-        file(o, menu, a.ticket, std::move(a.decision));
-        return;
-      case ussd::action_kind::look_up:
-        look_up(o, menu, a.ticket, std::move(a.decision));
-        return;
-      case ussd::action_kind::none:
-        if (a.reason == "abort" || a.reason == "network_end") {
-          log->info("ussd {} {}: dialogue ended by the network ({})", o.carrier,
-                    lapor::mask_msisdn(o.citizen), a.reason);
-        } else if (a.reason != "waiting") {
-          log->debug("ussd {} {}: nothing to send ({})", o.carrier, lapor::mask_msisdn(o.citizen),
-                     a.reason);
-        }
-        return;
-    }
-  }
-
-  // The access log's line for a screen or a filing; latency from the deliver_sm's arrival.
-  void access(const origin& o, std::string_view kind, std::string_view outcome,
-              std::string_view ref = {}, std::string_view institution = {}) const {
-    if (hooks.access == nullptr) return;
-    ops::access_record r;
-    r.time = std::chrono::system_clock::now();
-    r.direction = "mo";
-    r.carrier = o.carrier;
-    r.kind = kind;
-    r.number = o.citizen;
-    r.ref = ref;
-    r.institution = institution;
-    r.outcome = outcome;
-    r.latency = std::chrono::duration_cast<std::chrono::microseconds>(r.time - o.received_at);
-    hooks.access->write(r);
-  }
-
-  void send(const origin& o, smpp::submit_sm reply, bool ended, std::string_view reason) {
-    log->debug("ussd {} {}: {} screen ({})", o.carrier, lapor::mask_msisdn(o.citizen),
-               ended ? "last" : "next", reason);
-    if (ended) {
-      log->info("ussd {} {}: dialogue ended ({})", o.carrier, lapor::mask_msisdn(o.citizen),
-                reason);
-    }
-    auto self = shared_from_this();
-    mt.submit(o.carrier, std::move(reply),
-              [self, o, last = ended ? "last:" + std::string(reason) : std::string("next")](
-                  std::error_code ec, const std::string&) {
-                self->access(o, "ussd_screen", ec ? "not_sent:" + ec.message() : last);
-                if (!ec) return;
-                // A screen is not retried: the citizen's phone has moved on by then.
-                self->log->warn("ussd {} {}: screen not sent: {}", o.carrier,
-                                lapor::mask_msisdn(o.citizen), ec.message());
-              });
-  }
-
-  // A ticket's answer goes back to the generation that holds its dialogue (if still there).
-  void answer(const origin& o, const std::function<ussd::action(ussd::gateway&)>& call) {
-    if (stopping) return;
-    auto it = gateways.find(o.carrier);
-    slot* s = it == gateways.end() ? nullptr : it->second.gens.find(o.generation);
-    if (s != nullptr) {  // else every dialogue of that menu ended meanwhile
-      const std::shared_ptr<const ussd_menu> menu = s->menu;
-      handle(o, menu, call(*s->gateway));
-      settle(o.carrier, it->second);
-    }
-    release(o.key);
-  }
-
-  void file(const origin& o, std::shared_ptr<const ussd_menu> m, ussd::dialogue_ticket ticket,
-            lapor::decision filing) {
-    auto self = shared_from_this();
-    ingest_context ctx = context;
-    ctx.service = m->service.get();  // the service of the menu that began this dialogue
-    std::string number = service_number_of(filing, o.dialled);
-    std::string reporter = filing.reporter;  // serialized with its SMS on any instance
-    db.submit_for(
-        std::move(reporter),
-        [ctx, m, filing = std::move(filing), o, number](store::transaction& tx) {
-          tx.erase_ussd_dialogue(o.key);  // the dialogue ends with its complaint, atomically
-          const lapor::store_facts facts = facts_for(tx, filing, *ctx.service, o.received_at);
-          const lapor::decision d = m->engine.complaint_decision(filing, facts.complaint);
-          complaint_origin where;
-          where.channel = lapor::channel::ussd;
-          where.carrier = o.carrier;
-          where.service_number = number;
-          where.received_at = o.received_at;
-          return record_decision(tx, d, where, ctx);
-        },
-        [self, o, ticket](store::result<ingest_outcome> r) {
-          // Writer thread: tell the senders, then back to the gateway's thread.
-          ussd::filing_result result;
-          if (!r) {
-            self->log->warn(
-                "ussd {} {}: complaint not stored ({}); the citizen is told to try "
-                "again",
-                o.carrier, lapor::mask_msisdn(o.citizen), r.detail);
-          } else {
-            const ingest_outcome& out = *r.value;
-            if (self->hooks.metrics != nullptr)
-              self->hooks.metrics->committed(lapor::channel::ussd, o.carrier, out);
-            if (out.complaint_created || !out.ref.empty()) {
-              self->access(o, out.complaint_created ? "ussd_complaint" : "ussd_duplicate",
-                           out.complaint_created
-                               ? (out.forward_queued ? "created" : "held_rate_limited")
-                               : "answered_first_ref",
-                           out.ref, out.institution_code);
-            }
-            if (out.complaint_created) {
-              result = {ussd::filing_outcome::created, out.ref};
-              self->log->info("ussd {} {}: complaint {} filed ({}{})", o.carrier,
-                              lapor::mask_msisdn(o.citizen), out.ref, out.reason,
-                              out.forward_queued ? "" : ", held by the hourly limit");
-            } else if (!out.ref.empty()) {
-              result = {ussd::filing_outcome::duplicate, out.ref};
-              self->log->info("ussd {} {}: same text as complaint {}: not filed again", o.carrier,
-                              lapor::mask_msisdn(o.citizen), out.ref);
-            }
-            try {
-              if (out.forward_queued && self->hooks.forward_queued) self->hooks.forward_queued();
-              if (out.reply_queued && self->hooks.reply_queued) self->hooks.reply_queued();
-            } catch (...) {  // NOLINT(bugprone-empty-catch): the pollers find the work later
-            }
-          }
-          boost::asio::post(self->executor, [self, o, ticket, result] {
-            self->answer(
-                o, [&](ussd::gateway& gw) { return gw.filed(ticket, result, ussd::clock::now()); });
-          });
-        });
-  }
-
-  void look_up(const origin& o, const std::shared_ptr<const ussd_menu>& m,
-               ussd::dialogue_ticket ticket, lapor::decision status) {
-    auto self = shared_from_this();
-    ingest_context ctx = context;
-    ctx.service = m->service.get();  // m is kept alive by its gateway while the dialogue waits
-    db.submit(
-        [ctx, status = std::move(status), at = o.received_at, key = o.key](store::transaction& tx) {
-          tx.erase_ussd_dialogue(key);  // its last screen is the answer
-          return facts_for(tx, status, *ctx.service, at);
-        },
-        [self, o, ticket](store::result<lapor::store_facts> r) {
-          lapor::store_facts facts;
-          if (r) {
-            facts = std::move(*r.value);
-          } else {
-            self->log->warn("ussd {} {}: status lookup failed ({}); answered as not found",
-                            o.carrier, lapor::mask_msisdn(o.citizen), r.detail);
-          }
-          boost::asio::post(self->executor, [self, o, ticket, facts = std::move(facts)] {
-            self->answer(o, [&](ussd::gateway& gw) {
-              return gw.looked_up(ticket, facts, ussd::clock::now());
             });
-          });
+}
+
+void ussd_path::impl::step(origin o, const ussd::message_in& pdu, const stored_dialogue& stored) {
+  if (stopping) return;
+  carrier_gateway& g = gateway_for(o.carrier);
+  const ussd::instant now = ussd::clock::now();
+  if (stored.known && !stored.record) g.gens.forget(o.session, now);
+  slot* s = route(g, pdu, now);
+  if (s == nullptr) return release(o.key);
+  if (stored.record && !adopt(*s, o, *stored.record, now)) g.gens.forget(o.session, now);
+  o.generation = s->generation;
+  const std::shared_ptr<const ussd_menu> menu = s->menu;
+  ussd::action a = s->gateway->on_deliver(pdu, now);
+  std::optional<store::ussd_dialogue_record> keep;
+  if (const auto* e = s->gateway->peek(o.session, now); e != nullptr && !a.ended)
+    keep = to_record(o.key, *e, now, menu->settings.timeout);
+  settle(o.carrier, g);
+  if (a.kind == ussd::action_kind::file || a.kind == ussd::action_kind::look_up) {
+    // Its transaction ends the dialogue in the store; the next message waits for its answer.
+    handle(o, menu, std::move(a));
+    return;
+  }
+  if (!keep && stored.known && !stored.record) {  // nothing in the store, nothing to keep
+    handle(o, menu, std::move(a));
+    return release(o.key);
+  }
+  save_then(std::move(o), menu, std::move(a), std::move(keep));
+}
+
+bool ussd_path::impl::adopt(slot& s, const origin& o, const store::ussd_dialogue_record& r,
+                            ussd::instant now) {
+  std::string why;
+  if (adopt_record(*s.gateway, *s.menu->service, o.session, r, now, why)) return true;
+  log->warn("ussd {} {}: the dialogue in the store not taken up ({})", o.carrier,
+            lapor::mask_msisdn(o.citizen), why);
+  return false;
+}
+
+void ussd_path::impl::save_then(origin o, std::shared_ptr<const ussd_menu> menu, ussd::action a,
+                                std::optional<store::ussd_dialogue_record> keep) {
+  auto self = shared_from_this();
+  auto act = std::make_shared<ussd::action>(std::move(a));
+  const std::string key = o.key;
+  db.submit(
+      [key, keep = std::move(keep)](store::transaction& tx) {
+        if (keep) {
+          tx.put_ussd_dialogue(*keep);
+        } else {
+          tx.erase_ussd_dialogue(key);
+        }
+      },
+      [self, o = std::move(o), menu = std::move(menu), act](store::result<std::monostate> r) {
+        if (!r) {
+          self->log->warn(
+              "ussd {} {}: the dialogue not written to the store ({}); it goes on "
+              "on this instance only",
+              o.carrier, lapor::mask_msisdn(o.citizen), r.detail);
+        }
+        boost::asio::post(self->executor, [self, o, menu, act] {
+          if (self->stopping) return;
+          self->handle(o, menu, std::move(*act));
+          self->release(o.key);
         });
-  }
+      });
+}
 
-  // Dialogues idle past their timeout are never read again (the read asks for unexpired ones);
-  // this only keeps the table small. Every instance sweeps; the deletes are idempotent.
-  void sweep_store() {
-    auto self = shared_from_this();
-    db.submit([](store::transaction& tx) { return tx.erase_expired_ussd_dialogues(wall_now()); },
-              [self](store::result<std::int64_t> r) {
-                if (r && *r.value > 0)
-                  self->log->debug("ussd: {} expired dialogue(s) swept from the store", *r.value);
-              });
+void ussd_path::impl::release(const std::string& key) {
+  auto it = in_progress.find(key);
+  if (it == in_progress.end()) return;
+  if (it->second.empty()) {
+    in_progress.erase(it);
+    return;
   }
+  waiting next = std::move(it->second.front());
+  it->second.pop_front();
+  begin_step(std::move(next.o), std::move(next.pdu));
+}
 
-  void schedule_expiry() {
-    if (!timer) return;
-    timer->expires_after(1s);
-    timer->async_wait([self = shared_from_this()](boost::system::error_code ec) {
-      if (ec || self->stopping) return;
-      self->expire();
-      self->schedule_expiry();
-    });
+void ussd_path::impl::handle(const origin& o, const std::shared_ptr<const ussd_menu>& menu,
+                             ussd::action a) {
+  switch (a.kind) {
+    case ussd::action_kind::reply:
+      send(o, submit_sm_of(std::move(*a.reply)), a.ended, a.reason);
+      return;
+    case ussd::action_kind::file:
+      file(o, menu, a.ticket, std::move(a.decision));
+      return;
+    case ussd::action_kind::look_up:
+      look_up(o, menu, a.ticket, std::move(a.decision));
+      return;
+    case ussd::action_kind::none:
+      if (a.reason == "abort" || a.reason == "network_end") {
+        log->info("ussd {} {}: dialogue ended by the network ({})", o.carrier,
+                  lapor::mask_msisdn(o.citizen), a.reason);
+      } else if (a.reason != "waiting") {
+        log->debug("ussd {} {}: nothing to send ({})", o.carrier, lapor::mask_msisdn(o.citizen),
+                   a.reason);
+      }
+      return;
   }
+}
 
-  void expire() {
-    const ussd::instant now = ussd::clock::now();
-    if (++ticks % 60 == 0) sweep_store();
-    for (auto& [carrier, g] : gateways) {
-      const std::size_t n = g.gens.expire(now);
-      if (n == 0) continue;
-      settle(carrier, g);
-      log->info("ussd {}: {} idle dialogue(s) timed out ({} open)", carrier, n,
-                g.gens.open_dialogues());
-    }
+void ussd_path::impl::access(const origin& o, std::string_view kind, std::string_view outcome,
+                             std::string_view ref, std::string_view institution) const {
+  if (hooks.access == nullptr) return;
+  ops::access_record r;
+  r.time = std::chrono::system_clock::now();
+  r.direction = "mo";
+  r.carrier = o.carrier;
+  r.kind = kind;
+  r.number = o.citizen;
+  r.ref = ref;
+  r.institution = institution;
+  r.outcome = outcome;
+  r.latency = std::chrono::duration_cast<std::chrono::microseconds>(r.time - o.received_at);
+  hooks.access->write(r);
+}
+
+void ussd_path::impl::send(const origin& o, smpp::submit_sm reply, bool ended,
+                           std::string_view reason) {
+  log->debug("ussd {} {}: {} screen ({})", o.carrier, lapor::mask_msisdn(o.citizen),
+             ended ? "last" : "next", reason);
+  if (ended) {
+    log->info("ussd {} {}: dialogue ended ({})", o.carrier, lapor::mask_msisdn(o.citizen), reason);
   }
-};
+  auto self = shared_from_this();
+  mt.submit(o.carrier, std::move(reply),
+            [self, o, last = ended ? "last:" + std::string(reason) : std::string("next")](
+                std::error_code ec, const std::string&) {
+              self->access(o, "ussd_screen", ec ? "not_sent:" + ec.message() : last);
+              if (!ec) return;
+              // A screen is not retried: the citizen's phone has moved on by then.
+              self->log->warn("ussd {} {}: screen not sent: {}", o.carrier,
+                              lapor::mask_msisdn(o.citizen), ec.message());
+            });
+}
+
+void ussd_path::impl::sweep_store() {
+  auto self = shared_from_this();
+  db.submit([](store::transaction& tx) { return tx.erase_expired_ussd_dialogues(wall_now()); },
+            [self](store::result<std::int64_t> r) {
+              if (r && *r.value > 0)
+                self->log->debug("ussd: {} expired dialogue(s) swept from the store", *r.value);
+            });
+}
+
+void ussd_path::impl::schedule_expiry() {
+  if (!timer) return;
+  timer->expires_after(1s);
+  timer->async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (ec || self->stopping) return;
+    self->expire();
+    self->schedule_expiry();
+  });
+}
+
+void ussd_path::impl::expire() {
+  const ussd::instant now = ussd::clock::now();
+  if (++ticks % 60 == 0) sweep_store();
+  for (auto& [carrier, g] : gateways) {
+    const std::size_t n = g.gens.expire(now);
+    if (n == 0) continue;
+    settle(carrier, g);
+    log->info("ussd {}: {} idle dialogue(s) timed out ({} open)", carrier, n,
+              g.gens.open_dialogues());
+  }
+}
 
 ussd_path::ussd_path(boost::asio::any_io_executor executor, store::database& db,
                      ingest_context context, std::shared_ptr<const ussd_menu> menu,
