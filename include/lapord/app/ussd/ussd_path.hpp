@@ -1,12 +1,12 @@
 #pragma once
 // USSD dialogues in the running daemon (docs/ussd.md, "Wiring it into the daemon"): a deliver_sm
-// that is USSD for its carrier's profile is answered ESME_ROK at once (nothing is stored until a
-// complaint is filed) and handed to that carrier's gateway on the pipeline's thread; the screens
-// go out at once as submit_sm on the same carrier (not through the SMS outbox: a screen is
-// useless later); a filing is one store transaction exactly like an SMS complaint's (channel
-// "ussd", its SMS acknowledgement queued as an ordinary reply); a status lookup follows the CEK
-// rule. Dialogues live in memory only: a restart loses those in progress, never a filed
-// complaint.
+// that is USSD for its carrier's profile is answered ESME_ROK at once and handed to that
+// carrier's gateway on the pipeline's thread; the screens go out as submit_sm on the same carrier
+// (not through the SMS outbox: a screen is useless later); a filing is one store transaction
+// exactly like an SMS complaint's (channel "ussd", its SMS acknowledgement queued as an ordinary
+// reply); a status lookup follows the CEK rule. A dialogue is kept in the store between two
+// screens (ussd_state_store.hpp), so a restart or another instance on the same store goes on
+// with it.
 #include <cstddef>
 #include <memory>
 #include <string>
