@@ -116,128 +116,147 @@ step engine::answer(dialogue& d, std::string_view input, instant now) const {
   }
   d.last_input = now;
   const std::string_view typed = trim_space(input);
-  const reply_params institution = {{"institution", institution_name(d)}};
-
   switch (d.at) {
-    case stage::menu: {
-      std::string c = choice_of(typed);
-      if (c == "1") {
-        d.at = stage::keyword;
-        d.wrong = 0;
-        return make(step_kind::show, texts_.render(screen::ask_keyword), "ask_keyword");
-      }
-      if (c == "2") {
-        d.at = stage::ref;
-        d.wrong = 0;
-        return make(step_kind::show, texts_.render(screen::ask_ref), "ask_ref");
-      }
-      if (c == "3") {
-        d.at = stage::ended;
-        step s = make(step_kind::finish, texts_.render(screen::help, {{"number", number_for(d)}}),
-                      "help");
-        s.decision.kind = decision_kind::help;
-        s.decision.reporter = d.reporter;
-        s.decision.reason = "asked";
-        return s;
-      }
-      return wrong(d, screen::wrong_choice, texts_.render(screen::menu));
-    }
-    case stage::keyword: {
-      std::vector<word> words = split_words(typed);
-      if (words.size() == 1 && words[0].key == "0") {
-        d.institution = -1;
-        d.corrected = false;
-        d.at = stage::text;
-        d.wrong = 0;
-        return make(step_kind::show, texts_.render(screen::ask_text), "ask_text");
-      }
-      auto match = words.empty() ? std::nullopt
-                                 : match_keyword(service_->dir(), service_->dictionary(), words);
-      // The whole answer must be the keyword: "tangkab jalan rusak" is not an answer to this.
-      if (!match || match->words != words.size()) {
-        return wrong(d, screen::unknown_keyword, texts_.render(screen::ask_keyword));
-      }
-      const auto& all = service_->dir().institutions();
-      d.institution = static_cast<std::int32_t>(match->target - all.data());
-      const auto& keywords = match->target->keywords;
-      d.keyword = static_cast<std::uint16_t>(
-          std::find(keywords.begin(), keywords.end(), match->keyword) - keywords.begin());
-      d.corrected = match->corrected;
-      d.wrong = 0;
-      if (d.corrected) {
-        d.at = stage::confirm_keyword;
-        return make(step_kind::show,
-                    texts_.render(screen::confirm_keyword, {{"institution", institution_name(d)}}),
-                    "confirm_keyword");
-      }
-      d.at = stage::text;
-      return make(step_kind::show, texts_.render(screen::ask_text), "ask_text");
-    }
-    case stage::confirm_keyword: {
-      std::string c = choice_of(typed);
-      if (c == "1") {
-        d.at = stage::text;
-        d.wrong = 0;
-        return make(step_kind::show, texts_.render(screen::ask_text), "ask_text");
-      }
-      if (c == "2") {
-        d.at = stage::keyword;
-        d.institution = -1;
-        d.corrected = false;
-        d.wrong = 0;
-        return make(step_kind::show, texts_.render(screen::ask_keyword), "ask_keyword");
-      }
-      return wrong(d, screen::wrong_choice, texts_.render(screen::confirm_keyword, institution));
-    }
-    case stage::text: {
-      if (!long_enough_for_complaint(typed)) {
-        return wrong(d, screen::text_too_short, texts_.render(screen::ask_text));
-      }
-      d.input = cut_utf8(typed, options_.max_text_bytes);
-      d.at = stage::confirm;
-      d.wrong = 0;
-      return make(step_kind::show, texts_.render(screen::confirm, institution), "confirm");
-    }
-    case stage::confirm: {
-      std::string c = choice_of(typed);
-      if (c == "1") {
-        d.at = stage::filing;
-        d.wrong = 0;
-        step s = make(step_kind::file, {}, "file");
-        s.decision = filing_decision(d);
-        return s;
-      }
-      if (c == "2") {
-        d.at = stage::ended;
-        d.input.clear();
-        return make(step_kind::finish, texts_.render(screen::cancelled), "cancelled");
-      }
-      return wrong(d, screen::wrong_choice, texts_.render(screen::confirm, institution));
-    }
-    case stage::ref: {
-      std::string ref = parse_ref(typed, service_->options().ref_digits);
-      if (ref.empty()) return wrong(d, screen::ref_not_digits, texts_.render(screen::ask_ref));
-      d.input = std::move(ref);
-      d.wrong = 0;
-      lapor::decision first = status_decision(d, {});
-      if (!first.ref_valid) {
-        // A wrong check digit needs no lookup: the same "not found" as CEK by SMS.
-        d.at = stage::ended;
-        step s = make(step_kind::finish, first.reply, "bad_ref");
-        s.decision = std::move(first);
-        return s;
-      }
-      d.at = stage::looking_up;
-      step s = make(step_kind::look_up, {}, "look_up");
-      s.decision = std::move(first);
-      return s;
-    }
+    case stage::menu:
+      return on_menu(d, typed);
+    case stage::keyword:
+      return on_keyword(d, typed);
+    case stage::confirm_keyword:
+      return on_confirm_keyword(d, typed);
+    case stage::text:
+      return on_text(d, typed);
+    case stage::confirm:
+      return on_confirm(d, typed);
+    case stage::ref:
+      return on_ref(d, typed);
     case stage::filing:
     case stage::looking_up:
     case stage::ended:
       break;
   }
   return make(step_kind::finish, texts_.render(screen::expired), "ended");
+}
+
+step engine::on_menu(dialogue& d, std::string_view typed) const {
+  const std::string c = choice_of(typed);
+  if (c == "1") {
+    d.at = stage::keyword;
+    d.wrong = 0;
+    return make(step_kind::show, texts_.render(screen::ask_keyword), "ask_keyword");
+  }
+  if (c == "2") {
+    d.at = stage::ref;
+    d.wrong = 0;
+    return make(step_kind::show, texts_.render(screen::ask_ref), "ask_ref");
+  }
+  if (c == "3") {
+    d.at = stage::ended;
+    step s =
+        make(step_kind::finish, texts_.render(screen::help, {{"number", number_for(d)}}), "help");
+    s.decision.kind = decision_kind::help;
+    s.decision.reporter = d.reporter;
+    s.decision.reason = "asked";
+    return s;
+  }
+  return wrong(d, screen::wrong_choice, texts_.render(screen::menu));
+}
+
+step engine::on_keyword(dialogue& d, std::string_view typed) const {
+  std::vector<word> words = split_words(typed);
+  if (words.size() == 1 && words[0].key == "0") {
+    d.institution = -1;
+    d.corrected = false;
+    d.at = stage::text;
+    d.wrong = 0;
+    return make(step_kind::show, texts_.render(screen::ask_text), "ask_text");
+  }
+  auto match =
+      words.empty() ? std::nullopt : match_keyword(service_->dir(), service_->dictionary(), words);
+  // The whole answer must be the keyword: "tangkab jalan rusak" is not an answer to this.
+  if (!match || match->words != words.size()) {
+    return wrong(d, screen::unknown_keyword, texts_.render(screen::ask_keyword));
+  }
+  const auto& all = service_->dir().institutions();
+  d.institution = static_cast<std::int32_t>(match->target - all.data());
+  const auto& keywords = match->target->keywords;
+  d.keyword = static_cast<std::uint16_t>(
+      std::find(keywords.begin(), keywords.end(), match->keyword) - keywords.begin());
+  d.corrected = match->corrected;
+  d.wrong = 0;
+  if (d.corrected) {
+    d.at = stage::confirm_keyword;
+    return make(step_kind::show,
+                texts_.render(screen::confirm_keyword, {{"institution", institution_name(d)}}),
+                "confirm_keyword");
+  }
+  d.at = stage::text;
+  return make(step_kind::show, texts_.render(screen::ask_text), "ask_text");
+}
+
+step engine::on_confirm_keyword(dialogue& d, std::string_view typed) const {
+  const std::string c = choice_of(typed);
+  if (c == "1") {
+    d.at = stage::text;
+    d.wrong = 0;
+    return make(step_kind::show, texts_.render(screen::ask_text), "ask_text");
+  }
+  if (c == "2") {
+    d.at = stage::keyword;
+    d.institution = -1;
+    d.corrected = false;
+    d.wrong = 0;
+    return make(step_kind::show, texts_.render(screen::ask_keyword), "ask_keyword");
+  }
+  return wrong(d, screen::wrong_choice,
+               texts_.render(screen::confirm_keyword, {{"institution", institution_name(d)}}));
+}
+
+step engine::on_text(dialogue& d, std::string_view typed) const {
+  if (!long_enough_for_complaint(typed)) {
+    return wrong(d, screen::text_too_short, texts_.render(screen::ask_text));
+  }
+  d.input = cut_utf8(typed, options_.max_text_bytes);
+  d.at = stage::confirm;
+  d.wrong = 0;
+  return make(step_kind::show,
+              texts_.render(screen::confirm, {{"institution", institution_name(d)}}), "confirm");
+}
+
+step engine::on_confirm(dialogue& d, std::string_view typed) const {
+  const std::string c = choice_of(typed);
+  if (c == "1") {
+    d.at = stage::filing;
+    d.wrong = 0;
+    step s = make(step_kind::file, {}, "file");
+    s.decision = filing_decision(d);
+    return s;
+  }
+  if (c == "2") {
+    d.at = stage::ended;
+    d.input.clear();
+    return make(step_kind::finish, texts_.render(screen::cancelled), "cancelled");
+  }
+  return wrong(d, screen::wrong_choice,
+               texts_.render(screen::confirm, {{"institution", institution_name(d)}}));
+}
+
+step engine::on_ref(dialogue& d, std::string_view typed) const {
+  std::string ref = parse_ref(typed, service_->options().ref_digits);
+  if (ref.empty()) return wrong(d, screen::ref_not_digits, texts_.render(screen::ask_ref));
+  d.input = std::move(ref);
+  d.wrong = 0;
+  lapor::decision first = status_decision(d, {});
+  if (!first.ref_valid) {
+    // A wrong check digit needs no lookup: the same "not found" as CEK by SMS.
+    d.at = stage::ended;
+    step s = make(step_kind::finish, first.reply, "bad_ref");
+    s.decision = std::move(first);
+    return s;
+  }
+  d.at = stage::looking_up;
+  step s = make(step_kind::look_up, {}, "look_up");
+  s.decision = std::move(first);
+  return s;
 }
 
 step engine::filed(dialogue& d, const filing_result& result, instant now) const {

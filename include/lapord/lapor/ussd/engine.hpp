@@ -91,6 +91,13 @@ class engine {
   [[nodiscard]] const lapor::service& service() const noexcept { return *service_; }
 
  private:
+  // answer() at each stage: what the citizen typed (trimmed) to the menu, the keyword, ...
+  [[nodiscard]] step on_menu(dialogue& d, std::string_view typed) const;
+  [[nodiscard]] step on_keyword(dialogue& d, std::string_view typed) const;
+  [[nodiscard]] step on_confirm_keyword(dialogue& d, std::string_view typed) const;
+  [[nodiscard]] step on_text(dialogue& d, std::string_view typed) const;
+  [[nodiscard]] step on_confirm(dialogue& d, std::string_view typed) const;
+  [[nodiscard]] step on_ref(dialogue& d, std::string_view typed) const;
   [[nodiscard]] step wrong(dialogue& d, std::string_view hint, std::string screen_text) const;
   [[nodiscard]] std::string institution_name(const dialogue& d) const;
   [[nodiscard]] std::string number_for(const dialogue& d) const;
