@@ -99,9 +99,15 @@ TEST_CASE("health: health_state follows the store's connection and the binds MT 
   CHECK(is_ready(s.facts()));
 
   CHECK(s.sending_carriers().empty());  // a receiving bind is not one to send on
+  CHECK_FALSE(s.can_send("tsel"));
   s.sending_bind_changed("xl", true);
   s.sending_bind_changed("tsel", true);
   CHECK(s.sending_carriers() == std::vector<std::string>{"tsel", "xl"});
+  CHECK(s.can_send("tsel"));
   s.sending_bind_changed("tsel", false);
   CHECK(s.sending_carriers() == std::vector<std::string>{"xl"});
+  // The MO path asks this per MO before storing a reply taken for this instance's sender.
+  CHECK_FALSE(s.can_send("tsel"));
+  CHECK(s.can_send("xl"));
+  CHECK_FALSE(s.can_send("isat"));
 }

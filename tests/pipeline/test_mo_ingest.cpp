@@ -2,6 +2,11 @@
 // message leaves in the store (received, complaints, outbox, replies, parts, reporters).
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <future>
+
+#include <spdlog/logger.h>
+
 #include "lapord/app/wiring/store_adapters.hpp"
 #include "lapord/net/http/complaint_event.hpp"
 #include "pipeline/pipeline_fixture.hpp"
@@ -71,6 +76,72 @@ TEST_CASE("a complaint with a keyword: complaint, forward payload and ack in one
   CHECK(replies[0].destination == "6281234567890");
   CHECK(replies[0].text.find(out.ref) != std::string::npos);
   CHECK(replies[0].text.find("Kab. Tangerang") != std::string::npos);
+}
+
+TEST_CASE("with a reply lease the ack comes back from the commit as stored - taken, not due") {
+  test::store_under_test s;
+  incoming_mo mo = read_incoming(deliver("6281234567890", "LAPOR TANGKAB jalan rusak parah", t0));
+  ingest_context ctx = test::test_context();
+  ctx.reply_lease = 5min;
+  auto out = s.db.call([&](store::transaction& tx) { return ingest(tx, mo, ctx); });
+  REQUIRE(out.complaint_created);
+  CHECK(out.reply_queued);
+  REQUIRE(out.reply);
+  CHECK(out.reply->kind == "ack");
+  CHECK(out.reply->carrier == "tsel");
+  CHECK(out.reply->source == "1708");
+  CHECK(out.reply->destination == "6281234567890");
+  CHECK(out.reply->ref == std::optional<std::string>(out.ref));
+  CHECK(out.reply->attempts == 1);
+  CHECK(out.reply->text.find(out.ref) != std::string::npos);
+  auto st = s.db.call([&](store::transaction& tx) { return tx.reply_status_of(out.reply->id); });
+  REQUIRE(st);
+  CHECK(st->state == store::reply_state::in_flight);
+  // A poll within the lease does not hand it out a second time.
+  CHECK(due_replies(s.db, t0 + 60).empty());
+  // Without a lease (the other paths), the reply is stored due and not handed back.
+  auto plain = s.ingest_one(deliver("6281234567891", "LAPOR TANGKAB lampu jalan mati", t0));
+  CHECK(plain.reply_queued);
+  CHECK_FALSE(plain.reply);
+  CHECK(due_replies(s.db, t0 + 60).size() == 1);
+}
+
+TEST_CASE(
+    "forward outcomes reported meanwhile are recorded in one store item - an unknown ref "
+    "fails alone") {
+  test::store_under_test s;
+  std::vector<std::string> refs;
+  for (const char* to : {"6281234567890", "6281234567891", "6281234567892"}) {
+    refs.push_back(s.ingest_one(deliver(to, "LAPOR TANGKAB jalan rusak parah sekali", t0)).ref);
+  }
+  REQUIRE(
+      s.db.call([&](store::transaction& tx) { return tx.take_due_forwards(wall_s(t0), 10, 1min); })
+          .size() == 3);
+  store_outbox box(s.db, 1min, std::make_shared<spdlog::logger>("outbox"));
+  // The writer is kept busy while the forwarder reports: the reports share one item.
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  s.db.submit([released](store::transaction&) { released.wait(); }, [](auto) {});
+  const auto items_before = s.db.stats().items;
+  std::atomic<int> done{0};
+  auto count = [&done] { ++done; };
+  box.forwarded(refs[0], 201, std::string("T-1"), count);
+  box.parked(refs[1], 422, "{\"error\":\"bad\"}", count);
+  box.retry_later(refs[2], std::chrono::system_clock::now() + 1h, "timeout", 0, count);
+  box.forwarded("99999999", 201, std::nullopt, count);  // no such outbox row
+  release.set_value();
+  s.db.call([](store::transaction&) {});
+  CHECK(done == 4);
+  CHECK(s.db.stats().items - items_before == 3);  // the busy item, one record item, the call
+  auto state = [&](const std::string& ref) {
+    return s.db.call(
+        [&](store::transaction& tx) { return tx.complaint_view_by_ref(ref)->forwarding->state; });
+  };
+  CHECK(state(refs[0]) == store::forward_state::forwarded);
+  CHECK(state(refs[1]) == store::forward_state::parked);
+  CHECK(state(refs[2]) == store::forward_state::pending);
+  CHECK(s.db.call([&](store::transaction& tx) { return tx.complaint_by_ref(refs[0]); })
+            ->tracking_id == std::optional<std::string>("T-1"));
 }
 
 TEST_CASE("a redelivered whole MO is answered again: same ref, nothing created twice") {

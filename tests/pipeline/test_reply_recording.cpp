@@ -203,4 +203,64 @@ TEST_CASE(
   thread.join();
 }
 
+TEST_CASE("a reply handed over from its commit is sent without asking the store for it") {
+  test::store_under_test s;
+  const auto now =
+      std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  constexpr int n = 70;
+  std::vector<store::reply> replies;
+  s.db.call([&](store::transaction& tx) {
+    for (int i = 0; i < n; ++i) {
+      const std::string destination = "628123456" + std::to_string(3000 + 10 * i);  // all ROK
+      store::new_reply r{"tsel", "1708", destination, "LAPOR! tiket 1", "ack", "1", now};
+      r.lease = 5min;
+      const std::int64_t id = tx.enqueue_reply(r);
+      replies.push_back(store::reply{id, "tsel", "1708", destination, "LAPOR! tiket 1", "ack",
+                                     std::string("1"), 1});
+    }
+  });
+
+  boost::asio::io_context io;
+  auto guard = boost::asio::make_work_guard(io);
+  fake_carrier carrier;
+  reply_sender_options options;
+  options.max_in_flight = 4;  // room for 64 handed over (the floor), then the MO stores it due
+  auto sender = std::make_unique<reply_sender>(io.get_executor(), s.db, carrier, options,
+                                               std::make_shared<spdlog::logger>("replies"));
+  // Not started: it never polls the store, so only send_now() can make these go out. The
+  // executor runs only once all are handed over, so none has left the backlog yet.
+  for (int i = 0; i < 64; ++i) {
+    CHECK(sender->has_room());
+    sender->send_now(replies[static_cast<std::size_t>(i)]);
+  }
+  CHECK_FALSE(sender->has_room());
+  std::thread thread([&] { io.run(); });
+  REQUIRE(poll_until([&] { return carrier.waiting() == 4; }));  // max_in_flight at once
+  std::size_t answered = 0;
+  REQUIRE(poll_until([&] {
+    answered += carrier.answer_all();
+    return sender->stats().submitted == 64;
+  }));
+  CHECK(answered == 64);
+  REQUIRE(poll_until([&] { return sender->has_room(); }));
+  REQUIRE(poll_until([&] {
+    return s.db.call([&](store::transaction& tx) {
+      return tx.reply_status_of(replies[63].id)->state == store::reply_state::submitted;
+    });
+  }));
+  sender->stop();
+  sender.reset();
+  s.db.call([](store::transaction&) {});
+  guard.reset();
+  thread.join();
+  // Leased at insert, they are never due to a poll: only send_now() sent them.
+  const auto st = s.db.call([&](store::transaction& tx) {
+    int submitted = 0;
+    for (const auto& r : replies)
+      submitted += tx.reply_status_of(r.id)->state == store::reply_state::submitted ? 1 : 0;
+    return submitted;
+  });
+  CHECK(st == 64);
+}
+
 }  // namespace lapord::app

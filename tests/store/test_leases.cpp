@@ -159,3 +159,42 @@ TEST_CASE("received: a whole MO is always kept - parts and receipts are still re
   CHECK(c.duplicate);
   CHECK(c.id == a.id);
 }
+
+TEST_CASE(
+    "replies: one stored leased goes to its sender at once - the poll leaves it - a crash "
+    "sends it after its lease or at the restart") {
+  temp_dir dir;
+  const std::string path = dir.file("lapord.db");
+  auto leased_reply = [](database& db, std::string_view to, wall_time when) {
+    return db.call([&](transaction& tx) {
+      new_reply r{"telkomsel", "1708", to, "LAPOR! tiket 1", "ack", "1", when};
+      r.lease = 300s;
+      return tx.enqueue_reply(r);
+    });
+  };
+  std::int64_t kept = 0;
+  {
+    database db(options_for(path));
+    db.call([](transaction& tx) { tx.begin_epoch("gw-a", at(0)); });
+    const std::int64_t id = leased_reply(db, "6281234567890", at(100));
+    auto s = db.call([&](transaction& tx) { return tx.reply_status_of(id); });
+    REQUIRE(s);
+    CHECK(s->state == reply_state::in_flight);
+    CHECK(s->attempts == 1);
+    CHECK(db.call([](transaction& tx) { return tx.counts(); }).replies_in_flight == 1);
+    // Not handed out twice while its sender has it ...
+    CHECK(db.call([](transaction& tx) { return tx.take_due_replies(at(399), 10, 300s); }).empty());
+    // ... but its outcome never came (a crash): due once the lease ran out.
+    auto again = db.call([](transaction& tx) { return tx.take_due_replies(at(400), 10, 300s); });
+    REQUIRE(again.size() == 1);
+    CHECK(again[0].id == id);
+    CHECK(again[0].attempts == 2);
+    kept = leased_reply(db, "6281234567891", at(500));
+  }
+  database db(options_for(path));
+  const lease_epoch e = db.call([](transaction& tx) { return tx.begin_epoch("gw-a", at(510)); });
+  CHECK(e.replies_taken_back == 2);  // both: the retaken one's lease is this instance's too
+  auto due = db.call([](transaction& tx) { return tx.take_due_replies(at(510), 10, 300s); });
+  REQUIRE(due.size() == 2);
+  CHECK(due[1].id == kept);
+}

@@ -187,3 +187,48 @@ TEST_CASE(
   CHECK(again->replies == 1);
   CHECK(again->forwards == 1);
 }
+
+TEST_CASE("failover: replies stored taken by a COMMIT whose answer was lost are due again") {
+  if (!on_postgresql()) {
+    MESSAGE("PostgreSQL only: an SQLite COMMIT does not lose its answer");
+    return;
+  }
+  temp_dir dir;
+  auto options = options_for(dir.file("lapord.db"));
+  const std::string direct = options.url;
+  commit_cutter cutter(port_of(direct));
+  options.url = with_port(direct, cutter.port());
+  database db(options);
+  db.call([](transaction& tx) { tx.begin_epoch("gw-a", at(0)); });
+
+  // Two MOs' replies stored taken for this instance's sender (new_reply::lease), the answer to
+  // their COMMIT lost: the MOs were told to try again, nobody holds the replies.
+  cutter.arm();
+  CHECK_THROWS_AS(db.call([](transaction& tx) {
+    for (int i = 0; i < 2; ++i) {
+      new_reply r{"telkomsel", "1708", "6281234567890", "teks", "ack", std::nullopt, at(100 + i)};
+      r.lease = 300s;
+      tx.enqueue_reply(r);
+    }
+  }),
+                  store_error);
+  REQUIRE(cutter.cut());
+  pg_raw raw(direct);
+  CHECK(raw.integer("SELECT count(*) FROM replies WHERE leased = 1 AND attempts = 1") == 2);
+
+  // The reconnect makes them due from their creation, as if stored untaken (before: taken by
+  // nobody until at(400)).
+  std::optional<std::size_t> again;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!again && std::chrono::steady_clock::now() < deadline) {
+    try {
+      again =
+          db.call([](transaction& tx) { return tx.take_due_replies(at(102), 10, 300s).size(); });
+    } catch (const store_error& e) {
+      REQUIRE(e.code() == make_error_code(errc::unavailable));  // reconnecting
+      std::this_thread::sleep_for(20ms);
+    }
+  }
+  REQUIRE(again);
+  CHECK(*again == 2);
+}

@@ -178,6 +178,11 @@ struct new_reply {
   std::string_view kind;         // "ack", "status", "help", "notification", "rate_notice", ...
   std::optional<std::string_view> ref;
   wall_time created_at{};
+  // Set: the reply is taken for sending at once by this connection's instance, as
+  // take_due_replies would take it (attempt 1, leased until created_at + lease), so that its
+  // sender gets it straight from the commit. A crash before its outcome is recorded leaves the
+  // lease to run out (or the next start of the instance to take it back): it is sent then.
+  std::optional<std::chrono::milliseconds> lease{};
 };
 
 enum class reply_state { queued, in_flight, submitted, delivered, failed };

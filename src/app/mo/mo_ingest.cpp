@@ -165,8 +165,20 @@ ingest_outcome record_decision(store::transaction& tx, const lapor::decision& d,
     r.kind = d.reply_template;
     if (!out.ref.empty()) r.ref = out.ref;
     r.created_at = now;
-    tx.enqueue_reply(r);
+    r.lease = ctx.reply_lease;
+    const std::int64_t id = tx.enqueue_reply(r);
     out.reply_queued = true;
+    if (ctx.reply_lease) {
+      out.reply = store::reply{id,
+                               std::string(origin.carrier),
+                               std::string(origin.service_number),
+                               destination,
+                               reply_text,
+                               std::string(d.reply_template),
+                               std::nullopt,
+                               1};
+      if (!out.ref.empty()) out.reply->ref = out.ref;
+    }
   }
   return out;
 }

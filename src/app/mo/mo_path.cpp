@@ -72,6 +72,13 @@ class mo_path::item final : public store::work_item {
       service_ = path.services_->current();
       context_.service = service_.get();
     }
+    // No reply for a receipt; a reply to a carrier this instance cannot send to now (its bind
+    // down, or the sender behind) is stored due, as before, for whichever instance can.
+    if (context_.reply_lease &&
+        (mo_.kind == mo_kind::receipt ||
+         (path.hooks_.reply_room && !path.hooks_.reply_room(mo_.carrier)))) {
+      context_.reply_lease.reset();
+    }
     if (mo_.kind == mo_kind::receipt && path.options_.carriers != nullptr) {
       context_.receipt_id = path.options_.carriers->of(mo_.carrier).receipt_id;
     }
@@ -165,7 +172,10 @@ mo_path::mo_path(store::database& db, ingest_context context, mo_path_options op
       hooks_(std::move(hooks)),
       log_(std::move(log)),
       services_(services),
-      unmatched_receipts_(options.unmatched_receipt_log_every, 256) {}
+      unmatched_receipts_(options.unmatched_receipt_log_every, 256) {
+  // A reply taken at insert needs someone to send it; without, it waits for its lease.
+  if (!hooks_.reply_ready) context_.reply_lease.reset();
+}
 
 void mo_path::on_mo(net::mo_message message, net::mo_completion done) {
   // Decoding happens here, on the network thread; the writer thread only does what needs the
@@ -194,7 +204,7 @@ void mo_path::access(const incoming_mo& mo, std::string_view kind, std::string_v
   hooks_.access->write(r);
 }
 
-void mo_path::finished(const ingest_outcome& outcome, const incoming_mo& mo,
+void mo_path::finished(ingest_outcome& outcome, const incoming_mo& mo,
                        std::chrono::steady_clock::time_point arrived) {
   acked_.fetch_add(1, std::memory_order_relaxed);
   if (hooks_.metrics != nullptr)
@@ -208,7 +218,11 @@ void mo_path::finished(const ingest_outcome& outcome, const incoming_mo& mo,
   if (outcome.complaint_created) complaints_.fetch_add(1, std::memory_order_relaxed);
   try {
     if (outcome.forward_queued && hooks_.forward_queued) hooks_.forward_queued();
-    if (outcome.reply_queued && hooks_.reply_queued) hooks_.reply_queued();
+    if (outcome.reply) {
+      hooks_.reply_ready(std::move(*outcome.reply));
+    } else if (outcome.reply_queued && hooks_.reply_queued) {
+      hooks_.reply_queued();
+    }
   } catch (...) {  // NOLINT(bugprone-empty-catch): the pollers still find the work later
   }
 }

@@ -76,6 +76,12 @@ std::vector<std::string> health_state::sending_carriers() const {
   return out;
 }
 
+bool health_state::can_send(std::string_view carrier) const {
+  const std::lock_guard lock(mutex_);
+  const auto it = sending_.find(carrier);
+  return it != sending_.end() && it->second;
+}
+
 void health_state::store_opened(bool ok) {
   const std::lock_guard lock(mutex_);
   store_open_ = ok;

@@ -1,6 +1,7 @@
 #include "lapord/app/replies/reply_sender.hpp"
 
 #include <atomic>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <unordered_set>
@@ -118,9 +119,17 @@ struct reply_sender::impl : std::enable_shared_from_this<impl> {
   std::unordered_set<std::int64_t> sending;
   std::atomic<std::uint64_t> still_sending{0};
   std::atomic<bool> wake_pending{false};
+  // Replies handed over from their MO's commit (already leased to this process), waiting for
+  // the executor; any thread adds. `ready`: taken from `fresh` while every slot was busy
+  // (executor thread only). `backlog` counts both, for has_room().
+  std::mutex fresh_mutex;
+  std::vector<store::reply> fresh;
+  std::deque<store::reply> ready;
+  std::atomic<std::size_t> backlog{0};
   std::atomic<std::uint64_t> submitted{0};
   std::atomic<std::uint64_t> retried{0};
   std::atomic<std::uint64_t> failed{0};
+  std::atomic<std::uint64_t> deferred{0};
 
   void poll() {
     if (stopped || taking || in_flight >= options.max_in_flight) return;
@@ -162,6 +171,57 @@ struct reply_sender::impl : std::enable_shared_from_this<impl> {
             }
           });
         });
+  }
+
+  // Above this many handed-over replies waiting for a slot, new MOs' replies are stored due
+  // instead (the poll takes them when there is room): memory stays bounded under any flood.
+  std::size_t backlog_limit() const { return std::max<std::size_t>(options.max_in_flight, 64); }
+
+  void hand_over(store::reply r) {
+    bool first = false;
+    {
+      std::lock_guard lock(fresh_mutex);
+      first = fresh.empty();
+      fresh.push_back(std::move(r));
+    }
+    backlog.fetch_add(1, std::memory_order_relaxed);
+    if (first) boost::asio::post(ex, [self = shared_from_this()] { self->take_fresh(); });
+  }
+
+  void take_fresh() {
+    std::vector<store::reply> got;
+    {
+      std::lock_guard lock(fresh_mutex);
+      got.swap(fresh);
+    }
+    for (store::reply& r : got) {
+      // Stopping: the lease runs out, or this instance's next start takes it back.
+      if (stopped || !sending.insert(r.id).second) {
+        backlog.fetch_sub(1, std::memory_order_relaxed);
+        continue;
+      }
+      ready.push_back(std::move(r));
+    }
+    // Past the limit only when many MOs passed has_room() at once: the oldest wait for their
+    // lease (sent late rather than held without bound).
+    while (ready.size() > 2 * backlog_limit()) {
+      sending.erase(ready.front().id);
+      ready.pop_front();
+      backlog.fetch_sub(1, std::memory_order_relaxed);
+      deferred.fetch_add(1, std::memory_order_relaxed);
+    }
+    pump();
+  }
+
+  // Fills the free slots: handed-over replies first, then the store's due ones.
+  void pump() {
+    while (!stopped && !ready.empty() && in_flight < options.max_in_flight) {
+      store::reply r = std::move(ready.front());
+      ready.pop_front();
+      backlog.fetch_sub(1, std::memory_order_relaxed);
+      send(std::move(r));
+    }
+    if (ready.empty()) poll();
   }
 
   void arm_timer() {
@@ -364,7 +424,7 @@ struct reply_sender::impl : std::enable_shared_from_this<impl> {
           for (std::int64_t id : ids)
             self->sending.erase(id);
           self->in_flight -= ids.size();
-          self->poll();
+          self->pump();
         });
       } catch (...) {  // NOLINT(bugprone-empty-catch): a completion must not throw
       }
@@ -390,6 +450,18 @@ void reply_sender::notify() {
   impl_->wake();
 }
 
+void reply_sender::send_now(store::reply reply) {
+  impl_->hand_over(std::move(reply));
+}
+
+bool reply_sender::has_room() const {
+  return impl_->backlog.load(std::memory_order_relaxed) < impl_->backlog_limit();
+}
+
+std::chrono::milliseconds reply_sender::lease() const {
+  return impl_->options.lease;
+}
+
 void reply_sender::stop() {
   boost::asio::post(impl_->ex, [self = impl_] {
     self->stopped = true;
@@ -399,7 +471,7 @@ void reply_sender::stop() {
 
 reply_sender_stats reply_sender::stats() const {
   return {impl_->submitted.load(), impl_->retried.load(), impl_->failed.load(),
-          impl_->still_sending.load()};
+          impl_->still_sending.load(), impl_->deferred.load()};
 }
 
 }  // namespace lapord::app

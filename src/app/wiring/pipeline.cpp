@@ -337,13 +337,21 @@ struct pipeline::impl {
       if (forwarder) forwarder->notify();
     };
     queued.reply_queued = [this] { replies->notify(); };
+    queued.reply_ready = [this](store::reply r) { replies->send_now(std::move(r)); };
+    // Only to a carrier this instance has a sending bind up to, as take_due_replies_to.
+    queued.reply_room = [this, health = hooks.health](std::string_view carrier) {
+      return replies->has_room() && (health == nullptr || health->can_send(carrier));
+    };
     queued.metrics = &counts;
     queued.access = hooks.access;
     if (menu) {
       ussd = std::make_unique<ussd_path>(io.get_executor(), *db, context(service), std::move(menu),
                                          mt, queued, loggers("ussd"), hooks.metrics);
     }
-    mo = std::make_unique<mo_path>(*db, context(service), mo_options, std::move(queued), mo_log,
+    // The MO's reply goes to its sender from the commit, taken (leased) as it is stored.
+    ingest_context mo_context = context(service);
+    mo_context.reply_lease = replies->lease();
+    mo = std::make_unique<mo_path>(*db, mo_context, mo_options, std::move(queued), mo_log,
                                    &services);
   }
 };

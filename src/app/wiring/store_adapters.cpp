@@ -1,5 +1,7 @@
 #include "lapord/app/wiring/store_adapters.hpp"
 
+#include <mutex>
+
 #include <spdlog/logger.h>
 
 #include "lapord/app/mo/mo_ingest.hpp"
@@ -53,7 +55,7 @@ net::http::complaint_record record_of(const store::complaint& c) {
 
 store_outbox::store_outbox(store::database& db, std::chrono::milliseconds lease,
                            std::shared_ptr<spdlog::logger> log)
-    : db_(db), lease_(lease), log_(std::move(log)) {}
+    : db_(db), lease_(lease), log_(std::move(log)), outcomes_(std::make_shared<outcomes>()) {}
 
 void store_outbox::take_due(clock::time_point now, std::size_t limit,
                             std::function<void(std::vector<net::http::outbox_item>)> done) {
@@ -77,44 +79,142 @@ void store_outbox::take_due(clock::time_point now, std::size_t limit,
       });
 }
 
+// What the forwarder reported for one item, waiting to be recorded with the others.
+struct store_outbox::outcome {
+  enum class kind { forwarded, parked, retry } what;
+  std::string ref;
+  unsigned http_status = 0;
+  std::optional<std::string> tracking_id;  // forwarded
+  std::string text;                        // parked: the store's answer; retry: the error
+  store::wall_time next_at{};              // retry
+  std::function<void()> done;
+  std::string failed;  // why it could not be recorded (the ref is gone), or empty
+};
+
+struct store_outbox::outcomes {
+  std::mutex mutex;
+  std::vector<outcome> waiting;  // reported, not yet taken by a record_item
+  bool queued = false;           // a record_item is queued and has not taken them yet
+};
+
+// Records every outcome reported meanwhile in one item (one per commit under load, not one
+// per forward). run() may be called again (the writer re-runs a batch when another item
+// failed): it takes the outcomes once and keeps them.
+struct store_outbox::record_item final : store::work_item {
+  record_item(std::shared_ptr<outcomes> from, std::shared_ptr<spdlog::logger> logger)
+      : shared(std::move(from)), log(std::move(logger)) {}
+  std::shared_ptr<outcomes> shared;
+  std::shared_ptr<spdlog::logger> log;
+  std::vector<outcome> mine;
+  bool taken = false;
+
+  void take() {
+    if (taken) return;
+    std::lock_guard lock(shared->mutex);
+    mine.swap(shared->waiting);
+    shared->queued = false;
+    taken = true;
+  }
+
+  void run(store::transaction& tx) override {
+    take();
+    const store::wall_time now = wall_now();
+    for (outcome& o : mine) {
+      o.failed.clear();
+      try {
+        switch (o.what) {
+          case outcome::kind::forwarded: {
+            std::optional<std::string_view> id;
+            if (o.tracking_id) id = *o.tracking_id;
+            tx.mark_forwarded(o.ref, static_cast<int>(o.http_status), id, now);
+            break;
+          }
+          case outcome::kind::parked:
+            tx.park(o.ref, static_cast<int>(o.http_status), o.text, now);
+            break;
+          case outcome::kind::retry: {
+            std::optional<int> status;
+            if (o.http_status != 0) status = static_cast<int>(o.http_status);
+            tx.schedule_retry(o.ref, o.next_at, o.text, status);
+            break;
+          }
+        }
+      } catch (const store::store_error& e) {
+        // No such outbox row: these throw before writing anything, so the others of the batch
+        // are still recorded. Anything else fails the batch (and is retried by the lease).
+        if (e.code() != store::errc::item_failed) throw;
+        o.failed = e.what();
+      }
+    }
+  }
+
+  void done(std::error_code ec, std::string_view detail) noexcept override {
+    std::unique_ptr<record_item> owned(this);
+    take();  // never ran (the store is closing): every done() still runs
+    for (outcome& o : mine) {
+      if (ec || !o.failed.empty()) {
+        const char* what = o.what == outcome::kind::forwarded ? "forwarded"
+                           : o.what == outcome::kind::parked  ? "parked"
+                                                              : "a retry";
+        try {
+          log->warn("outbox: could not record {} for {}: {}", what, o.ref,
+                    ec ? std::string(detail) : o.failed);
+        } catch (...) {  // NOLINT(bugprone-empty-catch)
+        }
+      }
+      try {
+        if (o.done) o.done();
+      } catch (...) {  // NOLINT(bugprone-empty-catch): a completion must not throw
+      }
+    }
+  }
+};
+
+void store_outbox::record(outcome o) {
+  bool first = false;
+  {
+    std::lock_guard lock(outcomes_->mutex);
+    outcomes_->waiting.push_back(std::move(o));
+    first = !outcomes_->queued;
+    outcomes_->queued = true;
+  }
+  if (first) db_.submit(*new record_item(outcomes_, log_));
+}
+
 void store_outbox::forwarded(std::string ref, unsigned http_status,
                              std::optional<std::string> tracking_id, std::function<void()> done) {
-  db_.submit(
-      [ref, http_status, tracking_id = std::move(tracking_id)](store::transaction& tx) {
-        std::optional<std::string_view> id;
-        if (tracking_id) id = *tracking_id;
-        tx.mark_forwarded(ref, static_cast<int>(http_status), id, wall_now());
-      },
-      [ref, done = std::move(done), log = log_](store::result<std::monostate> r) {
-        log_failure(log, "forwarded", ref, r);
-        done();
-      });
+  record(outcome{outcome::kind::forwarded,
+                 std::move(ref),
+                 http_status,
+                 std::move(tracking_id),
+                 {},
+                 {},
+                 std::move(done),
+                 {}});
 }
 
 void store_outbox::parked(std::string ref, unsigned http_status, std::string answer,
                           std::function<void()> done) {
-  db_.submit(
-      [ref, http_status, answer = std::move(answer)](store::transaction& tx) {
-        tx.park(ref, static_cast<int>(http_status), answer, wall_now());
-      },
-      [ref, done = std::move(done), log = log_](store::result<std::monostate> r) {
-        log_failure(log, "parked", ref, r);
-        done();
-      });
+  record(outcome{outcome::kind::parked,
+                 std::move(ref),
+                 http_status,
+                 std::nullopt,
+                 std::move(answer),
+                 {},
+                 std::move(done),
+                 {}});
 }
 
 void store_outbox::retry_later(std::string ref, clock::time_point next_at, std::string error,
                                unsigned http_status, std::function<void()> done) {
-  db_.submit(
-      [ref, next_at, http_status, error = std::move(error)](store::transaction& tx) {
-        std::optional<int> status;
-        if (http_status != 0) status = static_cast<int>(http_status);
-        tx.schedule_retry(ref, wall(next_at), error, status);
-      },
-      [ref, done = std::move(done), log = log_](store::result<std::monostate> r) {
-        log_failure(log, "a retry", ref, r);
-        done();
-      });
+  record(outcome{outcome::kind::retry,
+                 std::move(ref),
+                 http_status,
+                 std::nullopt,
+                 std::move(error),
+                 wall(next_at),
+                 std::move(done),
+                 {}});
 }
 
 // --- callback API ------------------------------------------------------------------------------

@@ -22,6 +22,14 @@ constexpr char release_forwards_sql[] =
     "UPDATE outbox SET leased=0, next_attempt_at=$1 "
     "WHERE ref = ANY(string_to_array($2::text, E'\\n')) AND state='pending' "
     "AND leased=1 AND lease_owner=$3 AND lease_epoch=$4 AND next_attempt_at=$5";
+// Replies stored taken at their insert (an MO's reply, new_reply::lease), each with its own
+// created_at: matched on the lease they were inserted with (attempt 1, leased until created_at
+// + lease), due again from their creation as if stored untaken.
+constexpr char release_fresh_replies_sql[] =
+    "UPDATE replies SET leased=0, next_attempt_at=created_at "
+    "WHERE id = ANY(string_to_array($1::text, E'\\n')::bigint[]) AND state='queued' "
+    "AND leased=1 AND attempts=1 AND lease_owner=$2 AND lease_epoch=$3 "
+    "AND next_attempt_at=created_at+$4::bigint";
 // Bounded: one lost transaction's takes per lost connection; more (a run of lost commits)
 // are left to their leases.
 constexpr std::size_t max_lost_takes = 64;
@@ -32,6 +40,14 @@ void connection::took(bool replies, wall_time now, wall_time until, std::string 
   if (keys.empty()) return;
   keys.pop_back();  // the last '\n'
   takes_in_tx_.push_back({replies, now, until, std::move(keys)});
+}
+
+void connection::took_fresh_reply(std::int64_t id, std::chrono::milliseconds lease) {
+  if (takes_in_tx_.empty() || takes_in_tx_.back().fresh != lease)
+    takes_in_tx_.push_back({true, {}, {}, {}, lease});
+  std::string& keys = takes_in_tx_.back().keys;
+  if (!keys.empty()) keys += '\n';
+  keys += std::to_string(id);
 }
 
 void connection::commit_lost() noexcept {
@@ -47,8 +63,16 @@ void connection::commit_lost() noexcept {
 void connection::release_lost_takes() {
   while (!lost_takes_.empty()) {
     const auto& t = lost_takes_.back();
-    pq_.run(t.replies ? release_replies_sql : release_forwards_sql,
-            params().add(t.now).add(t.keys).add(lease_owner).add(lease_epoch).add(t.until));
+    if (t.fresh) {
+      pq_.run(release_fresh_replies_sql, params()
+                                             .add(t.keys)
+                                             .add(lease_owner)
+                                             .add(lease_epoch)
+                                             .add(static_cast<std::int64_t>(t.fresh->count())));
+    } else {
+      pq_.run(t.replies ? release_replies_sql : release_forwards_sql,
+              params().add(t.now).add(t.keys).add(lease_owner).add(lease_epoch).add(t.until));
+    }
     lost_takes_.pop_back();  // only once released: a failure here is tried at the next reconnect
   }
 }

@@ -18,6 +18,11 @@ namespace {
 constexpr char enqueue_reply_sql[] =
     "INSERT INTO replies (carrier, source, destination, text, kind, ref, state, created_at, "
     "next_attempt_at, id) VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7, $7, $8)";
+// The same reply, taken at once for its sender (new_reply::lease), as take_replies_sql would.
+constexpr char enqueue_leased_reply_sql[] =
+    "INSERT INTO replies (carrier, source, destination, text, kind, ref, state, created_at, "
+    "next_attempt_at, id, leased, attempts, lease_owner, lease_epoch) VALUES ($1, $2, $3, $4, "
+    "$5, $6, 'queued', $7, $9, $8, 1, 1, $10, $11)";
 // Only the carriers given ($6=1: every carrier); the last column says whether the row was
 // another owner's lease that ran out (a takeover), from the row's values before the UPDATE.
 constexpr char take_replies_sql[] =
@@ -81,7 +86,14 @@ std::int64_t pg_transaction::enqueue_reply(const new_reply& r) {
       .add(r.ref)
       .add(r.created_at);
   const std::int64_t id = c_.next_id(connection::id_of::replies);
-  c_.pq().send(enqueue_reply_sql, p.add(id));
+  p.add(id);
+  if (!r.lease) {
+    c_.pq().send(enqueue_reply_sql, p);
+  } else {
+    p.add(r.created_at + *r.lease).add(c_.lease_owner).add(c_.lease_epoch);
+    c_.pq().send(enqueue_leased_reply_sql, p);
+    c_.took_fresh_reply(id, *r.lease);
+  }
   return id;
 }
 

@@ -17,6 +17,11 @@ namespace {
 constexpr char enqueue_reply_sql[] =
     "INSERT INTO replies (carrier, source, destination, text, kind, ref, state, created_at, "
     "next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', ?7, ?7)";
+// The same reply, taken at once for its sender (new_reply::lease), as take_replies_sql would.
+constexpr char enqueue_leased_reply_sql[] =
+    "INSERT INTO replies (carrier, source, destination, text, kind, ref, state, created_at, "
+    "next_attempt_at, leased, attempts, lease_owner, lease_epoch) VALUES (?1, ?2, ?3, ?4, ?5, "
+    "?6, 'queued', ?7, ?8, 1, 1, ?9, ?10)";
 constexpr char take_replies_sql[] =
     "UPDATE replies SET leased=1, attempts=attempts+1, next_attempt_at=?1, lease_owner=?4, "
     "lease_epoch=?5 WHERE id IN "
@@ -65,7 +70,7 @@ constexpr char next_reply_due_sql[] =
 // --- replies ---------------------------------------------------------------------------------
 
 std::int64_t sqlite_transaction::enqueue_reply(const new_reply& r) {
-  auto q = c_.prepare(enqueue_reply_sql);
+  auto q = c_.prepare(r.lease ? enqueue_leased_reply_sql : enqueue_reply_sql);
   q.bind(1, r.carrier)
       .bind(2, r.source)
       .bind(3, r.destination)
@@ -73,6 +78,7 @@ std::int64_t sqlite_transaction::enqueue_reply(const new_reply& r) {
       .bind(5, r.kind)
       .bind(6, r.ref)
       .bind(7, r.created_at);
+  if (r.lease) q.bind(8, r.created_at + *r.lease).bind(9, c_.lease_owner).bind(10, c_.lease_epoch);
   q.run();
   return sqlite3_last_insert_rowid(c_.handle());
 }

@@ -25,6 +25,9 @@ struct ingest_context {
   text::reassembly_options reassembly{};
   // How this MO's carrier writes receipt ids ([[carrier]] receipt_id).
   text::receipt_id_form receipt_id = text::receipt_id_form::automatic;
+  // Set: the MO's reply is stored taken (leased this long) and handed back in
+  // ingest_outcome::reply, for its sender to send straight from the commit (no poll).
+  std::optional<std::chrono::milliseconds> reply_lease{};
 };
 
 // A citizen's message ready for the complaint service: whole, or reassembled from parts, or
@@ -65,6 +68,8 @@ struct ingest_outcome {
   std::vector<std::string> receipt_ids;
   bool forward_queued = false;
   bool reply_queued = false;
+  // ingest_context::reply_lease: the queued reply as stored, taken for this process to send.
+  std::optional<store::reply> reply;
   // An answer (not a new complaint's acknowledgement) not sent: the reporter had
   // [service] replies_per_hour answers within the hour already.
   bool reply_limited = false;

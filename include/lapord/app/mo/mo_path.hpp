@@ -45,6 +45,12 @@ struct mo_path_options {
 struct mo_path_hooks {
   std::function<void()> forward_queued;
   std::function<void()> reply_queued;
+  // The MO's reply, committed and taken for sending (ingest_context::reply_lease): send it now.
+  // Without it, the reply is stored due and reply_queued wakes the sender's poll.
+  std::function<void(store::reply)> reply_ready;
+  // Asked as each MO arrives, with its carrier: false stores its reply due instead (the sender
+  // is behind, or has no bind up to that carrier on this instance).
+  std::function<bool(std::string_view carrier)> reply_room;
   pipeline_metrics* metrics = nullptr;  // counts each committed outcome; may be null
   ops::access_log* access = nullptr;    // a line per MO once answered; may be null
 };
@@ -79,7 +85,7 @@ class mo_path final : public net::mo_handler {
  private:
   class item;
   class raw_item;
-  void finished(const ingest_outcome& outcome, const incoming_mo& mo,
+  void finished(ingest_outcome& outcome, const incoming_mo& mo,
                 std::chrono::steady_clock::time_point arrived);
   void access(const incoming_mo& mo, std::string_view kind, std::string_view outcome,
               const ingest_outcome* committed, std::chrono::steady_clock::time_point arrived);

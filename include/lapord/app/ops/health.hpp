@@ -50,6 +50,8 @@ class health_state {
   void sending_bind_changed(std::string_view carrier, bool up);
   // The carriers with that bind up now, by name (the reply sender takes only their replies).
   [[nodiscard]] std::vector<std::string> sending_carriers() const;
+  // Whether that carrier's sending bind is up now (asked per MO: no copy).
+  [[nodiscard]] bool can_send(std::string_view carrier) const;
   void store_opened(bool ok);
   // The store's connection lost (false) or made again (true).
   void store_connection(bool up);

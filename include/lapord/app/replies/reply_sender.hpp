@@ -1,5 +1,6 @@
 #pragma once
-// Sends the replies and notifications the store holds: takes due ones (leased), encodes each
+// Sends the replies and notifications the store holds: takes due ones (leased) or is handed
+// an MO's reply straight from its commit (leased at insert), encodes each
 // (GSM 03.38 or UCS-2, concatenated segments when long) and submits every segment through the
 // carrier's bind; records the SMSC's message ids (for receipts) once every segment is
 // accepted, or schedules the reply again when it could not be sent now. Nothing is held only
@@ -70,6 +71,8 @@ struct reply_sender_stats {
   std::uint64_t failed = 0;
   // Taken again after their lease ran out while still on their way (not sent twice).
   std::uint64_t taken_while_sending = 0;
+  // Handed over by send_now() but left to their lease: more waited for a slot than allowed.
+  std::uint64_t deferred = 0;
 };
 
 class reply_sender {
@@ -83,6 +86,13 @@ class reply_sender {
   void start();
   // New replies were committed: look now. Thread-safe, cheap (coalesced).
   void notify();
+  // A reply committed already taken for this process (store::new_reply::lease): sent as soon
+  // as a slot is free, before the store's due ones, without asking the store. Thread-safe.
+  void send_now(store::reply reply);
+  // Whether send_now() may take another reply now; false: store the reply due instead.
+  [[nodiscard]] bool has_room() const;
+  // How long a reply it takes stays leased (reply_sender_options::lease).
+  [[nodiscard]] std::chrono::milliseconds lease() const;
   // Takes no more replies; those in flight still get recorded. Thread-safe.
   void stop();
 

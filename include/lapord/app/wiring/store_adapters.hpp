@@ -1,7 +1,8 @@
 #pragma once
 // The store seen through the interfaces of the HTTP layer: the forwarder's outbox and the
-// callback API's complaint_events. Every call is one work item on the store's writer thread;
-// each `done` runs there after the commit (the HTTP layer posts back to its own executor).
+// callback API's complaint_events. Every call is one work item on the store's writer thread
+// (the forwarder's outcomes: one item for all that finished meanwhile); each `done` runs there
+// after the commit (the HTTP layer posts back to its own executor).
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -35,9 +36,15 @@ class store_outbox final : public net::http::outbox {
                    unsigned http_status, std::function<void()> done) override;
 
  private:
+  struct outcome;
+  struct outcomes;
+  struct record_item;
+  void record(outcome o);
+
   store::database& db_;
   std::chrono::milliseconds lease_;
   std::shared_ptr<spdlog::logger> log_;
+  std::shared_ptr<outcomes> outcomes_;  // shared with the queued record item
 };
 
 // Events from the national store: stored once (same ref, status and at), the complaint's status
