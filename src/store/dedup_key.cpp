@@ -39,6 +39,12 @@ std::int64_t dedup_hash(const mo_pdu& mo) noexcept {
   f.byte(mo.data_coding);
   f.bytes(mo.short_message);
   f.bytes(mo.tlvs);
+  return f.h == 0 ? 1 : static_cast<std::int64_t>(f.h);
+}
+
+std::int64_t duplicate_hash(std::string_view duplicate_key) noexcept {
+  fnv1a f;
+  f.bytes(duplicate_key);
   return static_cast<std::int64_t>(f.h);
 }
 

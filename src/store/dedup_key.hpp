@@ -3,13 +3,20 @@
 // every field exactly, so a hash collision can never merge two different messages.
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "lapord/store/records.hpp"
 
 namespace lapord::store::detail {
 
+// Never 0: 0 is the key of a row that is never looked up (a whole message, redelivery::keep,
+// schema 8), which the partial index received_dedup leaves out.
 std::int64_t dedup_hash(const mo_pdu& mo) noexcept;
+
+// The reporter index's hint for new_complaint::duplicate_key (schema 8), confirmed by comparing
+// the key itself in the row.
+std::int64_t duplicate_hash(std::string_view duplicate_key) noexcept;
 
 // The carriers a reply may go to (take_due_replies_to), joined by the unit separator (0x1f,
 // never in a carrier's name) for one statement parameter; "" for none or null.

@@ -165,7 +165,7 @@ struct admin_under_test {
     db.call([&](store::transaction& tx) {
       tx.create_complaint(
           store::test::sample_complaint(ref, "+6281234567890", "Jalan rusak " + ref, when));
-      if (queued) tx.enqueue_forward(ref, "{\"ref\":\"" + ref + "\"}", when);
+      if (queued) tx.enqueue_forward(ref, when);
     });
   }
 

@@ -38,7 +38,6 @@ struct mo_item final : work_item {
   std::string reporter;
   std::string text;
   std::string ref;
-  std::string payload;
   clock_type::time_point submitted;
   std::int64_t* latency_ns = nullptr;
   std::counting_semaphore<>* window = nullptr;
@@ -78,16 +77,7 @@ struct mo_item final : work_item {
     c.received_id = r.id;
     tx.create_complaint(c);
     if (steps == 4) return;
-    payload.assign("{\"ref\":\"")
-        .append(ref)
-        .append(
-            "\",\"channel\":\"sms\",\"received_at\":\"2026-11-28T01:02:03Z\",\"carrier\":"
-            "\"telkomsel\",\"service_number\":\"1708\",\"reporter\":{\"msisdn\":\"");
-    payload.append(reporter).append(
-        "\"},\"confidential\":false,\"institution\":{\"keyword\":\"TANGKAB\",\"code\":\"36.03\","
-        "\"name\":\"Kabupaten Tangerang\",\"keyword_corrected\":false},\"text\":\"");
-    payload.append(text).append("\",\"segments\":1,\"incomplete\":false}");
-    tx.enqueue_forward(ref, payload, now);
+    tx.enqueue_forward(ref, now);  // no body stored (schema 8)
     if (steps == 5) return;
     tx.enqueue_reply({"telkomsel", "1708", source,
                       "LAPOR! Laporan diterima, tiket 48219375 utk Kab. Tangerang. Cek status: "

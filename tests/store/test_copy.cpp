@@ -77,8 +77,8 @@ void fill(database& db) {
     tx.create_complaint(sample_complaint("10000002", "+6281234567892", "lampu mati", at(13)));
     tx.add_event({"10000001", "verified", at(20), "Kabupaten Tangerang", "ok", at(21)});
     tx.set_opt_out("+6281234567899", true, at(14));
-    tx.enqueue_forward("10000001", "{\"ref\":\"10000001\"}", at(12));
-    tx.enqueue_forward("10000002", "{\"ref\":\"10000002\"}", at(13));
+    tx.enqueue_forward("10000001", at(12));
+    tx.enqueue_forward("10000002", at(13));
     tx.enqueue_reply(
         {"telkomsel", "1708", "6281234567890", "Terima kasih", "ack", "10000001", at(12)});
     tx.enqueue_reply(

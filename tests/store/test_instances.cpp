@@ -308,7 +308,7 @@ TEST_CASE("postgresql: leases taken over from another instance are reported once
   }
   a.call([](transaction& tx) {
     tx.create_complaint(sample_complaint("10000001", "+6281234567890", "jalan rusak", at(100)));
-    tx.enqueue_forward("10000001", "{}", at(100));
+    tx.enqueue_forward("10000001", at(100));
   });
   CHECK(a.call([](transaction& tx) { return tx.take_due_replies(at(100), 2, 30s); }).size() == 2);
   CHECK(a.call([](transaction& tx) { return tx.take_due_forwards(at(100), 10, 30s); }).size() == 1);

@@ -33,7 +33,7 @@ TEST_CASE("leases: a restart of the same instance takes its leases back at once"
     queue_reply(db, "help", "6281234567891", at(100));
     db.call([](transaction& tx) {
       tx.create_complaint(sample_complaint("10000001", "+6281234567890", "Jalan rusak", at(100)));
-      tx.enqueue_forward("10000001", "{}", at(100));
+      tx.enqueue_forward("10000001", at(100));
     });
     CHECK(db.call([](transaction& tx) { return tx.take_due_replies(at(100), 10, 300s); }).size() ==
           2);
@@ -155,9 +155,15 @@ TEST_CASE("received: a whole MO is always kept - parts and receipts are still re
   CHECK_FALSE(a.duplicate);
   CHECK_FALSE(b.duplicate);
   CHECK(b.id != a.id);
+  // A kept whole MO leaves no redelivery key (schema 8: nothing looks it up, the daemon checks
+  // only parts and receipts, whose bytes differ from any whole message): the first checked one
+  // is new, the same again is recognised.
   const received_mo c = record(redelivery::check);
-  CHECK(c.duplicate);
-  CHECK(c.id == a.id);
+  CHECK_FALSE(c.duplicate);
+  m.received_at = at(220);
+  const received_mo d = record(redelivery::check);
+  CHECK(d.duplicate);
+  CHECK(d.id == c.id);
 }
 
 TEST_CASE(

@@ -160,7 +160,7 @@ TEST_CASE(
   db.call([](transaction& tx) {
     tx.enqueue_reply({"telkomsel", "1708", "6281234567890", "teks", "ack", std::nullopt, at(100)});
     tx.create_complaint(sample_complaint("10000001", "+6281234567890", "Jalan rusak", at(100)));
-    tx.enqueue_forward("10000001", "{}", at(100));
+    tx.enqueue_forward("10000001", at(100));
   });
 
   cutter.arm();

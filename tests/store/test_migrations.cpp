@@ -77,7 +77,7 @@ TEST_CASE("a version-1 file is migrated to the latest version and keeps its rows
     REQUIRE(parts.size() == 1);
     CHECK(parts[0].text == "Jalan rusak ");
     // The tables of version 2 work on the migrated file.
-    db.call([](transaction& tx) { tx.enqueue_forward("48219375", "{}", at(2000)); });
+    db.call([](transaction& tx) { tx.enqueue_forward("48219375", at(2000)); });
     auto due = db.call([](transaction& tx) { return tx.take_due_forwards(at(2000), 10, 30s); });
     CHECK(due.size() == 1);
     // Version 3 gave the old complaint its duplicate key: the rule finds it after the upgrade.
@@ -120,6 +120,12 @@ TEST_CASE(
         db.call([](transaction& tx) { return tx.take_due_replies(at(1764400000), 10, 30s); });
     REQUIRE(due.size() == 1);
     CHECK(due[0].ref == "10000001");
+    // Its forward was queued with a body (before schema 8): handed out with that body as it is.
+    auto forwards =
+        db.call([](transaction& tx) { return tx.take_due_forwards(at(1764400000), 10, 30s); });
+    REQUIRE(forwards.size() == 1);
+    CHECK(forwards[0].payload == "{\"ref\":\"10000001\"}");
+    CHECK(forwards[0].row.ref == "10000001");
     // The keys the migration computed, as lapor::duplicate_key folds: ASCII letters lower-cased,
     // every run of ASCII white space one space, white space and U+00A0 trimmed at the ends;
     // other letters and an inner U+00A0 as they are.
@@ -158,7 +164,8 @@ TEST_CASE(
   { database db(options_for(fresh_path)); }
   raw_db fresh(fresh_path);
   const std::vector<std::string> fixtures{"schema_v1.sql", "schema_v2.sql", "schema_v3.sql",
-                                          "schema_v4.sql", "schema_v5.sql", "schema_v6.sql"};
+                                          "schema_v4.sql", "schema_v5.sql", "schema_v6.sql",
+                                          "schema_v7.sql"};
   REQUIRE(static_cast<int>(fixtures.size()) == database::latest_schema_version() - 1);
   for (std::size_t version = 1; version <= fixtures.size(); ++version) {
     INFO("from version " << version);

@@ -13,7 +13,7 @@ namespace {
 void complaint_with_forward(database& db, const std::string& ref, wall_time when) {
   db.call([&](transaction& tx) {
     tx.create_complaint(sample_complaint(ref, "+6281234567890", "Jalan rusak parah", when));
-    tx.enqueue_forward(ref, "{\"ref\":\"" + ref + "\"}", when);
+    tx.enqueue_forward(ref, when);
   });
 }
 
@@ -32,7 +32,11 @@ TEST_CASE("outbox: a taken forward is leased - a crash before its answer makes i
   auto first = take(at(200));
   REQUIRE(first.size() == 2);
   CHECK(first[0].ref == "10000001");
-  CHECK(first[0].payload == "{\"ref\":\"10000001\"}");
+  // No stored body (schema 8): the forward carries its complaint to render the body from.
+  CHECK(first[0].payload.empty());
+  CHECK(first[0].row.ref == "10000001");
+  CHECK(first[0].row.text == "Jalan rusak parah");
+  CHECK(first[0].row.reporter == "+6281234567890");
   CHECK(first[0].attempts == 1);
   CHECK(first[1].ref == "10000002");
   CHECK(take(at(210)).empty());  // leased until 230
@@ -121,7 +125,7 @@ TEST_CASE("outbox: operations on a ref that was never queued are errors - not si
   CHECK_THROWS_AS(db.call([](transaction& tx) { tx.schedule_retry("999", at(1), "x", {}); }),
                   store_error);
   complaint_with_forward(db, "10000001", at(1));
-  CHECK_THROWS_AS(db.call([](transaction& tx) { tx.enqueue_forward("10000001", "{}", at(2)); }),
+  CHECK_THROWS_AS(db.call([](transaction& tx) { tx.enqueue_forward("10000001", at(2)); }),
                   store_error);
 }
 

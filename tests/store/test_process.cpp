@@ -42,7 +42,7 @@ int wait_child(pid_t pid) {
       db->submit(
           [ref](transaction& tx) {
             tx.create_complaint(sample_complaint(ref, "+6281234567890", "jalan rusak", at(1)));
-            tx.enqueue_forward(ref, "{}", at(1));
+            tx.enqueue_forward(ref, at(1));
           },
           [ref, ack_fd, acked, die_after](result<std::monostate> r) {
             if (!r) ::_exit(3);

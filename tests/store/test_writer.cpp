@@ -49,7 +49,7 @@ std::string ref_of(int i) {
 // One MO-like item: a complaint with its outbox entry, so "half stored" is observable.
 void store_complaint(transaction& tx, const std::string& ref, std::string_view text) {
   tx.create_complaint(sample_complaint(ref, "+6281234567890", text, at(1000)));
-  tx.enqueue_forward(ref, std::string("{\"ref\":\"") + ref + "\"}", at(1000));
+  tx.enqueue_forward(ref, at(1000));
 }
 
 // Submits an item that holds the writer until `gate_open`, and returns once the writer runs

@@ -141,10 +141,13 @@ struct status_event {
 enum class forward_state { pending, in_flight, forwarded, parked, dropped };
 std::string_view to_string(forward_state s) noexcept;
 
-// One complaint taken for a POST: `payload` is the JSON body, `attempts` counts this one.
+// One complaint taken for a POST, `attempts` counts this one. Since schema 8 the store keeps no
+// copy of the JSON body: it is rendered from `row` (the complaint) when sent. A forward queued
+// by an older lapord still has the body it stored then in `payload`, sent as it is.
 struct forward {
   std::string ref;
-  std::string payload;
+  std::string payload;  // empty unless queued before schema 8
+  complaint row;        // the complaint `ref`
   int attempts = 0;
 };
 

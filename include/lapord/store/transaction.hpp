@@ -46,8 +46,13 @@ class transaction {
   // Keeps the MO for audit. With redelivery::check, unless the same MO was received within
   // the dedup window (see docs/store.md: carrier + every body field + the raw bytes of
   // short_message and TLVs): for parts of long messages and receipts. A whole citizen
-  // message is always kept (redelivery::keep) and answered: a citizen may repeat it.
+  // message is always kept (redelivery::keep) and answered: a citizen may repeat it; it leaves
+  // no redelivery key (schema 8), so a later check never matches it.
   virtual received_mo record_received(const mo_pdu& mo, redelivery check = redelivery::check) = 0;
+  // Deletes up to `limit` of the oldest received rows, those that came before `before` (the
+  // redelivery keys and audit rows past [store] received_retention_hours); returns how many.
+  // Reads at most `limit` rows: a small step that never scans the table (docs/store.md).
+  virtual std::int64_t expire_received(wall_time before, int limit) = 0;
 
   // --- parts of long messages: the text layer's part_store, durable ------------------------
   // Use as `text::reassembler r(tx.parts())` inside the item; valid while the item runs.
@@ -108,8 +113,10 @@ class transaction {
   virtual std::optional<complaint_view> complaint_view_by_ref(std::string_view ref) = 0;
 
   // --- outbox ----------------------------------------------------------------------------------
-  // Queues the ready JSON body for POSTing, due at `now`. Throws item_failed if already queued.
-  virtual void enqueue_forward(std::string_view ref, std::string_view payload, wall_time now) = 0;
+  // Queues the complaint `ref` (created before, in this transaction or an earlier one) for
+  // POSTing, due at `now`; its body is rendered from the complaint when it is taken (forward).
+  // Throws item_failed if already queued.
+  virtual void enqueue_forward(std::string_view ref, wall_time now) = 0;
   // Up to `limit` due forwards (oldest due first), leased until now + lease: a crash before
   // mark_forwarded / park / schedule_retry makes them due again when the lease ends.
   virtual std::vector<forward> take_due_forwards(wall_time now, int limit,

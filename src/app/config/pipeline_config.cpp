@@ -24,11 +24,23 @@ std::string host_name() {
 
 constexpr double day_s = 24.0 * 3600;
 
-constexpr std::string_view store_keys[] = {
-    "path",         "max_batch",       "busy_timeout_s",  "dedup_window_hours",
-    "max_bytes",    "cache_kib",       "temporary_error", "part_timeout_s",
-    "reply_batch",  "reply_in_flight", "reply_retry_s",   "reply_max_attempts",
-    "reply_concat", "instance",        "backend",         "url_env"};
+constexpr std::string_view store_keys[] = {"path",
+                                           "max_batch",
+                                           "busy_timeout_s",
+                                           "dedup_window_hours",
+                                           "max_bytes",
+                                           "cache_kib",
+                                           "temporary_error",
+                                           "part_timeout_s",
+                                           "reply_batch",
+                                           "reply_in_flight",
+                                           "reply_retry_s",
+                                           "reply_max_attempts",
+                                           "reply_concat",
+                                           "instance",
+                                           "backend",
+                                           "url_env",
+                                           "received_retention_hours"};
 
 constexpr std::string_view store_api_keys[] = {"url",
                                                "token",
@@ -134,6 +146,16 @@ store_section read_store_section(const toml::table& document, const std::string&
     s.temporary_error = *status;
   }
   r.seconds("part_timeout_s", 0.1, 7 * day_s, s.part_timeout);
+  if (auto v = r.integer("received_retention_hours", 0, 24 * 3650)) {
+    // Shorter than the dedup window would forget keys the redelivery check still needs.
+    if (*v != 0 && *v < s.database.dedup_window.count())
+      r.fail("received_retention_hours",
+             "must be 0 (keep for ever) or at least dedup_window_hours (" +
+                 std::to_string(s.database.dedup_window.count()) + ")");
+    s.received_retention = std::chrono::hours(*v);
+  } else if (s.received_retention < s.database.dedup_window) {
+    s.received_retention = s.database.dedup_window;  // the default never undercuts the window
+  }
   r.count("reply_batch", 1, 10'000, s.reply_batch);
   r.count("reply_in_flight", 1, 100'000, s.reply_in_flight);
   r.seconds("reply_retry_s", 0.01, day_s, s.reply_retry);

@@ -7,26 +7,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string forward_payload(const complaint_origin& o, const lapor::decision& d,
-                            const std::string& ref) {
-  net::http::complaint_record r;
-  r.ref = ref;
-  r.channel = o.channel;
-  r.received_at = o.received_at;
-  r.carrier = std::string(o.carrier);
-  r.service_number = std::string(o.service_number);
-  r.reporter_msisdn = d.reporter;
-  r.confidential = d.confidential;
-  if (d.institution) {
-    r.institution = net::http::complaint_institution{d.institution->keyword, d.institution->code,
-                                                     d.institution->name, d.institution->corrected};
-  }
-  r.text = d.text;
-  r.segments = static_cast<unsigned>(o.segments);
-  r.incomplete = o.incomplete;
-  return net::http::complaint_body(r);
-}
-
 }  // namespace
 
 lapor::store_facts facts_for(store::transaction& tx, const lapor::decision& first,
@@ -53,6 +33,31 @@ lapor::store_facts facts_for(store::transaction& tx, const lapor::decision& firs
     }
   }
   return facts;
+}
+
+net::http::complaint_record complaint_record_of(const store::complaint& c) {
+  net::http::complaint_record r;
+  r.ref = c.ref;
+  r.channel = c.channel == "ussd" ? lapor::channel::ussd : lapor::channel::sms;
+  r.received_at = c.created_at;  // the MO's time: the complaint is created at it
+  r.carrier = c.carrier;
+  r.service_number = c.service_number;
+  r.reporter_msisdn = c.reporter;
+  r.confidential = c.confidential;
+  if (c.institution) {
+    r.institution = net::http::complaint_institution{c.institution->keyword, c.institution->code,
+                                                     c.institution->name, c.institution->corrected};
+  }
+  r.text = c.text;
+  r.segments = static_cast<unsigned>(c.segments);
+  r.incomplete = c.incomplete;
+  return r;
+}
+
+std::string forward_body(const store::forward& f) {
+  if (!f.payload.empty()) return f.payload;
+  if (f.row.ref.empty()) return {};
+  return net::http::complaint_body(complaint_record_of(f.row));
 }
 
 std::string reply_destination(const std::string& reporter_e164) {
@@ -138,7 +143,7 @@ ingest_outcome record_decision(store::transaction& tx, const lapor::decision& d,
     if (d.institution) out.institution_kind = d.institution->kind;
     if (d.institution) out.institution_code = d.institution->code;
     if (d.forward) {
-      tx.enqueue_forward(out.ref, forward_payload(origin, d, out.ref), now);
+      tx.enqueue_forward(out.ref, now);  // the body is rendered from the complaint when sent
       out.forward_queued = true;
     }
     if (reply_text.empty()) reply_text = service.render_reply(d, out.ref);

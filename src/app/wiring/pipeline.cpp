@@ -189,8 +189,31 @@ struct pipeline::impl {
             }
           }
           boost::asio::post(io, [this] {
-            if (!stopping) schedule_expiry();
+            if (stopping) return;
+            expire_received();
+            schedule_expiry();
           });
+        });
+  }
+
+  // Received MO past [store] received_retention_hours, deleted in steps of at most
+  // received_step rows, each its own work item: the next step is queued behind whatever came
+  // in meanwhile, so the writer never holds one long DELETE (docs/store.md "Retention").
+  static constexpr int received_step = 256;
+  void expire_received() {
+    if (settings.store.received_retention.count() == 0) return;
+    const store::wall_time before = std::chrono::time_point_cast<std::chrono::milliseconds>(
+        std::chrono::system_clock::now() - settings.store.received_retention);
+    db->submit(
+        [before](store::transaction& tx) { return tx.expire_received(before, received_step); },
+        [this](store::result<std::int64_t> r) {
+          if (!r) {
+            store_log->warn("cannot delete old received MO now: {}", r.detail);
+          } else if (*r.value == received_step) {
+            boost::asio::post(io, [this] {
+              if (!stopping) expire_received();
+            });
+          }
         });
   }
 

@@ -30,25 +30,6 @@ void log_failure(const std::shared_ptr<spdlog::logger>& log, const char* what,
   }
 }
 
-net::http::complaint_record record_of(const store::complaint& c) {
-  net::http::complaint_record r;
-  r.ref = c.ref;
-  r.channel = c.channel == "ussd" ? lapor::channel::ussd : lapor::channel::sms;
-  r.received_at = c.created_at;
-  r.carrier = c.carrier;
-  r.service_number = c.service_number;
-  r.reporter_msisdn = c.reporter;
-  r.confidential = c.confidential;
-  if (c.institution) {
-    r.institution = net::http::complaint_institution{c.institution->keyword, c.institution->code,
-                                                     c.institution->name, c.institution->corrected};
-  }
-  r.text = c.text;
-  r.segments = static_cast<unsigned>(c.segments);
-  r.incomplete = c.incomplete;
-  return r;
-}
-
 }  // namespace
 
 // --- outbox --------------------------------------------------------------------------------
@@ -70,8 +51,16 @@ void store_outbox::take_due(clock::time_point now, std::size_t limit,
         } else {
           items.reserve(r.value->size());
           for (store::forward& f : *r.value) {
+            std::string body = forward_body(f);
+            if (body.empty()) {  // no complaint row: left pending, said once a lease
+              try {
+                log->error("outbox: {} has no complaint row to build its body from", f.ref);
+              } catch (...) {  // NOLINT(bugprone-empty-catch)
+              }
+              continue;
+            }
             // The store counts this attempt; the forwarder wants the failures so far.
-            items.push_back({std::move(f.ref), std::move(f.payload),
+            items.push_back({std::move(f.ref), std::move(body),
                              static_cast<unsigned>(f.attempts > 0 ? f.attempts - 1 : 0)});
           }
         }
@@ -256,7 +245,7 @@ net::http::complaint_view to_api_view(const store::complaint_view& v) {
   net::http::complaint_view out;
   out.ref = v.complaint.ref;
   out.status = v.complaint.status;
-  out.complaint = net::http::complaint_body(record_of(v.complaint));
+  out.complaint = net::http::complaint_body(complaint_record_of(v.complaint));
   if (v.complaint.institution) out.routed_by = v.complaint.institution->routed_by;
   for (const store::status_event& e : v.events) {
     out.events.push_back({e.status, net::http::format_rfc3339(e.at), e.institution, e.message});

@@ -16,8 +16,10 @@ namespace {
 
 // --- SQL (named arrays: their addresses key the prepared statements) ---------------------
 
+// dedup_hash<>0 names the partial index received_dedup (schema 8) to the planner.
 constexpr char find_received_sql[] =
-    "SELECT id, ref, received_at FROM received WHERE dedup_hash=$1 AND received_at>=$2 "
+    "SELECT id, ref, received_at FROM received WHERE dedup_hash=$1 AND dedup_hash<>0 "
+    "AND received_at>=$2 "
     "AND carrier=$3 AND source=$4 AND source_ton=$5 AND source_npi=$6 AND destination=$7 "
     "AND destination_ton=$8 AND destination_npi=$9 AND service_type=$10 AND esm_class=$11 "
     "AND data_coding=$12 AND short_message=$13 AND tlvs=$14 ORDER BY id LIMIT 1";
@@ -26,6 +28,12 @@ constexpr char insert_received_sql[] =
     "destination, destination_ton, destination_npi, service_type, esm_class, data_coding, "
     "short_message, tlvs, id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
     "$14, $15)";
+
+// The oldest `limit` rows by id (arrival order), those of them older than the cutoff: at most
+// `limit` rows read, whatever the table's size (see src/store/sqlite/complaints.cpp).
+constexpr char expire_received_sql[] =
+    "DELETE FROM received WHERE id IN (SELECT id FROM received ORDER BY id LIMIT $2) "
+    "AND received_at<$1";
 
 constexpr char put_part_sql[] =
     "INSERT INTO parts (carrier, source, destination, reference, seq, total, text, replaced, "
@@ -40,8 +48,8 @@ constexpr char insert_complaint_sql[] =
     "INSERT INTO complaints (ref, channel, carrier, service_number, reporter, confidential, "
     "institution_code, institution_name, institution_keyword, institution_corrected, text, "
     "segments, incomplete, status, status_at, created_at, updated_at, received_id, "
-    "duplicate_key, routed_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
-    "'received', $14, $14, $14, $15, $16, $17)";
+    "duplicate_key, routed_by, duplicate_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+    "$11, $12, $13, 'received', $14, $14, $14, $15, $16, $17, $18)";
 constexpr char link_received_sql[] = "UPDATE received SET ref=$1 WHERE id=$2";
 
 #define LAPORD_COMPLAINT_COLUMNS                                                      \
@@ -54,9 +62,10 @@ constexpr char recent_complaints_sql[] = "SELECT " LAPORD_COMPLAINT_COLUMNS
                                          " FROM complaints WHERE created_at>=$1 "
                                          "ORDER BY seq DESC LIMIT $2";
 #undef LAPORD_COMPLAINT_COLUMNS
+// The hash narrows in the index; the key confirms. NULL hash: stored before schema 8.
 constexpr char recent_with_key_sql[] =
-    "SELECT ref FROM complaints WHERE reporter=$1 AND created_at>=$2 AND duplicate_key=$3 "
-    "ORDER BY created_at LIMIT 1";
+    "SELECT ref FROM complaints WHERE reporter=$1 AND created_at>=$2 AND (duplicate_hash=$4 OR "
+    "duplicate_hash IS NULL) AND duplicate_key=$3 ORDER BY created_at LIMIT 1";
 constexpr char complaints_since_sql[] =
     "SELECT count(*) FROM complaints WHERE reporter=$1 AND created_at>=$2";
 
@@ -96,7 +105,8 @@ extern const char touch_complaint_sql[] = "UPDATE complaints SET updated_at=$1 W
 // --- received --------------------------------------------------------------------------------
 
 received_mo pg_transaction::record_received(const mo_pdu& mo, redelivery check) {
-  const std::int64_t hash = detail::dedup_hash(mo);
+  // A whole message is never looked up (redelivery::keep): key 0, no index entry (schema 8).
+  const std::int64_t hash = check == redelivery::keep ? 0 : detail::dedup_hash(mo);
   auto all = [&](wall_time since) {
     params p;
     p.add(hash)
@@ -124,6 +134,10 @@ received_mo pg_transaction::record_received(const mo_pdu& mo, redelivery check) 
   const std::int64_t id = c_.next_id(connection::id_of::received);
   c_.pq().send(insert_received_sql, all(mo.received_at).add(id));
   return received_mo{false, id, std::nullopt, mo.received_at};
+}
+
+std::int64_t pg_transaction::expire_received(wall_time before, int limit) {
+  return c_.pq().run(expire_received_sql, params().add(before).add(std::int64_t{limit})).affected();
 }
 
 // --- parts -----------------------------------------------------------------------------------
@@ -200,6 +214,10 @@ void pg_transaction::create_complaint(const new_complaint& c) {
   else
     p.add(c.duplicate_key);
   p.add(c.institution ? c.institution->routed_by : std::string_view("national"));
+  if (c.duplicate_key.empty())
+    p.add_null();
+  else
+    p.add(detail::duplicate_hash(c.duplicate_key));
   // Sent without waiting: a duplicate ref fails this item when the writer settles it.
   c_.pq().send(insert_complaint_sql, p);
   if (c.received_id) c_.pq().send(link_received_sql, params().add(c.ref).add(c.received_id));
@@ -214,7 +232,11 @@ std::optional<complaint> pg_transaction::complaint_by_ref(std::string_view ref) 
 std::optional<std::string> pg_transaction::recent_complaint_with_key(std::string_view reporter,
                                                                      std::string_view duplicate_key,
                                                                      wall_time since) {
-  auto r = c_.pq().run(recent_with_key_sql, params().add(reporter).add(since).add(duplicate_key));
+  auto r = c_.pq().run(recent_with_key_sql, params()
+                                                .add(reporter)
+                                                .add(since)
+                                                .add(duplicate_key)
+                                                .add(detail::duplicate_hash(duplicate_key)));
   if (r.rows() == 0) return std::nullopt;
   return r.text(0, 0);
 }

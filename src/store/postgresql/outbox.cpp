@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <string>
 
+#include "store/postgresql/complaint_row.hpp"
 #include "store/postgresql/connection.hpp"
 
 namespace lapord::store::postgresql {
@@ -13,22 +14,32 @@ namespace {
 
 // --- SQL (named arrays: their addresses key the prepared statements) ----------
 
+// No body: '' (schema 8) means "render it from the complaint", as in SQLite.
 constexpr char enqueue_forward_sql[] =
     "INSERT INTO outbox (ref, payload, state, enqueued_at, next_attempt_at) "
-    "VALUES ($1, $2, 'pending', $3, $3)";
+    "VALUES ($1, '', 'pending', $2, $2)";
 // SKIP LOCKED: another instance's batch that holds some due rows does not make this one wait;
 // it takes the next ones. The lease (next_attempt_at in the future) keeps them ours after the
 // COMMIT until the outcome is recorded or the lease ends.
 // The last column says whether the row was another owner's lease that ran out (a takeover:
 // lapord_lease_takeovers_total); the CTE keeps the row's values from before the UPDATE.
+// With each its complaint (the body is rendered from it), oldest first, in one round trip:
+// columns 0..18 as read_complaint() reads them (NULL if the complaint is missing), then ref,
+// payload, attempts and the takeover flag.
 constexpr char take_forwards_sql[] =
     "WITH due AS (SELECT ref, leased AS was_leased, lease_owner AS was_owner, "
     "lease_epoch AS was_epoch FROM outbox WHERE state='pending' AND next_attempt_at<=$2 "
-    "ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) "
-    "UPDATE outbox o SET leased=1, attempts=o.attempts+1, next_attempt_at=$1, lease_owner=$4, "
-    "lease_epoch=$5 FROM due WHERE o.ref=due.ref "
+    "ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED), "
+    "taken AS (UPDATE outbox o SET leased=1, attempts=o.attempts+1, next_attempt_at=$1, "
+    "lease_owner=$4, lease_epoch=$5 FROM due WHERE o.ref=due.ref "
     "RETURNING o.ref, o.payload, o.attempts, o.seq, (due.was_leased=1 AND "
-    "(due.was_owner IS DISTINCT FROM $4::text OR due.was_epoch IS DISTINCT FROM $5::bigint))";
+    "(due.was_owner IS DISTINCT FROM $4::text OR due.was_epoch IS DISTINCT FROM $5::bigint)) "
+    "AS takeover) "
+    "SELECT c.ref, c.channel, c.carrier, c.service_number, c.reporter, c.confidential, "
+    "c.institution_code, c.institution_name, c.institution_keyword, c.institution_corrected, "
+    "c.text, c.segments, c.incomplete, c.status, c.status_at, c.created_at, c.updated_at, "
+    "c.tracking_id, c.routed_by, t.ref, t.payload, t.attempts, t.takeover "
+    "FROM taken t LEFT JOIN complaints c ON c.ref=t.ref ORDER BY t.seq";
 constexpr char mark_forwarded_sql[] =
     "UPDATE outbox SET state='forwarded', leased=0, http_status=$1, done_at=$2, "
     "next_attempt_at=NULL WHERE ref=$3";
@@ -53,9 +64,8 @@ constexpr char next_forward_due_sql[] =
 
 // --- outbox ----------------------------------------------------------------------------------
 
-void pg_transaction::enqueue_forward(std::string_view ref, std::string_view payload,
-                                     wall_time now) {
-  c_.pq().send(enqueue_forward_sql, params().add(ref).add(payload).add(now));
+void pg_transaction::enqueue_forward(std::string_view ref, wall_time now) {
+  c_.pq().send(enqueue_forward_sql, params().add(ref).add(now));
 }
 
 std::vector<forward> pg_transaction::take_due_forwards(wall_time now, int limit,
@@ -66,21 +76,16 @@ std::vector<forward> pg_transaction::take_due_forwards(wall_time now, int limit,
                                               .add(std::int64_t{limit})
                                               .add(c_.lease_owner)
                                               .add(c_.lease_epoch));
-  std::vector<std::pair<std::int64_t, forward>> rows;
-  for (int i = 0; i < r.rows(); ++i) {
-    rows.emplace_back(r.int64(i, 3),
-                      forward{r.text(i, 0), r.text(i, 1), static_cast<int>(r.int64(i, 2))});
-    if (r.boolean(i, 4)) ++c_.batch_takeovers;
-  }
-  // RETURNING gives no order: hand them out oldest first.
-  std::sort(rows.begin(), rows.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<forward> out;
-  out.reserve(rows.size());
+  out.reserve(static_cast<std::size_t>(r.rows()));
   std::string keys;
-  for (auto& row : rows) {
-    keys += row.second.ref + '\n';
-    out.push_back(std::move(row.second));
+  for (int i = 0; i < r.rows(); ++i) {
+    forward f{r.text(i, 19), r.text(i, 20), {}, static_cast<int>(r.int64(i, 21))};
+    // A complaint missing (it never is: both rows are written by one item) leaves `row` empty.
+    if (!r.is_null(i, 0)) f.row = read_complaint(r, i);
+    if (r.boolean(i, 22)) ++c_.batch_takeovers;
+    keys += f.ref + '\n';
+    out.push_back(std::move(f));
   }
   c_.took(false, now, now + lease, std::move(keys));
   return out;

@@ -20,6 +20,7 @@ class pg_transaction final : public transaction {
   explicit pg_transaction(connection& c) noexcept : c_(c) {}
 
   received_mo record_received(const mo_pdu& mo, redelivery check) override;
+  std::int64_t expire_received(wall_time before, int limit) override;
   bool put_part(const text::message_part& part) override;
   std::vector<text::message_part> parts_of(const text::part_key& key) override;
   void erase_parts(const text::part_key& key) override;
@@ -44,7 +45,7 @@ class pg_transaction final : public transaction {
   std::int64_t erase_expired_ussd_dialogues(wall_time now) override;
   event_outcome add_event(const status_event_view& e) override;
   std::optional<complaint_view> complaint_view_by_ref(std::string_view ref) override;
-  void enqueue_forward(std::string_view ref, std::string_view payload, wall_time now) override;
+  void enqueue_forward(std::string_view ref, wall_time now) override;
   std::vector<forward> take_due_forwards(wall_time now, int limit,
                                          std::chrono::milliseconds lease) override;
   void mark_forwarded(std::string_view ref, int http_status,

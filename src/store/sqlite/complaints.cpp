@@ -19,8 +19,10 @@ std::int64_t ms(wall_time t) {
 
 // --- SQL (named arrays: their addresses key the statement cache) -------------------------
 
+// dedup_hash<>0 lets the planner use the partial index received_dedup (schema 8).
 constexpr char find_received_sql[] =
-    "SELECT id, ref, received_at FROM received WHERE dedup_hash=?1 AND received_at>=?2 "
+    "SELECT id, ref, received_at FROM received WHERE dedup_hash=?1 AND dedup_hash<>0 "
+    "AND received_at>=?2 "
     "AND carrier=?3 AND source=?4 AND source_ton=?5 AND source_npi=?6 AND destination=?7 "
     "AND destination_ton=?8 AND destination_npi=?9 AND service_type=?10 AND esm_class=?11 "
     "AND data_coding=?12 AND short_message=?13 AND tlvs=?14 ORDER BY id LIMIT 1";
@@ -28,6 +30,12 @@ constexpr char insert_received_sql[] =
     "INSERT INTO received (dedup_hash, carrier, source, source_ton, source_npi, destination, "
     "destination_ton, destination_npi, service_type, esm_class, data_coding, short_message, "
     "tlvs, received_at) VALUES (?1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?2)";
+
+// The oldest `limit` rows by id (arrival order), those of them older than the cutoff: at most
+// `limit` rows read, whatever the table's size; a row the clock put out of order waits its turn.
+constexpr char expire_received_sql[] =
+    "DELETE FROM received WHERE id IN (SELECT id FROM received ORDER BY id LIMIT ?2) "
+    "AND received_at<?1";
 
 constexpr char put_part_sql[] =
     "INSERT INTO parts (carrier, source, destination, reference, seq, total, text, replaced, "
@@ -48,8 +56,8 @@ constexpr char insert_complaint_sql[] =
     "INSERT INTO complaints (ref, channel, carrier, service_number, reporter, confidential, "
     "institution_code, institution_name, institution_keyword, institution_corrected, text, "
     "segments, incomplete, status, status_at, created_at, updated_at, received_id, "
-    "duplicate_key, routed_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-    "'received', ?14, ?14, ?14, ?15, ?16, ?17)";
+    "duplicate_key, routed_by, duplicate_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+    "?11, ?12, ?13, 'received', ?14, ?14, ?14, ?15, ?16, ?17, ?18)";
 constexpr char link_received_sql[] = "UPDATE received SET ref=? WHERE id=?";
 
 #define LAPORD_COMPLAINT_COLUMNS                                                      \
@@ -62,11 +70,12 @@ constexpr char recent_complaints_sql[] = "SELECT " LAPORD_COMPLAINT_COLUMNS
                                          " FROM complaints WHERE created_at>=? "
                                          "ORDER BY rowid DESC LIMIT ?";
 #undef LAPORD_COMPLAINT_COLUMNS
-// Served by complaints_reporter(reporter, created_at, duplicate_key): the key is compared in
-// the index, the row is read only for the match.
+// Served by complaints_reporter(reporter, created_at, duplicate_hash): the hash is compared in
+// the index, the row is read only to confirm the key of a match (or of a complaint stored
+// before schema 8, whose hash is NULL).
 constexpr char recent_with_key_sql[] =
-    "SELECT ref FROM complaints WHERE reporter=? AND created_at>=? AND duplicate_key=? "
-    "ORDER BY created_at LIMIT 1";
+    "SELECT ref FROM complaints WHERE reporter=?1 AND created_at>=?2 AND (duplicate_hash=?4 OR "
+    "duplicate_hash IS NULL) AND duplicate_key=?3 ORDER BY created_at LIMIT 1";
 constexpr char complaints_since_sql[] =
     "SELECT count(*) FROM complaints WHERE reporter=? AND created_at>=?";
 
@@ -138,8 +147,17 @@ received_mo sqlite_transaction::record_received(const mo_pdu& mo, redelivery che
   }
   auto q = c_.prepare(insert_received_sql);
   bind_all(q);
+  // A whole message is never looked up (redelivery::keep): key 0, no index entry (schema 8).
+  if (check == redelivery::keep) q.bind(1, std::int64_t{0});
   q.run();
   return received_mo{false, sqlite3_last_insert_rowid(c_.handle()), std::nullopt, mo.received_at};
+}
+
+std::int64_t sqlite_transaction::expire_received(wall_time before, int limit) {
+  auto q = c_.prepare(expire_received_sql);
+  q.bind(1, before).bind(2, std::int64_t{limit});
+  q.run();
+  return q.changes();
 }
 
 // --- parts -----------------------------------------------------------------------------------
@@ -225,7 +243,8 @@ void sqlite_transaction::create_complaint(const new_complaint& c) {
         .bind(14, c.created_at)
         .bind(15, c.received_id ? std::optional<std::int64_t>(c.received_id) : std::nullopt);
     // No key (NULL) matches no probe: better a missed duplicate than two texts merged.
-    if (!c.duplicate_key.empty()) q.bind(16, c.duplicate_key);
+    if (!c.duplicate_key.empty())
+      q.bind(16, c.duplicate_key).bind(18, detail::duplicate_hash(c.duplicate_key));
     q.run();
   }
   if (c.received_id) {
@@ -246,6 +265,7 @@ std::optional<std::string> sqlite_transaction::recent_complaint_with_key(
     std::string_view reporter, std::string_view duplicate_key, wall_time since) {
   auto q = c_.prepare(recent_with_key_sql);
   q.bind(1, reporter).bind(2, since).bind(3, duplicate_key);
+  q.bind(4, detail::duplicate_hash(duplicate_key));
   if (!q.step()) return std::nullopt;
   return q.text(0);
 }

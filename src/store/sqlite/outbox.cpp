@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <string>
 
+#include "store/sqlite/complaint_row.hpp"
 #include "store/sqlite/connection.hpp"
 
 namespace lapord::store::sqlite {
@@ -12,9 +13,11 @@ namespace {
 
 // --- SQL (named arrays: their addresses key the statement cache) ----------
 
+// No body: '' (schema 8) means "render it from the complaint"; payload stays NOT NULL because
+// SQLite cannot drop the constraint without copying the whole outbox.
 constexpr char enqueue_forward_sql[] =
     "INSERT INTO outbox (ref, payload, state, enqueued_at, next_attempt_at) "
-    "VALUES (?1, ?2, 'pending', ?3, ?3)";
+    "VALUES (?1, '', 'pending', ?2, ?2)";
 constexpr char take_forwards_sql[] =
     "UPDATE outbox SET leased=1, attempts=attempts+1, next_attempt_at=?1, lease_owner=?4, "
     "lease_epoch=?5 WHERE rowid IN "
@@ -44,28 +47,34 @@ constexpr char next_forward_due_sql[] =
 
 // --- outbox ----------------------------------------------------------------------------------
 
-void sqlite_transaction::enqueue_forward(std::string_view ref, std::string_view payload,
-                                         wall_time now) {
+void sqlite_transaction::enqueue_forward(std::string_view ref, wall_time now) {
   auto q = c_.prepare(enqueue_forward_sql);
-  q.bind(1, ref).bind(2, payload).bind(3, now);
+  q.bind(1, ref).bind(2, now);
   q.run();
 }
 
 std::vector<forward> sqlite_transaction::take_due_forwards(wall_time now, int limit,
                                                            std::chrono::milliseconds lease) {
   std::vector<std::pair<std::int64_t, forward>> rows;
-  auto q = c_.prepare(take_forwards_sql);
-  q.bind(1, now + lease).bind(2, now).bind(3, std::int64_t{limit});
-  q.bind(4, c_.lease_owner).bind(5, c_.lease_epoch);
-  while (q.step())
-    rows.emplace_back(q.int64(3), forward{q.text(0), q.text(1), static_cast<int>(q.int64(2))});
+  {
+    auto q = c_.prepare(take_forwards_sql);
+    q.bind(1, now + lease).bind(2, now).bind(3, std::int64_t{limit});
+    q.bind(4, c_.lease_owner).bind(5, c_.lease_epoch);
+    while (q.step())
+      rows.emplace_back(q.int64(3),
+                        forward{q.text(0), q.text(1), {}, static_cast<int>(q.int64(2))});
+  }
   // RETURNING gives no order: hand them out oldest first.
   std::sort(rows.begin(), rows.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<forward> out;
   out.reserve(rows.size());
-  for (auto& r : rows)
+  for (auto& r : rows) {
+    // The body's fields: one look-up by the primary key each, in the lease's transaction. A
+    // complaint missing (it never is: both rows are written by one item) leaves `row` empty.
+    if (std::optional<complaint> c = complaint_by_ref(r.second.ref)) r.second.row = std::move(*c);
     out.push_back(std::move(r.second));
+  }
   return out;
 }
 

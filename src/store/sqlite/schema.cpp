@@ -283,7 +283,29 @@ CREATE TABLE ussd_dialogues (
 CREATE INDEX ussd_dialogues_expiry ON ussd_dialogues(expires_at);
 )sql";
 
-constexpr std::array<const char*, 7> migrations{v1, v2, v3, v4, v5, v6, v7};
+// Version 8: one copy of each thing, and no index entry nothing reads (issue 14; docs/store.md
+// "What a complaint costs on disk"). No table is copied: every step is cheap on a large file.
+// - The outbox keeps no JSON body: a forward is rendered from its complaint when it is sent
+//   (payload '' from now on; a row queued before keeps its body and is sent with it).
+// - received_dedup holds only the MOs the redelivery check looks up (parts and receipts): a
+//   whole message is stored with dedup_hash 0 and has no entry.
+// - The reporter index ends with an 8-byte hash of the duplicate key instead of the key itself
+//   (the key, in the row, confirms a match); NULL for the complaints already stored, which the
+//   probe then confirms by reading the row.
+// - replies_to counts only the answers it is read for (not acks, notifications, rate notices).
+// received rows expire after [store] received_retention_hours (transaction::expire_received).
+constexpr const char* v8 = R"sql(
+DROP INDEX received_dedup;
+CREATE INDEX received_dedup ON received(dedup_hash) WHERE dedup_hash <> 0;
+ALTER TABLE complaints ADD COLUMN duplicate_hash INTEGER;
+DROP INDEX complaints_reporter;
+CREATE INDEX complaints_reporter ON complaints(reporter, created_at, duplicate_hash);
+DROP INDEX replies_to;
+CREATE INDEX replies_to ON replies(destination, created_at) WHERE kind <> 'ack'
+  AND kind <> 'ack_national' AND kind <> 'notification' AND kind <> 'rate_limited';
+)sql";
+
+constexpr std::array<const char*, 8> migrations{v1, v2, v3, v4, v5, v6, v7, v8};
 
 int user_version(connection& c) {
   auto q = c.prepare("PRAGMA user_version");

@@ -10,6 +10,7 @@
 //   max_batch = 1024                     # MO per transaction (one fsync) at most
 //   busy_timeout_s = 5
 //   dedup_window_hours = 48              # a redelivered part or receipt is recognised within this
+//   received_retention_hours = 168       # received MO (redelivery keys, audit) kept; 0: for ever
 //   instance = "gw-1"                    # names this process's leases; default: the host name
 //   max_bytes = 0                        # cap on the file; 0: none
 //   temporary_error = "ESME_RSYSERR"     # or "ESME_RX_T_APPN", or a number
@@ -70,6 +71,9 @@ struct store_section {
   std::string instance;
   smpp::command_status temporary_error = smpp::command_status::esme_rsyserr;
   std::chrono::milliseconds part_timeout{std::chrono::minutes(10)};
+  // How long a received MO (its raw PDU, the redelivery key of a part or a receipt) is kept:
+  // then deleted in small steps (docs/store.md "Retention"). 0: kept for ever.
+  std::chrono::hours received_retention{24 * 7};
   std::size_t reply_batch = 64;
   std::size_t reply_in_flight = 256;
   std::chrono::milliseconds reply_retry{std::chrono::seconds(30)};

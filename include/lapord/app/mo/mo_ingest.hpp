@@ -117,6 +117,14 @@ std::vector<ingest_outcome> release_expired_parts(store::transaction& tx, const 
 // NPI 1 so every carrier reads it the same way.
 [[nodiscard]] std::string reply_destination(const std::string& reporter_e164);
 
+// The fields of POST /complaints for a stored complaint (also the operator's view of it).
+[[nodiscard]] net::http::complaint_record complaint_record_of(const store::complaint& c);
+
+// The exact body to POST for a forward the store handed out: the one it kept (queued before
+// schema 8), else rendered from its complaint, byte for byte what was built at creation then.
+// Empty when neither is there (the complaint row is missing: never, both are one item's).
+[[nodiscard]] std::string forward_body(const store::forward& f);
+
 // Maps the store's status names ("received", "verified", ...) to the service's states.
 [[nodiscard]] lapor::complaint_state state_of(std::string_view store_status);
 
