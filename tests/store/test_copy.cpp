@@ -61,7 +61,8 @@ void fill(database& db) {
     mo.short_message = octets;
     mo.tlvs = std::string_view("\x04\x24\x00\x01\x41", 5);
     mo.received_at = at(10);
-    const auto r = tx.record_received(mo, redelivery::keep);
+    // Checked (as a part or a receipt is): its redelivery key is one of the things copied.
+    const auto r = tx.record_received(mo, redelivery::check);
     lapord::text::message_part part;
     part.key = lapord::text::part_key{"telkomsel", "6281234567891", "1708", 7};
     part.sequence = 1;
