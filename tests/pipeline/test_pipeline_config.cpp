@@ -77,6 +77,21 @@ TEST_CASE("[store] backend: sqlite by default - postgresql with its URL from url
         "'mysql'");
 }
 
+TEST_CASE("[store] received_retention_hours: 7 days - never below the dedup window - 0 keeps") {
+  auto read = [](std::string_view text) {
+    auto doc = parse(text);
+    return read_store_section(doc, "/etc/lapord/lapord.toml").received_retention;
+  };
+  CHECK(read("[store]\n") == std::chrono::hours(168));
+  CHECK(read("[store]\nreceived_retention_hours = 72\n") == std::chrono::hours(72));
+  CHECK(read("[store]\nreceived_retention_hours = 0\n") == std::chrono::hours(0));
+  // A wider dedup window takes the default up with it: a key is never forgotten while checked.
+  CHECK(read("[store]\ndedup_window_hours = 400\n") == std::chrono::hours(400));
+  CHECK(error_of("[store]\nreceived_retention_hours = 24\n") ==
+        "/etc/lapord/lapord.toml:2: [store] received_retention_hours must be 0 (keep for ever) or "
+        "at least dedup_window_hours (48)");
+}
+
 TEST_CASE("[store_api] and [api] values") {
   auto doc = parse(R"(
 [store_api]
