@@ -46,6 +46,7 @@ class Cluster:
         self.folder = folder or tempfile.mkdtemp(prefix="lapord-pg-")
         self.data = os.path.join(self.folder, "data")
         self.port = port or _free_port()
+        self.port_chosen = port is None  # ours to change if someone takes it first
         self.settings = settings or {}
         self.running = False
 
@@ -57,14 +58,28 @@ class Cluster:
         if not os.path.isdir(self.data):
             _as_postgres([os.path.join(BIN, "initdb"), "-D", self.data, "-A", "trust",
                           "-U", "postgres", "-E", "UTF8", "--no-locale", "--no-sync"])
-        opts = {"listen_addresses": "127.0.0.1", "port": str(self.port),
-                "unix_socket_directories": self.folder, "max_connections": "50",
-                "shared_buffers": "32MB", "synchronous_commit": "on"}
-        opts.update(self.settings)
-        o = " ".join(f"-c {k}={v}" for k, v in opts.items())
-        _as_postgres([os.path.join(BIN, "pg_ctl"), "-D", self.data, "-l",
-                      os.path.join(self.folder, "server.log"), "-o", o, "-w", "-t", "60",
-                      "start"])
+        # The free port was free when _free_port looked; another test of this machine may bind
+        # it before the server does (their ports come from the same pool). Then the server
+        # says so in its log and does not start: try another port.
+        for attempt in range(5):
+            opts = {"listen_addresses": "127.0.0.1", "port": str(self.port),
+                    "unix_socket_directories": self.folder, "max_connections": "50",
+                    "shared_buffers": "32MB", "synchronous_commit": "on"}
+            opts.update(self.settings)
+            o = " ".join(f"-c {k}={v}" for k, v in opts.items())
+            log = os.path.join(self.folder, "server.log")
+            logged = os.path.getsize(log) if os.path.exists(log) else 0
+            try:
+                _as_postgres([os.path.join(BIN, "pg_ctl"), "-D", self.data, "-l", log, "-o", o,
+                              "-w", "-t", "60", "start"])
+                break
+            except subprocess.CalledProcessError:
+                with open(log, "rb") as f:
+                    f.seek(logged)
+                    taken = b"could not bind IPv4 address" in f.read()
+                if not (taken and self.port_chosen and attempt < 4):
+                    raise
+                self.port = _free_port()
         self.running = True
         with open(os.path.join(self.folder, "url"), "w") as f:
             f.write(self.url() + "\n")
