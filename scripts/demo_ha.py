@@ -50,11 +50,14 @@ def write_script(tmp, rnd, ussd):
         step.update(extra)
         steps.append(step)
     if ussd:
-        # The USSD dialogue stays on instance B's binds: a dialogue's state lives in the
-        # instance that began it (docs/scaling.md).
+        # The USSD dialogue hops between the instances, one screen on A, the next on B: its
+        # state lives in the store (ussd_dialogues), so whichever instance the carrier sends
+        # the citizen's next answer to goes on with it (docs/scaling.md).
+        answers = 0
         for step in demo.ussd_script(USSD_CITIZEN[1]):
             if "wait" not in step:
-                step["system_id"] = INSTANCES["B"][0]
+                step["system_id"] = INSTANCES["AB"[answers % 2]][0]
+                answers += 1
             steps.append(step)
     path = os.path.join(tmp, f"round{rnd + 1}.jsonl")
     with open(path, "w", encoding="utf-8") as f:
@@ -235,6 +238,21 @@ def attempts_of(sim_records, msisdn, by_sid):
     return out
 
 
+def ussd_hops(sim_records, msisdn, by_sid):
+    """The USSD dialogue's steps as ANSWERED_ON>SCREEN_FROM (instance keys), in order: which
+    instance each of the citizen's answers reached and which one sent the next screen."""
+    asked = {}  # mo -> the instance its last delivery reached (a redelivery may move it)
+    for r in sim_records:
+        if r.get("event") == "deliver_sm" and isinstance(r.get("source"), dict) \
+                and r["source"].get("addr") == msisdn and r.get("service_type") == "USSD":
+            asked[r.get("mo")] = by_sid.get(r.get("system_id"), "?")
+    asked = list(asked.values())
+    shown = [by_sid.get(r.get("system_id"), "?") for r in sim_records
+             if r.get("event") == "submit_sm" and r.get("destination", {}).get("addr") == msisdn
+             and "ussd_service_op" in r.get("tlvs", {})]
+    return [f"{a}>{b}" for a, b in zip(asked, shown)]
+
+
 def account(d):
     """Prints every citizen's messages, who answered and the national store's count; returns
     True when every citizen was answered and every ref was accepted exactly once."""
@@ -263,8 +281,12 @@ def account(d):
               f"ref {ref or '-'}  national store: {count}x  {'ok' if good else 'MISSING'}")
     name, msisdn = USSD_CITIZEN
     screens = ussd_screens(sim_records, msisdn)
-    print(f"\n{name}'s USSD dialogue (on B): {len(screens)} screens, the last: "
+    hops = ussd_hops(sim_records, msisdn, by_sid)
+    print(f"\n{name}'s USSD dialogue: {len(screens)} screens, each answer on the instance "
+          f"shown (answer>screen): {' '.join(hops) or '-'}; the last screen: "
           f"{screens[-1][0] if screens else '-'!r}")
+    # Both instances took part, each screen from the instance the answer reached.
+    ok &= {h[0] for h in hops} == {"A", "B"} and all(h[0] == h[-1] for h in hops)
     first = (replies_to(sim_records, citizens_of(0)[0][1]) or ["(no answer)"])[0]
     print(f"What a citizen reads (Budi): {first}")
     ok &= len(screens) == len(demo.USSD_STEPS)
