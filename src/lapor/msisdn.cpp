@@ -215,4 +215,27 @@ std::string mask_msisdn(std::string_view number) {
   return out;
 }
 
+std::string mask_numbers_in_text(std::string_view text) {
+  constexpr std::size_t min_digits = 7;
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    const bool plus = text[i] == '+' && i + 1 < text.size() && is_digit(text[i + 1]);
+    std::size_t j = plus ? i + 1 : i;
+    while (j < text.size() && is_digit(text[j]))
+      ++j;
+    if (j - i - (plus ? 1 : 0) >= min_digits) {
+      out += mask_msisdn(text.substr(i, j - i));
+      i = j;
+    } else if (j > i) {
+      out.append(text.substr(i, j - i));
+      i = j;
+    } else {
+      const auto u = static_cast<unsigned char>(text[i++]);
+      out += u < 0x20 || u == 0x7f ? '?' : static_cast<char>(u);
+    }
+  }
+  return out;
+}
+
 }  // namespace lapord::lapor

@@ -5,6 +5,7 @@
 // driven through backend_connection and never seen as SQL here.
 #include "lapord/store/database.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -30,6 +31,8 @@ struct database::impl {
 
   std::atomic<std::uint64_t> batches{0}, commits{0}, failed_batches{0}, items{0}, failed_items{0},
       largest_batch{0}, queued_now{0}, reruns{0};
+  // steady_clock of the batch's start (busy_for); 0 while the writer waits for work.
+  std::atomic<std::int64_t> batch_since{0};
   std::thread::id writer_id;
   std::thread writer;
 
@@ -249,7 +252,12 @@ void database::impl::run() {
       queued -= count;
       queued_now.store(queued, std::memory_order_relaxed);
     }
+    // Never 0 while busy: 0 means idle.
+    batch_since.store(
+        std::max<std::int64_t>(1, std::chrono::steady_clock::now().time_since_epoch().count()),
+        std::memory_order_relaxed);
     run_batch(first, count);
+    batch_since.store(0, std::memory_order_relaxed);
   }
 }
 
@@ -301,6 +309,15 @@ writer_stats database::stats() const noexcept {
   s.queued = impl_->queued_now.load(std::memory_order_relaxed);
   s.isolated_reruns = impl_->reruns.load(std::memory_order_relaxed);
   return s;
+}
+
+std::chrono::nanoseconds database::busy_for() const noexcept {
+  const std::int64_t since = impl_->batch_since.load(std::memory_order_relaxed);
+  if (since == 0) return std::chrono::nanoseconds(0);
+  const auto now = std::chrono::steady_clock::now().time_since_epoch();
+  return std::max(std::chrono::nanoseconds(0),
+                  std::chrono::duration_cast<std::chrono::nanoseconds>(
+                      now - std::chrono::steady_clock::duration(since)));
 }
 
 int database::schema_version() const noexcept {

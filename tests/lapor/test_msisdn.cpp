@@ -131,3 +131,14 @@ TEST_CASE("msisdn: no decoration leaves the middle of a number in the mask") {
     }
   }
 }
+
+TEST_CASE("msisdn: a number quoted in a free text is masked - ports and counts stay") {
+  CHECK(mask_numbers_in_text("Key (reporter)=(+6281234567890) already exists") ==
+        "Key (reporter)=(+62812****7890) already exists");
+  CHECK(mask_numbers_in_text("warning for 081234567890, port 5432, pid 123456") ==
+        "warning for 0812****7890, port 5432, pid 123456");
+  CHECK(mask_numbers_in_text("a+b 3+4 and\ttab") == "a+b 3+4 and?tab");
+  CHECK(mask_numbers_in_text("") == "");
+  const std::string m = mask_numbers_in_text("x6281234500022y");
+  CHECK(m.find("345000") == std::string::npos);
+}

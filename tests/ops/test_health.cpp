@@ -111,3 +111,41 @@ TEST_CASE("health: health_state follows the store's connection and the binds MT 
   CHECK(s.can_send("xl"));
   CHECK_FALSE(s.can_send("isat"));
 }
+
+TEST_CASE(
+    "health: a store batch waiting past [store] stalled_after_s is not ready - a lost "
+    "synchronous standby makes COMMIT wait, not fail") {
+  using namespace std::chrono_literals;
+  health_facts f;
+  f.carriers_configured = 1;
+  f.carriers_bound = 1;
+  f.store_open = true;
+  f.store_stalled_after = 10s;
+  f.store_waiting = 10s;
+  CHECK(is_ready(f));  // at the bound, still ready
+  f.store_waiting = 12'345ms;
+  CHECK_FALSE(is_ready(f));
+  CHECK(readiness(f).body ==
+        "not ready\ncarriers: 1 of 1 bound\nstore: a batch has waited 12.3 s for the store (over "
+        "[store] stalled_after_s = 10.0 s): a COMMIT waiting for a lost synchronous standby, or a "
+        "server not answering\n");
+  f.store_stalled_after = 0s;  // the check turned off
+  CHECK(is_ready(f));
+
+  health_state s;
+  s.set_carriers_configured(1);
+  s.store_opened(true);
+  s.bind_changed("tsel", true);
+  std::chrono::nanoseconds busy{0};
+  s.watch_store([&busy] { return busy; }, 2s);
+  CHECK(is_ready(s.facts()));
+  busy = 2001ms;
+  CHECK(s.facts().store_waiting == 2001ms);
+  CHECK_FALSE(is_ready(s.facts()));
+  busy = 0ns;  // the COMMIT returned
+  CHECK(is_ready(s.facts()));
+  busy = 5s;
+  s.watch_store({}, {});  // the store closed: nothing to ask
+  CHECK(s.facts().store_waiting == 0ms);
+  CHECK(is_ready(s.facts()));
+}

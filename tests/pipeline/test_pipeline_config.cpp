@@ -48,8 +48,11 @@ part_timeout_s = 5
 reply_concat = "sar"
 max_bytes = 1048576
 cache_kib = 8192
+stalled_after_s = 2.5
 )");
   auto s = read_store_section(doc, "/etc/lapord/lapord.toml");
+  CHECK(s.stalled_after == std::chrono::milliseconds(2500));
+  CHECK(read_store_section(parse("[store]\n"), "f").stalled_after == std::chrono::seconds(10));
   CHECK(s.present);
   CHECK(s.database.path == "/etc/lapord/data/lapord.db");
   CHECK(s.database.max_batch == 256);

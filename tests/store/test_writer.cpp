@@ -8,6 +8,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "store/store_fixture.hpp"
@@ -328,4 +329,29 @@ TEST_CASE("refs drawn in one batch are unique - kept after commit - and a failed
   // PostgreSQL: the row holds the end of the block reserved (postgresql/connection.hpp).
   CHECK(raw.integer("SELECT value FROM counters WHERE name='ref'") == (on_postgresql() ? 256 : 2));
   CHECK(db.call([](transaction& tx) { return tx.next_ref_counter(); }) == 3);
+}
+
+TEST_CASE(
+    "busy_for: how long the writer has been on its batch - grows while an item holds it, zero "
+    "once done") {
+  temp_dir dir;
+  database db(options_for(dir.file("lapord.db")));
+  CHECK(db.busy_for() == 0ns);
+  completions done;
+  std::promise<void> gate;
+  hold_writer(db, gate.get_future().share(), done);
+  // The batch stays on the writer: busy_for only grows (a COMMIT waiting for a lost standby
+  // looks the same from outside).
+  const auto first = db.busy_for();
+  CHECK(first > 0ns);
+  const auto until = std::chrono::steady_clock::now() + 10s;
+  while (db.busy_for() < first + 20ms && std::chrono::steady_clock::now() < until)
+    std::this_thread::yield();
+  CHECK(db.busy_for() >= first + 20ms);
+  gate.set_value();
+  REQUIRE(done.wait_for_count(1));
+  // The completion runs before the writer notes it is idle again: wait for that, bounded.
+  while (db.busy_for() != 0ns && std::chrono::steady_clock::now() < until)
+    std::this_thread::yield();
+  CHECK(db.busy_for() == 0ns);
 }

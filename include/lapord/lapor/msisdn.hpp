@@ -55,4 +55,10 @@ struct address {
 // valid line; past 40 characters the result is cut and ends "...(LENGTH)".
 [[nodiscard]] std::string mask_msisdn(std::string_view number);
 
+// For a free text that may quote an address (a database server's notice, "Key
+// (reporter)=(+6281234567890) ..."): every run of 7 or more digits (with a '+' right before
+// it) is masked by mask_msisdn; shorter numbers (ports, process ids, counts) and everything
+// else stay, control characters become '?'.
+[[nodiscard]] std::string mask_numbers_in_text(std::string_view text);
+
 }  // namespace lapord::lapor

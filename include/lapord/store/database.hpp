@@ -53,6 +53,8 @@ struct backend_event {
   std::uint64_t leases = 0;
 };
 
+enum class backend_log { info, warn, error };
+
 struct database_options {
   store_backend backend = store_backend::sqlite;
   std::string path;  // sqlite: the file; created (with its schema) if missing
@@ -83,6 +85,12 @@ struct database_options {
   std::function<void(std::size_t items, std::chrono::nanoseconds commit_time, bool ok)> on_commit;
   // See backend_event. Must not throw nor block.
   std::function<void(const backend_event&)> on_backend_event;
+  // A line for the log from the backend: PostgreSQL's notices and warnings (libpq would print
+  // them to stderr), and why connecting failed (once per series of failed attempts, not per
+  // attempt). Never holds the connection string's password; it may quote a row, so a phone
+  // number in it is the receiver's to mask. Writer thread, or the opening thread at open.
+  // Must not throw nor block.
+  std::function<void(backend_log level, std::string_view line)> on_log;
 };
 
 // The writer's own counters, readable from any thread.
@@ -160,6 +168,12 @@ class database {
   auto call(Work&& work) -> std::invoke_result_t<Work&, transaction&>;
 
   writer_stats stats() const noexcept;
+  // How long the writer has been on its current batch (from taking it off the queue to its
+  // last completion), zero while it waits for work; any thread. Every item of the batch (and
+  // every item queued behind it) has waited at least this long. A COMMIT that waits for a
+  // synchronous standby that is gone, or a statement that waits for a server that stopped
+  // answering, makes it grow without bound: /readyz and lapord_store_waiting_seconds.
+  std::chrono::nanoseconds busy_for() const noexcept;
   // Schema version of the open store (== latest_schema_version() after a successful open).
   int schema_version() const noexcept;
   static int latest_schema_version() noexcept;

@@ -40,7 +40,8 @@ constexpr std::string_view store_keys[] = {"path",
                                            "instance",
                                            "backend",
                                            "url_env",
-                                           "received_retention_hours"};
+                                           "received_retention_hours",
+                                           "stalled_after_s"};
 
 constexpr std::string_view store_api_keys[] = {"url",
                                                "token",
@@ -128,6 +129,7 @@ store_section read_store_section(const toml::table& document, const std::string&
   read_backend(r, s.database);
   r.count("max_batch", 1, 1'000'000, s.database.max_batch);
   r.seconds("busy_timeout_s", 0, day_s, s.database.busy_timeout);
+  r.seconds("stalled_after_s", 0, day_s, s.stalled_after);
   if (auto v = r.integer("dedup_window_hours", 1, 24 * 365)) {
     s.database.dedup_window = std::chrono::hours(*v);
   }

@@ -252,8 +252,12 @@ std::optional<int> read_or_check(const daemon_options& options, daemon_config& c
 void prepare_metrics(ops::lapord_metrics& metrics, ops::health_state& health,
                      const daemon_config& config) {
   health.set_carriers_configured(config.carriers.size());
-  metrics.registry.on_collect(
-      [&metrics, &health] { metrics.ready.set(ops::is_ready(health.facts()) ? 1 : 0); });
+  metrics.registry.on_collect([&metrics, &health] {
+    const ops::health_facts f = health.facts();
+    metrics.ready.set(ops::is_ready(f) ? 1 : 0);
+    metrics.store_waiting.set(
+        std::chrono::duration_cast<std::chrono::seconds>(f.store_waiting).count());
+  });
   for (const auto& c : config.carriers) {
     if (c.mode == net::bind_mode::transceiver) {
       metrics.carrier_bind_up.set({c.name, "trx"}, 0);
@@ -317,7 +321,11 @@ std::optional<int> make_handlers(mo_handlers& out, const mo_handler_factory& mak
     std::cerr << "lapord: " << e.what() << std::endl;
     return 2;
   } catch (const std::exception& e) {
-    std::cerr << "lapord: cannot start: " << e.what() << std::endl;
+    // Through the log like every other line (e.g. the store's "cannot connect to PostgreSQL:
+    // ... password authentication failed"), and on stderr too when the log is a file.
+    logs.logger("lapord")->critical("cannot start: {}", e.what());
+    if (!logs.settings().file.empty())
+      std::cerr << "lapord: cannot start: " << e.what() << std::endl;
     return 1;
   }
   const net::logger_factory loggers = [&logs](const std::string& name) {

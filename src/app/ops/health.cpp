@@ -1,12 +1,23 @@
 #include "lapord/app/ops/health.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace lapord::app::ops {
 
+namespace {
+bool store_stalled(const health_facts& f) {
+  return f.store_stalled_after.count() > 0 && f.store_waiting > f.store_stalled_after;
+}
+std::string seconds(std::chrono::milliseconds t) {
+  const auto tenths = t.count() / 100;
+  return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + " s";
+}
+}  // namespace
+
 bool is_ready(const health_facts& f) {
   return !f.stopping && f.carriers_bound > 0 && f.store_open && f.store_connected &&
-         f.last_commit_ok;
+         f.last_commit_ok && !store_stalled(f);
 }
 
 health_answer readiness(const health_facts& f) {
@@ -32,6 +43,10 @@ health_answer readiness(const health_facts& f) {
       a.body += e;
     }
     a.body += '\n';
+  } else if (store_stalled(f)) {
+    a.body += "store: a batch has waited " + seconds(f.store_waiting) +
+              " for the store (over [store] stalled_after_s = " + seconds(f.store_stalled_after) +
+              "): a COMMIT waiting for a lost synchronous standby, or a server not answering\n";
   } else {
     a.body += "store: ok\n";
   }
@@ -101,6 +116,13 @@ void health_state::commit_finished(bool ok, std::string_view error) {
   last_commit_ok_.store(false, std::memory_order_relaxed);
 }
 
+void health_state::watch_store(std::function<std::chrono::nanoseconds()> busy_for,
+                               std::chrono::milliseconds stalled_after) {
+  const std::lock_guard lock(mutex_);
+  store_busy_for_ = std::move(busy_for);
+  stalled_after_ = stalled_after;
+}
+
 void health_state::set_stopping() {
   stopping_.store(true);
 }
@@ -115,6 +137,10 @@ health_facts health_state::facts() const {
   f.store_connected = store_connected_.load();
   f.last_commit_ok = last_commit_ok_.load();
   if (!f.last_commit_ok) f.last_commit_error = last_error_;
+  if (store_busy_for_) {
+    f.store_waiting = std::chrono::duration_cast<std::chrono::milliseconds>(store_busy_for_());
+    f.store_stalled_after = stalled_after_;
+  }
   f.stopping = stopping_.load();
   return f;
 }

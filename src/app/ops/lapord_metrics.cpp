@@ -68,6 +68,11 @@ lapord_metrics::lapord_metrics(std::size_t max_series_per_family)
           "Leased replies and forwards this instance took over: other_instance (their lease "
           "ran out), earlier_epoch (this instance's name before a restart, at start).",
           {"from"})),
+      store_waiting(registry.add_gauge(
+          "lapord_store_waiting_seconds",
+          "Seconds the store's writer has been on its current batch, 0 while idle: grows while "
+          "a COMMIT waits for a synchronous standby that is gone (/readyz: [store] "
+          "stalled_after_s).")),
       outbox_depth(registry.add_gauge(
           "lapord_outbox_depth",
           "Complaints in the outbox to the national store, by state (sampled).", {"state"})),

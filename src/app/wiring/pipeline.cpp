@@ -18,6 +18,7 @@
 #include "lapord/app/ops/lapord_metrics.hpp"
 #include "lapord/app/ussd/ussd_path.hpp"
 #include "lapord/app/wiring/store_adapters.hpp"
+#include "lapord/lapor/msisdn.hpp"
 #include "lapord/net/http/api_router.hpp"
 #include "lapord/net/http/api_server.hpp"
 #include "lapord/net/http/bearer_token.hpp"
@@ -65,6 +66,16 @@ struct pipeline::impl {
   boost::asio::io_context io;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard;
   std::unique_ptr<store::database> db;
+  // /readyz asks the store how long its batch waits (a lost synchronous standby): told to
+  // stop asking before the store goes, whichever way the pipeline ends.
+  struct store_watch {
+    ops::health_state* health = nullptr;
+    void end() noexcept {
+      if (health != nullptr) health->watch_store({}, {});
+      health = nullptr;
+    }
+    ~store_watch() { end(); }
+  } watch;
   std::unique_ptr<reply_sender> replies;
   std::unique_ptr<store_outbox> outbox;
   std::unique_ptr<net::http::forwarder> forwarder;
@@ -259,12 +270,36 @@ struct pipeline::impl {
       settings.store.database.on_backend_event = backend_event_hook(
           hooks.metrics, hooks.health, std::move(settings.store.database.on_backend_event));
     }
+    // libpq's notices and why a reconnect failed, through the log rather than stderr; a notice
+    // may quote a row: its phone numbers masked.
+    if (!settings.store.database.on_log) {
+      settings.store.database.on_log = [log = store_log](store::backend_log level,
+                                                         std::string_view line) {
+        const std::string text = lapor::mask_numbers_in_text(line);
+        switch (level) {
+          case store::backend_log::info:
+            log->info("{}", text);
+            break;
+          case store::backend_log::warn:
+            log->warn("{}", text);
+            break;
+          case store::backend_log::error:
+            log->error("{}", text);
+            break;
+        }
+      };
+    }
   }
 
   // Opens the store and begins this start's lease epoch.
   void open_store() {
     db = std::make_unique<store::database>(settings.store.database);
-    if (hooks.health != nullptr) hooks.health->store_opened(true);
+    if (hooks.health != nullptr) {
+      hooks.health->store_opened(true);
+      hooks.health->watch_store([db = db.get()] { return db->busy_for(); },
+                                settings.store.stalled_after);
+      watch.health = hooks.health;
+    }
     // On PostgreSQL the path is unused: naming it would send an operator to the wrong place (and
     // the URL may hold a password: never logged).
     const auto& where = settings.store.database;
@@ -435,6 +470,7 @@ pipeline::~pipeline() {
   m.io.stop();
   if (m.thread.joinable()) m.thread.join();
   m.admin.reset();  // answers what waits, joins its thread: before the store it reads
+  m.watch.end();    // /readyz stops asking the store before it goes
   m.db.reset();     // runs what is still queued (their completions post to the stopped io)
 }
 

@@ -21,7 +21,7 @@ std::string checked_url(const database_options& o) {
 
 connection::connection(const database_options& options)
     : on_event_(options.on_backend_event),
-      pq_(checked_url(options)),
+      pq_(checked_url(options), options.on_log),
       dedup_window_(options.dedup_window),
       instance_wait_(options.instance_wait),
       receipt_window_(options.receipt_window),
@@ -47,6 +47,11 @@ void connection::emit(const backend_event& e) const noexcept {
 void connection::note_lost() noexcept {
   if (!connected_ || pq_.ok()) return;
   connected_ = false;
+  try {
+    pq_.log().line(backend_log::warn, "store: lost the connection to PostgreSQL at " + host_ +
+                                          ": " + pq_.error_message() + "; reconnecting");
+  } catch (...) {  // NOLINT(bugprone-empty-catch): out of memory for a log line
+  }
   emit(backend_event{backend_event::kind::connection_lost});
 }
 
@@ -59,10 +64,20 @@ void connection::ensure_connected() {
   backoff_ =
       std::min(max_backoff, backoff_.count() ? backoff_ * 2 : std::chrono::milliseconds(100));
   next_connect_ = now + backoff_;
-  pq_.reconnect();  // throws unavailable while the server is away
-  if (pq_.exec("SELECT pg_is_in_recovery()").boolean(0, 0)) {
-    pq_.close();
-    throw store_error(errc::read_only, "store: PostgreSQL at " + pq_.host() + " is a standby");
+  try {
+    pq_.reconnect();  // throws unavailable while the server is away
+    if (pq_.exec("SELECT pg_is_in_recovery()").boolean(0, 0)) {
+      const std::string host = pq_.host();
+      pq_.close();
+      throw store_error(errc::read_only, "store: PostgreSQL at " + host + " is a standby");
+    }
+  } catch (const store_error& e) {
+    // libpq's reason is logged once per series, not per attempt: the batch's own error (which
+    // the MO path logs every second) only says that it failed.
+    if (!pq_.log().sink()) throw;
+    reconnects_.failed(pq_.log().sink(), e.what());
+    throw store_error(static_cast<errc>(e.code().value()),
+                      "store: PostgreSQL connection lost; cannot reconnect yet (why: in the log)");
   }
   if (!lease_owner.empty()) {
     try {
@@ -76,6 +91,7 @@ void connection::ensure_connected() {
   backoff_ = std::chrono::milliseconds(0);
   connected_ = true;
   const std::string host = pq_.host();
+  reconnects_.connected(pq_.log().sink(), host);
   emit(backend_event{backend_event::kind::reconnected, host != host_});
   host_ = host;
 }

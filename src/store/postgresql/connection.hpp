@@ -102,7 +102,8 @@ class connection final : public backend_connection {
   void emit(const backend_event& e) const noexcept;
   std::function<void(const backend_event&)> on_event_;
   bool connected_ = true;
-  std::string host_;  // where the last connection went (a failover lands elsewhere)
+  reconnect_log reconnects_;  // one line per series of failed attempts
+  std::string host_;          // where the last connection went (a failover lands elsewhere)
   pq_connection pq_;
   std::chrono::milliseconds dedup_window_{};
   std::chrono::milliseconds instance_wait_{};

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstdio>
+#include <utility>
 
 namespace lapord::store::postgresql {
 
@@ -88,7 +89,8 @@ params& params::add_null() {
 
 // --- pq_connection-----------------------------------------------------------------------------
 
-pq_connection::pq_connection(const std::string& conninfo) : conninfo_(conninfo) {
+pq_connection::pq_connection(const std::string& conninfo, log_sink log)
+    : conninfo_(conninfo), log_(conninfo, std::move(log)) {
   reconnect();
 }
 
@@ -97,12 +99,9 @@ void pq_connection::reconnect() {
   sent_.clear();
   c_.reset(PQconnectdb(conninfo_.c_str()));
   if (!c_) throw store_error(errc::unavailable, "store: PostgreSQL: out of memory");
-  if (PQstatus(c_.get()) != CONNECTION_OK) {
-    std::string msg = PQerrorMessage(c_.get());
-    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' '))
-      msg.pop_back();
-    throw store_error(errc::unavailable, "store: cannot connect to PostgreSQL: " + msg);
-  }
+  if (PQstatus(c_.get()) != CONNECTION_OK)
+    throw store_error(errc::unavailable, "store: cannot connect to PostgreSQL: " + error_message());
+  log_.route_notices(c_.get());
   // Durability is not left to the server's default: an ack follows a COMMIT that is on disk
   // (and on the synchronous standby, when one is configured).
   exec("SET synchronous_commit = on");

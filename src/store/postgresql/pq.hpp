@@ -16,6 +16,7 @@
 
 #include "lapord/store/error.hpp"
 #include "lapord/store/records.hpp"
+#include "store/postgresql/pq_log.hpp"
 
 namespace lapord::store::postgresql {
 
@@ -86,8 +87,9 @@ class params {
 class pq_connection {
  public:
   // Connects with a libpq connection string or URI. Throws store_error(unavailable) with
-  // libpq's message (never the connection string: it may hold a password).
-  explicit pq_connection(const std::string& conninfo);
+  // libpq's message (never the connection string: it may hold a password). libpq's notices go
+  // to `log` (pq_log.hpp), when given.
+  explicit pq_connection(const std::string& conninfo, log_sink log = {});
   pq_connection(const pq_connection&) = delete;
   pq_connection& operator=(const pq_connection&) = delete;
 
@@ -122,6 +124,9 @@ class pq_connection {
   bool unsettled() const noexcept { return !sent_.empty(); }
   [[noreturn]] void fail(const PGresult* r, std::string_view what) const;
   std::string host() const;
+  const libpq_log& log() const noexcept { return log_; }
+  // libpq's last message on this connection, one line, without the password.
+  std::string error_message() const { return log_.scrub(PQerrorMessage(c_.get())); }
 
   // COPY ... FROM STDIN: starts it, sends rows in COPY's text format, ends it (throws
   // store_error with the server's message if it refused a row).
@@ -141,6 +146,7 @@ class pq_connection {
   std::optional<result> read_sent(bool keep_last);
   void send_one(const char* sql, const params& p);
   std::string conninfo_;
+  libpq_log log_;  // before c_: the notice receiver points here while c_ lives
   std::unique_ptr<PGconn, finish> c_;
   std::unordered_map<const char*, std::string> prepared_;
   std::vector<sent> sent_;  // in pipeline mode while not empty

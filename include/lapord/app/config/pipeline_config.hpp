@@ -70,6 +70,9 @@ struct store_section {
   // that share one store. Default: the host name.
   std::string instance;
   smpp::command_status temporary_error = smpp::command_status::esme_rsyserr;
+  // /readyz says not ready while the store's writer has been on one batch longer than this (a
+  // COMMIT waiting for a synchronous standby that is gone never fails: it waits); 0: no check.
+  std::chrono::milliseconds stalled_after{std::chrono::seconds(10)};
   std::chrono::milliseconds part_timeout{std::chrono::minutes(10)};
   // How long a received MO (its raw PDU, the redelivery key of a part or a receipt) is kept:
   // then deleted in small steps (docs/store.md "Retention"). 0: kept for ever.

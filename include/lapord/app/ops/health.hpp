@@ -2,7 +2,9 @@
 // /healthz and /readyz. The verdict is a pure function of a few facts (tested as a truth
 // table); health_state collects those facts from the daemon's callbacks, from any thread.
 #include <atomic>
+#include <chrono>
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -18,7 +20,11 @@ struct health_facts {
   bool store_connected = true;     // the store's connection is up (PostgreSQL can lose it)
   bool last_commit_ok = true;      // the last batch committed (true before the first)
   std::string last_commit_error;   // when !last_commit_ok, e.g. "disk_full"
-  bool stopping = false;           // SIGTERM: leave the load balancer before the binds go
+  // How long the store's writer has been on its current batch (store::database::busy_for):
+  // a COMMIT waiting for a synchronous standby that is gone never fails, it waits.
+  std::chrono::milliseconds store_waiting{0};
+  std::chrono::milliseconds store_stalled_after{0};  // [store] stalled_after_s; 0: no check
+  bool stopping = false;  // SIGTERM: leave the load balancer before the binds go
 };
 
 // Body and status for the HTTP router; the body is text/plain, one check per line.
@@ -28,8 +34,8 @@ struct health_answer {
 };
 inline constexpr std::string_view health_content_type = "text/plain; charset=utf-8";
 
-// Ready: not stopping, at least one carrier bound, the store open, connected, and its last
-// commit ok.
+// Ready: not stopping, at least one carrier bound, the store open, connected, its last commit
+// ok, and its current batch not waiting longer than store_stalled_after.
 [[nodiscard]] bool is_ready(const health_facts& facts);
 
 // GET /readyz: 200 "ready\n..." or 503 "not ready\n..." with a line per check.
@@ -56,6 +62,10 @@ class health_state {
   // The store's connection lost (false) or made again (true).
   void store_connection(bool up);
   void commit_finished(bool ok, std::string_view error = {});
+  // How to ask the store how long its writer has been on its batch (any thread), and the bound
+  // past which /readyz says not ready. watch_store({}, ...) before the store goes.
+  void watch_store(std::function<std::chrono::nanoseconds()> busy_for,
+                   std::chrono::milliseconds stalled_after);
   void set_stopping();
 
   [[nodiscard]] health_facts facts() const;
@@ -67,6 +77,8 @@ class health_state {
   std::map<std::string, bool, std::less<>> sending_;
   bool store_open_ = false;
   std::string last_error_;
+  std::function<std::chrono::nanoseconds()> store_busy_for_;
+  std::chrono::milliseconds stalled_after_{0};
   std::atomic<bool> store_connected_{true};
   std::atomic<bool> last_commit_ok_{true};
   std::atomic<bool> stopping_{false};

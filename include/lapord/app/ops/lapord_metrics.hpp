@@ -40,6 +40,9 @@ struct lapord_metrics {
   counter_family<0> store_reconnects;  // connected again after a loss
   counter_family<0> store_failovers;   // ... to another server than before
   counter_family<1> lease_takeovers;   // {from}: "other_instance" (expired), "earlier_epoch"
+  // Whole seconds the store's writer has been on its current batch (0 idle): a COMMIT waiting
+  // for a lost synchronous standby (set at each scrape, from /readyz's facts).
+  gauge_family<0> store_waiting;
 
   // Forwarding to the national store.
   gauge_family<1> outbox_depth;  // {state}: "pending", "in_flight", "parked"
