@@ -192,6 +192,16 @@ class Demo:
         h.wait_until(all_acked, timeout, f"round {rnd + 1} to be stored", interval=0.1)
         self.note(f"round {rnd + 1}: every message stored (ESME_ROK)")
 
+    def wait_ussd_done(self, timeout=60):
+        """The USSD dialogue's last screen sent. Before any kill: a screen owed by an instance
+        that is killed is lost with it (the carrier would end the session), whichever
+        instance holds the dialogue's state."""
+        msisdn = USSD_CITIZEN[1]
+        h.wait_until(lambda: len(ussd_screens(records(self.sim_rec), msisdn)) >=
+                     len(demo.USSD_STEPS), timeout, "the USSD dialogue's last screen",
+                     interval=0.1)
+        self.note(f"{USSD_CITIZEN[0]}'s USSD dialogue done, its answers sent to A and B in turn")
+
     def kill_mid_round(self, rnd, what, kill):
         """Kills once a message of round rnd has reached lapord, before they all are answered."""
         numbers = {m for _, m, _, _ in citizens_of(rnd)}
@@ -306,6 +316,7 @@ def scenario(d):
     d.start_lapord("B")
     d.play(0, ussd=True)
     d.wait_acked(0)
+    d.wait_ussd_done()
     d.play(1)
     d.kill_mid_round(1, "A", d.procs["A"].kill)
     d.note("instance A killed (kill -9) with round 2 in flight")
