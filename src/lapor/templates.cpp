@@ -45,19 +45,6 @@ const template_spec* spec_of(std::string_view id) {
   return nullptr;
 }
 
-std::string unescape(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 1 < s.size() && s[i + 1] == 'n') {
-      out += '\n';
-      ++i;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
 // Names of the placeholders in a template, in order; nullopt name = an unclosed '{'.
 std::vector<std::string> placeholders_in(std::string_view t, bool& unclosed) {
   std::vector<std::string> out;
@@ -124,13 +111,7 @@ reply_templates reply_templates::load(std::string_view text, std::string_view so
   reply_templates t;
   std::string src(source);
   std::map<std::string, int, std::less<>> line_of;
-  detail::for_each_entry(text, [&](int number, std::string_view trimmed) {
-    std::size_t eq = trimmed.find('=');
-    if (eq == std::string_view::npos) {
-      throw data_error(src, number, "expected `id = text`");
-    }
-    std::string id(trim_space(trimmed.substr(0, eq)));
-    std::string body = unescape(trim_space(trimmed.substr(eq + 1)));
+  detail::for_each_assignment(text, src, [&](int number, std::string id, std::string body) {
     const template_spec* spec = spec_of(id);
     if (spec == nullptr) throw data_error(src, number, "unknown reply template '" + id + "'");
     if (t.texts_.contains(id)) {

@@ -4,6 +4,7 @@
 #include <array>
 #include <stdexcept>
 
+#include "lapor/lines.hpp"
 #include "lapord/lapor/service.hpp"
 #include "lapord/lapor/words.hpp"
 #include "lapord/text/gsm7.hpp"
@@ -58,19 +59,6 @@ const screen_spec* spec_of(std::string_view id) {
   return nullptr;
 }
 
-std::string unescape(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 1 < s.size() && s[i + 1] == 'n') {
-      out += '\n';
-      ++i;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
 // The value that costs the most septets (an unencodable one counts as the longest).
 std::string longest(const std::vector<std::string>& values) {
   std::string best;
@@ -102,21 +90,7 @@ screens screens::load(std::string_view text, std::string_view source, const scre
   screens s;
   s.source_ = std::string(source);
   std::map<std::string, int, std::less<>> line_of;
-  int number = 0;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(start, end - start);
-    start = end + 1;
-    ++number;
-    if (line.ends_with('\r')) line.remove_suffix(1);
-    std::string_view trimmed = trim_space(line);
-    if (trimmed.empty() || trimmed.starts_with('#')) continue;
-    std::size_t eq = trimmed.find('=');
-    if (eq == std::string_view::npos) throw data_error(s.source_, number, "expected `id = text`");
-    std::string id(trim_space(trimmed.substr(0, eq)));
-    std::string body = unescape(trim_space(trimmed.substr(eq + 1)));
+  detail::for_each_assignment(text, s.source_, [&](int number, std::string id, std::string body) {
     const screen_spec* spec = spec_of(id);
     if (spec == nullptr) throw data_error(s.source_, number, "unknown USSD screen '" + id + "'");
     if (auto it = line_of.find(id); it != line_of.end()) {
@@ -144,7 +118,7 @@ screens screens::load(std::string_view text, std::string_view source, const scre
     }
     line_of[id] = number;
     s.texts_.emplace(std::move(id), std::move(body));
-  }
+  });
   for (auto& spec : specs) {
     if (!s.texts_.contains(spec.id)) {
       throw data_error(s.source_, 0, "USSD screen " + std::string(spec.id) + " is missing");
