@@ -60,27 +60,29 @@ TEST_CASE("service config: defaults and relative paths") {
 TEST_CASE("service config: wrong, missing and unknown keys name file and line") {
   const std::string f = "/etc/lapord/lapord.toml:";
   CHECK(error_of("[service]\nservice_number = [\"1708\"]\n") ==
-        f + "2: unknown key [service] service_number");
+        f + "2: unknown key \"service_number\" in [service]");
   CHECK(error_of("[service]\n\nref_digits = \"8\"\n") ==
-        f + "3: [service] ref_digits must be an integer");
+        f + "3: [service] ref_digits must be an integer from 4 to 18, got \"8\" (a string)");
   CHECK(error_of("[service]\nref_digits = 3\n") ==
-        f + "2: [service] ref_digits must be between 4 and 18, not 3");
+        f + "2: [service] ref_digits must be an integer from 4 to 18, got 3");
   CHECK(error_of("[service]\nservice_numbers = \"1708\"\n") ==
-        f + "2: [service] service_numbers must be an array of strings");
+        f + "2: [service] service_numbers must be an array of strings, got \"1708\" (a string)");
   CHECK(error_of("[service]\nservice_numbers = []\n") ==
-        f + "2: [service] service_numbers is empty");
+        f + "2: [service] service_numbers must list at least one number");
   CHECK(error_of("[service]\nservice_numbers = [\"LAPOR\"]\n") ==
-        f + "2: [service] service_numbers: 'LAPOR' is not a number");
+        f + "2: [service] service_numbers must hold numbers (digits, a leading + allowed), got "
+            "\"LAPOR\"");
   CHECK(error_of("[service]\nref_key = \"short\"\n") ==
         f + "2: [service] ref_key must be at least 16 characters");
   CHECK(error_of("[service]\nref_key = \"0123456789abcdef\"\nref_key_env = \"X\"\n") ==
-        f + "3: [service] give ref_key or ref_key_env, not both");
+        f + "3: [service] ref_key and ref_key_env are both set: give only one");
   CHECK(error_of("[service]\nhourly_limit = 0\n") ==
-        f + "2: [service] hourly_limit must be between 1 and 100000, not 0");
+        f + "2: [service] hourly_limit must be an integer from 1 to 100000, got 0");
   CHECK(error_of("[service]\ncountry_code = \"+62\"\n") ==
         f + "2: [service] country_code must be 1 to 3 digits");
-  CHECK(error_of("service = 3\n") == f + "1: [service] must be a table");
-  CHECK(error_of("[service]\ndirectory = 5\n") == f + "2: [service] directory must be a string");
+  CHECK(error_of("service = 3\n") == f + "1: \"service\" must be a table [service]");
+  CHECK(error_of("[service]\ndirectory = 5\n") ==
+        f + "2: [service] directory must be a string, got 5 (an integer)");
 }
 
 TEST_CASE("service config: loading the shipped files, and the errors of broken ones") {
@@ -95,7 +97,8 @@ TEST_CASE("service config: loading the shipped files, and the errors of broken o
   CHECK_FALSE(setup.refs.has_value());
   // The daemon needs the key: missing variable -> the line that names it.
   CHECK_THROWS_WITH_AS((void)load_service(section, true, no_environment),
-                       doctest::Contains("ref_key_env names LAPORD_REF_KEY, which is not set"),
+                       doctest::Contains("[service] ref_key_env names the environment variable "
+                                         "\"LAPORD_REF_KEY\", which is not set"),
                        config_error);
   auto with_key = load_service(section, true, [](const std::string& name) {
     return name == "LAPORD_REF_KEY" ? std::optional<std::string>("a secret of 16+ bytes")
@@ -125,7 +128,8 @@ TEST_CASE("service config: loading the shipped files, and the errors of broken o
   broken = section;
   broken.templates = (dir / "missing.txt").string();
   CHECK_THROWS_WITH_AS((void)load_service(broken, false, no_environment),
-                       doctest::Contains("cannot read the templates file"), config_error);
+                       doctest::Contains("[service] templates names a file that cannot be read"),
+                       config_error);
   {
     std::ofstream t(dir / "templates.txt", std::ios::app);
     t << "help = " << std::string(200, 'x') << "\n";
@@ -138,7 +142,8 @@ TEST_CASE("service config: loading the shipped files, and the errors of broken o
   broken = section;
   broken.greetings = (dir / "missing.txt").string();
   CHECK_THROWS_WITH_AS((void)load_service(broken, false, no_environment),
-                       doctest::Contains("cannot read the greetings file"), config_error);
+                       doctest::Contains("[service] greetings names a file that cannot be read"),
+                       config_error);
   {
     std::ofstream g(dir / "greetings.txt");
     g << "greeting Halo\naddress Pak\naddress Medan\n";

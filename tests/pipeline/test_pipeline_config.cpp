@@ -76,8 +76,8 @@ TEST_CASE("[store] backend: sqlite by default - postgresql with its URL from url
         "/etc/lapord/lapord.toml:2: [store] backend is postgresql but the environment variable "
         "LAPORD_TEST_PG (url_env) holds no connection string");
   CHECK(error_of("[store]\nbackend = \"mysql\"\n") ==
-        "/etc/lapord/lapord.toml:2: [store] backend must be \"sqlite\" or \"postgresql\", not "
-        "'mysql'");
+        "/etc/lapord/lapord.toml:2: [store] backend must be one of sqlite, postgresql, got "
+        "\"mysql\"");
 }
 
 TEST_CASE("[store] received_retention_hours: 7 days - never below the dedup window - 0 keeps") {
@@ -123,39 +123,44 @@ token = "s3cret-token"
 
 TEST_CASE("mistakes give one line naming file, line and problem") {
   CHECK(error_of("[store]\ncache_kib = 100\n") ==
-        "/etc/lapord/lapord.toml:2: [store] cache_kib must be between 256 and 1048576, not 100");
+        "/etc/lapord/lapord.toml:2: [store] cache_kib must be an integer from 256 to 1048576, got "
+        "100");
   CHECK(error_of("[store]\npath = \"x.db\"\nmax_batchh = 3\n") ==
-        "/etc/lapord/lapord.toml:3: unknown key [store] max_batchh");
+        "/etc/lapord/lapord.toml:3: unknown key \"max_batchh\" in [store]");
   CHECK(error_of("[store]\nmax_batch = 0\n") ==
-        "/etc/lapord/lapord.toml:2: [store] max_batch must be between 1 and 1000000, not 0");
+        "/etc/lapord/lapord.toml:2: [store] max_batch must be an integer from 1 to 1000000, got 0");
   CHECK(error_of("[store]\ncache_kib = 100\n") ==
-        "/etc/lapord/lapord.toml:2: [store] cache_kib must be between 256 and 1048576, not 100");
+        "/etc/lapord/lapord.toml:2: [store] cache_kib must be an integer from 256 to 1048576, got "
+        "100");
   CHECK(error_of("[store]\nmax_batch = \"many\"\n") ==
-        "/etc/lapord/lapord.toml:2: [store] max_batch must be an integer");
+        "/etc/lapord/lapord.toml:2: [store] max_batch must be an integer from 1 to 1000000, got "
+        "\"many\" (a string)");
   CHECK(error_of("[store]\ntemporary_error = \"ESME_ROK\"\n").find(":2: [store] temporary_error") !=
         std::string::npos);
   CHECK(error_of("[store]\ntemporary_error = \"NOPE\"\n").find(":2:") != std::string::npos);
   CHECK(error_of("[store]\npart_timeout_s = \"x\"\n") ==
-        "/etc/lapord/lapord.toml:2: [store] part_timeout_s must be a number of seconds");
+        "/etc/lapord/lapord.toml:2: [store] part_timeout_s must be a number of seconds from 0.1 "
+        "to 604800, got \"x\" (a string)");
   CHECK(error_of("[store]\npart_timeout_s = 0.01\n") ==
-        "/etc/lapord/lapord.toml:2: [store] part_timeout_s must be between 0.1 and 604800 "
-        "seconds, not 0.01");
+        "/etc/lapord/lapord.toml:2: [store] part_timeout_s must be a number of seconds from 0.1 "
+        "to 604800, got 0.01");
   CHECK(error_of("[store]\nreply_concat = \"x\"\n").find(":2: [store] reply_concat") !=
         std::string::npos);
-  CHECK(error_of("store = 3\n") == "/etc/lapord/lapord.toml:1: [store] must be a table");
+  CHECK(error_of("store = 3\n") == "/etc/lapord/lapord.toml:1: \"store\" must be a table [store]");
   CHECK(error_of("[store_api]\ntoken = \"t\"\n") ==
-        "/etc/lapord/lapord.toml:1: [store_api] url is missing");
+        "/etc/lapord/lapord.toml:1: missing required key \"url\" in [store_api]");
   CHECK(error_of("[store_api]\nurl = \"ftp://x\"\n") ==
         "/etc/lapord/lapord.toml:2: [store_api] url must start with http:// or https://");
   CHECK(error_of("[store_api]\nurl = \"http://x\"\ntoken = \"a\"\ntoken_env = \"B\"\n")
-            .find(":4: [store_api] token_env") != std::string::npos);
+            .find(":4: [store_api] token and token_env are both set: give only one") !=
+        std::string::npos);
   CHECK(error_of("[api]\nlisten = \"127.0.0.1:1\"\n") ==
-        "/etc/lapord/lapord.toml:1: [api] token or token_env is needed: the store must "
+        "/etc/lapord/lapord.toml:1: [api] needs token or token_env: the store must "
         "authenticate");
   CHECK(error_of("[api]\nlisten = \"nowhere\"\ntoken = \"t\"\n").find(":2: [api] listen") !=
         std::string::npos);
   CHECK(error_of("[api]\ntoken = \"t\"\nport = 1\n") ==
-        "/etc/lapord/lapord.toml:3: unknown key [api] port");
+        "/etc/lapord/lapord.toml:3: unknown key \"port\" in [api]");
 }
 
 TEST_CASE("command_status_from reads names and numbers") {
@@ -194,12 +199,14 @@ TEST_CASE("[admin]: no table no listener, 8471 with it, values, \"\" turns it of
   CHECK(admin_error("[admin]\nlisten = \"nowhere\"\n").find(":2: [admin] listen must be") !=
         std::string::npos);
   CHECK(admin_error("[admin]\nlisten = 8471\n") ==
-        "/etc/lapord/lapord.toml:2: [admin] listen must be a string");
+        "/etc/lapord/lapord.toml:2: [admin] listen must be a string, got 8471 (an integer)");
   CHECK(admin_error("[admin]\ntoken = \"a\"\ntoken_env = \"B\"\n")
-            .find(":3: [admin] token_env and token: give only one") != std::string::npos);
+            .find(":3: [admin] token and token_env are both set: give only one") !=
+        std::string::npos);
   CHECK(admin_error("[admin]\nport = 1\n") ==
-        "/etc/lapord/lapord.toml:2: unknown key [admin] port");
-  CHECK(admin_error("admin = 1\n") == "/etc/lapord/lapord.toml:1: [admin] must be a table");
+        "/etc/lapord/lapord.toml:2: unknown key \"port\" in [admin]");
+  CHECK(admin_error("admin = 1\n") ==
+        "/etc/lapord/lapord.toml:1: \"admin\" must be a table [admin]");
 }
 
 }  // namespace lapord::app

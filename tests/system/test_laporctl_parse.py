@@ -103,7 +103,7 @@ def test_broken_config_is_one_clear_line():
             f.write("[service]\nservice_number = [\"1708\"]\n")
         r = laporctl(["parse", "--config", cfg], "INFO\n")
         assert r.returncode == 2
-        assert r.stderr.decode().strip() == f"laporctl: {cfg}:2: unknown key [service] service_number"
+        assert r.stderr.decode().strip() == f"laporctl: {cfg}:2: unknown key \"service_number\" in [service]"
         # Aliases that give one keyword to two institutions: the error names both.
         shutil.copytree(os.path.join(SOURCE_DIR, "config", "directory"), os.path.join(tmp, "directory"))
         shutil.copy(os.path.join(SOURCE_DIR, "config", "templates-id.txt"), tmp)

@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "app/config/toml_source.hpp"
+#include "app/config/table_reader.hpp"
 #include "lapord/app/config/service_setup.hpp"
 
 namespace lapord::app {
@@ -26,9 +26,8 @@ class collector {
       if (set && !set->empty()) continue;
       problems_.emplace_back(
           file_, line_of(value),
-          fmt::format("{} {} names the environment variable \"{}\", which is "
-                      "not set{}",
-                      where, key.str(), name->get(), set ? " (it is empty)" : ""));
+          unset_variable_text(fmt::format("{} {}", where, key.str()), name->get()) +
+              (set ? " (it is empty)" : ""));
     }
   }
 
@@ -39,8 +38,8 @@ class collector {
     std::error_code ec;
     const bool exists = std::filesystem::exists(path, ec);
     problems_.emplace_back(file_, line,
-                           fmt::format("{} names a file that cannot be read: \"{}\" ({})", what,
-                                       path, exists ? "permission denied" : "no such file"));
+                           fmt::format("{} ({})", unreadable_file_text(what, path),
+                                       exists ? "permission denied" : "no such file"));
   }
 
   // A `*_file` key of `table` (TLS certificates and keys, a CA), relative to the config file.
@@ -76,12 +75,10 @@ void check_carriers(const toml::table& document, collector& c) {
   if (carriers == nullptr) return;
   std::size_t index = 0;
   for (const toml::node& node : *carriers) {
-    ++index;
     const auto* table = node.as_table();
+    const std::size_t place = index++;
     if (table == nullptr) continue;  // the carrier reader says what is wrong with it
-    const auto* name = table->get_as<std::string>("name");
-    const std::string where = name != nullptr ? fmt::format("[[carrier]] \"{}\":", name->get())
-                                              : fmt::format("[[carrier]] #{}:", index);
+    const std::string where = carrier_label(*table, place);
     c.secrets(*table, where);
     c.files(*table, where);
   }

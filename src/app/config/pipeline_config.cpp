@@ -10,7 +10,8 @@
 
 #include <unistd.h>
 
-#include "app/config/toml_source.hpp"
+#include "app/config/table_reader.hpp"
+#include "lapord/app/config/config_error.hpp"
 
 namespace lapord::app {
 namespace {
@@ -59,6 +60,8 @@ constexpr std::string_view store_api_keys[] = {"url",
                                                "poll_interval_s",
                                                "user_agent"};
 
+constexpr std::string_view concat_methods[] = {"udh", "sar", "payload"};
+
 constexpr std::string_view admin_keys[] = {"listen", "token", "token_env"};
 constexpr std::string_view api_keys[] = {
     "listen", "token", "token_env", "body_limit", "request_timeout_s", "max_connections"};
@@ -93,11 +96,10 @@ std::optional<smpp::command_status> command_status_from(std::string_view text) {
 // read from the environment variable [store] url_env names (default LAPORD_PG_URL), never from
 // the file: it holds a password.
 namespace {
-void read_backend(const section_reader& r, store::database_options& o) {
-  const auto backend = r.string("backend").value_or("sqlite");
-  if (backend == "sqlite") return;
-  if (backend != "postgresql")
-    r.fail("backend", "must be \"sqlite\" or \"postgresql\", not '" + backend + "'");
+constexpr std::string_view backends[] = {"sqlite", "postgresql"};
+
+void read_backend(const table_reader& r, store::database_options& o) {
+  if (r.choice("backend", backends).value_or("sqlite") == "sqlite") return;
   o.backend = store::store_backend::postgresql;
   const auto env = r.string("url_env").value_or("LAPORD_PG_URL");
   if (env.empty()) r.fail("url_env", "must name an environment variable");
@@ -110,7 +112,7 @@ void read_backend(const section_reader& r, store::database_options& o) {
 }  // namespace
 
 store_section read_store_section(const toml::table& document, const std::string& file) {
-  section_reader r(document, "store", file, store_keys);
+  table_reader r(document, "store", file, store_keys);
   store_section s;
   s.present = r.present();
   s.database.path = resolve(file, "lapord.db");
@@ -143,7 +145,7 @@ store_section read_store_section(const toml::table& document, const std::string&
     auto status = command_status_from(*v);
     if (!status || *status == smpp::command_status::esme_rok) {
       r.fail("temporary_error",
-             "must name an SMPP error status (e.g. ESME_RSYSERR), not '" + *v + "'");
+             "must name an SMPP error status (e.g. ESME_RSYSERR), got \"" + *v + "\"");
     }
     s.temporary_error = *status;
   }
@@ -162,40 +164,35 @@ store_section read_store_section(const toml::table& document, const std::string&
   r.count("reply_in_flight", 1, 100'000, s.reply_in_flight);
   r.seconds("reply_retry_s", 0.01, day_s, s.reply_retry);
   r.count("reply_max_attempts", 1, 1000, s.reply_max_attempts);
-  if (auto v = r.string("reply_concat")) {
-    if (*v == "udh") {
-      s.reply_concat = text::concat_method::udh;
-    } else if (*v == "sar") {
-      s.reply_concat = text::concat_method::sar;
-    } else if (*v == "payload") {
-      s.reply_concat = text::concat_method::message_payload;
-    } else {
-      r.fail("reply_concat", "must be \"udh\", \"sar\" or \"payload\", not '" + *v + "'");
-    }
+  if (auto v = r.choice("reply_concat", concat_methods)) {
+    s.reply_concat = *v == "udh"   ? text::concat_method::udh
+                     : *v == "sar" ? text::concat_method::sar
+                                   : text::concat_method::message_payload;
   }
   return s;
 }
 
 std::optional<net::http::store_api_settings> read_store_api_section(const toml::table& document,
                                                                     const std::string& file) {
-  section_reader r(document, "store_api", file, store_api_keys);
+  table_reader r(document, "store_api", file, store_api_keys);
   if (!r.present()) return std::nullopt;
   net::http::store_api_settings s;
   auto url = r.string("url");
-  if (!url || url->empty()) r.fail("url", "is missing");
+  if (!url) r.missing("url");
+  if (url->empty()) r.fail("url", "must not be empty");
   if (!url->starts_with("http://") && !url->starts_with("https://")) {
     r.fail("url", "must start with http:// or https://");
   }
   s.url = *url;
   if (auto v = r.string("token")) s.token = *v;
   if (auto v = r.string("token_env")) s.token_env = *v;
-  if (!s.token.empty() && !s.token_env.empty()) r.fail("token_env", "and token: give only one");
+  if (!s.token.empty() && !s.token_env.empty()) r.both("token", "token_env");
   r.count("in_flight", 1, 1024, s.in_flight);
   r.seconds("timeout_s", 0.01, day_s, s.timeout);
   r.seconds("backoff_initial_s", 0.001, day_s, s.backoff.initial);
   r.seconds("backoff_max_s", 0.001, day_s, s.backoff.max);
   if (s.backoff.max < s.backoff.initial) {
-    r.fail("backoff_max_s", "must not be smaller than backoff_initial_s");
+    r.fail("backoff_max_s", "must not be less than backoff_initial_s");
   }
   r.seconds("retry_after_max_s", 0, 7 * day_s, s.retry_after_max);
   r.count("breaker_failures", 1, 1'000'000, s.breaker.failure_threshold);
@@ -210,21 +207,21 @@ std::optional<net::http::store_api_settings> read_store_api_section(const toml::
 
 std::optional<net::http::api_settings> read_api_section(const toml::table& document,
                                                         const std::string& file) {
-  section_reader r(document, "api", file, api_keys);
+  table_reader r(document, "api", file, api_keys);
   if (!r.present()) return std::nullopt;
   net::http::api_settings s;
   if (auto v = r.string("listen")) {
     const auto colon = v->rfind(':');
     if (colon == std::string::npos || colon + 1 == v->size()) {
-      r.fail("listen", "must be \"host:port\", not '" + *v + "'");
+      r.fail("listen", "must be \"host:port\", got \"" + *v + "\"");
     }
     s.listen = *v;
   }
   if (auto v = r.string("token")) s.token = *v;
   if (auto v = r.string("token_env")) s.token_env = *v;
-  if (!s.token.empty() && !s.token_env.empty()) r.fail("token_env", "and token: give only one");
+  if (!s.token.empty() && !s.token_env.empty()) r.both("token", "token_env");
   if (s.token.empty() && s.token_env.empty()) {
-    r.fail("token", "or token_env is needed: the store must authenticate");
+    r.fail_table("needs token or token_env: the store must authenticate");
   }
   r.count("body_limit", 256, 16 * 1024 * 1024, s.body_limit);
   r.seconds("request_timeout_s", 0.01, day_s, s.request_timeout);
@@ -233,7 +230,7 @@ std::optional<net::http::api_settings> read_api_section(const toml::table& docum
 }
 
 admin_section read_admin_section(const toml::table& document, const std::string& file) {
-  section_reader r(document, "admin", file, admin_keys);
+  table_reader r(document, "admin", file, admin_keys);
   admin_section s;
   if (!r.present()) {
     s.listen.clear();
@@ -243,13 +240,13 @@ admin_section read_admin_section(const toml::table& document, const std::string&
   if (auto v = r.string("listen")) {
     const auto colon = v->rfind(':');
     if (!v->empty() && (colon == std::string::npos || colon + 1 == v->size())) {
-      r.fail("listen", "must be \"host:port\" or \"\" (no admin listener), not '" + *v + "'");
+      r.fail("listen", "must be \"host:port\" or \"\" (no admin listener), got \"" + *v + "\"");
     }
     s.listen = *v;
   }
   if (auto v = r.string("token")) s.token = *v;
   if (auto v = r.string("token_env")) s.token_env = *v;
-  if (!s.token.empty() && !s.token_env.empty()) r.fail("token_env", "and token: give only one");
+  if (!s.token.empty() && !s.token_env.empty()) r.both("token", "token_env");
   return s;
 }
 

@@ -5,7 +5,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "app/config/toml_source.hpp"
+#include "app/config/table_reader.hpp"
 
 namespace lapord::app {
 namespace {
@@ -27,11 +27,13 @@ constexpr std::string_view known_keys[] = {"service_numbers",
                                            "utc_offset_minutes",
                                            "greetings"};
 
+// A data file [service] `key` names (or its default).
 std::string read_file(const std::string& path, const std::string& config_file, int line,
-                      std::string_view what) {
+                      std::string_view key) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    throw config_error(config_file, line, "cannot read the " + std::string(what) + " file " + path);
+    throw config_error(config_file, line,
+                       unreadable_file_text("[service] " + std::string(key), path));
   }
   std::ostringstream s;
   s << in.rdbuf();
@@ -44,12 +46,6 @@ bool is_digits(std::string_view s) {
 
 }  // namespace
 
-std::optional<std::string> service_environment(const std::string& name) {
-  const char* v = std::getenv(name.c_str());
-  if (v == nullptr) return std::nullopt;
-  return std::string(v);
-}
-
 service_section read_service_section(const toml::table& document, const std::string& file) {
   service_section s;
   s.file = file;
@@ -58,15 +54,16 @@ service_section read_service_section(const toml::table& document, const std::str
   s.templates = resolve(file, "templates-id.txt");
   s.greetings = resolve(file, "greetings-id.txt");
   s.dictionary = "/usr/share/hunspell/id_ID.dic";
-  section_reader r(document, "service", file, known_keys);
+  const table_reader r(document, "service", file, known_keys);
   if (!r.present()) return s;
   if (auto v = r.strings("service_numbers")) {
-    if (v->empty()) r.fail("service_numbers", "is empty");
+    if (v->empty()) r.fail("service_numbers", "must list at least one number");
     for (auto& n : *v) {
       std::string_view digits = n;
       if (digits.starts_with('+')) digits.remove_prefix(1);
       if (!is_digits(digits)) {
-        r.fail_with("service_numbers", "service_numbers: '" + n + "' is not a number");
+        r.fail("service_numbers",
+               "must hold numbers (digits, a leading + allowed), got \"" + n + "\"");
       }
     }
     s.service_numbers = std::move(*v);
@@ -91,13 +88,12 @@ service_section read_service_section(const toml::table& document, const std::str
   if (s.ref_key) s.line_of_ref_key = r.line("ref_key");
   s.ref_key_env = r.string("ref_key_env");
   if (s.ref_key_env && !s.ref_key) s.line_of_ref_key = r.line("ref_key_env");
-  if (s.ref_key && s.ref_key_env) {
-    r.fail_with("ref_key_env", "give ref_key or ref_key_env, not both");
-  }
+  if (s.ref_key && s.ref_key_env) r.both("ref_key", "ref_key_env");
   if (s.ref_key && s.ref_key->size() < min_ref_key_bytes) {
     r.fail("ref_key", "must be at least 16 characters");
   }
-  if (s.ref_key_env && s.ref_key_env->empty()) r.fail("ref_key_env", "must name a variable");
+  if (s.ref_key_env && s.ref_key_env->empty())
+    r.fail("ref_key_env", "must name an environment variable");
   if (auto v = r.integer("hourly_limit", 1, 100000)) s.hourly_limit = static_cast<unsigned>(*v);
   if (auto v = r.integer("replies_per_hour", 1, 100000)) {
     s.replies_per_hour = static_cast<unsigned>(*v);
@@ -118,13 +114,7 @@ service_section read_service_section(const toml::table& document, const std::str
 }
 
 service_section read_service_config_file(const std::string& path) {
-  toml::table document;
-  try {
-    document = toml::parse_file(path);
-  } catch (const toml::parse_error& e) {
-    throw config_error(path, static_cast<int>(e.source().begin.line), std::string(e.description()));
-  }
-  return read_service_section(document, path);
+  return read_service_section(parse_document_file(path), path);
 }
 
 service_setup load_service(const service_section& s, bool need_ref_key,
@@ -142,14 +132,17 @@ service_setup load_service(const service_section& s, bool need_ref_key,
   if (!key && s.ref_key_env && environment) key = environment(*s.ref_key_env);
   if (need_ref_key) {
     if (!key) {
-      throw config_error(
-          s.file, s.line_of_ref_key,
-          s.ref_key_env ? "[service] ref_key_env names " + *s.ref_key_env + ", which is not set"
-                        : "[service] needs ref_key or ref_key_env");
+      throw config_error(s.file, s.line_of_ref_key,
+                         s.ref_key_env
+                             ? unset_variable_text("[service] ref_key_env", *s.ref_key_env)
+                             : "missing required key \"ref_key\" (or \"ref_key_env\") "
+                               "in [service]");
     }
     if (key->size() < min_ref_key_bytes) {
+      // Only a key from the environment gets here: the reader refuses a short ref_key.
       throw config_error(s.file, s.line_of_ref_key,
-                         "[service] the ref key must be at least 16 characters");
+                         "[service] ref_key_env variable \"" + s.ref_key_env.value_or("") +
+                             "\" must hold at least 16 characters");
     }
   }
 
@@ -160,7 +153,7 @@ service_setup load_service(const service_section& s, bool need_ref_key,
   std::string dic = read_file(s.dictionary, s.file, s.line_of_dictionary, "dictionary");
   std::string aff_path = s.dictionary;
   if (aff_path.ends_with(".dic")) aff_path.replace(aff_path.size() - 4, 4, ".aff");
-  std::string aff = read_file(aff_path, s.file, s.line_of_dictionary, "dictionary affix");
+  std::string aff = read_file(aff_path, s.file, s.line_of_dictionary, "dictionary (its .aff)");
 
   try {
     auto dir = lapor::directory::load(generated, s.directory, aliases, s.aliases);

@@ -91,7 +91,7 @@ TEST_CASE("every unset secret variable is named, each at its line, values never 
   const std::string text = all(findings);
   CHECK(findings.problems.size() == 5);
   const std::string file = (f.path / "lapord.toml").string();
-  CHECK(text.find(file + ":3: [[carrier]] \"tsel\": password_env names the environment variable "
+  CHECK(text.find(file + ":3: [[carrier]] \"tsel\" password_env names the environment variable "
                          "\"TSEL_PW\", which is not set\n") != std::string::npos);
   CHECK(text.find("\"REF_KEY\", which is not set") != std::string::npos);
   CHECK(text.find(file + ":15: [store_api] token_env") != std::string::npos);
@@ -143,7 +143,7 @@ screens = "menu.txt"
   const std::string dir = f.path.string();
   CHECK(findings.problems.size() == 6);
   const std::string cannot = " names a file that cannot be read: \"" + dir;
-  CHECK(out.find(":5: [[carrier]] \"tsel\": tls_ca_file" + cannot + "/ca.pem\" (no such file)") !=
+  CHECK(out.find(":5: [[carrier]] \"tsel\" tls_ca_file" + cannot + "/ca.pem\" (no such file)") !=
         std::string::npos);
   CHECK(out.find(":7: [service] directory" + cannot + "/directory/institutions.tsv\"") !=
         std::string::npos);

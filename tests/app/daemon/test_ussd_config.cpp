@@ -102,35 +102,38 @@ ussd_profile = "xl"
 
 TEST_CASE("bad keys and values are one line naming file and line") {
   CHECK(error_of("[ussd]\ntimeout = 180\n") ==
-        "/etc/lapord/lapord.toml:2: [ussd]: unknown key \"timeout\"");
+        "/etc/lapord/lapord.toml:2: unknown key \"timeout\" in [ussd]");
   CHECK(error_of("[ussd]\ntimeout_s = 5\n") ==
-        "/etc/lapord/lapord.toml:2: [ussd]: timeout_s must be an integer from 10 to 3600");
+        "/etc/lapord/lapord.toml:2: [ussd] timeout_s must be an integer from 10 to 3600, got 5");
   CHECK(error_of("[ussd.profiles.a]\nsession = \"msisdn\"\n") ==
-        "/etc/lapord/lapord.toml:2: [ussd.profiles.a]: unknown key \"session\"");
+        "/etc/lapord/lapord.toml:2: unknown key \"session\" in [ussd.profiles.a]");
   CHECK(error_of("[ussd.profiles.a]\n\nsession_key = \"imsi\"\n") ==
-        "/etc/lapord/lapord.toml:3: [ussd.profiles.a]: session_key must be one of "
+        "/etc/lapord/lapord.toml:3: [ussd.profiles.a] session_key must be one of "
         "its_session_info, user_message_reference, msisdn, got \"imsi\"");
   CHECK(error_of("[ussd.profiles.a]\nabort_ops = [256]\n") ==
-        "/etc/lapord/lapord.toml:2: [ussd.profiles.a]: abort_ops must be an array of "
-        "ussd_service_op values (0..255)");
+        "/etc/lapord/lapord.toml:2: [ussd.profiles.a] abort_ops must be an array of integers "
+        "from 0 to 255, got an element 256");
   CHECK(error_of("[ussd.profiles.a]\nencoding = \"utf8\"\n") ==
-        "/etc/lapord/lapord.toml:2: [ussd.profiles.a]: encoding must be one of gsm7, "
+        "/etc/lapord/lapord.toml:2: [ussd.profiles.a] encoding must be one of gsm7, "
         "gsm7_packed, ucs2, latin1, ia5, got \"utf8\"");
   CHECK(error_of("[ussd.profiles.a]\nservice_type = \"USSDXX\"\n") ==
-        "/etc/lapord/lapord.toml:2: [ussd.profiles.a]: service_type must be at most 5 "
-        "characters");
+        "/etc/lapord/lapord.toml:2: [ussd.profiles.a] service_type must be at most 5 "
+        "characters, got 6");
   CHECK(error_of("[ussd.profiles.a]\nbegin_ops = [1]\ncontinue_ops = [1, 18]\n") ==
-        "/etc/lapord/lapord.toml:1: [ussd.profiles.a]: ussd_service_op 1 is listed with two "
+        "/etc/lapord/lapord.toml:1: [ussd.profiles.a] ussd_service_op 1 is listed with two "
         "meanings");
   CHECK(error_of("[ussd.profiles.a]\necho_session_info = \"yes\"\n") ==
-        "/etc/lapord/lapord.toml:2: [ussd.profiles.a]: echo_session_info must be true or false");
+        "/etc/lapord/lapord.toml:2: [ussd.profiles.a] echo_session_info must be true or false, "
+        "got \"yes\" (a string)");
   CHECK(error_of("[ussd]\nprofiles = 3\n") ==
-        "/etc/lapord/lapord.toml:2: [ussd]: profiles must be a table of [ussd.profiles.NAME]");
+        "/etc/lapord/lapord.toml:2: [ussd] profiles must be a table of [ussd.profiles.NAME] "
+        "tables");
   CHECK(error_of("[[carrier]]\nname = \"tsel\"\nussd_profile = \"telkomsel\"\n") ==
-        "/etc/lapord/lapord.toml:3: [[carrier]] tsel: ussd_profile \"telkomsel\" is not a "
+        "/etc/lapord/lapord.toml:3: [[carrier]] \"tsel\" ussd_profile \"telkomsel\" is not a "
         "[ussd.profiles.telkomsel] table");
   CHECK(error_of("[[carrier]]\nname = \"tsel\"\nussd_profile = 1\n") ==
-        "/etc/lapord/lapord.toml:3: [[carrier]] tsel: ussd_profile must be a string");
+        "/etc/lapord/lapord.toml:3: [[carrier]] \"tsel\" ussd_profile must be a string, got 1 "
+        "(an integer)");
 }
 
 TEST_CASE("the screens file: loaded and checked against every profile") {

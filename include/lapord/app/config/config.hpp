@@ -13,6 +13,7 @@
 #include <toml++/toml.h>
 
 #include "lapord/app/config/config_error.hpp"
+#include "lapord/app/config/environment.hpp"
 #include "lapord/net/carrier_settings.hpp"
 
 namespace lapord::app {
@@ -51,10 +52,7 @@ struct daemon_config {
 inline constexpr std::string_view delegated_tables[] = {"service", "store", "store_api",
                                                         "api",     "ussd",  "admin"};
 
-// Looks up the variable a password_env names; nullopt when unset. The daemon uses the real
-// environment, tests a map.
-using environment_lookup = std::function<std::optional<std::string>(const std::string&)>;
-[[nodiscard]] std::optional<std::string> process_environment(const std::string& name);
+// A password_env's variable is looked up through environment_lookup (environment.hpp).
 
 // Reads and checks `path`. Throws config_error.
 [[nodiscard]] daemon_config load_config(const std::string& path,

@@ -26,6 +26,7 @@
 #include <toml++/toml.h>
 
 #include "lapord/app/config/config_error.hpp"
+#include "lapord/app/config/environment.hpp"
 #include "lapord/lapor/ref.hpp"
 #include "lapord/lapor/service.hpp"
 
@@ -65,9 +66,6 @@ struct service_section {
 // own parsed document to read_service_section).
 [[nodiscard]] service_section read_service_config_file(const std::string& path);
 
-using environment_lookup = std::function<std::optional<std::string>(const std::string&)>;
-[[nodiscard]] std::optional<std::string> service_environment(const std::string& name);
-
 // What the data files held when they were read (a hash of each), so a reload can tell which
 // of them changed.
 struct service_sources {
@@ -88,6 +86,6 @@ struct service_setup {
 // Reads the files and builds the service. `need_ref_key`: the daemon makes refs and needs the
 // key (config_error when it is missing or shorter than 16 bytes); `laporctl parse` does not.
 [[nodiscard]] service_setup load_service(const service_section& section, bool need_ref_key,
-                                         environment_lookup environment = service_environment);
+                                         environment_lookup environment = process_environment);
 
 }  // namespace lapord::app
