@@ -111,6 +111,23 @@ TEST_CASE(
   CHECK(count(me, at(1500)) == 1);
   CHECK(count(other, at(0)) == 1);
   CHECK(count("+6280000000000", at(0)) == 0);
+  // facts_about: the same three answers in one call.
+  db.call([&](transaction& tx) { tx.mark_rate_notice(me, at(2100)); });
+  auto facts = [&](std::string_view who, std::string_view key, wall_time dup, wall_time hour) {
+    return db.call([&](transaction& tx) { return tx.facts_about(who, key, dup, hour); });
+  };
+  auto f = facts(me, "Lampu jalan mati", at(0), at(1500));
+  CHECK(f.duplicate_ref == std::optional<std::string>("10000002"));
+  CHECK(f.complaints_since == 1);
+  CHECK(f.rate_notice_sent);
+  f = facts(me, "Lampu jalan mati", at(2001), at(2200));
+  CHECK_FALSE(f.duplicate_ref);
+  CHECK(f.complaints_since == 0);
+  CHECK_FALSE(f.rate_notice_sent);
+  f = facts("+6280000000000", "", at(0), at(0));
+  CHECK_FALSE(f.duplicate_ref);
+  CHECK(f.complaints_since == 0);
+  CHECK_FALSE(f.rate_notice_sent);
   auto recent = db.call([](transaction& tx) { return tx.recent_complaints(at(1500), 10); });
   REQUIRE(recent.size() == 2);
   CHECK(recent[0].ref == "10000003");

@@ -42,6 +42,14 @@ enum class redelivery {
   keep,   // whole citizen messages: always kept and decided (a citizen may repeat one)
 };
 
+// What the complaint service asks about a reporter before deciding a complaint
+// (transaction::facts_about): the three probes in one call, one statement on PostgreSQL.
+struct reporter_facts {
+  std::optional<std::string> duplicate_ref;  // as recent_complaint_with_key
+  std::int64_t complaints_since = 0;         // as complaints_since(reporter, hour_since)
+  bool rate_notice_sent = false;             // as rate_notice_sent_since(reporter, hour_since)
+};
+
 // What record_received() found. For a duplicate, `id`, `ref` and `first_received_at` are those
 // of the first delivery: the caller acknowledges it and does nothing else.
 struct received_mo {

@@ -77,6 +77,11 @@ class transaction {
                                                                wall_time since) = 0;
   // How many complaints this reporter created at or after `since`.
   virtual std::int64_t complaints_since(std::string_view reporter, wall_time since) = 0;
+  // recent_complaint_with_key(reporter, duplicate_key, duplicate_since),
+  // complaints_since(reporter, hour_since) and rate_notice_sent_since(reporter, hour_since) at
+  // once: the MO path's probes before deciding, one round trip instead of three on PostgreSQL.
+  virtual reporter_facts facts_about(std::string_view reporter, std::string_view duplicate_key,
+                                     wall_time duplicate_since, wall_time hour_since) = 0;
   // Complaints created at or after `since`, newest first (the operator's list).
   virtual std::vector<complaint> recent_complaints(wall_time since, int limit) = 0;
 

@@ -69,6 +69,13 @@ constexpr char recent_with_key_sql[] =
 constexpr char complaints_since_sql[] =
     "SELECT count(*) FROM complaints WHERE reporter=$1 AND created_at>=$2";
 
+// facts_about: the three probes above in one statement (one round trip).
+constexpr char facts_about_sql[] =
+    "SELECT (SELECT ref FROM complaints WHERE reporter=$1 AND created_at>=$2 "
+    "AND duplicate_key=$3 ORDER BY created_at LIMIT 1), "
+    "(SELECT count(*) FROM complaints WHERE reporter=$1 AND created_at>=$4), "
+    "EXISTS (SELECT 1 FROM reporters WHERE msisdn=$1 AND last_rate_notice_at>=$4)";
+
 constexpr char rate_notice_since_sql[] =
     "SELECT 1 FROM reporters WHERE msisdn=$1 AND last_rate_notice_at>=$2";
 constexpr char mark_rate_notice_sql[] =
@@ -239,6 +246,19 @@ std::optional<std::string> pg_transaction::recent_complaint_with_key(std::string
                                                 .add(detail::duplicate_hash(duplicate_key)));
   if (r.rows() == 0) return std::nullopt;
   return r.text(0, 0);
+}
+
+reporter_facts pg_transaction::facts_about(std::string_view reporter,
+                                           std::string_view duplicate_key,
+                                           wall_time duplicate_since, wall_time hour_since) {
+  auto r =
+      c_.pq().run(facts_about_sql,
+                  params().add(reporter).add(duplicate_since).add(duplicate_key).add(hour_since));
+  reporter_facts f;
+  f.duplicate_ref = r.opt_text(0, 0);
+  f.complaints_since = r.int64(0, 1);
+  f.rate_notice_sent = r.boolean(0, 2);
+  return f;
 }
 
 std::int64_t pg_transaction::complaints_since(std::string_view reporter, wall_time since) {

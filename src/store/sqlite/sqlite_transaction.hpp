@@ -32,6 +32,8 @@ class sqlite_transaction final : public transaction {
                                                        std::string_view duplicate_key,
                                                        wall_time since) override;
   std::int64_t complaints_since(std::string_view reporter, wall_time since) override;
+  reporter_facts facts_about(std::string_view reporter, std::string_view duplicate_key,
+                             wall_time duplicate_since, wall_time hour_since) override;
   std::vector<complaint> recent_complaints(wall_time since, int limit) override;
   bool rate_notice_sent_since(std::string_view reporter, wall_time since) override;
   void mark_rate_notice(std::string_view reporter, wall_time at) override;
