@@ -44,12 +44,6 @@ constexpr char parts_of_sql[] =
 constexpr char erase_parts_sql[] =
     "DELETE FROM parts WHERE carrier=$1 AND source=$2 AND destination=$3 AND reference=$4";
 
-constexpr char insert_complaint_sql[] =
-    "INSERT INTO complaints (ref, channel, carrier, service_number, reporter, confidential, "
-    "institution_code, institution_name, institution_keyword, institution_corrected, text, "
-    "segments, incomplete, status, status_at, created_at, updated_at, received_id, "
-    "duplicate_key, routed_by, duplicate_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
-    "$11, $12, $13, 'received', $14, $14, $14, $15, $16, $17, $18)";
 constexpr char link_received_sql[] = "UPDATE received SET ref=$1 WHERE id=$2";
 
 #define LAPORD_COMPLAINT_COLUMNS                                                      \
@@ -69,10 +63,12 @@ constexpr char recent_with_key_sql[] =
 constexpr char complaints_since_sql[] =
     "SELECT count(*) FROM complaints WHERE reporter=$1 AND created_at>=$2";
 
-// facts_about: the three probes above in one statement (one round trip).
+// facts_about: the three probes above in one statement (one round trip); the duplicate
+// probe narrowed by the key's hash in the index as recent_with_key_sql.
 constexpr char facts_about_sql[] =
     "SELECT (SELECT ref FROM complaints WHERE reporter=$1 AND created_at>=$2 "
-    "AND duplicate_key=$3 ORDER BY created_at LIMIT 1), "
+    "AND (duplicate_hash=$5 OR duplicate_hash IS NULL) AND duplicate_key=$3 "
+    "ORDER BY created_at LIMIT 1), "
     "(SELECT count(*) FROM complaints WHERE reporter=$1 AND created_at>=$4), "
     "EXISTS (SELECT 1 FROM reporters WHERE msisdn=$1 AND last_rate_notice_at>=$4)";
 
@@ -137,9 +133,10 @@ received_mo pg_transaction::record_received(const mo_pdu& mo, redelivery check) 
     if (found.rows() > 0)
       return received_mo{true, found.int64(0, 0), found.opt_text(0, 1), found.time(0, 2)};
   }
-  // The id from the connection's block of the sequence: the row can go without waiting.
+  // The id from the connection's block of the sequence: the row can wait, and goes with the
+  // batch's others (deferred_rows.hpp).
   const std::int64_t id = c_.next_id(connection::id_of::received);
-  c_.pq().send(insert_received_sql, all(mo.received_at).add(id));
+  c_.rows().add_received(mo, hash, id);
   return received_mo{false, id, std::nullopt, mo.received_at};
 }
 
@@ -195,39 +192,12 @@ std::uint64_t pg_transaction::next_ref_counter() {
 }
 
 void pg_transaction::create_complaint(const new_complaint& c) {
-  params p;
-  p.add(c.ref)
-      .add(c.channel)
-      .add(c.carrier)
-      .add(c.service_number)
-      .add(c.reporter)
-      .add(c.confidential);
-  if (c.institution) {
-    p.add(c.institution->code)
-        .add(c.institution->name)
-        .add(c.institution->keyword)
-        .add(c.institution->corrected);
-  } else {
-    p.add_null().add_null().add_null().add_null();
-  }
-  p.add(c.text)
-      .add(std::int64_t{c.segments})
-      .add(c.incomplete)
-      .add(c.created_at)
-      .add(c.received_id ? std::optional<std::int64_t>(c.received_id) : std::nullopt);
-  // No key (NULL) matches no probe: better a missed duplicate than two texts merged.
-  if (c.duplicate_key.empty())
-    p.add_null();
-  else
-    p.add(c.duplicate_key);
-  p.add(c.institution ? c.institution->routed_by : std::string_view("national"));
-  if (c.duplicate_key.empty())
-    p.add_null();
-  else
-    p.add(detail::duplicate_hash(c.duplicate_key));
-  // Sent without waiting: a duplicate ref fails this item when the writer settles it.
-  c_.pq().send(insert_complaint_sql, p);
-  if (c.received_id) c_.pq().send(link_received_sql, params().add(c.ref).add(c.received_id));
+  // Kept back and written with the batch's others: a duplicate ref fails this item when the
+  // writer settles it (deferred_rows.hpp). Its received row, if still kept back, gets the ref
+  // there rather than by an UPDATE.
+  c_.rows().add_complaint(c);
+  if (c.received_id && !c_.rows().link_received(c.received_id, c.ref))
+    c_.pq().send(link_received_sql, params().add(c.ref).add(c.received_id));
 }
 
 std::optional<complaint> pg_transaction::complaint_by_ref(std::string_view ref) {
@@ -251,13 +221,36 @@ std::optional<std::string> pg_transaction::recent_complaint_with_key(std::string
 reporter_facts pg_transaction::facts_about(std::string_view reporter,
                                            std::string_view duplicate_key,
                                            wall_time duplicate_since, wall_time hour_since) {
-  auto r =
-      c_.pq().run(facts_about_sql,
-                  params().add(reporter).add(duplicate_since).add(duplicate_key).add(hour_since));
+  // The batch's citizens were read at its first complaint (facts_cache.hpp); otherwise one
+  // statement. Both beside the rows kept back, which it adds itself: so the batch's complaints
+  // stay kept back (one INSERT for them all) and still count.
   reporter_facts f;
-  f.duplicate_ref = r.opt_text(0, 0);
-  f.complaints_since = r.int64(0, 1);
-  f.rate_notice_sent = r.boolean(0, 2);
+  if (auto cached =
+          c_.facts().lookup(c_.pq(), reporter, duplicate_key, duplicate_since, hour_since)) {
+    f = std::move(*cached);
+  } else {
+    auto r = c_.pq().run_beside_deferred(facts_about_sql,
+                                         params()
+                                             .add(reporter)
+                                             .add(duplicate_since)
+                                             .add(duplicate_key)
+                                             .add(hour_since)
+                                             .add(detail::duplicate_hash(duplicate_key)));
+    f.duplicate_ref = r.opt_text(0, 0);
+    f.complaints_since = r.int64(0, 1);
+    f.rate_notice_sent = r.boolean(0, 2);
+  }
+  const bool stored_duplicate = f.duplicate_ref.has_value();  // committed first: it wins
+  std::optional<wall_time> first_at;  // of the kept-back duplicate found, if any
+  for (const pending_complaint& p : c_.rows().pending_complaints()) {
+    if (p.reporter != reporter) continue;
+    if (p.created_at >= hour_since) ++f.complaints_since;
+    if (!stored_duplicate && !duplicate_key.empty() && p.duplicate_key == duplicate_key &&
+        p.created_at >= duplicate_since && (!first_at || p.created_at < *first_at)) {
+      first_at = p.created_at;
+      f.duplicate_ref = p.ref;  // no stored one: the batch's first
+    }
+  }
   return f;
 }
 
@@ -282,6 +275,7 @@ bool pg_transaction::rate_notice_sent_since(std::string_view reporter, wall_time
 
 void pg_transaction::mark_rate_notice(std::string_view reporter, wall_time at) {
   c_.pq().send(mark_rate_notice_sql, params().add(reporter).add(at));
+  c_.facts().rate_notice(reporter, at);
 }
 
 void pg_transaction::set_opt_out(std::string_view reporter, bool out, wall_time at) {

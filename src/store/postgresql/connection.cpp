@@ -26,6 +26,8 @@ connection::connection(const database_options& options)
       instance_wait_(options.instance_wait),
       receipt_window_(options.receipt_window),
       tx_(*this) {
+  pq_.defer_to(&rows_);
+  rows_.report_to(&facts_);
   // A standby (or a primary that turned into one) takes no writes: refuse at start rather than
   // at the first citizen's message. target_session_attrs=read-write in the URL avoids them.
   if (pq_.exec("SELECT pg_is_in_recovery()").boolean(0, 0))
@@ -110,6 +112,8 @@ void connection::begin() {
   batch_refs_ = refs_;
   takes_in_tx_.clear();
   batch_takeovers = 0;
+  rows_.discard();
+  facts_.drop();
   ensure_connected();
   pq_.exec("BEGIN");
 }
@@ -125,7 +129,7 @@ std::int64_t connection::next_id(id_of table) {
   };
   auto& ids = ids_[static_cast<int>(table)];
   if (ids.empty()) {
-    auto r = pq_.run(sql[static_cast<int>(table)], params());
+    auto r = pq_.run_beside_deferred(sql[static_cast<int>(table)], params());
     for (int i = 0; i < r.rows(); ++i)
       ids.push_back(r.int64(i, 0));
     if (ids.empty()) throw store_error(errc::internal, "store: no id from the sequence");
@@ -137,7 +141,7 @@ std::int64_t connection::next_id(id_of table) {
 
 std::uint64_t connection::next_ref() {
   if (refs_.next == 0 || refs_.next > refs_.last) {
-    auto r = pq_.run(reserve_refs_sql, params().add(ref_block));
+    auto r = pq_.run_beside_deferred(reserve_refs_sql, params().add(ref_block));
     if (r.rows() == 0) throw store_error(errc::internal, "store: the ref counter is missing");
     const auto last = static_cast<std::uint64_t>(r.int64(0, 0));
     refs_ = ref_range{last - static_cast<std::uint64_t>(ref_block) + 1, last, true};
@@ -171,6 +175,8 @@ void connection::commit() {
 }
 
 void connection::rollback() noexcept {
+  rows_.discard();  // never written: everything goes back
+  facts_.drop();
   try {
     pq_.settle();  // their errors do not matter now: everything goes back
   } catch (...) {
@@ -195,6 +201,7 @@ bool connection::in_transaction() const noexcept {
 }
 
 void connection::savepoint() {
+  facts_.drop();  // isolating items: what a rolled-back item wrote must not stay in it
   pq_.exec("SAVEPOINT item");
 }
 

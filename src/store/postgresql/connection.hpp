@@ -10,6 +10,8 @@
 
 #include "lapord/store/backend.hpp"
 #include "lapord/store/database.hpp"
+#include "store/postgresql/deferred_rows.hpp"
+#include "store/postgresql/facts_cache.hpp"
 #include "store/postgresql/pg_transaction.hpp"
 #include "store/postgresql/pq.hpp"
 
@@ -22,6 +24,10 @@ class connection final : public backend_connection {
   explicit connection(const database_options& options);
 
   pq_connection& pq() noexcept { return pq_; }
+  // The batch's rows kept back to be written together (deferred_rows.hpp).
+  deferred_rows& rows() noexcept { return rows_; }
+  // What facts_about knows of the batch's citizens (facts_cache.hpp).
+  facts_cache& facts() noexcept { return facts_; }
   std::chrono::milliseconds dedup_window() const noexcept { return dedup_window_; }
   std::chrono::milliseconds instance_wait() const noexcept { return instance_wait_; }
   std::chrono::milliseconds receipt_window() const noexcept { return receipt_window_; }
@@ -43,8 +49,14 @@ class connection final : public backend_connection {
   void rollback_to_savepoint() override;
   void settle_item() override;
   void lock_reporters(std::span<const std::string_view> reporters) override;
-  void item_started() noexcept override { item_refs_ = refs_; }
-  void item_rolled_back() noexcept override { refs_ = item_refs_; }
+  void item_started() noexcept override {
+    item_refs_ = refs_;
+    rows_.item_started();
+  }
+  void item_rolled_back() noexcept override {
+    refs_ = item_refs_;
+    rows_.item_rolled_back();
+  }
   transaction& tx() noexcept override { return tx_; }
   int schema_version() const noexcept override { return schema_version_; }
 
@@ -120,6 +132,8 @@ class connection final : public backend_connection {
   std::vector<std::int64_t> ids_[2];  // per id_of, handed out from the back
   ref_range batch_refs_;              // at begin(): a failed batch draws from here again
   ref_range item_refs_;
+  deferred_rows rows_;
+  facts_cache facts_;
   pg_transaction tx_;
 };
 

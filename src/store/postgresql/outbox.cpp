@@ -14,10 +14,6 @@ namespace {
 
 // --- SQL (named arrays: their addresses key the prepared statements) ----------
 
-// No body: '' (schema 8) means "render it from the complaint", as in SQLite.
-constexpr char enqueue_forward_sql[] =
-    "INSERT INTO outbox (ref, payload, state, enqueued_at, next_attempt_at) "
-    "VALUES ($1, '', 'pending', $2, $2)";
 // SKIP LOCKED: another instance's batch that holds some due rows does not make this one wait;
 // it takes the next ones. The lease (next_attempt_at in the future) keeps them ours after the
 // COMMIT until the outcome is recorded or the lease ends.
@@ -41,10 +37,11 @@ constexpr char take_forwards_sql[] =
     "c.tracking_id, c.routed_by, t.ref, t.payload, t.attempts, t.takeover "
     "FROM taken t LEFT JOIN complaints c ON c.ref=t.ref ORDER BY t.seq";
 constexpr char mark_forwarded_sql[] =
-    "UPDATE outbox SET state='forwarded', leased=0, http_status=$1, done_at=$2, "
-    "next_attempt_at=NULL WHERE ref=$3";
-constexpr char set_tracking_sql[] =
-    "UPDATE complaints SET tracking_id=coalesce($1, tracking_id), updated_at=$2 WHERE ref=$3";
+    "WITH o AS (UPDATE outbox SET state='forwarded', leased=0, http_status=$1, done_at=$2, "
+    "next_attempt_at=NULL WHERE ref=$3 RETURNING ref), "
+    "c AS (UPDATE complaints SET tracking_id=coalesce($4, tracking_id), updated_at=$2 "
+    "WHERE ref=$3 AND EXISTS (SELECT 1 FROM o)) "
+    "SELECT count(*) FROM o";
 constexpr char park_sql[] =
     "UPDATE outbox SET state='parked', leased=0, http_status=$1, answer=$2, done_at=$3, "
     "next_attempt_at=NULL WHERE ref=$4 AND state='pending'";
@@ -65,7 +62,7 @@ constexpr char next_forward_due_sql[] =
 // --- outbox ----------------------------------------------------------------------------------
 
 void pg_transaction::enqueue_forward(std::string_view ref, wall_time now) {
-  c_.pq().send(enqueue_forward_sql, params().add(ref).add(now));
+  c_.rows().add_forward(ref, now);  // with the batch's others (deferred_rows.hpp)
 }
 
 std::vector<forward> pg_transaction::take_due_forwards(wall_time now, int limit,
@@ -93,11 +90,9 @@ std::vector<forward> pg_transaction::take_due_forwards(wall_time now, int limit,
 
 void pg_transaction::mark_forwarded(std::string_view ref, int http_status,
                                     std::optional<std::string_view> tracking_id, wall_time at) {
-  if (c_.pq()
-          .run(mark_forwarded_sql, params().add(std::int64_t{http_status}).add(at).add(ref))
-          .affected() == 0)
-    no_such("outbox entry for ref", ref);
-  c_.pq().send(set_tracking_sql, params().add(tracking_id).add(at).add(ref));
+  params p;
+  p.add(std::int64_t{http_status}).add(at).add(ref).add(tracking_id);
+  if (c_.pq().run(mark_forwarded_sql, p).int64(0, 0) == 0) no_such("outbox entry for ref", ref);
 }
 
 void pg_transaction::park(std::string_view ref, int http_status, std::string_view answer,

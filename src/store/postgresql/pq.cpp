@@ -140,11 +140,16 @@ result pq_connection::check(PGresult* r, std::string_view what) {
 }
 
 result pq_connection::exec(const char* sql) {
-  settle();
+  settle();  // writes the rows kept back first
   return check(PQexec(c_.get(), sql), sql);
 }
 
 result pq_connection::run(const char* sql, const params& p) {
+  flush_deferred();
+  return run_beside_deferred(sql, p);
+}
+
+result pq_connection::run_beside_deferred(const char* sql, const params& p) {
   if (!sent_.empty()) {
     send_one(sql, p);
     return std::move(*read_sent(true));
@@ -160,18 +165,34 @@ result pq_connection::run(const char* sql, const params& p) {
                sql);
 }
 
+result pq_connection::run_planned(const char* sql, const params& p) {
+  if (!sent_.empty()) {
+    send_one(sql, p, false);
+    return std::move(*read_sent(true));
+  }
+  return check(
+      PQexecParams(c_.get(), sql, p.size(), nullptr, p.values(), p.lengths(), p.formats(), 0), sql);
+}
+
 // --- pipeline: statements sent without waiting ------------------------------------------------
 
 void pq_connection::send(const char* sql, const params& p) {
   send_one(sql, p);
   // Results wait in the server's socket buffer until read: read them before it could fill.
-  if (sent_.size() >= 256) settle();
+  if (sent_.size() >= 256) read_sent(false);
 }
 
-void pq_connection::send_one(const char* sql, const params& p) {
+void pq_connection::send_one(const char* sql, const params& p, bool prepare) {
   if (sent_.empty() && PQpipelineStatus(c_.get()) == PQ_PIPELINE_OFF &&
       PQenterPipelineMode(c_.get()) != 1)
     fail(nullptr, sql);
+  if (!prepare) {
+    if (PQsendQueryParams(c_.get(), sql, p.size(), nullptr, p.values(), p.lengths(), p.formats(),
+                          0) != 1)
+      fail(nullptr, sql);
+    sent_.push_back({sql, false});
+    return;
+  }
   auto it = prepared_.find(sql);
   if (it == prepared_.end()) {
     std::string name = "s" + std::to_string(prepared_.size());
@@ -186,6 +207,7 @@ void pq_connection::send_one(const char* sql, const params& p) {
 }
 
 void pq_connection::settle() {
+  flush_deferred();
   if (!sent_.empty()) read_sent(false);
 }
 

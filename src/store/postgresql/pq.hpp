@@ -86,6 +86,18 @@ class params {
 
 class pq_connection {
  public:
+  // Rows kept back to be written together (deferred_rows.hpp): written (sent, by send())
+  // before every statement that waits for a result, so that it sees them.
+  class deferred {
+   public:
+    virtual bool pending() const noexcept = 0;
+    virtual void flush(pq_connection& pq) = 0;
+
+   protected:
+    ~deferred() = default;
+  };
+  void defer_to(deferred* d) noexcept { deferred_ = d; }
+
   // Connects with a libpq connection string or URI. Throws store_error(unavailable) with
   // libpq's message (never the connection string: it may hold a password). libpq's notices go
   // to `log` (pq_log.hpp), when given.
@@ -114,6 +126,13 @@ class pq_connection {
   // connection. Statements sent before (send()) go in the same round trip; the first error
   // among them is thrown here.
   result run(const char* sql, const params& p);
+  // run() without writing the rows kept back first: only for a statement that reads none of
+  // their tables, or whose caller adds them itself (facts_about).
+  result run_beside_deferred(const char* sql, const params& p);
+  // run_beside_deferred() unprepared: planned at each call for its parameters and the tables
+  // as they are now. For a statement run once per batch whose best plan changes as a table
+  // grows (a plan kept from an empty table would scan the whole table ever after).
+  result run_planned(const char* sql, const params& p);
   // A statement whose result the caller does not need (an INSERT or UPDATE without RETURNING),
   // sent without waiting for it: libpq's pipeline mode. Its result is read, and its error
   // thrown, by the next statement that waits (run, exec) or by settle(): one round trip for
@@ -144,7 +163,11 @@ class pq_connection {
     bool prepare;  // the PQsendPrepare of a statement new to this connection
   };
   std::optional<result> read_sent(bool keep_last);
-  void send_one(const char* sql, const params& p);
+  void flush_deferred() {
+    if (deferred_ && deferred_->pending()) deferred_->flush(*this);
+  }
+  deferred* deferred_ = nullptr;
+  void send_one(const char* sql, const params& p, bool prepare = true);
   std::string conninfo_;
   libpq_log log_;  // before c_: the notice receiver points here while c_ lives
   std::unique_ptr<PGconn, finish> c_;

@@ -15,14 +15,6 @@ namespace {
 
 // --- SQL (named arrays: their addresses key the prepared statements) ----------
 
-constexpr char enqueue_reply_sql[] =
-    "INSERT INTO replies (carrier, source, destination, text, kind, ref, state, created_at, "
-    "next_attempt_at, id) VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7, $7, $8)";
-// The same reply, taken at once for its sender (new_reply::lease), as take_replies_sql would.
-constexpr char enqueue_leased_reply_sql[] =
-    "INSERT INTO replies (carrier, source, destination, text, kind, ref, state, created_at, "
-    "next_attempt_at, id, leased, attempts, lease_owner, lease_epoch) VALUES ($1, $2, $3, $4, "
-    "$5, $6, 'queued', $7, $9, $8, 1, 1, $10, $11)";
 // Only the carriers given ($6=1: every carrier); the last column says whether the row was
 // another owner's lease that ran out (a takeover), from the row's values before the UPDATE.
 constexpr char take_replies_sql[] =
@@ -36,14 +28,17 @@ constexpr char take_replies_sql[] =
     "(due.was_leased=1 AND "
     "(due.was_owner IS DISTINCT FROM $4::text OR due.was_epoch IS DISTINCT FROM $5::bigint))";
 constexpr char reply_carrier_sql[] = "SELECT carrier FROM replies WHERE id=$1";
+// Marks the reply submitted and adds a row per segment (the message ids in order, $3), in one
+// statement; nothing when the reply is gone (0: the caller's no_such, nothing written).
+// Segments are keyed with the submit time: a message id an SMSC hands out again (after its
+// restart) adds a row and never replaces the older one.
 constexpr char mark_submitted_sql[] =
-    "UPDATE replies SET state='submitted', leased=0, submitted_at=$1, next_attempt_at=NULL "
-    "WHERE id=$2";
-// Keyed with the submit time: a message id an SMSC hands out again (after its restart) adds a
-// row and never replaces the older one.
-constexpr char insert_segment_sql[] =
-    "INSERT INTO reply_segments (carrier, message_id, submitted_at, reply_id, segment) "
-    "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING";
+    "WITH r AS (UPDATE replies SET state='submitted', leased=0, submitted_at=$1, "
+    "next_attempt_at=NULL WHERE id=$2 RETURNING carrier), "
+    "s AS (INSERT INTO reply_segments (carrier, message_id, submitted_at, reply_id, segment) "
+    "SELECT r.carrier, m.id, $1, $2, m.n FROM r, unnest($3::text[]) WITH ORDINALITY AS m(id, n) "
+    "ON CONFLICT DO NOTHING) "
+    "SELECT count(*) FROM r";
 constexpr char reply_retry_sql[] =
     "UPDATE replies SET leased=0, next_attempt_at=$1, last_error=$2 WHERE id=$3 "
     "AND state='queued'";
@@ -77,21 +72,14 @@ constexpr char next_reply_due_sql[] =
 // --- replies ---------------------------------------------------------------------------------
 
 std::int64_t pg_transaction::enqueue_reply(const new_reply& r) {
-  params p;
-  p.add(r.carrier)
-      .add(r.source)
-      .add(r.destination)
-      .add(r.text)
-      .add(r.kind)
-      .add(r.ref)
-      .add(r.created_at);
+  // The id from a block of the sequence; the row goes with the batch's others (deferred_rows.hpp).
   const std::int64_t id = c_.next_id(connection::id_of::replies);
-  p.add(id);
   if (!r.lease) {
-    c_.pq().send(enqueue_reply_sql, p);
+    c_.rows().add_reply(r, id, std::nullopt);
   } else {
-    p.add(r.created_at + *r.lease).add(c_.lease_owner).add(c_.lease_epoch);
-    c_.pq().send(enqueue_leased_reply_sql, p);
+    // Taken at once for its sender, as take_replies_sql would take it (new_reply::lease).
+    c_.rows().add_reply(
+        r, id, deferred_rows::lease{r.created_at + *r.lease, c_.lease_owner, c_.lease_epoch});
     c_.took_fresh_reply(id, *r.lease);
   }
   return id;
@@ -125,13 +113,13 @@ std::vector<reply> pg_transaction::take_due_replies_to(wall_time now, int limit,
 
 void pg_transaction::mark_reply_submitted(std::int64_t id, std::span<const std::string> message_ids,
                                           wall_time at) {
-  auto c = c_.pq().run(reply_carrier_sql, params().add(id));
-  if (c.rows() == 0) no_such("reply", std::to_string(id));
-  const std::string carrier = c.text(0, 0);
-  c_.pq().send(mark_submitted_sql, params().add(at).add(id));
-  std::int64_t segment = 0;
+  binary_array ids(binary_array::element::text);
   for (const auto& mid : message_ids)
-    c_.pq().send(insert_segment_sql, params().add(carrier).add(mid).add(at).add(id).add(++segment));
+    ids.add(mid);
+  if (c_.pq()
+          .run(mark_submitted_sql, params().add(at).add(id).add_bytes(ids.bytes()))
+          .int64(0, 0) == 0)
+    no_such("reply", std::to_string(id));
 }
 
 void pg_transaction::schedule_reply_retry(std::int64_t id, wall_time next_at,

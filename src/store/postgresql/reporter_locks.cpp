@@ -52,6 +52,7 @@ std::int64_t reporter_lock_key(std::string_view address) noexcept {
 }
 
 void connection::lock_reporters(std::span<const std::string_view> reporters) {
+  facts_.begin(reporters);  // held from here to the COMMIT: facts_about may read them at once
   if (reporters.empty()) return;
   std::vector<std::int64_t> keys;
   keys.reserve(reporters.size());
