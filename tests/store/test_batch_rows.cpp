@@ -136,6 +136,12 @@ TEST_CASE("one batch: a citizen's second MO sees the first's complaint - count a
   CHECK(raw.integer("SELECT count(*) FROM replies") == 2);
   CHECK(raw.integer("SELECT count(*) FROM received r JOIN complaints c ON c.ref = r.ref "
                     "AND c.received_id = r.id") == 2);
+  // Schema 8's: whole messages leave no redelivery key, each complaint its duplicate key's
+  // hash for the reporter index, the outbox no body (rendered from the complaint when sent).
+  CHECK(raw.integer("SELECT count(*) FROM received WHERE dedup_hash = 0") == 4);
+  CHECK(raw.integer("SELECT count(*) FROM complaints WHERE duplicate_hash IS NOT NULL") == 2);
+  CHECK(raw.integer("SELECT count(DISTINCT duplicate_hash) FROM complaints") == 2);
+  CHECK(raw.integer("SELECT count(*) FROM outbox WHERE payload = ''") == 2);
   // Across the commit too: the next batch reads them from the store.
   auto later = db.call([&](transaction& tx) {
     return tx.facts_about(citizen, "lapor lampu", at(1004) - 24h, at(1004) - 1h);
