@@ -70,6 +70,6 @@ TEST_CASE("small blocks: SQLite allocates through them once a store is open") {
   database db(options_for(dir.file("lapord.db")));
   void* p = sqlite3_malloc(100);
   REQUIRE(p != nullptr);
-  CHECK(sqlite3_msize(p) == 128);  // SQLite's own allocator would say 104
+  CHECK(sqlite3_msize(p) == 128);  // SQLite's own allocator says 100
   sqlite3_free(p);
 }
