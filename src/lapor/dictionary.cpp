@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include "lapor/lines.hpp"
@@ -190,25 +191,29 @@ void word_list::gathered::add(std::string_view key) {
   raw += key;
 }
 
-void word_list::pack(const gathered& g) {
+void word_list::pack(gathered&& g) {
   auto view = [&](std::uint64_t k) {
     return std::string_view(g.raw).substr(static_cast<std::size_t>(k >> 16),
                                           static_cast<std::size_t>(k & 0xFFFF));
   };
-  std::vector<std::uint64_t> keys = g.keys;
+  std::vector<std::uint64_t>& keys = g.keys;
   std::sort(keys.begin(), keys.end(),
             [&](std::uint64_t a, std::uint64_t b) { return view(a) < view(b); });
   keys.erase(std::unique(keys.begin(), keys.end(),
                          [&](std::uint64_t a, std::uint64_t b) { return view(a) == view(b); }),
              keys.end());
+  std::size_t bytes = 0;
+  for (const std::uint64_t k : keys)
+    bytes += static_cast<std::size_t>(k & 0xFFFF);
   std::string blob;
+  blob.reserve(bytes);
   std::vector<std::uint32_t> starts;
   starts.reserve(keys.size());
   for (const std::uint64_t k : keys) {
     starts.push_back(static_cast<std::uint32_t>(blob.size()));
     blob += view(k);
   }
-  blob.shrink_to_fit();
+  g = gathered{};  // freed before the list is kept
   blob_ = std::move(blob);
   starts_ = std::move(starts);
 }
@@ -224,7 +229,7 @@ void word_list::add(std::string_view word) {
   for (std::size_t i = 0; i < size(); ++i)
     g.add(key_at(i));
   g.add(word_key(word));
-  pack(g);
+  pack(std::move(g));
 }
 
 bool word_list::contains(std::string_view key) const {
@@ -245,7 +250,7 @@ word_list word_list::from_lines(std::string_view text) {
   word_list list;
   gathered keys;
   detail::for_each_entry(text, [&](int, std::string_view line) { keys.add(word_key(line)); });
-  list.pack(keys);
+  list.pack(std::move(keys));
   return list;
 }
 
@@ -311,7 +316,7 @@ word_list word_list::from_hunspell(std::string_view dic, std::string_view aff,
       }
     }
   }
-  list.pack(keys);
+  list.pack(std::move(keys));
   return list;
 }
 

