@@ -117,6 +117,14 @@ constexpr std::array<high_entry, high_count> high_codes = [] {
   return t;
 }();
 
+std::uint8_t code_entry_of(char32_t cp) {
+  if (cp < latin1_codes.size()) return latin1_codes[cp];
+  for (const auto& entry : high_codes) {
+    if (entry.cp == cp) return entry.code;
+  }
+  return no_code;
+}
+
 std::optional<gsm_code> code_from(std::uint8_t entry) {
   if (entry == no_code) return std::nullopt;
   return gsm_code{static_cast<std::uint8_t>(entry & 0x7F), (entry & extended_bit) != 0};
@@ -125,11 +133,7 @@ std::optional<gsm_code> code_from(std::uint8_t entry) {
 }  // namespace
 
 std::optional<gsm_code> gsm_code_of(char32_t cp) {
-  if (cp < latin1_codes.size()) return code_from(latin1_codes[cp]);
-  for (const auto& entry : high_codes) {
-    if (entry.cp == cp) return code_from(entry.code);
-  }
-  return std::nullopt;
+  return code_from(code_entry_of(cp));
 }
 
 std::optional<std::vector<std::uint8_t>> gsm_septets_of(std::string_view utf8) {
@@ -137,11 +141,14 @@ std::optional<std::vector<std::uint8_t>> gsm_septets_of(std::string_view utf8) {
   septets.reserve(utf8.size());
   bool invalid = false;
   for (std::size_t pos = 0; pos < utf8.size();) {
-    const char32_t cp = next_code_point(utf8, pos, &invalid);
-    const auto code = gsm_code_of(cp);
-    if (invalid || !code) return std::nullopt;
-    if (code->extended) septets.push_back(gsm_escape);
-    septets.push_back(code->septet);
+    // ASCII, nearly every character of a reply, straight from the table.
+    const auto byte = static_cast<unsigned char>(utf8[pos]);
+    const std::uint8_t entry =
+        byte < 0x80 ? latin1_codes[byte] : code_entry_of(next_code_point(utf8, pos, &invalid));
+    if (byte < 0x80) ++pos;
+    if (invalid || entry == no_code) return std::nullopt;
+    if ((entry & extended_bit) != 0) septets.push_back(gsm_escape);
+    septets.push_back(static_cast<std::uint8_t>(entry & 0x7F));
   }
   return septets;
 }

@@ -15,37 +15,33 @@ constexpr std::size_t concat_udh_octets = 6;
 constexpr std::size_t max_segments = 255;
 constexpr std::uint8_t carriage_return = 0x0D;
 
-// The text as units that must stay together: an ESC pair (2 septets) or a surrogate pair
-// (2 UTF-16 units) is one unit of width 2.
-struct unit {
-  std::size_t begin;
-  std::size_t width;
-};
-
+// The text as code (septets or UTF-16BE octets) and its length in septets or UTF-16 units. An
+// ESC pair (2 septets) or a surrogate pair (2 UTF-16 units) is one unit that must stay
+// together: see unit_end.
 struct text_units {
   alphabet used = alphabet::gsm7;
   bool replaced = false;
   std::vector<std::uint8_t> code;  // septets (gsm7) or UTF-16BE octets (ucs2)
-  std::vector<unit> units;         // over `code` in septets or in UTF-16 units
   std::size_t length = 0;          // septets or UTF-16 units
 };
+
+// The end of the unit that begins at `at` (in septets or UTF-16 units). Read from the code
+// itself: gsm_septets_of writes ESC only in front of its septet, and next_code_point yields no
+// lone surrogates, so a high surrogate always begins a pair.
+std::size_t unit_end(const text_units& text, std::size_t at) {
+  if (text.used == alphabet::gsm7) return at + (text.code[at] == gsm_escape ? 2 : 1);
+  return at + ((text.code[2 * at] & 0xFC) == 0xD8 ? 2 : 1);
+}
 
 text_units to_units(std::string_view utf8) {
   text_units text;
   if (auto septets = gsm_septets_of(utf8)) {
     text.code = std::move(*septets);
-    text.units.reserve(text.code.size());
-    for (std::size_t i = 0; i < text.code.size(); ++i) {
-      const std::size_t width = text.code[i] == gsm_escape ? 2 : 1;
-      text.units.push_back({i, width});
-      i += width - 1;
-    }
     text.length = text.code.size();
     return text;
   }
   text.used = alphabet::ucs2;
   text.code.reserve(utf8.size() * 2);
-  text.units.reserve(utf8.size());
   for (std::size_t pos = 0; pos < utf8.size();) {
     const char32_t cp = next_code_point(utf8, pos, &text.replaced);
     auto put_unit = [&](char32_t value) {
@@ -53,12 +49,10 @@ text_units to_units(std::string_view utf8) {
       text.code.push_back(static_cast<std::uint8_t>(value & 0xFF));
     };
     if (cp >= 0x10000) {
-      text.units.push_back({text.length, 2});
       put_unit(0xD800 + ((cp - 0x10000) >> 10));
       put_unit(0xDC00 + ((cp - 0x10000) & 0x3FF));
       text.length += 2;
     } else {
-      text.units.push_back({text.length, 1});
       put_unit(cp);
       text.length += 1;
     }
@@ -98,21 +92,13 @@ std::vector<std::pair<std::size_t, std::size_t>> split(const text_units& text, s
   };
   std::vector<std::pair<std::size_t, std::size_t>> ranges;
   std::size_t begin = 0;
-  std::size_t i = 0;
-  while (i < text.units.size()) {
+  while (begin < text.length) {
     std::size_t end = begin;
-    std::size_t j = i;
-    while (j < text.units.size() && fits(begin, text.units[j].begin + text.units[j].width)) {
-      end = text.units[j].begin + text.units[j].width;
-      ++j;
-    }
-    if (j == i) {  // cannot happen with limits >= 2, but never loop forever
-      end = text.units[j].begin + text.units[j].width;
-      ++j;
-    }
+    while (end < text.length && fits(begin, unit_end(text, end)))
+      end = unit_end(text, end);
+    if (end == begin) end = unit_end(text, begin);  // cannot happen with limits >= 2
     ranges.emplace_back(begin, end);
     begin = end;
-    i = j;
   }
   if (ranges.empty()) ranges.emplace_back(0, 0);
   return ranges;
