@@ -62,9 +62,12 @@ class Cluster:
         # it before the server does (their ports come from the same pool). Then the server
         # says so in its log and does not start: try another port.
         for attempt in range(5):
+            # jit off: lapord's statements are short; a plan whose estimated cost passes
+            # jit_above_cost (a sequential scan of a grown table) would spend more CPU compiling
+            # than running (docs/scaling.md, "Settings that matter").
             opts = {"listen_addresses": "127.0.0.1", "port": str(self.port),
                     "unix_socket_directories": self.folder, "max_connections": "50",
-                    "shared_buffers": "32MB", "synchronous_commit": "on"}
+                    "shared_buffers": "32MB", "synchronous_commit": "on", "jit": "off"}
             opts.update(self.settings)
             o = " ".join(f"-c {k}={v}" for k, v in opts.items())
             log = os.path.join(self.folder, "server.log")
