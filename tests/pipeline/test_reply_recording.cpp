@@ -5,7 +5,6 @@
 #include <atomic>
 #include <chrono>
 #include <mutex>
-#include <thread>
 
 #include <spdlog/logger.h>
 #include <boost/asio/executor_work_guard.hpp>
@@ -20,7 +19,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Answers every submit_sm from its own thread, as the carriers' thread does: ROK with an id,
+// Answers the queued submit_sm when the test says, as the carriers' thread does: ROK with an id,
 // except for destinations that end in 1 (refused for good) and 2 (a temporary refusal).
 class fake_carrier final : public net::mt_sender {
  public:
@@ -57,13 +56,28 @@ class fake_carrier final : public net::mt_sender {
   std::vector<std::pair<smpp::submit_sm, net::mt_completion>> queued_;
 };
 
-bool poll_until(const std::function<bool()>& done, std::chrono::seconds limit = 20s) {
-  const auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (done()) return true;
-    std::this_thread::sleep_for(5ms);
+// The sender's executor runs on the test's own thread: each step waits for the next handler
+// the code under test posts (a store answer, a freed slot, a wake-up), never a timed poll; the
+// poll interval is an hour, so no timer drives anything. The bound only turns a hang into a
+// failure.
+bool run_until(boost::asio::io_context& io, const std::function<bool()>& done) {
+  while (!done()) {
+    if (io.run_one_for(30s) == 0) return done();
   }
-  return done();
+  return true;
+}
+
+// Stops the sender and runs what it still has queued (the stop itself, store answers) on this
+// thread, so nothing of it is left to run on the writer thread after the io_context is gone
+// (ASan: heap-use-after-free of the timer's service).
+void shut_down(std::unique_ptr<reply_sender>& sender, boost::asio::io_context& io,
+               store::database& db) {
+  sender->stop();
+  sender.reset();
+  io.poll();                            // the stop runs: no new store work from here on
+  db.call([](store::transaction&) {});  // what the store still had has posted its answers
+  io.restart();
+  io.poll();
 }
 
 }  // namespace
@@ -93,24 +107,23 @@ TEST_CASE("reply_sender records every carrier answer, several per store item") {
 
   boost::asio::io_context io;
   auto guard = boost::asio::make_work_guard(io);
-  std::thread thread([&] { io.run(); });
   fake_carrier carrier;
   reply_sender_options options;
   options.batch = 100;
   options.max_in_flight = 1000;
-  options.poll_interval = 50ms;
+  options.poll_interval = 1h;
   auto sender = std::make_unique<reply_sender>(io.get_executor(), s.db, carrier, options,
                                                std::make_shared<spdlog::logger>("replies"));
   sender->start();
   std::size_t answered = 0;
-  REQUIRE(poll_until([&] {
+  REQUIRE(run_until(io, [&] {
     answered += carrier.answer_all();
     const auto st = sender->stats();
     return st.submitted + st.failed + st.retried == static_cast<std::uint64_t>(n);
   }));
   CHECK(answered == static_cast<std::size_t>(n));
   // Recorded (the stats count answers; the store is written a moment later).
-  REQUIRE(poll_until([&] {
+  REQUIRE(run_until(io, [&] {
     return s.db.call([&](store::transaction& tx) {
       int done = 0;
       for (auto id : ids) {
@@ -120,14 +133,7 @@ TEST_CASE("reply_sender records every carrier answer, several per store item") {
       return done == n;
     });
   }));
-  sender->stop();
-  sender.reset();
-  // A poll of the store may still be queued, holding the sender: let it complete while the
-  // io_context runs, or it is released on the writer thread after the io_context is gone
-  // (ASan: heap-use-after-free of the timer's service).
-  s.db.call([](store::transaction&) {});
-  guard.reset();
-  thread.join();
+  shut_down(sender, io, s.db);
 
   s.db.call([&](store::transaction& tx) {
     for (int i = 0; i < n; ++i) {
@@ -160,10 +166,12 @@ TEST_CASE("reply_sender records every carrier answer, several per store item") {
 TEST_CASE(
     "reply_sender: a reply whose lease ran out while it waits for the carrier goes out once") {
   // The carrier is down (or throttling) for longer than the lease: the store hands the reply
-  // out again; it is still on its way, so it must not be submitted a second time.
+  // out again; it is still on its way, so it must not be submitted a second time. The sender's
+  // clock is scripted: the lease runs out when the test says so.
   test::store_under_test s;
   const auto now =
       std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  std::atomic<store::wall_time> clock{now};
   const std::int64_t id = s.db.call([&](store::transaction& tx) {
     store::new_reply r;
     r.carrier = "tsel";
@@ -176,31 +184,29 @@ TEST_CASE(
   });
   boost::asio::io_context io;
   auto guard = boost::asio::make_work_guard(io);
-  std::thread thread([&] { io.run(); });
   fake_carrier carrier;
   reply_sender_options options;
-  options.lease = 20ms;
-  options.poll_interval = 10ms;
+  options.lease = 1min;
+  options.poll_interval = 1h;
+  options.clock = [&clock] { return clock.load(); };
   auto sender = std::make_unique<reply_sender>(io.get_executor(), s.db, carrier, options,
                                                std::make_shared<spdlog::logger>("replies"));
   sender->start();
-  // Taken again at least twice after its lease ran out, while the carrier holds it.
-  REQUIRE(poll_until([&] { return sender->stats().taken_while_sending >= 2; }));
+  REQUIRE(run_until(io, [&] { return carrier.waiting() == 1; }));
+  // Taken again twice after its lease ran out, while the carrier holds it.
+  for (std::uint64_t again = 1; again <= 2; ++again) {
+    clock = clock.load() + options.lease + 1s;
+    sender->notify();
+    REQUIRE(run_until(io, [&] { return sender->stats().taken_while_sending == again; }));
+  }
   CHECK(carrier.waiting() == 1);
   CHECK(carrier.answer_all() == 1);
-  REQUIRE(poll_until([&] {
+  REQUIRE(run_until(io, [&] {
     return s.db.call([&](store::transaction& tx) { return tx.reply_status_of(id); })->state ==
            store::reply_state::submitted;
   }));
   CHECK(carrier.waiting() == 0);
-  sender->stop();
-  sender.reset();
-  // A poll of the store may still be queued, holding the sender: let it complete while the
-  // io_context runs, or it is released on the writer thread after the io_context is gone
-  // (ASan: heap-use-after-free of the timer's service).
-  s.db.call([](store::transaction&) {});
-  guard.reset();
-  thread.join();
+  shut_down(sender, io, s.db);
 }
 
 TEST_CASE("a reply handed over from its commit is sent without asking the store for it") {
@@ -224,6 +230,7 @@ TEST_CASE("a reply handed over from its commit is sent without asking the store 
   auto guard = boost::asio::make_work_guard(io);
   fake_carrier carrier;
   reply_sender_options options;
+  options.poll_interval = 1h;
   options.max_in_flight = 4;  // room for 64 handed over (the floor), then the MO stores it due
   auto sender = std::make_unique<reply_sender>(io.get_executor(), s.db, carrier, options,
                                                std::make_shared<spdlog::logger>("replies"));
@@ -234,25 +241,20 @@ TEST_CASE("a reply handed over from its commit is sent without asking the store 
     sender->send_now(replies[static_cast<std::size_t>(i)]);
   }
   CHECK_FALSE(sender->has_room());
-  std::thread thread([&] { io.run(); });
-  REQUIRE(poll_until([&] { return carrier.waiting() == 4; }));  // max_in_flight at once
+  REQUIRE(run_until(io, [&] { return carrier.waiting() == 4; }));  // max_in_flight at once
   std::size_t answered = 0;
-  REQUIRE(poll_until([&] {
+  REQUIRE(run_until(io, [&] {
     answered += carrier.answer_all();
     return sender->stats().submitted == 64;
   }));
   CHECK(answered == 64);
-  REQUIRE(poll_until([&] { return sender->has_room(); }));
-  REQUIRE(poll_until([&] {
+  REQUIRE(run_until(io, [&] { return sender->has_room(); }));
+  REQUIRE(run_until(io, [&] {
     return s.db.call([&](store::transaction& tx) {
       return tx.reply_status_of(replies[63].id)->state == store::reply_state::submitted;
     });
   }));
-  sender->stop();
-  sender.reset();
-  s.db.call([](store::transaction&) {});
-  guard.reset();
-  thread.join();
+  shut_down(sender, io, s.db);
   // Leased at insert, they are never due to a poll: only send_now() sent them.
   const auto st = s.db.call([&](store::transaction& tx) {
     int submitted = 0;

@@ -4,7 +4,6 @@
 // second instance's rules read what the first committed. SQLite has one writer per file.
 #include <doctest/doctest.h>
 
-#include <chrono>
 #include <future>
 #include <mutex>
 #include <optional>
@@ -12,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "store/held_reporter.hpp"
 #include "store/postgresql/connection.hpp"
 #include "store/store_fixture.hpp"
 
@@ -27,44 +27,7 @@ using namespace std::chrono_literals;
     }                                                                        \
   } while (false)
 
-namespace {
-
-// Holds an item of instance `db` inside its transaction (its batch's locks held) until
-// released. run() may be called again when a batch is isolated: only the first call waits.
-struct held_item {
-  std::promise<void> running;
-  std::promise<void> release;
-  std::shared_future<void> released = release.get_future().share();
-  std::promise<bool> committed;
-  bool first = true;
-};
-
-// Waits until `n` advisory locks are waited for on the store (a batch blocked on a reporter).
-bool advisory_waiters(pg_raw& raw, std::int64_t n) {
-  const auto deadline = std::chrono::steady_clock::now() + 20s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (raw.integer("SELECT count(*) FROM pg_locks WHERE locktype='advisory' AND NOT granted") == n)
-      return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return false;
-}
-
-void hold_reporter(database& db, held_item& h, std::string reporter, std::string ref) {
-  db.submit_for(
-      reporter,
-      [&h, reporter, ref](transaction& tx) {
-        tx.create_complaint(sample_complaint(ref, reporter, "jalan rusak", at(100)));
-        if (h.first) {
-          h.first = false;
-          h.running.set_value();
-          h.released.wait();
-        }
-      },
-      [&h](result<std::monostate> r) { h.committed.set_value(static_cast<bool>(r)); });
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("reporter lock keys: one citizen in any form is one key, another citizen another") {
   using lapord::store::postgresql::reporter_lock_key;
@@ -73,38 +36,6 @@ TEST_CASE("reporter lock keys: one citizen in any form is one key, another citiz
   CHECK(reporter_lock_key("+62 812-3456-7890") == reporter_lock_key("081234567890"));
   CHECK(reporter_lock_key("+6281234567890") != reporter_lock_key("+6281234567891"));
   CHECK(reporter_lock_key("TELKOMSEL") != reporter_lock_key("INDOSAT"));
-}
-
-TEST_CASE("instances: the second instance waits for the first's commit on one reporter") {
-  LAPORD_POSTGRESQL_ONLY();
-  temp_dir dir;
-  const std::string path = dir.file("lapord.db");
-  database a(options_for(path));
-  database b(options_for(path));
-  pg_raw raw(pg_database_for(path));
-
-  held_item h;
-  hold_reporter(a, h, "+6281234567890", "10000001");
-  h.running.get_future().wait();
-
-  // The same citizen as its carrier writes the number: b's batch must wait for a's COMMIT.
-  std::promise<std::optional<std::string>> seen;
-  b.submit_for(
-      "081234567890",
-      [](transaction& tx) {
-        return tx.recent_complaint_with_key("+6281234567890", "jalan rusak", at(0));
-      },
-      [&](result<std::optional<std::string>> r) {
-        seen.set_value(r ? *r.value : std::optional<std::string>("error: " + r.detail));
-      });
-  auto seen_future = seen.get_future();
-  CHECK(advisory_waiters(raw, 1));
-  CHECK(seen_future.wait_for(0s) == std::future_status::timeout);
-
-  h.release.set_value();
-  CHECK(h.committed.get_future().get());
-  // Read after a's commit: the duplicate rule finds the first complaint.
-  CHECK(seen_future.get() == std::optional<std::string>("10000001"));
 }
 
 TEST_CASE("instances: another reporter does not wait") {

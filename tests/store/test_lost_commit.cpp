@@ -5,7 +5,8 @@
 //
 // The lost answer is made by a TCP proxy between the store and the test cluster that forwards
 // the next COMMIT to the server, waits for its answer and closes both sides instead of passing
-// it on: the server committed, the store saw the connection go.
+// it on: the server committed, the store saw the connection go. Real sockets and the store's
+// real reconnect back-off: not a unit test (store_pg_real_time_tests, label system).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -142,6 +143,39 @@ taken take_both(transaction& tx, wall_time now) {
   return t;
 }
 
+// A store whose connection goes through a commit_cutter, its epoch begun (instance gw-a).
+struct store_behind_cutter {
+  temp_dir dir;
+  database_options options = options_for(dir.file("lapord.db"));
+  std::string direct = options.url;  // to the server, not through the cutter
+  commit_cutter cutter{port_of(direct)};
+  database db{with_cutter(options, cutter)};
+
+  store_behind_cutter() {
+    db.call([](transaction& tx) { tx.begin_epoch("gw-a", at(0)); });
+  }
+  static database_options with_cutter(database_options o, const commit_cutter& c) {
+    o.url = with_port(o.url, c.port());
+    return o;
+  }
+};
+
+// Runs `work` once the store has reconnected: it fails with errc::unavailable until the
+// back-off (100 ms after the loss, real time) has passed, so it is asked again, for 10 s at most.
+template <class F>
+auto once_reconnected(database& db, F work) -> std::optional<decltype(db.call(work))> {
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    try {
+      return db.call(work);
+    } catch (const store_error& e) {
+      REQUIRE(e.code() == make_error_code(errc::unavailable));  // reconnecting
+      std::this_thread::sleep_for(20ms);
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -150,39 +184,25 @@ TEST_CASE(
     MESSAGE("PostgreSQL only: an SQLite COMMIT does not lose its answer");
     return;
   }
-  temp_dir dir;
-  auto options = options_for(dir.file("lapord.db"));
-  const std::string direct = options.url;
-  commit_cutter cutter(port_of(direct));
-  options.url = with_port(direct, cutter.port());
-  database db(options);
-  db.call([](transaction& tx) { tx.begin_epoch("gw-a", at(0)); });
+  store_behind_cutter s;
+  database& db = s.db;
   db.call([](transaction& tx) {
     tx.enqueue_reply({"telkomsel", "1708", "6281234567890", "teks", "ack", std::nullopt, at(100)});
     tx.create_complaint(sample_complaint("10000001", "+6281234567890", "Jalan rusak", at(100)));
     tx.enqueue_forward("10000001", at(100));
   });
 
-  cutter.arm();
+  s.cutter.arm();
   CHECK_THROWS_AS(db.call([](transaction& tx) { return take_both(tx, at(100)); }), store_error);
-  REQUIRE(cutter.cut());
+  REQUIRE(s.cutter.cut());
   // Behind the store's back: the COMMIT happened, the leases are this live instance's.
-  pg_raw raw(direct);
+  pg_raw raw(s.direct);
   CHECK(raw.integer("SELECT count(*) FROM replies WHERE leased = 1") == 1);
   CHECK(raw.integer("SELECT count(*) FROM outbox WHERE leased = 1") == 1);
 
   // The next transaction reconnects (once the back-off, 100 ms, has passed) and releases them:
   // due again now, not when the lease runs out (at(400) for the reply, at(160) the forward).
-  std::optional<taken> again;
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (!again && std::chrono::steady_clock::now() < deadline) {
-    try {
-      again = db.call([](transaction& tx) { return take_both(tx, at(101)); });
-    } catch (const store_error& e) {
-      REQUIRE(e.code() == make_error_code(errc::unavailable));  // reconnecting
-      std::this_thread::sleep_for(20ms);
-    }
-  }
+  const auto again = once_reconnected(db, [](transaction& tx) { return take_both(tx, at(101)); });
   REQUIRE(again);
   CHECK(again->replies == 1);
   CHECK(again->forwards == 1);
@@ -193,17 +213,12 @@ TEST_CASE("failover: replies stored taken by a COMMIT whose answer was lost are 
     MESSAGE("PostgreSQL only: an SQLite COMMIT does not lose its answer");
     return;
   }
-  temp_dir dir;
-  auto options = options_for(dir.file("lapord.db"));
-  const std::string direct = options.url;
-  commit_cutter cutter(port_of(direct));
-  options.url = with_port(direct, cutter.port());
-  database db(options);
-  db.call([](transaction& tx) { tx.begin_epoch("gw-a", at(0)); });
+  store_behind_cutter s;
+  database& db = s.db;
 
   // Two MOs' replies stored taken for this instance's sender (new_reply::lease), the answer to
   // their COMMIT lost: the MOs were told to try again, nobody holds the replies.
-  cutter.arm();
+  s.cutter.arm();
   CHECK_THROWS_AS(db.call([](transaction& tx) {
     for (int i = 0; i < 2; ++i) {
       new_reply r{"telkomsel", "1708", "6281234567890", "teks", "ack", std::nullopt, at(100 + i)};
@@ -212,23 +227,14 @@ TEST_CASE("failover: replies stored taken by a COMMIT whose answer was lost are 
     }
   }),
                   store_error);
-  REQUIRE(cutter.cut());
-  pg_raw raw(direct);
+  REQUIRE(s.cutter.cut());
+  pg_raw raw(s.direct);
   CHECK(raw.integer("SELECT count(*) FROM replies WHERE leased = 1 AND attempts = 1") == 2);
 
   // The reconnect makes them due from their creation, as if stored untaken (before: taken by
   // nobody until at(400)).
-  std::optional<std::size_t> again;
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (!again && std::chrono::steady_clock::now() < deadline) {
-    try {
-      again =
-          db.call([](transaction& tx) { return tx.take_due_replies(at(102), 10, 300s).size(); });
-    } catch (const store_error& e) {
-      REQUIRE(e.code() == make_error_code(errc::unavailable));  // reconnecting
-      std::this_thread::sleep_for(20ms);
-    }
-  }
+  const auto again = once_reconnected(
+      db, [](transaction& tx) { return tx.take_due_replies(at(102), 10, 300s).size(); });
   REQUIRE(again);
   CHECK(*again == 2);
 }

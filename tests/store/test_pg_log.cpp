@@ -1,50 +1,20 @@
 // What libpq says reaches lapord's log through database_options::on_log, never stderr: the
 // server's warnings (a notice receiver), a lost connection, and a series of failed reconnects
-// as one line (not one per attempt) and its end as one more. No line and no error ever holds
-// the connection string's password.
+// as one line (not one per attempt) and its end as one more (in real time: in
+// test_pg_real_time.cpp). No line and no error ever holds the connection string's password.
 #include <doctest/doctest.h>
 
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "store/log_lines.hpp"
 #include "store/postgresql/pq_log.hpp"
 #include "store/store_fixture.hpp"
 
 using namespace lapord::store;
 using namespace lapord::store::test;
 using namespace std::chrono_literals;
-
-namespace {
-
-class log_lines {
- public:
-  void add(backend_log level, std::string_view line) {
-    const std::lock_guard lock(m_);
-    lines_.emplace_back(level, std::string(line));
-  }
-  std::vector<std::pair<backend_log, std::string>> all() const {
-    const std::lock_guard lock(m_);
-    return lines_;
-  }
-  std::size_t count(std::string_view part) const {
-    std::size_t n = 0;
-    for (const auto& [level, line] : all())
-      n += line.find(part) != std::string::npos ? 1 : 0;
-    return n;
-  }
-
- private:
-  mutable std::mutex m_;
-  std::vector<std::pair<backend_log, std::string>> lines_;
-};
-
-std::string dbname_of(const std::string& url) {
-  return url.substr(url.rfind("dbname=") + 7);
-}
-
-}  // namespace
 
 TEST_CASE("pq_log: a libpq message is one line without the password - quoted pieces go too") {
   using lapord::store::postgresql::message_scrubber;
@@ -101,63 +71,4 @@ TEST_CASE("postgresql: the server's warnings reach the log hook - not stderr") {
   CHECK(all[0].first == backend_log::warn);
   // Raw here: the daemon's hook masks the number (lapor::mask_numbers_in_text).
   CHECK(all[0].second == "store: PostgreSQL says: WARNING:  complaint from +6281234567890");
-}
-
-TEST_CASE(
-    "postgresql: failed reconnects are logged once per series, not per attempt - its end once, "
-    "never the password") {
-  if (!on_postgresql()) return;
-  temp_dir dir;
-  const auto path = dir.file("lapord.db");
-  log_lines lines;
-  auto o = options_for(path);
-  o.url += " password=s3cr3t-pw";  // trust authentication: accepted, unused
-  o.on_log = [&lines](backend_log level, std::string_view line) { lines.add(level, line); };
-  database db(o);
-  const auto store_one = [&db](int i) {
-    db.call([i](transaction& tx) {
-      tx.create_complaint(sample_complaint(std::to_string(10000000 + i), "+6281", "air", at(i)));
-    });
-  };
-  store_one(1);
-  pg_raw admin(pg_base_url());
-  const std::string name = dbname_of(o.url.substr(0, o.url.rfind(" password=")));
-  // The server refuses every new session to the store's database, then drops lapord's.
-  admin.exec("ALTER DATABASE " + name + " ALLOW_CONNECTIONS false");
-  admin.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + name +
-             "'");
-  int attempts = 0;  // batches that tried to connect (the others failed within the back-off)
-  const auto until = std::chrono::steady_clock::now() + 20s;
-  while (attempts < 4 && std::chrono::steady_clock::now() < until) {
-    try {
-      store_one(2);
-      FAIL("stored while the database refuses connections");
-    } catch (const store_error& e) {
-      if (std::string(e.what()).find("cannot reconnect yet") != std::string::npos) ++attempts;
-    }
-    std::this_thread::sleep_for(20ms);  // pacing only: the loop ends on attempts counted
-  }
-  REQUIRE(attempts >= 4);
-  CHECK(lines.count("lost the connection to PostgreSQL") == 1);
-  CHECK(lines.count("cannot connect to PostgreSQL") == 1);
-  CHECK(lines.count("not currently accepting connections") == 1);
-  admin.exec("ALTER DATABASE " + name + " ALLOW_CONNECTIONS true");
-  bool stored = false;
-  while (!stored && std::chrono::steady_clock::now() < until) {
-    try {
-      store_one(3);
-      stored = true;
-    } catch (const store_error&) {
-      std::this_thread::sleep_for(20ms);
-    }
-  }
-  REQUIRE(stored);
-  CHECK(lines.count("cannot connect to PostgreSQL") == 1);
-  CHECK(lines.count("store: connected to PostgreSQL at 127.0.0.1:") == 1);
-  CHECK(lines.count(" failed attempt(s)") == 1);
-  for (const auto& [level, line] : lines.all()) {
-    CAPTURE(line);
-    CHECK(line.find("s3cr3t-pw") == std::string::npos);
-    CHECK(line.find('\n') == std::string::npos);
-  }
 }

@@ -131,6 +131,8 @@ struct reply_sender::impl : std::enable_shared_from_this<impl> {
   std::atomic<std::uint64_t> failed{0};
   std::atomic<std::uint64_t> deferred{0};
 
+  store::wall_time now() const { return options.clock ? options.clock() : wall_now(); }
+
   void poll() {
     if (stopped || taking || in_flight >= options.max_in_flight) return;
     const std::size_t want = std::min(options.batch, options.max_in_flight - in_flight);
@@ -143,9 +145,10 @@ struct reply_sender::impl : std::enable_shared_from_this<impl> {
       }
     }
     taking = true;
+    // `this` outlives the item: its completion holds a reference.
     db.submit(
-        [want, lease = options.lease, carriers = std::move(carriers)](store::transaction& tx) {
-          return tx.take_due_replies_to(wall_now(), static_cast<int>(want), lease,
+        [this, want, carriers = std::move(carriers)](store::transaction& tx) {
+          return tx.take_due_replies_to(now(), static_cast<int>(want), options.lease,
                                         carriers ? &*carriers : nullptr);
         },
         [self = shared_from_this(), want](store::result<std::vector<store::reply>> r) {
@@ -371,7 +374,7 @@ struct reply_sender::impl : std::enable_shared_from_this<impl> {
 
     void run(store::transaction& tx) override {
       take();
-      const store::wall_time now = wall_now();
+      const store::wall_time now = self->now();
       for (outcome& o : mine) {
         o.recorded = false;
         try {

@@ -52,6 +52,9 @@ struct reply_sender_options {
   // the sender's executor; only their replies are taken, the others are left to an instance
   // bound to them (issue 13). Empty function: every carrier (tests, one instance of old).
   std::function<std::vector<std::string>()> sending_carriers;
+  // The wall time replies are taken (leases) and their outcomes recorded at, asked on the
+  // store's writer thread; empty: the system clock. Tests script it (a lease running out).
+  std::function<store::wall_time()> clock;
 };
 
 // The submit_sm for each segment of a reply (exposed for tests), sent from `source` (its
