@@ -101,6 +101,77 @@ ingest_outcome handle_message(store::transaction& tx, const citizen_message& mes
   return record_decision(tx, d, origin, ctx);
 }
 
+namespace {
+
+// Files the complaint the decision asks for (its ref from the store's counter) and queues its
+// forward.
+void file_complaint(store::transaction& tx, const lapor::decision& d,
+                    const complaint_origin& origin, const ingest_context& ctx,
+                    ingest_outcome& out) {
+  const store::wall_time now = origin.received_at;
+  // Counter 1, 2, 3 ... -> permutation index 0, 1, 2 ...: unique refs without a lookup.
+  const std::uint64_t counter = tx.next_ref_counter();
+  out.ref = ctx.refs->make(counter - 1);
+  store::new_complaint c;
+  c.ref = out.ref;
+  c.channel = lapor::to_string(origin.channel);
+  c.carrier = origin.carrier;
+  c.service_number = origin.service_number;
+  c.reporter = d.reporter;
+  c.confidential = d.confidential;
+  if (d.institution) {
+    c.institution =
+        store::institution_view{d.institution->code, d.institution->name, d.institution->keyword,
+                                d.institution->corrected, lapor::to_string(d.institution->via)};
+  }
+  c.text = d.text;
+  c.duplicate_key = d.duplicate_key;
+  c.segments = origin.segments;
+  c.incomplete = origin.incomplete;
+  c.created_at = now;
+  c.received_id = origin.received_id;
+  tx.create_complaint(c);
+  out.complaint_created = true;
+  if (d.institution) out.institution_kind = d.institution->kind;
+  if (d.institution) out.institution_code = d.institution->code;
+  if (d.forward) {
+    tx.enqueue_forward(out.ref, now);  // the body is rendered from the complaint when sent
+    out.forward_queued = true;
+  }
+}
+
+// Queues the answer to the citizen; handed to the sender from the commit when it is leased
+// at insert (ingest_context::reply_lease).
+void queue_reply(store::transaction& tx, const lapor::decision& d, const complaint_origin& origin,
+                 const ingest_context& ctx, const std::string& destination,
+                 const std::string& reply_text, ingest_outcome& out) {
+  const store::wall_time now = origin.received_at;
+  store::new_reply r;
+  r.carrier = origin.carrier;
+  r.source = origin.service_number;
+  r.destination = destination;
+  r.text = reply_text;
+  r.kind = d.reply_template;
+  if (!out.ref.empty()) r.ref = out.ref;
+  r.created_at = now;
+  r.lease = ctx.reply_lease;
+  const std::int64_t id = tx.enqueue_reply(r);
+  out.reply_queued = true;
+  if (ctx.reply_lease) {
+    out.reply = store::reply{id,
+                             std::string(origin.carrier),
+                             std::string(origin.service_number),
+                             destination,
+                             reply_text,
+                             std::string(d.reply_template),
+                             std::nullopt,
+                             1};
+    if (!out.ref.empty()) out.reply->ref = out.ref;
+  }
+}
+
+}  // namespace
+
 ingest_outcome record_decision(store::transaction& tx, const lapor::decision& d,
                                const complaint_origin& origin, const ingest_context& ctx) {
   const lapor::service& service = *ctx.service;
@@ -117,35 +188,7 @@ ingest_outcome record_decision(store::transaction& tx, const lapor::decision& d,
 
   std::string reply_text = d.reply;
   if (d.create_complaint) {
-    // Counter 1, 2, 3 ... -> permutation index 0, 1, 2 ...: unique refs without a lookup.
-    const std::uint64_t counter = tx.next_ref_counter();
-    out.ref = ctx.refs->make(counter - 1);
-    store::new_complaint c;
-    c.ref = out.ref;
-    c.channel = lapor::to_string(origin.channel);
-    c.carrier = origin.carrier;
-    c.service_number = origin.service_number;
-    c.reporter = d.reporter;
-    c.confidential = d.confidential;
-    if (d.institution) {
-      c.institution =
-          store::institution_view{d.institution->code, d.institution->name, d.institution->keyword,
-                                  d.institution->corrected, lapor::to_string(d.institution->via)};
-    }
-    c.text = d.text;
-    c.duplicate_key = d.duplicate_key;
-    c.segments = origin.segments;
-    c.incomplete = origin.incomplete;
-    c.created_at = now;
-    c.received_id = origin.received_id;
-    tx.create_complaint(c);
-    out.complaint_created = true;
-    if (d.institution) out.institution_kind = d.institution->kind;
-    if (d.institution) out.institution_code = d.institution->code;
-    if (d.forward) {
-      tx.enqueue_forward(out.ref, now);  // the body is rendered from the complaint when sent
-      out.forward_queued = true;
-    }
+    file_complaint(tx, d, origin, ctx, out);
     if (reply_text.empty()) reply_text = service.render_reply(d, out.ref);
   } else if (d.kind == lapor::decision_kind::complaint) {
     out.ref = d.ref;  // a duplicate: the first complaint's ref
@@ -161,30 +204,7 @@ ingest_outcome record_decision(store::transaction& tx, const lapor::decision& d,
     reply_text.clear();
     out.reply_limited = true;
   }
-  if (!reply_text.empty()) {
-    store::new_reply r;
-    r.carrier = origin.carrier;
-    r.source = origin.service_number;
-    r.destination = destination;
-    r.text = reply_text;
-    r.kind = d.reply_template;
-    if (!out.ref.empty()) r.ref = out.ref;
-    r.created_at = now;
-    r.lease = ctx.reply_lease;
-    const std::int64_t id = tx.enqueue_reply(r);
-    out.reply_queued = true;
-    if (ctx.reply_lease) {
-      out.reply = store::reply{id,
-                               std::string(origin.carrier),
-                               std::string(origin.service_number),
-                               destination,
-                               reply_text,
-                               std::string(d.reply_template),
-                               std::nullopt,
-                               1};
-      if (!out.ref.empty()) out.reply->ref = out.ref;
-    }
-  }
+  if (!reply_text.empty()) queue_reply(tx, d, origin, ctx, destination, reply_text, out);
   return out;
 }
 

@@ -50,6 +50,46 @@ bool set_error(std::string& error, std::string text) {
   return false;
 }
 
+// throttle[=all|first:N|every:K]
+bool parse_throttle(std::optional<std::string_view> value, fault& f, std::string& error) {
+  f.kind = fault_kind::throttle;
+  f.status = static_cast<std::uint32_t>(smpp::command_status::esme_rthrottled);
+  if (!value || *value == "all") {
+    f.throttle = throttle_mode::all;
+    return true;
+  }
+  auto parts = split(*value, ':');
+  if (parts.size() == 2 && (parts[0] == "first" || parts[0] == "every")) {
+    auto v = parse_number(parts[1]);
+    if (!v || *v == 0)
+      return set_error(error, "throttle: " + std::string(parts[0]) + ":N needs N >= 1");
+    f.throttle = parts[0] == "first" ? throttle_mode::first : throttle_mode::every;
+    f.n = *v;
+    return true;
+  }
+  return set_error(error, "throttle: expected all, first:N or every:K, got " + std::string(*value));
+}
+
+// malformed=KIND
+bool parse_malformed(std::optional<std::string_view> value, fault& f, std::string& error) {
+  f.kind = fault_kind::malformed;
+  f.n = 1;
+  if (!value) return set_error(error, "malformed needs =KIND");
+  if (*value == "bad-length") {
+    f.malformed = malformed_kind::bad_length;
+  } else if (*value == "huge-length") {
+    f.malformed = malformed_kind::huge_length;
+  } else if (*value == "unknown-command") {
+    f.malformed = malformed_kind::unknown_command;
+  } else if (*value == "truncated") {
+    f.malformed = malformed_kind::truncated;
+  } else {
+    return set_error(error, "malformed: unknown kind " + std::string(*value) +
+                                " (bad-length, huge-length, unknown-command, truncated)");
+  }
+  return true;
+}
+
 // The KIND=VALUE part.
 bool parse_kind(std::string_view kind, std::optional<std::string_view> value, fault& f,
                 std::string& error) {
@@ -86,25 +126,7 @@ bool parse_kind(std::string_view kind, std::optional<std::string_view> value, fa
     }
     return true;
   }
-  if (kind == "throttle") {
-    f.kind = fault_kind::throttle;
-    f.status = static_cast<std::uint32_t>(smpp::command_status::esme_rthrottled);
-    if (!value || *value == "all") {
-      f.throttle = throttle_mode::all;
-      return true;
-    }
-    auto parts = split(*value, ':');
-    if (parts.size() == 2 && (parts[0] == "first" || parts[0] == "every")) {
-      auto v = parse_number(parts[1]);
-      if (!v || *v == 0)
-        return set_error(error, "throttle: " + std::string(parts[0]) + ":N needs N >= 1");
-      f.throttle = parts[0] == "first" ? throttle_mode::first : throttle_mode::every;
-      f.n = *v;
-      return true;
-    }
-    return set_error(error,
-                     "throttle: expected all, first:N or every:K, got " + std::string(*value));
-  }
+  if (kind == "throttle") return parse_throttle(value, f, error);
   if (kind == "refuse-bind") {
     f.kind = fault_kind::refuse_bind;
     f.status = static_cast<std::uint32_t>(smpp::command_status::esme_rbindfail);
@@ -116,24 +138,7 @@ bool parse_kind(std::string_view kind, std::optional<std::string_view> value, fa
     }
     return true;
   }
-  if (kind == "malformed") {
-    f.kind = fault_kind::malformed;
-    f.n = 1;
-    if (!value) return set_error(error, "malformed needs =KIND");
-    if (*value == "bad-length") {
-      f.malformed = malformed_kind::bad_length;
-    } else if (*value == "huge-length") {
-      f.malformed = malformed_kind::huge_length;
-    } else if (*value == "unknown-command") {
-      f.malformed = malformed_kind::unknown_command;
-    } else if (*value == "truncated") {
-      f.malformed = malformed_kind::truncated;
-    } else {
-      return set_error(error, "malformed: unknown kind " + std::string(*value) +
-                                  " (bad-length, huge-length, unknown-command, truncated)");
-    }
-    return true;
-  }
+  if (kind == "malformed") return parse_malformed(value, f, error);
   if (kind == "silent") {
     f.kind = fault_kind::silent;
     f.n = 1;
