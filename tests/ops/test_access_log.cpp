@@ -73,6 +73,17 @@ TEST_CASE(
         "outcome=created ms=3.214\n");
 }
 
+TEST_CASE("access_event: the record every path writes - stamped now, no ref or institution") {
+  const auto before = std::chrono::system_clock::now();
+  access_record r = access_event("mt", "isat", "+6281234560002", "ack", "sent", 2500us);
+  const auto after = std::chrono::system_clock::now();
+  CHECK(r.time >= before);
+  CHECK(r.time <= after);
+  r.time = sample().time;
+  CHECK(text_of(r) ==
+        "2026-12-06T21:15:03.123Z mt isat ack +62812****0002 outcome=sent ms=2.500\n");
+}
+
 TEST_CASE("access log: ref and institution only when there is one, a missing field is '-'") {
   access_record r = sample();
   r.ref = {};

@@ -188,19 +188,13 @@ void mo_path::access(const incoming_mo& mo, std::string_view kind, std::string_v
                      const ingest_outcome* committed,
                      std::chrono::steady_clock::time_point arrived) {
   if (hooks_.access == nullptr) return;
-  ops::access_record r;
-  r.time = std::chrono::system_clock::now();
-  r.direction = "mo";
-  r.carrier = mo.carrier;
-  r.kind = kind;
-  r.number = mo.source;
+  ops::access_record r = ops::access_event("mo", mo.carrier, mo.source, kind, outcome,
+                                           std::chrono::duration_cast<std::chrono::microseconds>(
+                                               std::chrono::steady_clock::now() - arrived));
   if (committed != nullptr) {
     r.ref = committed->ref;
     r.institution = committed->institution_code;
   }
-  r.outcome = outcome;
-  r.latency = std::chrono::duration_cast<std::chrono::microseconds>(
-      std::chrono::steady_clock::now() - arrived);
   hooks_.access->write(r);
 }
 

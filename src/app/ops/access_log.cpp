@@ -103,6 +103,20 @@ void append_json_member(std::string_view key, std::string_view value, std::strin
 
 }  // namespace
 
+access_record access_event(std::string_view direction, std::string_view carrier,
+                           std::string_view number, std::string_view kind, std::string_view outcome,
+                           std::chrono::microseconds latency) {
+  access_record r;
+  r.time = std::chrono::system_clock::now();
+  r.direction = direction;
+  r.carrier = carrier;
+  r.kind = kind;
+  r.number = number;
+  r.outcome = outcome;
+  r.latency = latency;
+  return r;
+}
+
 void format_access_line(const access_record& r, access_format format, std::string& out) {
   const std::string masked = r.number.empty() ? std::string() : lapor::mask_msisdn(r.number);
   if (format == access_format::text) {

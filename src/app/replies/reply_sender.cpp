@@ -341,15 +341,9 @@ struct reply_sender::impl : std::enable_shared_from_this<impl> {
                        : o.verdict == reply_verdict::retry   ? "retry"
                                                              : "failed";
     if (!o.error.empty()) what += ":" + o.error;
-    ops::access_record r;
-    r.time = std::chrono::system_clock::now();
-    r.direction = "mt";
-    r.carrier = o.carrier;
-    r.kind = o.kind;
-    r.number = o.destination;
+    ops::access_record r =
+        ops::access_event("mt", o.carrier, o.destination, o.kind, what, o.latency);
     r.ref = o.ref;
-    r.outcome = what;
-    r.latency = o.latency;
     options.access->write(r);
   }
   std::mutex outcomes_mutex;

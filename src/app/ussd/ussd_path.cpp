@@ -224,16 +224,11 @@ void ussd_path::impl::handle(const origin& o, const std::shared_ptr<const ussd_m
 void ussd_path::impl::access(const origin& o, std::string_view kind, std::string_view outcome,
                              std::string_view ref, std::string_view institution) const {
   if (hooks.access == nullptr) return;
-  ops::access_record r;
-  r.time = std::chrono::system_clock::now();
-  r.direction = "mo";
-  r.carrier = o.carrier;
-  r.kind = kind;
-  r.number = o.citizen;
+  ops::access_record r = ops::access_event("mo", o.carrier, o.citizen, kind, outcome,
+                                           std::chrono::duration_cast<std::chrono::microseconds>(
+                                               std::chrono::system_clock::now() - o.received_at));
   r.ref = ref;
   r.institution = institution;
-  r.outcome = outcome;
-  r.latency = std::chrono::duration_cast<std::chrono::microseconds>(r.time - o.received_at);
   hooks.access->write(r);
 }
 

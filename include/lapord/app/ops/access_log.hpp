@@ -32,6 +32,14 @@ struct access_record {
   std::chrono::microseconds latency{0};
 };
 
+// The one builder of access records (the SMS MO path, the USSD path, the reply sender): an event
+// stamped now, `latency` after it began. The caller adds `ref` and `institution` when it has
+// them. `direction`: "mo" or "mt".
+[[nodiscard]] access_record access_event(std::string_view direction, std::string_view carrier,
+                                         std::string_view number, std::string_view kind,
+                                         std::string_view outcome,
+                                         std::chrono::microseconds latency);
+
 enum class access_format { text, json };
 
 // Appends the record's line (with its '\n') to `out`:
