@@ -59,7 +59,7 @@ message_in mo(const std::string& msisdn, std::string_view text, std::uint8_t op,
 
 int main(int argc, char** argv) {
   const long n = argc > 1 ? std::strtol(argv[1], nullptr, 10) : 100'000;
-  const engine& e = testing::real_engine();
+  const engine& e = ussd::testing::real_engine();
   std::printf("service loaded:    %s  %s\n", status_line("VmRSS").c_str(),
               status_line("VmHWM").c_str());
   gateway g(e, profile{}, static_cast<std::size_t>(n));

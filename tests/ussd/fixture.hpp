@@ -2,40 +2,26 @@
 // The real shipped data (config/directory, config/templates-id.txt, config/ussd-id.txt) and
 // Debian's hunspell-id, loaded once for all USSD tests, plus a clock the tests move by hand.
 #include <chrono>
-#include <fstream>
-#include <sstream>
-#include <stdexcept>
 #include <string>
 
+#include "lapor/fixture.hpp"
 #include "lapord/lapor/service.hpp"
 #include "lapord/lapor/ussd/engine.hpp"
 
 namespace lapord::lapor::ussd::testing {
 
-inline std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using lapor::testing::read_file;
+using lapor::testing::source_path;
 
-inline std::string source_path(const std::string& relative) {
-  return std::string(LAPORD_SOURCE_DIR) + "/" + relative;
-}
-
+// The lapor layer's shipped data as a service without greetings, as the USSD tests have had it.
 inline const lapor::service& real_service() {
   static const lapor::service svc = [] {
-    auto dir = directory::load(
-        read_file(source_path("config/directory/institutions.tsv")), "institutions.tsv",
-        read_file(source_path("config/directory/aliases.tsv")), "aliases.tsv");
-    auto words = word_list::from_hunspell(read_file("/usr/share/hunspell/id_ID.dic"),
-                                          read_file("/usr/share/hunspell/id_ID.aff"));
+    const directory& dir = lapor::testing::real_directory();
     service_options options;
     auto templates =
         reply_templates::load(read_file(source_path("config/templates-id.txt")), "templates-id.txt",
                               lapor::service::limits_for(dir, options));
-    return lapor::service(std::move(dir), std::move(words), std::move(templates), options);
+    return lapor::service(dir, lapor::testing::real_dictionary(), std::move(templates), options);
   }();
   return svc;
 }

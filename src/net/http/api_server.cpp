@@ -24,6 +24,7 @@
 #include <boost/beast/http/write.hpp>
 
 #include "lapord/net/http/api_request_reader.hpp"
+#include "lapord/net/http/tcp_listener.hpp"
 
 namespace lapord::net::http {
 namespace {
@@ -246,12 +247,7 @@ api_server::~api_server() {
 
 void api_server::start() {
   const auto endpoint = parse_listen(impl_->settings.listen);
-  auto& acceptor = impl_->acceptor;
-  acceptor.open(endpoint.protocol());
-  acceptor.set_option(tcp::acceptor::reuse_address(true));
-  acceptor.bind(endpoint);  // throws std::system_error, e.g. address in use
-  acceptor.listen(asio::socket_base::max_listen_connections);
-  impl_->bound_port = acceptor.local_endpoint().port();
+  impl_->bound_port = listen_on(impl_->acceptor, endpoint);  // throws: e.g. in use
   asio::co_spawn(impl_->strand, impl_->accept_loop(), [self = impl_](const std::exception_ptr&) {});
 }
 
@@ -263,10 +259,7 @@ void api_server::stop() {
   asio::post(impl_->strand, [i = impl_] {
     if (i->stopped) return;
     i->stopped = true;
-    beast::error_code ignored;
-    i->acceptor.close(ignored);
-    for (auto* s : i->sessions)
-      s->socket().close(ignored);
+    close_listener(i->acceptor, i->sessions);
   });
 }
 

@@ -21,6 +21,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "lapord/net/http/tcp_listener.hpp"
 #include "lapord/net/http/timestamp.hpp"
 
 namespace lapord::tools {
@@ -269,12 +270,7 @@ store_sim::~store_sim() {
 
 void store_sim::start(std::uint16_t port) {
   const tcp::endpoint endpoint{asio::ip::make_address("127.0.0.1"), port};
-  auto& acceptor = impl_->acceptor;
-  acceptor.open(endpoint.protocol());
-  acceptor.set_option(tcp::acceptor::reuse_address(true));
-  acceptor.bind(endpoint);
-  acceptor.listen(asio::socket_base::max_listen_connections);
-  impl_->bound_port = acceptor.local_endpoint().port();
+  impl_->bound_port = net::http::listen_on(impl_->acceptor, endpoint);  // throws: e.g. in use
   impl_->started = std::chrono::steady_clock::now();
   asio::co_spawn(impl_->strand, impl_->accept_loop(), [self = impl_](const std::exception_ptr&) {});
 }
@@ -287,10 +283,7 @@ void store_sim::stop() {
   asio::post(impl_->strand, [i = impl_] {
     if (i->stopped) return;
     i->stopped = true;
-    beast::error_code ignored;
-    i->acceptor.close(ignored);
-    for (auto* s : i->sessions)
-      s->socket().close(ignored);
+    net::http::close_listener(i->acceptor, i->sessions);
   });
 }
 
