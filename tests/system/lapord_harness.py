@@ -9,6 +9,7 @@ PostgreSQL database of its own per work folder, in the cluster LAPORD_TEST_PG_UR
 gives the [store] table's keys and db_rows(path, sql) reads rows, whichever the backend.
 """
 import atexit
+import json
 import os
 import re
 import signal
@@ -34,6 +35,25 @@ def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def toml_value(v):
+    """A Python value written as TOML: a bool, a number, a list, else a string."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(toml_value(x) for x in v) + "]"
+    return json.dumps(str(v))
+
+
+def write_toml(workdir, lines, name="lapord.toml"):
+    """Writes the lines as WORKDIR/NAME; returns its path."""
+    path = os.path.join(workdir, name)
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return path
 
 
 def wait_until(predicate, timeout=10.0, what="condition", interval=0.02):

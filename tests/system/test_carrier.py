@@ -17,20 +17,11 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lapord_harness import Proc, binary, free_port, run_tests, wait_until  # noqa: E402
+from lapord_harness import (Proc, binary, free_port, run_tests, toml_value, wait_until,  # noqa: E402
+                            write_toml)
 
 
 # --- helpers ------------------------------------------------------------------------------
-
-def toml_value(v):
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, float)):
-        return repr(v)
-    if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(toml_value(x) for x in v) + "]"
-    return json.dumps(str(v))
-
 
 def carrier(name, port, **keys):
     c = {"name": name, "host": "127.0.0.1", "port": port, "system_id": "lapord",
@@ -51,10 +42,7 @@ def write_config(workdir, carriers, daemon=None, log=None):
     for c in carriers:
         lines.append("[[carrier]]")
         lines += [f"{k} = {toml_value(v)}" for k, v in c.items()]
-    path = os.path.join(workdir, "lapord.toml")
-    with open(path, "w") as f:
-        f.write("\n".join(lines) + "\n")
-    return path
+    return write_toml(workdir, lines)
 
 
 class Sim:

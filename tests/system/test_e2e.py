@@ -17,7 +17,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lapord_harness import (SOURCE_DIR, Proc, binary, db_rows, free_port, run_tests,  # noqa: E402,F401
-                            store_keys, wait_until)
+                            store_keys, toml_value, wait_until, write_toml)
 
 REF_KEY = "e2e-test-ref-key-0123456789abcdef"
 API_TOKEN = "callback-token-for-tests"
@@ -103,16 +103,6 @@ class StoreSim:
         return self.proc.stop()
 
 
-def toml_value(v):
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, float)):
-        return repr(v)
-    if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(toml_value(x) for x in v) + "]"
-    return json.dumps(str(v))
-
-
 def write_config(workdir, smsc_port, store_url=None, api_port=None, store=None, store_api=None,
                  carrier=None, log_level="info", admin=None):
     """A whole lapord.toml: one carrier at smsc-sim, the shipped directory and templates, the
@@ -148,10 +138,7 @@ def write_config(workdir, smsc_port, store_url=None, api_port=None, store=None, 
     c.update(carrier or {})
     lines.append("[[carrier]]")
     lines += [f"{k} = {toml_value(v)}" for k, v in c.items()]
-    path = os.path.join(workdir, "lapord.toml")
-    with open(path, "w") as f:
-        f.write("\n".join(lines) + "\n")
-    return path
+    return write_toml(workdir, lines)
 
 
 class Lapord:

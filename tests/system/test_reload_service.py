@@ -11,7 +11,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lapord_harness import SOURCE_DIR, run_tests, store_keys, wait_until  # noqa: E402
+from lapord_harness import SOURCE_DIR, run_tests, store_keys, wait_until, write_toml  # noqa: E402
 from test_e2e import (REF_KEY, Lapord, SmscSim, db_rows, submits_to, toml_value,  # noqa: E402
                       write_script)
 
@@ -43,10 +43,7 @@ def write_config(workdir, ports, store=None, service=None):
              "reconnect_max_s": 0.3, "enquire_link_interval_s": 0.3}
         lines.append("[[carrier]]")
         lines += [f"{k} = {toml_value(v)}" for k, v in c.items()]
-    path = os.path.join(workdir, "lapord.toml")
-    with open(path, "w") as f:
-        f.write("\n".join(lines) + "\n")
-    return path
+    return write_toml(workdir, lines)
 
 
 def replace_line(path, prefix, new_line):
