@@ -1,8 +1,11 @@
 // The writer thread and group commit, for every backend. Items queue in an intrusive list (no
 // allocation per submit); the writer takes everything queued, runs them in one transaction
 // (a failing item is isolated by running the batch again with one SAVEPOINT per item), commits
-// once, and completes the items only after the COMMIT (and its fsync) returned. The backend is
-// driven through backend_connection and never seen as SQL here.
+// once, and completes the items only after the COMMIT (and its fsync) returned. With a backend
+// whose COMMIT does not fsync (SQLite, sqlite_sync = overlap) the writer hands the committed
+// batch to the sync stage (sync_stage.hpp) and starts the next one; the items are completed
+// there, after the fdatasync that covers them. The backend is driven through
+// backend_connection and never seen as SQL here.
 #include "lapord/store/database.hpp"
 
 #include <algorithm>
@@ -13,6 +16,7 @@
 #include <vector>
 
 #include "lapord/store/backend.hpp"
+#include "store/sync_stage.hpp"
 
 namespace lapord::store {
 
@@ -35,15 +39,34 @@ struct database::impl {
   std::atomic<std::int64_t> batch_since{0};
   std::thread::id writer_id;
   std::thread writer;
+  // Only when the backend's COMMIT does not fsync (overlap); started before the writer and
+  // stopped after it.
+  std::unique_ptr<sync_stage> stage;
 
   void run();
   void run_batch(work_item* first, std::size_t count);
   void fail_all(work_item* first, std::size_t count, std::error_code ec, const std::string& why);
+  using item_errors = std::vector<std::pair<work_item*, std::string>>;
+  // Completes a committed (and, with a sync stage, synced) batch: each item acknowledged
+  // unless it failed alone.
+  void complete(work_item* first, std::size_t count, const item_errors& errors);
+  // The sync stage's verdict on a batch (sync thread, or the writer's after a failed sync).
+  void synced(sync_stage::batch& b, std::error_code ec, const std::string& why,
+              std::chrono::nanoseconds sync_time);
+  void start_sync_stage();
+  void log(backend_log level, const std::string& line) noexcept {
+    if (!options.on_log) return;
+    try {
+      options.on_log(level, line);
+    } catch (...) {
+    }
+  }
   // Runs a frame step (BEGIN, SAVEPOINT, COMMIT ...) of the backend; on failure keeps its
   // code in last_error and its message in `error`.
   template <class Step>
   bool frame(Step step, std::string& error);
   std::error_code last_error;
+  std::atomic<bool> stage_failed_logged{false};  // the failed fdatasync is logged once
 
   // The metrics hook; an exception from it must not take the writer down.
   void notify_commit(std::size_t n, std::chrono::nanoseconds t, bool ok) noexcept {
@@ -55,7 +78,6 @@ struct database::impl {
   }
 
   enum class pass { ok, item_failed, batch_failed };
-  using item_errors = std::vector<std::pair<work_item*, std::string>>;
   pass run_items(work_item* first, std::size_t count, bool isolate, item_errors& errors,
                  std::error_code& ec, std::string& why);
 };
@@ -211,8 +233,18 @@ void database::impl::run_batch(work_item* first, std::size_t count) {
   }
   auto elapsed = std::chrono::steady_clock::now() - started;
   commits.fetch_add(1, std::memory_order_relaxed);
+  if (stage) {
+    // Acknowledged only after an fdatasync that begins after this COMMIT returned; reported
+    // to on_commit then (in sync order, so that a later success never hides a failed sync).
+    stage->committed({first, count, std::move(errors), 0, std::chrono::steady_clock::now(),
+                      std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed)});
+    return;
+  }
   notify_commit(count, elapsed, true);
+  complete(first, count, errors);
+}
 
+void database::impl::complete(work_item* first, std::size_t count, const item_errors& errors) {
   // Counted before the completions run, so whoever sees an item completed sees it counted.
   items.fetch_add(count, std::memory_order_relaxed);
   failed_items.fetch_add(errors.size(), std::memory_order_relaxed);
@@ -229,6 +261,31 @@ void database::impl::run_batch(work_item* first, std::size_t count) {
     }
     it = next;
   }
+}
+
+void database::impl::synced(sync_stage::batch& b, std::error_code ec, const std::string& why,
+                            std::chrono::nanoseconds sync_time) {
+  if (!ec) {
+    notify_commit(b.count, b.commit_time + sync_time, true);
+    complete(b.first, b.count, b.errors);
+    return;
+  }
+  // Committed but not durable: no acknowledgement (the sender will deliver it again), and the
+  // store is failed like a failed COMMIT (metrics, /readyz).
+  if (!stage_failed_logged.exchange(true)) {
+    log(backend_log::error, why + "; every later batch fails until lapord is restarted");
+  }
+  failed_batches.fetch_add(1, std::memory_order_relaxed);
+  notify_commit(b.count, sync_time, false);
+  fail_all(b.first, b.count, ec, why);
+}
+
+void database::impl::start_sync_stage() {
+  auto sync = conn->deferred_sync();
+  if (!sync) return;
+  stage = std::make_unique<sync_stage>(
+      std::move(sync), [this](sync_stage::batch& b, std::error_code ec, const std::string& why,
+                              std::chrono::nanoseconds t) { synced(b, ec, why, t); });
 }
 
 void database::impl::run() {
@@ -256,13 +313,23 @@ void database::impl::run() {
     batch_since.store(
         std::max<std::int64_t>(1, std::chrono::steady_clock::now().time_since_epoch().count()),
         std::memory_order_relaxed);
-    run_batch(first, count);
+    if (stage && stage->failed()) {
+      // After a failed fdatasync nothing is run: it could rest on what was lost (sync_order).
+      batches.fetch_add(1, std::memory_order_relaxed);
+      failed_batches.fetch_add(1, std::memory_order_relaxed);
+      notify_commit(count, {}, false);
+      fail_all(first, count, make_error_code(errc::io_error),
+               "store: an fdatasync of the WAL failed; restart lapord");
+    } else {
+      run_batch(first, count);
+    }
     batch_since.store(0, std::memory_order_relaxed);
   }
 }
 
 database::database(database_options options) : impl_(std::make_unique<impl>(std::move(options))) {
   if (impl_->options.max_batch == 0) impl_->options.max_batch = 1;
+  impl_->start_sync_stage();
   impl_->writer = std::thread([this] { impl_->run(); });
   impl_->writer_id = impl_->writer.get_id();
 }
@@ -274,6 +341,7 @@ database::~database() {
   }
   impl_->wake.notify_one();
   impl_->writer.join();
+  impl_->stage.reset();  // syncs and completes what the writer committed last
 }
 
 void database::submit(work_item& item) noexcept {
@@ -312,12 +380,14 @@ writer_stats database::stats() const noexcept {
 }
 
 std::chrono::nanoseconds database::busy_for() const noexcept {
+  // A held batch waiting for its fdatasync counts as much as the writer's own batch.
+  const auto syncing = impl_->stage ? impl_->stage->waiting_for() : std::chrono::nanoseconds(0);
   const std::int64_t since = impl_->batch_since.load(std::memory_order_relaxed);
-  if (since == 0) return std::chrono::nanoseconds(0);
+  if (since == 0) return syncing;
   const auto now = std::chrono::steady_clock::now().time_since_epoch();
-  return std::max(std::chrono::nanoseconds(0),
-                  std::chrono::duration_cast<std::chrono::nanoseconds>(
-                      now - std::chrono::steady_clock::duration(since)));
+  return std::max({std::chrono::nanoseconds(0), syncing,
+                   std::chrono::duration_cast<std::chrono::nanoseconds>(
+                       now - std::chrono::steady_clock::duration(since))});
 }
 
 int database::schema_version() const noexcept {
@@ -333,7 +403,9 @@ const database_options& database::options() const noexcept {
 namespace detail {
 
 bool on_writer_thread(const database& db) noexcept {
-  return std::this_thread::get_id() == db.impl_->writer_id;
+  // The sync thread completes items too: waiting there for a completion would deadlock alike.
+  return std::this_thread::get_id() == db.impl_->writer_id ||
+         (db.impl_->stage && db.impl_->stage->on_sync_thread());
 }
 
 void wait_for(database& db, work_item& inner, std::error_code& ec, std::string& detail) {

@@ -63,6 +63,20 @@ stalled_after_s = 2.5
   CHECK(s.reply_concat == text::concat_method::sar);
 }
 
+TEST_CASE("[store] sqlite_sync: full by default - overlap or full - anything else refused") {
+  CHECK(read_store_section(parse("[store]\n"), "f").database.sqlite_sync ==
+        store::sqlite_sync_mode::full);
+  CHECK(
+      read_store_section(parse("[store]\nsqlite_sync = \"overlap\"\n"), "f").database.sqlite_sync ==
+      store::sqlite_sync_mode::overlap);
+  CHECK(read_store_section(parse("[store]\nsqlite_sync = \"full\"\n"), "f").database.sqlite_sync ==
+        store::sqlite_sync_mode::full);
+  CHECK(error_of("[store]\nsqlite_sync = \"normal\"\n").find(":2: [store] sqlite_sync") !=
+        std::string::npos);
+  CHECK(error_of("[store]\n\nsqlite_sync = 1\n").find(":3: [store] sqlite_sync") !=
+        std::string::npos);
+}
+
 TEST_CASE("[store] backend: sqlite by default - postgresql with its URL from url_env") {
   CHECK(read_store_section(parse("[store]\n"), "f").database.backend ==
         store::store_backend::sqlite);

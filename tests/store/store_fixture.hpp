@@ -12,6 +12,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "lapord/store/database.hpp"
 #include "store/pg_test_db.hpp"
@@ -26,7 +27,16 @@ inline database_options options_for(std::string path) {
     o.url = pg_database_for(path);
   }
   o.path = std::move(path);
+  // ctest's "overlap: " tests run every SQLite store test with the overlapped fsync.
+  if (const char* mode = std::getenv("LAPORD_TEST_SQLITE_SYNC");
+      mode && std::string_view(mode) == "overlap")
+    o.sqlite_sync = sqlite_sync_mode::overlap;
   return o;
+}
+
+inline bool sqlite_overlap() {
+  const char* mode = std::getenv("LAPORD_TEST_SQLITE_SYNC");
+  return !on_postgresql() && mode && std::string_view(mode) == "overlap";
 }
 
 // For what only SQLite has (its file, PRAGMAs, its migrations from frozen fixture files).

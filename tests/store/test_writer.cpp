@@ -282,6 +282,26 @@ TEST_CASE("call() from inside a work item is refused instead of deadlocking") {
   CHECK(r.detail.find("deadlock") != std::string::npos);
 }
 
+TEST_CASE("call() from a completion is refused instead of deadlocking") {
+  // A completion runs on the writer thread, or on the sync thread with sqlite_sync = overlap:
+  // waiting there for another commit would never end.
+  temp_dir dir;
+  database db(options_for(dir.file("lapord.db")));
+  std::promise<std::string> p;
+  db.submit([](transaction&) {},
+            [&](result<std::monostate>) {
+              try {
+                db.call([](transaction&) {});
+                p.set_value("not refused");
+              } catch (const store_error& e) {
+                p.set_value(e.what());
+              }
+            });
+  auto f = p.get_future();
+  REQUIRE(f.wait_for(30s) == std::future_status::ready);
+  CHECK(f.get().find("deadlock") != std::string::npos);
+}
+
 TEST_CASE("items still queued at shutdown are run and committed - not dropped") {
   temp_dir dir;
   const auto path = dir.file("lapord.db");

@@ -218,7 +218,11 @@ def store_keys(workdir, **extra):
     """The [store] table's keys for a lapord working in workdir: the SQLite file
     workdir/lapord.db, or that folder's PostgreSQL database."""
     if not PG:
-        return dict({"path": os.path.join(workdir, "lapord.db")}, **extra)
+        keys = {"path": os.path.join(workdir, "lapord.db")}
+        # LAPORD_TEST_SQLITE_SYNC=overlap|full runs a test with that [store] sqlite_sync.
+        if os.environ.get("LAPORD_TEST_SQLITE_SYNC"):
+            keys["sqlite_sync"] = os.environ["LAPORD_TEST_SQLITE_SYNC"]
+        return dict(keys, **extra)
     _, env = _pg_database(workdir)
     return dict({"backend": "postgresql", "url_env": env}, **extra)
 

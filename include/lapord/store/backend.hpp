@@ -9,6 +9,7 @@
 // or the whole batch failed (errc::item_failed: the item only; anything else: the batch).
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "lapord/store/transaction.hpp"
@@ -16,6 +17,19 @@
 namespace lapord::store {
 
 struct database_options;
+
+// A backend whose COMMIT writes but does not fsync (SQLite with synchronous=NORMAL, [store]
+// sqlite_sync = "overlap") hands the writer one of these: the sync thread calls sync() behind
+// the writer, and a batch is acknowledged only after a sync() that began after its COMMIT
+// returned has succeeded (sync_order.hpp, docs/store.md "Overlapped fsync").
+class wal_sync {
+ public:
+  virtual ~wal_sync() = default;
+  // Makes every COMMIT that returned before this call durable. Runs on the sync thread while
+  // the writer runs its next batch: it touches nothing of the connection. Returns "" on
+  // success, else why it failed (the store then fails every later batch until restarted).
+  virtual std::string sync() noexcept = 0;
+};
 
 class backend_connection {
  public:
@@ -27,7 +41,8 @@ class backend_connection {
   // Writes back what the batch kept in memory (the ref counter) before the COMMIT.
   virtual void before_commit() = 0;
   // COMMIT: returns only once the batch is durable (fsync'd; on PostgreSQL with
-  // synchronous_commit=on, on the standby too when one is configured).
+  // synchronous_commit=on, on the standby too when one is configured), unless the backend
+  // has a deferred_sync(): then once it is written, and durable after that sync.
   virtual void commit() = 0;
   // Ends a failed batch; never throws (a lost connection has rolled back already).
   virtual void rollback() noexcept = 0;
@@ -54,6 +69,10 @@ class backend_connection {
   // PostgreSQL takes transaction-level advisory locks in one global order (reporter_locks.cpp
   // for why that cannot deadlock); SQLite has one writer and needs nothing.
   virtual void lock_reporters(std::span<const std::string_view> reporters) { (void)reporters; }
+
+  // The sync stage of a backend whose commit() does not make the batch durable by itself;
+  // nullptr (the default) when commit() does. Called once, by the writer, before its first batch.
+  virtual std::unique_ptr<wal_sync> deferred_sync() { return nullptr; }
 
   // What work items are handed; valid between begin() and commit()/rollback().
   virtual transaction& tx() noexcept = 0;

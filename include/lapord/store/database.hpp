@@ -55,6 +55,13 @@ struct backend_event {
 
 enum class backend_log { info, warn, error };
 
+// How an SQLite COMMIT reaches the disk ([store] sqlite_sync). full: the COMMIT fsyncs the WAL
+// (synchronous=FULL) and the writer waits for it. overlap: the COMMIT only writes the WAL
+// (synchronous=NORMAL); a sync thread fdatasync()s it while the writer runs the next batch,
+// and the items are completed after that sync: an acknowledged item is on disk either way
+// (docs/store.md, "Overlapped fsync"). PostgreSQL ignores it.
+enum class sqlite_sync_mode { full, overlap };
+
 struct database_options {
   store_backend backend = store_backend::sqlite;
   std::string path;  // sqlite: the file; created (with its schema) if missing
@@ -74,6 +81,7 @@ struct database_options {
   std::chrono::hours receipt_window{24 * 7};
   std::uint64_t max_bytes = 0;  // PRAGMA max_page_count cap; 0: none
   int wal_autocheckpoint_pages = 4000;
+  sqlite_sync_mode sqlite_sync = sqlite_sync_mode::full;
   // SQLite's page cache for the writer: a batch's dirty pages must fit, or they spill to the
   // WAL before the commit.
   int cache_kib = 16384;

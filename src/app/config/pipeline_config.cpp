@@ -31,6 +31,7 @@ constexpr std::string_view store_keys[] = {"path",
                                            "dedup_window_hours",
                                            "max_bytes",
                                            "cache_kib",
+                                           "sqlite_sync",
                                            "temporary_error",
                                            "part_timeout_s",
                                            "reply_batch",
@@ -97,6 +98,7 @@ std::optional<smpp::command_status> command_status_from(std::string_view text) {
 // the file: it holds a password.
 namespace {
 constexpr std::string_view backends[] = {"sqlite", "postgresql"};
+constexpr std::string_view sqlite_sync_modes[] = {"overlap", "full"};
 
 void read_backend(const table_reader& r, store::database_options& o) {
   if (r.choice("backend", backends).value_or("sqlite") == "sqlite") return;
@@ -141,6 +143,13 @@ store_section read_store_section(const toml::table& document, const std::string&
   // whose dirty pages do not fit spills them to the WAL before its COMMIT, durably all the same.
   s.database.cache_kib = 4096;
   r.count("cache_kib", 256, 1'048'576, s.database.cache_kib);
+  // How a batch reaches the disk on SQLite (docs/store.md, "Overlapped fsync"): overlap lets the
+  // writer run the next batch while the last one is fdatasync'd; full fsyncs inside the COMMIT.
+  s.database.sqlite_sync = store::sqlite_sync_mode::full;
+  if (auto v = r.choice("sqlite_sync", sqlite_sync_modes)) {
+    s.database.sqlite_sync =
+        *v == "overlap" ? store::sqlite_sync_mode::overlap : store::sqlite_sync_mode::full;
+  }
   if (auto v = r.string("temporary_error")) {
     auto status = command_status_from(*v);
     if (!status || *status == smpp::command_status::esme_rok) {

@@ -5,6 +5,8 @@
 #include <mutex>
 #include <string>
 
+#include "store/sqlite/wal_file_sync.hpp"
+
 namespace lapord::store::sqlite {
 
 errc errc_of(int rc) noexcept {
@@ -141,6 +143,7 @@ connection::connection(const database_options& options)
     : path_(options.path),
       dedup_window_(options.dedup_window),
       receipt_window_(options.receipt_window),
+      sync_mode_(options.sqlite_sync),
       tx_(*this) {
   if (path_.empty()) throw store_error(errc::internal, "store: no database path configured");
   configure_sqlite_once();
@@ -162,6 +165,9 @@ connection::connection(const database_options& options)
                                              "file system): lapord must be able to write it");
     configure(options);
     schema_version_ = migrate(*this);
+    // Migrations commit with a full fsync; only the writer's batches, whose acknowledgements
+    // wait for the sync thread, commit without one.
+    if (sync_mode_ == sqlite_sync_mode::overlap) exec("PRAGMA synchronous=NORMAL");
   } catch (...) {
     for (auto& [sql, s] : statements_)
       sqlite3_finalize(s);
@@ -209,6 +215,15 @@ void connection::configure(const database_options& options) {
   exec(cp.c_str());
   exec("PRAGMA journal_size_limit=67108864");
   if (options.max_bytes) tx_.limit_size(options.max_bytes);
+}
+
+std::unique_ptr<wal_sync> connection::deferred_sync() {
+  if (sync_mode_ != sqlite_sync_mode::overlap) return nullptr;
+  // In WAL mode, with synchronous=NORMAL, SQLite itself still fsyncs the WAL before a
+  // checkpoint copies its pages into the database file, and the database file after: no page
+  // leaves the WAL (a restart of the WAL overwriting it, a truncation) before it is durable
+  // elsewhere, so syncing the one WAL file is enough whatever the checkpoints do.
+  return open_wal_file_sync(sqlite3_filename_wal(sqlite3_db_filename(db_, "main")));
 }
 
 query connection::prepare(const char* sql) {

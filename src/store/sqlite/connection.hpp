@@ -68,7 +68,8 @@ class query {
 
 class connection final : public backend_connection {
  public:
-  // Opens and configures the file (WAL, synchronous=FULL, busy timeout) and migrates it.
+  // Opens and configures the file (WAL, synchronous=FULL, busy timeout) and migrates it; then,
+  // with sqlite_sync = overlap, switches to synchronous=NORMAL (see deferred_sync()).
   explicit connection(const database_options& options);
   ~connection() override;
   connection(const connection&) = delete;
@@ -102,6 +103,7 @@ class connection final : public backend_connection {
     ref_counter_dirty = item_counter_dirty_;
   }
   transaction& tx() noexcept override { return tx_; }
+  std::unique_ptr<wal_sync> deferred_sync() override;
   int schema_version() const noexcept override { return schema_version_; }
 
   // The ref counter is read once per transaction and written back once before its COMMIT
@@ -124,6 +126,7 @@ class connection final : public backend_connection {
   int schema_version_ = 0;
   std::chrono::milliseconds dedup_window_{};
   std::chrono::milliseconds receipt_window_{};
+  sqlite_sync_mode sync_mode_ = sqlite_sync_mode::full;
   std::optional<std::uint64_t> item_counter_;
   bool item_counter_dirty_ = false;
   sqlite_transaction tx_;
