@@ -104,13 +104,13 @@ class StoreSim:
 
 
 def write_config(workdir, smsc_port, store_url=None, api_port=None, store=None, store_api=None,
-                 carrier=None, log_level="info", admin=None):
+                 carrier=None, log_level="info", admin=None, log=None):
     """A whole lapord.toml: one carrier at smsc-sim, the shipped directory and templates, the
     SQLite file in workdir, forwarding to store_url and the callback API on api_port."""
     src = os.path.abspath(SOURCE_DIR)
     tables = [
         ("daemon", {"shutdown_timeout_s": 5}),
-        ("log", {"level": log_level}),
+        ("log", dict({"level": log_level}, **(log or {}))),
         ("service", {"directory": f"{src}/config/directory/institutions.tsv",
                      "aliases": f"{src}/config/directory/aliases.tsv",
                      "templates": f"{src}/config/templates-id.txt",

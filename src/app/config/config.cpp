@@ -226,7 +226,8 @@ net::carrier_settings read_carrier(const toml::table& table, const std::string& 
 }
 
 constexpr std::string_view daemon_keys[] = {"shutdown_timeout_s", "test_echo", "max_pdu_size"};
-constexpr std::string_view log_keys[] = {"level", "format", "file", "access"};
+constexpr std::string_view log_keys[] = {"level",  "format",       "file",
+                                         "access", "repeat_lines", "repeat_window_s"};
 constexpr std::string_view level_choices[] = {"trace", "debug",    "info", "warn",
                                               "error", "critical", "off"};
 constexpr std::string_view format_choices[] = {"text", "json"};
@@ -246,6 +247,8 @@ void read_log(const toml::table& document, const std::string& file, log_settings
   l.file = r.string("file").value_or("");
   l.access = r.string("access").value_or("journal");
   if (l.access.empty()) r.fail("access", "must be \"journal\", \"off\" or a file path");
+  r.count("repeat_lines", 1, 1000, l.repeat_lines);
+  r.seconds("repeat_window_s", 1, 86'400, l.repeat_window);
 }
 
 }  // namespace

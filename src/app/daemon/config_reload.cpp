@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 #include <spdlog/logger.h>
 
+#include "lapord/net/log_flood.hpp"
+
 namespace lapord::app {
 namespace {
 
@@ -175,6 +177,14 @@ void config_reloader::apply(const request& r, reload_outcome out, loaded& l) {
     logs_.set_level(fresh.log.level);
     running_.log.level = fresh.log.level;
     out.applied.push_back(fmt::format("log level is now {}", fresh.log.level));
+  }
+  if (fresh.log.repeat_lines != running_.log.repeat_lines ||
+      fresh.log.repeat_window != running_.log.repeat_window) {
+    net::log_flood::shared().configure(repeat_settings(fresh.log));
+    running_.log.repeat_lines = fresh.log.repeat_lines;
+    running_.log.repeat_window = fresh.log.repeat_window;
+    out.applied.push_back(fmt::format("repeated lines: {} per {} s", fresh.log.repeat_lines,
+                                      fresh.log.repeat_window.count() / 1000.0));
   }
   // The pipeline reloads these itself (and says what needs a restart).
   static constexpr std::string_view service_table[] = {"service", "ussd"};

@@ -28,6 +28,7 @@
 #include "lapord/app/ops/systemd_notify.hpp"
 #include "lapord/app/ussd/ussd_setup.hpp"
 #include "lapord/net/carrier_links.hpp"
+#include "lapord/net/log_flood.hpp"
 
 namespace lapord::app {
 namespace {
@@ -370,6 +371,38 @@ class watchdog_pings {
   std::chrono::microseconds every_{};
 };
 
+// The log-flood summariser's windows end on this loop's clock: once a second, the summaries of
+// the windows that ended are written (net/log_flood.hpp).
+class repeat_ticks {
+ public:
+  explicit repeat_ticks(asio::io_context& io) : timer_(io) {}
+  void start() {
+    net::log_flood::shared().tick();
+    timer_.expires_after(std::chrono::seconds(1));
+    timer_.async_wait([this](const boost::system::error_code& e) {
+      if (!e) start();
+    });
+  }
+  void cancel() { timer_.cancel(); }
+
+ private:
+  asio::steady_timer timer_;
+};
+
+// At the end of run_daemon, after the handler and the links (declared later) are gone: what
+// the summariser still holds is written, nothing counted is lost.
+struct repeat_flush {
+  repeat_flush() = default;
+  repeat_flush(const repeat_flush&) = delete;
+  repeat_flush& operator=(const repeat_flush&) = delete;
+  ~repeat_flush() {
+    try {
+      net::log_flood::shared().flush();
+    } catch (...) {  // NOLINT(bugprone-empty-catch): out of memory for the last lines
+    }
+  }
+};
+
 std::string carriers_summary(const daemon_config& config) {
   std::string summary;
   for (const auto& c : config.carriers)
@@ -391,6 +424,8 @@ int run_daemon(const daemon_options& options, const mo_handler_factory& make_han
     std::cerr << "lapord: " << options.config_path << ":0: [log] " << e.what() << std::endl;
     return 2;
   }
+  net::log_flood::shared().configure(repeat_settings(config.log));
+  const repeat_flush flush_repeats;
   auto log = logs->logger("lapord");
   for (const auto& w : warnings)
     log->warn("{}", w);
@@ -449,10 +484,13 @@ int run_daemon(const daemon_options& options, const mo_handler_factory& make_han
   notify.check(notifier.ready(fmt::format("{} carrier(s) configured", config.carriers.size())));
   watchdog_pings watchdog(io, notifier, notify);
   watchdog.start();
+  repeat_ticks ticks(io);
+  ticks.start();
   log->info("lapord started (pid {}), {} carrier(s): {}", static_cast<long>(::getpid()),
             config.carriers.size(), carriers_summary(config));
   io.run();
   watchdog.cancel();
+  ticks.cancel();
   replies.attach(nullptr);
   log->info("lapord stopped");
   return 0;

@@ -193,4 +193,11 @@ void log_output::set_level(const std::string& level) {
     l->set_level(spdlog::level::from_str(level));
 }
 
+net::log_summariser::settings repeat_settings(const log_settings& settings) {
+  net::log_summariser::settings s;
+  s.first = settings.repeat_lines;
+  s.window = settings.repeat_window;
+  return s;
+}
+
 }  // namespace lapord::app

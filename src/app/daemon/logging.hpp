@@ -11,6 +11,7 @@
 
 #include "lapord/app/config/config.hpp"
 #include "lapord/app/ops/access_log.hpp"
+#include "lapord/net/log_summariser.hpp"
 
 namespace lapord::app {
 
@@ -44,6 +45,9 @@ class log_output {
 
 // What [log] access and format ask of the access log.
 [[nodiscard]] ops::access_log_options access_options(const log_settings& settings);
+
+// What [log] repeat_lines and repeat_window_s ask of the log-flood summariser.
+[[nodiscard]] net::log_summariser::settings repeat_settings(const log_settings& settings);
 
 // The JSON line formatter, public for its tests:
 // {"ts":..,"level":..,"carrier":..,"bind":..,"msg":..}.

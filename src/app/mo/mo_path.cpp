@@ -6,15 +6,10 @@
 #include "lapord/app/mo/pipeline_metrics.hpp"
 #include "lapord/app/ops/access_log.hpp"
 #include "lapord/lapor/msisdn.hpp"
+#include "lapord/net/log_flood.hpp"
 
 namespace lapord::app {
 namespace {
-
-std::int64_t steady_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 void answer(net::mo_completion& done, smpp::command_status status) noexcept {
   try {
@@ -223,11 +218,13 @@ void mo_path::finished(ingest_outcome& outcome, const incoming_mo& mo,
 
 void mo_path::failed(std::error_code ec, std::string_view detail) {
   temporary_errors_.fetch_add(1, std::memory_order_relaxed);
-  // A full disk fails every MO of every batch: one line a second is enough for an operator.
-  const std::int64_t now = steady_ms();
-  std::int64_t last = last_failure_log_ms_.load(std::memory_order_relaxed);
-  if (now - last < 1000 || !last_failure_log_ms_.compare_exchange_strong(last, now)) return;
+  // A full disk or the database down fails every MO of every batch: the first few lines, then
+  // a count per window (log_flood.hpp), keyed by the error's kind.
   try {
+    if (!net::log_flood::shared().admit(log_, spdlog::level::warn,
+                                        "store cannot keep MO: " + ec.message())) {
+      return;
+    }
     log_->warn("store cannot keep MO ({}: {}); answering {} so the SMSC retries ({} so far)",
                ec.message(), detail, smpp::name(options_.temporary_error),
                temporary_errors_.load(std::memory_order_relaxed));

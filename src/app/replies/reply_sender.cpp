@@ -13,6 +13,7 @@
 #include "lapord/app/mo/pipeline_metrics.hpp"
 #include "lapord/app/ops/access_log.hpp"
 #include "lapord/lapor/msisdn.hpp"
+#include "lapord/net/log_flood.hpp"
 #include "lapord/smpp/command_status.hpp"
 
 namespace lapord::app {
@@ -155,10 +156,16 @@ struct reply_sender::impl : std::enable_shared_from_this<impl> {
           boost::asio::post(self->ex, [self, want, r = std::move(r)]() mutable {
             self->taking = false;
             if (!r) {
-              self->log->warn("replies: cannot take due replies: {}", r.detail);
+              // The database down fails every poll (each poll_interval).
+              if (net::log_flood::shared().admit(
+                      self->log, spdlog::level::warn,
+                      "replies: cannot take due replies: " + r.error.message())) {
+                self->log->warn("replies: cannot take due replies: {}", r.detail);
+              }
               self->arm_timer();
               return;
             }
+            net::log_flood::shared().clear("replies: cannot take");
             const bool full = r.value->size() == want;
             for (store::reply& reply : *r.value) {
               if (!self->sending.insert(reply.id).second) {
@@ -292,14 +299,20 @@ struct reply_sender::impl : std::enable_shared_from_this<impl> {
     switch (verdict) {
       case reply_verdict::submitted:
         submitted.fetch_add(1, std::memory_order_relaxed);
+        net::log_flood::shared().clear("replies: ");  // one atomic load while nothing is held
         break;
       case reply_verdict::retry:
         retried.fetch_add(1, std::memory_order_relaxed);
         break;
       case reply_verdict::failed:
         failed.fetch_add(1, std::memory_order_relaxed);
-        log->warn("reply {} ({}) to {} failed for good after {} attempt(s): {}", id, p->reply.kind,
-                  lapor::mask_msisdn(p->reply.destination), p->reply.attempts, error);
+        // A carrier refusing every reply fails each of them: keyed by the error, not the number.
+        if (net::log_flood::shared().admit(log, spdlog::level::warn,
+                                           "replies: failed for good: " + error)) {
+          log->warn("reply {} ({}) to {} failed for good after {} attempt(s): {}", id,
+                    p->reply.kind, lapor::mask_msisdn(p->reply.destination), p->reply.attempts,
+                    error);
+        }
         break;
     }
     bool first = false;
@@ -388,7 +401,12 @@ struct reply_sender::impl : std::enable_shared_from_this<impl> {
           // The reply is gone (an operator dropped it): these throw before writing anything,
           // so the others of the batch are still recorded.
           if (e.code() != store::errc::item_failed) throw;
-          self->log->warn("replies: could not record the outcome of reply {}: {}", o.id, e.what());
+          if (net::log_flood::shared().admit(
+                  self->log, spdlog::level::warn,
+                  "replies: could not record an outcome (item failed)")) {
+            self->log->warn("replies: could not record the outcome of reply {}: {}", o.id,
+                            e.what());
+          }
         }
       }
     }
@@ -399,8 +417,12 @@ struct reply_sender::impl : std::enable_shared_from_this<impl> {
         take();  // never ran (the store is closing): their slots are freed all the same
         if (ec) {
           // The leases run out and the replies are due again: sent twice rather than never.
-          self->log->warn("replies: could not record the outcome of {} replies: {}", mine.size(),
-                          detail);
+          if (net::log_flood::shared().admit(
+                  self->log, spdlog::level::warn,
+                  "replies: could not record outcomes: " + ec.message())) {
+            self->log->warn("replies: could not record the outcome of {} replies: {}", mine.size(),
+                            detail);
+          }
         } else {
           for (const outcome& o : mine) {
             if (!o.recorded) continue;

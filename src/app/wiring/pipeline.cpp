@@ -24,6 +24,7 @@
 #include "lapord/net/http/bearer_token.hpp"
 #include "lapord/net/http/complaint_api.hpp"
 #include "lapord/net/http/forwarder.hpp"
+#include "lapord/net/log_flood.hpp"
 
 namespace lapord::app {
 namespace {
@@ -189,7 +190,11 @@ struct pipeline::impl {
         },
         [this](store::result<std::vector<ingest_outcome>> r) {
           if (!r) {
-            store_log->warn("cannot release expired long messages now: {}", r.detail);
+            if (net::log_flood::shared().admit(
+                    store_log, spdlog::level::warn,
+                    "store: cannot release expired long messages: " + r.error.message())) {
+              store_log->warn("cannot release expired long messages now: {}", r.detail);
+            }
           } else if (!r.value->empty()) {
             store_log->info("released {} long message(s) whose parts did not all arrive",
                             r.value->size());
@@ -219,7 +224,11 @@ struct pipeline::impl {
         [before](store::transaction& tx) { return tx.expire_received(before, received_step); },
         [this](store::result<std::int64_t> r) {
           if (!r) {
-            store_log->warn("cannot delete old received MO now: {}", r.detail);
+            if (net::log_flood::shared().admit(
+                    store_log, spdlog::level::warn,
+                    "store: cannot delete old received MO: " + r.error.message())) {
+              store_log->warn("cannot delete old received MO now: {}", r.detail);
+            }
           } else if (*r.value == received_step) {
             boost::asio::post(io, [this] {
               if (!stopping) expire_received();

@@ -7,6 +7,7 @@
 #include "lapord/app/mo/mo_ingest.hpp"
 #include "lapord/net/http/complaint_body.hpp"
 #include "lapord/net/http/timestamp.hpp"
+#include "lapord/net/log_flood.hpp"
 
 namespace lapord::app {
 namespace {
@@ -25,6 +26,12 @@ void log_failure(const std::shared_ptr<spdlog::logger>& log, const char* what,
                  const std::string& ref, const Result& r) {
   if (r) return;
   try {
+    // The database down fails every complaint's step: keyed by the step and the error's kind.
+    if (!net::log_flood::shared().admit(
+            log, spdlog::level::warn,
+            fmt::format("outbox: could not record {}: {}", what, r.error.message()))) {
+      return;
+    }
     log->warn("outbox: could not record {} for {}: {}", what, ref, r.detail);
   } catch (...) {  // NOLINT(bugprone-empty-catch)
   }
@@ -146,8 +153,12 @@ struct store_outbox::record_item final : store::work_item {
                            : o.what == outcome::kind::parked  ? "parked"
                                                               : "a retry";
         try {
-          log->warn("outbox: could not record {} for {}: {}", what, o.ref,
-                    ec ? std::string(detail) : o.failed);
+          const std::string key = fmt::format("outbox: could not record {}: {}", what,
+                                              ec ? ec.message() : std::string("item failed"));
+          if (net::log_flood::shared().admit(log, spdlog::level::warn, key)) {
+            log->warn("outbox: could not record {} for {}: {}", what, o.ref,
+                      ec ? std::string(detail) : o.failed);
+          }
         } catch (...) {  // NOLINT(bugprone-empty-catch)
         }
       }
@@ -290,7 +301,11 @@ void store_complaint_events::add_event(std::string ref, net::http::complaint_eve
         using net::http::event_result;
         if (!r) {
           try {
-            log_->warn("event for {} not stored: {}", ref, r.detail);
+            if (net::log_flood::shared().admit(
+                    log_, spdlog::level::warn,
+                    fmt::format("events: not stored: {}", r.error.message()))) {
+              log_->warn("event for {} not stored: {}", ref, r.detail);
+            }
           } catch (...) {  // NOLINT(bugprone-empty-catch)
           }
           done(event_result::failed);

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <boost/asio/post.hpp>
 
+#include "lapord/net/log_flood.hpp"
 #include "lapord/smpp/session_error.hpp"
 #include "net/carrier/bind_connection.hpp"
 #include "net/carrier/bind_link.hpp"
@@ -77,6 +78,7 @@ void bind_link::apply(connection& c) {
               machine_.on_bound();
               set_bound(true);
               log_->info("bind up: bound as {} to SMSC \"{}\"", role_name(role_), a.peer_system_id);
+              log_flood::shared().clear(log_->name() + ": ");
               wake_pump();
             } else if constexpr (std::is_same_v<T, smpp::arm_timer>) {
               // The session moves its deadline with every PDU (keep-alive, dead peer); re-arming
@@ -228,14 +230,21 @@ void bind_link::log_failure(const connection& c, const std::error_code& failure,
   } else {
     // Once TCP is up, a TLS failure is the handshake's, with the check that failed.
     const bool tls_failed = !c.tcp_connected && !c.tls_failure.empty();
+    const char* what = c.tcp_connected ? "bind to"
+                       : tls_failed    ? "TLS handshake with"
+                                       : "connect to";
+    const std::string cause = tls_failed ? c.tls_failure : describe(failure);
+    // An SMSC down for an hour is an attempt per back-off ceiling: the first few lines and
+    // then a summary per window (cleared by the next bind up), not two lines per attempt.
+    if (!log_flood::shared().admit(log_, spdlog::level::warn,
+                                   fmt::format("{}: {} {}:{} failed: {}", log_->name(), what,
+                                               settings_.host, settings_.port, cause))) {
+      return;
+    }
     log_->warn(
-        "{} {}:{} failed after {} ms: {}",
-        c.tcp_connected ? "bind to"
-        : tls_failed    ? "TLS handshake with"
-                        : "connect to",
-        settings_.host, settings_.port,
+        "{} {}:{} failed after {} ms: {}", what, settings_.host, settings_.port,
         std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - started).count(),
-        tls_failed ? c.tls_failure : describe(failure));
+        cause);
   }
   log_->info("reconnect scheduled in {:.3f} s (back-off ceiling {:.1f} s)", seconds(plan.wait),
              seconds(plan.ceiling));

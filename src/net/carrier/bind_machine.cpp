@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "lapord/lapor/msisdn.hpp"
+#include "lapord/net/log_flood.hpp"
 #include "lapord/smpp/session_error.hpp"
 
 namespace lapord::net {
@@ -59,6 +60,7 @@ std::error_code make_link_error(link_error e) {
 bind_machine::bind_machine(const carrier_settings& settings, std::shared_ptr<spdlog::logger> log,
                            carrier_observer* observer, time_point now, std::uint64_t seed)
     : log_(std::move(log)),
+      refused_key_(log_->name() + ": submit_sm refused: "),
       observer_(observer),
       backoff_(settings.reconnect_min, settings.reconnect_max),
       bucket_(settings.submit_rate, settings.submit_burst, now),
@@ -133,10 +135,16 @@ void bind_machine::on_submit_response(std::uint32_t sequence, smpp::command_stat
     requeue(std::move(item));
   } else if (status == smpp::command_status::esme_rok) {
     throttle_.on_accepted();
+    log_flood::shared().clear(refused_key_);  // one atomic load while nothing is held
     item.done({}, std::move(message_id));
   } else {
-    log_->warn("submit_sm to {} refused by the SMSC: {}", masked_destination(item.message),
-               smpp::describe(status));
+    // An SMSC refusing every reply refuses each of them max_attempts times: keyed by the
+    // status, not the number, so that the flood is a few lines and a count.
+    if (log_flood::shared().admit(log_, spdlog::level::warn,
+                                  refused_key_ + std::string(smpp::name(status)))) {
+      log_->warn("submit_sm to {} refused by the SMSC: {}", masked_destination(item.message),
+                 smpp::describe(status));
+    }
     item.done(smpp::make_error_code(status), {});
   }
 }
@@ -154,8 +162,11 @@ std::optional<std::error_code> bind_machine::on_request_failed(std::uint32_t seq
   queued_mt item = std::move(it->second);
   in_flight_.erase(it);
   if (timed_out && ++item.timeouts >= max_submit_timeouts) {
-    log_->warn("submit_sm to {} given up: no submit_sm_resp after {} attempts",
-               masked_destination(item.message), item.timeouts);
+    if (log_flood::shared().admit(log_, spdlog::level::warn,
+                                  log_->name() + ": submit_sm given up (no submit_sm_resp)")) {
+      log_->warn("submit_sm to {} given up: no submit_sm_resp after {} attempts",
+                 masked_destination(item.message), item.timeouts);
+    }
     item.done(make_error_code(carrier_error::no_response), {});
     return std::nullopt;
   }

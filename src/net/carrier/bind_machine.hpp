@@ -145,6 +145,7 @@ class bind_machine {
   void fail_queued(std::error_code why);
 
   std::shared_ptr<spdlog::logger> log_;
+  std::string refused_key_;     // "<logger>: submit_sm refused: " (log_flood.hpp), + the status
   carrier_observer* observer_;  // may be null
   reconnect_backoff backoff_;
   token_bucket bucket_;

@@ -29,6 +29,7 @@
 #include "lapord/net/http/forward_machine.hpp"
 #include "lapord/net/http/store_answer.hpp"
 #include "lapord/net/http/store_url.hpp"
+#include "lapord/net/log_flood.hpp"
 #include "net/http/store_connection.hpp"
 
 #ifndef LAPORD_VERSION
@@ -128,9 +129,15 @@ struct forwarder::impl : std::enable_shared_from_this<impl> {
     breaker_opened = machine.times_opened();
     if (before == after) return;
     if (after == circuit_state::open) {
-      spdlog::warn("forwarder: circuit open after {} failures in a row; store not tried for {} ms",
-                   machine.failures_in_a_row(), settings.breaker.open_for.count());
+      // The store down for an hour re-opens the circuit after every failed probe.
+      if (log_flood::shared().admit(spdlog::default_logger(), spdlog::level::warn,
+                                    "forwarder: circuit open")) {
+        spdlog::warn(
+            "forwarder: circuit open after {} failures in a row; store not tried for {} ms",
+            machine.failures_in_a_row(), settings.breaker.open_for.count());
+      }
     } else if (after == circuit_state::closed) {
+      log_flood::shared().clear("forwarder: ");
       spdlog::info("forwarder: circuit closed, the store answers again");
     }
   }
@@ -225,7 +232,11 @@ struct forwarder::impl : std::enable_shared_from_this<impl> {
     if (settings.tls_verify) c.secure->set_verify_callback(ssl::host_name_verification(url.host));
     auto [hec] = co_await c.secure->async_handshake(ssl::stream_base::client, no_throw);
     if (hec || c.timed_out) {
-      spdlog::warn("forwarder: TLS handshake with {} failed: {}", url.host, hec.message());
+      const std::string line =
+          fmt::format("forwarder: TLS handshake with {} failed: {}", url.host, hec.message());
+      if (log_flood::shared().admit(spdlog::default_logger(), spdlog::level::warn, line)) {
+        spdlog::warn("{}", line);
+      }
       c.close();
       co_return false;
     }
@@ -309,13 +320,20 @@ struct forwarder::impl : std::enable_shared_from_this<impl> {
     };
     switch (r.verdict) {
       case forward_verdict::taken:
+        log_flood::shared().clear("forwarder: ");  // one atomic load while nothing is held
         ++forwarded;
         if (r.http_status == 409) ++duplicates;
         box.forwarded(std::move(r.ref), r.http_status, std::move(r.tracking_id), std::move(done));
         return;
       case forward_verdict::parked:
         ++parked;
-        spdlog::warn("forwarder: complaint {} parked: the store answered {}", r.ref, r.http_status);
+        // A store refusing every complaint (a wrong token: 401) parks each of them.
+        if (log_flood::shared().admit(
+                spdlog::default_logger(), spdlog::level::warn,
+                fmt::format("forwarder: parked: the store answered {}", r.http_status))) {
+          spdlog::warn("forwarder: complaint {} parked: the store answered {}", r.ref,
+                       r.http_status);
+        }
         box.parked(std::move(r.ref), r.http_status, std::move(r.detail), std::move(done));
         return;
       case forward_verdict::retry:

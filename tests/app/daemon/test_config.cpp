@@ -71,6 +71,8 @@ TEST_CASE("a minimal carrier gets the documented defaults") {
   CHECK(c.log.level == "info");
   CHECK(c.log.format == lapord::app::log_format::text);
   CHECK(c.log.access == "journal");
+  CHECK(c.log.repeat_lines == 3);
+  CHECK(c.log.repeat_window == std::chrono::seconds(60));
   CHECK(c.daemon.shutdown_timeout == std::chrono::seconds(10));
   CHECK_FALSE(c.daemon.test_echo);
   lapord::app::apply_default_service_numbers(c, {});
@@ -93,6 +95,8 @@ max_pdu_size = 4096
 level = "debug"
 format = "json"
 file = "/tmp/x.log"
+repeat_lines = 5
+repeat_window_s = 2.5
 [[carrier]]
 name = "xl"
 host = "127.0.0.1"
@@ -149,6 +153,8 @@ source_npi = 9
   CHECK(c.log.level == "debug");
   CHECK(c.log.format == lapord::app::log_format::json);
   CHECK(c.log.file == "/tmp/x.log");
+  CHECK(c.log.repeat_lines == 5);
+  CHECK(c.log.repeat_window == std::chrono::milliseconds(2500));
 }
 
 TEST_CASE("mistakes are one line naming the file and the line") {
@@ -217,6 +223,7 @@ TEST_CASE("mistakes are one line naming the file and the line") {
       {head + "port = 2775\n[log]\nlevel = \"loud\"\n", 8, "level must be one of"},
       {head + "port = 2775\n[log]\naccess = \"\"\n", 8,
        "access must be \"journal\", \"off\" or a file path"},
+      {head + "port = 2775\n[log]\nrepeat_lines = 0\n", 8, "repeat_lines"},
       {head + "port = 2775\nhost = \"again\"\n", 7, "not valid TOML"},
       {head + "port = 2775\nname2 = \n", 7, "not valid TOML"},
       {"[daemon]\n", 0, "no [[carrier]] table"},

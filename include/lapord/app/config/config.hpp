@@ -26,6 +26,10 @@ struct log_settings {
   std::string file;  // empty: stderr; a file is reopened on SIGHUP (for logrotate)
   // The access log (a line per MO and reply): "journal" (as lapord-access), "off" or a file.
   std::string access = "journal";
+  // A line that repeats per failed attempt (an outage): `repeat_lines` of each kind per
+  // `repeat_window`, then one "N more like this" line (net/log_flood.hpp).
+  unsigned repeat_lines = 3;
+  std::chrono::milliseconds repeat_window{60'000};
   bool operator==(const log_settings&) const = default;
 };
 

@@ -103,7 +103,6 @@ class mo_path final : public net::mo_handler {
   std::atomic<std::uint64_t> temporary_errors_{0};
   std::atomic<std::uint64_t> kept_raw_{0};
   std::atomic<std::uint64_t> complaints_{0};
-  std::atomic<std::int64_t> last_failure_log_ms_{0};
   std::mutex unmatched_mutex_;
   net::repeat_limiter unmatched_receipts_;  // per carrier
 };
