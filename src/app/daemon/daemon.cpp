@@ -375,27 +375,30 @@ class watchdog_pings {
 // the windows that ended are written (net/log_flood.hpp).
 class repeat_ticks {
  public:
-  explicit repeat_ticks(asio::io_context& io) : timer_(io) {}
-  void start() {
+  explicit repeat_ticks(asio::io_context& io) : timer_(io) { tick(); }
+
+ private:
+  void tick() {
     net::log_flood::shared().tick();
     timer_.expires_after(std::chrono::seconds(1));
     timer_.async_wait([this](const boost::system::error_code& e) {
-      if (!e) start();
+      if (!e) tick();
     });
   }
-  void cancel() { timer_.cancel(); }
 
- private:
   asio::steady_timer timer_;
 };
 
-// At the end of run_daemon, after the handler and the links (declared later) are gone: what
-// the summariser still holds is written, nothing counted is lost.
-struct repeat_flush {
-  repeat_flush() = default;
-  repeat_flush(const repeat_flush&) = delete;
-  repeat_flush& operator=(const repeat_flush&) = delete;
-  ~repeat_flush() {
+// [log] repeat_lines and repeat_window_s for the whole run; at the end of run_daemon, after the
+// handler and the links (declared later) are gone, what the summariser still holds is written:
+// nothing counted is lost.
+struct repeat_scope {
+  explicit repeat_scope(const log_settings& settings) {
+    net::log_flood::shared().configure(repeat_settings(settings));
+  }
+  repeat_scope(const repeat_scope&) = delete;
+  repeat_scope& operator=(const repeat_scope&) = delete;
+  ~repeat_scope() {
     try {
       net::log_flood::shared().flush();
     } catch (...) {  // NOLINT(bugprone-empty-catch): out of memory for the last lines
@@ -424,8 +427,7 @@ int run_daemon(const daemon_options& options, const mo_handler_factory& make_han
     std::cerr << "lapord: " << options.config_path << ":0: [log] " << e.what() << std::endl;
     return 2;
   }
-  net::log_flood::shared().configure(repeat_settings(config.log));
-  const repeat_flush flush_repeats;
+  const repeat_scope repeats(config.log);
   auto log = logs->logger("lapord");
   for (const auto& w : warnings)
     log->warn("{}", w);
@@ -484,13 +486,11 @@ int run_daemon(const daemon_options& options, const mo_handler_factory& make_han
   notify.check(notifier.ready(fmt::format("{} carrier(s) configured", config.carriers.size())));
   watchdog_pings watchdog(io, notifier, notify);
   watchdog.start();
-  repeat_ticks ticks(io);
-  ticks.start();
+  const repeat_ticks ticks(io);
   log->info("lapord started (pid {}), {} carrier(s): {}", static_cast<long>(::getpid()),
             config.carriers.size(), carriers_summary(config));
   io.run();
   watchdog.cancel();
-  ticks.cancel();
   replies.attach(nullptr);
   log->info("lapord stopped");
   return 0;
