@@ -63,9 +63,9 @@ stalled_after_s = 2.5
   CHECK(s.reply_concat == text::concat_method::sar);
 }
 
-TEST_CASE("[store] sqlite_sync: full by default - overlap or full - anything else refused") {
+TEST_CASE("[store] sqlite_sync: overlap by default - overlap or full - anything else refused") {
   CHECK(read_store_section(parse("[store]\n"), "f").database.sqlite_sync ==
-        store::sqlite_sync_mode::full);
+        store::sqlite_sync_mode::overlap);
   CHECK(
       read_store_section(parse("[store]\nsqlite_sync = \"overlap\"\n"), "f").database.sqlite_sync ==
       store::sqlite_sync_mode::overlap);
