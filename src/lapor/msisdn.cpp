@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 
 namespace lapord::lapor {
 namespace {
@@ -128,9 +129,52 @@ std::optional<std::string> to_e164(std::string_view addr, std::uint8_t ton_value
 
 namespace {
 
+// A masked address being built, in a buffer of its own: an address is cut to 256 bytes before
+// masking and no rule makes it longer by more than a few characters.
+class mask_buffer {
+ public:
+  void push_back(char c) {
+    if (size_ < sizeof buf_) buf_[size_++] = c;
+  }
+  void append(std::string_view s) {
+    for (char c : s)
+      push_back(c);
+  }
+  void append(std::size_t n, char c) {
+    for (std::size_t i = 0; i < n; ++i)
+      push_back(c);
+  }
+  std::string_view view() const { return {buf_, size_}; }
+
+ private:
+  char buf_[300];
+  std::size_t size_ = 0;
+};
+
+constexpr std::size_t max_masked_input = 256;
+
+// digits_of into `buf` (at least as long as `s`), without allocating.
+std::optional<std::string_view> digits_in(std::string_view s, bool& plus, char* buf) {
+  plus = false;
+  std::size_t n = 0;
+  for (char c : s) {
+    if (is_digit(c)) {
+      buf[n++] = c;
+    } else if (c == '+' && n == 0 && !plus) {
+      plus = true;
+    } else if (c != ' ' && c != '-' && c != '.' && c != '(' && c != ')') {
+      return std::nullopt;
+    }
+  }
+  return std::string_view(buf, n);
+}
+
 // The number rule of mask_msisdn, on the digits of a number (with its '+').
-std::string mask_number(std::string_view clean, const std::string& d, bool plus) {
-  if (!plus && d.size() <= 5) return std::string(clean);  // a public short code
+void mask_number(mask_buffer& out, std::string_view clean, std::string_view d, bool plus) {
+  if (!plus && d.size() <= 5) {  // a public short code
+    out.append(clean);
+    return;
+  }
   std::size_t keep_front = 0;
   if (plus) {
     keep_front = country_code_length(d) + 3;
@@ -140,12 +184,20 @@ std::string mask_number(std::string_view clean, const std::string& d, bool plus)
     keep_front = country_code_length(d) + 3;
   }
   constexpr std::size_t keep_back = 4;
-  std::string prefix = plus ? "+" : "";
+  if (plus) out.push_back('+');
   if (d.size() < keep_front + keep_back + 3) {
-    if (d.size() <= 4) return prefix + std::string(d.size(), '*');
-    return prefix + d.substr(0, 2) + "****" + d.substr(d.size() - 2);
+    if (d.size() <= 4) {
+      out.append(d.size(), '*');
+      return;
+    }
+    out.append(d.substr(0, 2));
+    out.append("****");
+    out.append(d.substr(d.size() - 2));
+    return;
   }
-  return prefix + d.substr(0, keep_front) + "****" + d.substr(d.size() - keep_back);
+  out.append(d.substr(0, keep_front));
+  out.append("****");
+  out.append(d.substr(d.size() - keep_back));
 }
 
 bool in_number(char c) {
@@ -156,11 +208,14 @@ bool in_number(char c) {
 // a name with digits): the longest number in it is masked by the number rule, and every
 // other digit becomes '*', so however the digits are split or decorated none of the
 // subscriber's number is left whole. Letters and marks stay (they help the operator).
-std::string mask_mixed(const std::string& clean) {
+void mask_mixed(mask_buffer& out, std::string_view clean) {
   std::size_t total_digits = 0;
   for (char c : clean)
     total_digits += is_digit(c) ? 1 : 0;
-  if (total_digits == 0) return clean;  // a name ("TELKOMSEL"): no number to hide
+  if (total_digits == 0) {  // a name ("TELKOMSEL"): no number to hide
+    out.append(clean);
+    return;
+  }
   std::size_t best_at = 0, best_len = 0, best_digits = 0;
   for (std::size_t i = 0; i < clean.size();) {
     if (!is_digit(clean[i]) && clean[i] != '+') {
@@ -177,42 +232,66 @@ std::string mask_mixed(const std::string& clean) {
     }
     i = j;
   }
-  std::string out;
+  char digit_buf[max_masked_input];
   for (std::size_t i = 0; i < clean.size(); ++i) {
     if (i == best_at && best_len > 0) {
-      const std::string_view core(clean.data() + i, best_len);
+      const std::string_view core = clean.substr(i, best_len);
       bool plus = false;
-      auto d = digits_of(core, plus);
+      auto d = digits_in(core, plus, digit_buf);
       // Alone, a short code may stay; inside a longer address its digits may be a number's part.
-      out += d && (plus || d->size() > 5 || total_digits <= 5) ? mask_number(core, *d, plus)
-                                                               : std::string(best_len, '*');
+      if (d && (plus || d->size() > 5 || total_digits <= 5)) {
+        mask_number(out, core, *d, plus);
+      } else {
+        out.append(best_len, '*');
+      }
       i += best_len - 1;
     } else {
-      out += is_digit(clean[i]) ? '*' : clean[i];
+      out.push_back(is_digit(clean[i]) ? '*' : clean[i]);
     }
   }
-  return out;
 }
 
 }  // namespace
 
-std::string mask_msisdn(std::string_view number) {
+masked_msisdn::masked_msisdn(std::string_view number) {
   constexpr std::size_t max_shown = 40;  // a carrier address is at most 20; more is noise
-  std::string clean;
-  clean.reserve(std::min(number.size(), std::size_t{256}));
-  for (char c : number.substr(0, 256)) {
-    auto u = static_cast<unsigned char>(c);
+  char clean_buf[max_masked_input];
+  const std::size_t n = std::min(number.size(), max_masked_input);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto u = static_cast<unsigned char>(number[i]);
     // Control characters would break the line; bytes over 0x7f may not be UTF-8.
-    clean += (u < 0x20 || u >= 0x7f) ? '?' : c;
+    clean_buf[i] = (u < 0x20 || u >= 0x7f) ? '?' : number[i];
   }
+  const std::string_view clean(clean_buf, n);
+  mask_buffer out;
   bool plus = false;
-  auto digits = digits_of(clean, plus);
-  std::string out = digits ? mask_number(clean, *digits, plus) : mask_mixed(clean);
-  if (number.size() > max_shown || out.size() > max_shown) {
-    out.resize(std::min(out.size(), max_shown - 8));
-    out += "...(" + std::to_string(number.size()) + ")";
+  char digit_buf[max_masked_input];
+  if (auto digits = digits_in(clean, plus, digit_buf)) {
+    mask_number(out, clean, *digits, plus);
+  } else {
+    mask_mixed(out, clean);
   }
-  return out;
+  std::string_view m = out.view();
+  if (number.size() > max_shown || m.size() > max_shown) {
+    m = m.substr(0, max_shown - 8);
+    std::copy(m.begin(), m.end(), buf_);
+    char* p = buf_ + m.size();
+    p = std::copy_n("...(", 4, p);
+    p = std::to_chars(p, buf_ + sizeof buf_ - 1, number.size()).ptr;
+    *p++ = ')';
+    size_ = static_cast<std::size_t>(p - buf_);
+    return;
+  }
+  std::copy(m.begin(), m.end(), buf_);
+  size_ = m.size();
+}
+
+void append_masked_msisdn(std::string& out, std::string_view number) {
+  out.append(masked_msisdn(number).view());
+}
+
+std::string mask_msisdn(std::string_view number) {
+  return std::string(masked_msisdn(number).view());
 }
 
 std::string mask_numbers_in_text(std::string_view text) {
@@ -225,7 +304,7 @@ std::string mask_numbers_in_text(std::string_view text) {
     while (j < text.size() && is_digit(text[j]))
       ++j;
     if (j - i - (plus ? 1 : 0) >= min_digits) {
-      out += mask_msisdn(text.substr(i, j - i));
+      append_masked_msisdn(out, text.substr(i, j - i));
       i = j;
     } else if (j > i) {
       out.append(text.substr(i, j - i));

@@ -104,6 +104,24 @@ TEST_CASE("msisdn: every address is masked, whatever its form") {
   CHECK(masked_name.ends_with("...(66)"));
 }
 
+TEST_CASE("msisdn: append_masked_msisdn and masked_msisdn give mask_msisdn's text, appended") {
+  const std::string long_digits(300, '7');
+  const std::string_view inputs[] = {
+      "+6281234567890",   "081234567890", "1708", "TELKOMSEL", "6281234500022#", "628/1234/500/022",
+      "BUDI081234567890", "EVIL\nLINE",   "",     "+",         long_digits};
+  for (std::string_view in : inputs) {
+    CAPTURE(in);
+    std::string line = "from=";
+    lapord::lapor::append_masked_msisdn(line, in);
+    CHECK(line == "from=" + mask_msisdn(in));
+    CHECK(lapord::lapor::masked_msisdn(in).view() == mask_msisdn(in));
+  }
+  CHECK(lapord::lapor::masked_msisdn(long_digits).view() == "7777****7777...(300)");
+  std::string line = "to=";
+  lapord::lapor::append_masked_msisdn(line, "+6281234567890");
+  CHECK(line == "to=+62812****7890");
+}
+
 TEST_CASE("msisdn: no decoration leaves the middle of a number in the mask") {
   // The subscriber part 812345000 must never appear, nor 6 digits of it in a row.
   const std::string number = "6281234500022";

@@ -118,10 +118,11 @@ access_record access_event(std::string_view direction, std::string_view carrier,
 }
 
 void format_access_line(const access_record& r, access_format format, std::string& out) {
-  const std::string masked = r.number.empty() ? std::string() : lapor::mask_msisdn(r.number);
+  const lapor::masked_msisdn masked_number(r.number);  // two lines per MO: no allocation
+  const std::string_view masked = masked_number.view();
   if (format == access_format::text) {
     append_time(r.time, out);
-    for (std::string_view f : {r.direction, r.carrier, r.kind, std::string_view(masked)}) {
+    for (std::string_view f : {r.direction, r.carrier, r.kind, masked}) {
       out.push_back(' ');
       append_word(f, out);
     }
