@@ -123,6 +123,32 @@ std::string format_rfc3339(utc_instant t) {
   const auto mi = static_cast<long>(hms.minutes().count());
   const auto sec = static_cast<long>(hms.seconds().count());
   const auto ms = static_cast<long>(hms.subseconds().count());
+  if (y >= 0 && y <= 9999) {
+    // By hand: snprintf was ~3.5k instructions, and every forwarded complaint's body has one.
+    auto put = [](char* p, long v, int width) {
+      for (int i = width - 1; i >= 0; --i, v /= 10)
+        p[i] = static_cast<char>('0' + v % 10);
+      return p + width;
+    };
+    char* p = buf.data();
+    p = put(p, y, 4);
+    *p++ = '-';
+    p = put(p, mo, 2);
+    *p++ = '-';
+    p = put(p, d, 2);
+    *p++ = 'T';
+    p = put(p, h, 2);
+    *p++ = ':';
+    p = put(p, mi, 2);
+    *p++ = ':';
+    p = put(p, sec, 2);
+    if (ms != 0) {
+      *p++ = '.';
+      p = put(p, ms, 3);
+    }
+    *p++ = 'Z';
+    return std::string(buf.data(), p);
+  }
   int n = 0;
   if (ms != 0) {
     n = std::snprintf(buf.data(), buf.size(), "%04d-%02u-%02uT%02ld:%02ld:%02ld.%03ldZ", y, mo, d,

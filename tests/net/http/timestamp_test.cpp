@@ -38,6 +38,11 @@ TEST_CASE("rfc3339: formatting round-trips") {
   CHECK(format_rfc3339(at(2026, 11, 28, 1, 2, 3)) == "2026-11-28T01:02:03Z");
   CHECK(format_rfc3339(at(2026, 1, 5, 23, 59, 59, 7)) == "2026-01-05T23:59:59.007Z");
   CHECK(format_rfc3339(*parse_rfc3339("2026-11-30T08:00:00+07:00")) == "2026-11-30T01:00:00Z");
+  // Every digit's place, before the epoch, and years of fewer digits (zero-padded).
+  CHECK(format_rfc3339(at(1969, 12, 31, 23, 59, 58, 999)) == "1969-12-31T23:59:58.999Z");
+  CHECK(format_rfc3339(at(987, 6, 5, 4, 3, 2, 10)) == "0987-06-05T04:03:02.010Z");
+  CHECK(format_rfc3339(at(9999, 10, 19, 18, 17, 16, 150)) == "9999-10-19T18:17:16.150Z");
+  CHECK(format_rfc3339(at(2000, 1, 1, 0, 0, 0, 1)) == "2000-01-01T00:00:00.001Z");
 }
 
 TEST_CASE("http-date: the three forms of RFC 9110") {
