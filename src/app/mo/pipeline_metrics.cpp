@@ -174,4 +174,19 @@ std::function<void(const store::backend_event&)> backend_event_hook(
   };
 }
 
+std::function<void(std::size_t, std::chrono::nanoseconds, bool)> commit_hook(
+    ops::lapord_metrics* metrics, ops::health_state* health,
+    std::function<void(std::size_t, std::chrono::nanoseconds, bool)> chained) {
+  return [metrics, health, chained = std::move(chained)](std::size_t items,
+                                                         std::chrono::nanoseconds t, bool ok) {
+    if (metrics != nullptr) {
+      metrics->store_commit_batch_size.observe(static_cast<double>(items));
+      metrics->store_commit_seconds.observe(std::chrono::duration<double>(t).count());
+      metrics->store_commits.inc({ok ? "ok" : "failed"});
+    }
+    if (health != nullptr) health->commit_finished(ok, ok ? "" : "see the log");
+    if (chained) chained(items, t, ok);
+  };
+}
+
 }  // namespace lapord::app

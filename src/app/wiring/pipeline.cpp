@@ -18,7 +18,6 @@
 #include "lapord/app/ops/lapord_metrics.hpp"
 #include "lapord/app/ussd/ussd_path.hpp"
 #include "lapord/app/wiring/store_adapters.hpp"
-#include "lapord/lapor/msisdn.hpp"
 #include "lapord/net/http/api_router.hpp"
 #include "lapord/net/http/api_server.hpp"
 #include "lapord/net/http/bearer_token.hpp"
@@ -260,44 +259,16 @@ struct pipeline::impl {
     });
   }
 
-  // Every COMMIT attempt (on the writer thread) feeds the store's metrics and readiness.
+  // Every COMMIT attempt (on the writer thread) feeds the store's metrics and readiness; the
+  // backend's log lines go to the store's log, numbers masked.
   void watch_commits() {
+    store::database_options& o = settings.store.database;
     if (hooks.metrics != nullptr || hooks.health != nullptr) {
-      // On the writer thread after every COMMIT attempt.
-      settings.store.database.on_commit = [metrics = hooks.metrics, health = hooks.health,
-                                           chained = std::move(settings.store.database.on_commit)](
-                                              std::size_t items, std::chrono::nanoseconds t,
-                                              bool ok) {
-        if (metrics != nullptr) {
-          metrics->store_commit_batch_size.observe(static_cast<double>(items));
-          metrics->store_commit_seconds.observe(std::chrono::duration<double>(t).count());
-          metrics->store_commits.inc({ok ? "ok" : "failed"});
-        }
-        if (health != nullptr) health->commit_finished(ok, ok ? "" : "see the log");
-        if (chained) chained(items, t, ok);
-      };
-      settings.store.database.on_backend_event = backend_event_hook(
-          hooks.metrics, hooks.health, std::move(settings.store.database.on_backend_event));
+      o.on_commit = commit_hook(hooks.metrics, hooks.health, std::move(o.on_commit));
+      o.on_backend_event =
+          backend_event_hook(hooks.metrics, hooks.health, std::move(o.on_backend_event));
     }
-    // libpq's notices and why a reconnect failed, through the log rather than stderr; a notice
-    // may quote a row: its phone numbers masked.
-    if (!settings.store.database.on_log) {
-      settings.store.database.on_log = [log = store_log](store::backend_log level,
-                                                         std::string_view line) {
-        const std::string text = lapor::mask_numbers_in_text(line);
-        switch (level) {
-          case store::backend_log::info:
-            log->info("{}", text);
-            break;
-          case store::backend_log::warn:
-            log->warn("{}", text);
-            break;
-          case store::backend_log::error:
-            log->error("{}", text);
-            break;
-        }
-      };
-    }
+    if (!o.on_log) o.on_log = store_log_hook(store_log);
   }
 
   // Opens the store and begins this start's lease epoch.

@@ -5,6 +5,7 @@
 #include <spdlog/logger.h>
 
 #include "lapord/app/mo/mo_ingest.hpp"
+#include "lapord/lapor/msisdn.hpp"
 #include "lapord/net/http/complaint_body.hpp"
 #include "lapord/net/http/timestamp.hpp"
 #include "lapord/net/log_flood.hpp"
@@ -40,6 +41,24 @@ void log_failure(const std::shared_ptr<spdlog::logger>& log, const char* what,
 }  // namespace
 
 // --- outbox --------------------------------------------------------------------------------
+
+std::function<void(store::backend_log, std::string_view)> store_log_hook(
+    std::shared_ptr<spdlog::logger> log) {
+  return [log = std::move(log)](store::backend_log level, std::string_view line) {
+    const std::string text = lapor::mask_numbers_in_text(line);
+    switch (level) {
+      case store::backend_log::info:
+        log->info("{}", text);
+        break;
+      case store::backend_log::warn:
+        log->warn("{}", text);
+        break;
+      case store::backend_log::error:
+        log->error("{}", text);
+        break;
+    }
+  };
+}
 
 store_outbox::store_outbox(store::database& db, std::chrono::milliseconds lease,
                            std::shared_ptr<spdlog::logger> log)

@@ -7,6 +7,8 @@
 // pipeline threads.
 #include <array>
 #include <atomic>
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -28,6 +30,12 @@ namespace lapord::app {
 std::function<void(const store::backend_event&)> backend_event_hook(
     ops::lapord_metrics* metrics, ops::health_state* health,
     std::function<void(const store::backend_event&)> chained);
+
+// Every COMMIT attempt (items, how long, whether it succeeded) into the store's commit metrics
+// and /readyz; then `chained`. Either pointer may be null. Runs on the writer thread.
+std::function<void(std::size_t, std::chrono::nanoseconds, bool)> commit_hook(
+    ops::lapord_metrics* metrics, ops::health_state* health,
+    std::function<void(std::size_t, std::chrono::nanoseconds, bool)> chained);
 
 // One counter per carrier, found in the family on first use and kept in an append-only,
 // lock-free list (carriers are few: a scan of a handful of short strings).

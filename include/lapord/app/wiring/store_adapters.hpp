@@ -6,6 +6,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <string_view>
 
 #include "lapord/app/mo/service_holder.hpp"
 #include "lapord/lapor/service.hpp"
@@ -18,6 +19,11 @@ class logger;
 }
 
 namespace lapord::app {
+
+// The backend's log lines (libpq's notices, why a reconnect failed) into `log` at their level,
+// not stderr; a notice may quote a row: its phone numbers are masked.
+std::function<void(store::backend_log, std::string_view)> store_log_hook(
+    std::shared_ptr<spdlog::logger> log);
 
 class store_outbox final : public net::http::outbox {
  public:
