@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "store/batch_gate.hpp"
 #include "store/store_fixture.hpp"
 
 using namespace lapord::store;
@@ -19,29 +20,6 @@ namespace text = lapord::text;
 namespace {
 
 constexpr const char* citizen = "+6281234500001";
-
-// Holds the writer in an item of its own until released, so that everything submitted
-// meanwhile is taken as one batch.
-class batch_gate {
- public:
-  explicit batch_gate(database& db) {
-    db.submit(
-        [this, first = true](transaction&) mutable {
-          if (!first) return;
-          first = false;
-          holding_.set_value();
-          open_.wait();
-        },
-        [](result<std::monostate>) {});
-    holding_.get_future().wait();
-  }
-  void open() { go_.set_value(); }
-
- private:
-  std::promise<void> holding_;
-  std::promise<void> go_;
-  std::shared_future<void> open_ = go_.get_future().share();
-};
 
 struct mo_octets {
   std::string text;

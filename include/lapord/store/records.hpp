@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -221,6 +222,37 @@ struct reply_status {
 enum class receipt_outcome {
   applied,     // the segment's receipt is recorded (the reply's state may have changed)
   unknown_id,  // no submitted segment has this (carrier, message_id)
+};
+
+// --- outcomes, recorded together (transaction::record_reply_outcomes / _forward_outcomes) -
+
+// What became of one attempt to send a reply, as mark_reply_submitted, schedule_reply_retry
+// and mark_reply_failed record it. Views: valid during the call.
+struct reply_outcome {
+  enum class kind { submitted, retry, failed };
+  std::int64_t id = 0;
+  kind what = kind::submitted;
+  wall_time at{};  // submitted: submitted_at; failed: done_at; retry: due again then
+  std::span<const std::string> message_ids{};  // submitted: one per segment, in order
+  std::string_view error{};                    // retry, failed
+};
+
+// What became of one POST of a forward, as mark_forwarded, park and schedule_retry record it.
+struct forward_outcome {
+  enum class kind { forwarded, parked, retry };
+  std::string_view ref;
+  kind what = kind::forwarded;
+  wall_time at{};                                 // forwarded, parked: when; retry: due again then
+  std::optional<int> http_status{};               // forwarded, parked: set (0 if not)
+  std::optional<std::string_view> tracking_id{};  // forwarded
+  std::string_view text{};                        // parked: the store's answer; retry: the error
+};
+
+// An outcome left unrecorded because its row is gone: its index in the call's outcomes and why
+// ("store: no reply 42"), as the single call would have thrown it.
+struct outcome_not_recorded {
+  std::size_t index = 0;
+  std::string why;
 };
 
 // What transaction::begin_epoch() did at start.

@@ -135,6 +135,12 @@ class transaction {
   // Failed for now (5xx, timeout, reset): due again at next_at.
   virtual void schedule_retry(std::string_view ref, wall_time next_at, std::string_view error,
                               std::optional<int> http_status) = 0;
+  // Several outcomes at once, in order, as if each were recorded by its own call above
+  // (mark_forwarded, park, schedule_retry): one whose outbox row is gone writes nothing and is
+  // returned; the others are recorded. Any other error throws, as the single calls do.
+  // PostgreSQL: one statement per kind for the lot; SQLite (and this default): the calls.
+  virtual std::vector<outcome_not_recorded> record_forward_outcomes(
+      std::span<const forward_outcome> outcomes);
   // An operator's "try again" for a parked complaint: pending, due at `now`. False if not parked.
   virtual bool unpark(std::string_view ref, wall_time now) = 0;
   virtual std::vector<std::string> parked_refs(int limit) = 0;
@@ -160,6 +166,11 @@ class transaction {
   virtual void schedule_reply_retry(std::int64_t id, wall_time next_at, std::string_view error) = 0;
   // Not accepted for good (permanent error, too many attempts).
   virtual void mark_reply_failed(std::int64_t id, std::string_view error, wall_time at) = 0;
+  // Several outcomes at once, as record_forward_outcomes: in order, as if by the calls above
+  // (mark_reply_submitted, schedule_reply_retry, mark_reply_failed); one whose reply is gone
+  // writes nothing and is returned. PostgreSQL: one statement per kind for the lot.
+  virtual std::vector<outcome_not_recorded> record_reply_outcomes(
+      std::span<const reply_outcome> outcomes);
   // A delivery receipt for one segment. `stat` as the receipt says it: DELIVRD -> delivered
   // (the reply is delivered once every segment is); UNDELIV, EXPIRED, REJECTD, DELETED,
   // UNKNOWN -> failed; anything else (ENROUTE, ACCEPTD) is recorded and changes no state.

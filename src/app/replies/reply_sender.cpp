@@ -382,31 +382,28 @@ struct reply_sender::impl : std::enable_shared_from_this<impl> {
     void run(store::transaction& tx) override {
       take();
       const store::wall_time now = self->now();
+      // All in one call: one statement per kind on PostgreSQL, not one per reply.
+      std::vector<store::reply_outcome> all;
+      all.reserve(mine.size());
       for (outcome& o : mine) {
-        o.recorded = false;
-        try {
-          switch (o.verdict) {
-            case reply_verdict::submitted:
-              tx.mark_reply_submitted(o.id, o.message_ids, now);
-              break;
-            case reply_verdict::retry:
-              tx.schedule_reply_retry(o.id, now + o.delay, o.error);
-              break;
-            case reply_verdict::failed:
-              tx.mark_reply_failed(o.id, o.error, now);
-              break;
-          }
-          o.recorded = true;
-        } catch (const store::store_error& e) {
-          // The reply is gone (an operator dropped it): these throw before writing anything,
-          // so the others of the batch are still recorded.
-          if (e.code() != store::errc::item_failed) throw;
-          if (net::log_flood::shared().admit(
-                  self->log, spdlog::level::warn,
-                  "replies: could not record an outcome (item failed)")) {
-            self->log->warn("replies: could not record the outcome of reply {}: {}", o.id,
-                            e.what());
-          }
+        store::reply_outcome r{o.id, store::reply_outcome::kind::submitted, now, o.message_ids,
+                               o.error};
+        if (o.verdict == reply_verdict::retry) {
+          r.what = store::reply_outcome::kind::retry;
+          r.at = now + o.delay;
+        } else if (o.verdict == reply_verdict::failed) {
+          r.what = store::reply_outcome::kind::failed;
+        }
+        all.push_back(r);
+        o.recorded = true;
+      }
+      // A reply gone (an operator dropped it) is left out; the others are still recorded.
+      for (const auto& n : tx.record_reply_outcomes(all)) {
+        mine[n.index].recorded = false;
+        if (net::log_flood::shared().admit(self->log, spdlog::level::warn,
+                                           "replies: could not record an outcome (item failed)")) {
+          self->log->warn("replies: could not record the outcome of reply {}: {}", mine[n.index].id,
+                          n.why);
         }
       }
     }

@@ -134,33 +134,29 @@ struct store_outbox::record_item final : store::work_item {
   void run(store::transaction& tx) override {
     take();
     const store::wall_time now = wall_now();
+    // All in one call: one statement per kind on PostgreSQL, not one per forward.
+    std::vector<store::forward_outcome> all;
+    all.reserve(mine.size());
     for (outcome& o : mine) {
       o.failed.clear();
-      try {
-        switch (o.what) {
-          case outcome::kind::forwarded: {
-            std::optional<std::string_view> id;
-            if (o.tracking_id) id = *o.tracking_id;
-            tx.mark_forwarded(o.ref, static_cast<int>(o.http_status), id, now);
-            break;
-          }
-          case outcome::kind::parked:
-            tx.park(o.ref, static_cast<int>(o.http_status), o.text, now);
-            break;
-          case outcome::kind::retry: {
-            std::optional<int> status;
-            if (o.http_status != 0) status = static_cast<int>(o.http_status);
-            tx.schedule_retry(o.ref, o.next_at, o.text, status);
-            break;
-          }
-        }
-      } catch (const store::store_error& e) {
-        // No such outbox row: these throw before writing anything, so the others of the batch
-        // are still recorded. Anything else fails the batch (and is retried by the lease).
-        if (e.code() != store::errc::item_failed) throw;
-        o.failed = e.what();
+      store::forward_outcome f{o.ref,        store::forward_outcome::kind::forwarded,
+                               now,          static_cast<int>(o.http_status),
+                               std::nullopt, o.text};
+      if (o.what == outcome::kind::forwarded) {
+        if (o.tracking_id) f.tracking_id = *o.tracking_id;
+      } else if (o.what == outcome::kind::parked) {
+        f.what = store::forward_outcome::kind::parked;
+      } else {
+        f.what = store::forward_outcome::kind::retry;
+        f.at = o.next_at;
+        if (o.http_status == 0) f.http_status.reset();
       }
+      all.push_back(f);
     }
+    // No such outbox row: left out, the others are still recorded. Anything else throws and
+    // fails the batch (retried by the lease).
+    for (auto& n : tx.record_forward_outcomes(all))
+      mine[n.index].failed = std::move(n.why);
   }
 
   void done(std::error_code ec, std::string_view detail) noexcept override {

@@ -1,6 +1,6 @@
 // The PostgreSQL backend's domain operations, part: the outbox: forwards to the national store,
-// their leases and outcomes. The same operations, the same meaning as src/store/sqlite/outbox.cpp,
-// in PostgreSQL's SQL.
+// their leases (outcomes: outcomes.cpp). The same operations, the same meaning as
+// src/store/sqlite/outbox.cpp, in PostgreSQL's SQL.
 
 #include <algorithm>
 #include <string>
@@ -36,22 +36,9 @@ constexpr char take_forwards_sql[] =
     "c.text, c.segments, c.incomplete, c.status, c.status_at, c.created_at, c.updated_at, "
     "c.tracking_id, c.routed_by, t.ref, t.payload, t.attempts, t.takeover "
     "FROM taken t LEFT JOIN complaints c ON c.ref=t.ref ORDER BY t.seq";
-constexpr char mark_forwarded_sql[] =
-    "WITH o AS (UPDATE outbox SET state='forwarded', leased=0, http_status=$1, done_at=$2, "
-    "next_attempt_at=NULL WHERE ref=$3 RETURNING ref), "
-    "c AS (UPDATE complaints SET tracking_id=coalesce($4, tracking_id), updated_at=$2 "
-    "WHERE ref=$3 AND EXISTS (SELECT 1 FROM o)) "
-    "SELECT count(*) FROM o";
-constexpr char park_sql[] =
-    "UPDATE outbox SET state='parked', leased=0, http_status=$1, answer=$2, done_at=$3, "
-    "next_attempt_at=NULL WHERE ref=$4 AND state='pending'";
-constexpr char retry_sql[] =
-    "UPDATE outbox SET leased=0, next_attempt_at=$1, last_error=$2, http_status=$3 "
-    "WHERE ref=$4 AND state='pending'";
 constexpr char unpark_sql[] =
     "UPDATE outbox SET state='pending', leased=0, next_attempt_at=$1, done_at=NULL "
     "WHERE ref=$2 AND state='parked'";
-constexpr char outbox_exists_sql[] = "SELECT 1 FROM outbox WHERE ref=$1";
 constexpr char parked_refs_sql[] =
     "SELECT ref FROM outbox WHERE state='parked' ORDER BY ref LIMIT $1";
 constexpr char next_forward_due_sql[] =
@@ -86,38 +73,6 @@ std::vector<forward> pg_transaction::take_due_forwards(wall_time now, int limit,
   }
   c_.took(false, now, now + lease, std::move(keys));
   return out;
-}
-
-void pg_transaction::mark_forwarded(std::string_view ref, int http_status,
-                                    std::optional<std::string_view> tracking_id, wall_time at) {
-  params p;
-  p.add(std::int64_t{http_status}).add(at).add(ref).add(tracking_id);
-  if (c_.pq().run(mark_forwarded_sql, p).int64(0, 0) == 0) no_such("outbox entry for ref", ref);
-}
-
-void pg_transaction::park(std::string_view ref, int http_status, std::string_view answer,
-                          wall_time at) {
-  params p;
-  p.add(std::int64_t{http_status}).add(answer).add(at).add(ref);
-  if (c_.pq().run(park_sql, p).affected() == 0) {
-    // Already forwarded (a success wins over a late refusal) is fine; unknown is not.
-    if (c_.pq().run(outbox_exists_sql, params().add(ref)).rows() == 0)
-      no_such("outbox entry for ref", ref);
-    return;
-  }
-  c_.pq().run(touch_complaint_sql, params().add(at).add(ref));
-}
-
-void pg_transaction::schedule_retry(std::string_view ref, wall_time next_at, std::string_view error,
-                                    std::optional<int> http_status) {
-  params p;
-  p.add(next_at)
-      .add(error)
-      .add(http_status ? std::optional<std::int64_t>(*http_status) : std::nullopt)
-      .add(ref);
-  if (c_.pq().run(retry_sql, p).affected() == 0 &&
-      c_.pq().run(outbox_exists_sql, params().add(ref)).rows() == 0)
-    no_such("outbox entry for ref", ref);
 }
 
 bool pg_transaction::unpark(std::string_view ref, wall_time now) {

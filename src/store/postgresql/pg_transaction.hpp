@@ -1,6 +1,6 @@
 #pragma once
 // The PostgreSQL backend's transaction: every domain operation as statements prepared once on the
-// writer's connection (complaints.cpp, outbox.cpp, replies.cpp, leases.cpp,
+// writer's connection (complaints.cpp, outbox.cpp, replies.cpp, outcomes.cpp, leases.cpp,
 // operator_queries.cpp, transaction.cpp).
 #include <string_view>
 
@@ -55,6 +55,8 @@ class pg_transaction final : public transaction {
   void park(std::string_view ref, int http_status, std::string_view answer, wall_time at) override;
   void schedule_retry(std::string_view ref, wall_time next_at, std::string_view error,
                       std::optional<int> http_status) override;
+  std::vector<outcome_not_recorded> record_forward_outcomes(
+      std::span<const forward_outcome> outcomes) override;
   bool unpark(std::string_view ref, wall_time now) override;
   std::vector<std::string> parked_refs(int limit) override;
   std::optional<wall_time> next_forward_due() override;
@@ -65,6 +67,8 @@ class pg_transaction final : public transaction {
                             wall_time at) override;
   void schedule_reply_retry(std::int64_t id, wall_time next_at, std::string_view error) override;
   void mark_reply_failed(std::int64_t id, std::string_view error, wall_time at) override;
+  std::vector<outcome_not_recorded> record_reply_outcomes(
+      std::span<const reply_outcome> outcomes) override;
   receipt_outcome apply_receipt(std::string_view carrier, std::string_view message_id,
                                 std::string_view stat, wall_time at) override;
   std::optional<reply_status> reply_status_of(std::int64_t id) override;

@@ -1,5 +1,5 @@
-// The PostgreSQL backend's domain operations, part: replies and notifications: their queue,
-// outcomes and delivery receipts. The same operations, the same meaning as
+// The PostgreSQL backend's domain operations, part: replies and notifications: their queue
+// and delivery receipts (outcomes: outcomes.cpp). The same operations, the same meaning as
 // src/store/sqlite/replies.cpp, in PostgreSQL's SQL.
 
 #include <algorithm>
@@ -27,39 +27,30 @@ constexpr char take_replies_sql[] =
     "RETURNING r.id, r.carrier, r.source, r.destination, r.text, r.kind, r.ref, r.attempts, "
     "(due.was_leased=1 AND "
     "(due.was_owner IS DISTINCT FROM $4::text OR due.was_epoch IS DISTINCT FROM $5::bigint))";
-constexpr char reply_carrier_sql[] = "SELECT carrier FROM replies WHERE id=$1";
-// Marks the reply submitted and adds a row per segment (the message ids in order, $3), in one
-// statement; nothing when the reply is gone (0: the caller's no_such, nothing written).
-// Segments are keyed with the submit time: a message id an SMSC hands out again (after its
-// restart) adds a row and never replaces the older one.
-constexpr char mark_submitted_sql[] =
-    "WITH r AS (UPDATE replies SET state='submitted', leased=0, submitted_at=$1, "
-    "next_attempt_at=NULL WHERE id=$2 RETURNING carrier), "
-    "s AS (INSERT INTO reply_segments (carrier, message_id, submitted_at, reply_id, segment) "
-    "SELECT r.carrier, m.id, $1, $2, m.n FROM r, unnest($3::text[]) WITH ORDINALITY AS m(id, n) "
-    "ON CONFLICT DO NOTHING) "
-    "SELECT count(*) FROM r";
-constexpr char reply_retry_sql[] =
-    "UPDATE replies SET leased=0, next_attempt_at=$1, last_error=$2 WHERE id=$3 "
-    "AND state='queued'";
-constexpr char reply_failed_sql[] =
-    "UPDATE replies SET state='failed', leased=0, last_error=$1, done_at=$2, "
-    "next_attempt_at=NULL WHERE id=$3";
-// The newest segment with this id submitted within the receipt window (see apply_receipt).
-constexpr char find_segment_sql[] =
-    "SELECT submitted_at, reply_id, segment FROM reply_segments WHERE carrier=$1 "
-    "AND message_id=$2 AND submitted_at>=$3 ORDER BY submitted_at DESC, reply_id DESC LIMIT 1";
-constexpr char segment_receipt_sql[] =
-    "UPDATE reply_segments SET receipt=$1, receipt_at=$2 WHERE carrier=$3 AND message_id=$4 "
-    "AND submitted_at=$5 AND reply_id=$6 AND segment=$7";
-constexpr char reply_receipt_sql[] = "UPDATE replies SET receipt=$1 WHERE id=$2";
-constexpr char reply_receipt_failed_sql[] =
-    "UPDATE replies SET state='failed', done_at=$1, last_error='receipt: '||$2::text "
-    "WHERE id=$3 AND state='submitted'";
-constexpr char reply_delivered_sql[] =
-    "UPDATE replies SET state='delivered', done_at=$1 WHERE id=$2 AND state='submitted' "
-    "AND NOT EXISTS (SELECT 1 FROM reply_segments WHERE reply_id=$2 "
-    "AND (receipt IS NULL OR receipt<>'DELIVRD'))";
+// A receipt in one statement (was four): the newest segment with this id submitted within the
+// receipt window ($3; see apply_receipt) gets it, so does its reply, whose state changes if it
+// is still submitted: delivered once every segment is (the others as they were: the statement
+// does not see its own update of this one), failed at a failure stat ($6: 1 DELIVRD, 2 a
+// failure, 0 neither). Returns the segment found (no row: an unknown id, nothing written).
+constexpr char apply_receipt_sql[] =
+    "WITH f AS (SELECT submitted_at, reply_id, segment FROM reply_segments WHERE carrier=$1 "
+    "AND message_id=$2 AND submitted_at>=$3 ORDER BY submitted_at DESC, reply_id DESC LIMIT 1), "
+    "g AS (UPDATE reply_segments x SET receipt=$4, receipt_at=$5 FROM f WHERE x.carrier=$1 "
+    "AND x.message_id=$2 AND x.submitted_at=f.submitted_at AND x.reply_id=f.reply_id "
+    "AND x.segment=f.segment), "
+    "n AS (SELECT f.reply_id, CASE WHEN $6::bigint=2 THEN 'failed' WHEN $6::bigint=1 AND "
+    "NOT EXISTS (SELECT 1 FROM reply_segments o WHERE o.reply_id=f.reply_id "
+    "AND (o.receipt IS NULL OR o.receipt<>'DELIVRD') AND NOT (o.carrier=$1 AND o.message_id=$2 "
+    "AND o.submitted_at=f.submitted_at AND o.segment=f.segment)) THEN 'delivered' END AS s "
+    "FROM f), "
+    "r AS (UPDATE replies SET receipt=$4, "
+    "state=CASE WHEN replies.state='submitted' AND n.s IS NOT NULL THEN n.s ELSE replies.state "
+    "END, "
+    "done_at=CASE WHEN replies.state='submitted' AND n.s IS NOT NULL THEN $5 "
+    "ELSE replies.done_at END, "
+    "last_error=CASE WHEN replies.state='submitted' AND n.s='failed' THEN 'receipt: '||$4::text "
+    "ELSE replies.last_error END FROM n WHERE replies.id=n.reply_id) "
+    "SELECT reply_id FROM f";
 constexpr char reply_status_sql[] =
     "SELECT state, leased, attempts, receipt, last_error FROM replies WHERE id=$1";
 constexpr char reply_segments_sql[] =
@@ -111,52 +102,23 @@ std::vector<reply> pg_transaction::take_due_replies_to(wall_time now, int limit,
   return out;
 }
 
-void pg_transaction::mark_reply_submitted(std::int64_t id, std::span<const std::string> message_ids,
-                                          wall_time at) {
-  binary_array ids(binary_array::element::text);
-  for (const auto& mid : message_ids)
-    ids.add(mid);
-  if (c_.pq()
-          .run(mark_submitted_sql, params().add(at).add(id).add_bytes(ids.bytes()))
-          .int64(0, 0) == 0)
-    no_such("reply", std::to_string(id));
-}
-
-void pg_transaction::schedule_reply_retry(std::int64_t id, wall_time next_at,
-                                          std::string_view error) {
-  if (c_.pq().run(reply_retry_sql, params().add(next_at).add(error).add(id)).affected() == 0 &&
-      c_.pq().run(reply_carrier_sql, params().add(id)).rows() == 0)
-    no_such("reply", std::to_string(id));
-}
-
-void pg_transaction::mark_reply_failed(std::int64_t id, std::string_view error, wall_time at) {
-  if (c_.pq().run(reply_failed_sql, params().add(error).add(at).add(id)).affected() == 0)
-    no_such("reply", std::to_string(id));
-}
-
 receipt_outcome pg_transaction::apply_receipt(std::string_view carrier, std::string_view message_id,
                                               std::string_view stat, wall_time at) {
   // An SMSC that restarted hands out its ids again: the newest segment with the id wins, and
   // a segment submitted longer than the receipt window ago is never credited.
-  auto f = c_.pq().run(find_segment_sql,
-                       params().add(carrier).add(message_id).add(at - c_.receipt_window()));
+  const std::int64_t kind = stat == "DELIVRD" ? 1
+                            : stat == "UNDELIV" || stat == "EXPIRED" || stat == "REJECTD" ||
+                                    stat == "DELETED" || stat == "UNKNOWN"
+                                ? 2
+                                : 0;
+  auto f = c_.pq().run(apply_receipt_sql, params()
+                                              .add(carrier)
+                                              .add(message_id)
+                                              .add(at - c_.receipt_window())
+                                              .add(stat)
+                                              .add(at)
+                                              .add(kind));
   if (f.rows() == 0) return receipt_outcome::unknown_id;
-  const std::int64_t reply_id = f.int64(0, 1);
-  c_.pq().run(segment_receipt_sql, params()
-                                       .add(stat)
-                                       .add(at)
-                                       .add(carrier)
-                                       .add(message_id)
-                                       .add(f.int64(0, 0))
-                                       .add(reply_id)
-                                       .add(f.int64(0, 2)));
-  c_.pq().run(reply_receipt_sql, params().add(stat).add(reply_id));
-  if (stat == "DELIVRD") {
-    c_.pq().run(reply_delivered_sql, params().add(at).add(reply_id));
-  } else if (stat == "UNDELIV" || stat == "EXPIRED" || stat == "REJECTD" || stat == "DELETED" ||
-             stat == "UNKNOWN") {
-    c_.pq().run(reply_receipt_failed_sql, params().add(at).add(stat).add(reply_id));
-  }
   return receipt_outcome::applied;
 }
 
