@@ -242,7 +242,11 @@ def test_database_read_only_while_running():
                   workdir=workdir)
     config = write_config(workdir, sim.port, store.url, None)
     db = os.path.join(workdir, "lapord.db")
-    paths = database_paths(workdir)
+    # Not the -shm file: SQLite maps it shared, and a write to a clean page of an immutable
+    # file's mapping faults with SIGBUS, which kills lapord (seen: about 1 run in 3). What is
+    # acknowledged is safe then too (the crash tests), but this test is about the refused
+    # write: the database file, its WAL and the folder refuse it with an error.
+    paths = [p for p in database_paths(workdir) if not p.endswith("-shm")]
     lapord = Lapord(config, workdir)
     immutable = False
     try:
