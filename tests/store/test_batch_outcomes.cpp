@@ -275,8 +275,10 @@ TEST_CASE("one batch: an item that fails after its outcomes records none - the o
   auto outcomes = [](transaction& tx, const filed& f, const std::vector<std::string>& ids) {
     const std::vector<reply_outcome> r{{f.reply, reply_outcome::kind::submitted, at(102), ids, {}}};
     all_recorded(tx.record_reply_outcomes(r));
+    // An outcome holds views: the tracking id must outlive the call (a temporary did not).
+    const std::string tracking = "T-" + f.ref;
     const std::vector<forward_outcome> fw{
-        {f.ref, forward_outcome::kind::forwarded, at(102), 201, "T-" + f.ref, {}}};
+        {f.ref, forward_outcome::kind::forwarded, at(102), 201, tracking, {}}};
     all_recorded(tx.record_forward_outcomes(fw));
   };
   db.submit([&](transaction& tx) { outcomes(tx, a, ia); },
