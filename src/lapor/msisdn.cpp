@@ -17,23 +17,30 @@ bool is_digit(char c) {
   return c >= '0' && c <= '9';
 }
 
-// Digits of a number as typed by a carrier: '+' only in front, common grouping marks ignored.
-// nullopt when anything else is in it.
-std::optional<std::string> digits_of(std::string_view s, bool& plus) {
+// Digits of a number as typed by a carrier: '+' only in front (reported in `plus`), common
+// grouping marks ignored; nullopt when anything else is in it. Into `buf`, at least as long as
+// `s`, without allocating: log masking runs it on every MO.
+std::optional<std::string_view> digits_in(std::string_view s, bool& plus, char* buf) {
   plus = false;
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
+  std::size_t n = 0;
+  for (char c : s) {
     if (is_digit(c)) {
-      out += c;
-    } else if (c == '+' && out.empty() && !plus) {
+      buf[n++] = c;
+    } else if (c == '+' && n == 0 && !plus) {
       plus = true;
-    } else if (c == ' ' || c == '-' || c == '.' || c == '(' || c == ')') {
-      continue;
-    } else {
+    } else if (c != ' ' && c != '-' && c != '.' && c != '(' && c != ')') {
       return std::nullopt;
     }
   }
+  return std::string_view(buf, n);
+}
+
+// The same, into a string of its own.
+std::optional<std::string> digits_of(std::string_view s, bool& plus) {
+  std::string out(s.size(), '\0');
+  auto d = digits_in(s, plus, out.data());
+  if (!d) return std::nullopt;
+  out.resize(d->size());
   return out;
 }
 
@@ -152,22 +159,6 @@ class mask_buffer {
 };
 
 constexpr std::size_t max_masked_input = 256;
-
-// digits_of into `buf` (at least as long as `s`), without allocating.
-std::optional<std::string_view> digits_in(std::string_view s, bool& plus, char* buf) {
-  plus = false;
-  std::size_t n = 0;
-  for (char c : s) {
-    if (is_digit(c)) {
-      buf[n++] = c;
-    } else if (c == '+' && n == 0 && !plus) {
-      plus = true;
-    } else if (c != ' ' && c != '-' && c != '.' && c != '(' && c != ')') {
-      return std::nullopt;
-    }
-  }
-  return std::string_view(buf, n);
-}
 
 // The number rule of mask_msisdn, on the digits of a number (with its '+').
 void mask_number(mask_buffer& out, std::string_view clean, std::string_view d, bool plus) {

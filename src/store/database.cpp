@@ -382,12 +382,7 @@ writer_stats database::stats() const noexcept {
 std::chrono::nanoseconds database::busy_for() const noexcept {
   // A held batch waiting for its fdatasync counts as much as the writer's own batch.
   const auto syncing = impl_->stage ? impl_->stage->waiting_for() : std::chrono::nanoseconds(0);
-  const std::int64_t since = impl_->batch_since.load(std::memory_order_relaxed);
-  if (since == 0) return syncing;
-  const auto now = std::chrono::steady_clock::now().time_since_epoch();
-  return std::max({std::chrono::nanoseconds(0), syncing,
-                   std::chrono::duration_cast<std::chrono::nanoseconds>(
-                       now - std::chrono::steady_clock::duration(since))});
+  return std::max(syncing, elapsed_since(impl_->batch_since.load(std::memory_order_relaxed)));
 }
 
 int database::schema_version() const noexcept {

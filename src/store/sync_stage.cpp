@@ -40,12 +40,7 @@ void sync_stage::committed(batch b) {
 }
 
 std::chrono::nanoseconds sync_stage::waiting_for() const noexcept {
-  const std::int64_t since = oldest_since_.load(std::memory_order_relaxed);
-  if (since == 0) return std::chrono::nanoseconds(0);
-  const auto now = std::chrono::steady_clock::now().time_since_epoch();
-  return std::max(std::chrono::nanoseconds(0),
-                  std::chrono::duration_cast<std::chrono::nanoseconds>(
-                      now - std::chrono::steady_clock::duration(since)));
+  return elapsed_since(oldest_since_.load(std::memory_order_relaxed));
 }
 
 void sync_stage::note_oldest() noexcept {

@@ -4,6 +4,7 @@
 // releases the batches that sync covered (completes them, or fails them if it failed). Which
 // batch a sync covers and what a failure does is sync_order's to say; this is only the thread,
 // the lock and the queue of held batches around it.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -25,6 +26,16 @@
 namespace lapord::store {
 
 class work_item;
+
+// How long ago `steady_ticks` (steady_clock ticks since its epoch, as kept in an atomic) was;
+// 0 for 0 (nothing pending). database::busy_for and sync_stage::waiting_for both read theirs so.
+inline std::chrono::nanoseconds elapsed_since(std::int64_t steady_ticks) noexcept {
+  if (steady_ticks == 0) return std::chrono::nanoseconds(0);
+  const auto now = std::chrono::steady_clock::now().time_since_epoch();
+  return std::max(std::chrono::nanoseconds(0),
+                  std::chrono::duration_cast<std::chrono::nanoseconds>(
+                      now - std::chrono::steady_clock::duration(steady_ticks)));
+}
 
 class sync_stage {
  public:
@@ -62,8 +73,6 @@ class sync_stage {
 
  private:
   void run();
-  void release_front(sync_order::release r, const std::string& why,
-                     std::chrono::nanoseconds sync_time);
   void note_oldest() noexcept;  // under mutex_
 
   std::unique_ptr<wal_sync> sync_;
