@@ -9,12 +9,36 @@
 #include <vector>
 
 #include "store/log_lines.hpp"
+#include "store/postgresql/libpq_api.hpp"
 #include "store/postgresql/pq_log.hpp"
 #include "store/store_fixture.hpp"
 
 using namespace lapord::store;
 using namespace lapord::store::test;
 using namespace std::chrono_literals;
+
+TEST_CASE("libpq_api: a missing libpq or a library without its functions is a clear error") {
+  using lapord::store::postgresql::load_libpq;
+  try {
+    (void)load_libpq("libpq-lapord-test-absent.so.5");
+    FAIL("loaded a library that does not exist");
+  } catch (const store_error& e) {
+    CHECK(e.code() == errc::unavailable);
+    CHECK(std::string(e.what()).find("needs libpq (libpq-lapord-test-absent.so.5, Debian package "
+                                     "libpq5)") != std::string::npos);
+  }
+  // A library that loads but is not libpq: the first function it lacks is named.
+  try {
+    (void)load_libpq("libc.so.6");
+    FAIL("took libc for libpq");
+  } catch (const store_error& e) {
+    CHECK(e.code() == errc::unavailable);
+    CHECK(std::string(e.what()).find("libc.so.6 has no PQclear") != std::string::npos);
+  }
+  const auto& pq = lapord::store::postgresql::libpq();
+  CHECK((pq.PQconnectdb != nullptr));
+  CHECK((pq.PQtransactionStatus != nullptr));
+}
 
 TEST_CASE("pq_log: a libpq message is one line without the password - quoted pieces go too") {
   using lapord::store::postgresql::message_scrubber;

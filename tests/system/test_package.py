@@ -80,7 +80,8 @@ def build_and_lint():
     assert re.search(r"/lapord_\d+\.\d+\.\d+_amd64\.deb$", deb), deb
     info = run("dpkg-deb", "--field", deb, "Depends").stdout
     # dpkg-shlibdeps computed the libraries from the binaries.
-    for lib in ("libc6", "libsqlite3-0", "libssl3", "libsystemd0", "adduser", "hunspell-id"):
+    for lib in ("libc6", "libsqlite3-0", "libssl3", "libsystemd0", "adduser", "hunspell-id",
+                "libpq5"):
         assert lib in info, info
     lint = run("lintian", "--no-tag-display-limit", deb, check=False)
     errors = [line for line in lint.stdout.splitlines() if line.startswith("E: ")]

@@ -47,7 +47,7 @@ std::optional<wall_time> result::opt_time(int row, int col) const {
 }
 
 int result::affected() const noexcept {
-  const char* n = PQcmdTuples(r_.get());
+  const char* n = libpq().PQcmdTuples(r_.get());
   int out = 0;
   std::from_chars(n, n + std::char_traits<char>::length(n), out);
   return out;
@@ -97,9 +97,9 @@ pq_connection::pq_connection(const std::string& conninfo, log_sink log)
 void pq_connection::reconnect() {
   prepared_.clear();
   sent_.clear();
-  c_.reset(PQconnectdb(conninfo_.c_str()));
+  c_.reset(libpq().PQconnectdb(conninfo_.c_str()));
   if (!c_) throw store_error(errc::unavailable, "store: PostgreSQL: out of memory");
-  if (PQstatus(c_.get()) != CONNECTION_OK)
+  if (libpq().PQstatus(c_.get()) != CONNECTION_OK)
     throw store_error(errc::unavailable, "store: cannot connect to PostgreSQL: " + error_message());
   log_.route_notices(c_.get());
   // Durability is not left to the server's default: an ack follows a COMMIT that is on disk
@@ -116,24 +116,24 @@ void pq_connection::reconnect() {
 }
 
 std::string pq_connection::host() const {
-  const char* h = PQhost(c_.get());
-  const char* p = PQport(c_.get());
+  const char* h = libpq().PQhost(c_.get());
+  const char* p = libpq().PQport(c_.get());
   return std::string(h ? h : "?") + ":" + (p ? p : "?");
 }
 
 void pq_connection::fail(const PGresult* r, std::string_view what) const {
-  const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
-  std::string msg = r ? PQresultErrorMessage(r) : "";
-  if (msg.empty()) msg = PQerrorMessage(c_.get());
+  const char* state = r ? libpq().PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+  std::string msg = r ? libpq().PQresultErrorMessage(r) : "";
+  if (msg.empty()) msg = libpq().PQerrorMessage(c_.get());
   while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' '))
     msg.pop_back();
   errc e = errc_of(state ? std::string_view(state) : std::string_view());
-  if (PQstatus(c_.get()) != CONNECTION_OK) e = errc::unavailable;
+  if (libpq().PQstatus(c_.get()) != CONNECTION_OK) e = errc::unavailable;
   throw store_error(e, "store: PostgreSQL: " + msg + " (in: " + std::string(what) + ")");
 }
 
 result pq_connection::check(PGresult* r, std::string_view what) {
-  auto st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+  auto st = r ? libpq().PQresultStatus(r) : PGRES_FATAL_ERROR;
   if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return result(r);
   result owner(r);  // cleared whatever happens
   fail(r, what);
@@ -141,7 +141,7 @@ result pq_connection::check(PGresult* r, std::string_view what) {
 
 result pq_connection::exec(const char* sql) {
   settle();  // writes the rows kept back first
-  return check(PQexec(c_.get(), sql), sql);
+  return check(libpq().PQexec(c_.get(), sql), sql);
 }
 
 result pq_connection::run(const char* sql, const params& p) {
@@ -157,11 +157,11 @@ result pq_connection::run_beside_deferred(const char* sql, const params& p) {
   auto it = prepared_.find(sql);
   if (it == prepared_.end()) {
     std::string name = "s" + std::to_string(prepared_.size());
-    check(PQprepare(c_.get(), name.c_str(), sql, 0, nullptr), sql);
+    check(libpq().PQprepare(c_.get(), name.c_str(), sql, 0, nullptr), sql);
     it = prepared_.emplace(sql, std::move(name)).first;
   }
-  return check(PQexecPrepared(c_.get(), it->second.c_str(), p.size(), p.values(), p.lengths(),
-                              p.formats(), 0),
+  return check(libpq().PQexecPrepared(c_.get(), it->second.c_str(), p.size(), p.values(),
+                                      p.lengths(), p.formats(), 0),
                sql);
 }
 
@@ -170,8 +170,9 @@ result pq_connection::run_planned(const char* sql, const params& p) {
     send_one(sql, p, false);
     return std::move(*read_sent(true));
   }
-  return check(
-      PQexecParams(c_.get(), sql, p.size(), nullptr, p.values(), p.lengths(), p.formats(), 0), sql);
+  return check(libpq().PQexecParams(c_.get(), sql, p.size(), nullptr, p.values(), p.lengths(),
+                                    p.formats(), 0),
+               sql);
 }
 
 // --- pipeline: statements sent without waiting ------------------------------------------------
@@ -183,12 +184,12 @@ void pq_connection::send(const char* sql, const params& p) {
 }
 
 void pq_connection::send_one(const char* sql, const params& p, bool prepare) {
-  if (sent_.empty() && PQpipelineStatus(c_.get()) == PQ_PIPELINE_OFF &&
-      PQenterPipelineMode(c_.get()) != 1)
+  if (sent_.empty() && libpq().PQpipelineStatus(c_.get()) == PQ_PIPELINE_OFF &&
+      libpq().PQenterPipelineMode(c_.get()) != 1)
     fail(nullptr, sql);
   if (!prepare) {
-    if (PQsendQueryParams(c_.get(), sql, p.size(), nullptr, p.values(), p.lengths(), p.formats(),
-                          0) != 1)
+    if (libpq().PQsendQueryParams(c_.get(), sql, p.size(), nullptr, p.values(), p.lengths(),
+                                  p.formats(), 0) != 1)
       fail(nullptr, sql);
     sent_.push_back({sql, false});
     return;
@@ -196,12 +197,12 @@ void pq_connection::send_one(const char* sql, const params& p, bool prepare) {
   auto it = prepared_.find(sql);
   if (it == prepared_.end()) {
     std::string name = "s" + std::to_string(prepared_.size());
-    if (PQsendPrepare(c_.get(), name.c_str(), sql, 0, nullptr) != 1) fail(nullptr, sql);
+    if (libpq().PQsendPrepare(c_.get(), name.c_str(), sql, 0, nullptr) != 1) fail(nullptr, sql);
     sent_.push_back({sql, true});
     it = prepared_.emplace(sql, std::move(name)).first;
   }
-  if (PQsendQueryPrepared(c_.get(), it->second.c_str(), p.size(), p.values(), p.lengths(),
-                          p.formats(), 0) != 1)
+  if (libpq().PQsendQueryPrepared(c_.get(), it->second.c_str(), p.size(), p.values(), p.lengths(),
+                                  p.formats(), 0) != 1)
     fail(nullptr, sql);
   sent_.push_back({sql, false});
 }
@@ -218,16 +219,16 @@ std::optional<result> pq_connection::read_sent(bool keep_last) {
   auto entries = std::move(sent_);
   sent_.clear();
   PGconn* c = c_.get();
-  if (PQpipelineSync(c) != 1) fail(nullptr, "pipeline sync");
+  if (libpq().PQpipelineSync(c) != 1) fail(nullptr, "pipeline sync");
   std::optional<result> error, last;
   const char* error_sql = "pipeline";
   for (std::size_t i = 0; i < entries.size(); ++i) {
-    PGresult* r = PQgetResult(c);
+    PGresult* r = libpq().PQgetResult(c);
     if (!r) {
-      if (PQstatus(c) != CONNECTION_OK) fail(nullptr, entries[i].sql);
+      if (libpq().PQstatus(c) != CONNECTION_OK) fail(nullptr, entries[i].sql);
       continue;
     }
-    const auto st = PQresultStatus(r);
+    const auto st = libpq().PQresultStatus(r);
     const bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
     if (!ok && entries[i].prepare) prepared_.erase(entries[i].sql);
     if (!ok && st != PGRES_PIPELINE_ABORTED && !error) {
@@ -236,15 +237,15 @@ std::optional<result> pq_connection::read_sent(bool keep_last) {
     } else if (ok && keep_last && i + 1 == entries.size()) {
       last.emplace(r);
     } else {
-      PQclear(r);
+      libpq().PQclear(r);
     }
-    while (PGresult* extra = PQgetResult(c))  // the NULL that ends this statement's results
-      PQclear(extra);
+    while (PGresult* extra = libpq().PQgetResult(c))  // the NULL that ends this statement's results
+      libpq().PQclear(extra);
   }
-  PGresult* sync = PQgetResult(c);
-  const bool synced = sync && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
-  PQclear(sync);
-  if (!synced || PQexitPipelineMode(c) != 1) {
+  PGresult* sync = libpq().PQgetResult(c);
+  const bool synced = sync && libpq().PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+  libpq().PQclear(sync);
+  if (!synced || libpq().PQexitPipelineMode(c) != 1) {
     if (error) fail(error->get(), error_sql);
     fail(nullptr, "pipeline sync");
   }
@@ -256,9 +257,9 @@ std::optional<result> pq_connection::read_sent(bool keep_last) {
 // --- COPY FROM STDIN (laporctl store copy) ---------------------------------------------------
 
 void pq_connection::copy_begin(const std::string& sql) {
-  PGresult* r = PQexec(c_.get(), sql.c_str());
-  if (r && PQresultStatus(r) == PGRES_COPY_IN) {
-    PQclear(r);
+  PGresult* r = libpq().PQexec(c_.get(), sql.c_str());
+  if (r && libpq().PQresultStatus(r) == PGRES_COPY_IN) {
+    libpq().PQclear(r);
     return;
   }
   result owner(r);
@@ -266,21 +267,21 @@ void pq_connection::copy_begin(const std::string& sql) {
 }
 
 void pq_connection::copy_data(std::string_view data) {
-  if (PQputCopyData(c_.get(), data.data(), static_cast<int>(data.size())) != 1)
+  if (libpq().PQputCopyData(c_.get(), data.data(), static_cast<int>(data.size())) != 1)
     fail(nullptr, "COPY");
 }
 
 void pq_connection::copy_end(std::string_view what) {
-  if (PQputCopyEnd(c_.get(), nullptr) != 1) fail(nullptr, what);
+  if (libpq().PQputCopyEnd(c_.get(), nullptr) != 1) fail(nullptr, what);
   // The COPY's own result, then the end of the command.
   bool failed = false;
   std::optional<result> error;
-  while (PGresult* r = PQgetResult(c_.get())) {
-    if (PQresultStatus(r) != PGRES_COMMAND_OK && !failed) {
+  while (PGresult* r = libpq().PQgetResult(c_.get())) {
+    if (libpq().PQresultStatus(r) != PGRES_COMMAND_OK && !failed) {
       failed = true;
       error.emplace(r);
     } else {
-      PQclear(r);
+      libpq().PQclear(r);
     }
   }
   if (failed) fail(error->get(), what);

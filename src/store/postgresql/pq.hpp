@@ -3,7 +3,7 @@
 // parameters of one statement, and statements prepared once per connection. No ORM: the SQL is
 // written out in the domain files (complaints.cpp, outbox.cpp ...). The only place (with its .cpp
 // files in src/store/postgresql/) that sees libpq-fe.h.
-#include <libpq-fe.h>
+#include "store/postgresql/libpq_api.hpp"
 
 #include <array>
 #include <cstdint>
@@ -28,11 +28,13 @@ class result {
  public:
   explicit result(PGresult* r) noexcept : r_(r) {}
   const PGresult* get() const noexcept { return r_.get(); }
-  int rows() const noexcept { return PQntuples(r_.get()); }
-  bool is_null(int row, int col) const noexcept { return PQgetisnull(r_.get(), row, col) != 0; }
+  int rows() const noexcept { return libpq().PQntuples(r_.get()); }
+  bool is_null(int row, int col) const noexcept {
+    return libpq().PQgetisnull(r_.get(), row, col) != 0;
+  }
   std::string_view view(int row, int col) const noexcept {
-    return {PQgetvalue(r_.get(), row, col),
-            static_cast<std::size_t>(PQgetlength(r_.get(), row, col))};
+    return {libpq().PQgetvalue(r_.get(), row, col),
+            static_cast<std::size_t>(libpq().PQgetlength(r_.get(), row, col))};
   }
   std::string text(int row, int col) const { return std::string(view(row, col)); }
   std::optional<std::string> opt_text(int row, int col) const;
@@ -48,7 +50,7 @@ class result {
 
  private:
   struct clear {
-    void operator()(PGresult* r) const noexcept { PQclear(r); }
+    void operator()(PGresult* r) const noexcept { libpq().PQclear(r); }
   };
   std::unique_ptr<PGresult, clear> r_;
 };
@@ -105,10 +107,10 @@ class pq_connection {
   pq_connection(const pq_connection&) = delete;
   pq_connection& operator=(const pq_connection&) = delete;
 
-  bool ok() const noexcept { return PQstatus(c_.get()) == CONNECTION_OK; }
+  bool ok() const noexcept { return libpq().PQstatus(c_.get()) == CONNECTION_OK; }
   // Idle, in a transaction, in a failed transaction, or unknown (connection lost).
   PGTransactionStatusType transaction_status() const noexcept {
-    return PQtransactionStatus(c_.get());
+    return libpq().PQtransactionStatus(c_.get());
   }
   // Connects again (after a lost connection or a failover); the prepared statements go.
   void reconnect();
@@ -145,7 +147,7 @@ class pq_connection {
   std::string host() const;
   const libpq_log& log() const noexcept { return log_; }
   // libpq's last message on this connection, one line, without the password.
-  std::string error_message() const { return log_.scrub(PQerrorMessage(c_.get())); }
+  std::string error_message() const { return log_.scrub(libpq().PQerrorMessage(c_.get())); }
 
   // COPY ... FROM STDIN: starts it, sends rows in COPY's text format, ends it (throws
   // store_error with the server's message if it refused a row).
@@ -156,7 +158,7 @@ class pq_connection {
  private:
   result check(PGresult* r, std::string_view what);
   struct finish {
-    void operator()(PGconn* c) const noexcept { PQfinish(c); }
+    void operator()(PGconn* c) const noexcept { libpq().PQfinish(c); }
   };
   struct sent {
     const char* sql;

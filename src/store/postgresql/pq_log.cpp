@@ -1,5 +1,7 @@
 #include "store/postgresql/pq_log.hpp"
 
+#include "store/postgresql/libpq_api.hpp"
+
 #include <utility>
 
 namespace lapord::store::postgresql {
@@ -40,10 +42,10 @@ std::string without_quoted(std::string_view text) {
 void on_notice(void* arg, const PGresult* r) {
   const auto* log = static_cast<const libpq_log*>(arg);
   try {
-    const char* severity = PQresultErrorField(r, PG_DIAG_SEVERITY_NONLOCALIZED);
+    const char* severity = libpq().PQresultErrorField(r, PG_DIAG_SEVERITY_NONLOCALIZED);
     const std::string_view s = severity != nullptr ? severity : "";
     const backend_log level = s == "WARNING" ? backend_log::warn : backend_log::info;
-    log->line(level, "store: PostgreSQL says: " + log->scrub(PQresultErrorMessage(r)));
+    log->line(level, "store: PostgreSQL says: " + log->scrub(libpq().PQresultErrorMessage(r)));
   } catch (...) {  // NOLINT(bugprone-empty-catch): libpq's C caller must not see an exception
   }
 }
@@ -52,13 +54,13 @@ void on_notice(void* arg, const PGresult* r) {
 
 message_scrubber::message_scrubber(const std::string& conninfo) {
   char* error = nullptr;
-  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error);
-  PQfreemem(error);
+  PQconninfoOption* options = libpq().PQconninfoParse(conninfo.c_str(), &error);
+  libpq().PQfreemem(error);
   if (options == nullptr) return;
   parsed_ = true;
   for (PQconninfoOption* o = options; o->keyword != nullptr; ++o)
     if (std::string_view(o->keyword) == "password" && o->val != nullptr) password_ = o->val;
-  PQconninfoFree(options);
+  libpq().PQconninfoFree(options);
 }
 
 std::string message_scrubber::operator()(std::string_view libpq_message) const {
@@ -77,7 +79,7 @@ void libpq_log::line(backend_log level, std::string_view text) const noexcept {
 
 void libpq_log::route_notices(PGconn* c) const {
   if (c == nullptr || !sink_) return;
-  PQsetNoticeReceiver(c, on_notice, const_cast<libpq_log*>(this));  // NOLINT: libpq's void*
+  libpq().PQsetNoticeReceiver(c, on_notice, const_cast<libpq_log*>(this));  // NOLINT: libpq's void*
 }
 
 void reconnect_log::failed(const log_sink& sink, std::string_view why) noexcept {
