@@ -204,3 +204,58 @@ TEST_CASE(
   REQUIRE(due.size() == 2);
   CHECK(due[1].id == kept);
 }
+
+TEST_CASE(
+    "forwards: one stored leased is this instance's at once - another instance's poll leaves "
+    "it until its lease ends - a restart takes it back") {
+  temp_dir dir;
+  const std::string path = dir.file("lapord.db");
+  auto queue_two = [](database& db) {
+    db.call([](transaction& tx) {
+      tx.create_complaint(sample_complaint("10000001", "+6281234567890", "Jalan rusak", at(100)));
+      tx.enqueue_forward("10000001", at(100), 60s);
+      tx.create_complaint(sample_complaint("10000002", "+6281234567891", "Lampu mati", at(100)));
+      tx.enqueue_forward("10000002", at(100));
+    });
+  };
+  {
+    database db(options_for(path));
+    db.call([](transaction& tx) { tx.begin_epoch("gw-a", at(0)); });
+    queue_two(db);
+    raw_db raw(path);
+    // As take_due_forwards leaves a row: attempt 1, leased until 100 + 60 s, gw-a's first epoch.
+    CHECK(raw.rows("SELECT ref, leased, attempts, next_attempt_at, lease_owner, lease_epoch "
+                   "FROM outbox ORDER BY ref") ==
+          "10000001|1|1|160000|gw-a|1\n10000002|0|0|100000|NULL|NULL\n");
+    CHECK(db.call([](transaction& tx) { return tx.counts(); }).outbox_in_flight == 1);
+    // The poll takes only the untaken one.
+    auto due = db.call([](transaction& tx) { return tx.take_due_forwards(at(100), 10, 60s); });
+    REQUIRE(due.size() == 1);
+    CHECK(due[0].ref == "10000002");
+    // Killed here, before any outcome.
+  }
+  {
+    // gw-a's next start takes the insert's lease back at once.
+    database db(options_for(path));
+    const lease_epoch e = db.call([](transaction& tx) { return tx.begin_epoch("gw-a", at(200)); });
+    CHECK(e.forwards_taken_back == 2);
+    auto due = db.call([](transaction& tx) { return tx.take_due_forwards(at(200), 10, 60s); });
+    REQUIRE(due.size() == 2);
+    CHECK(due[0].ref == "10000001");
+    CHECK(due[0].attempts == 2);
+    CHECK(due[0].row.text == "Jalan rusak");
+  }
+  // Another instance (gw-b) on the same store: gw-a's insert lease stands until it ends.
+  temp_dir other;
+  database db(options_for(other.file("lapord.db")));
+  db.call([](transaction& tx) { tx.begin_epoch("gw-a", at(0)); });
+  queue_two(db);
+  const lease_epoch b = db.call([](transaction& tx) { return tx.begin_epoch("gw-b", at(110)); });
+  CHECK(b.forwards_taken_back == 0);
+  auto due = db.call([](transaction& tx) { return tx.take_due_forwards(at(159), 10, 60s); });
+  REQUIRE(due.size() == 1);
+  CHECK(due[0].ref == "10000002");
+  due = db.call([](transaction& tx) { return tx.take_due_forwards(at(160), 10, 60s); });
+  REQUIRE(due.size() == 1);
+  CHECK(due[0].ref == "10000001");  // taken over from gw-a once its lease ran out
+}

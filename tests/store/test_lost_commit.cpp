@@ -208,7 +208,9 @@ TEST_CASE(
   CHECK(again->forwards == 1);
 }
 
-TEST_CASE("failover: replies stored taken by a COMMIT whose answer was lost are due again") {
+TEST_CASE(
+    "failover: replies and forwards stored taken by a COMMIT whose answer was lost are due "
+    "again") {
   if (!on_postgresql()) {
     MESSAGE("PostgreSQL only: an SQLite COMMIT does not lose its answer");
     return;
@@ -224,17 +226,22 @@ TEST_CASE("failover: replies stored taken by a COMMIT whose answer was lost are 
       new_reply r{"telkomsel", "1708", "6281234567890", "teks", "ack", std::nullopt, at(100 + i)};
       r.lease = 300s;
       tx.enqueue_reply(r);
+      // An MO's forward, stored taken for the forwarder between its replies.
+      const std::string ref = "1000000" + std::to_string(i + 1);
+      tx.create_complaint(sample_complaint(ref, "+6281234567890", "Jalan rusak", at(100 + i)));
+      tx.enqueue_forward(ref, at(100 + i), 60s);
     }
   }),
                   store_error);
   REQUIRE(s.cutter.cut());
   pg_raw raw(s.direct);
   CHECK(raw.integer("SELECT count(*) FROM replies WHERE leased = 1 AND attempts = 1") == 2);
+  CHECK(raw.integer("SELECT count(*) FROM outbox WHERE leased = 1 AND attempts = 1") == 2);
 
   // The reconnect makes them due from their creation, as if stored untaken (before: taken by
   // nobody until at(400)).
-  const auto again = once_reconnected(
-      db, [](transaction& tx) { return tx.take_due_replies(at(102), 10, 300s).size(); });
+  const auto again = once_reconnected(db, [](transaction& tx) { return take_both(tx, at(102)); });
   REQUIRE(again);
-  CHECK(*again == 2);
+  CHECK(again->replies == 2);
+  CHECK(again->forwards == 2);
 }

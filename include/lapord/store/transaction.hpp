@@ -120,8 +120,13 @@ class transaction {
   // --- outbox ----------------------------------------------------------------------------------
   // Queues the complaint `ref` (created before, in this transaction or an earlier one) for
   // POSTing, due at `now`; its body is rendered from the complaint when it is taken (forward).
-  // Throws item_failed if already queued.
-  virtual void enqueue_forward(std::string_view ref, wall_time now) = 0;
+  // Throws item_failed if already queued. `lease` set: stored taken by this connection's
+  // instance, as take_due_forwards would leave it (attempt 1, leased until now + lease), for
+  // the forwarder to get straight from the commit; a crash leaves the lease to run out (or the
+  // instance's next start to take it back), as for a take (docs/store.md "Leases").
+  void enqueue_forward(std::string_view ref, wall_time now) { enqueue_forward(ref, now, {}); }
+  virtual void enqueue_forward(std::string_view ref, wall_time now,
+                               std::optional<std::chrono::milliseconds> lease) = 0;
   // Up to `limit` due forwards (oldest due first), leased until now + lease: a crash before
   // mark_forwarded / park / schedule_retry makes them due again when the lease ends.
   virtual std::vector<forward> take_due_forwards(wall_time now, int limit,

@@ -88,9 +88,10 @@ class connection final : public backend_connection {
   // caller, told it failed, holds none of them: they are released at the reconnect rather than
   // left to their lease (5 minutes for a reply). lost_commit.cpp.
   void took(bool replies, wall_time now, wall_time until, std::string keys);
-  // A reply the transaction stored taken (new_reply::lease): after a lost COMMIT it is made due
-  // from its creation, as if stored untaken. One entry for all of a transaction's.
-  void took_fresh_reply(std::int64_t id, std::chrono::milliseconds lease);
+  // A reply (its id) or a forward (its ref) the transaction stored taken (new_reply::lease,
+  // enqueue_forward's lease): after a lost COMMIT it is made due from its creation, as if
+  // stored untaken. One entry per kind and lease for all of a transaction's.
+  void took_fresh(bool replies, std::string_view key, std::chrono::milliseconds lease);
 
  private:
   // After a lost connection: connect again, at most once per back-off period (doubling up to
@@ -101,8 +102,8 @@ class connection final : public backend_connection {
     wall_time now;    // the take's now: the rows are due again from then
     wall_time until;  // the lease's expiry the take wrote: only that take's rows match
     std::string keys;
-    // Set: replies stored taken (took_fresh_reply), each leased this long from its created_at;
-    // now and until are unused.
+    // Set: rows stored taken (took_fresh), each leased this long from its creation (a reply's
+    // created_at, a forward's enqueued_at); now and until are unused.
     std::optional<std::chrono::milliseconds> fresh{};
   };
   void commit_lost() noexcept;  // the COMMIT lost the connection: its takes become unknown

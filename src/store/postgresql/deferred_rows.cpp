@@ -32,9 +32,12 @@ constexpr char insert_complaints_sql[] =
     "$17::text[], $18::int8[]) "
     "AS u(r, ch, ca, sn, rp, cf, ic, inm, ik, icr, tx, sg, inc, t, rid, dk, rb, dh)";
 // No body: '' (schema 8) means "render it from the complaint when sent".
+// A forward stored taken has leased=1, attempts=1, its lease's end and this instance's owner
+// and epoch (as take_forwards_sql leaves it); an untaken one 0, 0, its creation and NULLs.
 constexpr char insert_outbox_sql[] =
-    "INSERT INTO outbox (ref, payload, state, enqueued_at, next_attempt_at) "
-    "SELECT r, '', 'pending', t, t FROM unnest($1::text[], $2::int8[]) AS u(r, t)";
+    "INSERT INTO outbox (ref, payload, state, enqueued_at, next_attempt_at, leased, attempts, "
+    "lease_owner, lease_epoch) SELECT r, '', 'pending', t, n, l, l, o, e FROM unnest($1::text[], "
+    "$2::int8[], $3::int8[], $4::int8[], $5::text[], $6::int8[]) AS u(r, t, n, l, o, e)";
 // A reply stored taken (new_reply::lease) has leased=1, attempts=1, its lease's end and this
 // instance's owner and epoch; an untaken one 0, 0, its creation and NULLs.
 constexpr char insert_replies_sql[] =
@@ -140,7 +143,7 @@ deferred_rows::deferred_rows()
                       {el::text, el::text, el::text, el::text, el::text, el::int8, el::text,
                        el::text, el::text, el::int8, el::text, el::int8, el::int8, el::int8,
                        el::int8, el::text, el::text, el::int8}),
-      outbox_(insert_outbox_sql, {el::text, el::int8}),
+      outbox_(insert_outbox_sql, {el::text, el::int8, el::int8, el::int8, el::text, el::int8}),
       replies_(insert_replies_sql, {el::text, el::text, el::text, el::text, el::text, el::text,
                                     el::int8, el::int8, el::int8, el::int8, el::text, el::int8}) {}
 
@@ -211,8 +214,13 @@ void deferred_rows::add_complaint(const new_complaint& c) {
   ++rows_;
 }
 
-void deferred_rows::add_forward(std::string_view ref, wall_time now) {
+void deferred_rows::add_forward(std::string_view ref, wall_time now,
+                                const std::optional<lease>& taken) {
   outbox_.add(ref).add(now);
+  if (taken)
+    outbox_.add(taken->until).add(std::int64_t{1}).add(taken->owner).add(taken->epoch);
+  else
+    outbox_.add(now).add(std::int64_t{0}).add_null().add_null();
   ++rows_;
 }
 

@@ -121,13 +121,14 @@ class deferred_rows final : public pq_connection::deferred {
   // Sets the ref of a received row still kept back; false if it was written already.
   bool link_received(std::int64_t id, std::string_view ref);
   void add_complaint(const new_complaint& c);
-  void add_forward(std::string_view ref, wall_time now);
-  // A reply stored taken (new_reply::lease): leased until `until` by this owner and epoch.
+  // A reply or forward stored taken (new_reply::lease, enqueue_forward's lease): leased until
+  // `until` by this owner and epoch.
   struct lease {
     wall_time until;
     std::string_view owner;
     std::int64_t epoch = 0;
   };
+  void add_forward(std::string_view ref, wall_time now, const std::optional<lease>& taken);
   void add_reply(const new_reply& r, std::int64_t id, const std::optional<lease>& taken);
   const std::vector<pending_complaint>& pending_complaints() const noexcept { return complaints_; }
 

@@ -8,6 +8,8 @@
 // reconnect: exactly the rows that take leased (same keys, owner, epoch and expiry), due again
 // from the take's time. Rows it did not lease after all (the COMMIT never happened) match
 // nothing.
+#include <algorithm>
+
 #include "store/postgresql/connection.hpp"
 
 namespace lapord::store::postgresql {
@@ -22,14 +24,20 @@ constexpr char release_forwards_sql[] =
     "UPDATE outbox SET leased=0, next_attempt_at=$1 "
     "WHERE ref = ANY(string_to_array($2::text, E'\\n')) AND state='pending' "
     "AND leased=1 AND lease_owner=$3 AND lease_epoch=$4 AND next_attempt_at=$5";
-// Replies stored taken at their insert (an MO's reply, new_reply::lease), each with its own
-// created_at: matched on the lease they were inserted with (attempt 1, leased until created_at
-// + lease), due again from their creation as if stored untaken.
+// Replies and forwards stored taken at their insert (an MO's reply and forward, new_reply::lease,
+// enqueue_forward's lease), each with its own creation time: matched on the lease they were
+// inserted with (attempt 1, leased until creation + lease), due again from their creation as
+// if stored untaken.
 constexpr char release_fresh_replies_sql[] =
     "UPDATE replies SET leased=0, next_attempt_at=created_at "
     "WHERE id = ANY(string_to_array($1::text, E'\\n')::bigint[]) AND state='queued' "
     "AND leased=1 AND attempts=1 AND lease_owner=$2 AND lease_epoch=$3 "
     "AND next_attempt_at=created_at+$4::bigint";
+constexpr char release_fresh_forwards_sql[] =
+    "UPDATE outbox SET leased=0, next_attempt_at=enqueued_at "
+    "WHERE ref = ANY(string_to_array($1::text, E'\\n')) AND state='pending' "
+    "AND leased=1 AND attempts=1 AND lease_owner=$2 AND lease_epoch=$3 "
+    "AND next_attempt_at=enqueued_at+$4::bigint";
 // Bounded: one lost transaction's takes per lost connection; more (a run of lost commits)
 // are left to their leases.
 constexpr std::size_t max_lost_takes = 64;
@@ -42,12 +50,14 @@ void connection::took(bool replies, wall_time now, wall_time until, std::string 
   takes_in_tx_.push_back({replies, now, until, std::move(keys)});
 }
 
-void connection::took_fresh_reply(std::int64_t id, std::chrono::milliseconds lease) {
-  if (takes_in_tx_.empty() || takes_in_tx_.back().fresh != lease)
-    takes_in_tx_.push_back({true, {}, {}, {}, lease});
-  std::string& keys = takes_in_tx_.back().keys;
-  if (!keys.empty()) keys += '\n';
-  keys += std::to_string(id);
+void connection::took_fresh(bool replies, std::string_view key, std::chrono::milliseconds lease) {
+  // Entries alternate reply, forward, reply ... within an MO: look for this kind's among all.
+  auto it = std::find_if(takes_in_tx_.begin(), takes_in_tx_.end(), [&](const taken_leases& t) {
+    return t.fresh == lease && t.replies == replies;
+  });
+  if (it == takes_in_tx_.end()) it = takes_in_tx_.insert(it, {replies, {}, {}, {}, lease});
+  if (!it->keys.empty()) it->keys += '\n';
+  it->keys += key;
 }
 
 void connection::commit_lost() noexcept {
@@ -64,11 +74,12 @@ void connection::release_lost_takes() {
   while (!lost_takes_.empty()) {
     const auto& t = lost_takes_.back();
     if (t.fresh) {
-      pq_.run(release_fresh_replies_sql, params()
-                                             .add(t.keys)
-                                             .add(lease_owner)
-                                             .add(lease_epoch)
-                                             .add(static_cast<std::int64_t>(t.fresh->count())));
+      pq_.run(t.replies ? release_fresh_replies_sql : release_fresh_forwards_sql,
+              params()
+                  .add(t.keys)
+                  .add(lease_owner)
+                  .add(lease_epoch)
+                  .add(static_cast<std::int64_t>(t.fresh->count())));
     } else {
       pq_.run(t.replies ? release_replies_sql : release_forwards_sql,
               params().add(t.now).add(t.keys).add(lease_owner).add(lease_epoch).add(t.until));

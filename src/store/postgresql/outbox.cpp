@@ -48,8 +48,17 @@ constexpr char next_forward_due_sql[] =
 
 // --- outbox ----------------------------------------------------------------------------------
 
-void pg_transaction::enqueue_forward(std::string_view ref, wall_time now) {
-  c_.rows().add_forward(ref, now);  // with the batch's others (deferred_rows.hpp)
+void pg_transaction::enqueue_forward(std::string_view ref, wall_time now,
+                                     std::optional<std::chrono::milliseconds> lease) {
+  // With the batch's others (deferred_rows.hpp).
+  if (!lease) {
+    c_.rows().add_forward(ref, now, std::nullopt);
+    return;
+  }
+  // Taken at once for the forwarder, as take_forwards_sql would take it.
+  c_.rows().add_forward(ref, now,
+                        deferred_rows::lease{now + *lease, c_.lease_owner, c_.lease_epoch});
+  c_.took_fresh(false, ref, *lease);
 }
 
 std::vector<forward> pg_transaction::take_due_forwards(wall_time now, int limit,

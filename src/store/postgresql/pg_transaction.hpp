@@ -47,7 +47,9 @@ class pg_transaction final : public transaction {
   std::int64_t erase_expired_ussd_dialogues(wall_time now) override;
   event_outcome add_event(const status_event_view& e) override;
   std::optional<complaint_view> complaint_view_by_ref(std::string_view ref) override;
-  void enqueue_forward(std::string_view ref, wall_time now) override;
+  using transaction::enqueue_forward;
+  void enqueue_forward(std::string_view ref, wall_time now,
+                       std::optional<std::chrono::milliseconds> lease) override;
   std::vector<forward> take_due_forwards(wall_time now, int limit,
                                          std::chrono::milliseconds lease) override;
   void mark_forwarded(std::string_view ref, int http_status,

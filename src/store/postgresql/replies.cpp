@@ -71,7 +71,7 @@ std::int64_t pg_transaction::enqueue_reply(const new_reply& r) {
     // Taken at once for its sender, as take_replies_sql would take it (new_reply::lease).
     c_.rows().add_reply(
         r, id, deferred_rows::lease{r.created_at + *r.lease, c_.lease_owner, c_.lease_epoch});
-    c_.took_fresh_reply(id, *r.lease);
+    c_.took_fresh(true, std::to_string(id), *r.lease);
   }
   return id;
 }

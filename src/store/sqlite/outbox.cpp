@@ -18,6 +18,11 @@ namespace {
 constexpr char enqueue_forward_sql[] =
     "INSERT INTO outbox (ref, payload, state, enqueued_at, next_attempt_at) "
     "VALUES (?1, '', 'pending', ?2, ?2)";
+// The same forward, taken at once for the forwarder (enqueue_forward's lease), as
+// take_forwards_sql would leave it.
+constexpr char enqueue_leased_forward_sql[] =
+    "INSERT INTO outbox (ref, payload, state, enqueued_at, next_attempt_at, leased, attempts, "
+    "lease_owner, lease_epoch) VALUES (?1, '', 'pending', ?2, ?3, 1, 1, ?4, ?5)";
 constexpr char take_forwards_sql[] =
     "UPDATE outbox SET leased=1, attempts=attempts+1, next_attempt_at=?1, lease_owner=?4, "
     "lease_epoch=?5 WHERE rowid IN "
@@ -47,9 +52,11 @@ constexpr char next_forward_due_sql[] =
 
 // --- outbox ----------------------------------------------------------------------------------
 
-void sqlite_transaction::enqueue_forward(std::string_view ref, wall_time now) {
-  auto q = c_.prepare(enqueue_forward_sql);
+void sqlite_transaction::enqueue_forward(std::string_view ref, wall_time now,
+                                         std::optional<std::chrono::milliseconds> lease) {
+  auto q = c_.prepare(lease ? enqueue_leased_forward_sql : enqueue_forward_sql);
   q.bind(1, ref).bind(2, now);
+  if (lease) q.bind(3, now + *lease).bind(4, c_.lease_owner).bind(5, c_.lease_epoch);
   q.run();
 }
 
