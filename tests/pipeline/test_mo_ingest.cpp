@@ -117,6 +117,39 @@ TEST_CASE("with a reply lease the ack comes back from the commit as stored - tak
   CHECK(due_replies(s.db, t0 + 60).size() == 1);
 }
 
+TEST_CASE("a message read before the writer decides as one read in it - duplicates and status") {
+  test::store_under_test s;
+  ingest_context ctx = test::test_context();
+  auto ingest_read = [&](const incoming_mo& mo) {
+    const first_reading read = read_first(*ctx.service, mo);
+    return s.db.call([&](store::transaction& tx) { return ingest(tx, mo, ctx, &read); });
+  };
+  const incoming_mo first =
+      read_incoming(deliver("6281234567890", "LAPOR TANGKAB jalan rusak parah", t0));
+  auto created = ingest_read(first);
+  REQUIRE(created.complaint_created);
+  // The reading made before knows no store: the second decision, with the facts, is made in
+  // the transaction, so the same text again is a duplicate with the first ref.
+  auto again = ingest_read(
+      read_incoming(deliver("6281234567890", "lapor  tangkab JALAN rusak parah", t0 + 60)));
+  CHECK_FALSE(again.complaint_created);
+  CHECK(again.decision == lapor::decision_kind::complaint);
+  CHECK(again.ref == created.ref);
+  auto status =
+      ingest_read(read_incoming(deliver("6281234567890", "CEK " + created.ref, t0 + 120)));
+  CHECK(status.decision == lapor::decision_kind::status);
+  CHECK(status.reply_queued);
+  // The same messages read in the transaction (no reading given) come out the same.
+  test::store_under_test t;
+  auto created_here = t.ingest_one(deliver("6281234567890", "LAPOR TANGKAB jalan rusak parah", t0));
+  auto again_here =
+      t.ingest_one(deliver("6281234567890", "lapor  tangkab JALAN rusak parah", t0 + 60));
+  CHECK(created_here.complaint_created);
+  CHECK(again_here.ref == created_here.ref);
+  CHECK(again_here.decision == again.decision);
+  CHECK(again_here.reply_queued == again.reply_queued);
+}
+
 TEST_CASE(
     "forward outcomes reported meanwhile are recorded in one store item - an unknown ref "
     "fails alone") {

@@ -75,21 +75,42 @@ lapor::complaint_state state_of(std::string_view store_status) {
   return complaint_state::diterima;
 }
 
+namespace {
+
+first_reading read_text(const lapor::service& service, std::string_view source, std::uint8_t ton,
+                        std::uint8_t npi, std::string_view destination, std::string_view text) {
+  first_reading r;
+  r.in.from = source;
+  r.in.from_ton = ton;
+  r.in.from_npi = npi;
+  r.in.to = destination;
+  r.in.text = text;
+  r.parsed = service.parse(r.in.text);
+  r.first = service.decide(r.in, r.parsed, {});
+  return r;
+}
+
+}  // namespace
+
+first_reading read_first(const lapor::service& service, const citizen_message& m) {
+  return read_text(service, m.source, m.source_ton, m.source_npi, m.destination, m.text);
+}
+
+first_reading read_first(const lapor::service& service, const incoming_mo& mo) {
+  return read_text(service, mo.source, mo.source_ton, mo.source_npi, mo.destination, mo.text.utf8);
+}
+
 ingest_outcome handle_message(store::transaction& tx, const citizen_message& message,
-                              const ingest_context& ctx) {
+                              const ingest_context& ctx, const first_reading* read) {
   const lapor::service& service = *ctx.service;
   const store::wall_time now = message.received_at;
-  lapor::inbound in;
-  in.from = message.source;
-  in.from_ton = message.source_ton;
-  in.from_npi = message.source_npi;
-  in.to = message.destination;
-  in.text = message.text;
-
-  const lapor::parsed_message parsed = service.parse(in.text);
-  lapor::decision d = service.decide(in, parsed, {});
-  if (d.kind == lapor::decision_kind::complaint || d.kind == lapor::decision_kind::status) {
-    d = service.decide(in, parsed, facts_for(tx, d, service, now));
+  std::optional<first_reading> here;
+  if (read == nullptr) read = &here.emplace(read_first(service, message));
+  lapor::decision decided;
+  const lapor::decision* d = &read->first;
+  if (d->kind == lapor::decision_kind::complaint || d->kind == lapor::decision_kind::status) {
+    decided = service.decide(read->in, read->parsed, facts_for(tx, *d, service, now));
+    d = &decided;
   }
   complaint_origin origin;
   origin.carrier = message.carrier;
@@ -98,7 +119,7 @@ ingest_outcome handle_message(store::transaction& tx, const citizen_message& mes
   origin.incomplete = message.incomplete;
   origin.received_id = message.received_id;
   origin.received_at = now;
-  return record_decision(tx, d, origin, ctx);
+  return record_decision(tx, *d, origin, ctx);
 }
 
 namespace {
@@ -208,7 +229,8 @@ ingest_outcome record_decision(store::transaction& tx, const lapor::decision& d,
   return out;
 }
 
-ingest_outcome ingest(store::transaction& tx, const incoming_mo& mo, const ingest_context& ctx) {
+ingest_outcome ingest(store::transaction& tx, const incoming_mo& mo, const ingest_context& ctx,
+                      const first_reading* read) {
   // A whole message is the citizen's, however often it comes: kept, decided and answered
   // every time (the duplicate rule stops a second complaint). Only parts and receipts are
   // recognised as redeliveries: a part again would start a spurious incomplete message.
@@ -249,7 +271,7 @@ ingest_outcome ingest(store::transaction& tx, const incoming_mo& mo, const inges
     case mo_kind::message: {
       citizen_message m{mo.carrier,   mo.source, mo.source_ton, mo.source_npi, mo.destination,
                         mo.text.utf8, 1,         false,         received.id,   mo.received_at};
-      return handle_message(tx, m, ctx);
+      return handle_message(tx, m, ctx, read);
     }
     case mo_kind::part:
       break;

@@ -77,9 +77,20 @@ class mo_path::item final : public store::work_item {
     if (mo_.kind == mo_kind::receipt && path.options_.carriers != nullptr) {
       context_.receipt_id = path.options_.carriers->of(mo_.carrier).receipt_id;
     }
+    // Read here, on the thread that received the MO: the writer is the one thread every MO
+    // passes through (mo_ingest.hpp, first_reading). A throw leaves it to run(), whose
+    // failure the store then reports as for any item.
+    if (mo_.kind == mo_kind::message && context_.service != nullptr) {
+      try {
+        reading_ = read_first(*context_.service, mo_);
+      } catch (...) {  // NOLINT(bugprone-empty-catch): run() reads it again and fails there
+      }
+    }
   }
 
-  void run(store::transaction& tx) override { outcome_ = ingest(tx, mo_, context_); }
+  void run(store::transaction& tx) override {
+    outcome_ = ingest(tx, mo_, context_, reading_ ? &*reading_ : nullptr);
+  }
   // Its sender: the duplicate rule, the limits and its long messages' parts are decided on
   // what every instance committed for that citizen (store::work_item::reporter).
   std::string_view reporter() const noexcept override { return mo_.source; }
@@ -92,6 +103,7 @@ class mo_path::item final : public store::work_item {
   net::mo_completion done_;
   std::shared_ptr<const lapor::service> service_;  // this MO's service, whatever a reload does
   ingest_context context_;
+  std::optional<first_reading> reading_;  // a whole message's, made before the writer
   std::chrono::steady_clock::time_point arrived_;
   ingest_outcome outcome_;
 };

@@ -76,13 +76,28 @@ struct ingest_outcome {
   std::int64_t received_id = 0;
 };
 
+// What the complaint service reads in a message before the store is asked anything: the
+// parse and the first decision (which says what to look up). Both are pure, so for a whole
+// message they are made on the thread that received it (read_first), not on the store's writer,
+// the one thread every MO passes through; the writer then only asks and records.
+struct first_reading {
+  lapor::inbound in;
+  lapor::parsed_message parsed;
+  lapor::decision first;
+};
+[[nodiscard]] first_reading read_first(const lapor::service& service, const citizen_message& m);
+// The same for a whole MO (kind == message), before its received row exists.
+[[nodiscard]] first_reading read_first(const lapor::service& service, const incoming_mo& mo);
+
 // The whole MO path inside one transaction. Throws store_error / std::exception on failure
-// (the store then rolls this MO back).
-ingest_outcome ingest(store::transaction& tx, const incoming_mo& mo, const ingest_context& ctx);
+// (the store then rolls this MO back). `read`: read_first(*ctx.service, mo) made beforehand for
+// a whole message (null: read here).
+ingest_outcome ingest(store::transaction& tx, const incoming_mo& mo, const ingest_context& ctx,
+                      const first_reading* read = nullptr);
 
 // The complaint service's part: decide with what the store knows, then record the decision.
 ingest_outcome handle_message(store::transaction& tx, const citizen_message& message,
-                              const ingest_context& ctx);
+                              const ingest_context& ctx, const first_reading* read = nullptr);
 
 // Where a decided message came from: what its complaint row, its forward body and its reply
 // say about the channel, the carrier and the number written to (SMS and USSD alike).
