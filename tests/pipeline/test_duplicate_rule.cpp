@@ -70,6 +70,27 @@ TEST_CASE(
         "Jalan  RUSAK di depan Pasar");  // the text is kept as typed; only the key is folded
 }
 
+TEST_CASE("the same text at 23:59:50 and 00:00:10 UTC is one complaint: the rule spans midnight") {
+  // The reporter index is ordered by the complaint's UTC day first (schema 10); the probe looks
+  // up yesterday's part of it as well as today's.
+  constexpr std::int64_t midnight = (t0 / 86'400 + 1) * 86'400;
+  test::store_under_test s;
+  auto first = s.ingest_one(deliver("6281234567890", "Lampu jalan mati di gang 3", midnight - 10));
+  REQUIRE(first.complaint_created);
+  // Another citizen's complaint after midnight: today's part of the index is not empty.
+  REQUIRE(s.ingest_one(deliver("6285711112222", "Jalan rusak di depan Pasar", midnight + 5))
+              .complaint_created);
+  auto second = s.ingest_one(deliver("6281234567890", "lampu jalan MATI di gang 3", midnight + 10));
+  CHECK(second.reason == "duplicate");
+  CHECK(second.ref == first.ref);
+  // And 23 h 59 min after the first, still today's probe of yesterday's part: the same.
+  auto third =
+      s.ingest_one(deliver("6281234567890", "LAMPU jalan mati di gang 3", midnight + 86'330));
+  CHECK(third.reason == "duplicate");
+  CHECK(third.ref == first.ref);
+  CHECK(complaints(s) == 2);
+}
+
 TEST_CASE("the schema migration folds stored complaints exactly as lapor::duplicate_key") {
   // Texts drawn from letters of both cases, ASCII white space of every kind, U+00A0, non-ASCII
   // letters, an emoji and a quote, in runs; stored in a version-2 file, migrated, and each

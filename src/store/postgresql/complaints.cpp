@@ -56,21 +56,31 @@ constexpr char recent_complaints_sql[] = "SELECT " LAPORD_COMPLAINT_COLUMNS
                                          " FROM complaints WHERE created_at>=$1 "
                                          "ORDER BY seq DESC LIMIT $2";
 #undef LAPORD_COMPLAINT_COLUMNS
-// The hash narrows in the index; the key confirms. NULL hash: stored before schema 8.
+// complaints_reporter leads with the day (schema 10; dedup_key.hpp, reporter_day): the probes
+// look up each day from since's to the newest complaint's (`= ANY` of them: one index descent
+// per day, the newest day from the index's last entry). The hash narrows in the index; the key
+// confirms. NULL hash: stored before schema 8.
+#define LAPORD_DAYS_FROM(since)                                    \
+  "created_at/86400000 = ANY(ARRAY(SELECT generate_series((" since \
+  ")::int8/86400000, "                                             \
+  "(SELECT max(created_at/86400000) FROM complaints))))"
 constexpr char recent_with_key_sql[] =
-    "SELECT ref FROM complaints WHERE reporter=$1 AND created_at>=$2 AND (duplicate_hash=$4 OR "
-    "duplicate_hash IS NULL) AND duplicate_key=$3 ORDER BY created_at LIMIT 1";
-constexpr char complaints_since_sql[] =
-    "SELECT count(*) FROM complaints WHERE reporter=$1 AND created_at>=$2";
+    "SELECT ref FROM complaints WHERE " LAPORD_DAYS_FROM("$2") " AND reporter=$1 AND "
+    "created_at>=$2 AND (duplicate_hash=$4 OR duplicate_hash IS NULL) AND duplicate_key=$3 "
+    "ORDER BY created_at LIMIT 1";
+constexpr char complaints_since_sql[] = "SELECT count(*) FROM complaints WHERE " LAPORD_DAYS_FROM(
+    "$2") " AND reporter=$1 AND created_at>=$2";
 
 // facts_about: the three probes above in one statement (one round trip); the duplicate
 // probe narrowed by the key's hash in the index as recent_with_key_sql.
 constexpr char facts_about_sql[] =
-    "SELECT (SELECT ref FROM complaints WHERE reporter=$1 AND created_at>=$2 "
-    "AND (duplicate_hash=$5 OR duplicate_hash IS NULL) AND duplicate_key=$3 "
+    "SELECT (SELECT ref FROM complaints WHERE " LAPORD_DAYS_FROM("$2") " AND reporter=$1 AND "
+    "created_at>=$2 AND (duplicate_hash=$5 OR duplicate_hash IS NULL) AND duplicate_key=$3 "
     "ORDER BY created_at LIMIT 1), "
-    "(SELECT count(*) FROM complaints WHERE reporter=$1 AND created_at>=$4), "
+    "(SELECT count(*) FROM complaints WHERE " LAPORD_DAYS_FROM("$4") " AND reporter=$1 AND "
+    "created_at>=$4), "
     "EXISTS (SELECT 1 FROM reporters WHERE msisdn=$1 AND last_rate_notice_at>=$4)";
+#undef LAPORD_DAYS_FROM
 
 constexpr char rate_notice_since_sql[] =
     "SELECT 1 FROM reporters WHERE msisdn=$1 AND last_rate_notice_at>=$2";

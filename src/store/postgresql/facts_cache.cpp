@@ -7,19 +7,23 @@ namespace lapord::store::postgresql {
 
 namespace {
 
-// Every complaint of the given reporters created at or after $2, then each reporter's last
-// rate notice (a row with NULL complaint columns): one index probe per citizen, a LATERAL
-// subquery per array element (OFFSET 0 keeps the planner from flattening it into a join).
-// `reporter = ANY($1)` was planned as a sequential scan of complaints whenever the table had not
-// been analyzed yet (a new store, one just copied from SQLite): 1.4 ms per batch at 10,000
-// complaints, 44 ms at 100,000, against ~0.15 ms for the probes (EXPLAIN ANALYZE; in
-// `scripts/bench --store postgresql` it was the third statement by time). Still planned at each
-// call (run_planned): a prepared statement's generic plan, made while the table was empty, kept
-// scanning the whole table (35 ms per batch at 10,000 complaints, found with auto_explain).
+// Every complaint of the given reporters created at or after $2 (complaints_reporter leads with
+// the day since schema 10: one probe per citizen and day, from $2's day to the newest
+// complaint's), then each reporter's last rate notice (a row with NULL complaint columns): one
+// index probe per citizen, a LATERAL subquery per array element (OFFSET 0 keeps the planner from
+// flattening it into a join). `reporter = ANY($1)` was planned as a sequential scan of complaints
+// whenever the table had not been analyzed yet (a new store, one just copied from SQLite): 1.4 ms
+// per batch at 10,000 complaints, 44 ms at 100,000, against ~0.15 ms for the probes (EXPLAIN
+// ANALYZE; in `scripts/bench --store postgresql` it was the third statement by time). Still planned
+// at each call (run_planned): a prepared statement's generic plan, made while the table was empty,
+// kept scanning the whole table (35 ms per batch at 10,000 complaints, found with auto_explain).
 constexpr char load_facts_sql[] =
     "SELECT u.name, c.created_at, c.duplicate_key, c.ref, NULL::bigint "
-    "FROM unnest($1::text[]) AS u(name) CROSS JOIN LATERAL (SELECT created_at, duplicate_key, "
-    "ref FROM complaints WHERE reporter = u.name AND created_at >= $2 OFFSET 0) c "
+    "FROM (SELECT ARRAY(SELECT generate_series($2::int8/86400000, "
+    "(SELECT max(created_at/86400000) FROM complaints))) AS days) d, "
+    "unnest($1::text[]) AS u(name) CROSS JOIN LATERAL (SELECT created_at, duplicate_key, "
+    "ref FROM complaints WHERE created_at/86400000 = ANY(d.days) AND reporter = u.name "
+    "AND created_at >= $2 OFFSET 0) c "
     "UNION ALL SELECT u.name, NULL, NULL, NULL, r.last_rate_notice_at "
     "FROM unnest($1::text[]) AS u(name) CROSS JOIN LATERAL (SELECT last_rate_notice_at FROM "
     "reporters WHERE msisdn = u.name AND last_rate_notice_at IS NOT NULL OFFSET 0) r";

@@ -1,6 +1,8 @@
 // The SQLite backend's domain operations, part: received MOs, parts of long messages, refs,
 // complaints, reporters and status events.
 
+#include <algorithm>
+#include <limits>
 #include <string>
 
 #include "store/dedup_key.hpp"
@@ -70,14 +72,27 @@ constexpr char recent_complaints_sql[] = "SELECT " LAPORD_COMPLAINT_COLUMNS
                                          " FROM complaints WHERE created_at>=? "
                                          "ORDER BY rowid DESC LIMIT ?";
 #undef LAPORD_COMPLAINT_COLUMNS
-// Served by complaints_reporter(reporter, created_at, duplicate_hash): the hash is compared in
-// the index, the row is read only to confirm the key of a match (or of a complaint stored
-// before schema 8, whose hash is NULL).
-constexpr char recent_with_key_sql[] =
-    "SELECT ref FROM complaints WHERE reporter=?1 AND created_at>=?2 AND (duplicate_hash=?4 OR "
-    "duplicate_hash IS NULL) AND duplicate_key=?3 ORDER BY created_at LIMIT 1";
+// Served by complaints_reporter(created_at/86400000, reporter, created_at, duplicate_hash)
+// (schema 10; dedup_key.hpp, reporter_day): one day of the index per statement (?5), so the
+// entries come in created_at order. The hash is compared in the index, the row is read only to
+// confirm the key of a match (or of a complaint stored before schema 8, whose hash is NULL).
+// The `_from_day` forms read every day from ?5 on in one range (a caller asking far back).
+#define LAPORD_DUPLICATE_PROBE(day)                                                            \
+  "SELECT ref FROM complaints WHERE created_at/86400000" day                                   \
+  " AND reporter=?1 "                                                                          \
+  "AND created_at>=?2 AND (duplicate_hash=?4 OR duplicate_hash IS NULL) AND duplicate_key=?3 " \
+  "ORDER BY created_at LIMIT 1"
+constexpr char recent_with_key_sql[] = LAPORD_DUPLICATE_PROBE("=?5");
+constexpr char recent_with_key_from_day_sql[] = LAPORD_DUPLICATE_PROBE(">=?5");
+#undef LAPORD_DUPLICATE_PROBE
 constexpr char complaints_since_sql[] =
-    "SELECT count(*) FROM complaints WHERE reporter=? AND created_at>=?";
+    "SELECT count(*) FROM complaints WHERE created_at/86400000=?3 AND reporter=?1 "
+    "AND created_at>=?2";
+constexpr char complaints_since_from_day_sql[] =
+    "SELECT count(*) FROM complaints WHERE created_at/86400000>=?3 AND reporter=?1 "
+    "AND created_at>=?2";
+// The last entry of complaints_reporter: the newest complaint's day (NULL: none).
+constexpr char newest_day_sql[] = "SELECT max(created_at/86400000) FROM complaints";
 
 constexpr char rate_notice_since_sql[] =
     "SELECT 1 FROM reporters WHERE msisdn=? AND last_rate_notice_at>=?";
@@ -247,6 +262,7 @@ void sqlite_transaction::create_complaint(const new_complaint& c) {
       q.bind(16, c.duplicate_key).bind(18, detail::duplicate_hash(c.duplicate_key));
     q.run();
   }
+  if (c_.newest_day) c_.newest_day = std::max(*c_.newest_day, detail::reporter_day(c.created_at));
   if (c.received_id) {
     auto q = c_.prepare(link_received_sql);
     q.bind(1, c.ref).bind(2, c.received_id);
@@ -261,13 +277,30 @@ std::optional<complaint> sqlite_transaction::complaint_by_ref(std::string_view r
   return read_complaint(q);
 }
 
+std::int64_t sqlite_transaction::newest_day() {
+  if (!c_.newest_day) {
+    auto q = c_.prepare(newest_day_sql);
+    c_.newest_day =
+        q.step() && !q.is_null(0) ? q.int64(0) : std::numeric_limits<std::int64_t>::min();
+  }
+  return *c_.newest_day;
+}
+
 std::optional<std::string> sqlite_transaction::recent_complaint_with_key(
     std::string_view reporter, std::string_view duplicate_key, wall_time since) {
-  auto q = c_.prepare(recent_with_key_sql);
-  q.bind(1, reporter).bind(2, since).bind(3, duplicate_key);
-  q.bind(4, detail::duplicate_hash(duplicate_key));
-  if (!q.step()) return std::nullopt;
-  return q.text(0);
+  const std::int64_t first = detail::reporter_day(since);
+  const std::int64_t last = newest_day();
+  if (last < first) return {};  // no complaint on or after since's day
+  const bool one_range = last - first >= detail::max_probed_days;
+  // The oldest match: the days in order, each day's entries in created_at order.
+  for (std::int64_t day = first; day <= last; ++day) {
+    auto q = c_.prepare(one_range ? recent_with_key_from_day_sql : recent_with_key_sql);
+    q.bind(1, reporter).bind(2, since).bind(3, duplicate_key);
+    q.bind(4, detail::duplicate_hash(duplicate_key)).bind(5, day);
+    if (q.step()) return q.text(0);
+    if (one_range) break;
+  }
+  return std::nullopt;
 }
 
 // Three statements as before: on SQLite a statement costs no round trip.
@@ -282,9 +315,18 @@ reporter_facts sqlite_transaction::facts_about(std::string_view reporter,
 }
 
 std::int64_t sqlite_transaction::complaints_since(std::string_view reporter, wall_time since) {
-  auto q = c_.prepare(complaints_since_sql);
-  q.bind(1, reporter).bind(2, since);
-  return q.step() ? q.int64(0) : 0;
+  const std::int64_t first = detail::reporter_day(since);
+  const std::int64_t last = newest_day();
+  if (last < first) return {};  // no complaint on or after since's day
+  const bool one_range = last - first >= detail::max_probed_days;
+  std::int64_t n = 0;
+  for (std::int64_t day = first; day <= last; ++day) {
+    auto q = c_.prepare(one_range ? complaints_since_from_day_sql : complaints_since_sql);
+    q.bind(1, reporter).bind(2, since).bind(3, day);
+    if (q.step()) n += q.int64(0);
+    if (one_range) break;
+  }
+  return n;
 }
 
 std::vector<complaint> sqlite_transaction::recent_complaints(wall_time since, int limit) {

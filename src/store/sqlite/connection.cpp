@@ -282,6 +282,7 @@ void connection::frame(const char* sql) {
 void connection::begin() {
   ref_counter.reset();
   ref_counter_dirty = false;
+  newest_day.reset();
   frame(begin_sql);
 }
 

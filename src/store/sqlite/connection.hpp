@@ -112,6 +112,11 @@ class connection final : public backend_connection {
   std::optional<std::uint64_t> ref_counter;
   bool ref_counter_dirty = false;
 
+  // The newest complaint's day (dedup_key.hpp, reporter_day), read at the transaction's first
+  // reporter probe and raised by each complaint it creates: the last day a probe looks up. Never
+  // below the truth (a rolled-back complaint may leave it a day high: one empty probe).
+  std::optional<std::int64_t> newest_day;
+
   // Who leases rows on this connection: the instance and its epoch (transaction::begin_epoch).
   // Until then "" and 0.
   std::string lease_owner;

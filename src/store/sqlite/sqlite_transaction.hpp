@@ -80,6 +80,8 @@ class sqlite_transaction final : public transaction {
   void limit_size(std::uint64_t max_bytes) override;
 
  private:
+  std::int64_t newest_day();  // connection::newest_day, read when not known yet
+
   connection& c_;
 };
 
