@@ -25,11 +25,13 @@ constexpr std::array<std::string_view, 7> ref_fillers = {"STATUS", "TIKET",   "N
 constexpr std::array<std::string_view, 3> stop_words = {"STOP", "UNREG", "BERHENTI"};
 constexpr std::array<std::string_view, 3> start_words = {"MULAI", "START", "REG"};
 
-// The joined key of the first n words, kind words written short.
-std::string joined_key(std::span<const word> w, std::size_t n) {
-  std::string out;
+// The joined key of the first n words, kind words written short, into `out` (cleared first:
+// the callers try n = 5, 4, ... 1 in one buffer, allocated once).
+void joined_key(std::span<const word> w, std::size_t n, std::string& out) {
+  out.clear();
   for (std::size_t i = 0; i < n;) {
-    const std::string& k = w[i].key;
+    // A view: its == against a literal compares the sizes first (std::string's runs strlen).
+    const std::string_view k = w[i].key;
     if (k == "DAERAH" && i + 2 < n && w[i + 1].key == "KHUSUS" && w[i + 2].key == "IBUKOTA") {
       out += "PROV";
       i += 3;
@@ -50,7 +52,6 @@ std::string joined_key(std::span<const word> w, std::size_t n) {
       out += k;
     ++i;
   }
-  return out;
 }
 
 // One message being read: the trimmed text, its words, and the data to read them against.
@@ -90,8 +91,10 @@ std::optional<keyword_match> match_name(const reading& r, institution_kind kind,
     if (inst == nullptr || inst->keywords.empty()) return std::nullopt;
     return keyword_match{inst, inst->keywords.front(), corrected, n, routing::addressee};
   };
+  std::string key;
   for (std::size_t n = std::min(max_joined_words, words.size()); n >= 1; --n) {
-    if (const std::string* code = r.greetings->find_name(kind, joined_key(words, n))) {
+    joined_key(words, n, key);
+    if (const std::string* code = r.greetings->find_name(kind, key)) {
       return found(code, false, n);
     }
   }
@@ -209,16 +212,16 @@ parsed_message read_complaint(const reading& r, const opening& o, bool from_cek)
 }  // namespace
 
 bool long_enough_for_complaint(std::string_view text) {
-  return split_words(text).size() >= min_complaint_words &&
-         count_letters(text) >= min_complaint_letters;
+  return count_words(text) >= min_complaint_words && count_letters(text) >= min_complaint_letters;
 }
 
 std::optional<keyword_match> match_keyword(const directory& dir, const word_list& dictionary,
                                            std::span<const word> words) {
+  std::string key;
   for (std::size_t n = std::min(max_joined_words, words.size()); n >= 1; --n) {
-    std::string key = joined_key(words, n);
+    joined_key(words, n, key);
     if (const institution* inst = dir.find_keyword(key)) {
-      return keyword_match{inst, key, false, n};
+      return keyword_match{inst, std::move(key), false, n};
     }
   }
   if (words.empty()) return std::nullopt;

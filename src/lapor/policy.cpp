@@ -37,25 +37,31 @@ sender_verdict classify_sender(const address& from, bool is_receipt,
 }
 
 std::string duplicate_key(std::string_view complaint_text) {
-  std::string out;
+  // The key is never longer than the trimmed text (case kept in size, spaces only collapse):
+  // written in place, then cut to size, one allocation at most.
+  const std::string_view t = trim_space(complaint_text);
+  std::string out(t.size(), '\0');
+  char* o = out.data();
   bool space = false;
-  std::string_view t = trim_space(complaint_text);
   for (std::size_t i = 0; i < t.size();) {
-    auto cp = detail::next_code_point(t, i);
-    char c = t[i];
-    bool is_space = cp.length == 1 && (c == ' ' || (c >= '\t' && c <= '\r'));
-    if (is_space) {
+    const char c = t[i];
+    std::size_t length = 1;
+    if (static_cast<unsigned char>(c) >= 0x80) length = detail::next_code_point(t, i).length;
+    if (length == 1 && (c == ' ' || (c >= '\t' && c <= '\r'))) {
       space = true;
     } else {
-      if (space) out += ' ';
+      if (space) *o++ = ' ';
       space = false;
-      if (cp.length == 1 && c >= 'A' && c <= 'Z')
-        out += static_cast<char>(c - 'A' + 'a');
-      else
-        out += t.substr(i, cp.length);
+      if (length == 1) {
+        *o++ = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+      } else {
+        t.copy(o, length, i);
+        o += length;
+      }
     }
-    i += cp.length;
+    i += length;
   }
+  out.resize(static_cast<std::size_t>(o - out.data()));
   return out;
 }
 

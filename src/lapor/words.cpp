@@ -32,31 +32,42 @@ bool only_dashes(std::string_view w) {
 }  // namespace
 
 std::string word_key(std::string_view w) {
-  std::string key;
+  // A key is never longer than its word: written in place, then cut to size (one allocation
+  // at most, none for the short words that are most of a message).
+  std::string key(w.size(), '\0');
+  char* out = key.data();
   for (std::size_t i = 0; i < w.size();) {
-    auto cp = next_code_point(w, i);
-    if (cp.value < 0x80) {
-      char c = static_cast<char>(cp.value);
+    const char c = w[i];
+    if (static_cast<unsigned char>(c) < 0x80) {
       if (c >= 'a' && c <= 'z')
-        key += static_cast<char>(c - 'a' + 'A');
+        *out++ = static_cast<char>(c - 'a' + 'A');
       else if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-        key += c;
-    } else if (cp.valid && detail::is_letter(cp.value)) {
-      key += w.substr(i, cp.length);
+        *out++ = c;
+      ++i;
+      continue;
+    }
+    auto cp = next_code_point(w, i);
+    if (cp.valid && detail::is_letter(cp.value)) {
+      w.copy(out, cp.length, i);
+      out += cp.length;
     }
     i += cp.length;
   }
+  key.resize(static_cast<std::size_t>(out - key.data()));
   if (key.empty()) return std::string(w);
   return key;
 }
 
-std::vector<word> split_words(std::string_view text) {
-  std::vector<word> words;
+namespace {
+
+// Calls f(begin, end) for each word of text, in order: the one reading of "a word" that
+// split_words and count_words share.
+template <typename F>
+void for_each_word(std::string_view text, F&& f) {
   std::size_t start = std::string_view::npos;
   auto finish = [&](std::size_t end) {
     if (start == std::string_view::npos) return;
-    std::string_view w = text.substr(start, end - start);
-    if (!only_dashes(w)) words.push_back({start, end, word_key(w)});
+    if (!only_dashes(text.substr(start, end - start))) f(start, end);
     start = std::string_view::npos;
   };
   for (std::size_t i = 0; i < text.size();) {
@@ -70,7 +81,24 @@ std::vector<word> split_words(std::string_view text) {
     i += cp.length;
   }
   finish(text.size());
+}
+
+}  // namespace
+
+std::vector<word> split_words(std::string_view text) {
+  // Counted first so that the vector is allocated once: growing it moves every key again.
+  std::vector<word> words;
+  words.reserve(count_words(text));
+  for_each_word(text, [&](std::size_t begin, std::size_t end) {
+    words.push_back({begin, end, word_key(text.substr(begin, end - begin))});
+  });
   return words;
+}
+
+std::size_t count_words(std::string_view text) {
+  std::size_t n = 0;
+  for_each_word(text, [&](std::size_t, std::size_t) { ++n; });
+  return n;
 }
 
 std::size_t count_letters(std::string_view text) {

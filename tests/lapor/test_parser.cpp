@@ -27,6 +27,24 @@ TEST_CASE("words: separators, dashes, keys") {
   CHECK(split_words("\xFF\xFE abc").size() == 2);  // invalid UTF-8 is kept, not a crash
 }
 
+TEST_CASE("words: keys longer than the short-string buffer, invalid bytes, count_words") {
+  CHECK(word_key("Kabupaten-Tangerang-Selatan!") == "KABUPATENTANGERANGSELATAN");
+  CHECK(word_key("Ñandú-Ñandú-Ñandú-Ñandú") == "ÑANDúÑANDúÑANDúÑANDú");
+  CHECK(word_key("a\xFF"
+                 "b\xC3") == "AB");           // invalid bytes are not letters
+  CHECK(word_key("\xFF\xFE") == "\xFF\xFE");  // no letter or digit: as typed
+  for (std::string_view s :
+       {"", "   ", "LAPOR#TANGKAB#jalan  rusak - Toli-Toli: ?", " - – — ", "a-b --- c",
+        "\xFF\xFE abc",
+        "satu dua tiga empat lima enam tujuh delapan sembilan sepuluh sebelas "
+        "dua belas tiga belas empat belas lima belas enam belas tujuh belas delapan belas",
+        "x\xC2\xA0y\tz\r\nw", "é/è;ê:ë,ĕ.ē*ė#"}) {
+    CAPTURE(s);
+    CHECK(count_words(s) == split_words(s).size());
+  }
+  CHECK(count_words("a - b – c — d") == 4);
+}
+
 TEST_CASE("parser: empty and blank messages get help, nothing stored") {
   for (std::string_view s : {"", "   ", "\n\n", "#*:;,./", " - – — "}) {
     auto p = parse(s);

@@ -30,7 +30,10 @@ TEST_CASE("policy: the same text again is a duplicate, whatever its case and spa
   CHECK(duplicate_key("Jalan rusak di depan pasar") == duplicate_key("jalan rusak di depan pasar"));
   CHECK(duplicate_key("Jalan rusak di depan pasar!") !=
         duplicate_key("Jalan rusak di depan pasar"));
-  CHECK(duplicate_key("Café ÉTÉ 😡") == "café ÉtÉ 😡");  // only ASCII letters fold
+  CHECK(duplicate_key("Café ÉTÉ 😡") == "café ÉtÉ 😡");            // only ASCII letters fold
+  CHECK(duplicate_key("A\xFF  B\xC3\t\tC") == "a\xFF b\xC3 c");  // invalid bytes kept as sent
+  CHECK(duplicate_key("\xC2\xA0 x\xC2\xA0\xC2\xA0Y ") == "x\xC2\xA0\xC2\xA0y");  // inner NBSP kept
+  CHECK(duplicate_key(" \t ") == "");
   CHECK(within_duplicate_window(0s, 24h));
   CHECK(within_duplicate_window(std::chrono::seconds(24h) - 1s, 24h));
   CHECK_FALSE(within_duplicate_window(24h, 24h));

@@ -20,6 +20,9 @@ struct word {
 // Splits UTF-8 text into words. Invalid UTF-8 bytes are kept inside words as they are.
 [[nodiscard]] std::vector<word> split_words(std::string_view text);
 
+// split_words(text).size(), without building the words.
+[[nodiscard]] std::size_t count_words(std::string_view text);
+
 // The comparison key of one word (see word::key). ASCII letters are upper-cased; other
 // letters (accented Latin and other scripts) are kept as written; symbols, punctuation and
 // emoji are dropped.
