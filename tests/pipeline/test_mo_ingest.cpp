@@ -151,6 +151,45 @@ TEST_CASE("a message read before the writer decides as one read in it - duplicat
 }
 
 TEST_CASE(
+    "with a forward lease the complaint comes back from the commit - taken, not due - its body "
+    "byte for byte the one a take renders from the row") {
+  test::store_under_test s;
+  ingest_context ctx = test::test_context();
+  ctx.forward_lease = 1min;
+  // An institution corrected from a typo, a confidential one, the national desk, a long text.
+  int n = 0;
+  for (const char* text :
+       {"LAPOR TANGKAB jalan rusak parah", "LAPOR TANGKAV jalan \"rusak\" \\ parah",
+        "RAHASIA LAPOR SLEMAN pungli di kantor kelurahan", "LAPOR jalan berlubang di depan pasar",
+        "LAPOR SLEMAN sampah\tdan baris\nbaru"}) {
+    CAPTURE(text);
+    const std::string from = "62812345678" + std::to_string(10 + n++);
+    incoming_mo mo = read_incoming(deliver(from, text, t0));
+    auto out = s.db.call([&](store::transaction& tx) { return ingest(tx, mo, ctx); });
+    REQUIRE(out.complaint_created);
+    CHECK(out.forward_queued);
+    REQUIRE(out.forward);
+    CHECK(out.forward->ref == out.ref);
+    // Leased to this process: a poll within the lease leaves it ...
+    CHECK(s.db.call([&](store::transaction& tx) {
+                return tx.take_due_forwards(wall_s(t0) + 59s, 10, 1min);
+              })
+              .empty());
+    // ... and the body from memory is the one a take after the lease renders from the row.
+    auto taken = s.db.call(
+        [&](store::transaction& tx) { return tx.take_due_forwards(wall_s(t0) + 60s, 10, 1min); });
+    REQUIRE(taken.size() == 1);
+    CHECK(taken[0].attempts == 2);
+    CHECK(net::http::complaint_body(*out.forward) == forward_body(taken[0]));
+    s.db.call([&](store::transaction& tx) { tx.mark_forwarded(out.ref, 201, {}, wall_s(t0)); });
+  }
+  // Without a lease (the other paths): stored due, nothing handed back.
+  auto plain = s.ingest_one(deliver("6281234567891", "LAPOR TANGKAB lampu jalan mati", t0));
+  CHECK(plain.forward_queued);
+  CHECK_FALSE(plain.forward);
+}
+
+TEST_CASE(
     "forward outcomes reported meanwhile are recorded in one store item - an unknown ref "
     "fails alone") {
   test::store_under_test s;

@@ -50,6 +50,14 @@ class fake_carrier final : public net::mt_sender {
     std::lock_guard lock(mutex_);
     return queued_.size();
   }
+  // The short_message of every submit_sm waiting, in the order they came.
+  std::vector<std::string> texts() {
+    std::lock_guard lock(mutex_);
+    std::vector<std::string> out;
+    for (const auto& q : queued_)
+      out.push_back(q.first.short_message);
+    return out;
+  }
 
  private:
   std::mutex mutex_;
@@ -237,10 +245,11 @@ TEST_CASE("a reply handed over from its commit is sent without asking the store 
   // Not started: it never polls the store, so only send_now() can make these go out. The
   // executor runs only once all are handed over, so none has left the backlog yet.
   for (int i = 0; i < 64; ++i) {
-    CHECK(sender->has_room());
+    REQUIRE(sender->reserve());
     sender->send_now(replies[static_cast<std::size_t>(i)]);
   }
-  CHECK_FALSE(sender->has_room());
+  CHECK_FALSE(sender->reserve());  // the 65th MO stores its reply due (refused) ...
+  sender->refusal_done();          // ... and its item is done
   REQUIRE(run_until(io, [&] { return carrier.waiting() == 4; }));  // max_in_flight at once
   std::size_t answered = 0;
   REQUIRE(run_until(io, [&] {
@@ -248,7 +257,7 @@ TEST_CASE("a reply handed over from its commit is sent without asking the store 
     return sender->stats().submitted == 64;
   }));
   CHECK(answered == 64);
-  REQUIRE(run_until(io, [&] { return sender->has_room(); }));
+  CHECK(sender->stats().deferred == 1);
   REQUIRE(run_until(io, [&] {
     return s.db.call([&](store::transaction& tx) {
       return tx.reply_status_of(replies[63].id)->state == store::reply_state::submitted;
@@ -263,6 +272,66 @@ TEST_CASE("a reply handed over from its commit is sent without asking the store 
     return submitted;
   });
   CHECK(st == 64);
+}
+
+TEST_CASE(
+    "full: an MO's reply past the sender's places is stored due - later ones too until a take "
+    "found it - none overtakes an earlier one to the same citizen") {
+  test::store_under_test s;
+  const auto now =
+      std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  boost::asio::io_context io;
+  auto guard = boost::asio::make_work_guard(io);
+  fake_carrier carrier;
+  reply_sender_options options;
+  options.poll_interval = 1h;
+  options.max_in_flight = 4;  // 64 places (the floor)
+  auto sender = std::make_unique<reply_sender>(io.get_executor(), s.db, carrier, options,
+                                               std::make_shared<spdlog::logger>("replies"));
+  const std::string citizen = "6281234569990";
+  // As mo_path does: a place asked before the MO's item; the reply stored taken with it (and
+  // handed over), or due without it (and the refusal reported once the item is done).
+  auto mo_reply = [&](const std::string& text, int ms) {
+    const bool place = sender->reserve();
+    const std::int64_t id = s.db.call([&](store::transaction& tx) {
+      store::new_reply n{
+          "tsel", "1708", citizen, text, "ack", "1", now + std::chrono::milliseconds(ms)};
+      if (place) n.lease = 5min;
+      return tx.enqueue_reply(n);
+    });
+    if (place) {
+      sender->send_now(store::reply{id, "tsel", "1708", citizen, text, "ack", std::string("1"), 1});
+    } else {
+      sender->refusal_done();
+    }
+    return place;
+  };
+  for (int i = 0; i < 64; ++i)
+    REQUIRE(sender->reserve());
+  // The citizen's first reply finds no place: stored due, for a take.
+  CHECK_FALSE(mo_reply("pertama", 0));
+  for (int i = 0; i < 64; ++i)
+    sender->unreserve();  // those MOs' items failed: every place free again
+  // Their second reply must not go past the first, still in the store: stored due too.
+  CHECK_FALSE(mo_reply("kedua", 1));
+  CHECK(sender->stats().deferred == 2);
+  // A take finds both, in order; it found no full batch, so replies go straight again.
+  sender->start();
+  REQUIRE(run_until(io, [&] { return carrier.waiting() == 2; }));
+  CHECK(sender->reserve());
+  sender->unreserve();
+  std::vector<std::string> texts = carrier.texts();
+  REQUIRE(texts.size() == 2);
+  const auto encoded = [&](const char* text) {
+    return reply_segments(store::reply{0, "tsel", "1708", citizen, text, "ack", {}, 1}, options)
+        .front()
+        .short_message;
+  };
+  CHECK(texts[0] == encoded("pertama"));
+  CHECK(texts[1] == encoded("kedua"));
+  carrier.answer_all();
+  REQUIRE(run_until(io, [&] { return sender->stats().submitted == 2; }));
+  shut_down(sender, io, s.db);
 }
 
 }  // namespace lapord::app

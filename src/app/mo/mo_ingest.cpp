@@ -54,6 +54,27 @@ net::http::complaint_record complaint_record_of(const store::complaint& c) {
   return r;
 }
 
+net::http::complaint_record complaint_record_of(const store::new_complaint& c) {
+  // The same fields as from the row it writes (complaint_record_of(store::complaint)).
+  net::http::complaint_record r;
+  r.ref = c.ref;
+  r.channel = c.channel == "ussd" ? lapor::channel::ussd : lapor::channel::sms;
+  r.received_at = c.created_at;
+  r.carrier = c.carrier;
+  r.service_number = c.service_number;
+  r.reporter_msisdn = c.reporter;
+  r.confidential = c.confidential;
+  if (c.institution) {
+    r.institution = net::http::complaint_institution{
+        std::string(c.institution->keyword), std::string(c.institution->code),
+        std::string(c.institution->name), c.institution->corrected};
+  }
+  r.text = c.text;
+  r.segments = static_cast<unsigned>(c.segments);
+  r.incomplete = c.incomplete;
+  return r;
+}
+
 std::string forward_body(const store::forward& f) {
   if (!f.payload.empty()) return f.payload;
   if (f.row.ref.empty()) return {};
@@ -156,8 +177,10 @@ void file_complaint(store::transaction& tx, const lapor::decision& d,
   if (d.institution) out.institution_kind = d.institution->kind;
   if (d.institution) out.institution_code = d.institution->code;
   if (d.forward) {
-    tx.enqueue_forward(out.ref, now);  // the body is rendered from the complaint when sent
+    // The body is rendered from the complaint when sent: read back by a take, or from here.
+    tx.enqueue_forward(out.ref, now, ctx.forward_lease);
     out.forward_queued = true;
+    if (ctx.forward_lease) out.forward = complaint_record_of(c);
   }
 }
 

@@ -67,13 +67,7 @@ class mo_path::item final : public store::work_item {
       service_ = path.services_->current();
       context_.service = service_.get();
     }
-    // No reply for a receipt; a reply to a carrier this instance cannot send to now (its bind
-    // down, or the sender behind) is stored due, as before, for whichever instance can.
-    if (context_.reply_lease &&
-        (mo_.kind == mo_kind::receipt ||
-         (path.hooks_.reply_room && !path.hooks_.reply_room(mo_.carrier)))) {
-      context_.reply_lease.reset();
-    }
+    reserve_places();
     if (mo_.kind == mo_kind::receipt && path.options_.carriers != nullptr) {
       context_.receipt_id = path.options_.carriers->of(mo_.carrier).receipt_id;
     }
@@ -98,6 +92,10 @@ class mo_path::item final : public store::work_item {
   void done(std::error_code ec, std::string_view detail) noexcept override;
 
  private:
+  enum class place : unsigned char { none, reserved, refused };
+  void reserve_places();
+  void hand_on(bool committed) noexcept;
+
   mo_path& path_;
   incoming_mo mo_;
   net::mo_completion done_;
@@ -106,7 +104,55 @@ class mo_path::item final : public store::work_item {
   std::optional<first_reading> reading_;  // a whole message's, made before the writer
   std::chrono::steady_clock::time_point arrived_;
   ingest_outcome outcome_;
+  place reply_place_ = place::none;
+  place forward_place_ = place::none;
 };
+
+// Before the item is queued: a place with the reply sender and the forwarder, or the reply /
+// forward stored due (their leases dropped) as before the handoff.
+void mo_path::item::reserve_places() {
+  const mo_path_hooks& h = path_.hooks_;
+  // No reply for a receipt; a reply to a carrier this instance cannot send to now (its bind
+  // down) is stored due for whichever instance can, without asking for a place.
+  if (context_.reply_lease && mo_.kind != mo_kind::receipt &&
+      (!h.replies.can_send || h.replies.can_send(mo_.carrier))) {
+    reply_place_ = h.replies.reserve() ? place::reserved : place::refused;
+  }
+  if (reply_place_ != place::reserved) context_.reply_lease.reset();
+  // Only a message (or the part that completes one) can file a complaint.
+  if (context_.forward_lease && (mo_.kind == mo_kind::message || mo_.kind == mo_kind::part) &&
+      h.forwards.reserve()) {
+    forward_place_ = place::reserved;
+  } else {
+    context_.forward_lease.reset();
+  }
+}
+
+// Only a committed item hands its reply and forward on; a failed one (rolled back, or rerun
+// alone and failed) gives its places back. Called once, from done().
+void mo_path::item::hand_on(bool committed) noexcept {
+  const mo_path_hooks& h = path_.hooks_;
+  try {
+    if (reply_place_ == place::reserved) {
+      if (committed && outcome_.reply) {
+        h.replies.send(std::move(*outcome_.reply));
+      } else {
+        h.replies.unreserve();
+      }
+    } else if (reply_place_ == place::refused) {
+      h.replies.refusal_done();
+    }
+    if (forward_place_ == place::reserved) {
+      if (committed && outcome_.forward) {
+        h.forwards.send(std::move(*outcome_.forward));
+      } else {
+        h.forwards.unreserve();
+      }
+    }
+  } catch (...) {  // NOLINT(bugprone-empty-catch): the leases bring them back
+  }
+  reply_place_ = forward_place_ = place::none;
+}
 
 // When the service itself failed on an MO (a bug, a constraint), the MO is still kept as
 // received so an operator can look at it, and acknowledged: the SMSC would otherwise redeliver
@@ -153,6 +199,7 @@ class mo_path::raw_item final : public store::work_item {
 
 void mo_path::item::done(std::error_code ec, std::string_view detail) noexcept {
   std::unique_ptr<item> self(this);
+  hand_on(!ec);
   if (!ec) {
     answer(done_, smpp::command_status::esme_rok);
     path_.finished(outcome_, mo_, arrived_);
@@ -180,8 +227,12 @@ mo_path::mo_path(store::database& db, ingest_context context, mo_path_options op
       log_(std::move(log)),
       services_(services),
       unmatched_receipts_(options.unmatched_receipt_log_every, 256) {
-  // A reply taken at insert needs someone to send it; without, it waits for its lease.
-  if (!hooks_.reply_ready) context_.reply_lease.reset();
+  // A reply or forward taken at insert needs someone to send it; without, it waits for its
+  // lease.
+  const reply_handoff& r = hooks_.replies;
+  if (!r.send || !r.reserve || !r.unreserve || !r.refusal_done) context_.reply_lease.reset();
+  const forward_handoff& f = hooks_.forwards;
+  if (!f.send || !f.reserve || !f.unreserve) context_.forward_lease.reset();
 }
 
 void mo_path::on_mo(net::mo_message message, net::mo_completion done) {
@@ -217,13 +268,12 @@ void mo_path::finished(ingest_outcome& outcome, const incoming_mo& mo,
     return;
   }
   if (outcome.complaint_created) complaints_.fetch_add(1, std::memory_order_relaxed);
+  // Handed over already (item::hand_on): nothing to wake for those.
   try {
-    if (outcome.forward_queued && hooks_.forward_queued) hooks_.forward_queued();
-    if (outcome.reply) {
-      hooks_.reply_ready(std::move(*outcome.reply));
-    } else if (outcome.reply_queued && hooks_.reply_queued) {
-      hooks_.reply_queued();
+    if (outcome.forward_queued && !outcome.forward && hooks_.forward_queued) {
+      hooks_.forward_queued();
     }
+    if (outcome.reply_queued && !outcome.reply && hooks_.reply_queued) hooks_.reply_queued();
   } catch (...) {  // NOLINT(bugprone-empty-catch): the pollers still find the work later
   }
 }

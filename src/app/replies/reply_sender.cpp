@@ -13,6 +13,7 @@
 #include "lapord/app/mo/pipeline_metrics.hpp"
 #include "lapord/app/ops/access_log.hpp"
 #include "lapord/lapor/msisdn.hpp"
+#include "lapord/net/handoff_queue.hpp"
 #include "lapord/net/log_flood.hpp"
 #include "lapord/smpp/command_status.hpp"
 
@@ -23,67 +24,7 @@ store::wall_time wall_now() {
   return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
 }
 
-bool temporary_status(smpp::command_status s) {
-  using smpp::command_status;
-  return s == command_status::esme_rsyserr || s == command_status::esme_rmsgqful ||
-         s == command_status::esme_rthrottled || s == command_status::esme_rx_t_appn;
-}
-
 }  // namespace
-
-std::vector<smpp::submit_sm> reply_segments(const store::reply& reply,
-                                            const reply_sender_options& options,
-                                            const reply_source& source) {
-  text::encode_options enc;
-  enc.method = options.concat;
-  enc.reference = static_cast<std::uint16_t>(reply.id & 0xFFFF);
-  const text::encoded_mt mt = text::encode_mt(reply.text, enc);
-  std::vector<smpp::submit_sm> out;
-  if (mt.too_long) return out;
-  out.reserve(mt.segments.size());
-  for (const text::mt_segment& seg : mt.segments) {
-    smpp::submit_sm sm;
-    sm.source_addr = source.addr.empty() ? reply.source : source.addr;
-    // Unless the carrier says otherwise: a short code is network specific (3/0), anything
-    // longer a full number (1/1).
-    const bool short_code = sm.source_addr.size() <= 6;
-    sm.source_addr_ton = source.ton.value_or(short_code ? 3 : 1);
-    sm.source_addr_npi = source.npi.value_or(short_code ? 0 : 1);
-    sm.destination_addr = reply.destination;
-    sm.dest_addr_ton = 1;  // international, as reply_destination() writes it
-    sm.dest_addr_npi = 1;
-    sm.esm_class = seg.esm_class;
-    sm.data_coding = seg.data_coding;
-    sm.registered_delivery = options.registered_delivery;
-    std::string bytes(seg.bytes.begin(), seg.bytes.end());
-    if (options.concat == text::concat_method::message_payload) {
-      sm.tlvs.message_payload = std::move(bytes);
-    } else {
-      sm.short_message = std::move(bytes);
-    }
-    if (seg.sar) {
-      sm.tlvs.sar_msg_ref_num = seg.sar->reference;
-      sm.tlvs.sar_total_segments = seg.sar->total;
-      sm.tlvs.sar_segment_seqnum = seg.sar->sequence;
-    }
-    out.push_back(std::move(sm));
-  }
-  return out;
-}
-
-reply_verdict judge_reply(std::error_code first_error, int attempts, int max_attempts) {
-  if (!first_error) return reply_verdict::submitted;
-  bool temporary = true;
-  if (first_error.category() == smpp::command_status_category()) {
-    temporary = temporary_status(static_cast<smpp::command_status>(first_error.value()));
-  } else if (first_error.category() == net::carrier_category()) {
-    const auto e = static_cast<net::carrier_error>(first_error.value());
-    temporary =
-        e != net::carrier_error::unknown_carrier && e != net::carrier_error::invalid_message;
-  }
-  if (!temporary) return reply_verdict::failed;
-  return attempts >= max_attempts ? reply_verdict::failed : reply_verdict::retry;
-}
 
 struct reply_sender::impl : std::enable_shared_from_this<impl> {
   impl(boost::asio::any_io_executor executor, store::database& database, net::mt_sender& sender,
@@ -122,11 +63,24 @@ struct reply_sender::impl : std::enable_shared_from_this<impl> {
   std::atomic<bool> wake_pending{false};
   // Replies handed over from their MO's commit (already leased to this process), waiting for
   // the executor; any thread adds. `ready`: taken from `fresh` while every slot was busy
-  // (executor thread only). `backlog` counts both, for has_room().
-  std::mutex fresh_mutex;
-  std::vector<store::reply> fresh;
+  // (executor thread only). A place in `fresh` is held until its reply is sent: above
+  // max(max_in_flight, 64) handed over and not sent, new MOs' replies are stored due instead
+  // (the poll takes them when there is room), so memory stays bounded under any flood.
+  net::handoff_queue<store::reply> fresh{std::max<std::size_t>(options.max_in_flight, 64)};
   std::deque<store::reply> ready;
-  std::atomic<std::size_t> backlog{0};
+  // Once a reserve() found no place (that MO's reply is stored due), every reply is stored due
+  // until a take finds nothing more due that ran after all those MOs' items were done, so a
+  // later reply never overtakes an earlier one to the same citizen waiting in the store.
+  // `refusals` counts reserve()'s refusals, `refusals_done` those MOs' items done (counted on
+  // the writer thread after their commit), `caught_up` the refusals_done a take ran after
+  // without finding a full batch: replies go straight again when caught_up == refusals.
+  std::atomic<std::uint64_t> refusals{0};
+  std::atomic<std::uint64_t> refusals_done{0};
+  std::atomic<std::uint64_t> caught_up{0};
+
+  bool catching_up() const {
+    return caught_up.load(std::memory_order_acquire) != refusals.load(std::memory_order_acquire);
+  }
   std::atomic<std::uint64_t> submitted{0};
   std::atomic<std::uint64_t> retried{0};
   std::atomic<std::uint64_t> failed{0};
@@ -146,13 +100,17 @@ struct reply_sender::impl : std::enable_shared_from_this<impl> {
       }
     }
     taking = true;
+    // Refused MOs whose items were done before the take ran: their replies are in the store.
+    auto done_before = std::make_shared<std::uint64_t>(0);
     // `this` outlives the item: its completion holds a reference.
     db.submit(
-        [this, want, carriers = std::move(carriers)](store::transaction& tx) {
+        [this, want, carriers = std::move(carriers), done_before](store::transaction& tx) {
+          *done_before = refusals_done.load(std::memory_order_acquire);
           return tx.take_due_replies_to(now(), static_cast<int>(want), options.lease,
                                         carriers ? &*carriers : nullptr);
         },
-        [self = shared_from_this(), want](store::result<std::vector<store::reply>> r) {
+        [self = shared_from_this(), want, done_before](store::result<std::vector<store::reply>> r) {
+          if (r && r.value->size() < want) self->caught_up_to(*done_before);
           boost::asio::post(self->ex, [self, want, r = std::move(r)]() mutable {
             self->taking = false;
             if (!r) {
@@ -183,42 +141,35 @@ struct reply_sender::impl : std::enable_shared_from_this<impl> {
         });
   }
 
-  // Above this many handed-over replies waiting for a slot, new MOs' replies are stored due
-  // instead (the poll takes them when there is room): memory stays bounded under any flood.
-  std::size_t backlog_limit() const { return std::max<std::size_t>(options.max_in_flight, 64); }
+  bool reserve() {
+    if (!catching_up() && fresh.reserve()) return true;
+    // Stored due; so is every reply after it until a take caught up with it.
+    refusals.fetch_add(1, std::memory_order_acq_rel);
+    deferred.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
 
-  void hand_over(store::reply r) {
-    bool first = false;
-    {
-      std::lock_guard lock(fresh_mutex);
-      first = fresh.empty();
-      fresh.push_back(std::move(r));
+  // A take that found no full batch ran after `done` refused MOs' items were done.
+  void caught_up_to(std::uint64_t done) {
+    std::uint64_t c = caught_up.load(std::memory_order_acquire);
+    while (c < done && !caught_up.compare_exchange_weak(c, done, std::memory_order_acq_rel)) {
     }
-    backlog.fetch_add(1, std::memory_order_relaxed);
-    if (first) boost::asio::post(ex, [self = shared_from_this()] { self->take_fresh(); });
+  }
+
+  void hand_over(store::reply r) {  // its place was reserved
+    if (fresh.put(std::move(r))) {
+      boost::asio::post(ex, [self = shared_from_this()] { self->take_fresh(); });
+    }
   }
 
   void take_fresh() {
-    std::vector<store::reply> got;
-    {
-      std::lock_guard lock(fresh_mutex);
-      got.swap(fresh);
-    }
-    for (store::reply& r : got) {
+    for (store::reply& r : fresh.take()) {
       // Stopping: the lease runs out, or this instance's next start takes it back.
       if (stopped || !sending.insert(r.id).second) {
-        backlog.fetch_sub(1, std::memory_order_relaxed);
+        fresh.unreserve();
         continue;
       }
       ready.push_back(std::move(r));
-    }
-    // Past the limit only when many MOs passed has_room() at once: the oldest wait for their
-    // lease (sent late rather than held without bound).
-    while (ready.size() > 2 * backlog_limit()) {
-      sending.erase(ready.front().id);
-      ready.pop_front();
-      backlog.fetch_sub(1, std::memory_order_relaxed);
-      deferred.fetch_add(1, std::memory_order_relaxed);
     }
     pump();
   }
@@ -228,7 +179,7 @@ struct reply_sender::impl : std::enable_shared_from_this<impl> {
     while (!stopped && !ready.empty() && in_flight < options.max_in_flight) {
       store::reply r = std::move(ready.front());
       ready.pop_front();
-      backlog.fetch_sub(1, std::memory_order_relaxed);
+      fresh.unreserve();
       send(std::move(r));
     }
     if (ready.empty()) poll();
@@ -470,8 +421,16 @@ void reply_sender::send_now(store::reply reply) {
   impl_->hand_over(std::move(reply));
 }
 
-bool reply_sender::has_room() const {
-  return impl_->backlog.load(std::memory_order_relaxed) < impl_->backlog_limit();
+bool reply_sender::reserve() {
+  return impl_->reserve();
+}
+
+void reply_sender::unreserve() {
+  impl_->fresh.unreserve();
+}
+
+void reply_sender::refusal_done() {
+  impl_->refusals_done.fetch_add(1, std::memory_order_acq_rel);
 }
 
 std::chrono::milliseconds reply_sender::lease() const {

@@ -375,20 +375,34 @@ struct pipeline::impl {
       if (forwarder) forwarder->notify();
     };
     queued.reply_queued = [this] { replies->notify(); };
-    queued.reply_ready = [this](store::reply r) { replies->send_now(std::move(r)); };
     // Only to a carrier this instance has a sending bind up to, as take_due_replies_to.
-    queued.reply_room = [this, health = hooks.health](std::string_view carrier) {
-      return replies->has_room() && (health == nullptr || health->can_send(carrier));
-    };
+    if (hooks.health != nullptr) {
+      queued.replies.can_send = [health = hooks.health](std::string_view carrier) {
+        return health->can_send(carrier);
+      };
+    }
+    queued.replies.reserve = [this] { return replies->reserve(); };
+    queued.replies.unreserve = [this] { replies->unreserve(); };
+    queued.replies.refusal_done = [this] { replies->refusal_done(); };
+    queued.replies.send = [this](store::reply r) { replies->send_now(std::move(r)); };
+    if (forwarder) {
+      queued.forwards.reserve = [this] { return forwarder->reserve(); };
+      queued.forwards.unreserve = [this] { forwarder->unreserve(); };
+      queued.forwards.send = [this](net::http::complaint_record c) {
+        forwarder->send_now(std::move(c));
+      };
+    }
     queued.metrics = &counts;
     queued.access = hooks.access;
     if (menu) {
       ussd = std::make_unique<ussd_path>(io.get_executor(), *db, context(service), std::move(menu),
                                          mt, queued, loggers("ussd"), hooks.metrics);
     }
-    // The MO's reply goes to its sender from the commit, taken (leased) as it is stored.
+    // The MO's reply and forward go to their sender and the forwarder from the commit, taken
+    // (leased) as they are stored.
     ingest_context mo_context = context(service);
     mo_context.reply_lease = replies->lease();
+    if (forwarder) mo_context.forward_lease = outbox->lease();
     mo = std::make_unique<mo_path>(*db, mo_context, mo_options, std::move(queued), mo_log,
                                    &services);
   }

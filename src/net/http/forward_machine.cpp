@@ -40,6 +40,12 @@ after_take forward_machine::on_taken(std::vector<outbox_item> items, time_point 
   return after;
 }
 
+bool forward_machine::on_handed(outbox_item item) {
+  if (stopping_ || !busy_.insert(item.ref).second) return false;
+  queue_.push_back(std::move(item));
+  return true;
+}
+
 worker_step forward_machine::next_send(time_point now) {
   worker_step step;
   if (stopping_) {

@@ -3,6 +3,7 @@
 // forward_machine's: this file does the HTTP, the outbox calls and the timers.
 #include "lapord/net/http/forwarder.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <optional>
 #include <random>
@@ -25,6 +26,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "lapord/net/handoff_queue.hpp"
 #include "lapord/net/http/bearer_token.hpp"
 #include "lapord/net/http/forward_machine.hpp"
 #include "lapord/net/http/store_answer.hpp"
@@ -83,21 +85,8 @@ struct forwarder::impl : std::enable_shared_from_this<impl> {
     if (settings.in_flight == 0) throw std::invalid_argument("store_api in_flight must be >= 1");
     if (settings.batch == 0) throw std::invalid_argument("store_api batch must be >= 1");
     if (settings.timeout.count() <= 0) throw std::invalid_argument("store_api timeout must be > 0");
-    if (url.tls) {
-      tls.emplace(ssl::context::tls_client);
-      tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
-      if (settings.tls_verify) {
-        tls->set_verify_mode(ssl::verify_peer);
-        if (settings.ca_file.empty()) {
-          tls->set_default_verify_paths();
-        } else {
-          tls->load_verify_file(settings.ca_file);  // throws with the reason when unreadable
-        }
-      } else {
-        tls->set_verify_mode(ssl::verify_none);
-      }
-    }
+    if (url.tls)
+      make_store_tls(tls.emplace(ssl::context::tls_client), settings.tls_verify, settings.ca_file);
     work_wake.expires_at(asio::steady_timer::time_point::max());
   }
 
@@ -118,8 +107,30 @@ struct forwarder::impl : std::enable_shared_from_this<impl> {
   std::function<void()> on_stopped;
 
   std::atomic<std::uint64_t> forwarded{0}, duplicates{0}, parked{0}, retried{0}, requests{0},
-      connects{0}, in_flight{0}, breaker_opened{0};
+      connects{0}, in_flight{0}, breaker_opened{0}, handed{0};
   std::atomic<int> circuit{static_cast<int>(circuit_state::closed)};
+
+  // Complaints handed over from their commits (send_now), rendered and queued on the strand.
+  // Its places plus the machine's queue (as last published) stay within max(batch, in_flight).
+  handoff_queue<complaint_record> handed_in{
+      std::max(settings.batch, std::size_t{settings.in_flight})};
+  std::atomic<std::size_t> queued_now{0};
+  std::atomic<bool> accepting{false};  // started and not stopping
+
+  void publish_queue() { queued_now.store(machine.queued(), std::memory_order_relaxed); }
+
+  // On the strand: the body rendered here, off the store's writer thread.
+  void take_handed() {
+    std::vector<complaint_record> got = handed_in.take();
+    const std::uint64_t before = handed;
+    for (complaint_record& c : got) {
+      // Dropped when stopping: its lease stays, and the next start takes it back.
+      if (machine.on_handed({c.ref, complaint_body(c), 0})) ++handed;
+    }
+    publish_queue();  // before the places are given back: reserve() never sees too few
+    handed_in.unreserve(got.size());
+    if (handed != before) work_wake.cancel();
+  }
 
   void publish_circuit() {
     const auto now = std::chrono::steady_clock::now();
@@ -179,6 +190,7 @@ struct forwarder::impl : std::enable_shared_from_this<impl> {
       }
       auto items = co_await take(step.take);
       const auto after = machine.on_taken(std::move(items), std::chrono::steady_clock::now());
+      publish_queue();
       if (after.wake_workers) work_wake.cancel();
       if (after.sleep_until) co_await sleep_on_pump_wake(*after.sleep_until);
     }
@@ -352,6 +364,7 @@ struct forwarder::impl : std::enable_shared_from_this<impl> {
     connection& c = *conn;
     for (;;) {
       auto step = machine.next_send(std::chrono::steady_clock::now());
+      publish_queue();
       if (step.what == worker_step::kind::stop) break;
       if (step.what == worker_step::kind::wait) {
         co_await work_wake.async_wait(no_throw);
@@ -412,6 +425,7 @@ forwarder::forwarder(boost::asio::any_io_executor executor, store_api_settings s
     : impl_(std::make_shared<impl>(std::move(executor), std::move(settings), box)) {}
 
 forwarder::~forwarder() {
+  impl_->accepting = false;
   // Coroutines hold the impl alive; make them finish rather than wait forever.
   asio::post(impl_->strand, [i = impl_] {
     i->machine.stop();
@@ -421,6 +435,7 @@ forwarder::~forwarder() {
 }
 
 void forwarder::start() {
+  impl_->accepting = true;  // what is handed over waits for the strand
   asio::post(impl_->strand, [i = impl_] {
     if (i->started) return;
     i->started = true;
@@ -437,7 +452,25 @@ void forwarder::notify() {
   });
 }
 
+bool forwarder::reserve() {
+  const impl& i = *impl_;
+  return i.accepting.load(std::memory_order_relaxed) &&
+         i.circuit.load(std::memory_order_relaxed) == static_cast<int>(circuit_state::closed) &&
+         impl_->handed_in.reserve(i.queued_now.load(std::memory_order_relaxed));
+}
+
+void forwarder::unreserve() {
+  impl_->handed_in.unreserve();
+}
+
+void forwarder::send_now(complaint_record complaint) {
+  if (impl_->handed_in.put(std::move(complaint))) {
+    asio::post(impl_->strand, [i = impl_] { i->take_handed(); });
+  }
+}
+
 void forwarder::stop(std::function<void()> done) {
+  impl_->accepting = false;
   asio::post(impl_->strand, [i = impl_, done = std::move(done)]() mutable {
     i->machine.stop();
     i->on_stopped = std::move(done);
@@ -458,6 +491,7 @@ forwarder_stats forwarder::stats() const {
   s.in_flight = impl_->in_flight;
   s.breaker_opened = impl_->breaker_opened;
   s.circuit = static_cast<circuit_state>(impl_->circuit.load());
+  s.handed = impl_->handed;
   return s;
 }
 

@@ -18,6 +18,22 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
 
 }  // namespace
 
+void make_store_tls(boost::asio::ssl::context& tls, bool verify, const std::string& ca_file) {
+  namespace ssl = boost::asio::ssl;
+  tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                  ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+  if (!verify) {
+    tls.set_verify_mode(ssl::verify_none);
+    return;
+  }
+  tls.set_verify_mode(ssl::verify_peer);
+  if (ca_file.empty()) {
+    tls.set_default_verify_paths();
+  } else {
+    tls.load_verify_file(ca_file);  // throws with the reason when unreadable
+  }
+}
+
 std::string store_request_prefix(std::string_view target, std::string_view host_header,
                                  std::string_view token) {
   std::string out;

@@ -258,3 +258,44 @@ TEST_CASE("forward_machine: a stop hands nothing more to the workers and frees t
   m.on_reported("a");
   CHECK(m.reports_pending() == 0);
 }
+
+TEST_CASE("forward_machine: a complaint handed from its commit is sent like a taken one, once") {
+  forward_machine m(plain(), 7);
+  CHECK(m.on_handed(items({"a"}).front()));
+  CHECK(m.queued() == 1);
+  // A take that still returns it (its lease ran out meanwhile) does not queue it again.
+  (void)m.on_taken(items({"a", "b"}), t0);
+  CHECK(m.queued() == 2);
+  CHECK_FALSE(m.on_handed(items({"b"}).front()));
+  outbox_item sent;
+  REQUIRE(send_next(m, t0, &sent) == "a");
+  REQUIRE(send_next(m, t0, &sent) == "b");
+  const auto done = m.on_outcome(sent, answer(201), t0);
+  CHECK(done.report.verdict == forward_verdict::taken);
+  m.on_reported("b");
+  // Reported: the ref may come again (a redelivered MO cannot make one, an operator may).
+  CHECK(m.on_handed(items({"b"}).front()));
+  // Stopping: nothing more is queued; what was handed over keeps its lease in the store.
+  m.stop();
+  CHECK_FALSE(m.on_handed(items({"c"}).front()));
+  CHECK(m.queued() == 0);
+}
+
+TEST_CASE("forward_machine: the circuit open hands handed-over complaints back to the outbox") {
+  forward_machine m(plain(), 7);
+  outbox_item sent;
+  for (const char* r : {"x1", "x2", "x3"}) {
+    REQUIRE(m.on_handed(items({r}).front()));
+    REQUIRE(send_next(m, t0, &sent) == r);
+    const auto done = m.on_outcome(sent, answer(503), t0);
+    m.on_reported(done.report.ref);
+  }
+  CHECK(m.circuit(t0) == circuit_state::open);
+  REQUIRE(m.on_handed(items({"h"}).front()));
+  const auto step = m.next_send(t0);
+  REQUIRE(step.what == worker_step::kind::release);
+  REQUIRE(step.released.size() == 1);
+  CHECK(step.released[0].ref == "h");
+  CHECK(step.released[0].verdict == forward_verdict::retry);
+  CHECK(m.queued() == 0);
+}

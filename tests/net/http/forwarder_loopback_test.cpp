@@ -63,9 +63,12 @@ struct rig {
     sim->start(port);
   }
 
-  void start() {
+  void start(bool run = true) {
     fwd.emplace(io.get_executor(), settings, box);
     fwd->start();
+    if (run) this->run();
+  }
+  void run() {
     runner = std::thread([this] { io.run(); });
   }
 
@@ -306,4 +309,51 @@ TEST_CASE("forwarder: bad settings are refused at construction with a reason") {
   s.token_env = "LAPORD_TEST_SURELY_UNSET_TOKEN";
   CHECK_THROWS_WITH_AS(forwarder(io.get_executor(), s, box),
                        doctest::Contains("LAPORD_TEST_SURELY_UNSET_TOKEN"), std::invalid_argument);
+}
+
+TEST_CASE(
+    "forwarder: complaints handed over from their commit go without a take - past its places "
+    "the MO stores them due and the pump finds them") {
+  rig r(store_sim_faults{});
+  r.settings.in_flight = 2;
+  r.settings.batch = 8;  // max(batch, in_flight) places
+  const auto record = [](int i) {
+    complaint_record c;
+    c.ref = "hand" + std::to_string(i);
+    c.received_at = std::chrono::time_point_cast<std::chrono::milliseconds>(
+        std::chrono::system_clock::time_point{} + 1'800'000'000s);
+    c.carrier = "tsel";
+    c.service_number = "1708";
+    c.reporter_msisdn = "+6281234567890";
+    c.text = "Jalan rusak " + std::to_string(i);
+    return c;
+  };
+  // Nothing runs yet (the executor is not running): every place stays taken.
+  r.start(false);
+  for (int i = 0; i < 8; ++i)
+    REQUIRE(r.fwd->reserve());
+  // The ninth MO finds no place: its forward is stored due, for the pump.
+  CHECK_FALSE(r.fwd->reserve());
+  r.box.add(record(8).ref, complaint_body(record(8)));
+  // A place given back (its MO's item failed) is a place again: the SMSC's redelivery takes it.
+  r.fwd->unreserve();
+  REQUIRE(r.fwd->reserve());
+  for (int i = 0; i < 8; ++i) {
+    r.box.add_leased(record(i).ref, complaint_body(record(i)), std::chrono::system_clock::now());
+    r.fwd->send_now(record(i));
+  }
+  r.run();
+  REQUIRE(r.box.wait_closed(9, 20s));
+  for (int i = 0; i < 9; ++i) {
+    const auto recs = r.records_of(record(i).ref);
+    REQUIRE(recs.size() == 1);
+    CHECK(recs[0].body == complaint_body(record(i)));
+    CHECK(r.box.get(record(i).ref).reports == 1);
+  }
+  const auto st = r.fwd->stats();
+  CHECK(st.handed == 8);
+  CHECK(st.forwarded == 9);
+  // All sent: the places are free again.
+  REQUIRE(wait_for_condition([&] { return r.fwd->reserve(); }, 10s));
+  r.fwd->unreserve();
 }

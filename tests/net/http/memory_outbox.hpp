@@ -41,6 +41,17 @@ class memory_outbox : public outbox {
     due_.emplace(clock::time_point{}, ref);
   }
 
+  // As the durable outbox stores an MO's forward taken at insert (enqueue_forward's lease):
+  // leased to the caller from `now`, never handed out by a take until the lease ends.
+  void add_leased(const std::string& ref, std::string body, clock::time_point now) {
+    std::lock_guard lock(mu_);
+    auto& e = entries_[ref];
+    e.body = std::move(body);
+    e.st = state::leased;
+    e.lease_until = now + lease_;
+    leases_.emplace(e.lease_until, ref);
+  }
+
   void take_due(clock::time_point now, std::size_t limit,
                 std::function<void(std::vector<outbox_item>)> done) override {
     std::vector<outbox_item> items;

@@ -28,6 +28,9 @@ struct ingest_context {
   // Set: the MO's reply is stored taken (leased this long) and handed back in
   // ingest_outcome::reply, for its sender to send straight from the commit (no poll).
   std::optional<std::chrono::milliseconds> reply_lease{};
+  // Set: a new complaint's forward is stored taken (leased this long) and its fields handed
+  // back in ingest_outcome::forward, for the forwarder to send straight from the commit.
+  std::optional<std::chrono::milliseconds> forward_lease{};
 };
 
 // A citizen's message ready for the complaint service: whole, or reassembled from parts, or
@@ -70,6 +73,9 @@ struct ingest_outcome {
   bool reply_queued = false;
   // ingest_context::reply_lease: the queued reply as stored, taken for this process to send.
   std::optional<store::reply> reply;
+  // ingest_context::forward_lease: the queued forward's complaint as stored (its body is
+  // rendered from it, as forward_body() would from the row), taken for this process to send.
+  std::optional<net::http::complaint_record> forward;
   // An answer (not a new complaint's acknowledgement) not sent: the reporter had
   // [service] replies_per_hour answers within the hour already.
   bool reply_limited = false;
@@ -134,6 +140,8 @@ std::vector<ingest_outcome> release_expired_parts(store::transaction& tx, const 
 
 // The fields of POST /complaints for a stored complaint (also the operator's view of it).
 [[nodiscard]] net::http::complaint_record complaint_record_of(const store::complaint& c);
+// The same for a complaint being stored: what complaint_record_of gives for its row once written.
+[[nodiscard]] net::http::complaint_record complaint_record_of(const store::new_complaint& c);
 
 // The exact body to POST for a forward the store handed out: the one it kept (queued before
 // schema 8), else rendered from its complaint, byte for byte what was built at creation then.

@@ -40,17 +40,37 @@ struct mo_path_options {
   std::chrono::milliseconds unmatched_receipt_log_every{std::chrono::seconds(60)};
 };
 
+// Where an MO's reply goes straight from its commit (the reply sender), stored taken
+// (ingest_context::reply_lease) rather than due. A place is reserved as the MO arrives, before
+// its item is queued: reserve() true is followed by exactly one send() (committed with a reply)
+// or unreserve() (failed, or no reply); false stores the reply due, and refusal_done() follows
+// once the MO's item is done. All but `reserve` are called on the store's writer thread.
+struct reply_handoff {
+  // Whether this instance sends to the MO's carrier now (a bind up); empty: every carrier.
+  // False: stored due for whichever instance can, no place asked.
+  std::function<bool(std::string_view carrier)> can_send;
+  std::function<bool()> reserve;
+  std::function<void()> unreserve;
+  std::function<void()> refusal_done;
+  std::function<void(store::reply)> send;  // empty: no handoff, every reply stored due
+};
+
+// The same for a new complaint's forward (the forwarder): stored taken
+// (ingest_context::forward_lease) and its fields handed over, or stored due for the pump.
+struct forward_handoff {
+  std::function<bool()> reserve;
+  std::function<void()> unreserve;
+  std::function<void(net::http::complaint_record)> send;  // empty: no handoff
+};
+
 // What happened after a commit, for the reply sender and the forwarder to look now rather than
 // at their next poll. Called on the store's writer thread: must not block.
 struct mo_path_hooks {
+  // Something was stored due (not handed over): wake the forwarder's / the sender's poll.
   std::function<void()> forward_queued;
   std::function<void()> reply_queued;
-  // The MO's reply, committed and taken for sending (ingest_context::reply_lease): send it now.
-  // Without it, the reply is stored due and reply_queued wakes the sender's poll.
-  std::function<void(store::reply)> reply_ready;
-  // Asked as each MO arrives, with its carrier: false stores its reply due instead (the sender
-  // is behind, or has no bind up to that carrier on this instance).
-  std::function<bool(std::string_view carrier)> reply_room;
+  reply_handoff replies;
+  forward_handoff forwards;
   pipeline_metrics* metrics = nullptr;  // counts each committed outcome; may be null
   ops::access_log* access = nullptr;    // a line per MO once answered; may be null
 };

@@ -74,7 +74,8 @@ struct reply_sender_stats {
   std::uint64_t failed = 0;
   // Taken again after their lease ran out while still on their way (not sent twice).
   std::uint64_t taken_while_sending = 0;
-  // Handed over by send_now() but left to their lease: more waited for a slot than allowed.
+  // Stored due instead of handed over: reserve() found no place, or the sender was still
+  // catching up on replies stored due (their order kept).
   std::uint64_t deferred = 0;
 };
 
@@ -89,11 +90,22 @@ class reply_sender {
   void start();
   // New replies were committed: look now. Thread-safe, cheap (coalesced).
   void notify();
-  // A reply committed already taken for this process (store::new_reply::lease): sent as soon
-  // as a slot is free, before the store's due ones, without asking the store. Thread-safe.
+  // A place for an MO's reply straight from its commit, asked before the MO's item is queued:
+  // false when max(max_in_flight, 64) replies are handed over and not yet sent (memory stays
+  // bounded), or while replies stored due for want of a place are not all taken yet (a later
+  // reply must not overtake them); then the reply is stored due, for the poll. Every true is
+  // followed by exactly one send_now() or unreserve(). Thread-safe.
+  [[nodiscard]] bool reserve();
+  // The MO's item failed or queued no reply: its place is free again. Thread-safe.
+  void unreserve();
+  // The item of an MO whose reserve() was refused is done (committed or not): its reply, if
+  // any, is in the store for a take to find. Call exactly once per refusal, from its done()
+  // (on the store's writer thread). Thread-safe.
+  void refusal_done();
+  // A reply committed already taken for this process (store::new_reply::lease), its place
+  // reserved: sent as soon as a slot is free, before the store's due ones, without asking the
+  // store. Thread-safe.
   void send_now(store::reply reply);
-  // Whether send_now() may take another reply now; false: store the reply due instead.
-  [[nodiscard]] bool has_room() const;
   // How long a reply it takes stays leased (reply_sender_options::lease).
   [[nodiscard]] std::chrono::milliseconds lease() const;
   // Takes no more replies; those in flight still get recorded. Thread-safe.

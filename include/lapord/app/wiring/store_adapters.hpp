@@ -32,6 +32,9 @@ class store_outbox final : public net::http::outbox {
   store_outbox(store::database& db, std::chrono::milliseconds lease,
                std::shared_ptr<spdlog::logger> log);
 
+  // How long a forward stays leased to this process once taken.
+  [[nodiscard]] std::chrono::milliseconds lease() const { return lease_; }
+
   void take_due(clock::time_point now, std::size_t limit,
                 std::function<void(std::vector<net::http::outbox_item>)> done) override;
   void forwarded(std::string ref, unsigned http_status, std::optional<std::string> tracking_id,

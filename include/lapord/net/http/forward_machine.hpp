@@ -89,6 +89,10 @@ class forward_machine {
   after_take on_taken(std::vector<outbox_item> items, time_point now);
   // New complaints were committed: the pump does not sleep after its current take.
   void notify() { notified_ = true; }
+  // A complaint handed over straight from its commit, already leased to this process (no
+  // take): queued for the workers like a taken one. False (dropped: its lease brings it back)
+  // when stopping or when the ref is already here.
+  bool on_handed(outbox_item item);
 
   // --- the workers ---------------------------------------------------------------------------
   worker_step next_send(time_point now);

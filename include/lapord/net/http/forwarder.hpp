@@ -15,6 +15,7 @@
 #include <boost/asio/any_io_executor.hpp>
 
 #include "lapord/net/http/circuit_breaker.hpp"
+#include "lapord/net/http/complaint_body.hpp"
 #include "lapord/net/http/outbox.hpp"
 #include "lapord/net/http/retry_timing.hpp"
 
@@ -48,6 +49,7 @@ struct forwarder_stats {
   std::uint64_t in_flight = 0;  // requests now
   std::uint64_t breaker_opened = 0;
   circuit_state circuit = circuit_state::closed;
+  std::uint64_t handed = 0;  // queued straight from their commit (send_now), not taken
 };
 
 class forwarder {
@@ -65,6 +67,20 @@ class forwarder {
   // New complaints were committed: look at the outbox now instead of at the next poll.
   // Thread-safe.
   void notify();
+
+  // A complaint straight from its commit (docs/forwarding.md, "Straight from the commit").
+  // reserve() takes one of max(batch, in_flight) places for it, counted with the complaints
+  // queued for the workers; false when there is none, the circuit is not closed or the
+  // forwarder is not running: then the complaint is stored due for the pump, as before. Call
+  // it before the complaint's transaction; every true is followed by exactly one send_now() or
+  // unreserve(). Thread-safe.
+  [[nodiscard]] bool reserve();
+  // The transaction failed or made no complaint: the place is free again. Thread-safe.
+  void unreserve();
+  // The complaint was committed leased to this process (its place reserved): its body is
+  // rendered on the forwarder's strand and it is queued for the workers, without a take.
+  // Thread-safe.
+  void send_now(complaint_record complaint);
   // Stops taking work; requests in flight finish (or time out) and are reported; then `done`
   // runs on the executor. Thread-safe; call once.
   void stop(std::function<void()> done);
