@@ -74,6 +74,10 @@ void add_smsc_options(CLI::App& app, sim::smsc_options& o, cli& c) {
   app.add_option("--flood-sources", o.flood_sources, "distinct flood sources")
       ->capture_default_str()
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1000000000}));
+  app.add_option("--flood-source-stride", o.flood_source_stride,
+                 "the i-th flood source is the first + i * stride (spread over the numbers)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1000000000}));
   app.add_option("--flood-dest", o.flood_dest, "flood destination")->capture_default_str();
   app.add_option("--flood-text", o.flood_text, "flood text, {n} = message number")
       ->capture_default_str();

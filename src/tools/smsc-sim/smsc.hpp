@@ -36,6 +36,10 @@ struct smsc_options {
   std::uint32_t start_binds = 1;  // scripts and the flood start once this many binds receive
   std::string flood_source = "6281200000000";
   std::uint64_t flood_sources = 1000;
+  // The i-th source is flood_source + i * stride: 1 gives consecutive numbers; a large stride
+  // spreads them over the number space, as citizens' numbers are (an index by reporter then
+  // gets its entries at random places, as in a real store).
+  std::uint64_t flood_source_stride = 1;
   std::string flood_dest = "1708";
   std::string flood_text = "LAPOR flood {n}";
   std::uint64_t retry_delay_ms = 1000;

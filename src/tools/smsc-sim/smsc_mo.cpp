@@ -179,9 +179,10 @@ void smsc::make_flood_message(std::uint64_t n, smpp::deliver_sm& d) {
 }
 
 std::string smsc::flood_source(std::uint64_t n) const {
-  // Adds n mod K to the decimal base, keeping its width.
+  // Adds (n mod K) * stride to the decimal base, keeping its width.
   std::string s = opt_.flood_source;
-  std::uint64_t carry = n % std::max<std::uint64_t>(1, opt_.flood_sources);
+  std::uint64_t carry =
+      n % std::max<std::uint64_t>(1, opt_.flood_sources) * opt_.flood_source_stride;
   for (auto i = s.size(); i-- > 0 && carry > 0;) {
     std::uint64_t digit = static_cast<std::uint64_t>(s[i] - '0') + carry;
     s[i] = static_cast<char>('0' + digit % 10);
