@@ -161,7 +161,8 @@ TEST_CASE("admin parked: listed with the store's answer - retry wakes the forwar
   CHECK(r.body.at("result") == "retried");
   CHECK(t.wakes == 1);
   store::test::raw_db raw(t.path);
-  CHECK(raw.rows("SELECT state, leased FROM outbox WHERE ref='10000002'") == "pending|0\n");
+  CHECK(raw.rows("SELECT forward_state, forward_leased FROM complaints WHERE ref='10000002'") ==
+        "pending|0\n");
   CHECK(t.log_text.str().find("parked forward 10000002 retried") != std::string::npos);
 
   auto again = t.ask("POST", "/admin/v1/parked/10000002/retry");
@@ -193,7 +194,8 @@ TEST_CASE("admin parked: drop keeps the forward whole with the reason - never si
   store::test::raw_db raw(t.path);
   CHECK(raw.rows("SELECT ref, http_status, reason FROM dropped_forwards") ==
         "10000002|422|duplicate of 1\n");
-  CHECK(raw.integer("SELECT count(*) FROM outbox WHERE ref='10000002'") == 0);
+  CHECK(raw.integer("SELECT count(*) FROM complaints WHERE ref='10000002' "
+                    "AND forward_state IS NOT NULL") == 0);
   auto show = t.ask("GET", "/admin/v1/complaints/10000002");
   CHECK(show.body.at("forwarding") == "dropped");
   CHECK(show.body.at("forward").at("drop_reason") == "duplicate of 1");

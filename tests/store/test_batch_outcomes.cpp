@@ -51,8 +51,8 @@ reply_status status_of(database& db, std::int64_t id) {
 
 std::string outbox_row(raw_db& raw, const std::string& ref) {
   return raw.rows(
-      "SELECT state, leased, http_status, coalesce(last_error, ''), "
-      "coalesce(answer, '') FROM outbox WHERE ref='" +
+      "SELECT forward_state, forward_leased, forward_http_status, coalesce(forward_error, ''), "
+      "coalesce(forward_answer, '') FROM complaints WHERE ref='" +
       ref + "'");
 }
 
@@ -259,7 +259,7 @@ TEST_CASE("one batch: a forward ack and reply outcomes from several items - all 
   raw_db raw(dir.file("lapord.db"));
   CHECK(raw.rows("SELECT ref, tracking_id FROM complaints ORDER BY ref") ==
         "55000001|LPR-1\n55000002|LPR-2\n");
-  CHECK(raw.integer("SELECT count(*) FROM outbox WHERE state='forwarded'") == 2);
+  CHECK(raw.integer("SELECT count(*) FROM complaints WHERE forward_state='forwarded'") == 2);
 }
 
 TEST_CASE("one batch: an item that fails after its outcomes records none - the others do") {
@@ -301,8 +301,8 @@ TEST_CASE("one batch: an item that fails after its outcomes records none - the o
   CHECK(sb.message_ids.empty());
   CHECK(status_of(db, c.reply).state == reply_state::submitted);
   raw_db raw(dir.file("lapord.db"));
-  CHECK(raw.rows("SELECT ref, state, coalesce(tracking_id, '-') FROM outbox JOIN complaints "
-                 "USING (ref) ORDER BY ref") ==
+  CHECK(raw.rows("SELECT ref, forward_state, coalesce(tracking_id, '-') FROM complaints "
+                 "WHERE forward_state IS NOT NULL ORDER BY ref") ==
         "56000001|forwarded|T-56000001\n56000002|pending|-\n56000003|forwarded|T-56000003\n");
   CHECK(raw.rows("SELECT message_id FROM reply_segments ORDER BY message_id") == "E1\nE3\n");
 }

@@ -43,7 +43,7 @@ TEST_CASE("leases: a restart of the same instance takes its leases back at once"
   }
   raw_db raw(path);
   CHECK(raw.rows("SELECT lease_owner, lease_epoch FROM replies ORDER BY id") == "gw-a|1\ngw-a|1\n");
-  CHECK(raw.rows("SELECT lease_owner, lease_epoch FROM outbox") == "gw-a|1\n");
+  CHECK(raw.rows("SELECT forward_lease_owner, forward_lease_epoch FROM complaints") == "gw-a|1\n");
 
   database db(options_for(path));
   const lease_epoch e = db.call([](transaction& tx) { return tx.begin_epoch("gw-a", at(110)); });
@@ -224,8 +224,8 @@ TEST_CASE(
     queue_two(db);
     raw_db raw(path);
     // As take_due_forwards leaves a row: attempt 1, leased until 100 + 60 s, gw-a's first epoch.
-    CHECK(raw.rows("SELECT ref, leased, attempts, next_attempt_at, lease_owner, lease_epoch "
-                   "FROM outbox ORDER BY ref") ==
+    CHECK(raw.rows("SELECT ref, forward_leased, forward_attempts, forward_next_at, "
+                   "forward_lease_owner, forward_lease_epoch FROM complaints ORDER BY ref") ==
           "10000001|1|1|160000|gw-a|1\n10000002|0|0|100000|NULL|NULL\n");
     CHECK(db.call([](transaction& tx) { return tx.counts(); }).outbox_in_flight == 1);
     // The poll takes only the untaken one.

@@ -198,7 +198,7 @@ TEST_CASE(
   // Behind the store's back: the COMMIT happened, the leases are this live instance's.
   pg_raw raw(s.direct);
   CHECK(raw.integer("SELECT count(*) FROM replies WHERE leased = 1") == 1);
-  CHECK(raw.integer("SELECT count(*) FROM outbox WHERE leased = 1") == 1);
+  CHECK(raw.integer("SELECT count(*) FROM complaints WHERE forward_leased = 1") == 1);
 
   // The next transaction reconnects (once the back-off, 100 ms, has passed) and releases them:
   // due again now, not when the lease runs out (at(400) for the reply, at(160) the forward).
@@ -236,7 +236,8 @@ TEST_CASE(
   REQUIRE(s.cutter.cut());
   pg_raw raw(s.direct);
   CHECK(raw.integer("SELECT count(*) FROM replies WHERE leased = 1 AND attempts = 1") == 2);
-  CHECK(raw.integer("SELECT count(*) FROM outbox WHERE leased = 1 AND attempts = 1") == 2);
+  CHECK(raw.integer("SELECT count(*) FROM complaints WHERE forward_leased = 1 "
+                    "AND forward_attempts = 1") == 2);
 
   // The reconnect makes them due from their creation, as if stored untaken (before: taken by
   // nobody until at(400)).

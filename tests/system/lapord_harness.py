@@ -284,7 +284,7 @@ class WriteLock:
             self.con = pg_connect(path)
             # EXCLUSIVE: every write of the MO path waits, SELECTs still run.
             self.con.cursor().execute("LOCK TABLE received, parts, complaints, replies, "
-                                      "reporters, counters, outbox IN EXCLUSIVE MODE")
+                                      "reporters, counters IN EXCLUSIVE MODE")
         else:
             import sqlite3  # noqa: PLC0415
             self.con = sqlite3.connect(path, timeout=10, isolation_level=None)

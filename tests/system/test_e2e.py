@@ -354,7 +354,8 @@ def test_citizens_script_end_to_end():
         assert db_rows(db, "SELECT opted_out FROM reporters WHERE msisdn = '+6281666666666'") == [(1,)]
         # store-sim has taken them all; the outbox records each answer just after it (a loaded
         # machine can read the file in between).
-        forwarded = lambda: db_rows(db, "SELECT count(*) FROM outbox WHERE state = 'forwarded'")[0][0]
+        forwarded = lambda: db_rows(db, "SELECT count(*) FROM complaints "
+                                     "WHERE forward_state = 'forwarded'")[0][0]
         wait_until(lambda: forwarded() == len(complaints), 30, "every forward recorded")
         tracking = db_rows(db, "SELECT count(*) FROM complaints WHERE tracking_id LIKE 'SIM-%'")
         assert tracking[0][0] == len(complaints)

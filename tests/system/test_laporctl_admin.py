@@ -43,7 +43,8 @@ def stack():
         port = re.search(r"admin listener on 127\.0\.0\.1:(\d+)", log.log()).group(1)
         _admin_url = f"http://127.0.0.1:{port}"
         # Every citizen's complaint is stored and every forward answered (2 parked, 1 taken).
-        wait_until(lambda: db_rows(_stack.db, "SELECT count(*) FROM outbox WHERE state='parked'")
+        wait_until(lambda: db_rows(_stack.db, "SELECT count(*) FROM complaints "
+                                                  "WHERE forward_state='parked'")
                    == [(2,)] and len(_stack.store.taken()) == 1, 30, "2 parked, 1 forwarded")
     return _stack
 
@@ -76,7 +77,8 @@ def test_status_against_the_file():
     s = stack()
     st = as_json("status")
     assert st["binds"] == [{"carrier": "tsel", "bind": "trx", "bound": True}], st
-    counts = dict(db_rows(s.db, "SELECT state, count(*) FROM outbox GROUP BY state"))
+    counts = dict(db_rows(s.db, "SELECT forward_state, count(*) FROM complaints "
+                                 "GROUP BY forward_state"))
     assert st["outbox"]["parked"] == counts.get("parked", 0) == 2, (st, counts)
     assert st["outbox"]["pending"] + st["outbox"]["in_flight"] == counts.get("pending", 0)
     assert st["outbox"]["dropped"] == 0
@@ -111,9 +113,8 @@ def test_complaints_list_and_show_against_the_file():
     national = as_json("complaints", "list", "--institution", "national")["complaints"]
     assert [c["ref"] for c in national] == [r for (r,) in db_rows(
         s.db, "SELECT ref FROM complaints WHERE institution_code IS NULL ORDER BY rowid DESC")]
-    parked = [r for (r,) in db_rows(s.db, "SELECT o.ref FROM outbox o JOIN complaints c "
-                                          "ON c.ref=o.ref WHERE o.state='parked' "
-                                          "ORDER BY c.rowid DESC")]
+    parked = [r for (r,) in db_rows(s.db, "SELECT ref FROM complaints "
+                                          "WHERE forward_state='parked' ORDER BY rowid DESC")]
     assert [c["ref"] for c in as_json("complaints", "list", "--forwarding", "parked",
                                       "--since", "1h")["complaints"]] == parked
     assert as_json("complaints", "list", "--since", "2999-01-01")["complaints"] == []
@@ -121,8 +122,8 @@ def test_complaints_list_and_show_against_the_file():
     ref = refs[-1]
     shown = as_json("complaints", "show", ref)
     (status, fstate, nreplies) = db_rows(
-        s.db, "SELECT c.status, o.state, (SELECT count(*) FROM replies r WHERE r.ref=c.ref) "
-              "FROM complaints c JOIN outbox o ON o.ref=c.ref WHERE c.ref=?", (ref,))[0]
+        s.db, "SELECT c.status, c.forward_state, (SELECT count(*) FROM replies r "
+              "WHERE r.ref=c.ref) FROM complaints c WHERE c.ref=?", (ref,))[0]
     assert shown["status"] == status and shown["forward"]["state"] == fstate, shown
     assert len(shown["replies"]) == nreplies >= 1 and shown["replies"][0]["kind"] == "ack"
     assert shown["reporter"] == "+62812****0001"
@@ -140,8 +141,9 @@ def test_complaints_list_and_show_against_the_file():
 
 def test_parked_retry_once_and_drop():
     s = stack()
-    parked = [r for (r,) in db_rows(s.db, "SELECT ref FROM outbox WHERE state='parked' "
-                                          "ORDER BY done_at, ref")]
+    parked = [r for (r,) in db_rows(s.db, "SELECT ref FROM complaints "
+                                          "WHERE forward_state='parked' "
+                                          "ORDER BY forward_done_at, ref")]
     listed = as_json("parked", "list")["parked"]
     assert [p["ref"] for p in listed] == parked and {p["http_status"] for p in listed} == {422}
     rows = table(ok("parked", "list"))
@@ -152,13 +154,15 @@ def test_parked_retry_once_and_drop():
     out = ok("parked", "retry", retried)
     assert re.search(rf"^{retried}\s+retried \(pending, due now\)$", out, re.M), out
     wait_until(lambda: s.store.taken().get(retried) == 1, 20, "the retried complaint at the store")
-    wait_until(lambda: db_rows(s.db, "SELECT state FROM outbox WHERE ref=?", (retried,))
+    wait_until(lambda: db_rows(s.db, "SELECT forward_state FROM complaints WHERE ref=?",
+                               (retried,))
                == [("forwarded",)], 10, "the retried forward recorded")
     out = ok("parked", "drop", "--reason", "test: not for the store", dropped)
     assert re.search(rf"^{dropped}\s+dropped", out, re.M), out
     assert db_rows(s.db, "SELECT reason FROM dropped_forwards WHERE ref=?", (dropped,)) == \
         [("test: not for the store",)]
-    assert db_rows(s.db, "SELECT count(*) FROM outbox WHERE ref=?", (dropped,)) == [(0,)]
+    assert db_rows(s.db, "SELECT count(*) FROM complaints WHERE ref=? "
+                         "AND forward_state IS NOT NULL", (dropped,)) == [(0,)]
     assert db_rows(s.db, "SELECT count(*) FROM complaints WHERE ref=?", (dropped,)) == [(1,)]
     assert as_json("complaints", "show", dropped)["forwarding"] == "dropped"
     assert as_json("status")["outbox"]["dropped"] == 1

@@ -51,7 +51,8 @@ def test_outage_burst_is_a_few_lines():
                    [0][0] == N, 120, f"{N} replies failed for good")
         assert db_rows(db, "SELECT count(*) FROM received")[0][0] == N
         assert db_rows(db, "SELECT count(*) FROM complaints")[0][0] == N
-        assert db_rows(db, "SELECT count(*) FROM outbox WHERE state = 'pending'")[0][0] == N
+        assert db_rows(db, "SELECT count(*) FROM complaints "
+                                   "WHERE forward_state = 'pending'")[0][0] == N
         # The SMSC accepts again: the next reply goes out and its success clears the condition,
         # whose summary is written at once (not only at the stop).
         sim.command("fault clear")

@@ -43,14 +43,16 @@ def test_store_down_then_up():
         # Acks do not wait for the national store.
         wait_until(lambda: sim.records("flood_done"), 30, "all 40 MO acked while the store is down")
         # Every complaint tried and failed at least once, none forwarded.
-        wait_until(lambda: db_rows(db, "SELECT count(*) FROM outbox WHERE attempts >= 1 "
-                                       "AND state = 'pending'")[0][0] == 40, 30,
+        wait_until(lambda: db_rows(db, "SELECT count(*) FROM complaints "
+                                       "WHERE forward_attempts >= 1 "
+                                       "AND forward_state = 'pending'")[0][0] == 40, 30,
                    "40 failed attempts recorded")
         store = StoreSim(workdir=workdir, port=port)
         wait_until(lambda: len(store.taken()) == 40, 60, "all 40 at store-sim after it came up")
         assert_each_once(store, db, 40)
         assert not [r for r in store.records() if r["status"] == 409], "something was sent twice"
-        wait_until(lambda: db_rows(db, "SELECT count(*) FROM outbox WHERE state = 'forwarded'")
+        wait_until(lambda: db_rows(db, "SELECT count(*) FROM complaints "
+                                       "WHERE forward_state = 'forwarded'")
                    [0][0] == 40, 10, "the outbox to record it")
         print(f"store down then up: 40 complaints forwarded once each after the outage")
     finally:
@@ -75,7 +77,8 @@ def test_store_failing_and_hanging():
         assert_each_once(store, db, 40)
         statuses = [r["status"] for r in store.records()]
         assert statuses.count(500) == 30 and statuses.count(0) == 3, statuses
-        parked = db_rows(db, "SELECT count(*) FROM outbox WHERE state = 'parked'")[0][0]
+        parked = db_rows(db, "SELECT count(*) FROM complaints "
+                             "WHERE forward_state = 'parked'")[0][0]
         assert parked == 0
         print(f"store failing: {len(statuses)} POSTs for 40 complaints "
               f"({statuses.count(500)} x 500, 3 hung, {statuses.count(409)} x 409)")

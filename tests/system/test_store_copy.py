@@ -105,7 +105,7 @@ def test_copy_then_lapord_on_postgresql():
         assert re.search(r"^  parts 1$", r.stdout, re.M), r.stdout
         assert url not in r.stdout + r.stderr  # the connection string is never printed
         # The same counts as the file's, and the opt-out came along.
-        for table in ("complaints", "received", "outbox", "replies", "reporters", "parts"):
+        for table in ("complaints", "received", "replies", "reporters", "parts"):
             assert pg.psql(f"SELECT count(*) FROM {table}", "lapord") == str(
                 db_rows(s.db, f"SELECT count(*) FROM {table}")[0][0]), table
         assert pg.psql("SELECT opted_out FROM reporters WHERE msisdn='+6281211110003'",

@@ -104,8 +104,10 @@ constexpr char events_of_sql[] =
     "SELECT status, at, institution, message, received_at FROM events WHERE ref=$1 "
     "ORDER BY at, received_at";
 constexpr char forwarding_of_sql[] =
-    "SELECT state, leased, attempts, enqueued_at, next_attempt_at, http_status, last_error, "
-    "answer, done_at FROM outbox WHERE ref=$1";
+    "SELECT forward_state, forward_leased, forward_attempts, "
+    "coalesce(forward_enqueued_at, created_at), forward_next_at, forward_http_status, "
+    "forward_error, forward_answer, forward_done_at FROM complaints "
+    "WHERE ref=$1 AND forward_state IS NOT NULL";
 constexpr char dropped_of_sql[] =
     "SELECT attempts, enqueued_at, http_status, last_error, answer, parked_at, dropped_at, "
     "reason FROM dropped_forwards WHERE ref=$1";

@@ -15,7 +15,7 @@ constexpr char set_counter_sql[] =
     "ON CONFLICT (name) DO UPDATE SET value=excluded.value";
 // EXCLUSIVE: reads go on, writers (a lapord started on the target too early) wait for the COMMIT.
 constexpr char lock_sql[] =
-    "LOCK TABLE received, parts, complaints, events, reporters, counters, outbox, replies, "
+    "LOCK TABLE received, parts, complaints, events, reporters, counters, replies, "
     "reply_segments, dropped_forwards IN EXCLUSIVE MODE";
 // Identity columns given explicit values do not move their sequences: the next row inserted by
 // lapord must get an id after the copied ones.

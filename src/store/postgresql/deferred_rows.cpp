@@ -12,8 +12,9 @@ namespace lapord::store::postgresql {
 namespace {
 
 // --- SQL (named arrays: their addresses key the prepared statements) ----------------------
-// The same columns and values as the single-row INSERTs in complaints.cpp, outbox.cpp and
-// replies.cpp; unnest keeps the arrays' order, so identity columns (complaints.seq) follow it.
+// The same columns and values as the single-row INSERTs in complaints.cpp and replies.cpp (a
+// forward queued with its complaint is that complaint's forward columns, schema 11); unnest keeps
+// the arrays' order, so identity columns (complaints.seq) follow it.
 
 constexpr char insert_received_sql[] =
     "INSERT INTO received (dedup_hash, received_at, carrier, source, source_ton, source_npi, "
@@ -25,19 +26,16 @@ constexpr char insert_complaints_sql[] =
     "INSERT INTO complaints (ref, channel, carrier, service_number, reporter, confidential, "
     "institution_code, institution_name, institution_keyword, institution_corrected, text, "
     "segments, incomplete, status, status_at, created_at, updated_at, received_id, "
-    "duplicate_key, routed_by, duplicate_hash) SELECT r, ch, ca, sn, rp, cf, ic, inm, ik, icr, "
-    "tx, sg, inc, 'received', t, t, t, rid, dk, rb, dh FROM unnest($1::text[], $2::text[], "
+    "duplicate_key, routed_by, duplicate_hash, forward_state, forward_leased, forward_attempts, "
+    "forward_enqueued_at, forward_next_at, forward_lease_owner, forward_lease_epoch) "
+    "SELECT r, ch, ca, sn, rp, cf, ic, inm, ik, icr, tx, sg, inc, 'received', t, t, t, rid, dk, "
+    "rb, dh, CASE WHEN fa IS NOT NULL THEN 'pending' END, fl, fl, nullif(fa, t), fn, fo, fe "
+    "FROM unnest($1::text[], $2::text[], "
     "$3::text[], $4::text[], $5::text[], $6::int8[], $7::text[], $8::text[], $9::text[], "
     "$10::int8[], $11::text[], $12::int8[], $13::int8[], $14::int8[], $15::int8[], $16::text[], "
-    "$17::text[], $18::int8[]) "
-    "AS u(r, ch, ca, sn, rp, cf, ic, inm, ik, icr, tx, sg, inc, t, rid, dk, rb, dh)";
-// No body: '' (schema 8) means "render it from the complaint when sent".
-// A forward stored taken has leased=1, attempts=1, its lease's end and this instance's owner
-// and epoch (as take_forwards_sql leaves it); an untaken one 0, 0, its creation and NULLs.
-constexpr char insert_outbox_sql[] =
-    "INSERT INTO outbox (ref, payload, state, enqueued_at, next_attempt_at, leased, attempts, "
-    "lease_owner, lease_epoch) SELECT r, '', 'pending', t, n, l, l, o, e FROM unnest($1::text[], "
-    "$2::int8[], $3::int8[], $4::int8[], $5::text[], $6::int8[]) AS u(r, t, n, l, o, e)";
+    "$17::text[], $18::int8[], $19::int8[], $20::int8[], $21::int8[], $22::text[], $23::int8[]) "
+    "AS u(r, ch, ca, sn, rp, cf, ic, inm, ik, icr, tx, sg, inc, t, rid, dk, rb, dh, fa, fn, fl, "
+    "fo, fe)";
 // A reply stored taken (new_reply::lease) has leased=1, attempts=1, its lease's end and this
 // instance's owner and epoch; an untaken one 0, 0, its creation and NULLs.
 constexpr char insert_replies_sql[] =
@@ -108,11 +106,12 @@ binary_array& row_batch::next() {
   return c;
 }
 
-void row_batch::send(pq_connection& pq, binary_array* extra) {
+void row_batch::send(pq_connection& pq, std::initializer_list<binary_array*> extra) {
   params p;
   for (auto& c : columns_)
     p.add_bytes(c.bytes());
-  if (extra) p.add_bytes(extra->bytes());
+  for (auto* c : extra)
+    p.add_bytes(c->bytes());
   pq.send(sql_, p);  // libpq copies the parameters at once
 }
 
@@ -143,7 +142,6 @@ deferred_rows::deferred_rows()
                       {el::text, el::text, el::text, el::text, el::text, el::int8, el::text,
                        el::text, el::text, el::int8, el::text, el::int8, el::int8, el::int8,
                        el::int8, el::text, el::text, el::int8}),
-      outbox_(insert_outbox_sql, {el::text, el::int8, el::int8, el::int8, el::text, el::int8}),
       replies_(insert_replies_sql, {el::text, el::text, el::text, el::text, el::text, el::text,
                                     el::int8, el::int8, el::int8, el::int8, el::text, el::int8}) {}
 
@@ -211,17 +209,30 @@ void deferred_rows::add_complaint(const new_complaint& c) {
     complaint_rows_.add(detail::duplicate_hash(c.duplicate_key));
   complaints_.push_back(pending_complaint{std::string(c.reporter), std::string(c.duplicate_key),
                                           std::string(c.ref), c.created_at});
+  forwards_.emplace_back();
   ++rows_;
 }
 
-void deferred_rows::add_forward(std::string_view ref, wall_time now,
+bool deferred_rows::add_forward(std::string_view ref, wall_time now,
                                 const std::optional<lease>& taken) {
-  outbox_.add(ref).add(now);
-  if (taken)
-    outbox_.add(taken->until).add(std::int64_t{1}).add(taken->owner).add(taken->epoch);
-  else
-    outbox_.add(now).add(std::int64_t{0}).add_null().add_null();
-  ++rows_;
+  // Only this item's complaints: an earlier item's row is the UPDATE's (a rollback of this item
+  // must not take that row's forward with it; the UPDATE goes with the item's savepoint).
+  for (std::size_t i = complaints_.size(); i-- > mark_.complaints;) {
+    if (complaints_[i].ref != ref) continue;
+    if (forwards_[i])
+      throw store_error(errc::item_failed,
+                        "store: the forward of ref " + std::string(ref) + " is already queued");
+    kept_forward f;
+    f.at = now.time_since_epoch().count();
+    if (taken) {
+      f.leased_until = taken->until.time_since_epoch().count();
+      f.owner = std::string(taken->owner);
+      f.epoch = taken->epoch;
+    }
+    forwards_[i] = std::move(f);
+    return true;
+  }
+  return false;
 }
 
 void deferred_rows::add_reply(const new_reply& r, std::int64_t id,
@@ -244,7 +255,6 @@ void deferred_rows::add_reply(const new_reply& r, std::int64_t id,
 void deferred_rows::item_started() noexcept {
   received_.set_mark();
   complaint_rows_.set_mark();
-  outbox_.set_mark();
   replies_.set_mark();
   mark_ = item_mark{received_ids_.size(), complaints_.size(), rows_};
 }
@@ -252,23 +262,23 @@ void deferred_rows::item_started() noexcept {
 void deferred_rows::item_rolled_back() noexcept {
   received_.to_mark();
   complaint_rows_.to_mark();
-  outbox_.to_mark();
   replies_.to_mark();
   // Shrinking: no allocation. After a flush inside the item the marks are 0 (discard()).
   received_ids_.resize(std::min(received_ids_.size(), mark_.received_ids));
   received_refs_.resize(received_ids_.size());
   complaints_.resize(std::min(complaints_.size(), mark_.complaints));
+  forwards_.resize(complaints_.size());
   rows_ = std::min(rows_, mark_.rows);
 }
 
 void deferred_rows::discard() noexcept {
   received_.clear();
   complaint_rows_.clear();
-  outbox_.clear();
   replies_.clear();
   received_ids_.clear();
   received_refs_.clear();
   complaints_.clear();
+  forwards_.clear();
   rows_ = 0;
   mark_ = item_mark{};  // rows added from now on are the current item's
 }
@@ -283,10 +293,33 @@ void deferred_rows::flush(pq_connection& pq) {
       else
         received_ref_column_.add_null();
     }
-    received_.send(pq, &received_ref_column_);
+    received_.send(pq, {&received_ref_column_});
   }
-  if (complaint_rows_.rows() > 0) complaint_rows_.send(pq);
-  if (outbox_.rows() > 0) outbox_.send(pq);
+  if (complaint_rows_.rows() > 0) {
+    for (auto* c :
+         {&forward_at_, &forward_next_, &forward_leased_, &forward_owner_, &forward_epoch_})
+      c->clear();
+    for (const auto& f : forwards_) {
+      if (!f) {
+        for (auto* c :
+             {&forward_at_, &forward_next_, &forward_leased_, &forward_owner_, &forward_epoch_})
+          c->add_null();
+        continue;
+      }
+      forward_at_.add(f->at);
+      forward_next_.add(f->leased_until.value_or(f->at));
+      forward_leased_.add(std::int64_t{f->leased_until ? 1 : 0});
+      if (f->leased_until) {
+        forward_owner_.add(f->owner);
+        forward_epoch_.add(f->epoch);
+      } else {
+        forward_owner_.add_null();
+        forward_epoch_.add_null();
+      }
+    }
+    complaint_rows_.send(
+        pq, {&forward_at_, &forward_next_, &forward_leased_, &forward_owner_, &forward_epoch_});
+  }
   if (replies_.rows() > 0) replies_.send(pq);
   if (cache_ && !complaints_.empty()) cache_->written(complaints_);
   discard();

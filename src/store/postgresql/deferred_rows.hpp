@@ -1,7 +1,7 @@
 #pragma once
-// The rows a batch adds on the MO path (received, complaints, outbox, replies), kept back and
-// written together: one INSERT ... SELECT FROM unnest($1::text[], $2::int8[], ...) per table
-// per batch instead of one INSERT per row. PostgreSQL's cost per MO is mostly per statement
+// The rows a batch adds on the MO path (received, complaints with their forward, replies), kept
+// back and written together: one INSERT ... SELECT FROM unnest($1::text[], $2::int8[], ...) per
+// table per batch instead of one INSERT per row. PostgreSQL's cost per MO is mostly per statement
 // (parse/bind/execute bookkeeping, an executor start-up each), not per round trip; see
 // docs/store.md, "Statements per MO on PostgreSQL".
 //
@@ -88,8 +88,8 @@ class row_batch {
   row_batch& add(wall_time t) { return add(std::int64_t{t.time_since_epoch().count()}); }
   row_batch& add(bool b) { return add(std::int64_t{b ? 1 : 0}); }
   std::uint32_t rows() const noexcept { return columns_.front().size(); }
-  // Each column's array, one binary parameter each, then `extra` (a column built elsewhere).
-  void send(pq_connection& pq, binary_array* extra = nullptr);
+  // Each column's array, one binary parameter each, then `extra` (columns built elsewhere).
+  void send(pq_connection& pq, std::initializer_list<binary_array*> extra = {});
   void set_mark() noexcept;
   void to_mark() noexcept;
   void clear() noexcept;
@@ -128,7 +128,10 @@ class deferred_rows final : public pq_connection::deferred {
     std::string_view owner;
     std::int64_t epoch = 0;
   };
-  void add_forward(std::string_view ref, wall_time now, const std::optional<lease>& taken);
+  // Queues the forward of a complaint kept back (its forward columns, written with it), taken
+  // if `taken`; false if `ref` is not among them (the caller updates the stored row). Throws
+  // item_failed if it is queued already.
+  bool add_forward(std::string_view ref, wall_time now, const std::optional<lease>& taken);
   void add_reply(const new_reply& r, std::int64_t id, const std::optional<lease>& taken);
   const std::vector<pending_complaint>& pending_complaints() const noexcept { return complaints_; }
 
@@ -141,11 +144,22 @@ class deferred_rows final : public pq_connection::deferred {
   void flush(pq_connection& pq) override;
 
  private:
-  row_batch received_, complaint_rows_, outbox_, replies_;
+  row_batch received_, complaint_rows_, replies_;
   std::vector<std::int64_t> received_ids_;
   std::vector<std::optional<std::string>> received_refs_;
   binary_array received_ref_column_{binary_array::element::text};
   std::vector<pending_complaint> complaints_;
+  // Per complaint kept back: its forward (nullopt: not queued), the extra columns of its INSERT.
+  struct kept_forward {
+    std::int64_t at = 0;  // queued at
+    std::optional<std::int64_t> leased_until;
+    std::string owner;
+    std::int64_t epoch = 0;
+  };
+  std::vector<std::optional<kept_forward>> forwards_;
+  binary_array forward_at_{binary_array::element::int8}, forward_next_{binary_array::element::int8},
+      forward_leased_{binary_array::element::int8}, forward_owner_{binary_array::element::text},
+      forward_epoch_{binary_array::element::int8};
   std::size_t rows_ = 0;
   facts_cache* cache_ = nullptr;
   struct item_mark {

@@ -18,8 +18,8 @@ constexpr char take_back_replies_sql[] =
     "UPDATE replies SET leased=0, next_attempt_at=$1 WHERE state='queued' AND leased=1 "
     "AND lease_owner=$2 AND lease_epoch<$3";
 constexpr char take_back_forwards_sql[] =
-    "UPDATE outbox SET leased=0, next_attempt_at=$1 WHERE state='pending' AND leased=1 "
-    "AND lease_owner=$2 AND lease_epoch<$3";
+    "UPDATE complaints SET forward_leased=0, forward_next_at=$1 WHERE forward_state='pending' "
+    "AND forward_leased=1 AND forward_lease_owner=$2 AND forward_lease_epoch<$3";
 constexpr char answers_since_sql[] =
     "SELECT count(*) FROM replies WHERE destination=$1 AND created_at>=$2 AND kind<>'ack' "
     "AND kind<>'ack_national' AND kind<>'notification' AND kind<>'rate_limited'";

@@ -21,9 +21,10 @@ constexpr char release_replies_sql[] =
     "WHERE id = ANY(string_to_array($2::text, E'\\n')::bigint[]) AND state='queued' "
     "AND leased=1 AND lease_owner=$3 AND lease_epoch=$4 AND next_attempt_at=$5";
 constexpr char release_forwards_sql[] =
-    "UPDATE outbox SET leased=0, next_attempt_at=$1 "
-    "WHERE ref = ANY(string_to_array($2::text, E'\\n')) AND state='pending' "
-    "AND leased=1 AND lease_owner=$3 AND lease_epoch=$4 AND next_attempt_at=$5";
+    "UPDATE complaints SET forward_leased=0, forward_next_at=$1 "
+    "WHERE ref = ANY(string_to_array($2::text, E'\\n')) AND forward_state='pending' "
+    "AND forward_leased=1 AND forward_lease_owner=$3 AND forward_lease_epoch=$4 "
+    "AND forward_next_at=$5";
 // Replies and forwards stored taken at their insert (an MO's reply and forward, new_reply::lease,
 // enqueue_forward's lease), each with its own creation time: matched on the lease they were
 // inserted with (attempt 1, leased until creation + lease), due again from their creation as
@@ -33,11 +34,14 @@ constexpr char release_fresh_replies_sql[] =
     "WHERE id = ANY(string_to_array($1::text, E'\\n')::bigint[]) AND state='queued' "
     "AND leased=1 AND attempts=1 AND lease_owner=$2 AND lease_epoch=$3 "
     "AND next_attempt_at=created_at+$4::bigint";
+// A forward's enqueued_at is NULL when it was queued at its complaint's created_at (schema 11).
 constexpr char release_fresh_forwards_sql[] =
-    "UPDATE outbox SET leased=0, next_attempt_at=enqueued_at "
-    "WHERE ref = ANY(string_to_array($1::text, E'\\n')) AND state='pending' "
-    "AND leased=1 AND attempts=1 AND lease_owner=$2 AND lease_epoch=$3 "
-    "AND next_attempt_at=enqueued_at+$4::bigint";
+    "UPDATE complaints SET forward_leased=0, "
+    "forward_next_at=coalesce(forward_enqueued_at, created_at) "
+    "WHERE ref = ANY(string_to_array($1::text, E'\\n')) AND forward_state='pending' "
+    "AND forward_leased=1 AND forward_attempts=1 AND forward_lease_owner=$2 "
+    "AND forward_lease_epoch=$3 "
+    "AND forward_next_at=coalesce(forward_enqueued_at, created_at)+$4::bigint";
 // Bounded: one lost transaction's takes per lost connection; more (a run of lost commits)
 // are left to their leases.
 constexpr std::size_t max_lost_takes = 64;

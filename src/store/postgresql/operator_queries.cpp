@@ -8,9 +8,11 @@ namespace lapord::store::postgresql {
 
 namespace {
 
-#define LAPORD_FORWARD_STATE                                                                 \
-  "CASE WHEN o.state IS NULL THEN (CASE WHEN d.ref IS NULL THEN 'held' ELSE 'dropped' END) " \
-  "WHEN o.state='pending' AND o.leased=1 THEN 'in_flight' ELSE o.state END"
+#define LAPORD_FORWARD_STATE                                                \
+  "CASE WHEN c.forward_state IS NULL THEN "                                 \
+  "(CASE WHEN d.ref IS NULL THEN 'held' ELSE 'dropped' END) "               \
+  "WHEN c.forward_state='pending' AND c.forward_leased=1 THEN 'in_flight' " \
+  "ELSE c.forward_state END"
 
 // Every filter is bound (NULL: no filter), so one prepared statement serves every combination.
 constexpr char find_complaints_sql[] =
@@ -18,8 +20,7 @@ constexpr char find_complaints_sql[] =
     "c.institution_code, c.institution_name, c.institution_keyword, c.institution_corrected, "
     "c.text, c.segments, c.incomplete, c.status, c.status_at, c.created_at, c.updated_at, "
     "c.tracking_id, c.routed_by, " LAPORD_FORWARD_STATE
-    " FROM complaints c LEFT JOIN outbox o ON o.ref=c.ref "
-    "LEFT JOIN dropped_forwards d ON d.ref=c.ref "
+    " FROM complaints c LEFT JOIN dropped_forwards d ON d.ref=c.ref "
     "WHERE ($1::bigint IS NULL OR c.created_at>=$1) AND ($2::text IS NULL OR c.status=$2) "
     "AND ($3::text IS NULL OR ($3='national' AND c.institution_code IS NULL) "
     "OR c.institution_code=$3 OR lower(c.institution_keyword)=lower($3)) "
@@ -28,8 +29,8 @@ constexpr char find_complaints_sql[] =
     "ORDER BY c.seq DESC LIMIT $5";
 
 constexpr char forward_state_sql[] = "SELECT " LAPORD_FORWARD_STATE
-                                     " FROM complaints c LEFT JOIN outbox o ON o.ref=c.ref "
-                                     "LEFT JOIN dropped_forwards d ON d.ref=c.ref WHERE c.ref=$1";
+                                     " FROM complaints c LEFT JOIN dropped_forwards d "
+                                     "ON d.ref=c.ref WHERE c.ref=$1";
 #undef LAPORD_FORWARD_STATE
 
 constexpr char replies_for_sql[] =
@@ -37,15 +38,24 @@ constexpr char replies_for_sql[] =
     "submitted_at, done_at, receipt, last_error FROM replies WHERE ref=$1 ORDER BY id";
 
 constexpr char parked_forwards_sql[] =
-    "SELECT ref, attempts, http_status, coalesce(answer, last_error, ''), enqueued_at, done_at "
-    "FROM outbox WHERE state='parked' ORDER BY done_at, ref LIMIT $1";
+    "SELECT ref, forward_attempts, forward_http_status, "
+    "coalesce(forward_answer, forward_error, ''), coalesce(forward_enqueued_at, created_at), "
+    "forward_done_at FROM complaints WHERE forward_state='parked' "
+    "ORDER BY forward_done_at, ref LIMIT $1";
 
 constexpr char copy_dropped_sql[] =
     "INSERT INTO dropped_forwards (ref, payload, attempts, enqueued_at, http_status, "
-    "last_error, answer, parked_at, dropped_at, reason) SELECT ref, payload, attempts, "
-    "enqueued_at, http_status, last_error, answer, done_at, $1, $2 FROM outbox "
-    "WHERE ref=$3 AND state='parked'";
-constexpr char delete_parked_sql[] = "DELETE FROM outbox WHERE ref=$1 AND state='parked'";
+    "last_error, answer, parked_at, dropped_at, reason) SELECT ref, "
+    "coalesce(forward_payload, ''), forward_attempts, coalesce(forward_enqueued_at, created_at), "
+    "forward_http_status, forward_error, forward_answer, forward_done_at, $1, $2 "
+    "FROM complaints WHERE ref=$3 AND forward_state='parked'";
+// The forward leaves the complaint's row whole (it is in dropped_forwards now): held again.
+constexpr char clear_parked_sql[] =
+    "UPDATE complaints SET forward_state=NULL, forward_leased=NULL, forward_attempts=NULL, "
+    "forward_enqueued_at=NULL, forward_next_at=NULL, forward_lease_owner=NULL, "
+    "forward_lease_epoch=NULL, forward_http_status=NULL, forward_error=NULL, "
+    "forward_answer=NULL, forward_done_at=NULL, forward_payload=NULL, updated_at=$1 "
+    "WHERE ref=$2 AND forward_state='parked'";
 constexpr char touch_sql[] = "UPDATE complaints SET updated_at=$1 WHERE ref=$2";
 
 using detail::reply_state_named;
@@ -131,8 +141,7 @@ parked_action pg_transaction::drop_parked(std::string_view ref, std::string_view
   params p;
   p.add(now).add(reason.empty() ? std::nullopt : std::optional(reason)).add(ref);
   if (c_.pq().run(copy_dropped_sql, p).affected() == 1) {
-    c_.pq().run(delete_parked_sql, params().add(ref));
-    c_.pq().run(touch_sql, params().add(now).add(ref));
+    c_.pq().run(clear_parked_sql, params().add(now).add(ref));
     return parked_action{parked_outcome::done, forward_state::dropped};
   }
   return not_done(c_.pq().run(forward_state_sql, params().add(ref)));

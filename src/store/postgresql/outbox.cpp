@@ -1,6 +1,6 @@
 // The PostgreSQL backend's domain operations, part: the outbox: forwards to the national store,
-// their leases (outcomes: outcomes.cpp). The same operations, the same meaning as
-// src/store/sqlite/outbox.cpp, in PostgreSQL's SQL.
+// their leases (outcomes: outcomes.cpp). A forward is columns of its complaint's row (schema 11).
+// The same operations, the same meaning as src/store/sqlite/outbox.cpp, in PostgreSQL's SQL.
 
 #include <algorithm>
 #include <string>
@@ -22,27 +22,38 @@ namespace {
 // With each its complaint (the body is rendered from it), oldest first, in one round trip:
 // columns 0..18 as read_complaint() reads them (NULL if the complaint is missing), then ref,
 // payload, attempts and the takeover flag.
+// A complaint stored earlier (not kept back in this batch): its forward columns set in place.
+// Taken at once ($3 = 1: enqueue_forward's lease): attempt 1, leased until $4 by $5 and $6.
+constexpr char enqueue_forward_sql[] =
+    "UPDATE complaints SET forward_state='pending', forward_leased=$3, forward_attempts=$3, "
+    "forward_enqueued_at=nullif($2, created_at), forward_next_at=$4, forward_lease_owner=$5, "
+    "forward_lease_epoch=$6, forward_http_status=NULL, forward_error=NULL, "
+    "forward_answer=NULL, forward_done_at=NULL, forward_payload=NULL "
+    "WHERE ref=$1 AND forward_state IS NULL";
+constexpr char forward_exists_sql[] =
+    "SELECT 1 FROM complaints WHERE ref=$1 AND forward_state IS NOT NULL";
+// The forward is columns of its complaint's row (schema 11): the UPDATE returns the complaint.
 constexpr char take_forwards_sql[] =
-    "WITH due AS (SELECT ref, leased AS was_leased, lease_owner AS was_owner, "
-    "lease_epoch AS was_epoch FROM outbox WHERE state='pending' AND next_attempt_at<=$2 "
-    "ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED), "
-    "taken AS (UPDATE outbox o SET leased=1, attempts=o.attempts+1, next_attempt_at=$1, "
-    "lease_owner=$4, lease_epoch=$5 FROM due WHERE o.ref=due.ref "
-    "RETURNING o.ref, o.payload, o.attempts, o.seq, (due.was_leased=1 AND "
+    "WITH due AS (SELECT ref, forward_leased AS was_leased, forward_lease_owner AS was_owner, "
+    "forward_lease_epoch AS was_epoch FROM complaints WHERE forward_state='pending' "
+    "AND forward_next_at<=$2 ORDER BY forward_next_at LIMIT $3 FOR UPDATE SKIP LOCKED), "
+    "taken AS (UPDATE complaints c SET forward_leased=1, forward_attempts=c.forward_attempts+1, "
+    "forward_next_at=$1, forward_lease_owner=$4, forward_lease_epoch=$5 FROM due "
+    "WHERE c.ref=due.ref RETURNING c.ref, c.channel, c.carrier, c.service_number, c.reporter, "
+    "c.confidential, c.institution_code, c.institution_name, c.institution_keyword, "
+    "c.institution_corrected, c.text, c.segments, c.incomplete, c.status, c.status_at, "
+    "c.created_at, c.updated_at, c.tracking_id, c.routed_by, c.ref AS forward_ref, "
+    "coalesce(c.forward_payload, '') AS payload, c.forward_attempts, (due.was_leased=1 AND "
     "(due.was_owner IS DISTINCT FROM $4::text OR due.was_epoch IS DISTINCT FROM $5::bigint)) "
-    "AS takeover) "
-    "SELECT c.ref, c.channel, c.carrier, c.service_number, c.reporter, c.confidential, "
-    "c.institution_code, c.institution_name, c.institution_keyword, c.institution_corrected, "
-    "c.text, c.segments, c.incomplete, c.status, c.status_at, c.created_at, c.updated_at, "
-    "c.tracking_id, c.routed_by, t.ref, t.payload, t.attempts, t.takeover "
-    "FROM taken t LEFT JOIN complaints c ON c.ref=t.ref ORDER BY t.seq";
+    "AS takeover, c.seq) "
+    "SELECT * FROM taken ORDER BY seq";
 constexpr char unpark_sql[] =
-    "UPDATE outbox SET state='pending', leased=0, next_attempt_at=$1, done_at=NULL "
-    "WHERE ref=$2 AND state='parked'";
+    "UPDATE complaints SET forward_state='pending', forward_leased=0, forward_next_at=$1, "
+    "forward_done_at=NULL WHERE ref=$2 AND forward_state='parked'";
 constexpr char parked_refs_sql[] =
-    "SELECT ref FROM outbox WHERE state='parked' ORDER BY ref LIMIT $1";
+    "SELECT ref FROM complaints WHERE forward_state='parked' ORDER BY ref LIMIT $1";
 constexpr char next_forward_due_sql[] =
-    "SELECT min(next_attempt_at) FROM outbox WHERE state='pending'";
+    "SELECT min(forward_next_at) FROM complaints WHERE forward_state='pending'";
 
 }  // namespace
 
@@ -50,15 +61,26 @@ constexpr char next_forward_due_sql[] =
 
 void pg_transaction::enqueue_forward(std::string_view ref, wall_time now,
                                      std::optional<std::chrono::milliseconds> lease) {
-  // With the batch's others (deferred_rows.hpp).
-  if (!lease) {
-    c_.rows().add_forward(ref, now, std::nullopt);
-    return;
-  }
   // Taken at once for the forwarder, as take_forwards_sql would take it.
-  c_.rows().add_forward(ref, now,
-                        deferred_rows::lease{now + *lease, c_.lease_owner, c_.lease_epoch});
-  c_.took_fresh(false, ref, *lease);
+  std::optional<deferred_rows::lease> taken;
+  if (lease) taken = deferred_rows::lease{now + *lease, c_.lease_owner, c_.lease_epoch};
+  // A complaint of this batch not written yet: its INSERT carries the forward (deferred_rows);
+  // one stored earlier is updated in place.
+  if (!c_.rows().add_forward(ref, now, taken)) {
+    params p;
+    p.add(ref).add(now).add(std::int64_t{taken ? 1 : 0});
+    if (taken)
+      p.add(taken->until).add(taken->owner).add(taken->epoch);
+    else
+      p.add(now).add_null().add_null();
+    if (c_.pq().run(enqueue_forward_sql, p).affected() == 0) {
+      if (c_.pq().run(forward_exists_sql, params().add(ref)).rows() > 0)
+        throw store_error(errc::item_failed,
+                          "store: the forward of ref " + std::string(ref) + " is already queued");
+      no_such("complaint", ref);
+    }
+  }
+  if (lease) c_.took_fresh(false, ref, *lease);
 }
 
 std::vector<forward> pg_transaction::take_due_forwards(wall_time now, int limit,
@@ -74,8 +96,7 @@ std::vector<forward> pg_transaction::take_due_forwards(wall_time now, int limit,
   std::string keys;
   for (int i = 0; i < r.rows(); ++i) {
     forward f{r.text(i, 19), r.text(i, 20), {}, static_cast<int>(r.int64(i, 21))};
-    // A complaint missing (it never is: both rows are written by one item) leaves `row` empty.
-    if (!r.is_null(i, 0)) f.row = read_complaint(r, i);
+    f.row = read_complaint(r, i);
     if (r.boolean(i, 22)) ++c_.batch_takeovers;
     keys += f.ref + '\n';
     out.push_back(std::move(f));

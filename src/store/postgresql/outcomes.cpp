@@ -42,30 +42,36 @@ constexpr char replies_failed_sql[] =
     "u AS (UPDATE replies SET state='failed', leased=0, last_error=m.e, done_at=m.t, "
     "next_attempt_at=NULL FROM m WHERE replies.id=m.id RETURNING replies.id) "
     "SELECT m.id FROM m WHERE NOT EXISTS (SELECT 1 FROM u WHERE u.id=m.id)";
-// The outbox row and its complaint's tracking id (kept if none given) and updated_at.
+// The forward's columns, the tracking id (kept if none given) and updated_at: one row (schema
+// 10). The lease's owner goes with the lease (nothing reads it once the forward is done).
 constexpr char forwards_done_sql[] =
     "WITH m AS (SELECT * FROM unnest($1::text[], $2::int8[], $3::int8[], $4::text[]) "
     "AS m(ref, st, t, tid)), "
-    "o AS (UPDATE outbox SET state='forwarded', leased=0, http_status=m.st, done_at=m.t, "
-    "next_attempt_at=NULL FROM m WHERE outbox.ref=m.ref RETURNING outbox.ref, m.t, m.tid), "
-    "c AS (UPDATE complaints SET tracking_id=coalesce(o.tid, complaints.tracking_id), "
-    "updated_at=o.t FROM o WHERE complaints.ref=o.ref) "
+    "o AS (UPDATE complaints SET forward_state='forwarded', forward_leased=0, "
+    "forward_http_status=m.st, forward_done_at=m.t, forward_next_at=NULL, "
+    "forward_lease_owner=NULL, forward_lease_epoch=NULL, "
+    "tracking_id=coalesce(m.tid, complaints.tracking_id), updated_at=m.t FROM m "
+    "WHERE complaints.ref=m.ref AND complaints.forward_state IS NOT NULL "
+    "RETURNING complaints.ref) "
     "SELECT m.ref FROM m WHERE NOT EXISTS (SELECT 1 FROM o WHERE o.ref=m.ref)";
 // Only a pending one: already forwarded (a success wins over a late refusal) is fine.
 constexpr char forwards_parked_sql[] =
     "WITH m AS (SELECT * FROM unnest($1::text[], $2::int8[], $3::text[], $4::int8[]) "
     "AS m(ref, st, a, t)), "
-    "o AS (UPDATE outbox SET state='parked', leased=0, http_status=m.st, answer=m.a, "
-    "done_at=m.t, next_attempt_at=NULL FROM m WHERE outbox.ref=m.ref "
-    "AND outbox.state='pending' RETURNING outbox.ref, m.t), "
-    "c AS (UPDATE complaints SET updated_at=o.t FROM o WHERE complaints.ref=o.ref) "
-    "SELECT m.ref FROM m WHERE NOT EXISTS (SELECT 1 FROM outbox x WHERE x.ref=m.ref)";
+    "o AS (UPDATE complaints SET forward_state='parked', forward_leased=0, "
+    "forward_http_status=m.st, forward_answer=m.a, forward_done_at=m.t, forward_next_at=NULL, "
+    "forward_lease_owner=NULL, forward_lease_epoch=NULL, updated_at=m.t FROM m "
+    "WHERE complaints.ref=m.ref AND complaints.forward_state='pending') "
+    "SELECT m.ref FROM m WHERE NOT EXISTS (SELECT 1 FROM complaints x WHERE x.ref=m.ref "
+    "AND x.forward_state IS NOT NULL)";
 constexpr char forwards_retry_sql[] =
     "WITH m AS (SELECT * FROM unnest($1::text[], $2::int8[], $3::text[], $4::int8[]) "
     "AS m(ref, n, e, st)), "
-    "o AS (UPDATE outbox SET leased=0, next_attempt_at=m.n, last_error=m.e, http_status=m.st "
-    "FROM m WHERE outbox.ref=m.ref AND outbox.state='pending') "
-    "SELECT m.ref FROM m WHERE NOT EXISTS (SELECT 1 FROM outbox x WHERE x.ref=m.ref)";
+    "o AS (UPDATE complaints SET forward_leased=0, forward_next_at=m.n, forward_error=m.e, "
+    "forward_http_status=m.st FROM m WHERE complaints.ref=m.ref "
+    "AND complaints.forward_state='pending') "
+    "SELECT m.ref FROM m WHERE NOT EXISTS (SELECT 1 FROM complaints x WHERE x.ref=m.ref "
+    "AND x.forward_state IS NOT NULL)";
 
 using el = binary_array::element;
 

@@ -258,7 +258,47 @@ CREATE INDEX complaints_reporter
   ON complaints((created_at/86400000), reporter, created_at, duplicate_hash);
 )sql";
 
-constexpr std::array<const char*, 10> migrations{v1, v2, v3, v4, v5, v6, v7, v8, v9, v10};
+// Version 11: the forward in its complaint's row, the outbox dropped (see the SQLite list).
+// ADD COLUMN without a default rewrites nothing; the UPDATE writes a new version of every queued
+// complaint once (the table and its indexes grow by that much until VACUUM reclaims the old
+// versions: docs/store.md, "The forward in the complaint row"). A forward's state and due time
+// are in the partial indexes' columns and predicates, so its transitions are no longer HOT
+// updates of the complaint (they were not HOT in the outbox either).
+constexpr const char* v11 = R"sql(
+ALTER TABLE complaints
+  ADD COLUMN forward_state TEXT CHECK (forward_state IN ('pending', 'forwarded', 'parked')),
+  ADD COLUMN forward_leased INTEGER,
+  ADD COLUMN forward_attempts INTEGER,
+  ADD COLUMN forward_enqueued_at BIGINT,
+  ADD COLUMN forward_next_at BIGINT,
+  ADD COLUMN forward_lease_owner TEXT,
+  ADD COLUMN forward_lease_epoch BIGINT,
+  ADD COLUMN forward_http_status INTEGER,
+  ADD COLUMN forward_error TEXT,
+  ADD COLUMN forward_answer TEXT,
+  ADD COLUMN forward_done_at BIGINT,
+  ADD COLUMN forward_payload TEXT;
+UPDATE complaints SET forward_state = o.state, forward_leased = o.leased,
+  forward_attempts = o.attempts, forward_enqueued_at = nullif(o.enqueued_at, complaints.created_at),
+  forward_next_at = o.next_attempt_at,
+  forward_lease_owner = CASE WHEN o.state = 'pending' THEN o.lease_owner END,
+  forward_lease_epoch = CASE WHEN o.state = 'pending' THEN o.lease_epoch END,
+  forward_http_status = o.http_status, forward_error = o.last_error, forward_answer = o.answer,
+  forward_done_at = o.done_at, forward_payload = nullif(o.payload, '')
+  FROM outbox o WHERE o.ref = complaints.ref;
+INSERT INTO dropped_forwards (ref, payload, attempts, enqueued_at, http_status, last_error,
+                              answer, parked_at, dropped_at, reason)
+  SELECT ref, payload, attempts, enqueued_at, http_status, last_error, answer, done_at,
+         coalesce(done_at, enqueued_at), 'schema 11: an outbox row without its complaint'
+  FROM outbox o WHERE NOT EXISTS (SELECT 1 FROM complaints c WHERE c.ref = o.ref)
+  ON CONFLICT DO NOTHING;
+DROP TABLE outbox;
+CREATE INDEX complaints_forward_due ON complaints(forward_next_at)
+  WHERE forward_state = 'pending';
+CREATE INDEX complaints_forward_parked ON complaints(ref) WHERE forward_state = 'parked';
+)sql";
+
+constexpr std::array<const char*, 11> migrations{v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11};
 
 // Two instances starting at once against an empty store: one migrates, the other waits here
 // and then finds the work done. The key is an arbitrary constant of lapord's.

@@ -13,9 +13,9 @@ namespace {
 // --- SQL (named arrays: their addresses key the prepared statements) ----------
 
 constexpr char counts_sql[] =
-    "SELECT (SELECT count(*) FROM outbox WHERE state='pending'), "
-    "(SELECT coalesce(sum(leased), 0) FROM outbox WHERE state='pending'), "
-    "(SELECT count(*) FROM outbox WHERE state='parked'), "
+    "SELECT (SELECT count(*) FROM complaints WHERE forward_state='pending'), "
+    "(SELECT coalesce(sum(forward_leased), 0) FROM complaints WHERE forward_state='pending'), "
+    "(SELECT count(*) FROM complaints WHERE forward_state='parked'), "
     "(SELECT count(*) FROM dropped_forwards), "
     "(SELECT count(*) FROM replies WHERE state='queued'), "
     "(SELECT coalesce(sum(leased), 0) FROM replies WHERE state='queued'), "

@@ -6,6 +6,12 @@
 #include "lapord/store/records.hpp"
 #include "store/sqlite/connection.hpp"
 
+// The columns read_complaint() reads, in its order (SELECT and RETURNING lists).
+#define LAPORD_SQLITE_COMPLAINT_COLUMNS                                               \
+  "ref, channel, carrier, service_number, reporter, confidential, institution_code, " \
+  "institution_name, institution_keyword, institution_corrected, text, segments, "    \
+  "incomplete, status, status_at, created_at, updated_at, tracking_id, routed_by"
+
 namespace lapord::store::sqlite {
 
 [[nodiscard]] complaint read_complaint(const query& q);

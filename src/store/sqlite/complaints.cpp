@@ -62,16 +62,11 @@ constexpr char insert_complaint_sql[] =
     "?11, ?12, ?13, 'received', ?14, ?14, ?14, ?15, ?16, ?17, ?18)";
 constexpr char link_received_sql[] = "UPDATE received SET ref=? WHERE id=?";
 
-#define LAPORD_COMPLAINT_COLUMNS                                                      \
-  "ref, channel, carrier, service_number, reporter, confidential, institution_code, " \
-  "institution_name, institution_keyword, institution_corrected, text, segments, "    \
-  "incomplete, status, status_at, created_at, updated_at, tracking_id, routed_by"
 constexpr char complaint_by_ref_sql[] =
-    "SELECT " LAPORD_COMPLAINT_COLUMNS " FROM complaints WHERE ref=?";
-constexpr char recent_complaints_sql[] = "SELECT " LAPORD_COMPLAINT_COLUMNS
+    "SELECT " LAPORD_SQLITE_COMPLAINT_COLUMNS " FROM complaints WHERE ref=?";
+constexpr char recent_complaints_sql[] = "SELECT " LAPORD_SQLITE_COMPLAINT_COLUMNS
                                          " FROM complaints WHERE created_at>=? "
                                          "ORDER BY rowid DESC LIMIT ?";
-#undef LAPORD_COMPLAINT_COLUMNS
 // Served by complaints_reporter(created_at/86400000, reporter, created_at, duplicate_hash)
 // (schema 10; dedup_key.hpp, reporter_day): one day of the index per statement (?5), so the
 // entries come in created_at order. The hash is compared in the index, the row is read only to
@@ -116,8 +111,10 @@ constexpr char events_of_sql[] =
     "SELECT status, at, institution, message, received_at FROM events WHERE ref=? "
     "ORDER BY at, received_at";
 constexpr char forwarding_of_sql[] =
-    "SELECT state, leased, attempts, enqueued_at, next_attempt_at, http_status, last_error, "
-    "answer, done_at FROM outbox WHERE ref=?";
+    "SELECT forward_state, forward_leased, forward_attempts, "
+    "coalesce(forward_enqueued_at, created_at), forward_next_at, forward_http_status, "
+    "forward_error, forward_answer, forward_done_at FROM complaints "
+    "WHERE ref=? AND forward_state IS NOT NULL";
 constexpr char dropped_of_sql[] =
     "SELECT attempts, enqueued_at, http_status, last_error, answer, parked_at, dropped_at, "
     "reason FROM dropped_forwards WHERE ref=?";

@@ -10,11 +10,13 @@ namespace lapord::store::sqlite {
 
 namespace {
 
-// The forwarding state as the operator sees it: the outbox row (in flight when leased), else a
-// dropped forward, else none (held: never queued).
-#define LAPORD_FORWARD_STATE                                                                 \
-  "CASE WHEN o.state IS NULL THEN (CASE WHEN d.ref IS NULL THEN 'held' ELSE 'dropped' END) " \
-  "WHEN o.state='pending' AND o.leased=1 THEN 'in_flight' ELSE o.state END"
+// The forwarding state as the operator sees it: the complaint's forward columns (in flight when
+// leased), else a dropped forward, else none (held: never queued).
+#define LAPORD_FORWARD_STATE                                                \
+  "CASE WHEN c.forward_state IS NULL THEN "                                 \
+  "(CASE WHEN d.ref IS NULL THEN 'held' ELSE 'dropped' END) "               \
+  "WHEN c.forward_state='pending' AND c.forward_leased=1 THEN 'in_flight' " \
+  "ELSE c.forward_state END"
 
 // Every filter is bound (NULL: no filter), so one cached statement serves every combination.
 constexpr char find_complaints_sql[] =
@@ -22,8 +24,7 @@ constexpr char find_complaints_sql[] =
     "c.institution_code, c.institution_name, c.institution_keyword, c.institution_corrected, "
     "c.text, c.segments, c.incomplete, c.status, c.status_at, c.created_at, c.updated_at, "
     "c.tracking_id, c.routed_by, " LAPORD_FORWARD_STATE
-    " FROM complaints c LEFT JOIN outbox o ON o.ref=c.ref "
-    "LEFT JOIN dropped_forwards d ON d.ref=c.ref "
+    " FROM complaints c LEFT JOIN dropped_forwards d ON d.ref=c.ref "
     "WHERE (?1 IS NULL OR c.created_at>=?1) AND (?2 IS NULL OR c.status=?2) "
     "AND (?3 IS NULL OR (?3='national' AND c.institution_code IS NULL) OR c.institution_code=?3 "
     "OR c.institution_keyword=?3 COLLATE NOCASE) "
@@ -32,8 +33,8 @@ constexpr char find_complaints_sql[] =
     "ORDER BY c.rowid DESC LIMIT ?5";
 
 constexpr char forward_state_sql[] = "SELECT " LAPORD_FORWARD_STATE
-                                     " FROM complaints c LEFT JOIN outbox o ON o.ref=c.ref "
-                                     "LEFT JOIN dropped_forwards d ON d.ref=c.ref WHERE c.ref=?";
+                                     " FROM complaints c LEFT JOIN dropped_forwards d "
+                                     "ON d.ref=c.ref WHERE c.ref=?";
 #undef LAPORD_FORWARD_STATE
 
 constexpr char replies_for_sql[] =
@@ -41,15 +42,24 @@ constexpr char replies_for_sql[] =
     "submitted_at, done_at, receipt, last_error FROM replies WHERE ref=? ORDER BY id";
 
 constexpr char parked_forwards_sql[] =
-    "SELECT ref, attempts, http_status, coalesce(answer, last_error, ''), enqueued_at, done_at "
-    "FROM outbox WHERE state='parked' ORDER BY done_at, ref LIMIT ?";
+    "SELECT ref, forward_attempts, forward_http_status, "
+    "coalesce(forward_answer, forward_error, ''), coalesce(forward_enqueued_at, created_at), "
+    "forward_done_at FROM complaints WHERE forward_state='parked' "
+    "ORDER BY forward_done_at, ref LIMIT ?";
 
 constexpr char copy_dropped_sql[] =
     "INSERT INTO dropped_forwards (ref, payload, attempts, enqueued_at, http_status, "
-    "last_error, answer, parked_at, dropped_at, reason) SELECT ref, payload, attempts, "
-    "enqueued_at, http_status, last_error, answer, done_at, ?1, ?2 FROM outbox "
-    "WHERE ref=?3 AND state='parked'";
-constexpr char delete_parked_sql[] = "DELETE FROM outbox WHERE ref=? AND state='parked'";
+    "last_error, answer, parked_at, dropped_at, reason) SELECT ref, "
+    "coalesce(forward_payload, ''), forward_attempts, coalesce(forward_enqueued_at, created_at), "
+    "forward_http_status, forward_error, forward_answer, forward_done_at, ?1, ?2 "
+    "FROM complaints WHERE ref=?3 AND forward_state='parked'";
+// The forward leaves the complaint's row whole (it is in dropped_forwards now): held again.
+constexpr char clear_parked_sql[] =
+    "UPDATE complaints SET forward_state=NULL, forward_leased=NULL, forward_attempts=NULL, "
+    "forward_enqueued_at=NULL, forward_next_at=NULL, forward_lease_owner=NULL, "
+    "forward_lease_epoch=NULL, forward_http_status=NULL, forward_error=NULL, "
+    "forward_answer=NULL, forward_done_at=NULL, forward_payload=NULL, updated_at=?1 "
+    "WHERE ref=?2 AND forward_state='parked'";
 constexpr char touch_sql[] = "UPDATE complaints SET updated_at=? WHERE ref=?";
 
 using detail::reply_state_named;
@@ -149,12 +159,9 @@ parked_action sqlite_transaction::drop_parked(std::string_view ref, std::string_
     copy.bind(1, now).bind(2, reason.empty() ? std::nullopt : std::optional(reason)).bind(3, ref);
     copy.run();
     if (copy.changes() == 1) {
-      auto del = c_.prepare(delete_parked_sql);
-      del.bind(1, ref);
-      del.run();
-      auto t = c_.prepare(touch_sql);
-      t.bind(1, now).bind(2, ref);
-      t.run();
+      auto clear = c_.prepare(clear_parked_sql);
+      clear.bind(1, now).bind(2, ref);
+      clear.run();
       return parked_action{parked_outcome::done, forward_state::dropped};
     }
   }

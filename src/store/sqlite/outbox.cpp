@@ -1,5 +1,5 @@
 // The SQLite backend's domain operations, part: the outbox: forwards to the national store, their
-// leases and outcomes.
+// leases and outcomes. A forward is columns of its complaint's row (schema 11).
 
 #include <algorithm>
 #include <string>
@@ -13,40 +13,47 @@ namespace {
 
 // --- SQL (named arrays: their addresses key the statement cache) ----------
 
-// No body: '' (schema 8) means "render it from the complaint"; payload stays NOT NULL because
-// SQLite cannot drop the constraint without copying the whole outbox.
+// The forward lives in its complaint's row (schema 11): enqueueing sets its columns on a
+// complaint not queued yet; NULL enqueued_at means "at created_at" (the MO path: one value less).
+// Taken at once for the forwarder (enqueue_forward's lease: ?3 = 1) it is left as
+// take_forwards_sql would leave it: attempt 1, leased until ?4 by this owner and epoch.
 constexpr char enqueue_forward_sql[] =
-    "INSERT INTO outbox (ref, payload, state, enqueued_at, next_attempt_at) "
-    "VALUES (?1, '', 'pending', ?2, ?2)";
-// The same forward, taken at once for the forwarder (enqueue_forward's lease), as
-// take_forwards_sql would leave it.
-constexpr char enqueue_leased_forward_sql[] =
-    "INSERT INTO outbox (ref, payload, state, enqueued_at, next_attempt_at, leased, attempts, "
-    "lease_owner, lease_epoch) VALUES (?1, '', 'pending', ?2, ?3, 1, 1, ?4, ?5)";
+    "UPDATE complaints SET forward_state='pending', forward_leased=?3, forward_attempts=?3, "
+    "forward_enqueued_at=nullif(?2, created_at), forward_next_at=?4, forward_lease_owner=?5, "
+    "forward_lease_epoch=?6, forward_http_status=NULL, forward_error=NULL, "
+    "forward_answer=NULL, forward_done_at=NULL, forward_payload=NULL "
+    "WHERE ref=?1 AND forward_state IS NULL";
+// The complaint's own columns come back with the lease (the body is rendered from them): no
+// second look-up per forward.
 constexpr char take_forwards_sql[] =
-    "UPDATE outbox SET leased=1, attempts=attempts+1, next_attempt_at=?1, lease_owner=?4, "
-    "lease_epoch=?5 WHERE rowid IN "
-    "(SELECT rowid FROM outbox WHERE state='pending' AND next_attempt_at<=?2 "
-    "ORDER BY next_attempt_at LIMIT ?3) RETURNING ref, payload, attempts, rowid";
+    "UPDATE complaints SET forward_leased=1, forward_attempts=forward_attempts+1, "
+    "forward_next_at=?1, forward_lease_owner=?4, forward_lease_epoch=?5 WHERE rowid IN "
+    "(SELECT rowid FROM complaints WHERE forward_state='pending' AND forward_next_at<=?2 "
+    "ORDER BY forward_next_at LIMIT ?3) RETURNING " LAPORD_SQLITE_COMPLAINT_COLUMNS
+    ", forward_payload, forward_attempts, rowid";
+// One UPDATE: the forward's outcome, the tracking id and updated_at are one row. The lease's
+// owner is cleared with the lease (bytes: nothing reads it once the forward is done).
 constexpr char mark_forwarded_sql[] =
-    "UPDATE outbox SET state='forwarded', leased=0, http_status=?, done_at=?, "
-    "next_attempt_at=NULL WHERE ref=?";
-constexpr char set_tracking_sql[] =
-    "UPDATE complaints SET tracking_id=coalesce(?, tracking_id), updated_at=? WHERE ref=?";
+    "UPDATE complaints SET forward_state='forwarded', forward_leased=0, forward_http_status=?1, "
+    "forward_done_at=?2, forward_next_at=NULL, forward_lease_owner=NULL, "
+    "forward_lease_epoch=NULL, tracking_id=coalesce(?3, tracking_id), updated_at=?2 "
+    "WHERE ref=?4 AND forward_state IS NOT NULL";
 constexpr char park_sql[] =
-    "UPDATE outbox SET state='parked', leased=0, http_status=?, answer=?, done_at=?, "
-    "next_attempt_at=NULL WHERE ref=? AND state='pending'";
+    "UPDATE complaints SET forward_state='parked', forward_leased=0, forward_http_status=?1, "
+    "forward_answer=?2, forward_done_at=?3, forward_next_at=NULL, forward_lease_owner=NULL, "
+    "forward_lease_epoch=NULL, updated_at=?3 WHERE ref=?4 AND forward_state='pending'";
 constexpr char retry_sql[] =
-    "UPDATE outbox SET leased=0, next_attempt_at=?, last_error=?, http_status=? "
-    "WHERE ref=? AND state='pending'";
+    "UPDATE complaints SET forward_leased=0, forward_next_at=?, forward_error=?, "
+    "forward_http_status=? WHERE ref=? AND forward_state='pending'";
 constexpr char unpark_sql[] =
-    "UPDATE outbox SET state='pending', leased=0, next_attempt_at=?1, done_at=NULL "
-    "WHERE ref=?2 AND state='parked'";
-constexpr char outbox_exists_sql[] = "SELECT 1 FROM outbox WHERE ref=?";
+    "UPDATE complaints SET forward_state='pending', forward_leased=0, forward_next_at=?1, "
+    "forward_done_at=NULL WHERE ref=?2 AND forward_state='parked'";
+constexpr char forward_exists_sql[] =
+    "SELECT 1 FROM complaints WHERE ref=? AND forward_state IS NOT NULL";
 constexpr char parked_refs_sql[] =
-    "SELECT ref FROM outbox WHERE state='parked' ORDER BY ref LIMIT ?";
+    "SELECT ref FROM complaints WHERE forward_state='parked' ORDER BY ref LIMIT ?";
 constexpr char next_forward_due_sql[] =
-    "SELECT min(next_attempt_at) FROM outbox WHERE state='pending'";
+    "SELECT min(forward_next_at) FROM complaints WHERE forward_state='pending'";
 
 }  // namespace
 
@@ -54,10 +61,22 @@ constexpr char next_forward_due_sql[] =
 
 void sqlite_transaction::enqueue_forward(std::string_view ref, wall_time now,
                                          std::optional<std::chrono::milliseconds> lease) {
-  auto q = c_.prepare(lease ? enqueue_leased_forward_sql : enqueue_forward_sql);
-  q.bind(1, ref).bind(2, now);
-  if (lease) q.bind(3, now + *lease).bind(4, c_.lease_owner).bind(5, c_.lease_epoch);
+  auto q = c_.prepare(enqueue_forward_sql);
+  q.bind(1, ref).bind(2, now).bind(3, std::int64_t{lease ? 1 : 0});
+  if (lease)
+    q.bind(4, now + *lease).bind(5, c_.lease_owner).bind(6, c_.lease_epoch);
+  else
+    q.bind(4, now);  // owner and epoch unbound: NULL
   q.run();
+  if (q.changes() == 0) {
+    // As the outbox's unique key did: a forward queued twice fails its item.
+    auto e = c_.prepare(forward_exists_sql);
+    e.bind(1, ref);
+    if (e.step())
+      throw store_error(errc::item_failed,
+                        "store: the forward of ref " + std::string(ref) + " is already queued");
+    no_such("complaint", ref);
+  }
 }
 
 std::vector<forward> sqlite_transaction::take_due_forwards(wall_time now, int limit,
@@ -67,35 +86,28 @@ std::vector<forward> sqlite_transaction::take_due_forwards(wall_time now, int li
     auto q = c_.prepare(take_forwards_sql);
     q.bind(1, now + lease).bind(2, now).bind(3, std::int64_t{limit});
     q.bind(4, c_.lease_owner).bind(5, c_.lease_epoch);
-    while (q.step())
-      rows.emplace_back(q.int64(3),
-                        forward{q.text(0), q.text(1), {}, static_cast<int>(q.int64(2))});
+    while (q.step()) {
+      forward f{q.text(0), q.opt_text(19).value_or(std::string()), read_complaint(q),
+                static_cast<int>(q.int64(20))};
+      rows.emplace_back(q.int64(21), std::move(f));
+    }
   }
   // RETURNING gives no order: hand them out oldest first.
   std::sort(rows.begin(), rows.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<forward> out;
   out.reserve(rows.size());
-  for (auto& r : rows) {
-    // The body's fields: one look-up by the primary key each, in the lease's transaction. A
-    // complaint missing (it never is: both rows are written by one item) leaves `row` empty.
-    if (std::optional<complaint> c = complaint_by_ref(r.second.ref)) r.second.row = std::move(*c);
+  for (auto& r : rows)
     out.push_back(std::move(r.second));
-  }
   return out;
 }
 
 void sqlite_transaction::mark_forwarded(std::string_view ref, int http_status,
                                         std::optional<std::string_view> tracking_id, wall_time at) {
-  {
-    auto q = c_.prepare(mark_forwarded_sql);
-    q.bind(1, std::int64_t{http_status}).bind(2, at).bind(3, ref);
-    q.run();
-    if (q.changes() == 0) no_such("outbox entry for ref", ref);
-  }
-  auto q = c_.prepare(set_tracking_sql);
-  q.bind(1, tracking_id).bind(2, at).bind(3, ref);
+  auto q = c_.prepare(mark_forwarded_sql);
+  q.bind(1, std::int64_t{http_status}).bind(2, at).bind(3, tracking_id).bind(4, ref);
   q.run();
+  if (q.changes() == 0) no_such("outbox entry for ref", ref);
 }
 
 void sqlite_transaction::park(std::string_view ref, int http_status, std::string_view answer,
@@ -105,14 +117,10 @@ void sqlite_transaction::park(std::string_view ref, int http_status, std::string
   q.run();
   if (q.changes() == 0) {
     // Already forwarded (a success wins over a late refusal) is fine; unknown is not.
-    auto e = c_.prepare(outbox_exists_sql);
+    auto e = c_.prepare(forward_exists_sql);
     e.bind(1, ref);
     if (!e.step()) no_such("outbox entry for ref", ref);
-    return;
   }
-  auto t = c_.prepare(touch_complaint_sql);
-  t.bind(1, at).bind(2, ref);
-  t.run();
 }
 
 void sqlite_transaction::schedule_retry(std::string_view ref, wall_time next_at,
@@ -124,7 +132,7 @@ void sqlite_transaction::schedule_retry(std::string_view ref, wall_time next_at,
       .bind(4, ref);
   q.run();
   if (q.changes() == 0) {
-    auto e = c_.prepare(outbox_exists_sql);
+    auto e = c_.prepare(forward_exists_sql);
     e.bind(1, ref);
     if (!e.step()) no_such("outbox entry for ref", ref);
   }

@@ -326,7 +326,52 @@ CREATE INDEX complaints_reporter
   ON complaints(created_at/86400000, reporter, created_at, duplicate_hash);
 )sql";
 
-constexpr std::array<const char*, 10> migrations{v1, v2, v3, v4, v5, v6, v7, v8, v9, v10};
+// Version 11: the forward's state lives in its complaint's row (issue 14; docs/store.md "The
+// forward in the complaint row"). The outbox cost every complaint a second row and a random-key
+// index entry (its ref), and its outcome two UPDATEs; now enqueueing, taking and recording a
+// forward update the complaint row, and only the partial indexes (pending forwards, parked ones)
+// hold entries: a forwarded complaint has none for its forward. Columns are NULL for a complaint
+// never queued (and again after an operator dropped its forward: dropped_forwards keeps it).
+// forward_enqueued_at is NULL when the forward was queued at the complaint's created_at (the MO
+// path always): 7 bytes less a row; readers take coalesce(forward_enqueued_at, created_at).
+// forward_payload is the JSON body of a forward queued before version 8 (NULL since: rendered
+// from the complaint). ADD COLUMN and one UPDATE: no table is copied. An outbox row without its
+// complaint (the MO path never writes one) moves to dropped_forwards, named, rather than be lost.
+constexpr const char* v11 = R"sql(
+ALTER TABLE complaints ADD COLUMN forward_state TEXT CHECK (forward_state = 'pending'
+  OR forward_state = 'forwarded' OR forward_state = 'parked');
+ALTER TABLE complaints ADD COLUMN forward_leased INTEGER;
+ALTER TABLE complaints ADD COLUMN forward_attempts INTEGER;
+ALTER TABLE complaints ADD COLUMN forward_enqueued_at INTEGER;
+ALTER TABLE complaints ADD COLUMN forward_next_at INTEGER;
+ALTER TABLE complaints ADD COLUMN forward_lease_owner TEXT;
+ALTER TABLE complaints ADD COLUMN forward_lease_epoch INTEGER;
+ALTER TABLE complaints ADD COLUMN forward_http_status INTEGER;
+ALTER TABLE complaints ADD COLUMN forward_error TEXT;
+ALTER TABLE complaints ADD COLUMN forward_answer TEXT;
+ALTER TABLE complaints ADD COLUMN forward_done_at INTEGER;
+ALTER TABLE complaints ADD COLUMN forward_payload TEXT;
+UPDATE complaints SET forward_state = o.state, forward_leased = o.leased,
+  forward_attempts = o.attempts, forward_enqueued_at = nullif(o.enqueued_at, complaints.created_at),
+  forward_next_at = o.next_attempt_at,
+  forward_lease_owner = CASE WHEN o.state = 'pending' THEN o.lease_owner END,
+  forward_lease_epoch = CASE WHEN o.state = 'pending' THEN o.lease_epoch END,
+  forward_http_status = o.http_status, forward_error = o.last_error, forward_answer = o.answer,
+  forward_done_at = o.done_at, forward_payload = nullif(o.payload, '')
+  FROM outbox o WHERE o.ref = complaints.ref;
+INSERT INTO dropped_forwards (ref, payload, attempts, enqueued_at, http_status, last_error,
+                              answer, parked_at, dropped_at, reason)
+  SELECT ref, payload, attempts, enqueued_at, http_status, last_error, answer, done_at,
+         coalesce(done_at, enqueued_at), 'schema 11: an outbox row without its complaint'
+  FROM outbox o WHERE NOT EXISTS (SELECT 1 FROM complaints c WHERE c.ref = o.ref)
+  ON CONFLICT DO NOTHING;
+DROP TABLE outbox;
+CREATE INDEX complaints_forward_due ON complaints(forward_next_at)
+  WHERE forward_state = 'pending';
+CREATE INDEX complaints_forward_parked ON complaints(ref) WHERE forward_state = 'parked';
+)sql";
+
+constexpr std::array<const char*, 11> migrations{v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11};
 
 int user_version(connection& c) {
   auto q = c.prepare("PRAGMA user_version");

@@ -12,8 +12,10 @@ namespace {
 // --- SQL (named arrays: their addresses key the statement cache) ----------
 
 constexpr char count_outbox_pending_sql[] =
-    "SELECT count(*), coalesce(sum(leased), 0) FROM outbox WHERE state='pending'";
-constexpr char count_outbox_parked_sql[] = "SELECT count(*) FROM outbox WHERE state='parked'";
+    "SELECT count(*), coalesce(sum(forward_leased), 0) FROM complaints "
+    "WHERE forward_state='pending'";
+constexpr char count_outbox_parked_sql[] =
+    "SELECT count(*) FROM complaints WHERE forward_state='parked'";
 constexpr char count_outbox_dropped_sql[] = "SELECT count(*) FROM dropped_forwards";
 constexpr char count_replies_queued_sql[] =
     "SELECT count(*), coalesce(sum(leased), 0) FROM replies WHERE state='queued'";
