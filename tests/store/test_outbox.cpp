@@ -129,6 +129,39 @@ TEST_CASE("outbox: operations on a ref that was never queued are errors - not si
                   store_error);
 }
 
+TEST_CASE(
+    "outbox: a complaint stored earlier is queued later - plain and taken - queued at its own "
+    "time") {
+  // The forward's columns set on a row already written (PostgreSQL: an UPDATE, not the kept-back
+  // INSERT), with the time it was queued, not the complaint's created_at.
+  temp_dir dir;
+  database db(options_for(dir.file("lapord.db")));
+  db.call([](transaction& tx) {
+    tx.create_complaint(sample_complaint("10000001", "+6281234567890", "Jalan rusak", at(10)));
+    tx.create_complaint(sample_complaint("10000002", "+6281234567891", "Lampu mati", at(10)));
+  });
+  CHECK_THROWS_AS(db.call([](transaction& tx) { tx.enqueue_forward("10000009", at(20)); }),
+                  store_error);  // no such complaint
+  db.call([](transaction& tx) {
+    tx.enqueue_forward("10000001", at(20));
+    tx.enqueue_forward("10000002", at(20), 60s);
+  });
+  auto v = db.call([](transaction& tx) { return tx.complaint_view_by_ref("10000001"); });
+  REQUIRE(v->forwarding);
+  CHECK(v->forwarding->state == forward_state::pending);
+  CHECK(v->forwarding->enqueued_at == at(20));
+  CHECK(v->forwarding->next_attempt_at == std::optional<wall_time>(at(20)));
+  auto w = db.call([](transaction& tx) { return tx.complaint_view_by_ref("10000002"); });
+  REQUIRE(w->forwarding);
+  CHECK(w->forwarding->state == forward_state::in_flight);
+  CHECK(w->forwarding->attempts == 1);
+  CHECK(w->forwarding->next_attempt_at == std::optional<wall_time>(at(80)));
+  auto due = db.call([](transaction& tx) { return tx.take_due_forwards(at(30), 10, 30s); });
+  REQUIRE(due.size() == 1);
+  CHECK(due[0].ref == "10000001");
+  CHECK(due[0].row.text == "Jalan rusak");
+}
+
 TEST_CASE("replies: leased - submitted in segments - delivered when every segment is") {
   temp_dir dir;
   database db(options_for(dir.file("lapord.db")));
