@@ -235,6 +235,11 @@ std::error_code write_any(writer& w, const Body& b) {
 }  // namespace
 
 std::error_code encode(const pdu& p, std::vector<std::uint8_t>& out) {
+  return encode(p.body, p.status, p.sequence_number, out);
+}
+
+std::error_code encode(const pdu_body& body, command_status status, std::uint32_t sequence,
+                       std::vector<std::uint8_t>& out) {
   const auto start = out.size();
   // Room for a typical PDU at once (a submit_sm with 160 octets of text is ~220): growing from
   // empty one push_back at a time was 5-6 reallocations per PDU. Doubling, so that a caller
@@ -243,16 +248,17 @@ std::error_code encode(const pdu& p, std::vector<std::uint8_t>& out) {
   if (out.capacity() - start < typical) out.reserve(std::max(start + typical, 2 * out.capacity()));
   writer w(out);
   w.u32(0);  // command_length, filled in below
-  w.u32(static_cast<std::uint32_t>(p.command()));
-  w.u32(static_cast<std::uint32_t>(p.status));
-  w.u32(p.sequence_number);
+  w.u32(static_cast<std::uint32_t>(
+      std::visit([](const auto& b) { return std::decay_t<decltype(b)>::id; }, body)));
+  w.u32(static_cast<std::uint32_t>(status));
+  w.u32(sequence);
   std::error_code ec;
-  if (const auto* resp = std::get_if<submit_sm_resp>(&p.body);
-      resp && p.status != command_status::esme_rok) {
+  if (const auto* resp = std::get_if<submit_sm_resp>(&body);
+      resp && status != command_status::esme_rok) {
     // SMPP 3.4 4.4.2: no body when command_status is an error.
     if (!resp->message_id.empty()) ec = codec_error::body_not_allowed;
   } else {
-    ec = std::visit([&](const auto& body) { return write_any(w, body); }, p.body);
+    ec = std::visit([&](const auto& b) { return write_any(w, b); }, body);
   }
   const auto length = out.size() - start;
   if (!ec && length > std::numeric_limits<std::uint32_t>::max()) ec = codec_error::pdu_too_large;

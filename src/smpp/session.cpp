@@ -76,16 +76,15 @@ std::error_code session::send_request(const pdu_body& request, time_point now,
   if (windowed && outstanding_.size() >= config_.window) return session_error::window_full;
 
   const auto seq = free_sequence();
-  pdu p = make_pdu(request, seq);
-  std::vector<std::uint8_t> bytes;
-  if (auto ec = encode(p, bytes)) return ec;
+  const auto start = output_.size();
+  if (auto ec = encode(request, command_status::esme_rok, seq, output_)) return ec;
   next_sequence_ = after(seq);
   sequence = seq;
   if (takes_response(id)) {
     outstanding_[seq] = {id, now + config_.response_timeout};
     note_deadline(seq, now + config_.response_timeout);
   }
-  push_sent(std::move(bytes), now);
+  push_sent(start, now);
   if (mode) {
     state_ = session_state::binding;
     pending_bind_ = mode;
@@ -118,10 +117,10 @@ std::error_code session::respond(std::uint32_t sequence, command_status status,
   });
   if (it == last) return session_error::wrong_response_type;
   const auto request = it->second;
-  std::vector<std::uint8_t> bytes;
-  if (auto ec = encode(make_pdu(response, sequence, status), bytes)) return ec;
+  const auto start = output_.size();
+  if (auto ec = encode(response, status, sequence, output_)) return ec;
   received_.erase(it);
-  push_sent(std::move(bytes), now);
+  push_sent(start, now);
   // smsc: our answer to a bind decides the state.
   if (const auto mode = mode_of(request); mode && state_ == session_state::binding) {
     if (status == command_status::esme_rok && id != command_id::generic_nack) {
@@ -194,6 +193,20 @@ std::vector<session_action> session::take_actions() {
   return std::exchange(actions_, {});
 }
 
+void session::take_actions(std::vector<session_action>& out) {
+  out.clear();
+  out.swap(actions_);
+}
+
+void session::take_output(std::vector<std::uint8_t>& out) {
+  if (out.empty()) {
+    out.swap(output_);
+  } else {
+    out.insert(out.end(), output_.begin(), output_.end());
+  }
+  output_.clear();
+}
+
 bool session::is_bound() const {
   return is_bound_state(state_);
 }
@@ -232,16 +245,17 @@ std::uint32_t session::free_sequence() const {
 }
 
 void session::queue(const pdu& p, time_point now) {
-  std::vector<std::uint8_t> bytes;
+  const auto start = output_.size();
   // Only PDUs we build ourselves come here (empty bodies): encoding them cannot fail.
-  if (encode(p, bytes)) return;
-  push_sent(std::move(bytes), now);
+  if (encode(p, output_)) return;
+  push_sent(start, now);
 }
 
-// Every PDU we send goes through here: one send_bytes, then its pdu_seen.
-void session::push_sent(std::vector<std::uint8_t> bytes, time_point now) {
-  const auto header = *read_header(bytes);  // encode wrote a whole PDU
-  actions_.push_back(send_bytes{std::move(bytes)});
+// Every PDU we send goes through here, its bytes just encoded at output_[start...]: its
+// pdu_seen.
+void session::push_sent(std::size_t start, time_point now) {
+  // encode wrote a whole PDU
+  const auto header = *read_header(std::span<const std::uint8_t>(output_).subspan(start));
   actions_.push_back(pdu_seen{pdu_direction::sent, static_cast<command_id>(header.command_id),
                               static_cast<command_status>(header.command_status),
                               header.command_length});

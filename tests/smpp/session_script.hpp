@@ -25,11 +25,16 @@ inline const bytes empty_sm_body = bytes(17, 0);
 struct script {
   session s;
   std::vector<session_action> last;
+  bytes last_output;
 
   explicit script(session_config c = {}) : s(c) {}
 
-  // The actions of the last step.
-  void step() { last = s.take_actions(); }
+  // The output and the actions of the last step.
+  void step() {
+    last_output.clear();
+    s.take_output(last_output);
+    last = s.take_actions();
+  }
 
   void peer(const bytes& b, time_point now) {
     s.on_bytes(b, now);
@@ -40,13 +45,7 @@ struct script {
     step();
   }
 
-  bytes sent() const {
-    bytes all;
-    for (const auto& a : last) {
-      if (const auto* sb = std::get_if<send_bytes>(&a)) all = all + sb->bytes;
-    }
-    return all;
-  }
+  bytes sent() const { return last_output; }
   template <typename T>
   std::vector<T> all() const {
     std::vector<T> out;
@@ -67,6 +66,16 @@ struct script {
     std::size_t i = 0;
     while (i < last.size() && !std::holds_alternative<T>(last[i]))
       ++i;
+    return i;
+  }
+  // The position of the first PDU sent (its pdu_seen) in the last step (size() if none).
+  std::size_t first_sent() const {
+    std::size_t i = 0;
+    while (i < last.size()) {
+      const auto* p = std::get_if<pdu_seen>(&last[i]);
+      if (p != nullptr && p->direction == pdu_direction::sent) break;
+      ++i;
+    }
     return i;
   }
   template <typename T>

@@ -240,7 +240,7 @@ TEST_CASE("session: unbind by the peer: unbind_resp, pending requests fail, clos
   CHECK(failed.reason == session_error::connection_closed);
   CHECK(sc.one<close_connection>().reason == session_error::peer_unbound);
   // The order matters to the shell: send the unbind_resp, then close.
-  CHECK(sc.first<send_bytes>() < sc.first<close_connection>());
+  CHECK(sc.first_sent() < sc.first<close_connection>());
   CHECK(sc.s.state() == session_state::closed);
   CHECK(sc.s.respond(7, command_status::esme_rok, t0) == session_error::wrong_state);
 }

@@ -1,7 +1,7 @@
 // The session reports every PDU it frames or encodes (pdu_seen: direction, command, status,
 // length) so that metrics need not scan the bytes again. Checked against the bytes themselves:
-// the headers of what the peer sent and of every send_bytes, in order, whatever the chunking;
-// a PDU that cannot be decoded, or whose command_length breaks framing, still counts.
+// the headers of what the peer sent and of all the session's output, in order, whatever the
+// chunking; a PDU that cannot be decoded, or whose command_length breaks framing, still counts.
 #include <ostream>  // doctest prints std::error_code through operator<<
 
 #include <doctest/doctest.h>
@@ -44,19 +44,18 @@ std::vector<seen> headers_of(const bytes& stream, pdu_direction d) {
 struct conversation {
   session s;
   std::vector<seen> received, sent;  // from pdu_seen
-  bytes wire_out;                    // every send_bytes, in order
+  bytes wire_out;                    // every output, in order
 
   void take() {
+    s.take_output(wire_out);
     for (auto& a : s.take_actions()) {
       if (const auto* p = std::get_if<pdu_seen>(&a)) {
         auto& list = p->direction == pdu_direction::received ? received : sent;
         list.emplace_back(p->direction, p->command, p->status, p->length);
-      } else if (const auto* b = std::get_if<send_bytes>(&a)) {
-        // Its pdu_seen follows it: the sent list never runs ahead of the bytes.
-        CHECK(headers_of(wire_out, pdu_direction::sent).size() == sent.size());
-        wire_out = wire_out + b->bytes;
       }
     }
+    // One pdu_seen per PDU in the output, no more, no fewer.
+    CHECK(headers_of(wire_out, pdu_direction::sent).size() == sent.size());
   }
   // Feeds `stream` cut every `chunk` octets (0: whole).
   void peer(const bytes& stream, std::size_t chunk, time_point now) {

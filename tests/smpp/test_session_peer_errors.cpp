@@ -82,7 +82,7 @@ TEST_CASE("session: a lying command_length: generic_nack ESME_RINVCMDLEN, then c
   CHECK(sc.sent() == hex("00000010 80000000 00000002 00000044"));
   CHECK(sc.one<close_connection>().reason == codec_error::command_length_too_large);
   CHECK(sc.one<request_failed>().sequence == a);
-  CHECK(sc.first<send_bytes>() < sc.first<close_connection>());  // the nack, then the close
+  CHECK(sc.first_sent() < sc.first<close_connection>());  // the nack, then the close
 }
 
 TEST_CASE("session: generic_nack with sequence 0 is a warning, a matching one is a response") {

@@ -28,5 +28,9 @@ std::optional<pdu_header> read_header(std::span<const std::uint8_t> bytes);
 
 // Appends the encoded PDU (command_length filled in) to `out`.
 [[nodiscard]] std::error_code encode(const pdu& p, std::vector<std::uint8_t>& out);
+// The same from a PDU's parts: the session encodes a body it was given without copying it into
+// a pdu first.
+[[nodiscard]] std::error_code encode(const pdu_body& body, command_status status,
+                                     std::uint32_t sequence, std::vector<std::uint8_t>& out);
 
 }  // namespace lapord::smpp

@@ -1,8 +1,10 @@
 #pragma once
 // The SMPP 3.4 session as a state machine with no sockets and no clock. The owner (an Asio
-// shell) feeds it received bytes, its own requests and the current time; the machine queues
-// actions for the owner to carry out IN ORDER (send these bytes, hand this request/response up,
-// arm the timer, close). take_actions() drains the queue after every call.
+// shell) feeds it received bytes, its own requests and the current time; the machine encodes
+// what it sends into its output buffer and queues actions for the owner to carry out IN ORDER
+// (hand this request/response up, arm the timer, close). After every call the owner takes the
+// output (take_output, to be written in order) and then the actions (take_actions): the bytes
+// of every PDU sent precede a close_connection queued after it.
 //
 // States: open -> binding -> bound_tx / bound_rx / bound_trx -> unbinding -> closed.
 // - Sequence numbers 1..0x7FFFFFFF, wrapping to 1, skipping any still outstanding.
@@ -63,9 +65,6 @@ struct session_config {
 };
 
 // --- actions, carried out by the owner in the order given ---------------------------------
-struct send_bytes {
-  std::vector<std::uint8_t> bytes;  // one or more whole PDUs
-};
 // A request from the peer. Answer with respond(request.sequence_number, ...), except outbind
 // and alert_notification, which take no response.
 struct request_received {
@@ -108,7 +107,7 @@ struct protocol_warning {
 };
 
 // A PDU header framed from the peer (received: before its body is decoded, so a PDU that
-// cannot be decoded counts too) or encoded by us (sent: right after its send_bytes). The values
+// cannot be decoded counts too) or encoded by us (sent: as its bytes go to the output). The values
 // are the raw ones from the wire: a peer may send any number.
 enum class pdu_direction : std::uint8_t { received, sent };
 struct pdu_seen {
@@ -119,8 +118,8 @@ struct pdu_seen {
 };
 
 using session_action =
-    std::variant<send_bytes, request_received, response_received, request_failed, back_off, bound,
-                 arm_timer, cancel_timer, close_connection, protocol_warning, pdu_seen>;
+    std::variant<request_received, response_received, request_failed, back_off, bound, arm_timer,
+                 cancel_timer, close_connection, protocol_warning, pdu_seen>;
 
 class session {
  public:
@@ -155,6 +154,14 @@ class session {
 
   // The actions queued by the calls so far, oldest first; the queue is left empty.
   std::vector<session_action> take_actions();
+  // The same into `out` (its contents dropped): the owner's vector and the session's trade
+  // places, so that after the first calls neither is allocated again.
+  void take_actions(std::vector<session_action>& out);
+  // The encoded PDUs queued by the calls so far, whole and in order, appended to `out` (swapped
+  // in when `out` is empty: the buffers trade places, no copy); the session's is left empty.
+  // PDUs are encoded straight into this buffer, not into a vector each.
+  void take_output(std::vector<std::uint8_t>& out);
+  bool has_output() const { return !output_.empty(); }
 
   session_state state() const { return state_; }
   bool is_bound() const;
@@ -178,7 +185,7 @@ class session {
   std::error_code send_request(const pdu_body& request, time_point now, std::uint32_t& sequence);
   std::uint32_t free_sequence() const;
   void queue(const pdu& p, time_point now);
-  void push_sent(std::vector<std::uint8_t> bytes, time_point now);
+  void push_sent(std::size_t start, time_point now);
   void take_frames(time_point now);
   void handle_frame(std::span<const std::uint8_t> frame, time_point now);
   void handle_undecodable(std::span<const std::uint8_t> frame, std::error_code ec, time_point now);
@@ -215,6 +222,7 @@ class session {
   time_point last_received_{};
   std::optional<time_point> armed_;
   std::vector<session_action> actions_;
+  std::vector<std::uint8_t> output_;  // encoded PDUs not yet taken (take_output)
 };
 
 }  // namespace lapord::smpp

@@ -58,6 +58,9 @@ struct bind_link::connection {
   bool tls = false;
   smpp::session session;
   std::vector<std::uint8_t> out;  // bytes the session asked to send, not yet written
+  // apply()'s action list between calls: it and the session's trade places (take_actions), so
+  // neither is allocated per PDU.
+  std::vector<smpp::session_action> spare_actions;
   asio::steady_timer wake;        // the writer sleeps here; cancel() wakes it
   asio::steady_timer timer;       // the session's one timer
   asio::steady_timer pump_timer;  // the submit pump sleeps here; cancel() wakes it

@@ -34,7 +34,11 @@ smpp::time_point bind_link::fill_pump(connection& c) {
     }
     if (!step.submit) return step.wake_at;
     std::uint32_t sequence = 0;
-    if (auto error = c.session.send(smpp::pdu_body(step.submit->message), now, sequence)) {
+    // Moved into the body and back (the machine keeps the message): no copy of its strings.
+    smpp::pdu_body body(std::move(step.submit->message));
+    const auto error = c.session.send(body, now, sequence);
+    step.submit->message = std::get<smpp::submit_sm>(std::move(body));
+    if (error) {
       if (machine_.not_sent(std::move(*step.submit), error)) {
         return machine_.wake_at(steady::now(), view);
       }
@@ -52,21 +56,26 @@ void bind_link::set_bound(bool up) {
 }
 
 void bind_link::apply(connection& c) {
+  // Taken from the connection for this call (a nested call finds it empty and uses its own).
+  std::vector<smpp::session_action> actions = std::exchange(c.spare_actions, {});
   for (;;) {
-    auto actions = c.session.take_actions();
+    // The bytes first: they precede any close_connection among the actions.
+    if (c.session.has_output()) {
+      c.session.take_output(c.out);
+      c.wake.cancel();
+    }
+    c.session.take_actions(actions);
     if (actions.empty()) {
       if (observer_ != nullptr && can_transmit()) observer_->window_in_use(machine_.in_flight());
       note_output(c);
+      c.spare_actions = std::move(actions);
       return;
     }
     for (auto& action : actions) {
       std::visit(
           [&](auto& a) {
             using T = std::decay_t<decltype(a)>;
-            if constexpr (std::is_same_v<T, smpp::send_bytes>) {
-              c.out.insert(c.out.end(), a.bytes.begin(), a.bytes.end());
-              c.wake.cancel();
-            } else if constexpr (std::is_same_v<T, smpp::request_received>) {
+            if constexpr (std::is_same_v<T, smpp::request_received>) {
               on_request(c, a.request);
             } else if constexpr (std::is_same_v<T, smpp::response_received>) {
               on_response(a);
