@@ -1,7 +1,8 @@
 // Outcomes recorded together (transaction::record_reply_outcomes / record_forward_outcomes):
 // the default, for every backend, is the single calls one after the other. SQLite keeps it
 // (a statement there is a function call); PostgreSQL overrides it with one statement per kind
-// for the lot (postgresql/outcomes.cpp).
+// for the lot (postgresql/outcomes.cpp). Delivery receipts (transaction::take_receipt) the
+// same: at once by default, a batch's together on PostgreSQL (postgresql/receipts.cpp).
 #include "lapord/store/transaction.hpp"
 
 #include "lapord/store/error.hpp"
@@ -60,6 +61,21 @@ std::vector<outcome_not_recorded> transaction::record_reply_outcomes(
         break;
     }
   });
+}
+
+void transaction::take_receipt(const mo_pdu& mo, std::span<const std::string> ids,
+                               std::string_view stat, receipt_taken& out) {
+  out = receipt_taken{};
+  out.received = record_received(mo, redelivery::check);
+  if (!out.received.duplicate) {
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      if (apply_receipt(mo.carrier, ids[i], stat, mo.received_at) == receipt_outcome::applied) {
+        out.applied = static_cast<int>(i);
+        break;
+      }
+    }
+  }
+  out.ready = true;
 }
 
 }  // namespace lapord::store

@@ -78,7 +78,9 @@ struct store_under_test {
     incoming_mo mo = read_incoming(m);
     ingest_context ctx = test_context();
     ctx.receipt_id = receipt_id;
-    return db.call([&](store::transaction& tx) { return ingest(tx, mo, ctx); });
+    auto out = db.call([&](store::transaction& tx) { return ingest(tx, mo, ctx); });
+    settle_receipt(out);
+    return out;
   }
 };
 

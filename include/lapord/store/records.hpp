@@ -224,6 +224,20 @@ enum class receipt_outcome {
   unknown_id,  // no submitted segment has this (carrier, message_id)
 };
 
+// What became of a delivery receipt MO given to transaction::take_receipt. Filled when the
+// backend ran its statements: at once (SQLite), or when the batch's receipts are applied
+// together (PostgreSQL: before the next statement that reads, at the latest before COMMIT);
+// always by the time the work item's done() runs without an error.
+struct receipt_taken {
+  bool ready = false;
+  // As record_received(mo, redelivery::check) answers: `duplicate` = a redelivery, nothing
+  // else was written.
+  received_mo received;
+  // The index in `ids` of the id that named a segment (the receipt applied to it); -1: none
+  // did (an unknown id: the receipt is kept as received only).
+  int applied = -1;
+};
+
 // --- outcomes, recorded together (transaction::record_reply_outcomes / _forward_outcomes) -
 
 // What became of one attempt to send a reply, as mark_reply_submitted, schedule_reply_retry

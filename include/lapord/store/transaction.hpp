@@ -181,6 +181,15 @@ class transaction {
   // UNKNOWN -> failed; anything else (ENROUTE, ACCEPTD) is recorded and changes no state.
   virtual receipt_outcome apply_receipt(std::string_view carrier, std::string_view message_id,
                                         std::string_view stat, wall_time at) = 0;
+  // A delivery receipt MO, whole: kept as received with its redelivery check
+  // (record_received(mo, redelivery::check)); unless it is a redelivery, applied
+  // (apply_receipt) with each of `ids` in turn (the forms of its message id) until one names
+  // a segment. The answer goes to `out`, which must live until the item's done(): PostgreSQL
+  // keeps the receipt back and applies the batch's together (docs/store.md, "Delivery
+  // receipts, a batch at a time"); the default does it at once. `mo` and `ids` are read
+  // during the call only.
+  virtual void take_receipt(const mo_pdu& mo, std::span<const std::string> ids,
+                            std::string_view stat, receipt_taken& out);
   virtual std::optional<reply_status> reply_status_of(std::int64_t id) = 0;
   virtual std::optional<wall_time> next_reply_due() = 0;
 

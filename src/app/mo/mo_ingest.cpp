@@ -252,8 +252,49 @@ ingest_outcome record_decision(store::transaction& tx, const lapor::decision& d,
   return out;
 }
 
+namespace {
+
+// A receipt: its redelivery check, its received row and the segment it names, in one call the
+// store may apply with the batch's other receipts (settle_receipt reads the answer).
+ingest_outcome take_receipt(store::transaction& tx, const incoming_mo& mo,
+                            const ingest_context& ctx) {
+  ingest_outcome out;
+  out.effect = ingest_effect::receipt_unknown;
+  out.receipt_stat = receipt_stat(*mo.receipt);
+  // The id as the carrier wrote it first, then its other forms (receipt_id); the first that
+  // names a segment we sent wins.
+  out.receipt_ids = text::receipt_lookup_ids(*mo.receipt, ctx.receipt_id);
+  out.receipt_taken = std::make_shared<store::receipt_taken>();
+  tx.take_receipt(mo.pdu(), out.receipt_ids, out.receipt_stat, *out.receipt_taken);
+  if (out.receipt_taken->ready) settle_receipt(out);
+  return out;
+}
+
+}  // namespace
+
+void settle_receipt(ingest_outcome& out) {
+  if (!out.receipt_taken) return;
+  const std::shared_ptr<store::receipt_taken> taken = std::move(out.receipt_taken);
+  if (!taken->ready) return;  // never after a batch that committed: left unknown
+  out.received_id = taken->received.id;
+  if (taken->received.duplicate) {
+    out.effect = ingest_effect::redelivery;
+    out.ref = taken->received.ref.value_or("");
+    out.receipt_stat.clear();
+    out.receipt_ids.clear();
+    return;
+  }
+  if (taken->applied >= 0) {
+    out.effect = ingest_effect::receipt;
+    out.receipt_ids.resize(static_cast<std::size_t>(taken->applied) + 1);
+  } else {
+    out.effect = ingest_effect::receipt_unknown;
+  }
+}
+
 ingest_outcome ingest(store::transaction& tx, const incoming_mo& mo, const ingest_context& ctx,
                       const first_reading* read) {
+  if (mo.kind == mo_kind::receipt && mo.receipt) return take_receipt(tx, mo, ctx);
   // A whole message is the citizen's, however often it comes: kept, decided and answered
   // every time (the duplicate rule stops a second complaint). Only parts and receipts are
   // recognised as redeliveries: a part again would start a spurious incomplete message.
@@ -269,24 +310,9 @@ ingest_outcome ingest(store::transaction& tx, const incoming_mo& mo, const inges
   }
 
   switch (mo.kind) {
-    case mo_kind::receipt: {
+    case mo_kind::receipt:  // without a receipt read from it (take_receipt above has those)
       out.effect = ingest_effect::receipt_unknown;
-      if (!mo.receipt) return out;
-      std::string stat(receipt_stat(*mo.receipt));
-      // The id as the carrier wrote it first, then its other forms (receipt_id); the first
-      // that names a segment we sent wins.
-      for (auto& id : text::receipt_lookup_ids(*mo.receipt, ctx.receipt_id)) {
-        out.receipt_ids.push_back(std::move(id));
-        if (tx.apply_receipt(mo.carrier, out.receipt_ids.back(), stat, mo.received_at) ==
-            store::receipt_outcome::applied) {
-          out.effect = ingest_effect::receipt;
-          out.receipt_stat = std::move(stat);
-          return out;
-        }
-      }
-      out.receipt_stat = std::move(stat);
       return out;
-    }
     case mo_kind::other:
       out.decision = lapor::decision_kind::ignore;
       out.reason = "not_a_message";

@@ -201,6 +201,7 @@ void mo_path::item::done(std::error_code ec, std::string_view detail) noexcept {
   std::unique_ptr<item> self(this);
   hand_on(!ec);
   if (!ec) {
+    settle_receipt(outcome_);  // a receipt's answer, there since the batch's statements ran
     answer(done_, smpp::command_status::esme_rok);
     path_.finished(outcome_, mo_, arrived_);
     if (outcome_.effect == ingest_effect::receipt_unknown) path_.unmatched_receipt(mo_, outcome_);

@@ -1,6 +1,7 @@
 #include "store/postgresql/deferred_rows.hpp"
 
 #include "store/postgresql/facts_cache.hpp"
+#include "store/postgresql/receipts.hpp"
 
 #include "store/dedup_key.hpp"
 
@@ -143,7 +144,10 @@ deferred_rows::deferred_rows()
                        el::text, el::text, el::int8, el::text, el::int8, el::int8, el::int8,
                        el::int8, el::text, el::text, el::int8}),
       replies_(insert_replies_sql, {el::text, el::text, el::text, el::text, el::text, el::text,
-                                    el::int8, el::int8, el::int8, el::int8, el::text, el::int8}) {}
+                                    el::int8, el::int8, el::int8, el::int8, el::text, el::int8}),
+      receipts_(std::make_unique<deferred_receipts>()) {}
+
+deferred_rows::~deferred_rows() = default;
 
 void deferred_rows::add_received(const mo_pdu& mo, std::int64_t dedup_hash, std::int64_t id) {
   received_.add(dedup_hash)
@@ -252,7 +256,16 @@ void deferred_rows::add_reply(const new_reply& r, std::int64_t id,
   ++rows_;
 }
 
+void deferred_rows::add_receipt(const mo_pdu& mo, std::int64_t dedup_hash, std::int64_t id,
+                                std::span<const std::string> ids, std::string_view stat,
+                                wall_time dedup_since, wall_time receipt_since,
+                                receipt_taken& out) {
+  receipts_->add(mo, dedup_hash, id, ids, stat, dedup_since, receipt_since, out);
+  ++rows_;
+}
+
 void deferred_rows::item_started() noexcept {
+  receipts_->set_mark();
   received_.set_mark();
   complaint_rows_.set_mark();
   replies_.set_mark();
@@ -260,6 +273,7 @@ void deferred_rows::item_started() noexcept {
 }
 
 void deferred_rows::item_rolled_back() noexcept {
+  receipts_->to_mark();
   received_.to_mark();
   complaint_rows_.to_mark();
   replies_.to_mark();
@@ -272,6 +286,7 @@ void deferred_rows::item_rolled_back() noexcept {
 }
 
 void deferred_rows::discard() noexcept {
+  receipts_->clear();
   received_.clear();
   complaint_rows_.clear();
   replies_.clear();
@@ -322,6 +337,8 @@ void deferred_rows::flush(pq_connection& pq) {
   }
   if (replies_.rows() > 0) replies_.send(pq);
   if (cache_ && !complaints_.empty()) cache_->written(complaints_);
+  // After the received rows: a receipt's redelivery probe reads them.
+  if (receipts_->size() > 0) receipts_->flush(pq);
   discard();
 }
 

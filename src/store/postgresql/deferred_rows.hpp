@@ -13,7 +13,9 @@
 // read no table they go to (ids from sequences, the ref counter, advisory locks).
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -102,6 +104,7 @@ class row_batch {
 };
 
 class facts_cache;
+class deferred_receipts;
 
 // A complaint among the rows kept back, as facts_about needs it.
 struct pending_complaint {
@@ -115,6 +118,9 @@ struct pending_complaint {
 class deferred_rows final : public pq_connection::deferred {
  public:
   deferred_rows();
+  ~deferred_rows();
+  deferred_rows(const deferred_rows&) = delete;
+  deferred_rows& operator=(const deferred_rows&) = delete;
   // Told of the complaints each flush writes (facts_cache::written).
   void report_to(facts_cache* cache) noexcept { cache_ = cache; }
   void add_received(const mo_pdu& mo, std::int64_t dedup_hash, std::int64_t id);
@@ -133,6 +139,11 @@ class deferred_rows final : public pq_connection::deferred {
   // item_failed if it is queued already.
   bool add_forward(std::string_view ref, wall_time now, const std::optional<lease>& taken);
   void add_reply(const new_reply& r, std::int64_t id, const std::optional<lease>& taken);
+  // A delivery receipt (transaction::take_receipt), applied with the batch's others after
+  // the rows above are written (receipts.hpp).
+  void add_receipt(const mo_pdu& mo, std::int64_t dedup_hash, std::int64_t id,
+                   std::span<const std::string> ids, std::string_view stat, wall_time dedup_since,
+                   wall_time receipt_since, receipt_taken& out);
   const std::vector<pending_complaint>& pending_complaints() const noexcept { return complaints_; }
 
   // An item's rows go back with it (backend_connection::item_started / item_rolled_back).
@@ -162,6 +173,7 @@ class deferred_rows final : public pq_connection::deferred {
       forward_epoch_{binary_array::element::int8};
   std::size_t rows_ = 0;
   facts_cache* cache_ = nullptr;
+  std::unique_ptr<deferred_receipts> receipts_;
   struct item_mark {
     std::size_t received_ids = 0, complaints = 0, rows = 0;
   } mark_;

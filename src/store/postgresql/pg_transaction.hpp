@@ -73,6 +73,8 @@ class pg_transaction final : public transaction {
       std::span<const reply_outcome> outcomes) override;
   receipt_outcome apply_receipt(std::string_view carrier, std::string_view message_id,
                                 std::string_view stat, wall_time at) override;
+  void take_receipt(const mo_pdu& mo, std::span<const std::string> ids, std::string_view stat,
+                    receipt_taken& out) override;
   std::optional<reply_status> reply_status_of(std::int64_t id) override;
   std::optional<wall_time> next_reply_due() override;
   queue_counts counts() override;

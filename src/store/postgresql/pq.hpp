@@ -59,7 +59,7 @@ class result {
 // caller's views (valid until the statement ran: no copy); integers as decimal text.
 class params {
  public:
-  static constexpr int max = 24;  // the complaints INSERT of deferred_rows has 23
+  static constexpr int max = 24;  // complaints INSERT of deferred_rows 23, receipts' 22
   params& add(std::int64_t v);
   params& add(std::string_view text) { return add_bytes(text); }
   params& add(const std::string& text) { return add_bytes(text); }

@@ -122,6 +122,16 @@ receipt_outcome pg_transaction::apply_receipt(std::string_view carrier, std::str
   return receipt_outcome::applied;
 }
 
+void pg_transaction::take_receipt(const mo_pdu& mo, std::span<const std::string> ids,
+                                  std::string_view stat, receipt_taken& out) {
+  // Kept back and applied with the batch's other receipts (receipts.hpp): no statement now,
+  // so the rows kept back before it are not written early either.
+  const std::int64_t id = c_.next_id(connection::id_of::received);
+  c_.rows().add_receipt(mo, detail::dedup_hash(mo), id, ids, stat,
+                        mo.received_at - c_.dedup_window(), mo.received_at - c_.receipt_window(),
+                        out);
+}
+
 std::optional<reply_status> pg_transaction::reply_status_of(std::int64_t id) {
   auto q = c_.pq().run(reply_status_sql, params().add(id));
   if (q.rows() == 0) return std::nullopt;

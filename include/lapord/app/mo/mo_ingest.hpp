@@ -5,6 +5,7 @@
 // commits together or not at all; the carrier gets ESME_ROK only after that commit.
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -80,6 +81,9 @@ struct ingest_outcome {
   // [service] replies_per_hour answers within the hour already.
   bool reply_limited = false;
   std::int64_t received_id = 0;
+  // A receipt given to the store (transaction::take_receipt) whose answer may come only when
+  // the batch's statements run: settle_receipt() turns it into the effect once it is there.
+  std::shared_ptr<store::receipt_taken> receipt_taken;
 };
 
 // What the complaint service reads in a message before the store is asked anything: the
@@ -100,6 +104,12 @@ struct first_reading {
 // a whole message (null: read here).
 ingest_outcome ingest(store::transaction& tx, const incoming_mo& mo, const ingest_context& ctx,
                       const first_reading* read = nullptr);
+
+// A receipt's outcome from what the store answered (ingest_outcome::receipt_taken): the
+// effect (receipt, receipt_unknown or redelivery), its received row, and receipt_ids up to
+// the one that matched. Call once the item's batch ran its statements (the work item's
+// done(), or after database::call); nothing to do for any other MO.
+void settle_receipt(ingest_outcome& out);
 
 // The complaint service's part: decide with what the store knows, then record the decision.
 ingest_outcome handle_message(store::transaction& tx, const citizen_message& message,
