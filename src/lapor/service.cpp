@@ -176,13 +176,34 @@ decision service::decide(const inbound& in, const parsed_message& p,
         i.code, i.name,        i.short_name, p.keyword->keyword, p.keyword->corrected,
         i.kind, p.keyword->via};
   }
-  if (!apply_filing_rule(d, facts.complaint, number)) return d;
+  file(d, p, facts.complaint, number);
+  return d;
+}
+
+void service::file(decision& d, const parsed_message& p, const complaint_facts& facts,
+                   const std::string& number) const {
+  if (!apply_filing_rule(d, facts, number)) return;
   d.reason = std::string(to_string(p.routed_by()));
   if (p.keyword && p.keyword->corrected) d.reason += "_corrected";
   d.reply_template = p.keyword ? reply::ack : reply::ack_national;
   d.params = {{"number", number}};
   if (p.keyword) d.params.emplace_back("institution", p.keyword->target->short_name);
-  return d;  // the reply waits for the ref: render_reply()
+  // the reply waits for the ref: render_reply()
+}
+
+decision service::decide_again(const inbound& in, const parsed_message& p, const decision& first,
+                               const store_facts& facts) const {
+  if (first.kind != decision_kind::complaint) return decide(in, p, facts);
+  // What decide() has set when it comes to the filing rule, and nothing else.
+  decision d;
+  d.kind = first.kind;
+  d.reporter = first.reporter;
+  d.confidential = first.confidential;
+  d.text = first.text;
+  d.duplicate_key = first.duplicate_key;
+  d.institution = first.institution;
+  file(d, p, facts.complaint, reply_number(in.to));
+  return d;
 }
 
 bool service::apply_filing_rule(decision& d, const complaint_facts& facts,

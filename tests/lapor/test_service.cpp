@@ -146,3 +146,28 @@ TEST_CASE("decide: notifications carry the institution's message") {
   CHECK(text ==
         "LAPOR! Tiket 48219375 DITANGGAPI - Kab. Sleman: Jalan akan diperbaiki minggu depan.");
 }
+
+TEST_CASE("decide_again: the same decision as deciding again whole, whatever the facts") {
+  const service& svc = real_service();
+  std::vector<store_facts> all_facts(6);
+  all_facts[1].complaint.duplicate_ref = "48219375";
+  all_facts[2].complaint.complaints_last_hour = 10;
+  all_facts[3].complaint.complaints_last_hour = 10;
+  all_facts[3].complaint.told_rate_limit_within_hour = true;
+  all_facts[4].complaint.duplicate_ref = "48219375";
+  all_facts[4].complaint.complaints_last_hour = 12;
+  all_facts[5].status = status_facts{complaint_state::ditanggapi, "36.03", 1'700'000'000};
+  for (const inbound& in :
+       {sms("RAHASIA TANGKAB Jalan  rusak dekat pasar"), sms("jalan rusak parah di dusun kami"),
+        sms("Yth Bupati Sleman, jalan rusak parah di dusun kami"),
+        sms("LAPOR SLEMN jalan rusak sekali"), sms("CEK 48219375"), sms("INFO"), sms("STOP"),
+        sms("TANGKAB jalan"), sms("TANGKAB jalan rusak dekat pasar", "BANK"),
+        sms("TANGKAB jalan rusak dekat pasar", "1708", 0)}) {
+    CAPTURE(in.text);
+    const parsed_message p = svc.parse(in.text);
+    const decision first = svc.decide(in, p, {});
+    for (const store_facts& f : all_facts) {
+      CHECK(svc.decide_again(in, p, first, f) == svc.decide(in, p, f));
+    }
+  }
+}

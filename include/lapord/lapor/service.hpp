@@ -69,6 +69,7 @@ struct routed_institution {
   bool corrected = false;
   institution_kind kind = institution_kind::lembaga;  // the directory's kind (for metrics)
   routing via = routing::keyword;  // a keyword, or an addressee (`Yth Bupati Sleman, ...`)
+  bool operator==(const routed_institution&) const = default;
 };
 
 struct decision {
@@ -87,6 +88,7 @@ struct decision {
   reply_params params;            // its placeholders (an ack's {ref} comes from the store)
   std::string reply;              // the rendered reply; empty for an ack until the ref is known
   std::string reason;             // why, for logs: "too_short", "duplicate", "receipt", ...
+  bool operator==(const decision&) const = default;
 };
 
 struct service_options {
@@ -119,6 +121,12 @@ class service {
   [[nodiscard]] decision decide(const inbound& in, const parsed_message& parsed,
                                 const store_facts& facts) const;
   [[nodiscard]] parsed_message parse(std::string_view text) const;
+  // decide(in, parsed, facts), given first == decide(in, parsed, {}): a complaint's reading
+  // (sender, text, duplicate key, institution) is taken from `first` and only the filing rule
+  // is decided again (the store's second pass runs on the writer thread, which every MO
+  // passes through); anything else is decided again whole.
+  [[nodiscard]] decision decide_again(const inbound& in, const parsed_message& parsed,
+                                      const decision& first, const store_facts& facts) const;
 
   // The filing rule of a complaint, the same for SMS and USSD, once the store has answered
   // (`facts`): a text this reporter filed within the duplicate window is not filed again and is
@@ -129,6 +137,9 @@ class service {
   // then d's reason and reply are the caller's (the acknowledgement, rendered with the new ref).
   [[nodiscard]] bool apply_filing_rule(decision& d, const complaint_facts& facts,
                                        const std::string& number) const;
+  // A complaint's decision from its reading on: the filing rule, then the acknowledgement.
+  void file(decision& d, const parsed_message& p, const complaint_facts& facts,
+            const std::string& number) const;
 
   // The acknowledgement of a new complaint once the store gave it its ref.
   [[nodiscard]] std::string render_reply(const decision& d, std::string_view new_ref) const;

@@ -130,7 +130,7 @@ ingest_outcome handle_message(store::transaction& tx, const citizen_message& mes
   lapor::decision decided;
   const lapor::decision* d = &read->first;
   if (d->kind == lapor::decision_kind::complaint || d->kind == lapor::decision_kind::status) {
-    decided = service.decide(read->in, read->parsed, facts_for(tx, *d, service, now));
+    decided = service.decide_again(read->in, read->parsed, *d, facts_for(tx, *d, service, now));
     d = &decided;
   }
   complaint_origin origin;
