@@ -259,3 +259,50 @@ TEST_CASE(
   REQUIRE(due.size() == 1);
   CHECK(due[0].ref == "10000001");  // taken over from gw-a once its lease ran out
 }
+
+TEST_CASE(
+    "forwards: queued with its complaint (new_complaint::forward) the row is as create then "
+    "enqueue_forward leave it - due and taken") {
+  temp_dir dir;
+  const std::string path = dir.file("lapord.db");
+  database db(options_for(path));
+  db.call([](transaction& tx) { tx.begin_epoch("gw-a", at(0)); });
+  db.call([](transaction& tx) {
+    tx.create_complaint(sample_complaint("10000001", "+6281234567890", "Jalan rusak", at(100)));
+    tx.enqueue_forward("10000001", at(100), 60s);
+    tx.create_complaint(sample_complaint("10000002", "+6281234567891", "Lampu mati", at(100)));
+    tx.enqueue_forward("10000002", at(100));
+    new_complaint taken = sample_complaint("10000003", "+6281234567892", "Jalan rusak", at(100));
+    taken.forward = new_complaint::queued_forward{60s};
+    tx.create_complaint(taken);
+    new_complaint due = sample_complaint("10000004", "+6281234567893", "Lampu mati", at(100));
+    due.forward = new_complaint::queued_forward{};
+    tx.create_complaint(due);
+    tx.create_complaint(sample_complaint("10000005", "+6281234567894", "Tanpa forward", at(100)));
+  });
+  raw_db raw(path);
+  CHECK(raw.rows("SELECT ref, forward_state, forward_leased, forward_attempts, "
+                 "forward_enqueued_at, forward_next_at, forward_lease_owner, forward_lease_epoch, "
+                 "forward_http_status, forward_done_at, forward_payload FROM complaints ORDER BY "
+                 "ref") ==
+        "10000001|pending|1|1|NULL|160000|gw-a|1|NULL|NULL|NULL\n"
+        "10000002|pending|0|0|NULL|100000|NULL|NULL|NULL|NULL|NULL\n"
+        "10000003|pending|1|1|NULL|160000|gw-a|1|NULL|NULL|NULL\n"
+        "10000004|pending|0|0|NULL|100000|NULL|NULL|NULL|NULL|NULL\n"
+        "10000005|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL\n");
+  CHECK(db.call([](transaction& tx) { return tx.counts(); }).outbox_in_flight == 2);
+  // The poll takes the due ones only: the taken ones are this instance's until 160.
+  auto due = db.call([](transaction& tx) { return tx.take_due_forwards(at(100), 10, 60s); });
+  REQUIRE(due.size() == 2);
+  CHECK(due[0].ref != due[1].ref);
+  CHECK((due[0].ref == "10000002" || due[0].ref == "10000004"));
+  CHECK((due[1].ref == "10000002" || due[1].ref == "10000004"));
+  // At 160 every lease has ended (the two taken at insert, the two just taken): all four again.
+  due = db.call([](transaction& tx) { return tx.take_due_forwards(at(160), 10, 60s); });
+  REQUIRE(due.size() == 4);
+  for (const forward& f : due)
+    CHECK(f.attempts == 2);
+  // A forward queued with its complaint is queued: queueing it again fails, as it did.
+  CHECK_THROWS_AS(db.call([](transaction& tx) { tx.enqueue_forward("10000003", at(200)); }),
+                  store_error);
+}

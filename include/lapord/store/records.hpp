@@ -90,6 +90,14 @@ struct new_complaint {
   // The received message that produced it (0: none, e.g. USSD); a redelivery of that message
   // then reports this ref.
   std::int64_t received_id = 0;
+  // Set: the complaint's forward is queued with it, due at created_at (or taken by this
+  // instance for `lease`), exactly as enqueue_forward(ref, created_at, lease) right after would
+  // leave it. Since schema 11 the forward is columns of the complaint's row: written with the
+  // row, not by an UPDATE of the row just inserted.
+  struct queued_forward {
+    std::optional<std::chrono::milliseconds> lease;
+  };
+  std::optional<queued_forward> forward;
 };
 
 struct institution {

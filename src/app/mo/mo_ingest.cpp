@@ -172,13 +172,13 @@ void file_complaint(store::transaction& tx, const lapor::decision& d,
   c.incomplete = origin.incomplete;
   c.created_at = now;
   c.received_id = origin.received_id;
+  // The body is rendered from the complaint when sent: read back by a take, or from here.
+  if (d.forward) c.forward = store::new_complaint::queued_forward{ctx.forward_lease};
   tx.create_complaint(c);
   out.complaint_created = true;
   if (d.institution) out.institution_kind = d.institution->kind;
   if (d.institution) out.institution_code = d.institution->code;
   if (d.forward) {
-    // The body is rendered from the complaint when sent: read back by a take, or from here.
-    tx.enqueue_forward(out.ref, now, ctx.forward_lease);
     out.forward_queued = true;
     if (ctx.forward_lease) out.forward = complaint_record_of(c);
   }

@@ -210,6 +210,8 @@ void pg_transaction::create_complaint(const new_complaint& c) {
   c_.rows().add_complaint(c);
   if (c.received_id && !c_.rows().link_received(c.received_id, c.ref))
     c_.pq().send(link_received_sql, params().add(c.ref).add(c.received_id));
+  // Kept back too: it joins the complaint's INSERT (outbox.cpp).
+  if (c.forward) enqueue_forward(c.ref, c.created_at, c.forward->lease);
 }
 
 std::optional<complaint> pg_transaction::complaint_by_ref(std::string_view ref) {

@@ -54,12 +54,22 @@ constexpr char part_keys_older_sql[] =
 constexpr char read_ref_sql[] = "SELECT value FROM counters WHERE name = 'ref'";
 constexpr char write_ref_sql[] = "UPDATE counters SET value = ? WHERE name = 'ref'";
 
-constexpr char insert_complaint_sql[] =
-    "INSERT INTO complaints (ref, channel, carrier, service_number, reporter, confidential, "
-    "institution_code, institution_name, institution_keyword, institution_corrected, text, "
-    "segments, incomplete, status, status_at, created_at, updated_at, received_id, "
-    "duplicate_key, routed_by, duplicate_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-    "?11, ?12, ?13, 'received', ?14, ?14, ?14, ?15, ?16, ?17, ?18)";
+#define LAPORD_INSERT_COMPLAINT(columns, values)                                            \
+  "INSERT INTO complaints (ref, channel, carrier, service_number, reporter, confidential, " \
+  "institution_code, institution_name, institution_keyword, institution_corrected, text, "  \
+  "segments, incomplete, status, status_at, created_at, updated_at, received_id, "          \
+  "duplicate_key, routed_by, duplicate_hash" columns                                        \
+  ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "                                                  \
+  "?8, ?9, ?10, ?11, ?12, ?13, 'received', ?14, ?14, ?14, ?15, ?16, ?17, ?18" values ")"
+constexpr char insert_complaint_sql[] = LAPORD_INSERT_COMPLAINT("", "");
+// The same with its forward queued (new_complaint::forward): the columns outbox.cpp's
+// enqueue_forward_sql sets, written with the row (?19: 1 taken, 0 due; ?20 next attempt or
+// lease end; owner and epoch NULL when due).
+constexpr char insert_forwarded_complaint_sql[] = LAPORD_INSERT_COMPLAINT(
+    ", forward_state, forward_leased, forward_attempts, forward_next_at, forward_lease_owner, "
+    "forward_lease_epoch",
+    ", 'pending', ?19, ?19, ?20, ?21, ?22");
+#undef LAPORD_INSERT_COMPLAINT
 constexpr char link_received_sql[] = "UPDATE received SET ref=? WHERE id=?";
 
 constexpr char complaint_by_ref_sql[] =
@@ -233,7 +243,8 @@ std::uint64_t sqlite_transaction::next_ref_counter() {
 
 void sqlite_transaction::create_complaint(const new_complaint& c) {
   {
-    auto q = c_.prepare(insert_complaint_sql);
+    auto q = c_.prepare(c.forward ? insert_forwarded_complaint_sql : insert_complaint_sql);
+    if (c.forward) bind_forward(q, 19, c_, c.created_at, c.forward->lease);
     q.bind(1, c.ref)
         .bind(2, c.channel)
         .bind(3, c.carrier)

@@ -59,14 +59,21 @@ constexpr char next_forward_due_sql[] =
 
 // --- outbox ----------------------------------------------------------------------------------
 
+void bind_forward(query& q, int first, const connection& c, wall_time at,
+                  std::optional<std::chrono::milliseconds> lease) {
+  q.bind(first, std::int64_t{lease ? 1 : 0});
+  if (lease) {
+    q.bind(first + 1, at + *lease).bind(first + 2, c.lease_owner).bind(first + 3, c.lease_epoch);
+  } else {
+    q.bind(first + 1, at);  // owner and epoch unbound: NULL
+  }
+}
+
 void sqlite_transaction::enqueue_forward(std::string_view ref, wall_time now,
                                          std::optional<std::chrono::milliseconds> lease) {
   auto q = c_.prepare(enqueue_forward_sql);
-  q.bind(1, ref).bind(2, now).bind(3, std::int64_t{lease ? 1 : 0});
-  if (lease)
-    q.bind(4, now + *lease).bind(5, c_.lease_owner).bind(6, c_.lease_epoch);
-  else
-    q.bind(4, now);  // owner and epoch unbound: NULL
+  q.bind(1, ref).bind(2, now);
+  bind_forward(q, 3, c_, now, lease);
   q.run();
   if (q.changes() == 0) {
     // As the outbox's unique key did: a forward queued twice fails its item.

@@ -9,11 +9,18 @@
 namespace lapord::store::sqlite {
 
 class connection;
+class query;
 
 // Shared by the domain files: an item_failed error "store: no <what> <key>" (transaction.cpp)
 // and the statement that stamps a complaint's updated_at (complaints.cpp).
 [[noreturn]] void no_such(std::string_view what, std::string_view key);
 extern const char touch_complaint_sql[];
+// A forward's lease columns, bound from parameter `first` on (outbox.cpp): first = 1 taken /
+// 0 due, first + 1 the next attempt (due: `at`; taken: the lease's end), first + 2 and + 3 this
+// connection's lease owner and epoch when taken (else unbound: NULL). enqueue_forward and
+// create_complaint with its forward set the same columns alike.
+void bind_forward(query& q, int first, const connection& c, wall_time at,
+                  std::optional<std::chrono::milliseconds> lease);
 
 class sqlite_transaction final : public transaction {
  public:
