@@ -2,6 +2,14 @@
 
 namespace lapord::store {
 
+receipt_effect receipt_effect_of(std::string_view stat) noexcept {
+  if (stat == "DELIVRD") return receipt_effect::deliver;
+  if (stat == "UNDELIV" || stat == "EXPIRED" || stat == "REJECTD" || stat == "DELETED" ||
+      stat == "UNKNOWN")
+    return receipt_effect::fail;
+  return receipt_effect::none;
+}
+
 std::string_view to_string(forward_state s) noexcept {
   switch (s) {
     case forward_state::pending:

@@ -232,6 +232,13 @@ enum class receipt_outcome {
   unknown_id,  // no submitted segment has this (carrier, message_id)
 };
 
+// What a receipt's stat does to its reply (still submitted) when applied: DELIVRD delivers it
+// once every segment is; UNDELIV, EXPIRED, REJECTD, DELETED and UNKNOWN fail it; anything else
+// (ENROUTE, ACCEPTD) records the stat and changes no state. Both backends apply this rule
+// (PostgreSQL's batch statement writes the failing list in its SQL: postgresql/receipts.cpp).
+enum class receipt_effect { deliver, fail, none };
+[[nodiscard]] receipt_effect receipt_effect_of(std::string_view stat) noexcept;
+
 // What became of a delivery receipt MO given to transaction::take_receipt. Filled when the
 // backend ran its statements: at once (SQLite), or when the batch's receipts are applied
 // together (PostgreSQL: before the next statement that reads, at the latest before COMMIT);

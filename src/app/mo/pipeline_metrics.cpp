@@ -1,5 +1,7 @@
 #include "lapord/app/mo/pipeline_metrics.hpp"
 
+#include "lapord/store/records.hpp"
+
 namespace lapord::app {
 namespace {
 
@@ -19,13 +21,6 @@ std::size_t class_index(const std::optional<lapor::institution_kind>& kind) {
       return 3;
   }
   return 3;
-}
-
-// The store files DELIVRD as delivered and these as failed (store::transaction::apply_receipt);
-// anything else (ENROUTE, ACCEPTD) changes no state.
-bool failing_stat(std::string_view stat) {
-  return stat == "UNDELIV" || stat == "EXPIRED" || stat == "REJECTD" || stat == "DELETED" ||
-         stat == "UNKNOWN";
 }
 
 }  // namespace
@@ -102,10 +97,16 @@ void pipeline_metrics::committed(lapor::channel channel, std::string_view carrie
       redelivery_->inc();
       return;
     case ingest_effect::receipt:
-      if (outcome.receipt_stat == "DELIVRD") {
-        delivered_->of(carrier).inc();
-      } else if (failing_stat(outcome.receipt_stat)) {
-        failed_->of(carrier).inc();
+      // Counted as the store filed it (store::receipt_effect_of).
+      switch (store::receipt_effect_of(outcome.receipt_stat)) {
+        case store::receipt_effect::deliver:
+          delivered_->of(carrier).inc();
+          break;
+        case store::receipt_effect::fail:
+          failed_->of(carrier).inc();
+          break;
+        case store::receipt_effect::none:
+          break;
       }
       return;
     case ingest_effect::receipt_unknown:

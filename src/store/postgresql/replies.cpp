@@ -106,11 +106,10 @@ receipt_outcome pg_transaction::apply_receipt(std::string_view carrier, std::str
                                               std::string_view stat, wall_time at) {
   // An SMSC that restarted hands out its ids again: the newest segment with the id wins, and
   // a segment submitted longer than the receipt window ago is never credited.
-  const std::int64_t kind = stat == "DELIVRD" ? 1
-                            : stat == "UNDELIV" || stat == "EXPIRED" || stat == "REJECTD" ||
-                                    stat == "DELETED" || stat == "UNKNOWN"
-                                ? 2
-                                : 0;
+  const receipt_effect effect = receipt_effect_of(stat);
+  const std::int64_t kind = effect == receipt_effect::deliver ? 1
+                            : effect == receipt_effect::fail  ? 2
+                                                              : 0;
   auto f = c_.pq().run(apply_receipt_sql, params()
                                               .add(carrier)
                                               .add(message_id)

@@ -169,12 +169,12 @@ receipt_outcome sqlite_transaction::apply_receipt(std::string_view carrier,
     q.bind(1, stat).bind(2, reply_id);
     q.run();
   }
-  if (stat == "DELIVRD") {
+  const receipt_effect effect = receipt_effect_of(stat);
+  if (effect == receipt_effect::deliver) {
     auto q = c_.prepare(reply_delivered_sql);
     q.bind(1, at).bind(2, reply_id);
     q.run();
-  } else if (stat == "UNDELIV" || stat == "EXPIRED" || stat == "REJECTD" || stat == "DELETED" ||
-             stat == "UNKNOWN") {
+  } else if (effect == receipt_effect::fail) {
     auto q = c_.prepare(reply_receipt_failed_sql);
     q.bind(1, at).bind(2, stat).bind(3, reply_id);
     q.run();
