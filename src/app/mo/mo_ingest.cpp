@@ -35,31 +35,17 @@ lapor::store_facts facts_for(store::transaction& tx, const lapor::decision& firs
   return facts;
 }
 
-net::http::complaint_record complaint_record_of(const store::complaint& c) {
+namespace {
+
+// The fields of POST /complaints, from a stored complaint or one being stored (the same names
+// in both, owned strings or views): the body handed over from a commit is byte for byte the
+// one a take renders from the row.
+template <class Complaint>
+net::http::complaint_record record_of(const Complaint& c) {
   net::http::complaint_record r;
   r.ref = c.ref;
   r.channel = c.channel == "ussd" ? lapor::channel::ussd : lapor::channel::sms;
   r.received_at = c.created_at;  // the MO's time: the complaint is created at it
-  r.carrier = c.carrier;
-  r.service_number = c.service_number;
-  r.reporter_msisdn = c.reporter;
-  r.confidential = c.confidential;
-  if (c.institution) {
-    r.institution = net::http::complaint_institution{c.institution->keyword, c.institution->code,
-                                                     c.institution->name, c.institution->corrected};
-  }
-  r.text = c.text;
-  r.segments = static_cast<unsigned>(c.segments);
-  r.incomplete = c.incomplete;
-  return r;
-}
-
-net::http::complaint_record complaint_record_of(const store::new_complaint& c) {
-  // The same fields as from the row it writes (complaint_record_of(store::complaint)).
-  net::http::complaint_record r;
-  r.ref = c.ref;
-  r.channel = c.channel == "ussd" ? lapor::channel::ussd : lapor::channel::sms;
-  r.received_at = c.created_at;
   r.carrier = c.carrier;
   r.service_number = c.service_number;
   r.reporter_msisdn = c.reporter;
@@ -73,6 +59,16 @@ net::http::complaint_record complaint_record_of(const store::new_complaint& c) {
   r.segments = static_cast<unsigned>(c.segments);
   r.incomplete = c.incomplete;
   return r;
+}
+
+}  // namespace
+
+net::http::complaint_record complaint_record_of(const store::complaint& c) {
+  return record_of(c);
+}
+
+net::http::complaint_record complaint_record_of(const store::new_complaint& c) {
+  return record_of(c);
 }
 
 std::string forward_body(const store::forward& f) {

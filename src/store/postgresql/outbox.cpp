@@ -14,14 +14,6 @@ namespace {
 
 // --- SQL (named arrays: their addresses key the prepared statements) ----------
 
-// SKIP LOCKED: another instance's batch that holds some due rows does not make this one wait;
-// it takes the next ones. The lease (next_attempt_at in the future) keeps them ours after the
-// COMMIT until the outcome is recorded or the lease ends.
-// The last column says whether the row was another owner's lease that ran out (a takeover:
-// lapord_lease_takeovers_total); the CTE keeps the row's values from before the UPDATE.
-// With each its complaint (the body is rendered from it), oldest first, in one round trip:
-// columns 0..18 as read_complaint() reads them (NULL if the complaint is missing), then ref,
-// payload, attempts and the takeover flag.
 // A complaint stored earlier (not kept back in this batch): its forward columns set in place.
 // Taken at once ($3 = 1: enqueue_forward's lease): attempt 1, leased until $4 by $5 and $6.
 constexpr char enqueue_forward_sql[] =
@@ -32,7 +24,13 @@ constexpr char enqueue_forward_sql[] =
     "WHERE ref=$1 AND forward_state IS NULL";
 constexpr char forward_exists_sql[] =
     "SELECT 1 FROM complaints WHERE ref=$1 AND forward_state IS NOT NULL";
-// The forward is columns of its complaint's row (schema 11): the UPDATE returns the complaint.
+// SKIP LOCKED: another instance's batch that holds some due rows does not make this one wait;
+// it takes the next ones. The lease (forward_next_at in the future) keeps them ours after the
+// COMMIT until the outcome is recorded or the lease ends.
+// The forward is columns of its complaint's row (schema 11): the UPDATE returns the complaint,
+// oldest first, in one round trip: columns 0..18 as read_complaint() reads them, then ref,
+// payload, attempts and the takeover flag: whether the row was another owner's lease that ran
+// out (lapord_lease_takeovers_total; the CTE keeps the row's values from before the UPDATE).
 constexpr char take_forwards_sql[] =
     "WITH due AS (SELECT ref, forward_leased AS was_leased, forward_lease_owner AS was_owner, "
     "forward_lease_epoch AS was_epoch FROM complaints WHERE forward_state='pending' "
