@@ -103,6 +103,16 @@ std::uint64_t pow10(std::size_t n) {
 
 constexpr unsigned feistel_rounds = 8;
 
+// Refs without the check digit of `digits` digits: [10^(d-2), 10^(d-1)), 9 * 10^(d-2) of them.
+std::uint64_t space_of(std::size_t digits) {
+  return 9 * pow10(digits - 2);
+}
+
+// Half the bits of the smallest power of 4 that holds the space: the Feistel network's halves.
+unsigned half_bits_of(std::uint64_t space) {
+  return (static_cast<unsigned>(std::bit_width(space - 1)) + 1) / 2;
+}
+
 }  // namespace
 
 char damm_check_digit(std::string_view digits) {
@@ -156,14 +166,14 @@ ref_generator::ref_generator(std::string_view key, std::size_t digits)
     throw std::invalid_argument("ref digits must be between " + std::to_string(min_ref_digits) +
                                 " and " + std::to_string(max_ref_digits));
   }
-  space_ = 9 * pow10(digits - 2);
-  unsigned bits = static_cast<unsigned>(std::bit_width(space_ - 1));
-  half_bits_ = (bits + 1) / 2;
+  space_ = space_of(digits);
+  half_bits_ = half_bits_of(space_);
 }
 
-std::uint64_t ref_generator::round_function(unsigned round, std::uint64_t half) const {
+std::uint64_t ref_generator::round_function(unsigned round, std::uint64_t half,
+                                            unsigned half_bits) const {
   return siphash_word(key_, (static_cast<std::uint64_t>(round) << 56) ^ half) &
-         ((std::uint64_t{1} << half_bits_) - 1);
+         ((std::uint64_t{1} << half_bits) - 1);
 }
 
 std::uint64_t ref_generator::permute(std::uint64_t x) const {
@@ -174,7 +184,7 @@ std::uint64_t ref_generator::permute(std::uint64_t x) const {
     std::uint64_t left = x >> half_bits_;
     std::uint64_t right = x & mask;
     for (unsigned r = 0; r < feistel_rounds; ++r) {
-      std::uint64_t next = left ^ round_function(r, right);
+      std::uint64_t next = left ^ round_function(r, right, half_bits_);
       left = right;
       right = next;
     }
@@ -190,6 +200,37 @@ std::string ref_generator::make(std::uint64_t counter) const {
   }
   std::string body = std::to_string(pow10(digits_ - 2) + permute(counter));
   return body + damm_check_digit(body);
+}
+
+std::uint64_t ref_generator::unpermute(std::uint64_t y, std::uint64_t space,
+                                       unsigned half_bits) const {
+  // Each round undone, last first: a round maps (l, r) to (r, l ^ F(r)), so (l', r') came from
+  // (r' ^ F(l'), l'). Walking back through values outside the space finds the one inside that
+  // permute() started from (the cycle through y holds it, and permute() stopped at y).
+  const std::uint64_t mask = (std::uint64_t{1} << half_bits) - 1;
+  do {
+    std::uint64_t left = y >> half_bits;
+    std::uint64_t right = y & mask;
+    for (unsigned r = feistel_rounds; r-- > 0;) {
+      std::uint64_t prev = right ^ round_function(r, left, half_bits);
+      right = left;
+      left = prev;
+    }
+    y = (left << half_bits) | right;
+  } while (y >= space);
+  return y;
+}
+
+std::optional<std::uint64_t> ref_generator::number_of(std::string_view ref) const {
+  const std::size_t digits = ref.size();
+  if (digits < min_ref_digits || digits > max_ref_digits || !is_valid_ref(ref, digits))
+    return std::nullopt;
+  std::uint64_t body = 0;
+  for (char c : ref.substr(0, digits - 1))
+    body = body * 10 + static_cast<std::uint64_t>(c - '0');
+  const std::uint64_t space = digits == digits_ ? space_ : space_of(digits);
+  const unsigned half_bits = digits == digits_ ? half_bits_ : half_bits_of(space);
+  return unpermute(body - pow10(digits - 2), space, half_bits);
 }
 
 }  // namespace lapord::lapor

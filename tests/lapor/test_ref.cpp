@@ -119,3 +119,70 @@ TEST_CASE("ref: validation rejects before any lookup") {
   CHECK_FALSE(is_valid_ref("0" + std::string(1, damm_check_digit("0"))));
   CHECK_FALSE(is_valid_ref("00000000"));  // Damm-valid, but no ref starts with 0
 }
+
+TEST_CASE("ref: number_of inverts make over many counters, for every digit count") {
+  const std::string key = "round trip key, long enough!!!";
+  // One generator at the default digit count reads refs of every length made with its key:
+  // ref_digits may have been raised since (docs/store.md, "Complaints keyed by their number").
+  ref_generator reader(key, default_ref_digits);
+  for (std::size_t d = min_ref_digits; d <= max_ref_digits; ++d) {
+    CAPTURE(d);
+    ref_generator maker(key, d);
+    std::vector<std::uint64_t> counters;
+    for (std::uint64_t c = 0; c < 2000 && c < maker.capacity(); ++c)
+      counters.push_back(c);
+    // And the far end of the space, where cycle-walking matters as much.
+    for (std::uint64_t c = maker.capacity() > 2000 ? maker.capacity() - 500 : maker.capacity();
+         c < maker.capacity(); ++c)
+      counters.push_back(c);
+    for (std::uint64_t step = maker.capacity() / 997 + 1, c = 0; c < maker.capacity(); c += step)
+      counters.push_back(c);
+    int wrong = 0;
+    for (std::uint64_t c : counters) {
+      const std::string ref = maker.make(c);
+      if (reader.number_of(ref) != std::optional<std::uint64_t>(c)) ++wrong;
+      if (maker.number_of(ref) != std::optional<std::uint64_t>(c)) ++wrong;
+    }
+    CHECK(wrong == 0);
+  }
+}
+
+TEST_CASE("ref: number_of covers a small space exhaustively") {
+  ref_generator gen("small space key for exhaustive", 4);
+  int wrong = 0;
+  for (std::uint64_t c = 0; c < gen.capacity(); ++c)
+    if (gen.number_of(gen.make(c)) != std::optional<std::uint64_t>(c)) ++wrong;
+  CHECK(wrong == 0);
+  // Every valid 4-digit ref is some counter's: 900 refs, 900 counters.
+  int valid = 0;
+  for (int body = 100; body < 1000; ++body) {
+    std::string ref = std::to_string(body);
+    ref += damm_check_digit(ref);
+    auto n = gen.number_of(ref);
+    if (n && *n < gen.capacity() && gen.make(*n) == ref) ++valid;
+  }
+  CHECK(valid == 900);
+}
+
+TEST_CASE("ref: number_of refuses what is no ref") {
+  ref_generator gen("invalid refs key, long enough!", 8);
+  const std::string ref = gen.make(12345);
+  REQUIRE(gen.number_of(ref) == std::optional<std::uint64_t>(12345));
+  std::string wrong_digit = ref;
+  wrong_digit[3] = wrong_digit[3] == '9' ? '0' : static_cast<char>(wrong_digit[3] + 1);
+  CHECK_FALSE(gen.number_of(wrong_digit));  // the check digit catches it
+  std::string swapped = ref;
+  std::swap(swapped[2], swapped[3]);
+  if (swapped != ref) CHECK_FALSE(gen.number_of(swapped));
+  CHECK_FALSE(gen.number_of(""));
+  CHECK_FALSE(gen.number_of("572"));                // too short for any generator
+  CHECK_FALSE(gen.number_of("0" + ref.substr(1)));  // no ref starts with 0
+  CHECK_FALSE(gen.number_of(ref.substr(0, 4) + "-" + ref.substr(4)));  // not digits only
+  CHECK_FALSE(gen.number_of(std::string(19, '1')));                    // longer than any generator
+  CHECK_FALSE(gen.number_of("00000000"));
+  // Another key reads a valid ref too, as some other counter: only the store's check that the
+  // complaint under that number has this ref tells them apart.
+  ref_generator other("another key altogether, long!!", 8);
+  CHECK(other.number_of(ref).has_value());
+  CHECK(other.number_of(ref) != std::optional<std::uint64_t>(12345));
+}

@@ -44,13 +44,26 @@ class ref_generator {
 
   // The ref of the n-th complaint, n in [0, capacity()). Throws std::out_of_range beyond.
   [[nodiscard]] std::string make(std::uint64_t counter) const;
+  // The inverse of make(): the counter a ref was made from, by a generator with this key and
+  // the ref's own number of digits (any count in [min_ref_digits, max_ref_digits], not only
+  // digits()): ref_digits may be raised when the space runs out, the key never changes, and the
+  // counter goes on, so a ref's length says which generator made it and every complaint keeps
+  // its counter whatever was configured later. nullopt when ref is not a valid ref of any
+  // length (is_valid_ref: digits only, no leading 0, the check digit right). A valid ref of a
+  // length this store never used still gives a number: a store looking it up must confirm
+  // that the complaint under that number has this very ref.
+  [[nodiscard]] std::optional<std::uint64_t> number_of(std::string_view ref) const;
   // How many distinct refs exist: 9 * 10^(digits-2).
   [[nodiscard]] std::uint64_t capacity() const noexcept { return space_; }
   [[nodiscard]] std::size_t digits() const noexcept { return digits_; }
 
  private:
   [[nodiscard]] std::uint64_t permute(std::uint64_t x) const;
-  [[nodiscard]] std::uint64_t round_function(unsigned round, std::uint64_t half) const;
+  // permute()'s inverse over a space of `space` values (the space of another digit count).
+  [[nodiscard]] std::uint64_t unpermute(std::uint64_t y, std::uint64_t space,
+                                        unsigned half_bits) const;
+  [[nodiscard]] std::uint64_t round_function(unsigned round, std::uint64_t half,
+                                             unsigned half_bits) const;
 
   std::size_t digits_;
   std::uint64_t space_;  // refs without the check digit: [10^(d-2), 10^(d-1))
