@@ -17,6 +17,7 @@
 
 #include "lapord/smpp/session_error.hpp"
 #include "net/carrier/bind_connection.hpp"
+#include "net/carrier/feed_slices.hpp"
 #include "net/carrier/tls_client.hpp"
 
 namespace lapord::net {
@@ -187,6 +188,7 @@ asio::awaitable<void> bind_link::serve(std::shared_ptr<connection> c) {
 
 asio::awaitable<void> bind_link::reader(std::shared_ptr<connection> c) {
   std::vector<std::uint8_t> buffer(64 * 1024);
+  read_slices unfed;  // the part of the last read the session has not been given yet
   for (;;) {
     // Back-pressure (issue 12, item 7): wait while the read gate is shut (output over its
     // bound, or the session holding MO at max_mo_in_flight); output stuck over the bound for
@@ -206,6 +208,11 @@ asio::awaitable<void> bind_link::reader(std::shared_ptr<connection> c) {
         co_return;
       }
     }
+    if (!unfed.empty()) {
+      unfed.feed(c->session, steady::now());
+      apply(*c);
+      continue;
+    }
     boost::system::error_code error;
     std::size_t n = 0;
     if (c->tls) {
@@ -220,9 +227,7 @@ asio::awaitable<void> bind_link::reader(std::shared_ptr<connection> c) {
                       : std::error_code(error));
       co_return;
     }
-    const std::span<const std::uint8_t> got(buffer.data(), n);
-    c->session.on_bytes(got, steady::now());
-    apply(*c);
+    unfed.got(std::span<const std::uint8_t>(buffer.data(), n));
   }
 }
 
