@@ -70,6 +70,7 @@ struct store_under_test {
   store::database db{[this] {
     store::database_options o;
     o.path = dir.file("lapord.db");
+    o.ref_number = [](std::string_view ref) { return test_refs().number_of(ref); };
     return o;
   }()};
 

@@ -130,11 +130,15 @@ TEST_CASE("the schema migration folds stored complaints exactly as lapor::duplic
           std::to_string(10000000 + i) + "', 'sms', 'tsel', '1708', '+6281234567890', 0, " +
           sql_quoted(texts[i]) + ", 1, 0, 'received', 0, 0, 0)");
     }
+    // Refs read as their own number (store::test::test_ref_number), below the counter as in a
+    // store whose refs were made from it (migration 12 checks).
+    raw.exec("UPDATE counters SET value = 20000000 WHERE name = 'ref'");
     raw.exec("COMMIT");
   }
   {
     store::database_options o;
     o.path = path;
+    o.ref_number = store::test::test_ref_number;
     store::database db(o);
   }
   store::test::raw_db raw(path);

@@ -160,6 +160,15 @@ int main(int argc, char** argv) {
   {
     database_options d;
     d.path = path.string();
+    // Its refs are 10000000 + the counter: read back as such.
+    d.ref_number = [](std::string_view ref) -> std::optional<std::uint64_t> {
+      std::uint64_t n = 0;
+      for (char c : ref) {
+        if (c < '0' || c > '9') return std::nullopt;
+        n = n * 10 + static_cast<std::uint64_t>(c - '0');
+      }
+      return ref.empty() ? std::nullopt : std::optional<std::uint64_t>(n);
+    };
     d.max_batch = o.max_batch;
     d.page_size = o.page_size;
     d.sqlite_sync = o.sync;

@@ -267,3 +267,45 @@ TEST_CASE("an event with a status the schema does not know is refused whole") {
   test::raw_db raw(path);
   CHECK(raw.integer("SELECT count(*) FROM events") == 0);
 }
+
+TEST_CASE(
+    "a ref that gives another complaint's number finds nothing - by ref the complaint must be the "
+    "one asked for") {
+  // The tests' ref key reads "010000001" as 10000001, the number of "10000001" (as a ref of
+  // another length or key can give a stored complaint's number: lapor::ref_generator::number_of).
+  // SQLite looks it up by that number and confirms the ref; PostgreSQL finds by ref.
+  test::temp_dir dir;
+  database db(options_for(dir.file("lapord.db")));
+  db.call([](transaction& tx) {
+    tx.create_complaint(sample("10000001", "+6281234567890", "jalan rusak", at(1)));
+    tx.enqueue_forward("10000001", at(1));
+    new_reply r;
+    r.carrier = "telkomsel";
+    r.source = "1708";
+    r.destination = "6281234567890";
+    r.text = "ack";
+    r.kind = "ack";
+    r.ref = "10000001";
+    r.created_at = at(1);
+    (void)tx.enqueue_reply(r);
+  });
+  const std::string other = "010000001";
+  CHECK_FALSE(db.call([&](transaction& tx) { return tx.complaint_by_ref(other); }));
+  CHECK_FALSE(db.call([&](transaction& tx) { return tx.complaint_view_by_ref(other); }));
+  CHECK(db.call([&](transaction& tx) { return tx.replies_for(other); }).empty());
+  CHECK(db.call([&](transaction& tx) {
+    return tx.add_event(status_event_view{other, "verified", at(2), {}, {}, at(2)});
+  }) == event_outcome::unknown_ref);
+  CHECK_THROWS_AS(db.call([&](transaction& tx) { tx.mark_forwarded(other, 201, "T", at(3)); }),
+                  store_error);
+  CHECK_THROWS_AS(db.call([&](transaction& tx) { tx.enqueue_forward(other, at(3)); }), store_error);
+  CHECK(db.call([&](transaction& tx) { return tx.retry_parked(other, at(3)); }).outcome ==
+        parked_outcome::unknown);
+  // The complaint itself is as it was.
+  auto v = db.call([](transaction& tx) { return tx.complaint_view_by_ref("10000001"); });
+  REQUIRE(v);
+  CHECK(v->complaint.status == "received");
+  REQUIRE(v->forwarding);
+  CHECK(v->forwarding->state == forward_state::pending);
+  CHECK(db.call([](transaction& tx) { return tx.replies_for("10000001"); }).size() == 1);
+}

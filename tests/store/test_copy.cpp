@@ -16,6 +16,7 @@ namespace {
 database_options sqlite_at(const std::string& path) {
   database_options o;
   o.path = path;
+  o.ref_number = test_ref_number;
   return o;
 }
 

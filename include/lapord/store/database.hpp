@@ -99,6 +99,15 @@ struct database_options {
   // number in it is the receiver's to mask. Writer thread, or the opening thread at open.
   // Must not throw nor block.
   std::function<void(backend_log level, std::string_view line)> on_log;
+  // The number a ref was made from (the value of next_ref_counter() the caller made it of, as
+  // its generator sees it: lapor::ref_generator::number_of), nullopt for a string that is no
+  // ref. SQLite keys complaints by it (schema 12: every index an MO writes grows at its end;
+  // docs/store.md "Complaints keyed by their number"), so a SQLite store cannot be opened
+  // without it (errc::schema): the migration to 12 and every look-up by ref need it. The
+  // store never reads the ref key itself: whoever holds it (the daemon) passes this. It must be
+  // the same function for the life of the store; the open checks that the newest complaint's
+  // ref still gives its number. PostgreSQL finds complaints by their ref and ignores it.
+  std::function<std::optional<std::uint64_t>(std::string_view ref)> ref_number;
 };
 
 // The writer's own counters, readable from any thread.

@@ -273,6 +273,12 @@ struct pipeline::impl {
 
   // Opens the store and begins this start's lease epoch.
   void open_store() {
+    // The store keys SQLite's complaints by the number a ref was made from; it never sees the
+    // key, only this inverse of the generator (which reads refs of every length: ref_digits may
+    // have been raised since a complaint was filed).
+    settings.store.database.ref_number = [gen = refs](std::string_view ref) {
+      return gen.number_of(ref);
+    };
     db = std::make_unique<store::database>(settings.store.database);
     if (hooks.health != nullptr) {
       hooks.health->store_opened(true);

@@ -298,7 +298,15 @@ CREATE INDEX complaints_forward_due ON complaints(forward_next_at)
 CREATE INDEX complaints_forward_parked ON complaints(ref) WHERE forward_state = 'parked';
 )sql";
 
-constexpr std::array<const char*, 11> migrations{v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11};
+// Version 12: SQLite keys complaints by their ref's number (see the SQLite list). Nothing here:
+// PostgreSQL keeps complaints keyed by ref and replies_ref, so it needs no ref key, and issue 13's
+// figures were measured so (docs/store.md, "Complaints keyed by their number": why not here). The
+// number keeps the two backends' versions in step.
+constexpr const char* v12 = R"sql(
+SELECT 1;
+)sql";
+
+constexpr std::array<const char*, 12> migrations{v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12};
 
 // Two instances starting at once against an empty store: one migrates, the other waits here
 // and then finds the work done. The key is an arbitrary constant of lapord's.

@@ -54,12 +54,13 @@ constexpr char part_keys_older_sql[] =
 constexpr char read_ref_sql[] = "SELECT value FROM counters WHERE name = 'ref'";
 constexpr char write_ref_sql[] = "UPDATE counters SET value = ? WHERE name = 'ref'";
 
-#define LAPORD_INSERT_COMPLAINT(columns, values)                                            \
-  "INSERT INTO complaints (ref, channel, carrier, service_number, reporter, confidential, " \
-  "institution_code, institution_name, institution_keyword, institution_corrected, text, "  \
-  "segments, incomplete, status, status_at, created_at, updated_at, received_id, "          \
-  "duplicate_key, routed_by, duplicate_hash" columns                                        \
-  ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "                                                  \
+#define LAPORD_INSERT_COMPLAINT(columns, values)                                           \
+  "INSERT INTO complaints (number, ref, channel, carrier, service_number, reporter, "      \
+  "confidential, "                                                                         \
+  "institution_code, institution_name, institution_keyword, institution_corrected, text, " \
+  "segments, incomplete, status, status_at, created_at, updated_at, received_id, "         \
+  "duplicate_key, routed_by, duplicate_hash" columns                                       \
+  ") VALUES (?23, ?1, ?2, ?3, ?4, ?5, ?6, ?7, "                                            \
   "?8, ?9, ?10, ?11, ?12, ?13, 'received', ?14, ?14, ?14, ?15, ?16, ?17, ?18" values ")"
 constexpr char insert_complaint_sql[] = LAPORD_INSERT_COMPLAINT("", "");
 // The same with its forward queued (new_complaint::forward): the columns outbox.cpp's
@@ -73,7 +74,7 @@ constexpr char insert_forwarded_complaint_sql[] = LAPORD_INSERT_COMPLAINT(
 constexpr char link_received_sql[] = "UPDATE received SET ref=? WHERE id=?";
 
 constexpr char complaint_by_ref_sql[] =
-    "SELECT " LAPORD_SQLITE_COMPLAINT_COLUMNS " FROM complaints WHERE ref=?";
+    "SELECT " LAPORD_SQLITE_COMPLAINT_COLUMNS " FROM complaints WHERE number=?1 AND ref=?2";
 constexpr char recent_complaints_sql[] = "SELECT " LAPORD_SQLITE_COMPLAINT_COLUMNS
                                          " FROM complaints WHERE created_at>=? "
                                          "ORDER BY rowid DESC LIMIT ?";
@@ -110,13 +111,13 @@ constexpr char set_opt_out_sql[] =
     "opt_changed_at=excluded.opt_changed_at";
 constexpr char opted_out_sql[] = "SELECT opted_out FROM reporters WHERE msisdn=?";
 
-constexpr char complaint_exists_sql[] = "SELECT 1 FROM complaints WHERE ref=?";
+constexpr char complaint_exists_sql[] = "SELECT 1 FROM complaints WHERE number=?1 AND ref=?2";
 constexpr char latest_event_at_sql[] = "SELECT max(at) FROM events WHERE ref=?";
 constexpr char insert_event_sql[] =
     "INSERT INTO events (ref, status, at, institution, message, received_at) "
     "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
 constexpr char set_status_sql[] =
-    "UPDATE complaints SET status=?, status_at=?, updated_at=? WHERE ref=?";
+    "UPDATE complaints SET status=?, status_at=?, updated_at=? WHERE number=?";
 constexpr char events_of_sql[] =
     "SELECT status, at, institution, message, received_at FROM events WHERE ref=? "
     "ORDER BY at, received_at";
@@ -124,7 +125,7 @@ constexpr char forwarding_of_sql[] =
     "SELECT forward_state, forward_leased, forward_attempts, "
     "coalesce(forward_enqueued_at, created_at), forward_next_at, forward_http_status, "
     "forward_error, forward_answer, forward_done_at FROM complaints "
-    "WHERE ref=? AND forward_state IS NOT NULL";
+    "WHERE number=? AND forward_state IS NOT NULL";
 constexpr char dropped_of_sql[] =
     "SELECT attempts, enqueued_at, http_status, last_error, answer, parked_at, dropped_at, "
     "reason FROM dropped_forwards WHERE ref=?";
@@ -139,7 +140,7 @@ query& bind_key(query& q, const text::part_key& k) {
 }  // namespace
 
 // Also the outbox's (outbox.cpp): declared in sqlite_transaction.hpp.
-extern const char touch_complaint_sql[] = "UPDATE complaints SET updated_at=? WHERE ref=?";
+extern const char touch_complaint_sql[] = "UPDATE complaints SET updated_at=? WHERE number=?";
 
 // --- received --------------------------------------------------------------------------------
 
@@ -242,8 +243,13 @@ std::uint64_t sqlite_transaction::next_ref_counter() {
 }
 
 void sqlite_transaction::create_complaint(const new_complaint& c) {
+  const auto number = c_.number_of(c.ref);
+  if (!number)
+    throw store_error(errc::item_failed,
+                      "store: '" + std::string(c.ref) + "' is no ref of this store's key");
   {
     auto q = c_.prepare(c.forward ? insert_forwarded_complaint_sql : insert_complaint_sql);
+    q.bind(23, *number);
     if (c.forward) bind_forward(q, 19, c_, c.created_at, c.forward->lease);
     q.bind(1, c.ref)
         .bind(2, c.channel)
@@ -279,8 +285,10 @@ void sqlite_transaction::create_complaint(const new_complaint& c) {
 }
 
 std::optional<complaint> sqlite_transaction::complaint_by_ref(std::string_view ref) {
+  // By its number, then the ref confirmed: a ref of another length or key that gives the number
+  // of someone else's complaint finds nothing.
   auto q = c_.prepare(complaint_by_ref_sql);
-  q.bind(1, ref);
+  q.bind(1, c_.number_of(ref)).bind(2, ref);
   if (!q.step()) return std::nullopt;
   return read_complaint(q);
 }
@@ -375,9 +383,10 @@ bool sqlite_transaction::opted_out(std::string_view reporter) {
 // --- events ----------------------------------------------------------------------------------
 
 event_outcome sqlite_transaction::add_event(const status_event_view& e) {
+  const auto number = c_.number_of(e.ref);
   {
     auto q = c_.prepare(complaint_exists_sql);
-    q.bind(1, e.ref);
+    q.bind(1, number).bind(2, e.ref);
     if (!q.step()) return event_outcome::unknown_ref;
   }
   std::optional<std::int64_t> latest;
@@ -400,11 +409,11 @@ event_outcome sqlite_transaction::add_event(const status_event_view& e) {
   // The complaint shows the latest event by the store's own time, whatever order they came in.
   if (!latest || ms(e.at) >= *latest) {
     auto q = c_.prepare(set_status_sql);
-    q.bind(1, e.status).bind(2, e.at).bind(3, e.received_at).bind(4, e.ref);
+    q.bind(1, e.status).bind(2, e.at).bind(3, e.received_at).bind(4, number);
     q.run();
   } else {
     auto q = c_.prepare(touch_complaint_sql);
-    q.bind(1, e.received_at).bind(2, e.ref);
+    q.bind(1, e.received_at).bind(2, number);
     q.run();
   }
   return event_outcome::applied;
@@ -423,7 +432,7 @@ std::optional<complaint_view> sqlite_transaction::complaint_view_by_ref(std::str
           status_event{q.text(0), q.time(1), q.opt_text(2), q.opt_text(3), q.time(4)});
   }
   auto q = c_.prepare(forwarding_of_sql);
-  q.bind(1, ref);
+  q.bind(1, c_.number_of(ref));  // the complaint, ref confirmed, is there
   if (q.step()) {
     forwarding f;
     std::string state = q.text(0);

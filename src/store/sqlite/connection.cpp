@@ -2,6 +2,7 @@
 
 #include "store/sqlite/small_blocks.hpp"
 
+#include <limits>
 #include <mutex>
 #include <string>
 
@@ -144,8 +145,15 @@ connection::connection(const database_options& options)
       dedup_window_(options.dedup_window),
       receipt_window_(options.receipt_window),
       sync_mode_(options.sqlite_sync),
+      ref_number_(options.ref_number),
       tx_(*this) {
   if (path_.empty()) throw store_error(errc::internal, "store: no database path configured");
+  if (!ref_number_)
+    throw store_error(errc::schema,
+                      "store: " + path_ +
+                          ": no ref key: a SQLite store keys complaints by the number their ref "
+                          "was made from (schema 12), which only the ref key gives "
+                          "(database_options::ref_number)");
   configure_sqlite_once();
   int rc =
       sqlite3_open_v2(path_.c_str(), &db_,
@@ -164,6 +172,7 @@ connection::connection(const database_options& options)
                                              " is read-only (file permissions or a read-only "
                                              "file system): lapord must be able to write it");
     configure(options);
+    register_ref_number();
     schema_version_ = migrate(*this);
     // Migrations commit with a full fsync; only the writer's batches, whose acknowledgements
     // wait for the sync thread, commit without one.
@@ -215,6 +224,34 @@ void connection::configure(const database_options& options) {
   exec(cp.c_str());
   exec("PRAGMA journal_size_limit=67108864");
   if (options.max_bytes) tx_.limit_size(options.max_bytes);
+}
+
+std::optional<std::int64_t> connection::number_of(std::string_view ref) const {
+  const auto n = ref_number_(ref);
+  // The permutation's space is below 9 * 10^16: a number never needs the sign bit.
+  if (!n || *n > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+    return std::nullopt;
+  return static_cast<std::int64_t>(*n);
+}
+
+// lapord_ref_number(ref): the number of a ref for SQL (migration 12 keys the complaints already
+// stored by it). A ref that is no ref is an error, not NULL: an INTEGER PRIMARY KEY given NULL
+// would be handed a new rowid, a complaint keyed by no number of its own.
+void connection::register_ref_number() {
+  auto fn = [](sqlite3_context* ctx, int, sqlite3_value** argv) {
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return sqlite3_result_null(ctx);
+    const auto* self = static_cast<const connection*>(sqlite3_user_data(ctx));
+    const auto* p = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+    const std::string_view ref(p ? p : "", static_cast<std::size_t>(sqlite3_value_bytes(argv[0])));
+    if (auto n = self->number_of(ref)) return sqlite3_result_int64(ctx, *n);
+    const std::string msg =
+        "'" + std::string(ref) + "' is no ref of this store's key (digits, length, check digit)";
+    sqlite3_result_error(ctx, msg.c_str(), static_cast<int>(msg.size()));
+  };
+  const int rc = sqlite3_create_function_v2(db_, "lapord_ref_number", 1,
+                                            SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY,
+                                            this, fn, nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) fail(rc, "sqlite3_create_function_v2(lapord_ref_number)");
 }
 
 std::unique_ptr<wal_sync> connection::deferred_sync() {

@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -81,6 +82,9 @@ class connection final : public backend_connection {
   [[noreturn]] void fail(int rc, std::string_view what) const;
 
   sqlite3* handle() const noexcept { return db_; }
+  // The number a ref was made from (database_options::ref_number): complaints' key since schema
+  // 12. nullopt for a string that is no ref (nothing of that ref is stored then).
+  std::optional<std::int64_t> number_of(std::string_view ref) const;
   std::chrono::milliseconds dedup_window() const noexcept { return dedup_window_; }
   std::chrono::milliseconds receipt_window() const noexcept { return receipt_window_; }
 
@@ -124,6 +128,7 @@ class connection final : public backend_connection {
 
  private:
   void configure(const database_options& options);
+  void register_ref_number();
   void frame(const char* sql);
   sqlite3* db_ = nullptr;
   std::string path_;
@@ -132,6 +137,7 @@ class connection final : public backend_connection {
   std::chrono::milliseconds dedup_window_{};
   std::chrono::milliseconds receipt_window_{};
   sqlite_sync_mode sync_mode_ = sqlite_sync_mode::full;
+  std::function<std::optional<std::uint64_t>(std::string_view)> ref_number_;
   std::optional<std::uint64_t> item_counter_;
   bool item_counter_dirty_ = false;
   sqlite_transaction tx_;

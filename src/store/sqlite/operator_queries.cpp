@@ -34,12 +34,13 @@ constexpr char find_complaints_sql[] =
 
 constexpr char forward_state_sql[] = "SELECT " LAPORD_FORWARD_STATE
                                      " FROM complaints c LEFT JOIN dropped_forwards d "
-                                     "ON d.ref=c.ref WHERE c.ref=?";
+                                     "ON d.ref=c.ref WHERE c.number=?1 AND c.ref=?2";
 #undef LAPORD_FORWARD_STATE
 
 constexpr char replies_for_sql[] =
     "SELECT id, kind, carrier, destination, text, state, leased, attempts, created_at, "
-    "submitted_at, done_at, receipt, last_error FROM replies WHERE ref=? ORDER BY id";
+    "submitted_at, done_at, receipt, last_error FROM replies WHERE complaint=?1 AND ref=?2 "
+    "ORDER BY id";
 
 constexpr char parked_forwards_sql[] =
     "SELECT ref, forward_attempts, forward_http_status, "
@@ -52,15 +53,15 @@ constexpr char copy_dropped_sql[] =
     "last_error, answer, parked_at, dropped_at, reason) SELECT ref, "
     "coalesce(forward_payload, ''), forward_attempts, coalesce(forward_enqueued_at, created_at), "
     "forward_http_status, forward_error, forward_answer, forward_done_at, ?1, ?2 "
-    "FROM complaints WHERE ref=?3 AND forward_state='parked'";
+    "FROM complaints WHERE number=?4 AND ref=?3 AND forward_state='parked'";
 // The forward leaves the complaint's row whole (it is in dropped_forwards now): held again.
 constexpr char clear_parked_sql[] =
     "UPDATE complaints SET forward_state=NULL, forward_leased=NULL, forward_attempts=NULL, "
     "forward_enqueued_at=NULL, forward_next_at=NULL, forward_lease_owner=NULL, "
     "forward_lease_epoch=NULL, forward_http_status=NULL, forward_error=NULL, "
     "forward_answer=NULL, forward_done_at=NULL, forward_payload=NULL, updated_at=?1 "
-    "WHERE ref=?2 AND forward_state='parked'";
-constexpr char touch_sql[] = "UPDATE complaints SET updated_at=? WHERE ref=?";
+    "WHERE number=?3 AND ref=?2 AND forward_state='parked'";
+constexpr char touch_sql[] = "UPDATE complaints SET updated_at=?1 WHERE number=?3 AND ref=?2";
 
 using detail::reply_state_named;
 using detail::view_of;
@@ -89,7 +90,7 @@ std::vector<complaint_summary> sqlite_transaction::find_complaints(const complai
 std::vector<reply_record> sqlite_transaction::replies_for(std::string_view ref) {
   std::vector<reply_record> out;
   auto q = c_.prepare(replies_for_sql);
-  q.bind(1, ref);
+  q.bind(1, c_.number_of(ref)).bind(2, ref);
   while (q.step()) {
     reply_record r;
     r.id = q.int64(0);
@@ -143,12 +144,12 @@ parked_action not_done(query& q) {
 parked_action sqlite_transaction::retry_parked(std::string_view ref, wall_time now) {
   if (unpark(ref, now)) {
     auto t = c_.prepare(touch_sql);
-    t.bind(1, now).bind(2, ref);
+    t.bind(1, now).bind(2, ref).bind(3, c_.number_of(ref));
     t.run();
     return parked_action{parked_outcome::done, forward_state::pending};
   }
   auto q = c_.prepare(forward_state_sql);
-  q.bind(1, ref);
+  q.bind(1, c_.number_of(ref)).bind(2, ref);
   return not_done(q);
 }
 
@@ -157,16 +158,17 @@ parked_action sqlite_transaction::drop_parked(std::string_view ref, std::string_
   {
     auto copy = c_.prepare(copy_dropped_sql);
     copy.bind(1, now).bind(2, reason.empty() ? std::nullopt : std::optional(reason)).bind(3, ref);
+    copy.bind(4, c_.number_of(ref));
     copy.run();
     if (copy.changes() == 1) {
       auto clear = c_.prepare(clear_parked_sql);
-      clear.bind(1, now).bind(2, ref);
+      clear.bind(1, now).bind(2, ref).bind(3, c_.number_of(ref));
       clear.run();
       return parked_action{parked_outcome::done, forward_state::dropped};
     }
   }
   auto q = c_.prepare(forward_state_sql);
-  q.bind(1, ref);
+  q.bind(1, c_.number_of(ref)).bind(2, ref);
   return not_done(q);
 }
 

@@ -22,7 +22,7 @@ constexpr char enqueue_forward_sql[] =
     "forward_enqueued_at=nullif(?2, created_at), forward_next_at=?4, forward_lease_owner=?5, "
     "forward_lease_epoch=?6, forward_http_status=NULL, forward_error=NULL, "
     "forward_answer=NULL, forward_done_at=NULL, forward_payload=NULL "
-    "WHERE ref=?1 AND forward_state IS NULL";
+    "WHERE number=?7 AND ref=?1 AND forward_state IS NULL";
 // The complaint's own columns come back with the lease (the body is rendered from them): no
 // second look-up per forward.
 constexpr char take_forwards_sql[] =
@@ -37,19 +37,20 @@ constexpr char mark_forwarded_sql[] =
     "UPDATE complaints SET forward_state='forwarded', forward_leased=0, forward_http_status=?1, "
     "forward_done_at=?2, forward_next_at=NULL, forward_lease_owner=NULL, "
     "forward_lease_epoch=NULL, tracking_id=coalesce(?3, tracking_id), updated_at=?2 "
-    "WHERE ref=?4 AND forward_state IS NOT NULL";
+    "WHERE number=?5 AND ref=?4 AND forward_state IS NOT NULL";
 constexpr char park_sql[] =
     "UPDATE complaints SET forward_state='parked', forward_leased=0, forward_http_status=?1, "
     "forward_answer=?2, forward_done_at=?3, forward_next_at=NULL, forward_lease_owner=NULL, "
-    "forward_lease_epoch=NULL, updated_at=?3 WHERE ref=?4 AND forward_state='pending'";
+    "forward_lease_epoch=NULL, updated_at=?3 WHERE number=?5 AND ref=?4 "
+    "AND forward_state='pending'";
 constexpr char retry_sql[] =
-    "UPDATE complaints SET forward_leased=0, forward_next_at=?, forward_error=?, "
-    "forward_http_status=? WHERE ref=? AND forward_state='pending'";
+    "UPDATE complaints SET forward_leased=0, forward_next_at=?1, forward_error=?2, "
+    "forward_http_status=?3 WHERE number=?5 AND ref=?4 AND forward_state='pending'";
 constexpr char unpark_sql[] =
     "UPDATE complaints SET forward_state='pending', forward_leased=0, forward_next_at=?1, "
-    "forward_done_at=NULL WHERE ref=?2 AND forward_state='parked'";
+    "forward_done_at=NULL WHERE number=?3 AND ref=?2 AND forward_state='parked'";
 constexpr char forward_exists_sql[] =
-    "SELECT 1 FROM complaints WHERE ref=? AND forward_state IS NOT NULL";
+    "SELECT 1 FROM complaints WHERE number=?1 AND ref=?2 AND forward_state IS NOT NULL";
 constexpr char parked_refs_sql[] =
     "SELECT ref FROM complaints WHERE forward_state='parked' ORDER BY ref LIMIT ?";
 constexpr char next_forward_due_sql[] =
@@ -72,13 +73,13 @@ void bind_forward(query& q, int first, const connection& c, wall_time at,
 void sqlite_transaction::enqueue_forward(std::string_view ref, wall_time now,
                                          std::optional<std::chrono::milliseconds> lease) {
   auto q = c_.prepare(enqueue_forward_sql);
-  q.bind(1, ref).bind(2, now);
+  q.bind(1, ref).bind(2, now).bind(7, c_.number_of(ref));
   bind_forward(q, 3, c_, now, lease);
   q.run();
   if (q.changes() == 0) {
     // As the outbox's unique key did: a forward queued twice fails its item.
     auto e = c_.prepare(forward_exists_sql);
-    e.bind(1, ref);
+    e.bind(1, c_.number_of(ref)).bind(2, ref);
     if (e.step())
       throw store_error(errc::item_failed,
                         "store: the forward of ref " + std::string(ref) + " is already queued");
@@ -113,6 +114,7 @@ void sqlite_transaction::mark_forwarded(std::string_view ref, int http_status,
                                         std::optional<std::string_view> tracking_id, wall_time at) {
   auto q = c_.prepare(mark_forwarded_sql);
   q.bind(1, std::int64_t{http_status}).bind(2, at).bind(3, tracking_id).bind(4, ref);
+  q.bind(5, c_.number_of(ref));
   q.run();
   if (q.changes() == 0) no_such("outbox entry for ref", ref);
 }
@@ -121,11 +123,12 @@ void sqlite_transaction::park(std::string_view ref, int http_status, std::string
                               wall_time at) {
   auto q = c_.prepare(park_sql);
   q.bind(1, std::int64_t{http_status}).bind(2, answer).bind(3, at).bind(4, ref);
+  q.bind(5, c_.number_of(ref));
   q.run();
   if (q.changes() == 0) {
     // Already forwarded (a success wins over a late refusal) is fine; unknown is not.
     auto e = c_.prepare(forward_exists_sql);
-    e.bind(1, ref);
+    e.bind(1, c_.number_of(ref)).bind(2, ref);
     if (!e.step()) no_such("outbox entry for ref", ref);
   }
 }
@@ -136,18 +139,19 @@ void sqlite_transaction::schedule_retry(std::string_view ref, wall_time next_at,
   q.bind(1, next_at)
       .bind(2, error)
       .bind(3, http_status ? std::optional<std::int64_t>(*http_status) : std::nullopt)
-      .bind(4, ref);
+      .bind(4, ref)
+      .bind(5, c_.number_of(ref));
   q.run();
   if (q.changes() == 0) {
     auto e = c_.prepare(forward_exists_sql);
-    e.bind(1, ref);
+    e.bind(1, c_.number_of(ref)).bind(2, ref);
     if (!e.step()) no_such("outbox entry for ref", ref);
   }
 }
 
 bool sqlite_transaction::unpark(std::string_view ref, wall_time now) {
   auto q = c_.prepare(unpark_sql);
-  q.bind(1, now).bind(2, ref);
+  q.bind(1, now).bind(2, ref).bind(3, c_.number_of(ref));
   q.run();
   return q.changes() == 1;
 }

@@ -16,12 +16,12 @@ namespace {
 
 constexpr char enqueue_reply_sql[] =
     "INSERT INTO replies (carrier, source, destination, text, kind, ref, state, created_at, "
-    "next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', ?7, ?7)";
+    "next_attempt_at, complaint) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', ?7, ?7, ?11)";
 // The same reply, taken at once for its sender (new_reply::lease), as take_replies_sql would.
 constexpr char enqueue_leased_reply_sql[] =
     "INSERT INTO replies (carrier, source, destination, text, kind, ref, state, created_at, "
-    "next_attempt_at, leased, attempts, lease_owner, lease_epoch) VALUES (?1, ?2, ?3, ?4, ?5, "
-    "?6, 'queued', ?7, ?8, 1, 1, ?9, ?10)";
+    "next_attempt_at, leased, attempts, lease_owner, lease_epoch, complaint) VALUES (?1, ?2, "
+    "?3, ?4, ?5, ?6, 'queued', ?7, ?8, 1, 1, ?9, ?10, ?11)";
 constexpr char take_replies_sql[] =
     "UPDATE replies SET leased=1, attempts=attempts+1, next_attempt_at=?1, lease_owner=?4, "
     "lease_epoch=?5 WHERE id IN "
@@ -78,6 +78,8 @@ std::int64_t sqlite_transaction::enqueue_reply(const new_reply& r) {
       .bind(5, r.kind)
       .bind(6, r.ref)
       .bind(7, r.created_at);
+  // Its complaint's number (schema 12): replies_complaint grows at its end for an acknowledgement.
+  if (r.ref) q.bind(11, c_.number_of(*r.ref));
   if (r.lease) q.bind(8, r.created_at + *r.lease).bind(9, c_.lease_owner).bind(10, c_.lease_epoch);
   q.run();
   return sqlite3_last_insert_rowid(c_.handle());

@@ -371,11 +371,147 @@ CREATE INDEX complaints_forward_due ON complaints(forward_next_at)
 CREATE INDEX complaints_forward_parked ON complaints(ref) WHERE forward_state = 'parked';
 )sql";
 
-constexpr std::array<const char*, 11> migrations{v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11};
+// Version 12: complaints keyed by the number their ref was made from (issue 14, the store flat
+// as it grows; docs/store.md "Complaints keyed by their number"). Refs are a keyed permutation of
+// the ref counter, random by design: keyed by ref, every MO wrote an entry into a random leaf of
+// the complaints' key and of replies_ref, a cold page each once the store outgrew the cache.
+// Keyed by the number (the counter, in creation order) both are appended at their end. `ref`
+// stays a column (what citizens, operators and the national store see) with no index: a look-up
+// by ref goes by its number and then confirms the stored ref is the one asked for, so a ref of
+// the wrong length or key never finds another citizen's complaint. The number comes from the
+// ref key, which only the daemon holds: lapord_ref_number(ref) is a function the connection
+// registers at open (database_options::ref_number; the open refuses a store without it) and
+// raises an error for a ref that is no ref, which fails the migration (the file stays at 11).
+// SQLite cannot change a table's key in place: the complaints table is copied once (in the order
+// it was written, which is the counter's), its indexes built again. Replies point at their
+// complaint by that number too (`complaint`; `ref` kept for display), an index that grows at its
+// end for a new complaint's acknowledgement.
+constexpr const char* v12 = R"sql(
+CREATE TABLE complaints_v12 (
+  number                INTEGER PRIMARY KEY,
+  ref                   TEXT NOT NULL,
+  channel               TEXT NOT NULL CHECK (channel = 'sms' OR channel = 'ussd'),
+  carrier               TEXT NOT NULL,
+  service_number        TEXT NOT NULL,
+  reporter              TEXT NOT NULL,
+  confidential          INTEGER NOT NULL,
+  institution_code      TEXT,
+  institution_name      TEXT,
+  institution_keyword   TEXT,
+  institution_corrected INTEGER,
+  text                  TEXT NOT NULL,
+  segments              INTEGER NOT NULL,
+  incomplete            INTEGER NOT NULL,
+  status                TEXT NOT NULL CHECK (status = 'received' OR status = 'verified'
+                          OR status = 'dispatched' OR status = 'responded' OR status = 'closed'
+                          OR status = 'rejected'),
+  status_at             INTEGER NOT NULL,
+  created_at            INTEGER NOT NULL,
+  updated_at            INTEGER NOT NULL,
+  tracking_id           TEXT,
+  received_id           INTEGER,
+  duplicate_key         TEXT,
+  routed_by             TEXT NOT NULL DEFAULT 'national'
+                          CHECK (routed_by = 'national' OR routed_by = 'keyword'
+                          OR routed_by = 'addressee'),
+  duplicate_hash        INTEGER,
+  forward_state         TEXT CHECK (forward_state = 'pending' OR forward_state = 'forwarded'
+                          OR forward_state = 'parked'),
+  forward_leased        INTEGER,
+  forward_attempts      INTEGER,
+  forward_enqueued_at   INTEGER,
+  forward_next_at       INTEGER,
+  forward_lease_owner   TEXT,
+  forward_lease_epoch   INTEGER,
+  forward_http_status   INTEGER,
+  forward_error         TEXT,
+  forward_answer        TEXT,
+  forward_done_at       INTEGER,
+  forward_payload       TEXT
+) STRICT;
+INSERT INTO complaints_v12 (number, ref, channel, carrier, service_number, reporter,
+  confidential, institution_code, institution_name, institution_keyword, institution_corrected,
+  text, segments, incomplete, status, status_at, created_at, updated_at, tracking_id,
+  received_id, duplicate_key, routed_by, duplicate_hash, forward_state, forward_leased,
+  forward_attempts, forward_enqueued_at, forward_next_at, forward_lease_owner,
+  forward_lease_epoch, forward_http_status, forward_error, forward_answer, forward_done_at,
+  forward_payload)
+  SELECT lapord_ref_number(ref), ref, channel, carrier, service_number, reporter, confidential,
+    institution_code, institution_name, institution_keyword, institution_corrected, text,
+    segments, incomplete, status, status_at, created_at, updated_at, tracking_id, received_id,
+    duplicate_key, routed_by, duplicate_hash, forward_state, forward_leased, forward_attempts,
+    forward_enqueued_at, forward_next_at, forward_lease_owner, forward_lease_epoch,
+    forward_http_status, forward_error, forward_answer, forward_done_at, forward_payload
+  FROM complaints ORDER BY rowid;
+DROP TABLE complaints;
+ALTER TABLE complaints_v12 RENAME TO complaints;
+CREATE INDEX complaints_reporter
+  ON complaints(created_at/86400000, reporter, created_at, duplicate_hash);
+CREATE INDEX complaints_forward_due ON complaints(forward_next_at)
+  WHERE forward_state = 'pending';
+CREATE INDEX complaints_forward_parked ON complaints(ref) WHERE forward_state = 'parked';
+ALTER TABLE replies ADD COLUMN complaint INTEGER;
+UPDATE replies SET complaint = lapord_ref_number(ref) WHERE ref IS NOT NULL;
+DROP INDEX replies_ref;
+CREATE INDEX replies_complaint ON replies(complaint) WHERE complaint IS NOT NULL;
+)sql";
+
+constexpr std::array<const char*, 12> migrations{v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12};
 
 int user_version(connection& c) {
   auto q = c.prepare("PRAGMA user_version");
   return q.step() ? static_cast<int>(q.int64(0)) : 0;
+}
+
+void check_numbers(connection& c);
+
+// Migration 12 needs lapord_ref_number(), which fails on a ref that is no ref: said as what it is.
+void migrate_to_numbers(connection& c) {
+  try {
+    c.exec(v12);
+  } catch (const store_error& e) {
+    if (e.code() != make_error_code(errc::internal)) throw;
+    throw store_error(errc::schema, std::string(e.what()) +
+                                        ": migrating to schema 12 (complaints keyed by their "
+                                        "ref's number); nothing was changed");
+  }
+  check_numbers(c);
+}
+
+// After migration 12, before its COMMIT: the numbers must be those the ref counter handed out.
+// A ref key other than the one the refs were made with still inverts every ref (to some other
+// number of the space, distinct, as the permutation is one): nothing in a ref tells. But the
+// counter does: every complaint's number is below it (ref = make(counter - 1)), while another
+// key's numbers are spread over the whole space. Refused, the file stays at version 11.
+void check_numbers(connection& c) {
+  auto q = c.prepare(
+      "SELECT count(*), (SELECT value FROM counters WHERE name = 'ref') FROM complaints "
+      "WHERE number >= (SELECT value FROM counters WHERE name = 'ref')");
+  if (q.step() && q.int64(0) > 0)
+    throw store_error(errc::schema,
+                      "store: migrating to schema 12: " + std::to_string(q.int64(0)) +
+                          " complaint ref(s) give a number at or past the ref counter (" +
+                          std::to_string(q.int64(1)) +
+                          "): is [service] ref_key the key this store's refs were made with? "
+                          "Nothing was changed (the store stays at version 11)");
+}
+
+// At every open: the newest complaint's ref gives its number, or the key is not the one the
+// store was keyed with (changed since, or another store's): refs would not be found, and new
+// refs could repeat old ones, so the store is not used. A stored ref that is no ref at all
+// (lapord never makes one; scripts/bench's prefill writes such rows, apart from every ref the
+// daemon makes) says nothing about the key: not checked.
+void check_ref_key(connection& c) {
+  auto q = c.prepare("SELECT number, ref FROM complaints ORDER BY number DESC LIMIT 1");
+  if (!q.step()) return;
+  const std::string ref = q.text(1);
+  const auto n = c.number_of(ref);
+  if (n && *n != q.int64(0))
+    throw store_error(
+        errc::schema,
+        "store: the ref key does not give the stored complaints' numbers (complaint " +
+            std::to_string(q.int64(0)) +
+            "): is [service] ref_key the key this store's refs were made with?");
 }
 
 }  // namespace
@@ -397,10 +533,15 @@ int migrate(connection& c) {
                                           "): upgrade lapord or restore a backup");
     if (version < 0) throw store_error(errc::schema, "store: negative schema version");
     for (; version < latest_version(); ++version) {
-      c.exec(migrations[static_cast<std::size_t>(version)]);
+      if (version + 1 == 12) {
+        migrate_to_numbers(c);
+      } else {
+        c.exec(migrations[static_cast<std::size_t>(version)]);
+      }
       std::string set = "PRAGMA user_version=" + std::to_string(version + 1);
       c.exec(set.c_str());
     }
+    check_ref_key(c);
     c.exec("COMMIT");
     return version;
   } catch (...) {
