@@ -8,6 +8,8 @@
 // backend_connection and never seen as SQL here.
 #include "lapord/store/database.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <condition_variable>
 #include <functional>
@@ -330,7 +332,11 @@ void database::impl::run() {
 database::database(database_options options) : impl_(std::make_unique<impl>(std::move(options))) {
   if (impl_->options.max_batch == 0) impl_->options.max_batch = 1;
   impl_->start_sync_stage();
-  impl_->writer = std::thread([this] { impl_->run(); });
+  impl_->writer = std::thread([this] {
+    // Named for top -H, perf and /proc/PID/task/*/comm (one lapord thread from another).
+    pthread_setname_np(pthread_self(), "lapord-writer");
+    impl_->run();
+  });
   impl_->writer_id = impl_->writer.get_id();
 }
 

@@ -1,5 +1,7 @@
 #include "store/sync_stage.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
 
 #include "lapord/store/error.hpp"
@@ -8,7 +10,10 @@ namespace lapord::store {
 
 sync_stage::sync_stage(std::unique_ptr<wal_sync> sync, release_fn release)
     : sync_(std::move(sync)), release_(std::move(release)) {
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "lapord-sync");  // as database.cpp's writer
+    run();
+  });
   thread_id_ = thread_.get_id();
 }
 

@@ -4,6 +4,7 @@
 #include <ctime>
 #include <stdexcept>
 
+#include <pthread.h>
 #include <sys/uio.h>
 #include <systemd/sd-journal.h>
 #include <unistd.h>
@@ -164,7 +165,10 @@ access_log::access_log(access_log_options options) : options_(std::move(options)
   }
   if (options_.max_queued == 0) options_.max_queued = 1;
   queue_.reserve(64);
-  writer_ = std::thread([this] { run(); });
+  writer_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "lapord-access");  // as the store's writer
+    run();
+  });
 }
 
 access_log::~access_log() {

@@ -1,5 +1,7 @@
 #include "lapord/app/wiring/pipeline.hpp"
 
+#include <pthread.h>
+
 #include <future>
 #include <stdexcept>
 #include <thread>
@@ -438,7 +440,10 @@ pipeline::pipeline(pipeline_settings settings, const service_holder& services,
   if (m.ussd) m.ussd->start();
   m.schedule_expiry();
   if (m.hooks.metrics != nullptr) m.schedule_depth(0ms);
-  m.thread = std::thread([&m] { m.io.run(); });
+  m.thread = std::thread([&m] {
+    pthread_setname_np(pthread_self(), "lapord-replies");  // the reply sender and forwarder
+    m.io.run();
+  });
 }
 
 pipeline::~pipeline() {
