@@ -7,6 +7,7 @@
 #include <string>
 
 #include "store/sqlite/wal_file_sync.hpp"
+#include "store/sqlite/wal_gather.hpp"
 
 namespace lapord::store::sqlite {
 
@@ -155,9 +156,9 @@ connection::connection(const database_options& options)
                           "was made from (schema 12), which only the ref key gives "
                           "(database_options::ref_number)");
   configure_sqlite_once();
-  int rc =
-      sqlite3_open_v2(path_.c_str(), &db_,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc = sqlite3_open_v2(path_.c_str(), &db_,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                           gathering_vfs());  // one pwrite per run of WAL frames (wal_gather.hpp)
   if (rc != SQLITE_OK) {
     std::string msg =
         "store: cannot open " + path_ + ": " + (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
