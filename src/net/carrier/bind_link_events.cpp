@@ -8,6 +8,7 @@
 #include "lapord/smpp/session_error.hpp"
 #include "net/carrier/bind_connection.hpp"
 #include "net/carrier/bind_link.hpp"
+#include "net/carrier/feed_slices.hpp"
 
 namespace lapord::net {
 
@@ -187,6 +188,7 @@ void bind_link::send_answers() {
     answering_.swap(gate_->answers);  // both keep their capacity: no allocation per batch
   }
   const auto now = steady::now();
+  std::size_t unapplied = 0;  // answers given to the session since the last apply()
   for (const post_gate::answer& a : answering_) {
     if (!conn_ || !machine_.is_current(a.epoch)) {
       log_->info(
@@ -197,6 +199,12 @@ void bind_link::send_answers() {
     }
     if (auto error = conn_->session.respond(a.sequence, a.status, now)) {
       log_->warn("answer to MO sequence_number {} not sent: {}", a.sequence, error.message());
+    }
+    // A few at a time (feed_slices.hpp): a whole window's answers and the frames they let the
+    // session take would grow the action vectors for the bind's life.
+    if (++unapplied == answers_per_apply) {
+      apply(*conn_);
+      unapplied = 0;
     }
   }
   if (conn_) apply(*conn_);

@@ -1,8 +1,9 @@
 // bind_link's reader hands a read to the session a slice at a time, and only while the session
-// takes input (feed_slices.hpp): the session's framer never holds more than a slice, so neither
-// a slice nor the answer that makes room for one more MO (session::respond) leaves more than
-// max_actions_per_slice (+ its own) actions, whatever one read brought; and every frame is
-// still taken, in order. The reader's loop is played here with scripted time, no socket.
+// takes input, and send_answers gives it a few answers at a time (feed_slices.hpp): the
+// session's framer never holds more than a slice, so neither a slice nor the answers that make
+// room for more MO (session::respond) leave more than max_actions_per_apply actions, whatever
+// one read brought; and every frame is still taken, in order. The reader's loop is played here
+// with scripted time, no socket.
 #include <algorithm>
 #include <cstdint>
 #include <string>
@@ -16,7 +17,6 @@
 
 using namespace lapord;
 using namespace std::chrono_literals;
-using net::bind_detail::max_actions_per_slice;
 
 namespace {
 
@@ -86,8 +86,9 @@ struct tally {
 // The reader's loop: the next slice while the read gate is open (here: the session takes
 // input), else the oldest MO answered, as the store's commit would; `whole` gives the session
 // the whole read at once instead, as the reader did before.
-tally play(const std::vector<std::uint8_t>& bytes, bool whole) {
-  smpp::session session = bound_session(4);  // max_mo_in_flight 4: paused after 4 MO
+tally play(const std::vector<std::uint8_t>& bytes, bool whole, std::size_t max_mo_in_flight,
+           std::size_t answers_at_once = net::bind_detail::answers_per_apply) {
+  smpp::session session = bound_session(max_mo_in_flight);
   net::bind_detail::read_slices unfed;
   tally t;
   if (whole) {
@@ -101,8 +102,11 @@ tally play(const std::vector<std::uint8_t>& bytes, bool whole) {
     if (!session.input_paused() && !unfed.empty()) {
       unfed.feed(session, t0);
     } else if (answered < t.mo.size()) {
-      REQUIRE(session.respond(t.mo[answered++], smpp::command_status::esme_rok, t0) ==
-              std::error_code{});
+      // send_answers: the answers there are, answers_per_apply at a time.
+      for (std::size_t k = 0; k < answers_at_once && answered < t.mo.size(); ++k) {
+        REQUIRE(session.respond(t.mo[answered++], smpp::command_status::esme_rok, t0) ==
+                std::error_code{});
+      }
     } else {
       break;
     }
@@ -118,9 +122,9 @@ TEST_CASE("read_slices: no take of the session's actions exceeds a slice's bound
   constexpr std::uint32_t mo = 40, small = 100;
   const auto bytes = flood_read(mo, small);
   REQUIRE(bytes.size() >= 64 * 1000);
-  const tally t = play(bytes, false);
-  // A slice's frames, or an answer's own pdu_seen and the frames it let the session take.
-  CHECK(t.most <= max_actions_per_slice + 1);
+  const tally t = play(bytes, false, 4);  // max_mo_in_flight 4: paused after 4 MO
+  // A slice's frames, or the answers' own pdu_seen and the frames they let the session take.
+  CHECK(t.most <= net::bind_detail::max_actions_per_apply);
   // Every frame taken, in order: each MO (its sequence number is 101 past the one before),
   // every enquire_link.
   REQUIRE(t.mo.size() == mo);
@@ -132,7 +136,18 @@ TEST_CASE("read_slices: no take of the session's actions exceeds a slice's bound
 TEST_CASE("read_slices: the same read given at once, the answer that makes room takes it all") {
   // Why the slices: frames held back at max_mo_in_flight all came out of the framer as actions
   // at the first answer, before the owner took any.
-  const tally t = play(flood_read(40, 100), true);
-  CHECK(t.most > 4 * max_actions_per_slice);
+  const tally t = play(flood_read(40, 100), true, 4);
+  CHECK(t.most > 4 * net::bind_detail::max_actions_per_apply);
   CHECK(t.enquire_links == 40 * 100);
+}
+
+TEST_CASE("read_slices: a window of MO answered a few at a time, none at once") {
+  // 100 MO in flight (the bench's window) answered together: one action each at least.
+  const auto bytes = flood_read(100, 40);
+  const tally few = play(bytes, false, 100);
+  CHECK(few.most <= net::bind_detail::max_actions_per_apply);
+  CHECK(few.mo.size() == 100);
+  CHECK(few.enquire_links == 100 * 40);
+  const tally all = play(bytes, false, 100, 100);
+  CHECK(all.most > net::bind_detail::max_actions_per_apply);
 }
