@@ -359,17 +359,17 @@ directory directory::load(std::string_view generated, std::string_view generated
 }
 
 const institution* directory::find_keyword(std::string_view key) const {
-  auto it = by_keyword_.find(std::string(key));
+  auto it = by_keyword_.find(key);
   return it == by_keyword_.end() ? nullptr : &all_[it->second];
 }
 
 const institution* directory::find_code(std::string_view code) const {
-  auto it = by_code_.find(std::string(code));
+  auto it = by_code_.find(code);
   return it == by_code_.end() ? nullptr : &all_[it->second];
 }
 
 bool directory::is_shared_base(std::string_view key) const {
-  return shared_bases_.contains(std::string(key));
+  return shared_bases_.contains(key);
 }
 
 std::vector<std::string_view> directory::keywords_one_edit_from(std::string_view key) const {

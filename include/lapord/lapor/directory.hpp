@@ -9,6 +9,7 @@
 //     above adds an institution of the operator (kind `lembaga`: ministries, agencies).
 // '#' starts a comment line; blank lines are ignored.
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -44,6 +45,18 @@ using directory_error = data_error;  // kept for readability at call sites
 [[nodiscard]] std::string generate_directory(std::string_view provinces_csv,
                                              std::string_view regencies_csv);
 
+// Hashes a string and a string_view alike, so that a look-up by string_view builds no string:
+// the parser looks up several candidate keys per message, some longer than the small-string
+// buffer (one allocation each otherwise).
+struct key_hash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view key) const noexcept {
+    return std::hash<std::string_view>{}(key);
+  }
+};
+template <typename T>
+using key_map = std::unordered_map<std::string, T, key_hash, std::equal_to<>>;
+
 class directory {
  public:
   // Parses and checks both files: every institution has a keyword, no keyword names two
@@ -68,9 +81,9 @@ class directory {
  private:
   friend class directory_builder;  // directory.cpp: load
   std::vector<institution> all_;
-  std::unordered_map<std::string, std::size_t> by_keyword_;
-  std::unordered_map<std::string, std::size_t> by_code_;
-  std::unordered_set<std::string> shared_bases_;
+  key_map<std::size_t> by_keyword_;
+  key_map<std::size_t> by_code_;
+  std::unordered_set<std::string, key_hash, std::equal_to<>> shared_bases_;
   std::size_t longest_short_ = 0;
 };
 

@@ -31,16 +31,18 @@ class handoff_queue {
 
   // Work for a reserved place. True when the queue was empty: the producer posts one take() to
   // the consumer's executor (later puts join that take).
-  [[nodiscard]] bool put(T item) {
+  [[nodiscard]] bool put(T&& item) {
     std::lock_guard lock(mutex_);
     items_.push_back(std::move(item));
     return items_.size() == 1;
   }
-  [[nodiscard]] std::vector<T> take() {
-    std::vector<T> out;
+  // Everything put so far, into `out` (cleared first). A consumer that passes the same vector
+  // each time swaps buffers with the queue: both keep their capacity, so a put neither
+  // allocates nor moves the items already queued to grow a fresh vector.
+  void take(std::vector<T>& out) {
+    out.clear();
     std::lock_guard lock(mutex_);
     out.swap(items_);
-    return out;
   }
 
   [[nodiscard]] std::size_t reserved() const noexcept {

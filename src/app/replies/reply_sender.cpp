@@ -67,6 +67,7 @@ struct reply_sender::impl : std::enable_shared_from_this<impl> {
   // max(max_in_flight, 64) handed over and not sent, new MOs' replies are stored due instead
   // (the poll takes them when there is room), so memory stays bounded under any flood.
   net::handoff_queue<store::reply> fresh{std::max<std::size_t>(options.max_in_flight, 64)};
+  std::vector<store::reply> fresh_got;  // take_fresh's, kept for its capacity
   std::deque<store::reply> ready;
   // Once a reserve() found no place (that MO's reply is stored due), every reply is stored due
   // until a take finds nothing more due that ran after all those MOs' items were done, so a
@@ -156,14 +157,15 @@ struct reply_sender::impl : std::enable_shared_from_this<impl> {
     }
   }
 
-  void hand_over(store::reply r) {  // its place was reserved
+  void hand_over(store::reply&& r) {  // its place was reserved
     if (fresh.put(std::move(r))) {
       boost::asio::post(ex, [self = shared_from_this()] { self->take_fresh(); });
     }
   }
 
   void take_fresh() {
-    for (store::reply& r : fresh.take()) {
+    fresh.take(fresh_got);
+    for (store::reply& r : fresh_got) {
       // Stopping: the lease runs out, or this instance's next start takes it back.
       if (stopped || !sending.insert(r.id).second) {
         fresh.unreserve();
@@ -171,6 +173,7 @@ struct reply_sender::impl : std::enable_shared_from_this<impl> {
       }
       ready.push_back(std::move(r));
     }
+    fresh_got.clear();
     pump();
   }
 
@@ -269,11 +272,12 @@ struct reply_sender::impl : std::enable_shared_from_this<impl> {
     bool first = false;
     {
       std::lock_guard lock(outcomes_mutex);
-      outcomes.push_back(outcome{verdict, id, p->reply.carrier, std::move(p->message_ids),
-                                 std::move(error), delay, false, std::move(p->reply.destination),
-                                 std::move(p->reply.kind), p->reply.ref.value_or(""),
-                                 std::chrono::duration_cast<std::chrono::microseconds>(
-                                     std::chrono::steady_clock::now() - p->started)});
+      // Built in place from the finished reply's own strings: nothing reads `p` after this.
+      outcomes.emplace_back(verdict, id, std::move(p->reply.carrier), std::move(p->message_ids),
+                            std::move(error), delay, false, std::move(p->reply.destination),
+                            std::move(p->reply.kind), std::move(p->reply.ref).value_or(""),
+                            std::chrono::duration_cast<std::chrono::microseconds>(
+                                std::chrono::steady_clock::now() - p->started));
       first = !record_queued;
       record_queued = true;
     }

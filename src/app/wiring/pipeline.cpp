@@ -392,11 +392,11 @@ struct pipeline::impl {
     queued.replies.reserve = [this] { return replies->reserve(); };
     queued.replies.unreserve = [this] { replies->unreserve(); };
     queued.replies.refusal_done = [this] { replies->refusal_done(); };
-    queued.replies.send = [this](store::reply r) { replies->send_now(std::move(r)); };
+    queued.replies.send = [this](store::reply&& r) { replies->send_now(std::move(r)); };
     if (forwarder) {
       queued.forwards.reserve = [this] { return forwarder->reserve(); };
       queued.forwards.unreserve = [this] { forwarder->unreserve(); };
-      queued.forwards.send = [this](net::http::complaint_record c) {
+      queued.forwards.send = [this](net::http::complaint_record&& c) {
         forwarder->send_now(std::move(c));
       };
     }

@@ -114,6 +114,7 @@ struct forwarder::impl : std::enable_shared_from_this<impl> {
   // Its places plus the machine's queue (as last published) stay within max(batch, in_flight).
   handoff_queue<complaint_record> handed_in{
       std::max(settings.batch, std::size_t{settings.in_flight})};
+  std::vector<complaint_record> handed_got;  // take_handed's, kept for its capacity
   std::atomic<std::size_t> queued_now{0};
   std::atomic<bool> accepting{false};  // started and not stopping
 
@@ -121,14 +122,15 @@ struct forwarder::impl : std::enable_shared_from_this<impl> {
 
   // On the strand: the body rendered here, off the store's writer thread.
   void take_handed() {
-    std::vector<complaint_record> got = handed_in.take();
+    handed_in.take(handed_got);
     const std::uint64_t before = handed;
-    for (complaint_record& c : got) {
+    for (complaint_record& c : handed_got) {
       // Dropped when stopping: its lease stays, and the next start takes it back.
       if (machine.on_handed({c.ref, complaint_body(c), 0})) ++handed;
     }
     publish_queue();  // before the places are given back: reserve() never sees too few
-    handed_in.unreserve(got.size());
+    handed_in.unreserve(handed_got.size());
+    handed_got.clear();
     if (handed != before) work_wake.cancel();
   }
 

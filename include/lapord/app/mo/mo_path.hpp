@@ -52,7 +52,8 @@ struct reply_handoff {
   std::function<bool()> reserve;
   std::function<void()> unreserve;
   std::function<void()> refusal_done;
-  std::function<void(store::reply)> send;  // empty: no handoff, every reply stored due
+  // By rvalue reference: the reply is moved once, into the sender, not at every call level.
+  std::function<void(store::reply&&)> send;  // empty: no handoff, every reply stored due
 };
 
 // The same for a new complaint's forward (the forwarder): stored taken
@@ -60,7 +61,7 @@ struct reply_handoff {
 struct forward_handoff {
   std::function<bool()> reserve;
   std::function<void()> unreserve;
-  std::function<void(net::http::complaint_record)> send;  // empty: no handoff
+  std::function<void(net::http::complaint_record&&)> send;  // empty: no handoff
 };
 
 // What happened after a commit, for the reply sender and the forwarder to look now rather than
