@@ -1,6 +1,8 @@
 // Complaints, the counts the policies need, reporters' choices, and status events.
 #include <doctest/doctest.h>
 
+#include <memory>
+
 #include "lapord/store/database.hpp"
 #include "store/store_fixture.hpp"
 
@@ -308,4 +310,46 @@ TEST_CASE(
   REQUIRE(v->forwarding);
   CHECK(v->forwarding->state == forward_state::pending);
   CHECK(db.call([](transaction& tx) { return tx.replies_for("10000001"); }).size() == 1);
+}
+
+TEST_CASE("sqlite: a ref is translated to its number once for its complaint - ack - and outcome") {
+  LAPORD_SQLITE_ONLY();  // PostgreSQL finds by ref: it never asks
+  test::temp_dir dir;
+  auto o = options_for(dir.file("lapord.db"));
+  auto calls = std::make_shared<int>(0);
+  o.ref_number = [calls](std::string_view ref) {
+    ++*calls;
+    return test::test_ref_number(ref);
+  };
+  database db(o);
+  db.call([](transaction& tx) {
+    for (int i = 0; i < 3000; ++i) {
+      const std::string ref = std::to_string(10000000 + i);
+      auto c = sample(ref, "+6281234567890", "jalan rusak " + ref, at(i));
+      c.forward = new_complaint::queued_forward{};
+      tx.create_complaint(c);
+      new_reply r;
+      r.carrier = "telkomsel";
+      r.source = "1708";
+      r.destination = "6281234567890";
+      r.text = "ack";
+      r.kind = "ack";
+      r.ref = ref;
+      r.created_at = at(i);
+      (void)tx.enqueue_reply(r);
+      tx.mark_forwarded(ref, 201, "T", at(i));
+    }
+  });
+  // Translations are remembered lately: the ack and the outcome did not ask again.
+  CHECK(*calls == 3000);
+  // And every complaint is its own, whatever shared a slot.
+  int wrong = 0;
+  db.call([&](transaction& tx) {
+    for (int i = 0; i < 3000; i += 7) {
+      const std::string ref = std::to_string(10000000 + i);
+      auto c = tx.complaint_by_ref(ref);
+      if (!c || c->ref != ref || tx.replies_for(ref).size() != 1) ++wrong;
+    }
+  });
+  CHECK(wrong == 0);
 }

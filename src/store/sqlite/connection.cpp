@@ -2,6 +2,7 @@
 
 #include "store/sqlite/small_blocks.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <mutex>
 #include <string>
@@ -228,10 +229,21 @@ void connection::configure(const database_options& options) {
 }
 
 std::optional<std::int64_t> connection::number_of(std::string_view ref) const {
+  std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a
+  for (char ch : ref)
+    h = (h ^ static_cast<unsigned char>(ch)) * 0x100000001b3ULL;
+  number_entry& e = numbers_[h % numbers_.size()];
+  if (e.size != 0 && e.size == ref.size() && std::string_view(e.ref.data(), e.size) == ref)
+    return e.number;
   const auto n = ref_number_(ref);
   // The permutation's space is below 9 * 10^16: a number never needs the sign bit.
   if (!n || *n > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
     return std::nullopt;
+  if (!ref.empty() && ref.size() <= e.ref.size()) {
+    std::copy(ref.begin(), ref.end(), e.ref.begin());
+    e.size = static_cast<std::uint8_t>(ref.size());
+    e.number = static_cast<std::int64_t>(*n);
+  }
   return static_cast<std::int64_t>(*n);
 }
 
