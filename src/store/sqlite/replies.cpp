@@ -30,9 +30,10 @@ constexpr char take_replies_sql[] =
     "ORDER BY next_attempt_at LIMIT ?3) "
     "RETURNING id, carrier, source, destination, text, kind, ref, attempts";
 constexpr char reply_carrier_sql[] = "SELECT carrier FROM replies WHERE id=?";
+// Returns the carrier its segments are keyed by: no SELECT of the row just updated.
 constexpr char mark_submitted_sql[] =
     "UPDATE replies SET state='submitted', leased=0, submitted_at=?, next_attempt_at=NULL "
-    "WHERE id=?";
+    "WHERE id=? RETURNING carrier";
 // Keyed with the submit time: a message id an SMSC hands out again (after its restart) adds a
 // row and never replaces the older one.
 constexpr char insert_segment_sql[] =
@@ -50,14 +51,19 @@ constexpr char find_segment_sql[] =
 constexpr char segment_receipt_sql[] =
     "UPDATE reply_segments SET receipt=?, receipt_at=? WHERE carrier=? AND message_id=? "
     "AND submitted_at=? AND reply_id=? AND segment=?";
-constexpr char reply_receipt_sql[] = "UPDATE replies SET receipt=? WHERE id=?";
-constexpr char reply_receipt_failed_sql[] =
-    "UPDATE replies SET state='failed', done_at=?, last_error='receipt: '||? "
-    "WHERE id=? AND state='submitted'";
-constexpr char reply_delivered_sql[] =
-    "UPDATE replies SET state='delivered', done_at=?1 WHERE id=?2 AND state='submitted' "
-    "AND NOT EXISTS (SELECT 1 FROM reply_segments WHERE reply_id=?2 "
-    "AND (receipt IS NULL OR receipt<>'DELIVRD'))";
+// The reply's receipt and, if it is still submitted, its state: one UPDATE (was two). ?4: 2 a
+// failure stat (failed), 1 DELIVRD (delivered once every segment is: this one's receipt is
+// written before), 0 neither. The subquery names no column of the row: SQLite runs it once.
+constexpr char reply_receipt_sql[] =
+    "UPDATE replies SET receipt=?1, "
+    "state=CASE WHEN state<>'submitted' THEN state WHEN ?4=2 THEN 'failed' "
+    "WHEN ?4=1 AND NOT EXISTS (SELECT 1 FROM reply_segments WHERE reply_id=?3 "
+    "AND (receipt IS NULL OR receipt<>'DELIVRD')) THEN 'delivered' ELSE state END, "
+    "done_at=CASE WHEN state<>'submitted' THEN done_at WHEN ?4=2 THEN ?2 "
+    "WHEN ?4=1 AND NOT EXISTS (SELECT 1 FROM reply_segments WHERE reply_id=?3 "
+    "AND (receipt IS NULL OR receipt<>'DELIVRD')) THEN ?2 ELSE done_at END, "
+    "last_error=CASE WHEN state='submitted' AND ?4=2 THEN 'receipt: '||?1 ELSE last_error END "
+    "WHERE id=?3";
 constexpr char reply_status_sql[] =
     "SELECT state, leased, attempts, receipt, last_error FROM replies WHERE id=?";
 constexpr char reply_segments_sql[] =
@@ -107,15 +113,10 @@ void sqlite_transaction::mark_reply_submitted(std::int64_t id,
                                               wall_time at) {
   std::string carrier;
   {
-    auto q = c_.prepare(reply_carrier_sql);
-    q.bind(1, id);
-    if (!q.step()) no_such("reply", std::to_string(id));
-    carrier = q.text(0);
-  }
-  {
     auto q = c_.prepare(mark_submitted_sql);
     q.bind(1, at).bind(2, id);
-    q.run();
+    if (!q.step()) no_such("reply", std::to_string(id));
+    carrier = q.text(0);
   }
   std::int64_t segment = 0;
   for (const auto& mid : message_ids) {
@@ -166,21 +167,11 @@ receipt_outcome sqlite_transaction::apply_receipt(std::string_view carrier,
     q.bind(5, submitted_at).bind(6, reply_id).bind(7, segment);
     q.run();
   }
-  {
-    auto q = c_.prepare(reply_receipt_sql);
-    q.bind(1, stat).bind(2, reply_id);
-    q.run();
-  }
   const receipt_effect effect = receipt_effect_of(stat);
-  if (effect == receipt_effect::deliver) {
-    auto q = c_.prepare(reply_delivered_sql);
-    q.bind(1, at).bind(2, reply_id);
-    q.run();
-  } else if (effect == receipt_effect::fail) {
-    auto q = c_.prepare(reply_receipt_failed_sql);
-    q.bind(1, at).bind(2, stat).bind(3, reply_id);
-    q.run();
-  }
+  auto q = c_.prepare(reply_receipt_sql);
+  q.bind(1, stat).bind(2, at).bind(3, reply_id);
+  q.bind(4, std::int64_t{effect == receipt_effect::fail ? 2 : effect == receipt_effect::deliver});
+  q.run();
   return receipt_outcome::applied;
 }
 
