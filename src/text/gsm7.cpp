@@ -137,8 +137,10 @@ std::optional<gsm_code> gsm_code_of(char32_t cp) {
 }
 
 std::optional<std::vector<std::uint8_t>> gsm_septets_of(std::string_view utf8) {
-  std::vector<std::uint8_t> septets;
-  septets.reserve(utf8.size());
+  // Every reply is encoded here: written in place into room for the most a byte can give (an
+  // ASCII '{' is ESC and a septet), then cut to size, with no capacity check per character.
+  std::vector<std::uint8_t> septets(2 * utf8.size());
+  std::uint8_t* o = septets.data();
   bool invalid = false;
   for (std::size_t pos = 0; pos < utf8.size();) {
     // ASCII, nearly every character of a reply, straight from the table.
@@ -147,9 +149,10 @@ std::optional<std::vector<std::uint8_t>> gsm_septets_of(std::string_view utf8) {
         byte < 0x80 ? latin1_codes[byte] : code_entry_of(next_code_point(utf8, pos, &invalid));
     if (byte < 0x80) ++pos;
     if (invalid || entry == no_code) return std::nullopt;
-    if ((entry & extended_bit) != 0) septets.push_back(gsm_escape);
-    septets.push_back(static_cast<std::uint8_t>(entry & 0x7F));
+    if ((entry & extended_bit) != 0) *o++ = gsm_escape;
+    *o++ = static_cast<std::uint8_t>(entry & 0x7F);
   }
+  septets.resize(static_cast<std::size_t>(o - septets.data()));
   return septets;
 }
 
@@ -170,33 +173,46 @@ bool fits_one_gsm_segment(std::string_view utf8) {
 }
 
 void append_gsm_text(std::string& out, std::span<const std::uint8_t> septets, bool& replaced) {
-  // Every MO is decoded here on the network thread, and nearly every septet is an ASCII
-  // character: one reservation and a plain push_back for those, instead of append_utf8's
-  // checks and a possible reallocation per character, halves the decode's cost.
-  out.reserve(out.size() + septets.size());
+  // Every MO is decoded here on the network thread. Written in place into room for the longest
+  // outcome, then cut to size: no capacity check per character. A septet is at most 3 UTF-8
+  // bytes (U+FFFD, the euro sign; an ESC pair makes one character of at most 3).
+  const std::size_t start = out.size();
+  out.resize(start + 3 * septets.size());
+  char* o = out.data() + start;
+  auto put = [&o](char32_t cp) {  // every GSM character and U+FFFD are below U+10000
+    if (cp < 0x80) {
+      *o++ = static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      *o++ = static_cast<char>(0xC0 | (cp >> 6));
+      *o++ = static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+      *o++ = static_cast<char>(0xE0 | (cp >> 12));
+      *o++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      *o++ = static_cast<char>(0x80 | (cp & 0x3F));
+    }
+  };
   for (std::size_t i = 0; i < septets.size(); ++i) {
     const std::uint8_t septet = septets[i];
-    if (septet <= 0x7F && septet != gsm_escape && default_table[septet] < 0x80) {
-      out.push_back(static_cast<char>(default_table[septet]));
-    } else if (septet > 0x7F) {
-      append_utf8(out, replacement_character);
+    if (septet > 0x7F) {
+      put(replacement_character);
       replaced = true;
     } else if (septet != gsm_escape) {
-      append_utf8(out, default_table[septet]);
+      put(default_table[septet]);
     } else if (i + 1 == septets.size() || septets[i + 1] > 0x7F) {
-      append_utf8(out, replacement_character);
+      put(replacement_character);
       replaced = true;
     } else {
       const std::uint8_t next = septets[++i];
       if (next == gsm_escape) {
-        append_utf8(out, U' ');  // reserved for a second extension table: shown as a space
+        put(U' ');  // reserved for a second extension table: shown as a space
       } else if (const auto extended = gsm_extension_char(next)) {
-        append_utf8(out, *extended);
+        put(*extended);
       } else {
-        append_utf8(out, default_table[next]);
+        put(default_table[next]);
       }
     }
   }
+  out.resize(static_cast<std::size_t>(o - out.data()));
 }
 
 std::vector<std::uint8_t> pack_septets(std::span<const std::uint8_t> input, unsigned fill_bits) {

@@ -65,7 +65,9 @@ class mo_handler {
   // Called on the bind's executor (lapord's network thread): do not block here; hand the work
   // to another thread and call `done` from there. The handler may keep `done` as long as it
   // needs; while the daemon drains at SIGTERM it waits (up to shutdown_timeout_s) for it.
-  virtual void on_mo(mo_message message, mo_completion done) = 0;
+  // By rvalue reference: a message (a PDU of eight strings) passes through a chain of
+  // handlers, and by value each would move it once more.
+  virtual void on_mo(mo_message&& message, mo_completion done) = 0;
 };
 
 }  // namespace lapord::net

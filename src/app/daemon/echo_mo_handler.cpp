@@ -38,7 +38,7 @@ std::optional<smpp::submit_sm> echo_of(const smpp::pdu& mo) {
       mo.body);
 }
 
-void echo_mo_handler::on_mo(net::mo_message message, net::mo_completion done) {
+void echo_mo_handler::on_mo(net::mo_message&& message, net::mo_completion done) {
   if (auto echo = echo_of(message.pdu)) {
     auto log = loggers_(bind_logger_name(message));
     auto e164 = lapor::to_e164(echo->destination_addr, echo->dest_addr_ton, echo->dest_addr_npi);

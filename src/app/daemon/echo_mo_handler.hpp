@@ -13,7 +13,7 @@ class echo_mo_handler final : public net::mo_handler {
  public:
   echo_mo_handler(net::mo_handler& next, net::mt_sender& sender, net::logger_factory loggers)
       : next_(next), sender_(sender), loggers_(std::move(loggers)) {}
-  void on_mo(net::mo_message message, net::mo_completion done) override;
+  void on_mo(net::mo_message&& message, net::mo_completion done) override;
 
  private:
   net::mo_handler& next_;

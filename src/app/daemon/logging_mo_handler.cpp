@@ -43,7 +43,7 @@ std::string describe_mo(const net::mo_message& message) {
       message.pdu.body);
 }
 
-void logging_mo_handler::on_mo(net::mo_message message, net::mo_completion done) {
+void logging_mo_handler::on_mo(net::mo_message&& message, net::mo_completion done) {
   loggers_(bind_logger_name(message))
       ->info("MO {} (sequence_number {}), answered ESME_ROK", describe_mo(message),
              message.pdu.sequence_number);

@@ -9,7 +9,7 @@ namespace lapord::app {
 class logging_mo_handler final : public net::mo_handler {
  public:
   explicit logging_mo_handler(net::logger_factory loggers) : loggers_(std::move(loggers)) {}
-  void on_mo(net::mo_message message, net::mo_completion done) override;
+  void on_mo(net::mo_message&& message, net::mo_completion done) override;
 
  private:
   net::logger_factory loggers_;

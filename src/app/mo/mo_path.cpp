@@ -236,7 +236,7 @@ mo_path::mo_path(store::database& db, ingest_context context, mo_path_options op
   if (!f.send || !f.reserve || !f.unreserve) context_.forward_lease.reset();
 }
 
-void mo_path::on_mo(net::mo_message message, net::mo_completion done) {
+void mo_path::on_mo(net::mo_message&& message, net::mo_completion done) {
   // Decoding happens here, on the network thread; the writer thread only does what needs the
   // store.
   auto* it = new item(*this, read_incoming(message, options_.reading), std::move(done));

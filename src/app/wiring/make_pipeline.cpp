@@ -27,7 +27,7 @@ class owning_pipeline final : public net::mo_handler, public reloadable {
         with_ussd_(settings.ussd.has_value()),
         pipeline_(std::move(settings), services_, refs_, mt, loggers, hooks) {}
 
-  void on_mo(net::mo_message message, net::mo_completion done) override {
+  void on_mo(net::mo_message&& message, net::mo_completion done) override {
     pipeline_.on_mo(std::move(message), std::move(done));
   }
 

@@ -479,7 +479,7 @@ pipeline::~pipeline() {
   m.db.reset();     // runs what is still queued (their completions post to the stopped io)
 }
 
-void pipeline::on_mo(net::mo_message message, net::mo_completion done) {
+void pipeline::on_mo(net::mo_message&& message, net::mo_completion done) {
   impl_->counts.mo_received(message.carrier);
   if (impl_->ussd && impl_->ussd->take(message, done)) return;
   impl_->mo->on_mo(std::move(message), std::move(done));

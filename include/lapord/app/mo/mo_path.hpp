@@ -99,7 +99,7 @@ class mo_path final : public net::mo_handler {
   mo_path(store::database& db, ingest_context context, mo_path_options options, mo_path_hooks hooks,
           std::shared_ptr<spdlog::logger> log, const service_holder* services = nullptr);
 
-  void on_mo(net::mo_message message, net::mo_completion done) override;
+  void on_mo(net::mo_message&& message, net::mo_completion done) override;
 
   [[nodiscard]] mo_path_stats stats() const;
 

@@ -55,7 +55,7 @@ class pipeline final : public net::mo_handler {
   pipeline(const pipeline&) = delete;
   pipeline& operator=(const pipeline&) = delete;
 
-  void on_mo(net::mo_message message, net::mo_completion done) override;
+  void on_mo(net::mo_message&& message, net::mo_completion done) override;
 
   // The callback API's bound port (0 when there is no API).
   [[nodiscard]] std::uint16_t api_port() const;
