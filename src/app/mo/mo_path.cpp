@@ -57,9 +57,10 @@ access_words access_words_of(const ingest_outcome& o) {
 // The MO through the whole path, in one savepoint of the group commit.
 class mo_path::item final : public store::work_item {
  public:
-  item(mo_path& path, incoming_mo mo, net::mo_completion done)
+  // Read from the message straight into mo_ (no incoming_mo built elsewhere and moved in).
+  item(mo_path& path, const net::mo_message& message, net::mo_completion done)
       : path_(path),
-        mo_(std::move(mo)),
+        mo_(read_incoming(message, path.options_.reading)),
         done_(std::move(done)),
         context_(path.context_),
         arrived_(std::chrono::steady_clock::now()) {
@@ -239,7 +240,7 @@ mo_path::mo_path(store::database& db, ingest_context context, mo_path_options op
 void mo_path::on_mo(net::mo_message&& message, net::mo_completion done) {
   // Decoding happens here, on the network thread; the writer thread only does what needs the
   // store.
-  auto* it = new item(*this, read_incoming(message, options_.reading), std::move(done));
+  auto* it = new item(*this, message, std::move(done));
   db_.submit(*it);
 }
 

@@ -204,7 +204,7 @@ struct reply_sender::impl : std::enable_shared_from_this<impl> {
     });
   }
 
-  void send(store::reply reply) {
+  void send(store::reply&& reply) {
     std::vector<smpp::submit_sm> segments = reply_segments(
         reply, options,
         options.carriers != nullptr ? options.carriers->of(reply.carrier).source : reply_source{});
