@@ -72,7 +72,8 @@ void bind_machine::submit(smpp::submit_sm message, mt_completion done) {
     done(make_error_code(carrier_error::shutting_down), {});
     return;
   }
-  queue_.push_back(queued_mt{std::move(message), std::move(done), 0, next_order_++});
+  // Built in place: a queued_mt (six strings and the completion) is not moved once more.
+  queue_.emplace_back(std::move(message), std::move(done), 0, next_order_++);
 }
 
 pump_step bind_machine::pump(time_point now, const link_view& link) {
@@ -101,7 +102,7 @@ bind_machine::time_point bind_machine::wake_at(time_point now, const link_view& 
   return std::max(paused_until_, bucket_.next_token(now));
 }
 
-void bind_machine::sent(std::uint32_t sequence, queued_mt item) {
+void bind_machine::sent(std::uint32_t sequence, queued_mt&& item) {
   in_flight_.emplace(sequence, std::move(item));
 }
 
@@ -119,8 +120,9 @@ void bind_machine::on_submit_response(std::uint32_t sequence, smpp::command_stat
                                       std::string message_id, time_point now) {
   auto it = in_flight_.find(sequence);
   if (it == in_flight_.end()) return;
-  queued_mt item = std::move(it->second);
-  in_flight_.erase(it);
+  // The map's node taken out whole: the message is not moved out of it (one per reply).
+  auto node = in_flight_.extract(it);
+  queued_mt& item = node.mapped();
   if (smpp::asks_back_off(status)) {
     if (observer_ != nullptr) observer_->throttled();
     // Several responses of one window may say so at once: one pause for all of them.

@@ -98,7 +98,7 @@ class bind_machine {
   // What the submit pump does now (see pump_step). Call again after each submit it returns.
   pump_step pump(time_point now, const link_view& link);
   // The session took `item` as `sequence`: it awaits its submit_sm_resp.
-  void sent(std::uint32_t sequence, queued_mt item);
+  void sent(std::uint32_t sequence, queued_mt&& item);
   // The session refused `item`: a session error (the window closed under us) puts it back first
   // in line and returns true (the pump then sleeps until wake_at()); any other (the codec)
   // completes it with invalid_message.
