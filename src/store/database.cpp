@@ -52,7 +52,7 @@ struct database::impl {
   // Completes a committed (and, with a sync stage, synced) batch: each item acknowledged
   // unless it failed alone.
   void complete(work_item* first, std::size_t count, const item_errors& errors);
-  // The sync stage's verdict on a batch (sync thread, or the writer's after a failed sync).
+  // The sync stage's verdict on a batch (on its completion thread, in commit order).
   void synced(sync_stage::batch& b, std::error_code ec, const std::string& why,
               std::chrono::nanoseconds sync_time);
   void start_sync_stage();
@@ -404,7 +404,8 @@ const database_options& database::options() const noexcept {
 namespace detail {
 
 bool on_writer_thread(const database& db) noexcept {
-  // The sync thread completes items too: waiting there for a completion would deadlock alike.
+  // The sync stage's threads complete items too: waiting there for a completion would deadlock
+  // alike.
   return std::this_thread::get_id() == db.impl_->writer_id ||
          (db.impl_->stage && db.impl_->stage->on_sync_thread());
 }

@@ -10,6 +10,11 @@ namespace lapord::store {
 
 sync_stage::sync_stage(std::unique_ptr<wal_sync> sync, release_fn release)
     : sync_(std::move(sync)), release_(std::move(release)) {
+  completer_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "lapord-acks");  // as database.cpp's writer
+    complete_run();
+  });
+  completer_id_ = completer_.get_id();
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "lapord-sync");  // as database.cpp's writer
     run();
@@ -24,6 +29,12 @@ sync_stage::~sync_stage() {
   }
   wake_.notify_one();
   thread_.join();
+  {
+    std::lock_guard lock(done_mutex_);
+    done_stopping_ = true;
+  }
+  done_wake_.notify_one();
+  completer_.join();  // after every batch handed to it was released
 }
 
 void sync_stage::committed(batch b) {
@@ -32,8 +43,12 @@ void sync_stage::committed(batch b) {
   b.id = ticket.id;
   if (ticket.fail_now) {
     lock.unlock();
-    release_(b, make_error_code(errc::io_error), "store: an earlier fdatasync of the WAL failed",
-             {});
+    // Behind the batches released before it: a failure is reported after the successes that
+    // came first, never before (the store's health follows the last verdict).
+    verdict v{
+        {}, make_error_code(errc::io_error), "store: an earlier fdatasync of the WAL failed", {}};
+    v.batches.push_back(std::move(b));
+    hand_over(std::move(v));
     return;
   }
   held_.push_back(std::move(b));
@@ -56,11 +71,10 @@ void sync_stage::note_oldest() noexcept {
 }
 
 void sync_stage::run() {
-  std::vector<batch> out;
   std::unique_lock lock(mutex_);
   for (;;) {
     wake_.wait(lock, [&] { return order_.sync_due() || stopping_; });
-    // Stopping with nothing due: every held batch was released (the writer has stopped).
+    // Stopping with nothing due: every held batch was handed over (the writer has stopped).
     if (!order_.sync_due()) return;
     order_.sync_started();
     lock.unlock();
@@ -70,20 +84,44 @@ void sync_stage::run() {
     lock.lock();
     const auto r = order_.sync_done(why.empty());
     if (r.what == sync_order::release::action::fail) failed_.store(true, std::memory_order_release);
+    verdict v;
     while (!held_.empty() && held_.front().id <= r.up_to) {
-      out.push_back(std::move(held_.front()));
+      v.batches.push_back(std::move(held_.front()));
       held_.pop_front();
     }
     note_oldest();
     lock.unlock();
-    // Outside the lock: the writer goes on committing while the items are completed.
-    const std::error_code ec = r.what == sync_order::release::action::fail
-                                   ? make_error_code(errc::io_error)
-                                   : std::error_code();
-    for (auto& b : out)
-      release_(b, ec, why, took);
-    out.clear();
+    // Completed on the completion thread: this one goes on to the next fdatasync meanwhile.
+    v.ec = r.what == sync_order::release::action::fail ? make_error_code(errc::io_error)
+                                                       : std::error_code();
+    v.why = why;
+    v.sync_time = took;
+    hand_over(std::move(v));
     lock.lock();
+  }
+}
+
+void sync_stage::hand_over(verdict v) {
+  {
+    std::lock_guard lock(done_mutex_);
+    to_complete_.push_back(std::move(v));
+    // A busy completer finds it when it looks again; only an idle one needs the wake-up.
+    if (to_complete_.size() > 1) return;
+  }
+  done_wake_.notify_one();
+}
+
+void sync_stage::complete_run() {
+  std::unique_lock lock(done_mutex_);
+  for (;;) {
+    done_wake_.wait(lock, [&] { return !to_complete_.empty() || done_stopping_; });
+    if (to_complete_.empty()) return;  // stopping, and everything handed over was released
+    verdict v = std::move(to_complete_.front());
+    lock.unlock();
+    for (auto& b : v.batches)
+      release_(b, v.ec, v.why, v.sync_time);
+    lock.lock();
+    to_complete_.pop_front();  // popped after: hand_over wakes only an idle completer
   }
 }
 
