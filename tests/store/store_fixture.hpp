@@ -105,6 +105,20 @@ class raw_db {
   }
   ~raw_db() { sqlite3_close(db_); }
   raw_db(const raw_db&) = delete;
+
+  // SQLite: lapord_ref_number(ref) on this connection (test_ref_number), as the store registers
+  // it at open: the version-12 fixture calls it (src/store/sqlite/schema.cpp, migration 12).
+  void define_ref_number() {
+    if (pg_) return;
+    auto number = [](sqlite3_context* ctx, int, sqlite3_value** argv) {
+      const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+      const auto n = test_ref_number(text != nullptr ? std::string_view(text) : std::string_view());
+      if (!n) return sqlite3_result_error(ctx, "lapord_ref_number: not a ref", -1);
+      sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(*n));
+    };
+    sqlite3_create_function(db_, "lapord_ref_number", 1, SQLITE_UTF8, nullptr, number, nullptr,
+                            nullptr);
+  }
   raw_db& operator=(const raw_db&) = delete;
 
   void exec(const std::string& sql) {

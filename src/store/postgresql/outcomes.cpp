@@ -20,17 +20,38 @@ namespace {
 // Each returns the keys of the outcomes it could not record (no such row). A data-modifying
 // CTE runs once whether read or not; the final SELECT sees the tables as they were before it.
 
-// Segments ($3..$5: the reply, the 1-based segment, the message id) are keyed with the submit
-// time: a message id an SMSC hands out again (after its restart) adds a row.
+// A reply's first submit of one segment keeps its message id ($3; NULL: several or none) in its
+// row (schema 12). Otherwise segments ($4..$6: the reply, the 1-based segment, the message id)
+// are keyed with the submit time: a message id an SMSC hands out again (after its restart) adds
+// a row. A submit again of a reply whose id is in its row (rare: a lease taken over after its
+// submit) leaves that id and its time as they are and returns the reply flagged (second column
+// true): record_reply_outcomes moves the id to reply_segments (move_in_row_ids_sql) and runs the
+// outcomes again, so that a reply has either, never both, as on SQLite. Looking the old row up
+// here for every reply cost more than the segment INSERT it saves (docs/benchmarks.md).
+// The lease's owner goes with the lease (read only for a queued reply).
 constexpr char replies_submitted_sql[] =
-    "WITH m AS (SELECT * FROM unnest($1::int8[], $2::int8[]) AS m(id, t)), "
-    "r AS (UPDATE replies SET state='submitted', leased=0, submitted_at=m.t, "
-    "next_attempt_at=NULL FROM m WHERE replies.id=m.id RETURNING replies.id, replies.carrier, "
-    "m.t), "
+    "WITH m AS (SELECT * FROM unnest($1::int8[], $2::int8[], $3::text[]) AS m(id, t, mid)), "
+    "r AS (UPDATE replies SET state='submitted', leased=0, next_attempt_at=NULL, "
+    "lease_owner=NULL, lease_epoch=NULL, "
+    "submitted_at=CASE WHEN replies.message_id IS NULL THEN m.t ELSE replies.submitted_at END, "
+    "message_id=CASE WHEN replies.message_id IS NOT NULL THEN replies.message_id "
+    "WHEN replies.submitted_at IS NULL THEN m.mid END "
+    "FROM m WHERE replies.id=m.id RETURNING replies.id, replies.carrier, m.t, "
+    "replies.message_id IS NOT NULL AS in_row, replies.message_id IS NOT NULL AND "
+    "(replies.message_id, replies.submitted_at) IS DISTINCT FROM (m.mid, m.t) AS kept), "
     "s AS (INSERT INTO reply_segments (carrier, message_id, submitted_at, reply_id, segment) "
-    "SELECT r.carrier, g.mid, r.t, r.id, g.n FROM r JOIN unnest($3::int8[], $4::int8[], "
-    "$5::text[]) AS g(rid, n, mid) ON g.rid=r.id ON CONFLICT DO NOTHING) "
-    "SELECT m.id FROM m WHERE NOT EXISTS (SELECT 1 FROM r WHERE r.id=m.id)";
+    "SELECT r.carrier, g.mid, r.t, r.id, g.n FROM r JOIN unnest($4::int8[], $5::int8[], "
+    "$6::text[]) AS g(rid, n, mid) ON g.rid=r.id WHERE NOT r.in_row ON CONFLICT DO NOTHING) "
+    "SELECT m.id, false FROM m WHERE NOT EXISTS (SELECT 1 FROM r WHERE r.id=m.id) "
+    "UNION ALL SELECT r.id, true FROM r WHERE r.kept";
+// The in-row ids of replies submitted again ($1) become their first segment, with the reply's
+// receipt and its time (that segment's while it was the only one).
+constexpr char move_in_row_ids_sql[] =
+    "WITH v AS (INSERT INTO reply_segments (carrier, message_id, submitted_at, reply_id, "
+    "segment, receipt, receipt_at) SELECT carrier, message_id, submitted_at, id, 1, receipt, "
+    "receipt_at FROM replies WHERE id=ANY($1::int8[]) AND message_id IS NOT NULL "
+    "ON CONFLICT DO NOTHING) "
+    "UPDATE replies SET message_id=NULL WHERE id=ANY($1::int8[])";
 // Only a reply still queued (a late retry after its success changes nothing); gone: returned.
 constexpr char replies_retry_sql[] =
     "WITH m AS (SELECT * FROM unnest($1::int8[], $2::int8[], $3::text[]) AS m(id, n, e)), "
@@ -40,7 +61,8 @@ constexpr char replies_retry_sql[] =
 constexpr char replies_failed_sql[] =
     "WITH m AS (SELECT * FROM unnest($1::int8[], $2::int8[], $3::text[]) AS m(id, t, e)), "
     "u AS (UPDATE replies SET state='failed', leased=0, last_error=m.e, done_at=m.t, "
-    "next_attempt_at=NULL FROM m WHERE replies.id=m.id RETURNING replies.id) "
+    "next_attempt_at=NULL, lease_owner=NULL, lease_epoch=NULL FROM m WHERE replies.id=m.id "
+    "RETURNING replies.id) "
     "SELECT m.id FROM m WHERE NOT EXISTS (SELECT 1 FROM u WHERE u.id=m.id)";
 // The forward's columns, the tracking id (kept if none given) and updated_at: one row (schema
 // 10). The lease's owner goes with the lease (nothing reads it once the forward is done).
@@ -87,9 +109,11 @@ struct round_part {
 
   // Runs `sql` with the columns (and `extra` after them); each key it returns is an outcome
   // not recorded: `why` + the key.
+  // `flagged`: the statement returns a second column; a row with it true is a key to do again
+  // (replies_submitted_sql), added there, not an outcome not recorded.
   void run(pq_connection& pq, const char* sql, const std::unordered_map<Key, std::size_t>& index,
            std::string_view why, std::vector<outcome_not_recorded>& out,
-           std::initializer_list<binary_array*> extra = {}) {
+           std::initializer_list<binary_array*> extra = {}, binary_array* flagged = nullptr) {
     if (empty()) return;
     params p;
     for (auto& c : columns)
@@ -98,6 +122,10 @@ struct round_part {
       p.add_bytes(c->bytes());
     auto r = pq.run(sql, p);
     for (int i = 0; i < r.rows(); ++i) {
+      if (flagged != nullptr && r.boolean(i, 1)) {
+        flagged->add(r.int64(i, 0));
+        continue;
+      }
       Key key{};
       if constexpr (std::is_same_v<Key, std::int64_t>)
         key = r.int64(i, 0);
@@ -140,14 +168,18 @@ std::vector<outcome_not_recorded> in_rounds(std::span<const Outcome> outcomes, K
 std::vector<outcome_not_recorded> pg_transaction::record_reply_outcomes(
     std::span<const reply_outcome> outcomes) {
   using index_t = std::unordered_map<std::int64_t, std::size_t>;
-  round_part<std::int64_t> submitted{el::int8, el::int8}, retry{el::int8, el::int8, el::text},
-      failed{el::int8, el::int8, el::text};
+  round_part<std::int64_t> submitted{el::int8, el::int8, el::text},
+      retry{el::int8, el::int8, el::text}, failed{el::int8, el::int8, el::text};
   binary_array seg_reply{el::int8}, seg_no{el::int8}, seg_id{el::text};
   auto take = [&](const reply_outcome& o) {
     switch (o.what) {
       case reply_outcome::kind::submitted: {
         submitted.columns[0].add(o.id);
         submitted.columns[1].add(o.at.time_since_epoch().count());
+        if (o.message_ids.size() == 1)
+          submitted.columns[2].add(o.message_ids.front());
+        else
+          submitted.columns[2].add_null();
         std::int64_t n = 0;
         for (const auto& mid : o.message_ids) {
           seg_reply.add(o.id);
@@ -168,7 +200,17 @@ std::vector<outcome_not_recorded> pg_transaction::record_reply_outcomes(
   };
   auto flush = [&](const index_t& index, std::vector<outcome_not_recorded>& out) {
     const std::string_view why = "store: no reply ";
-    submitted.run(c_.pq(), replies_submitted_sql, index, why, out, {&seg_reply, &seg_no, &seg_id});
+    binary_array again{el::int8};
+    submitted.run(c_.pq(), replies_submitted_sql, index, why, out, {&seg_reply, &seg_no, &seg_id},
+                  &again);
+    if (again.size() != 0) {
+      // Rare (see replies_submitted_sql): the same outcomes again once those ids have moved; for
+      // the others it changes nothing (their segments are there: ON CONFLICT DO NOTHING).
+      c_.pq().run(move_in_row_ids_sql, params().add_bytes(again.bytes()));
+      std::vector<outcome_not_recorded> named_before;  // the first run named them in `out`
+      submitted.run(c_.pq(), replies_submitted_sql, index, why, named_before,
+                    {&seg_reply, &seg_no, &seg_id});
+    }
     retry.run(c_.pq(), replies_retry_sql, index, why, out);
     failed.run(c_.pq(), replies_failed_sql, index, why, out);
     for (auto* part : {&submitted, &retry, &failed})

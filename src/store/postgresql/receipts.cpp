@@ -10,7 +10,8 @@ namespace {
 // rank, the id), and the receipts of this round ($22; NULL: all).
 // - d: the redelivery probe of each, as record_received's (find_received_sql);
 // - f: the segment each credits, as apply_receipt's: its first id form that names one, the
-//   newest segment with that id within the receipt window (LATERAL ... LIMIT 1 per form, as
+//   newest segment with that id within the receipt window (in reply_segments or a reply's row:
+//   segment 0, schema 12) (LATERAL ... LIMIT 1 per form, as
 //   apply_receipt_sql: a join was planned, on a young table, as a scan of the carrier's
 //   segments, ~90,000 buffers a statement at 10,000 segments);
 // - d's ORDER BY id+0: never the primary key's order (a scan of every row for a receipt that
@@ -38,6 +39,8 @@ constexpr char apply_receipts_sql[] =
     "f AS (SELECT DISTINCT ON (m.ord) m.ord, i.form, g.* FROM m JOIN i ON i.ord=m.ord "
     "CROSS JOIN LATERAL (SELECT carrier, message_id, submitted_at, reply_id, segment "
     "FROM reply_segments WHERE carrier=m.ca AND message_id=i.mid AND submitted_at>=m.rsince "
+    "UNION ALL SELECT carrier, message_id, submitted_at, id, 0 FROM replies "
+    "WHERE message_id=i.mid AND submitted_at>=m.rsince AND carrier=m.ca "
     "ORDER BY submitted_at DESC, reply_id DESC LIMIT 1) g "
     "WHERE NOT EXISTS (SELECT 1 FROM d WHERE d.ord=m.ord) ORDER BY m.ord, i.form), "
     "c AS (SELECT f.*, row_number() OVER (PARTITION BY f.reply_id ORDER BY f.ord) AS k FROM f), "
@@ -51,7 +54,7 @@ constexpr char apply_receipts_sql[] =
     "AND (o.receipt IS NULL OR o.receipt<>'DELIVRD') AND NOT (o.carrier=a.carrier "
     "AND o.message_id=a.message_id AND o.submitted_at=a.submitted_at AND o.segment=a.segment)) "
     "THEN 'delivered' END AS s FROM a), "
-    "r AS (UPDATE replies SET receipt=n.stat, "
+    "r AS (UPDATE replies SET receipt=n.stat, receipt_at=n.t, "
     "state=CASE WHEN replies.state='submitted' AND n.s IS NOT NULL THEN n.s ELSE replies.state "
     "END, "
     "done_at=CASE WHEN replies.state='submitted' AND n.s IS NOT NULL THEN n.t "

@@ -28,13 +28,17 @@ constexpr char take_replies_sql[] =
     "(due.was_leased=1 AND "
     "(due.was_owner IS DISTINCT FROM $4::text OR due.was_epoch IS DISTINCT FROM $5::bigint))";
 // A receipt in one statement (was four): the newest segment with this id submitted within the
-// receipt window ($3; see apply_receipt) gets it, so does its reply, whose state changes if it
-// is still submitted: delivered once every segment is (the others as they were: the statement
-// does not see its own update of this one), failed at a failure stat ($6: 1 DELIVRD, 2 a
-// failure, 0 neither). Returns the segment found (no row: an unknown id, nothing written).
+// receipt window ($3; see apply_receipt), in reply_segments or a reply's row (segment 0, schema
+// 12: no segment row to update, none to wait for), gets it, so does its reply (with its time),
+// whose state changes if it is still submitted: delivered once every segment is (the others as they
+// were: the statement does not see its own update of this one), failed at a failure stat ($6: 1
+// DELIVRD, 2 a failure, 0 neither). Returns the segment found (no row: an unknown id, nothing
+// written).
 constexpr char apply_receipt_sql[] =
     "WITH f AS (SELECT submitted_at, reply_id, segment FROM reply_segments WHERE carrier=$1 "
-    "AND message_id=$2 AND submitted_at>=$3 ORDER BY submitted_at DESC, reply_id DESC LIMIT 1), "
+    "AND message_id=$2 AND submitted_at>=$3 UNION ALL SELECT submitted_at, id, 0 FROM replies "
+    "WHERE message_id=$2 AND submitted_at>=$3 AND carrier=$1 "
+    "ORDER BY submitted_at DESC, reply_id DESC LIMIT 1), "
     "g AS (UPDATE reply_segments x SET receipt=$4, receipt_at=$5 FROM f WHERE x.carrier=$1 "
     "AND x.message_id=$2 AND x.submitted_at=f.submitted_at AND x.reply_id=f.reply_id "
     "AND x.segment=f.segment), "
@@ -43,7 +47,7 @@ constexpr char apply_receipt_sql[] =
     "AND (o.receipt IS NULL OR o.receipt<>'DELIVRD') AND NOT (o.carrier=$1 AND o.message_id=$2 "
     "AND o.submitted_at=f.submitted_at AND o.segment=f.segment)) THEN 'delivered' END AS s "
     "FROM f), "
-    "r AS (UPDATE replies SET receipt=$4, "
+    "r AS (UPDATE replies SET receipt=$4, receipt_at=$5, "
     "state=CASE WHEN replies.state='submitted' AND n.s IS NOT NULL THEN n.s ELSE replies.state "
     "END, "
     "done_at=CASE WHEN replies.state='submitted' AND n.s IS NOT NULL THEN $5 "
@@ -52,9 +56,9 @@ constexpr char apply_receipt_sql[] =
     "ELSE replies.last_error END FROM n WHERE replies.id=n.reply_id) "
     "SELECT reply_id FROM f";
 constexpr char reply_status_sql[] =
-    "SELECT state, leased, attempts, receipt, last_error FROM replies WHERE id=$1";
+    "SELECT state, leased, attempts, receipt, last_error, message_id FROM replies WHERE id=$1";
 constexpr char reply_segments_sql[] =
-    "SELECT message_id FROM reply_segments WHERE reply_id=$1 ORDER BY segment";
+    "SELECT message_id FROM reply_segments WHERE reply_id=$1 ORDER BY segment, submitted_at";
 constexpr char next_reply_due_sql[] =
     "SELECT min(next_attempt_at) FROM replies WHERE state='queued'";
 
@@ -140,6 +144,7 @@ std::optional<reply_status> pg_transaction::reply_status_of(std::int64_t id) {
   s.attempts = static_cast<int>(q.int64(0, 2));
   s.receipt = q.opt_text(0, 3);
   s.last_error = q.opt_text(0, 4);
+  if (auto in_row = q.opt_text(0, 5)) s.message_ids.push_back(std::move(*in_row));
   auto m = c_.pq().run(reply_segments_sql, params().add(id));
   for (int i = 0; i < m.rows(); ++i)
     s.message_ids.push_back(m.text(i, 0));

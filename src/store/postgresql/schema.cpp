@@ -306,7 +306,15 @@ constexpr const char* v12 = R"sql(
 SELECT 1;
 )sql";
 
-constexpr std::array<const char*, 12> migrations{v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12};
+// Version 13: a reply of one segment keeps its message id and its receipt's time in its row (see
+// the SQLite list). ADD COLUMN without a default rewrites nothing; no row is moved.
+constexpr const char* v13 = R"sql(
+ALTER TABLE replies ADD COLUMN message_id TEXT, ADD COLUMN receipt_at BIGINT;
+CREATE INDEX replies_message ON replies(message_id, submitted_at) WHERE message_id IS NOT NULL;
+)sql";
+
+constexpr std::array<const char*, 13> migrations{v1, v2, v3,  v4,  v5,  v6, v7,
+                                                 v8, v9, v10, v11, v12, v13};
 
 // Two instances starting at once against an empty store: one migrates, the other waits here
 // and then finds the work done. The key is an arbitrary constant of lapord's.

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 
 #include "store/dedup_key.hpp"
 #include "store/row_states.hpp"
@@ -30,10 +31,25 @@ constexpr char take_replies_sql[] =
     "ORDER BY next_attempt_at LIMIT ?3) "
     "RETURNING id, carrier, source, destination, text, kind, ref, attempts";
 constexpr char reply_carrier_sql[] = "SELECT carrier FROM replies WHERE id=?";
-// Returns the carrier its segments are keyed by: no SELECT of the row just updated.
+// The lease's owner goes with the lease (read only for a queued reply: leases.cpp): ~15 bytes
+// less a row kept for good.
+// A reply's first submit of one segment (schema 12): its message id in its row. No row: the reply
+// is gone or was submitted before (mark_reply_submitted then keys segments as below).
+constexpr char submit_in_row_sql[] =
+    "UPDATE replies SET state='submitted', leased=0, submitted_at=?1, next_attempt_at=NULL, "
+    "lease_owner=NULL, lease_epoch=NULL, message_id=?3 WHERE id=?2 AND submitted_at IS NULL";
+// A submit again of a reply whose id is in its row: that id moves to reply_segments as its first
+// segment with its receipt (the reply's receipt and time are that segment's while it has no
+// other), so that a reply has either an in-row id or segment rows, never both.
+constexpr char move_in_row_id_sql[] =
+    "INSERT INTO reply_segments (carrier, message_id, submitted_at, reply_id, segment, receipt, "
+    "receipt_at) SELECT carrier, message_id, submitted_at, id, 1, receipt, receipt_at "
+    "FROM replies WHERE id=?1 AND message_id IS NOT NULL ON CONFLICT DO NOTHING";
+// Not UPDATE ... RETURNING carrier: SQLite's RETURNING cost the statement ~14k instructions more
+// than this SELECT of the row (callgrind, docs/benchmarks.md, session segments).
 constexpr char mark_submitted_sql[] =
-    "UPDATE replies SET state='submitted', leased=0, submitted_at=?, next_attempt_at=NULL "
-    "WHERE id=? RETURNING carrier";
+    "UPDATE replies SET state='submitted', leased=0, submitted_at=?, next_attempt_at=NULL, "
+    "lease_owner=NULL, lease_epoch=NULL, message_id=NULL WHERE id=?";
 // Keyed with the submit time: a message id an SMSC hands out again (after its restart) adds a
 // row and never replaces the older one.
 constexpr char insert_segment_sql[] =
@@ -42,32 +58,38 @@ constexpr char insert_segment_sql[] =
 constexpr char reply_retry_sql[] =
     "UPDATE replies SET leased=0, next_attempt_at=?, last_error=? WHERE id=? AND state='queued'";
 constexpr char reply_failed_sql[] =
-    "UPDATE replies SET state='failed', leased=0, last_error=?, done_at=?, next_attempt_at=NULL "
-    "WHERE id=?";
-// The newest segment with this id submitted within the receipt window (see apply_receipt).
+    "UPDATE replies SET state='failed', leased=0, last_error=?, done_at=?, next_attempt_at=NULL, "
+    "lease_owner=NULL, lease_epoch=NULL WHERE id=?";
+// The newest segment with this id submitted within the receipt window (see apply_receipt): in
+// reply_segments, and in a reply's row (schema 12). Two statements, each in its index's order:
+// one UNION ALL sorted in a temporary b-tree cost 30k instructions a receipt, the two 10k.
 constexpr char find_segment_sql[] =
     "SELECT submitted_at, reply_id, segment FROM reply_segments WHERE carrier=? "
     "AND message_id=? AND submitted_at>=? ORDER BY submitted_at DESC, reply_id DESC LIMIT 1";
+constexpr char find_in_row_sql[] =
+    "SELECT submitted_at, id FROM replies WHERE message_id=?2 AND submitted_at>=?3 "
+    "AND carrier=?1 ORDER BY submitted_at DESC, id DESC LIMIT 1";
 constexpr char segment_receipt_sql[] =
     "UPDATE reply_segments SET receipt=?, receipt_at=? WHERE carrier=? AND message_id=? "
     "AND submitted_at=? AND reply_id=? AND segment=?";
-// The reply's receipt and, if it is still submitted, its state: one UPDATE (was two). ?4: 2 a
-// failure stat (failed), 1 DELIVRD (delivered once every segment is: this one's receipt is
-// written before), 0 neither. The subquery names no column of the row: SQLite runs it once.
+// The reply's receipt (the last one of any of its segments, and its time) and, if it is still
+// submitted, its state: one UPDATE (was two). ?4: 2 a failure stat (failed), 1 DELIVRD
+// (delivered once every segment is: this one's receipt is written before; ?5=1, its id in the
+// row: it is the only one), 0 neither. The subquery names no column of the row: it runs once.
 constexpr char reply_receipt_sql[] =
-    "UPDATE replies SET receipt=?1, "
+    "UPDATE replies SET receipt=?1, receipt_at=?2, "
     "state=CASE WHEN state<>'submitted' THEN state WHEN ?4=2 THEN 'failed' "
-    "WHEN ?4=1 AND NOT EXISTS (SELECT 1 FROM reply_segments WHERE reply_id=?3 "
-    "AND (receipt IS NULL OR receipt<>'DELIVRD')) THEN 'delivered' ELSE state END, "
+    "WHEN ?4=1 AND (?5=1 OR NOT EXISTS (SELECT 1 FROM reply_segments WHERE reply_id=?3 "
+    "AND (receipt IS NULL OR receipt<>'DELIVRD'))) THEN 'delivered' ELSE state END, "
     "done_at=CASE WHEN state<>'submitted' THEN done_at WHEN ?4=2 THEN ?2 "
-    "WHEN ?4=1 AND NOT EXISTS (SELECT 1 FROM reply_segments WHERE reply_id=?3 "
-    "AND (receipt IS NULL OR receipt<>'DELIVRD')) THEN ?2 ELSE done_at END, "
+    "WHEN ?4=1 AND (?5=1 OR NOT EXISTS (SELECT 1 FROM reply_segments WHERE reply_id=?3 "
+    "AND (receipt IS NULL OR receipt<>'DELIVRD'))) THEN ?2 ELSE done_at END, "
     "last_error=CASE WHEN state='submitted' AND ?4=2 THEN 'receipt: '||?1 ELSE last_error END "
     "WHERE id=?3";
 constexpr char reply_status_sql[] =
-    "SELECT state, leased, attempts, receipt, last_error FROM replies WHERE id=?";
+    "SELECT state, leased, attempts, receipt, last_error, message_id FROM replies WHERE id=?";
 constexpr char reply_segments_sql[] =
-    "SELECT message_id FROM reply_segments WHERE reply_id=? ORDER BY segment";
+    "SELECT message_id FROM reply_segments WHERE reply_id=? ORDER BY segment, submitted_at";
 constexpr char next_reply_due_sql[] =
     "SELECT min(next_attempt_at) FROM replies WHERE state='queued'";
 
@@ -111,12 +133,28 @@ std::vector<reply> sqlite_transaction::take_due_replies_to(
 void sqlite_transaction::mark_reply_submitted(std::int64_t id,
                                               std::span<const std::string> message_ids,
                                               wall_time at) {
+  if (message_ids.size() == 1) {
+    auto q = c_.prepare(submit_in_row_sql);
+    q.bind(1, at).bind(2, id).bind(3, message_ids.front());
+    q.run();
+    if (q.changes() != 0) return;
+  }
+  {
+    auto q = c_.prepare(move_in_row_id_sql);
+    q.bind(1, id);
+    q.run();
+  }
   std::string carrier;
+  {
+    auto q = c_.prepare(reply_carrier_sql);
+    q.bind(1, id);
+    if (!q.step()) no_such("reply", std::to_string(id));
+    carrier = q.text(0);
+  }
   {
     auto q = c_.prepare(mark_submitted_sql);
     q.bind(1, at).bind(2, id);
-    if (!q.step()) no_such("reply", std::to_string(id));
-    carrier = q.text(0);
+    q.run();
   }
   std::int64_t segment = 0;
   for (const auto& mid : message_ids) {
@@ -153,15 +191,30 @@ receipt_outcome sqlite_transaction::apply_receipt(std::string_view carrier,
   std::int64_t submitted_at = 0;
   std::int64_t reply_id = 0;
   std::int64_t segment = 0;
+  bool found = false;
+  {
+    auto q = c_.prepare(find_in_row_sql);
+    q.bind(1, carrier).bind(2, message_id).bind(3, at - c_.receipt_window());
+    if (q.step()) {
+      found = true;
+      submitted_at = q.int64(0);
+      reply_id = q.int64(1);
+    }
+  }
   {
     auto q = c_.prepare(find_segment_sql);
     q.bind(1, carrier).bind(2, message_id).bind(3, at - c_.receipt_window());
-    if (!q.step()) return receipt_outcome::unknown_id;
-    submitted_at = q.int64(0);
-    reply_id = q.int64(1);
-    segment = q.int64(2);
+    // Segment 0: the id in the reply's row. Newer (submit time, then reply id) wins.
+    if (q.step() &&
+        (!found || std::pair(q.int64(0), q.int64(1)) > std::pair(submitted_at, reply_id))) {
+      found = true;
+      submitted_at = q.int64(0);
+      reply_id = q.int64(1);
+      segment = q.int64(2);
+    }
   }
-  {
+  if (!found) return receipt_outcome::unknown_id;
+  if (segment != 0) {
     auto q = c_.prepare(segment_receipt_sql);
     q.bind(1, stat).bind(2, at).bind(3, carrier).bind(4, message_id);
     q.bind(5, submitted_at).bind(6, reply_id).bind(7, segment);
@@ -171,6 +224,7 @@ receipt_outcome sqlite_transaction::apply_receipt(std::string_view carrier,
   auto q = c_.prepare(reply_receipt_sql);
   q.bind(1, stat).bind(2, at).bind(3, reply_id);
   q.bind(4, std::int64_t{effect == receipt_effect::fail ? 2 : effect == receipt_effect::deliver});
+  q.bind(5, std::int64_t{segment == 0});
   q.run();
   return receipt_outcome::applied;
 }
@@ -186,6 +240,7 @@ std::optional<reply_status> sqlite_transaction::reply_status_of(std::int64_t id)
     s.attempts = static_cast<int>(q.int64(2));
     s.receipt = q.opt_text(3);
     s.last_error = q.opt_text(4);
+    if (auto in_row = q.opt_text(5)) s.message_ids.push_back(std::move(*in_row));
   }
   auto q = c_.prepare(reply_segments_sql);
   q.bind(1, id);

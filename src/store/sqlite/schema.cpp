@@ -456,7 +456,22 @@ DROP INDEX replies_ref;
 CREATE INDEX replies_complaint ON replies(complaint) WHERE complaint IS NOT NULL;
 )sql";
 
-constexpr std::array<const char*, 12> migrations{v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12};
+// Version 13: a reply of one segment keeps its message id (and its receipt's time) in its own
+// row (issue 14; docs/store.md "A reply of one segment"). A reply_segments row and its
+// reply_segments_reply entry cost every complaint's ack 63 bytes and its submit an INSERT into
+// two b-trees; now the submit's UPDATE of the reply writes the id, and replies_message (partial:
+// only a reply with an id in its row) finds it for a receipt. Only a reply's first submit of one
+// segment goes in the row; several segments, or a submit again (its in-row id then moves to
+// reply_segments), go to reply_segments as before, so a reply has either an in-row id or
+// segment rows, never both. The rows already stored stay where they are: no row is moved.
+constexpr const char* v13 = R"sql(
+ALTER TABLE replies ADD COLUMN message_id TEXT;
+ALTER TABLE replies ADD COLUMN receipt_at INTEGER;
+CREATE INDEX replies_message ON replies(message_id, submitted_at) WHERE message_id IS NOT NULL;
+)sql";
+
+constexpr std::array<const char*, 13> migrations{v1, v2, v3,  v4,  v5,  v6, v7,
+                                                 v8, v9, v10, v11, v12, v13};
 
 int user_version(connection& c) {
   auto q = c.prepare("PRAGMA user_version");
