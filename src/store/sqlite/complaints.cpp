@@ -54,13 +54,12 @@ constexpr char part_keys_older_sql[] =
 constexpr char read_ref_sql[] = "SELECT value FROM counters WHERE name = 'ref'";
 constexpr char write_ref_sql[] = "UPDATE counters SET value = ? WHERE name = 'ref'";
 
-#define LAPORD_INSERT_COMPLAINT(columns, values)                                           \
-  "INSERT INTO complaints (number, ref, channel, carrier, service_number, reporter, "      \
-  "confidential, "                                                                         \
-  "institution_code, institution_name, institution_keyword, institution_corrected, text, " \
-  "segments, incomplete, status, status_at, created_at, updated_at, received_id, "         \
-  "duplicate_key, routed_by, duplicate_hash" columns                                       \
-  ") VALUES (?23, ?1, ?2, ?3, ?4, ?5, ?6, ?7, "                                            \
+#define LAPORD_INSERT_COMPLAINT(columns, values)                                       \
+  "INSERT INTO complaints (number, ref, channel, carrier, service_number, reporter, "  \
+  "confidential, institution_code, institution_name, institution_keyword, "            \
+  "institution_corrected, text, segments, incomplete, status, status_at, created_at, " \
+  "updated_at, received_id, duplicate_key, routed_by, duplicate_hash" columns          \
+  ") VALUES (?23, ?1, ?2, ?3, ?4, ?5, ?6, ?7, "                                        \
   "?8, ?9, ?10, ?11, ?12, ?13, 'received', ?14, ?14, ?14, ?15, ?16, ?17, ?18" values ")"
 constexpr char insert_complaint_sql[] = LAPORD_INSERT_COMPLAINT("", "");
 // The same with its forward queued (new_complaint::forward): the columns outbox.cpp's
