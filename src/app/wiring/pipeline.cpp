@@ -1,7 +1,6 @@
 #include "lapord/app/wiring/pipeline.hpp"
 
 #include <pthread.h>
-
 #include <future>
 #include <stdexcept>
 #include <thread>
@@ -191,11 +190,9 @@ struct pipeline::impl {
         },
         [this](store::result<std::vector<ingest_outcome>> r) {
           if (!r) {
-            if (net::log_flood::shared().admit(
-                    store_log, spdlog::level::warn,
-                    "store: cannot release expired long messages: " + r.error.message())) {
-              store_log->warn("cannot release expired long messages now: {}", r.detail);
-            }
+            net::log_flood::shared().warn(
+                store_log, "store: cannot release expired long messages: " + r.error.message(),
+                "cannot release expired long messages now: {}", r.detail);
           } else if (!r.value->empty()) {
             store_log->info("released {} long message(s) whose parts did not all arrive",
                             r.value->size());
@@ -225,11 +222,9 @@ struct pipeline::impl {
         [before](store::transaction& tx) { return tx.expire_received(before, received_step); },
         [this](store::result<std::int64_t> r) {
           if (!r) {
-            if (net::log_flood::shared().admit(
-                    store_log, spdlog::level::warn,
-                    "store: cannot delete old received MO: " + r.error.message())) {
-              store_log->warn("cannot delete old received MO now: {}", r.detail);
-            }
+            net::log_flood::shared().warn(
+                store_log, "store: cannot delete old received MO: " + r.error.message(),
+                "cannot delete old received MO now: {}", r.detail);
           } else if (*r.value == received_step) {
             boost::asio::post(io, [this] {
               if (!stopping) expire_received();
@@ -275,12 +270,9 @@ struct pipeline::impl {
 
   // Opens the store and begins this start's lease epoch.
   void open_store() {
-    // The store keys SQLite's complaints by the number a ref was made from; it never sees the
-    // key, only this inverse of the generator (which reads refs of every length: ref_digits may
-    // have been raised since a complaint was filed).
-    settings.store.database.ref_number = [gen = refs](std::string_view ref) {
-      return gen.number_of(ref);
-    };
+    // The store never sees the ref key, only this inverse (of refs of every length: ref_digits
+    // may have been raised since a complaint was filed).
+    settings.store.database.ref_number = [gen = refs](auto ref) { return gen.number_of(ref); };
     db = std::make_unique<store::database>(settings.store.database);
     if (hooks.health != nullptr) {
       hooks.health->store_opened(true);
