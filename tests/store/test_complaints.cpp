@@ -325,7 +325,8 @@ TEST_CASE("sqlite: a ref is translated to its number once for its complaint - ac
   db.call([](transaction& tx) {
     for (int i = 0; i < 3000; ++i) {
       const std::string ref = std::to_string(10000000 + i);
-      auto c = sample(ref, "+6281234567890", "jalan rusak " + ref, at(i));
+      const std::string text = "jalan rusak " + ref;  // the complaint views it: kept alive
+      auto c = sample(ref, "+6281234567890", text, at(i));
       c.forward = new_complaint::queued_forward{};
       tx.create_complaint(c);
       new_reply r;
