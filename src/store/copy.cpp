@@ -32,7 +32,7 @@ std::vector<column> named(std::initializer_list<const char*> names,
   return out;
 }
 
-// Every table of the schema (version 12) but `counters` (copied by name). A migration that adds
+// Every table of the schema (version 13) but `counters` (copied by name). A migration that adds
 // a table or a column adds it here too: copy_store refuses a source with a table or a column it
 // does not know (a unit test copies a store of the latest schema).
 //

@@ -96,7 +96,7 @@ TEST_CASE("outcomes at once: several replies submitted - failed - retried in one
   REQUIRE(again.size() == 1);
   CHECK(again[0].id == d.reply);
   raw_db raw(dir.file("lapord.db"));
-  // b's one segment in its reply row (schema 12: segment 0 here), a's two in reply_segments.
+  // b's one segment in its reply row (schema 13: segment 0 here), a's two in reply_segments.
   CHECK(raw.rows("SELECT message_id, segment, submitted_at FROM reply_segments UNION ALL "
                  "SELECT message_id, 0, submitted_at FROM replies WHERE message_id IS NOT NULL "
                  "ORDER BY message_id") == "A1|1|102000\nA2|2|102000\nB1|0|102000\n");
@@ -176,7 +176,7 @@ TEST_CASE("outcomes at once: a row gone is left out and named - the others are r
   raw_db raw(dir.file("lapord.db"));
   CHECK(outbox_row(raw, "53000001") == "forwarded|0|201||\n");
   CHECK(outbox_row(raw, "53000002") == "pending|0|NULL|timeout|\n");
-  // a's one segment, in its reply row (schema 12); none for the reply that is not there.
+  // a's one segment, in its reply row (schema 13); none for the reply that is not there.
   CHECK(raw.integer("SELECT count(*) FROM replies WHERE message_id IS NOT NULL") == 1);
   CHECK(raw.integer("SELECT count(*) FROM reply_segments") == 0);
   CHECK(raw.integer("SELECT count(*) FROM complaints WHERE tracking_id IS NOT NULL") == 1);
@@ -308,7 +308,7 @@ TEST_CASE("one batch: an item that fails after its outcomes records none - the o
   CHECK(raw.rows("SELECT ref, forward_state, coalesce(tracking_id, '-') FROM complaints "
                  "WHERE forward_state IS NOT NULL ORDER BY ref") ==
         "56000001|forwarded|T-56000001\n56000002|pending|-\n56000003|forwarded|T-56000003\n");
-  // One segment each: in the reply row (schema 12).
+  // One segment each: in the reply row (schema 13).
   CHECK(raw.rows("SELECT message_id FROM replies WHERE message_id IS NOT NULL ORDER BY "
                  "message_id") == "E1\nE3\n");
   CHECK(raw.integer("SELECT count(*) FROM reply_segments") == 0);

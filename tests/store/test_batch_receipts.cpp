@@ -117,7 +117,7 @@ TEST_CASE("receipts of one batch: as if one after the other - segments, order, r
   CHECK(sc.state == reply_state::failed);
   CHECK(sc.last_error == std::optional<std::string>("receipt: UNDELIV"));
   raw_db raw(dir.file("lapord.db"));
-  // b's and c's one segment in their reply row (schema 12), a's two in reply_segments.
+  // b's and c's one segment in their reply row (schema 13), a's two in reply_segments.
   CHECK(raw.rows("SELECT message_id, receipt, receipt_at FROM reply_segments UNION ALL "
                  "SELECT message_id, receipt, receipt_at FROM replies WHERE message_id IS NOT NULL "
                  "ORDER BY message_id") ==

@@ -17,7 +17,7 @@ using namespace std::chrono_literals;
 namespace {
 
 // The outbox of versions 2 to 10 on PostgreSQL (src/store/postgresql/schema.cpp, versions 2 and 5),
-// and the reply columns of version 12 gone.
+// and the reply columns of version 13 gone.
 const char* const pg_v10_outbox = R"sql(
 ALTER TABLE replies DROP COLUMN message_id, DROP COLUMN receipt_at;
 ALTER TABLE complaints DROP COLUMN forward_state, DROP COLUMN forward_leased,

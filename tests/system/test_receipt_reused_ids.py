@@ -54,7 +54,7 @@ def test_a_reused_message_id_keeps_the_older_row_and_credits_the_newest():
         wait_until(lambda: reply_of(db, B)[1] == "delivered", 10, "the receipt applied to B")
 
         assert reply_of(db, A)[1:] == ("submitted", None)
-        # A reply of one segment keeps its id in its row since schema 12 (docs/store.md, "A
+        # A reply of one segment keeps its id in its row since schema 13 (docs/store.md, "A
         # reply of one segment"); several segments go to reply_segments: both places.
         segments = db_rows(db, "SELECT reply_id, receipt FROM reply_segments WHERE "
                                "carrier = 'tsel' UNION ALL SELECT id, receipt FROM replies "

@@ -21,7 +21,7 @@ namespace {
 // CTE runs once whether read or not; the final SELECT sees the tables as they were before it.
 
 // A reply's first submit of one segment keeps its message id ($3; NULL: several or none) in its
-// row (schema 12). Otherwise segments ($4..$6: the reply, the 1-based segment, the message id)
+// row (schema 13). Otherwise segments ($4..$6: the reply, the 1-based segment, the message id)
 // are keyed with the submit time: a message id an SMSC hands out again (after its restart) adds
 // a row. A submit again of a reply whose id is in its row (rare: a lease taken over after its
 // submit) leaves that id and its time as they are and returns the reply flagged (second column

@@ -11,7 +11,7 @@ namespace {
 // - d: the redelivery probe of each, as record_received's (find_received_sql);
 // - f: the segment each credits, as apply_receipt's: its first id form that names one, the
 //   newest segment with that id within the receipt window (in reply_segments or a reply's row:
-//   segment 0, schema 12) (LATERAL ... LIMIT 1 per form, as
+//   segment 0, schema 13) (LATERAL ... LIMIT 1 per form, as
 //   apply_receipt_sql: a join was planned, on a young table, as a scan of the carrier's
 //   segments, ~90,000 buffers a statement at 10,000 segments);
 // - d's ORDER BY id+0: never the primary key's order (a scan of every row for a receipt that

@@ -31,10 +31,10 @@ constexpr char take_replies_sql[] =
     "ORDER BY next_attempt_at LIMIT ?3) "
     "RETURNING id, carrier, source, destination, text, kind, ref, attempts";
 constexpr char reply_carrier_sql[] = "SELECT carrier FROM replies WHERE id=?";
-// The lease's owner goes with the lease (read only for a queued reply: leases.cpp): ~15 bytes
-// less a row kept for good.
-// A reply's first submit of one segment (schema 12): its message id in its row. No row: the reply
-// is gone or was submitted before (mark_reply_submitted then keys segments as below).
+// A reply's first submit of one segment (schema 13): its message id in its row. No row: the reply
+// is gone or was submitted before (mark_reply_submitted then keys segments as below). Here and in
+// every statement that ends a lease, the lease's owner goes with it (read only for a queued
+// reply: leases.cpp): ~15 bytes less a row kept for good.
 constexpr char submit_in_row_sql[] =
     "UPDATE replies SET state='submitted', leased=0, submitted_at=?1, next_attempt_at=NULL, "
     "lease_owner=NULL, lease_epoch=NULL, message_id=?3 WHERE id=?2 AND submitted_at IS NULL";
@@ -61,7 +61,7 @@ constexpr char reply_failed_sql[] =
     "UPDATE replies SET state='failed', leased=0, last_error=?, done_at=?, next_attempt_at=NULL, "
     "lease_owner=NULL, lease_epoch=NULL WHERE id=?";
 // The newest segment with this id submitted within the receipt window (see apply_receipt): in
-// reply_segments, and in a reply's row (schema 12). Two statements, each in its index's order:
+// reply_segments, and in a reply's row (schema 13). Two statements, each in its index's order:
 // one UNION ALL sorted in a temporary b-tree cost 30k instructions a receipt, the two 10k.
 constexpr char find_segment_sql[] =
     "SELECT submitted_at, reply_id, segment FROM reply_segments WHERE carrier=? "
