@@ -43,9 +43,13 @@ std::int64_t dedup_hash(const mo_pdu& mo) noexcept {
 }
 
 std::int64_t duplicate_hash(std::string_view duplicate_key) noexcept {
+  return static_cast<std::int64_t>(string_hash(duplicate_key));
+}
+
+std::uint64_t string_hash(std::string_view s) noexcept {
   fnv1a f;
-  f.bytes(duplicate_key);
-  return static_cast<std::int64_t>(f.h);
+  f.bytes(s);
+  return f.h;
 }
 
 std::string carrier_list(const std::vector<std::string>* carriers) {

@@ -18,6 +18,10 @@ std::int64_t dedup_hash(const mo_pdu& mo) noexcept;
 // the key itself in the row.
 std::int64_t duplicate_hash(std::string_view duplicate_key) noexcept;
 
+// FNV-1a (64 bits) of a string, its length first: the hash under both keys above, and the slot
+// of SQLite's cache of ref numbers (connection::number_of).
+std::uint64_t string_hash(std::string_view s) noexcept;
+
 // The reporter index leads with the complaint's UTC day (schema 10: `created_at/86400000`, the
 // same expression in every query that uses it): a new complaint's entry goes into today's part
 // of the index, small and in the page cache, instead of a random leaf of the whole history.

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <string>
 
+#include "store/dedup_key.hpp"
 #include "store/sqlite/wal_file_sync.hpp"
 #include "store/sqlite/wal_gather.hpp"
 
@@ -229,10 +230,7 @@ void connection::configure(const database_options& options) {
 }
 
 std::optional<std::int64_t> connection::number_of(std::string_view ref) const {
-  std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a
-  for (char ch : ref)
-    h = (h ^ static_cast<unsigned char>(ch)) * 0x100000001b3ULL;
-  number_entry& e = numbers_[h % numbers_.size()];
+  number_entry& e = numbers_[detail::string_hash(ref) % numbers_.size()];
   if (e.size != 0 && e.size == ref.size() && std::string_view(e.ref.data(), e.size) == ref)
     return e.number;
   const auto n = ref_number_(ref);
