@@ -179,18 +179,7 @@ void append_gsm_text(std::string& out, std::span<const std::uint8_t> septets, bo
   const std::size_t start = out.size();
   out.resize(start + 3 * septets.size());
   char* o = out.data() + start;
-  auto put = [&o](char32_t cp) {  // every GSM character and U+FFFD are below U+10000
-    if (cp < 0x80) {
-      *o++ = static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      *o++ = static_cast<char>(0xC0 | (cp >> 6));
-      *o++ = static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      *o++ = static_cast<char>(0xE0 | (cp >> 12));
-      *o++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      *o++ = static_cast<char>(0x80 | (cp & 0x3F));
-    }
-  };
+  auto put = [&o](char32_t cp) { o = put_utf8(o, cp); };
   for (std::size_t i = 0; i < septets.size(); ++i) {
     const std::uint8_t septet = septets[i];
     if (septet > 0x7F) {
