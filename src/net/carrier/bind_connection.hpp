@@ -44,17 +44,22 @@ inline double seconds(std::chrono::milliseconds ms) {
 }  // namespace bind_detail
 
 struct bind_link::connection {
-  connection(asio::io_context& io, asio::ssl::context& tls_context,
+  // `tls_context` is null for a carrier without TLS: no OpenSSL object is made for it (an
+  // SSL_CTX or SSL initialises OpenSSL, ~3 MB resident; docs/benchmarks.md).
+  connection(asio::io_context& io, asio::ssl::context* tls_context,
              const smpp::session_config& config, std::uint64_t number)
-      : stream(io, tls_context),
+      : socket(io),
         session(config),
         wake(io, bind_detail::steady::time_point::max()),
         timer(io, bind_detail::steady::time_point::max()),
         pump_timer(io, bind_detail::steady::time_point::max()),
         read_wake(io, bind_detail::steady::time_point::max()),
-        epoch(number) {}
+        epoch(number) {
+    if (tls_context != nullptr) secure.emplace(socket, *tls_context);
+  }
 
-  asio::ssl::stream<asio::ip::tcp::socket> stream;
+  asio::ip::tcp::socket socket;
+  std::optional<asio::ssl::stream<asio::ip::tcp::socket&>> secure;  // over `socket`, with TLS
   bool tls = false;
   smpp::session session;
   std::vector<std::uint8_t> out;  // bytes the session asked to send, not yet written
@@ -80,8 +85,8 @@ struct bind_link::connection {
   }
   void close_socket() {
     boost::system::error_code ignored;
-    stream.next_layer().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-    stream.next_layer().close(ignored);
+    socket.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    socket.close(ignored);
   }
 };
 

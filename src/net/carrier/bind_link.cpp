@@ -85,9 +85,9 @@ std::shared_ptr<bind_link::connection> bind_link::new_connection() {
   config.enquire_link_interval = settings_.enquire_link_interval;
   config.max_pdu_size = max_pdu_size_;
   config.max_requests_in = settings_.max_mo_in_flight;
-  auto c = std::make_shared<connection>(io_, *tls_, config, machine_.connecting());
+  auto c = std::make_shared<connection>(io_, tls_.get(), config, machine_.connecting());
   c->gate = read_gate(max_output_bytes, settings_.response_timeout);
-  c->tls = settings_.tls.enabled;
+  c->tls = c->secure.has_value();
   return c;
 }
 
@@ -141,21 +141,21 @@ asio::awaitable<std::error_code> bind_link::connect(connection& c) {
   auto [resolve_error, endpoints] = std::get<0>(resolved);
   if (resolve_error) co_return std::error_code(resolve_error);
 
-  auto connected = co_await (asio::async_connect(c.stream.next_layer(), endpoints, use_tuple) ||
+  auto connected = co_await (asio::async_connect(c.socket, endpoints, use_tuple) ||
                              deadline.async_wait(use_tuple));
   if (connected.index() == 1) co_return make_link_error(link_error::connect_timeout);
   if (auto error = std::get<0>(std::get<0>(connected))) co_return std::error_code(error);
   boost::system::error_code ignored;
-  c.stream.next_layer().set_option(asio::ip::tcp::no_delay(true), ignored);
+  c.socket.set_option(asio::ip::tcp::no_delay(true), ignored);
 
   if (c.tls) {
     const std::string& name =
         settings_.tls.server_name.empty() ? settings_.host : settings_.tls.server_name;
     // SNI, so an SMSC behind a TLS front end presents the right certificate, and the name
     // OpenSSL checks in it.
-    prepare_tls_client(c.stream.native_handle(), name);
-    c.stream.set_verify_mode(asio::ssl::verify_peer);
-    auto shaken = co_await (c.stream.async_handshake(asio::ssl::stream_base::client, use_tuple) ||
+    prepare_tls_client(c.secure->native_handle(), name);
+    c.secure->set_verify_mode(asio::ssl::verify_peer);
+    auto shaken = co_await (c.secure->async_handshake(asio::ssl::stream_base::client, use_tuple) ||
                             deadline.async_wait(use_tuple));
     if (shaken.index() == 1) {
       c.tls_failure = "no TLS handshake within connect_timeout_s";
@@ -163,7 +163,7 @@ asio::awaitable<std::error_code> bind_link::connect(connection& c) {
     }
     if (auto error = std::get<0>(std::get<0>(shaken))) {
       c.tls_failure =
-          describe_tls_failure(SSL_get_verify_result(c.stream.native_handle()), error, name);
+          describe_tls_failure(SSL_get_verify_result(c.secure->native_handle()), error, name);
       co_return std::error_code(error);
     }
   }
@@ -216,10 +216,9 @@ asio::awaitable<void> bind_link::reader(std::shared_ptr<connection> c) {
     boost::system::error_code error;
     std::size_t n = 0;
     if (c->tls) {
-      std::tie(error, n) = co_await c->stream.async_read_some(asio::buffer(buffer), use_tuple);
+      std::tie(error, n) = co_await c->secure->async_read_some(asio::buffer(buffer), use_tuple);
     } else {
-      std::tie(error, n) =
-          co_await c->stream.next_layer().async_read_some(asio::buffer(buffer), use_tuple);
+      std::tie(error, n) = co_await c->socket.async_read_some(asio::buffer(buffer), use_tuple);
     }
     if (error) {
       c->note_end(error == asio::error::eof || error == asio::ssl::error::stream_truncated
@@ -241,10 +240,10 @@ asio::awaitable<void> bind_link::writer(std::shared_ptr<connection> c) {
       boost::system::error_code error;
       if (c->tls) {
         std::tie(error, std::ignore) =
-            co_await asio::async_write(c->stream, asio::buffer(sending), use_tuple);
+            co_await asio::async_write(*c->secure, asio::buffer(sending), use_tuple);
       } else {
         std::tie(error, std::ignore) =
-            co_await asio::async_write(c->stream.next_layer(), asio::buffer(sending), use_tuple);
+            co_await asio::async_write(c->socket, asio::buffer(sending), use_tuple);
       }
       if (error) {
         c->note_end(std::error_code(error));

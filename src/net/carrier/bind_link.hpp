@@ -114,7 +114,7 @@ class bind_link : public std::enable_shared_from_this<bind_link> {
   std::size_t max_pdu_size_;
   mo_handler& handler_;
   std::shared_ptr<spdlog::logger> log_;
-  std::shared_ptr<asio::ssl::context> tls_;
+  std::shared_ptr<asio::ssl::context> tls_;  // null when the carrier has no TLS
   std::shared_ptr<post_gate> gate_;
   std::vector<post_gate::answer> answering_;  // taken from the gate, being sent
   carrier_observer* observer_;                // may be null

@@ -3,16 +3,19 @@
 #include <cstdlib>
 #include <stdexcept>
 
-#include <openssl/crypto.h>
-#include <openssl/sha.h>
+#include "net/http/sha256.hpp"
 
 namespace lapord::net::http {
 namespace {
 
-std::array<unsigned char, 32> sha256(std::string_view s) {
-  std::array<unsigned char, 32> d{};
-  SHA256(reinterpret_cast<const unsigned char*>(s.data()), s.size(), d.data());
-  return d;
+// Every byte looked at whatever differs (OpenSSL's CRYPTO_memcmp in C): no early exit.
+bool same_digest(const std::array<unsigned char, 32>& a, const std::array<unsigned char, 32>& b) {
+  unsigned char differ = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const volatile unsigned char x = a[i] ^ b[i];
+    differ = static_cast<unsigned char>(differ | x);
+  }
+  return differ == 0;
 }
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -43,7 +46,7 @@ bool bearer_token::accepts(std::string_view authorization) const {
   }
   // Digests of equal length whatever was presented, compared without an early exit.
   const auto d = sha256(presented);
-  const bool same = CRYPTO_memcmp(d.data(), digest_.data(), d.size()) == 0;
+  const bool same = same_digest(d, digest_);
   return same && configured_ && !presented.empty();
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // The shared secret the national store presents on callbacks (`Authorization: Bearer ...`),
-// checked in constant time. Pure (OpenSSL's CRYPTO_memcmp over SHA-256 digests, so neither the
-// content nor the length of the token leaks through timing).
+// checked in constant time. Pure (SHA-256 digests compared without an early exit, so neither
+// the content nor the length of the token leaks through timing).
 #include <array>
 #include <string>
 #include <string_view>
