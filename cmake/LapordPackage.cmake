@@ -75,9 +75,9 @@ national complaint store over HTTP and answers the citizen with a ticket
 number. laporctl is the operator's command line.")
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # adduser for the system user; hunspell-id for the dictionary the shipped configuration names.
-# libpq5 by name: lapord loads it with dlopen (backend = "postgresql"), so dpkg-shlibdeps
-# cannot see it in the binary.
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, hunspell-id, libpq5")
+# libpq5 and libssl3 by name: lapord loads them with dlopen (backend = "postgresql"; a carrier
+# or store URL with TLS: src/net/tls), so dpkg-shlibdeps cannot see them in the binary.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, hunspell-id, libpq5, libssl3")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "sqlite3")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${pkg}/conffiles ${pkg}/postinst ${pkg}/prerm ${pkg}/postrm)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)

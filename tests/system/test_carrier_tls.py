@@ -3,7 +3,7 @@ load balancer before their SMSC) relays to smsc-sim. Certificates are made at ru
 openssl command line. Checked: a bind over TLS with a client certificate; a server certificate
 from an unknown CA, for another name or expired is refused, logged as the check that failed
 (and as a TLS handshake failure, not a connect failure), and retried with back-off; so is a
-peer that does not speak TLS."""
+peer that does not speak TLS. OpenSSL is loaded only when a carrier uses TLS."""
 import os
 import socket
 import ssl
@@ -115,6 +115,26 @@ def tls_carrier(port, pki, **keys):
                    tls_server_name="localhost", **keys)
 
 
+def openssl_mapped(lapord):
+    """Whether libssl or libcrypto is mapped in lapord (loaded on first use: net/tls)."""
+    with open(f"/proc/{lapord.proc.pid}/maps") as f:
+        return any("libssl" in line or "libcrypto" in line for line in f)
+
+
+def test_no_openssl_in_a_daemon_without_tls():
+    """A plain carrier, bound: OpenSSL is never loaded (~4 MB resident it would cost)."""
+    sim = Sim()
+    work = lapord_workdir()
+    lapord = start_lapord(write_config(work, [carrier("tsel", sim.port)]))
+    try:
+        lapord.wait_for_log(r"\[tsel\] bind up")
+        assert sim.wait_for("bind")[0]["status"] == 0
+        assert not openssl_mapped(lapord), "libssl mapped without a TLS carrier"
+        assert lapord.stop() == 0
+    finally:
+        stop_all(lapord, sim)
+
+
 def test_bind_over_tls_with_a_client_certificate():
     pki = make_pki()
     sim = Sim()
@@ -129,6 +149,7 @@ def test_bind_over_tls_with_a_client_certificate():
         assert sim.wait_for("bind")[0]["status"] == 0
         sim.wait_for("enquire_link", count=2)
         assert front.handshakes_ok == 1
+        assert openssl_mapped(lapord), "libssl is loaded when a carrier uses TLS"
         assert lapord.stop() == 0
         assert sim.wait_for("unbind")[0]["by"] == "esme"
     finally:
@@ -238,6 +259,7 @@ def test_plain_text_smsc_is_called_a_peer_not_speaking_tls():
 
 if __name__ == "__main__":
     run_tests([
+        test_no_openssl_in_a_daemon_without_tls,
         test_bind_over_tls_with_a_client_certificate,
         test_untrusted_server_certificate_is_refused_and_retried,
         test_certificate_for_another_name_is_refused,

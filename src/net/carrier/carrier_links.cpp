@@ -12,6 +12,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "net/carrier/bind_link.hpp"
+#include "net/tls/openssl_loader.hpp"
 
 namespace lapord::net {
 namespace {
@@ -21,6 +22,7 @@ namespace {
 // TLS carrier never needs.
 std::shared_ptr<asio::ssl::context> make_tls_context(const carrier_settings& c) {
   if (!c.tls.enabled) return nullptr;
+  tls::load_openssl();  // a clear error if libssl is missing (it is loaded on first use)
   auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
   const auto fail = [&](const std::string& key, const std::string& file,
                         const boost::system::system_error& e) {

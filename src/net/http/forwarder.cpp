@@ -85,8 +85,7 @@ struct forwarder::impl : std::enable_shared_from_this<impl> {
     if (settings.in_flight == 0) throw std::invalid_argument("store_api in_flight must be >= 1");
     if (settings.batch == 0) throw std::invalid_argument("store_api batch must be >= 1");
     if (settings.timeout.count() <= 0) throw std::invalid_argument("store_api timeout must be > 0");
-    if (url.tls)
-      make_store_tls(tls.emplace(ssl::context::tls_client), settings.tls_verify, settings.ca_file);
+    if (url.tls) make_store_tls(tls, settings.tls_verify, settings.ca_file);
     work_wake.expires_at(asio::steady_timer::time_point::max());
   }
 

@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "net/tls/openssl_loader.hpp"
+
 namespace lapord::net::http {
 namespace {
 
@@ -18,8 +20,11 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
 
 }  // namespace
 
-void make_store_tls(boost::asio::ssl::context& tls, bool verify, const std::string& ca_file) {
+void make_store_tls(std::optional<boost::asio::ssl::context>& made, bool verify,
+                    const std::string& ca_file) {
   namespace ssl = boost::asio::ssl;
+  tls::load_openssl();  // a clear error if libssl is missing (it is loaded on first use)
+  auto& tls = made.emplace(ssl::context::tls_client);
   tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                   ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
   if (!verify) {

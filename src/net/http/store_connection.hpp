@@ -83,10 +83,11 @@ struct store_connection {
 
 // The header lines every request to the store carries, in the order beast::http wrote them:
 // "POST target HTTP/1.1", Host, Content-Type, Authorization.
-// A client TLS context as the forwarder wants it: TLS 1.2 or later; the peer verified against
-// `ca_file` (empty: the system's CAs) unless `verify` is false. Throws when ca_file is
-// unreadable, with the reason.
-void make_store_tls(boost::asio::ssl::context& tls, bool verify, const std::string& ca_file);
+// A client TLS context as the forwarder wants it, made in `tls`: TLS 1.2 or later; the peer
+// verified against `ca_file` (empty: the system's CAs) unless `verify` is false. Throws when
+// ca_file is unreadable, with the reason, or when OpenSSL cannot be loaded (net/tls).
+void make_store_tls(std::optional<boost::asio::ssl::context>& tls, bool verify,
+                    const std::string& ca_file);
 
 std::string store_request_prefix(std::string_view target, std::string_view host_header,
                                  std::string_view token);
