@@ -7,7 +7,30 @@
 
 namespace lapord::net::http {
 
+namespace {
+
+// The answer a store writes most: exactly {"tracking_id":"…"} with a non-empty id of printable
+// ASCII other than '"' and '\\'. Its result is what boost::json gives for it (the id needs no
+// unescaping and is valid UTF-8); every other body, however close, goes to boost::json, which
+// also allocates its object tree (~1.4k instructions per forward against ~100 here).
+std::optional<std::string> plain_tracking_id(std::string_view body) {
+  constexpr std::string_view head = R"({"tracking_id":")";
+  constexpr std::string_view tail = R"("})";
+  if (body.size() <= head.size() + tail.size() || !body.starts_with(head) ||
+      !body.ends_with(tail)) {
+    return std::nullopt;
+  }
+  const std::string_view id = body.substr(head.size(), body.size() - head.size() - tail.size());
+  for (const char c : id) {
+    if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') return std::nullopt;
+  }
+  return std::string(id);
+}
+
+}  // namespace
+
 std::optional<std::string> tracking_id_of(std::string_view body) {
+  if (auto id = plain_tracking_id(body)) return id;
   boost::system::error_code ec;
   const boost::json::value v = boost::json::parse(body, ec);
   if (ec || !v.is_object()) return std::nullopt;

@@ -1,6 +1,8 @@
 #include "lapord/net/http/store_answer.hpp"
 
 #include <doctest/doctest.h>
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
 
 using namespace lapord::net::http;
 
@@ -68,4 +70,60 @@ TEST_CASE("store answer: no answer at all is retried") {
   CHECK(o.http_status == 0);
   CHECK(o.detail == "timeout");
   CHECK(is_store_failure(o));
+}
+
+namespace {
+// What tracking_id_of gave before its fast path: boost::json for every body.
+std::optional<std::string> tracking_id_by_boost_json(std::string_view body) {
+  boost::system::error_code ec;
+  const boost::json::value v = boost::json::parse(body, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  const auto* id = v.as_object().if_contains("tracking_id");
+  if (id == nullptr) return std::nullopt;
+  if (id->is_string() && !id->as_string().empty()) return std::string(id->as_string());
+  if (id->is_int64()) return std::to_string(id->as_int64());
+  if (id->is_uint64()) return std::to_string(id->as_uint64());
+  return std::nullopt;
+}
+}  // namespace
+
+TEST_CASE("store answer: the tracking id is what boost::json reads, for near misses too") {
+  const std::string bodies[] = {
+      R"({"tracking_id":"SIM-1"})",
+      R"({"tracking_id":"LPR 2026/000123 ~!"})",
+      R"({"tracking_id":"x"})",
+      R"({"tracking_id":""})",
+      R"({"tracking_id":"a"b"})",
+      R"({"tracking_id":"a\"b"})",
+      R"({"tracking_id":"a\\b"})",
+      R"({"tracking_id":"\u0041"})",
+      R"({"tracking_id":"a"},"x":"y"})",
+      R"({"tracking_id":"a","tracking_id":"b"})",
+      R"({"tracking_id":"a"} )",
+      R"( {"tracking_id":"a"})",
+      R"({"tracking_id": "a"})",
+      R"({"tracking_id":"a"}})",
+      R"({"tracking_id":"a"})"
+      "\n",
+      "{\"tracking_id\":\"a\tb\"}",
+      "{\"tracking_id\":\"caf\xc3\xa9\"}",
+      "{\"tracking_id\":\"bad\xc3\"}",
+      "{\"tracking_id\":\"del\x7f\"}",
+      R"({"tracking_id":12})",
+      R"({"tracking_id":-12})",
+      R"({"tracking_id":18446744073709551615})",
+      R"({"tracking_id":1.5})",
+      R"({"tracking_id":"})",
+      R"({"tracking_id":"")",
+      R"({"tracking_id":""})"
+      R"("})",
+      R"({"Tracking_id":"a"})",
+  };
+  for (const std::string& body : bodies) {
+    CAPTURE(body);
+    CHECK(tracking_id_of(body) == tracking_id_by_boost_json(body));
+  }
+  CHECK(tracking_id_of(R"({"tracking_id":"SIM-1"})") == "SIM-1");
+  CHECK(tracking_id_of(R"({"tracking_id":"a\"b"})") == "a\"b");
+  CHECK_FALSE(tracking_id_of("{\"tracking_id\":\"bad\xc3\"}").has_value());
 }
