@@ -1,5 +1,7 @@
 #include "lapord/net/http/complaint_body.hpp"
 
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -29,6 +31,16 @@ std::string e164_msisdn(std::string_view msisdn) {
 
 namespace {
 
+// Does any of the 8 bytes in `v` need an escape (below 0x20, '"' or '\\')? Exact as a whole
+// (the bit tricks of "Bit Twiddling Hacks", haszero / hasless), whatever the byte order.
+bool word_needs_escape(std::uint64_t v) {
+  constexpr std::uint64_t ones = 0x0101010101010101ULL;
+  constexpr std::uint64_t highs = 0x8080808080808080ULL;
+  const auto has_zero = [](std::uint64_t x) { return (x - ones) & ~x & highs; };
+  return (((v - ones * 0x20) & ~v & highs) | has_zero(v ^ (ones * '"')) |
+          has_zero(v ^ (ones * '\\'))) != 0;
+}
+
 // JSON string escaping exactly as boost::json::serialize writes it (the body's bytes are what
 // the Idempotency-Key and the tests pin down): \" \\ \b \f \n \r \t, \u00XX (lowercase) for the
 // other control characters, every other byte as it is (UTF-8 passes through).
@@ -37,6 +49,14 @@ void append_string(std::string& out, std::string_view s) {
   out.push_back('"');
   std::size_t run = 0;  // start of the bytes not yet appended
   for (std::size_t i = 0; i < s.size(); ++i) {
+    // Eight bytes at a time past what needs no escape: a complaint's text is mostly that.
+    while (i + 8 <= s.size()) {
+      std::uint64_t word;
+      std::memcpy(&word, s.data() + i, 8);
+      if (word_needs_escape(word)) break;
+      i += 8;
+    }
+    if (i >= s.size()) break;
     const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x20 && c != '"' && c != '\\') continue;
     out.append(s.data() + run, i - run);

@@ -120,3 +120,19 @@ TEST_CASE("complaint body: the same bytes as boost::json::serialize, every byte 
     REQUIRE(complaint_body(c) == reference_body(c));
   }
 }
+
+TEST_CASE(
+    "complaint body: an escape at every place of a long plain text, as boost::json writes it") {
+  const std::string plain = "Jalan rusak di Desa Suka Maju sudah 3 bulan, tolong diperbaiki";
+  for (const char special : {'"', '\\', '\n', '\x01', '\x1f', '\x7f', ' '}) {
+    for (std::size_t at = 0; at <= plain.size(); ++at) {
+      complaint_record c;
+      c.ref = "48219375";
+      c.text = plain.substr(0, at) + special + plain.substr(at);
+      CAPTURE(c.text);
+      REQUIRE(complaint_body(c) == reference_body(c));
+      c.text = plain.substr(0, at) + special + special + "\xc3\xa9" + plain.substr(at);
+      REQUIRE(complaint_body(c) == reference_body(c));
+    }
+  }
+}
