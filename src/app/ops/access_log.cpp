@@ -19,12 +19,17 @@ constexpr std::size_t max_field = 64;
 constexpr const char* journal_socket = "/run/systemd/journal/socket";
 constexpr auto linger = std::chrono::milliseconds(5);
 
-void append_digits(long long v, int width, std::string& out) {
+void append_digits(long long v, std::string& out) {
   char buf[24];
   const auto r = std::to_chars(buf, buf + sizeof buf, v);
-  for (auto n = r.ptr - buf; n < width; ++n)
-    out.push_back('0');
   out.append(buf, r.ptr);
+}
+
+// 0..999 as three digits ("007"): the milliseconds of a time, the fraction of a latency.
+void append_three_digits(long long v, std::string& out) {
+  const char digits[3] = {static_cast<char>('0' + v / 100), static_cast<char>('0' + v / 10 % 10),
+                          static_cast<char>('0' + v % 10)};
+  out.append(digits, 3);
 }
 
 // "2026-12-06T21:15:03.123Z". The date and time to the second are formatted once a second
@@ -47,15 +52,15 @@ void append_time(std::chrono::system_clock::time_point tp, std::string& out) {
     cached_second = secs.count();
   }
   out.append(cached);
-  append_digits(millis, 3, out);
+  append_three_digits(millis, out);
   out.push_back('Z');
 }
 
 void append_ms(std::chrono::microseconds latency, std::string& out) {
   const long long us = latency.count() < 0 ? 0 : static_cast<long long>(latency.count());
-  append_digits(us / 1000, 1, out);
+  append_digits(us / 1000, out);
   out.push_back('.');
-  append_digits(us % 1000, 3, out);
+  append_three_digits(us % 1000, out);
 }
 
 // One word of a text line: a field never splits the line into more columns or lines.
@@ -164,7 +169,6 @@ access_log::access_log(access_log_options options) : options_(std::move(options)
     if (file_ == nullptr) throw std::runtime_error("cannot open access log " + options_.path);
   }
   if (options_.max_queued == 0) options_.max_queued = 1;
-  queue_.reserve(64);
   writer_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "lapord-access");  // as the store's writer
     run();
@@ -186,18 +190,21 @@ access_log::~access_log() {
 void access_log::write(const access_record& r) noexcept {
   if (options_.target == access_target::off) return;
   try {
-    std::string line;
-    line.reserve(192);
+    // Formatted into this thread's own buffer, then copied into the queue's: no allocation per
+    // line, and no block freed on the writer's thread that this one allocated.
+    thread_local std::string line;
+    line.clear();
     format_access_line(r, options_.format, line);
     bool wake = false;
     {
       std::lock_guard lock(mutex_);
-      if (queue_.size() >= options_.max_queued) {
+      if (queued_lines_ >= options_.max_queued) {
         ++dropped_since_report_;
         dropped_.fetch_add(1, std::memory_order_relaxed);
         return;
       }
-      queue_.push_back(std::move(line));
+      queue_.append(line);
+      ++queued_lines_;
       ++queued_total_;
       // Only a sleeping writer needs the (system call) wake-up; a busy one finds the line.
       wake = writer_waiting_;
@@ -210,39 +217,40 @@ void access_log::write(const access_record& r) noexcept {
 }
 
 void access_log::run() {
-  std::vector<std::string> lines;
-  lines.reserve(64);
+  std::string lines;  // whole lines, each ending in '\n'
+  std::size_t count = 0;
   for (;;) {
     std::uint64_t dropped = 0;
     {
       std::unique_lock lock(mutex_);
-      written_total_ += lines.size();
+      written_total_ += count;
       lines.clear();
       drained_.notify_all();
-      while (queue_.empty() && dropped_since_report_ == 0 && !stop_) {
+      while (queued_lines_ == 0 && dropped_since_report_ == 0 && !stop_) {
         writer_waiting_ = true;
         wake_.wait(lock);
       }
-      if (queue_.empty() && dropped_since_report_ == 0 && stop_) return;
+      if (queued_lines_ == 0 && dropped_since_report_ == 0 && stop_) return;
       // Woken by a first line: let more come for a few milliseconds, so a busy MO path wakes
       // this thread (a system call for the caller) a few hundred times a second at most, and
       // one write(2) takes them all. A line still reaches the file within ~5 ms.
       if (!stop_) wake_.wait_for(lock, linger, [this] { return stop_; });
       lines.swap(queue_);
+      count = queued_lines_;
+      queued_lines_ = 0;
       dropped = dropped_since_report_;
       dropped_since_report_ = 0;
     }
     if (dropped != 0) {
-      lines.push_back("access log: " + std::to_string(dropped) +
-                      " line(s) dropped (the writer fell behind)\n");
+      lines +=
+          "access log: " + std::to_string(dropped) + " line(s) dropped (the writer fell behind)\n";
     }
     output(lines);
-    written_.fetch_add(lines.size() - (dropped != 0 ? 1 : 0), std::memory_order_relaxed);
-    if (dropped != 0) lines.pop_back();
+    written_.fetch_add(count, std::memory_order_relaxed);
   }
 }
 
-void access_log::output(std::vector<std::string>& lines) {
+void access_log::output(std::string_view lines) {
   if (options_.target == access_target::journal) {
     // Without journald (a container, a test) sd_journal_sendv drops each line silently, after
     // a failed sendmsg(2) of its own: one look for the socket per batch spares one system call
@@ -252,9 +260,12 @@ void access_log::output(std::vector<std::string>& lines) {
     static constexpr std::string_view priority = "PRIORITY=6";
     static constexpr std::string_view identifier = "SYSLOG_IDENTIFIER=lapord-access";
     std::string message;
-    for (const std::string& l : lines) {
+    while (!lines.empty()) {
+      const auto end = lines.find('\n');  // no field holds one (format_access_line)
+      const std::string_view l = lines.substr(0, end);
+      lines.remove_prefix(end == std::string_view::npos ? lines.size() : end + 1);
       message.assign("MESSAGE=");
-      message.append(l, 0, l.empty() || l.back() != '\n' ? l.size() : l.size() - 1);
+      message.append(l);
       iovec fields[3] = {{message.data(), message.size()},
                          {const_cast<char*>(priority.data()), priority.size()},
                          {const_cast<char*>(identifier.data()), identifier.size()}};
@@ -264,8 +275,7 @@ void access_log::output(std::vector<std::string>& lines) {
     return;
   }
   std::lock_guard lock(file_mutex_);
-  for (const std::string& l : lines)
-    std::fwrite(l.data(), 1, l.size(), file_);
+  std::fwrite(lines.data(), 1, lines.size(), file_);
   // One flush per batch: `tail -f` sees the lines at once, and a busy writer makes one
   // write(2) for many of them.
   std::fflush(file_);

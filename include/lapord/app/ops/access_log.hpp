@@ -84,7 +84,7 @@ class access_log {
 
  private:
   void run();
-  void output(std::vector<std::string>& lines);
+  void output(std::string_view lines);
 
   access_log_options options_;
   std::mutex file_mutex_;  // file_ between the writer and reopen()
@@ -93,7 +93,8 @@ class access_log {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable drained_;
-  std::vector<std::string> queue_;
+  std::string queue_;                // whole lines waiting for the writer, each ending in '\n'
+  std::size_t queued_lines_ = 0;     // lines in queue_
   std::uint64_t queued_total_ = 0;   // lines ever queued (under mutex_)
   std::uint64_t written_total_ = 0;  // lines ever taken and output (under mutex_)
   std::uint64_t dropped_since_report_ = 0;
