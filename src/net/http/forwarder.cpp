@@ -8,7 +8,6 @@
 #include <optional>
 #include <random>
 #include <stdexcept>
-#include <type_traits>
 #include <vector>
 
 #include <spdlog/spdlog.h>
@@ -16,7 +15,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
@@ -25,7 +23,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/read_size.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 
@@ -36,6 +33,7 @@
 #include "lapord/net/http/store_url.hpp"
 #include "lapord/net/log_flood.hpp"
 #include "net/http/store_connection.hpp"
+#include "net/http/store_exchange.hpp"
 
 #ifndef LAPORD_VERSION
 #define LAPORD_VERSION "0"
@@ -50,17 +48,6 @@ namespace bhttp = boost::beast::http;
 namespace ssl = boost::asio::ssl;
 using tcp = asio::ip::tcp;
 
-// The strand over the io_context's own executor when the forwarder is given one (the daemon
-// does): strand<io_context::executor_type> is 24 bytes and fits in any_io_executor's own
-// storage, where strand<any_io_executor> (64 bytes) made every any_io_executor built from it a
-// heap allocation. Each operation's work guard and each completion builds one: ~16 mallocs
-// and frees per forward on the pipeline thread (callgrind, docs/benchmarks.md).
-asio::any_io_executor strand_of(const asio::any_io_executor& ex) {
-  if (const auto* io = ex.target<asio::io_context::executor_type>()) {
-    return asio::make_strand(*io);
-  }
-  return asio::make_strand(ex);
-}
 using asio::awaitable;
 using asio::use_awaitable;
 constexpr auto no_throw = asio::as_tuple(asio::use_awaitable);
@@ -277,50 +264,6 @@ struct forwarder::impl : std::enable_shared_from_this<impl> {
     co_return true;
   }
 
-  // The request, then its answer read as beast::http::async_read reads it (eager parser, the
-  // same read sizes, EOF mapped the same way), but with one co_await per read_some on the
-  // stream itself instead of Beast's two composed operations around it, each with its own work
-  // guard on the strand and its own completion hop.
-  template <class Stream>
-  awaitable<beast::error_code> exchange(Stream& stream, connection& c,
-                                        bhttp::response_parser<bhttp::string_body>& parser) {
-    std::size_t sent = 0;
-    if constexpr (std::is_same_v<Stream, tcp::socket>) {
-      // The request is small: the socket (non-blocking, see connect) takes it at once, with
-      // no composed write, no post and no suspension. What it does not take goes as before.
-      boost::system::error_code wec;
-      sent = stream.write_some(asio::buffer(c.request), wec);
-      if (wec && wec != asio::error::would_block) co_return wec;
-    }
-    if (sent < c.request.size()) {
-      auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(c.request) + sent, no_throw);
-      if (wec) co_return wec;
-    }
-    parser.eager(true);
-    beast::error_code ec;
-    while (!parser.is_done()) {
-      if (c.buffer.size() != 0) {
-        c.buffer.consume(parser.put(c.buffer.data(), ec));
-        if (ec != bhttp::error::need_more) {
-          if (ec) co_return ec;
-          continue;
-        }
-        ec = {};
-      }
-      const std::size_t room = beast::read_size(c.buffer, 65536);
-      if (room == 0) co_return bhttp::error::buffer_overflow;
-      auto [rec, n] = co_await stream.async_read_some(c.buffer.prepare(room), no_throw);
-      c.buffer.commit(n);
-      if (rec == asio::error::eof) {
-        if (!parser.got_some()) co_return bhttp::error::end_of_stream;
-        parser.put_eof(ec);
-        co_return ec;
-      }
-      if (rec) co_return rec;
-    }
-    co_return ec;
-  }
-
   // Ends the step in progress on `c` once its deadline passes (see store_connection).
   awaitable<void> watch([[maybe_unused]] std::shared_ptr<impl> self,
                         std::shared_ptr<connection> c) {
@@ -351,9 +294,9 @@ struct forwarder::impl : std::enable_shared_from_this<impl> {
       parser.body_limit(answer_limit);
       beast::error_code ec;
       if (c.plain) {
-        ec = co_await exchange(*c.plain, c, parser);
+        ec = co_await exchange_with_store(*c.plain, c, parser);
       } else {
-        ec = co_await exchange(*c.secure, c, parser);
+        ec = co_await exchange_with_store(*c.secure, c, parser);
       }
       c.end();
       if (ec) {

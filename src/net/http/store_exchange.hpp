@@ -1,0 +1,87 @@
+#pragma once
+// One request to the store and its answer on a store_connection, and the forwarder's strand.
+// Private to src/net/http, included by forwarder.cpp only (Beast compiles slowly).
+#include <cstddef>
+#include <type_traits>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/read_size.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include "net/http/store_connection.hpp"
+
+namespace lapord::net::http {
+
+// The strand over the io_context's own executor when the forwarder is given one (the daemon
+// does): strand<io_context::executor_type> is 24 bytes and fits in any_io_executor's own
+// storage, where strand<any_io_executor> (64 bytes) made every any_io_executor built from it a
+// heap allocation. Each operation's work guard and each completion builds one: ~16 mallocs
+// and frees per forward on the pipeline thread (callgrind, docs/benchmarks.md).
+inline boost::asio::any_io_executor strand_of(const boost::asio::any_io_executor& ex) {
+  if (const auto* io = ex.target<boost::asio::io_context::executor_type>()) {
+    return boost::asio::make_strand(*io);
+  }
+  return boost::asio::make_strand(ex);
+}
+
+// The request in c.request, then its answer read as beast::http::async_read reads it (eager
+// parser, the same read sizes, EOF mapped the same way), but with one co_await per read_some
+// on the stream itself instead of Beast's two composed operations around it, each with its own
+// work guard on the strand and its own completion hop.
+template <class Stream>
+boost::asio::awaitable<boost::beast::error_code> exchange_with_store(
+    Stream& stream, store_connection& c,
+    boost::beast::http::response_parser<boost::beast::http::string_body>& parser) {
+  namespace asio = boost::asio;
+  namespace bhttp = boost::beast::http;
+  constexpr auto no_throw = asio::as_tuple(asio::use_awaitable);
+  std::size_t sent = 0;
+  if constexpr (std::is_same_v<Stream, asio::ip::tcp::socket>) {
+    // The request is small: the socket (non-blocking, see forwarder's connect) takes it at
+    // once, with no composed write, no post and no suspension. What it does not take goes as
+    // before.
+    boost::system::error_code wec;
+    sent = stream.write_some(asio::buffer(c.request), wec);
+    if (wec && wec != asio::error::would_block) co_return wec;
+  }
+  if (sent < c.request.size()) {
+    auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(c.request) + sent, no_throw);
+    if (wec) co_return wec;
+  }
+  parser.eager(true);
+  boost::beast::error_code ec;
+  while (!parser.is_done()) {
+    if (c.buffer.size() != 0) {
+      c.buffer.consume(parser.put(c.buffer.data(), ec));
+      if (ec != bhttp::error::need_more) {
+        if (ec) co_return ec;
+        continue;
+      }
+      ec = {};
+    }
+    const std::size_t room = boost::beast::read_size(c.buffer, 65536);
+    if (room == 0) co_return bhttp::error::buffer_overflow;
+    auto [rec, n] = co_await stream.async_read_some(c.buffer.prepare(room), no_throw);
+    c.buffer.commit(n);
+    if (rec == asio::error::eof) {
+      if (!parser.got_some()) co_return bhttp::error::end_of_stream;
+      parser.put_eof(ec);
+      co_return ec;
+    }
+    if (rec) co_return rec;
+  }
+  co_return ec;
+}
+
+}  // namespace lapord::net::http
