@@ -354,3 +354,48 @@ TEST_CASE("sqlite: a ref is translated to its number once for its complaint - ac
   });
   CHECK(wrong == 0);
 }
+
+TEST_CASE("sqlite: a complaint filed with its number is keyed by it - its ack and outcome too") {
+  LAPORD_SQLITE_ONLY();  // PostgreSQL keys by ref: it ignores the number
+  test::temp_dir dir;
+  auto o = options_for(dir.file("lapord.db"));
+  auto calls = std::make_shared<int>(0);
+  o.ref_number = [calls](std::string_view ref) {
+    ++*calls;
+    return test::test_ref_number(ref);
+  };
+  database db(o);
+  const int opened = *calls;  // the open's own check of the newest complaint, if any
+  db.call([](transaction& tx) {
+    for (int i = 0; i < 100; ++i) {
+      const std::string ref = std::to_string(10000000 + i);
+      const std::string text = "jalan rusak " + ref;  // the complaint views it: kept alive
+      auto c = sample(ref, "+6281234567890", text, at(i));
+      c.number = 10000000 + static_cast<std::uint64_t>(i);
+      c.forward = new_complaint::queued_forward{};
+      tx.create_complaint(c);
+      new_reply r;
+      r.carrier = "telkomsel";
+      r.source = "1708";
+      r.destination = "6281234567890";
+      r.text = "ack";
+      r.kind = "ack";
+      r.ref = ref;
+      r.created_at = at(i);
+      (void)tx.enqueue_reply(r);
+      tx.mark_forwarded(ref, 201, "T", at(i));
+    }
+  });
+  // Not one translation: the number came with the complaint and was remembered for the rest.
+  CHECK(*calls == opened);
+  // Each is found by its ref (looked up under its number), with its reply and its outcome.
+  int wrong = 0;
+  db.call([&](transaction& tx) {
+    for (int i = 0; i < 100; ++i) {
+      const std::string ref = std::to_string(10000000 + i);
+      auto c = tx.complaint_by_ref(ref);
+      if (!c || c->ref != ref || tx.replies_for(ref).size() != 1 || !c->tracking_id) ++wrong;
+    }
+  });
+  CHECK(wrong == 0);
+}

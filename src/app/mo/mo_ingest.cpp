@@ -152,6 +152,7 @@ void file_complaint(store::transaction& tx, const lapor::decision& d,
   out.ref = ctx.refs->make(counter - 1);
   store::new_complaint c;
   c.ref = out.ref;
+  c.number = counter - 1;
   c.channel = lapor::to_string(origin.channel);
   c.carrier = origin.carrier;
   c.service_number = origin.service_number;

@@ -242,7 +242,7 @@ std::uint64_t sqlite_transaction::next_ref_counter() {
 }
 
 void sqlite_transaction::create_complaint(const new_complaint& c) {
-  const auto number = c_.number_of(c.ref);
+  const auto number = c.number ? c_.remember_number(c.ref, *c.number) : c_.number_of(c.ref);
   if (!number)
     throw store_error(errc::item_failed,
                       "store: '" + std::string(c.ref) + "' is no ref of this store's key");

@@ -234,15 +234,25 @@ std::optional<std::int64_t> connection::number_of(std::string_view ref) const {
   if (e.size != 0 && e.size == ref.size() && std::string_view(e.ref.data(), e.size) == ref)
     return e.number;
   const auto n = ref_number_(ref);
+  if (!n) return std::nullopt;
+  return keep_number(e, ref, *n);
+}
+
+std::optional<std::int64_t> connection::remember_number(std::string_view ref,
+                                                        std::uint64_t number) {
+  return keep_number(numbers_[detail::string_hash(ref) % numbers_.size()], ref, number);
+}
+
+std::optional<std::int64_t> connection::keep_number(number_entry& e, std::string_view ref,
+                                                    std::uint64_t n) {
   // The permutation's space is below 9 * 10^16: a number never needs the sign bit.
-  if (!n || *n > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
-    return std::nullopt;
+  if (n > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return std::nullopt;
   if (!ref.empty() && ref.size() <= e.ref.size()) {
     std::copy(ref.begin(), ref.end(), e.ref.begin());
     e.size = static_cast<std::uint8_t>(ref.size());
-    e.number = static_cast<std::int64_t>(*n);
+    e.number = static_cast<std::int64_t>(n);
   }
-  return static_cast<std::int64_t>(*n);
+  return static_cast<std::int64_t>(n);
 }
 
 // lapord_ref_number(ref): the number of a ref for SQL (migration 12 keys the complaints already

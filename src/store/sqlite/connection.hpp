@@ -83,6 +83,10 @@ class connection final : public backend_connection {
   [[noreturn]] void fail(int rc, std::string_view what) const;
 
   sqlite3* handle() const noexcept { return db_; }
+  // The number the caller made `ref` from (new_complaint::number), kept as number_of() below
+  // keeps it, so that the complaint's acknowledgement and forward outcome find it without the
+  // inverse. nullopt, as number_of(), for a number past the sign bit.
+  std::optional<std::int64_t> remember_number(std::string_view ref, std::uint64_t number);
   // The number a ref was made from (database_options::ref_number): complaints' key since schema
   // 12. nullopt for a string that is no ref (nothing of that ref is stored then).
   std::optional<std::int64_t> number_of(std::string_view ref) const;
@@ -149,6 +153,8 @@ class connection final : public backend_connection {
     std::int64_t number = 0;
   };
   mutable std::array<number_entry, 1024> numbers_{};
+  static std::optional<std::int64_t> keep_number(number_entry& e, std::string_view ref,
+                                                 std::uint64_t n);
   std::optional<std::uint64_t> item_counter_;
   bool item_counter_dirty_ = false;
   sqlite_transaction tx_;
