@@ -104,3 +104,29 @@ TEST_CASE("a complaint created on a later day in the same batch is found by the 
   CHECK(f.duplicate_ref == std::optional<std::string>("10000002"));
   CHECK(f.complaints_since == 2);
 }
+
+TEST_CASE("a window from yesterday finds the older of two matches - a match made today alone") {
+  test::temp_dir dir;
+  database db(options_for(dir.file("lapord.db")));
+  const wall_time now = at(midnight + 3 * 3600);  // the hour's count reads today only
+  auto facts = [&](std::string_view key) {
+    return db.call([&](transaction& tx) { return tx.facts_about(me, key, now - 24h, now - 1h); });
+  };
+  db.call([&](transaction& tx) {
+    tx.create_complaint(keyed("10000001", "jalan rusak", at(midnight + 9000)));
+    tx.mark_rate_notice(me, at(midnight + 8000));
+  });
+  auto f = facts("jalan rusak");  // today's, the window's second day
+  CHECK(f.duplicate_ref == std::optional<std::string>("10000001"));
+  CHECK(f.complaints_since == 1);
+  CHECK(f.rate_notice_sent);
+  db.call([&](transaction& tx) {
+    tx.create_complaint(keyed("10000002", "jalan rusak", at(midnight - 3600)));
+    tx.create_complaint(keyed("10000003", "lampu mati", at(midnight + 3600)));
+  });
+  f = facts("jalan rusak");  // yesterday's is older: it is the duplicate's ref
+  CHECK(f.duplicate_ref == std::optional<std::string>("10000002"));
+  CHECK(f.complaints_since == 1);  // 01:00 is before the hour's since (02:00)
+  CHECK_FALSE(facts("pohon tumbang").duplicate_ref);
+  CHECK(facts("lampu mati").duplicate_ref == std::optional<std::string>("10000003"));
+}
