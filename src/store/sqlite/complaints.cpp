@@ -150,7 +150,8 @@ extern const char touch_complaint_sql[] = "UPDATE complaints SET updated_at=? WH
 // --- received --------------------------------------------------------------------------------
 
 received_mo sqlite_transaction::record_received(const mo_pdu& mo, redelivery check) {
-  const std::int64_t hash = detail::dedup_hash(mo);
+  // A whole message is never looked up (redelivery::keep): key 0, no index entry (schema 8).
+  const std::int64_t hash = check == redelivery::keep ? 0 : detail::dedup_hash(mo);
   auto bind_all = [&](query& q) {
     q.bind(1, hash)
         .bind(2, mo.received_at)
@@ -175,8 +176,6 @@ received_mo sqlite_transaction::record_received(const mo_pdu& mo, redelivery che
   }
   auto q = c_.prepare(insert_received_sql);
   bind_all(q);
-  // A whole message is never looked up (redelivery::keep): key 0, no index entry (schema 8).
-  if (check == redelivery::keep) q.bind(1, std::int64_t{0});
   q.run();
   return received_mo{false, sqlite3_last_insert_rowid(c_.handle()), std::nullopt, mo.received_at};
 }
