@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "lapord/store/database.hpp"
+#include "store/dedup_key.hpp"
 #include "store/store_fixture.hpp"
 
 using namespace lapord::store;
@@ -398,4 +399,37 @@ TEST_CASE("sqlite: a complaint filed with its number is keyed by it - its ack an
     }
   });
   CHECK(wrong == 0);
+}
+
+TEST_CASE("sqlite: two refs of one cache set are both remembered - the older is not lost") {
+  LAPORD_SQLITE_ONLY();  // PostgreSQL finds by ref: it never asks
+  // Two refs whose hashes pick the same set of the connection's cache (two entries a set,
+  // 512 sets) and had the same slot when it had one entry a slot (1,024): there the second
+  // pushed the first out, and the first's outcome asked again.
+  const std::string a = "10000000";
+  std::string b;
+  for (int i = 1; b.empty(); ++i) {
+    const std::string r = std::to_string(10000000 + i);
+    if (detail::string_hash(r) % 1024 == detail::string_hash(a) % 1024) b = r;
+  }
+  test::temp_dir dir;
+  auto o = options_for(dir.file("lapord.db"));
+  auto calls = std::make_shared<int>(0);
+  o.ref_number = [calls](std::string_view ref) {
+    ++*calls;
+    return test::test_ref_number(ref);
+  };
+  database db(o);
+  const int opened = *calls;
+  db.call([&](transaction& tx) {
+    const std::string text = "jalan rusak";
+    for (const std::string& ref : {a, b}) {
+      auto c = sample(ref, "+6281234567890", text, at(1));
+      c.forward = new_complaint::queued_forward{};
+      tx.create_complaint(c);
+    }
+    tx.mark_forwarded(a, 201, "T", at(2));
+    tx.mark_forwarded(b, 201, "T", at(2));
+  });
+  CHECK(*calls - opened == 2);  // each translated once, at its complaint
 }

@@ -230,24 +230,34 @@ void connection::configure(const database_options& options) {
 }
 
 std::optional<std::int64_t> connection::number_of(std::string_view ref) const {
-  number_entry& e = numbers_[detail::string_hash(ref) % numbers_.size()];
-  if (e.size != 0 && e.size == ref.size() && std::string_view(e.ref.data(), e.size) == ref)
-    return e.number;
+  const std::size_t set = set_of(ref);
+  for (std::size_t i = set; i < set + 2; ++i) {
+    const number_entry& e = numbers_[i];
+    if (e.size != 0 && e.size == ref.size() && std::string_view(e.ref.data(), e.size) == ref)
+      return e.number;
+  }
   const auto n = ref_number_(ref);
   if (!n) return std::nullopt;
-  return keep_number(e, ref, *n);
+  return keep_number(set, ref, *n);
 }
 
 std::optional<std::int64_t> connection::remember_number(std::string_view ref,
                                                         std::uint64_t number) {
-  return keep_number(numbers_[detail::string_hash(ref) % numbers_.size()], ref, number);
+  return keep_number(set_of(ref), ref, number);
 }
 
-std::optional<std::int64_t> connection::keep_number(number_entry& e, std::string_view ref,
-                                                    std::uint64_t n) {
+std::size_t connection::set_of(std::string_view ref) const noexcept {
+  return detail::string_hash(ref) % (numbers_.size() / 2) * 2;
+}
+
+std::optional<std::int64_t> connection::keep_number(std::size_t set, std::string_view ref,
+                                                    std::uint64_t n) const {
   // The permutation's space is below 9 * 10^16: a number never needs the sign bit.
   if (n > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return std::nullopt;
-  if (!ref.empty() && ref.size() <= e.ref.size()) {
+  if (!ref.empty() && ref.size() <= numbers_[set].ref.size()) {
+    // The newer first; the set's older entry makes way.
+    numbers_[set + 1] = numbers_[set];
+    number_entry& e = numbers_[set];
     std::copy(ref.begin(), ref.end(), e.ref.begin());
     e.size = static_cast<std::uint8_t>(ref.size());
     e.number = static_cast<std::int64_t>(n);
