@@ -8,7 +8,8 @@ Waits for a process whose executable is PATH (the bench starts it), samples ever
 samples where the process used more than 20 % of a core (the flood), each thread's user and
 system CPU, its time on a core and waiting for one in the run queue (schedstat), and its
 voluntary / involuntary context switches per second. lapord names its threads (lapord-writer,
-lapord-sync, lapord-replies, lapord-access; the network thread is lapord). Not a test."""
+lapord-sync, lapord-acks, lapord-ckpt, lapord-replies, lapord-access; the network thread is
+lapord). Not a test."""
 import os, sys, time, collections
 exe = os.path.realpath(sys.argv[1])
 HZ = os.sysconf("SC_CLK_TCK")

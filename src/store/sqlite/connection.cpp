@@ -179,8 +179,18 @@ connection::connection(const database_options& options)
     schema_version_ = migrate(*this);
     // Migrations commit with a full fsync; only the writer's batches, whose acknowledgements
     // wait for the sync thread, commit without one.
-    if (sync_mode_ == sqlite_sync_mode::overlap) exec("PRAGMA synchronous=NORMAL");
+    if (sync_mode_ == sqlite_sync_mode::overlap) {
+      exec("PRAGMA synchronous=NORMAL");
+      // The autocheckpoint ran inside the writer's COMMIT, with two fsyncs: the longest commits
+      // of a flood. A thread of its own copies the WAL now; the writer copies only the last
+      // frames, before a BEGIN (checkpoint_policy.hpp).
+      const auto pages = static_cast<std::uint32_t>(std::max(0, options.wal_autocheckpoint_pages));
+      checkpointer_ = std::make_unique<checkpointer>(path_, gathering_vfs(), pages);
+      checkpointer_->attach(db_);
+    }
   } catch (...) {
+    if (checkpointer_) sqlite3_wal_hook(db_, nullptr, nullptr);
+    checkpointer_.reset();
     for (auto& [sql, s] : statements_)
       sqlite3_finalize(s);
     statements_.clear();
@@ -193,7 +203,10 @@ connection::connection(const database_options& options)
 connection::~connection() {
   for (auto& [sql, s] : statements_)
     sqlite3_finalize(s);
-  // A clean close checkpoints the WAL; a failure here loses nothing committed.
+  // Closed first, so that the writer's connection is the last one and its close checkpoints
+  // the WAL and deletes it (a failure there loses nothing committed).
+  if (checkpointer_) sqlite3_wal_hook(db_, nullptr, nullptr);
+  checkpointer_.reset();
   sqlite3_close_v2(db_);
 }
 
@@ -348,6 +361,7 @@ void connection::frame(const char* sql) {
 }
 
 void connection::begin() {
+  if (checkpointer_) checkpointer_->before_begin(db_);
   ref_counter.reset();
   ref_counter_dirty = false;
   newest_day.reset();

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,6 +17,7 @@
 #include "lapord/store/backend.hpp"
 #include "lapord/store/database.hpp"
 #include "lapord/store/error.hpp"
+#include "store/sqlite/checkpointer.hpp"
 #include "store/sqlite/sqlite_transaction.hpp"
 
 namespace lapord::store::sqlite {
@@ -162,6 +164,8 @@ class connection final : public backend_connection {
   std::optional<std::uint64_t> item_counter_;
   bool item_counter_dirty_ = false;
   sqlite_transaction tx_;
+  // With sqlite_sync = overlap: the WAL is checkpointed off the writer (checkpointer.hpp).
+  std::unique_ptr<checkpointer> checkpointer_;
 };
 
 // Applies every pending migration (schema.cpp); returns the version the file is at.
