@@ -32,7 +32,7 @@ std::vector<column> named(std::initializer_list<const char*> names,
   return out;
 }
 
-// Every table of the schema (version 13) but `counters` (copied by name). A migration that adds
+// Every table of the schema (version 14) but `counters` (copied by name). A migration that adds
 // a table or a column adds it here too: copy_store refuses a source with a table or a column it
 // does not know (a unit test copies a store of the latest schema).
 //
@@ -88,8 +88,10 @@ const std::vector<table_spec>& tables() {
               "forward_answer",
               "forward_done_at",
               "forward_payload"},
-             // A leased forward is released (NULL stays NULL: never queued).
-             {{"forward_leased", "CASE WHEN forward_leased IS NULL THEN NULL ELSE 0 END"}}),
+             // A leased forward is released (NULL stays NULL: never queued). A complaint whose
+             // key is its text folded keeps none on SQLite (schema 14): PostgreSQL gets it.
+             {{"forward_leased", "CASE WHEN forward_leased IS NULL THEN NULL ELSE 0 END"},
+              {"duplicate_key", "coalesce(duplicate_key, lapord_duplicate_key(text))"}}),
        "rowid"},
       {"events", named({"ref", "status", "at", "institution", "message", "received_at"}),
        "ref, status, at"},
@@ -181,7 +183,12 @@ copy_report copy_store(const database_options& from, const database_options& to,
                        const copy_progress& progress) {
   if (from.backend != store_backend::sqlite || to.backend != store_backend::postgresql)
     throw store_error(errc::internal, "store copy: only from SQLite to PostgreSQL");
-  auto src = copying::open_sqlite_source(from.path);
+  // Without the folding, a complaint of schema 14 would reach PostgreSQL with no key (and
+  // never be found as the first of a duplicate).
+  if (!from.duplicate_key)
+    throw store_error(errc::internal,
+                      "store copy: no duplicate-key folding (database_options::duplicate_key)");
+  auto src = copying::open_sqlite_source(from.path, from.duplicate_key);
   check_source(*src);
   auto dst = copying::open_postgresql_sink(to);
   check_empty(*dst);

@@ -64,8 +64,10 @@ class sink {
   virtual void commit() = 0;
 };
 
-// A read-only snapshot of an SQLite store file (never created, never migrated).
-std::unique_ptr<source> open_sqlite_source(const std::string& path);
+// A read-only snapshot of an SQLite store file (never created, never migrated), with
+// lapord_duplicate_key() folding by `duplicate_key` (database_options::duplicate_key).
+std::unique_ptr<source> open_sqlite_source(
+    const std::string& path, std::function<std::string(std::string_view)> duplicate_key);
 // A PostgreSQL store, migrated to this build's schema, its tables locked against writers, in
 // one open transaction until commit().
 std::unique_ptr<sink> open_postgresql_sink(const database_options& options);

@@ -11,6 +11,7 @@
 #include "lapor/fixture.hpp"
 #include "lapord/app/mo/incoming_mo.hpp"
 #include "lapord/app/mo/mo_ingest.hpp"
+#include "lapord/lapor/policy.hpp"
 #include "lapord/lapor/ref.hpp"
 #include "lapord/smpp/codec.hpp"
 #include "lapord/store/database.hpp"
@@ -71,6 +72,7 @@ struct store_under_test {
     store::database_options o;
     o.path = dir.file("lapord.db");
     o.ref_number = [](std::string_view ref) { return test_refs().number_of(ref); };
+    o.duplicate_key = lapor::duplicate_key;  // as the daemon
     return o;
   }()};
 

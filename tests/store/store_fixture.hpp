@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "lapord/lapor/policy.hpp"
 #include "lapord/store/database.hpp"
 #include "store/pg_test_db.hpp"
 #include "store/temp_dir.hpp"
@@ -37,6 +38,7 @@ inline std::optional<std::uint64_t> test_ref_number(std::string_view ref) {
 inline database_options options_for(std::string path) {
   database_options o;
   o.ref_number = test_ref_number;
+  o.duplicate_key = lapor::duplicate_key;  // as the daemon (schema 14: no key the text gives)
   if (on_postgresql()) {
     o.backend = store_backend::postgresql;
     o.url = pg_database_for(path);

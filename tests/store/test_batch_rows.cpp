@@ -108,12 +108,15 @@ TEST_CASE("one batch: a citizen's second MO sees the first's complaint - count a
   // Every row is there once, and each received row names its complaint.
   raw_db raw(dir.file("lapord.db"));
   CHECK(raw.integer("SELECT count(*) FROM received") == 4);
-  CHECK(raw.integer("SELECT count(*) FROM received WHERE ref IS NOT NULL") == 2);
+  // A whole message's received row names its ref on PostgreSQL (written with it); SQLite's is
+  // found from its complaint (schema 14: the row does not grow after its insert).
+  CHECK(raw.integer("SELECT count(*) FROM received WHERE ref IS NOT NULL") ==
+        (on_postgresql() ? 2 : 0));
   CHECK(raw.integer("SELECT count(*) FROM complaints") == 2);
   CHECK(raw.integer("SELECT count(*) FROM complaints WHERE forward_state IS NOT NULL") == 2);
   CHECK(raw.integer("SELECT count(*) FROM replies") == 2);
-  CHECK(raw.integer("SELECT count(*) FROM received r JOIN complaints c ON c.ref = r.ref "
-                    "AND c.received_id = r.id") == 2);
+  CHECK(raw.integer("SELECT count(*) FROM received r JOIN complaints c ON c.received_id = r.id "
+                    "AND c.ref = coalesce(r.ref, c.ref)") == 2);
   // Schema 8's: whole messages leave no redelivery key, each complaint its duplicate key's
   // hash for the reporter index, the outbox no body (rendered from the complaint when sent).
   CHECK(raw.integer("SELECT count(*) FROM received WHERE dedup_hash = 0") == 4);

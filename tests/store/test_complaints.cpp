@@ -151,6 +151,9 @@ TEST_CASE(
     auto keyless = sample("10000002", me, "", at(1100));
     keyless.duplicate_key = {};  // e.g. a caller that has none: stored as NULL
     tx.create_complaint(keyless);
+    auto own = sample("10000003", me, "Lampu mati", at(1200));
+    own.duplicate_key = "lampu";  // a key that is not the text folded is stored (schema 14)
+    tx.create_complaint(own);
   });
   auto ref = [&](std::string_view key, wall_time since) {
     return db.call([&](transaction& tx) { return tx.recent_complaint_with_key(me, key, since); });
@@ -160,9 +163,14 @@ TEST_CASE(
   CHECK_FALSE(ref("jalan rusak di desa", at(1001)));  // created before `since`
   CHECK_FALSE(ref("Jalan  RUSAK\tdi Desa", at(0)));   // the text as typed is not the key
   CHECK_FALSE(ref("", at(0)));                        // NULL equals nothing, not even ""
+  CHECK(ref("lampu", at(0)) == std::optional<std::string>("10000003"));
+  CHECK_FALSE(ref("lampu mati", at(0)));  // the stored key, not the text folded
   test::raw_db raw(path);
+  // SQLite keeps no key that is the text folded (schema 14: the probe folds a match's text);
+  // PostgreSQL keeps every key.
   CHECK(raw.rows("SELECT ref, coalesce(duplicate_key, 'NULL') FROM complaints ORDER BY ref") ==
-        "10000001|jalan rusak di desa\n10000002|NULL\n");
+        (test::on_postgresql() ? "10000001|jalan rusak di desa\n10000002|NULL\n10000003|lampu\n"
+                               : "10000001|NULL\n10000002|NULL\n10000003|lampu\n"));
   LAPORD_SQLITE_ONLY();  // the plan below is SQLite's
   // The probe of one day is a search on the reporter index (day, reporter, created_at,
   // duplicate_hash; schema 10): the hash is compared in the index, not by reading every

@@ -17,6 +17,7 @@ database_options sqlite_at(const std::string& path) {
   database_options o;
   o.path = path;
   o.ref_number = test_ref_number;
+  o.duplicate_key = lapord::lapor::duplicate_key;
   return o;
 }
 

@@ -108,6 +108,15 @@ struct database_options {
   // the same function for the life of the store; the open checks that the newest complaint's
   // ref still gives its number. PostgreSQL finds complaints by their ref and ignores it.
   std::function<std::optional<std::uint64_t>(std::string_view ref)> ref_number;
+  // The duplicate rule's folding of a complaint's text (lapor::duplicate_key; the store does not
+  // link the complaint service, so whoever opens it passes it, as ref_number). Given, SQLite
+  // stores no duplicate_key for a complaint whose key is its text folded (schema 14: the text a
+  // second time, ~45 bytes a complaint) and confirms a match of the reporter index's hash by
+  // folding the candidate's text (docs/store.md, "The duplicate key"). Not given (tools, some
+  // tests), every key is stored as before and a complaint stored without one matches no probe.
+  // `laporctl store copy` passes it too: PostgreSQL gets every complaint's key. PostgreSQL
+  // ignores it.
+  std::function<std::string(std::string_view text)> duplicate_key;
 };
 
 // The writer's own counters, readable from any thread.

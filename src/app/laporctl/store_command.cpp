@@ -8,6 +8,7 @@
 #include <string>
 
 #include "app/laporctl/commands.hpp"
+#include "lapord/lapor/policy.hpp"
 #include "lapord/store/copy.hpp"
 
 namespace lapord::app::laporctl {
@@ -24,6 +25,9 @@ int run_copy(const std::string& from, const std::string& to_env) {
   store::database_options source;
   source.backend = store::store_backend::sqlite;
   source.path = from;
+  // A complaint whose duplicate key is its text folded keeps none in SQLite (schema 14): the
+  // copy gives PostgreSQL its key.
+  source.duplicate_key = [](std::string_view text) { return lapor::duplicate_key(text); };
   store::database_options target;
   target.backend = store::store_backend::postgresql;
   target.url = url;

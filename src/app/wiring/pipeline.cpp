@@ -35,7 +35,6 @@ std::chrono::milliseconds expiry_interval(std::chrono::milliseconds part_timeout
   return std::min<std::chrono::milliseconds>(
       30s, std::max<std::chrono::milliseconds>(1s, part_timeout / 4));
 }
-
 }  // namespace
 
 struct pipeline::impl {
@@ -271,8 +270,9 @@ struct pipeline::impl {
   // Opens the store and begins this start's lease epoch.
   void open_store() {
     // The store never sees the ref key, only this inverse (of refs of every length: ref_digits
-    // may have been raised since a complaint was filed).
+    // may have been raised since a complaint was filed); and the duplicate rule's folding.
     settings.store.database.ref_number = [gen = refs](auto ref) { return gen.number_of(ref); };
+    settings.store.database.duplicate_key = lapor::duplicate_key;
     db = std::make_unique<store::database>(settings.store.database);
     if (hooks.health != nullptr) {
       hooks.health->store_opened(true);

@@ -313,8 +313,15 @@ ALTER TABLE replies ADD COLUMN message_id TEXT, ADD COLUMN receipt_at BIGINT;
 CREATE INDEX replies_message ON replies(message_id, submitted_at) WHERE message_id IS NOT NULL;
 )sql";
 
-constexpr std::array<const char*, 13> migrations{v1, v2, v3,  v4,  v5,  v6, v7,
-                                                 v8, v9, v10, v11, v12, v13};
+// Version 14: SQLite stores no duplicate key that is its complaint's text folded (see the SQLite
+// list). Nothing here: PostgreSQL's probe and its batch's facts compare the stored key, and its
+// bytes are not issue 14's target. The number keeps the two backends' versions in step.
+constexpr const char* v14 = R"sql(
+SELECT 1;
+)sql";
+
+constexpr std::array<const char*, 14> migrations{v1, v2, v3,  v4,  v5,  v6,  v7,
+                                                 v8, v9, v10, v11, v12, v13, v14};
 
 // Two instances starting at once against an empty store: one migrates, the other waits here
 // and then finds the work done. The key is an arbitrary constant of lapord's.

@@ -62,13 +62,16 @@ constexpr char write_ref_sql[] = "UPDATE counters SET value = ? WHERE name = 're
 constexpr char insert_complaint_sql[] = LAPORD_INSERT_COMPLAINT("", "");
 // The same with its forward queued (new_complaint::forward): the columns outbox.cpp's
 // enqueue_forward_sql sets, written with the row (?19: 1 taken, 0 due; ?20 next attempt or
-// lease end; owner and epoch NULL when due).
+// lease end; owner and epoch NULL when due). forward_enqueued_at is written (= created_at, which
+// NULL also means) to keep room in the row for the outcome, which clears it (outbox.cpp).
 constexpr char insert_forwarded_complaint_sql[] = LAPORD_INSERT_COMPLAINT(
     ", forward_state, forward_leased, forward_attempts, forward_next_at, forward_lease_owner, "
-    "forward_lease_epoch",
-    ", 'pending', ?19, ?19, ?20, ?21, ?22");
+    "forward_lease_epoch, forward_enqueued_at",
+    ", 'pending', ?19, ?19, ?20, ?21, ?22, ?14");
 #undef LAPORD_INSERT_COMPLAINT
-constexpr char link_received_sql[] = "UPDATE received SET ref=? WHERE id=?";
+// Only a part's or a receipt's row (dedup_hash<>0: the redelivery check reads its ref); a whole
+// message's is found from its complaint's received_id (schema 14: ~10 bytes a row and its growth).
+constexpr char link_received_sql[] = "UPDATE received SET ref=? WHERE id=? AND dedup_hash<>0";
 
 constexpr char complaint_by_ref_sql[] =
     "SELECT " LAPORD_SQLITE_COMPLAINT_COLUMNS " FROM complaints WHERE number=?1 AND ref=?2";
@@ -78,13 +81,14 @@ constexpr char recent_complaints_sql[] = "SELECT " LAPORD_SQLITE_COMPLAINT_COLUM
 // Served by complaints_reporter(created_at/86400000, reporter, created_at, duplicate_hash)
 // (schema 10; dedup_key.hpp, reporter_day): one day of the index per statement (?5), so the
 // entries come in created_at order. The hash is compared in the index, the row is read only to
-// confirm the key of a match (or of a complaint stored before schema 8, whose hash is NULL).
+// confirm the key of a match (or of one stored before schema 8, hash NULL; its text folded
+// when none is stored, schema 14).
 // The `_from_day` forms read every day from ?5 on in one range (a caller asking far back).
-#define LAPORD_DUPLICATE_PROBE(day)                                                            \
-  "SELECT ref FROM complaints WHERE created_at/86400000" day                                   \
-  " AND reporter=?1 "                                                                          \
-  "AND created_at>=?2 AND (duplicate_hash=?4 OR duplicate_hash IS NULL) AND duplicate_key=?3 " \
-  "ORDER BY created_at LIMIT 1"
+#define LAPORD_DUPLICATE_PROBE(day)                                       \
+  "SELECT ref FROM complaints WHERE created_at/86400000" day              \
+  " AND reporter=?1 "                                                     \
+  "AND created_at>=?2 AND (duplicate_hash=?4 OR duplicate_hash IS NULL) " \
+  "AND coalesce(duplicate_key, lapord_duplicate_key(text))=?3 ORDER BY created_at LIMIT 1"
 constexpr char recent_with_key_sql[] = LAPORD_DUPLICATE_PROBE("=?5");
 constexpr char recent_with_key_from_day_sql[] = LAPORD_DUPLICATE_PROBE(">=?5");
 // facts_about's usual case in one step where there were four: the probes of since's day (?5)
@@ -276,16 +280,12 @@ void sqlite_transaction::create_complaint(const new_complaint& c) {
         .bind(14, c.created_at)
         .bind(15, c.received_id ? std::optional<std::int64_t>(c.received_id) : std::nullopt);
     // No key (NULL) matches no probe: better a missed duplicate than two texts merged.
-    if (!c.duplicate_key.empty())
-      q.bind(16, c.duplicate_key).bind(18, detail::duplicate_hash(c.duplicate_key));
+    if (!c.duplicate_key.empty()) q.bind(18, detail::duplicate_hash(c.duplicate_key));
+    q.bind(16, c_.duplicate_key_to_store(c.text, c.duplicate_key));
     q.run();
   }
   if (c_.newest_day) c_.newest_day = std::max(*c_.newest_day, detail::reporter_day(c.created_at));
-  if (c.received_id) {
-    auto q = c_.prepare(link_received_sql);
-    q.bind(1, c.ref).bind(2, c.received_id);
-    q.run();
-  }
+  if (c.received_id) c_.prepare(link_received_sql).bind(1, c.ref).bind(2, c.received_id).run();
 }
 
 std::optional<complaint> sqlite_transaction::complaint_by_ref(std::string_view ref) {
@@ -310,7 +310,8 @@ std::optional<std::string> sqlite_transaction::recent_complaint_with_key(
     std::string_view reporter, std::string_view duplicate_key, wall_time since) {
   const std::int64_t first = detail::reporter_day(since);
   const std::int64_t last = newest_day();
-  if (last < first) return {};  // no complaint on or after since's day
+  // No complaint on or after since's day; or no key, which matches nothing (as NULL).
+  if (last < first || duplicate_key.empty()) return {};
   const bool one_range = last - first >= detail::max_probed_days;
   // The oldest match: the days in order, each day's entries in created_at order.
   for (std::int64_t day = first; day <= last; ++day) {

@@ -149,6 +149,7 @@ connection::connection(const database_options& options)
       receipt_window_(options.receipt_window),
       sync_mode_(options.sqlite_sync),
       ref_number_(options.ref_number),
+      duplicate_fold_(options.duplicate_key),
       tx_(*this) {
   if (path_.empty()) throw store_error(errc::internal, "store: no database path configured");
   if (!ref_number_)
@@ -176,6 +177,7 @@ connection::connection(const database_options& options)
                                              "file system): lapord must be able to write it");
     configure(options);
     register_ref_number();
+    register_duplicate_key(db_, duplicate_fold_);
     schema_version_ = migrate(*this);
     // Migrations commit with a full fsync; only the writer's batches, whose acknowledgements
     // wait for the sync thread, commit without one.
@@ -296,6 +298,33 @@ void connection::register_ref_number() {
                                             SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY,
                                             this, fn, nullptr, nullptr, nullptr);
   if (rc != SQLITE_OK) fail(rc, "sqlite3_create_function_v2(lapord_ref_number)");
+}
+
+std::optional<std::string_view> connection::duplicate_key_to_store(std::string_view text,
+                                                                   std::string_view key) const {
+  if (key.empty() || (duplicate_fold_ && duplicate_fold_(text) == key)) return std::nullopt;
+  return key;
+}
+
+void register_duplicate_key(sqlite3* db, const std::function<std::string(std::string_view)>& fold) {
+  auto fn = [](sqlite3_context* ctx, int, sqlite3_value** argv) {
+    const auto& f =
+        *static_cast<const std::function<std::string(std::string_view)>*>(sqlite3_user_data(ctx));
+    if (!f || sqlite3_value_type(argv[0]) == SQLITE_NULL) return sqlite3_result_null(ctx);
+    const auto* p = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+    const std::string key =
+        f(std::string_view(p ? p : "", static_cast<std::size_t>(sqlite3_value_bytes(argv[0]))));
+    if (key.empty()) return sqlite3_result_null(ctx);  // as stored: no key is NULL
+    sqlite3_result_text(ctx, key.data(), static_cast<int>(key.size()), SQLITE_TRANSIENT);
+  };
+  const int rc = sqlite3_create_function_v2(
+      db, "lapord_duplicate_key", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY,
+      const_cast<std::function<std::string(std::string_view)>*>(&fold), fn, nullptr, nullptr,
+      nullptr);
+  if (rc != SQLITE_OK)
+    throw store_error(errc_of(rc) == errc::ok ? errc::internal : errc_of(rc),
+                      std::string("store: sqlite3_create_function_v2(lapord_duplicate_key): ") +
+                          sqlite3_errmsg(db));
 }
 
 std::unique_ptr<wal_sync> connection::deferred_sync() {

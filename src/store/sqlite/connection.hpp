@@ -92,6 +92,11 @@ class connection final : public backend_connection {
   // The number a ref was made from (database_options::ref_number): complaints' key since schema
   // 12. nullopt for a string that is no ref (nothing of that ref is stored then).
   std::optional<std::int64_t> number_of(std::string_view ref) const;
+  // What complaints.duplicate_key keeps for a complaint of `text` and duplicate `key`: nothing
+  // (NULL) for no key, or for the text folded (database_options::duplicate_key; schema 14: the
+  // probe folds a match's text), else the key. Every key when no folding was given.
+  std::optional<std::string_view> duplicate_key_to_store(std::string_view text,
+                                                         std::string_view key) const;
   std::chrono::milliseconds dedup_window() const noexcept { return dedup_window_; }
   std::chrono::milliseconds receipt_window() const noexcept { return receipt_window_; }
 
@@ -145,6 +150,7 @@ class connection final : public backend_connection {
   std::chrono::milliseconds receipt_window_{};
   sqlite_sync_mode sync_mode_ = sqlite_sync_mode::full;
   std::function<std::optional<std::uint64_t>(std::string_view)> ref_number_;
+  std::function<std::string(std::string_view)> duplicate_fold_;
   // Refs translated lately, two entries a set chosen by a hash of the ref (the newer first):
   // the MO path asks for one ref three times (its complaint, its acknowledgement, its forward's
   // outcome a few hundred complaints later), and the inverse permutation costs ~2,400
@@ -167,6 +173,13 @@ class connection final : public backend_connection {
   // With sqlite_sync = overlap: the WAL is checkpointed off the writer (checkpointer.hpp).
   std::unique_ptr<checkpointer> checkpointer_;
 };
+
+// lapord_duplicate_key(text) on `db`: the duplicate rule's key of a complaint's text, `fold`
+// applied (database_options::duplicate_key), NULL when it folds to nothing or when `fold` is
+// empty. Schema 14 stores no key for a complaint whose key is its text folded: the probe and the
+// copy to PostgreSQL take coalesce(duplicate_key, lapord_duplicate_key(text)). `fold` must
+// outlive the connection.
+void register_duplicate_key(sqlite3* db, const std::function<std::string(std::string_view)>& fold);
 
 // Applies every pending migration (schema.cpp); returns the version the file is at.
 int migrate(connection& c);

@@ -467,9 +467,25 @@ ALTER TABLE replies ADD COLUMN receipt_at INTEGER;
 CREATE INDEX replies_message ON replies(message_id, submitted_at) WHERE message_id IS NOT NULL;
 )sql";
 
+// Version 14: what a complaint keeps besides its text (issue 14; docs/store.md "What a
+// complaint costs on disk"). No statement: what changes is what lapord writes, and the number
+// keeps a lapord of 13, which would not read it so, from opening the file.
+// - A complaint whose duplicate key is its text folded (every one the MO path files) stores no
+//   duplicate_key: the probe confirms a match of the reporter index's hash by folding the
+//   candidate's text (lapord_duplicate_key(), registered on the connection from
+//   database_options::duplicate_key). The keys already stored stay and are compared as before:
+//   no row is rewritten.
+// - A whole message's received row names no ref (its complaint names the row: received_id);
+//   a part's or a receipt's still does (the redelivery check reads it).
+// - A complaint filed with its forward writes forward_enqueued_at (= created_at, as NULL says),
+//   room in its row for the outcome, which clears it (a row grown on a full page splits it).
+constexpr const char* v14 = R"sql(
+-- nothing: see above
+)sql";
+
 }  // namespace
 
-const std::array<const char*, migration_count> migrations{v1, v2, v3,  v4,  v5,  v6, v7,
-                                                          v8, v9, v10, v11, v12, v13};
+const std::array<const char*, migration_count> migrations{v1, v2, v3,  v4,  v5,  v6,  v7,
+                                                          v8, v9, v10, v11, v12, v13, v14};
 
 }  // namespace lapord::store::sqlite

@@ -33,17 +33,20 @@ constexpr char take_forwards_sql[] =
     "ORDER BY forward_next_at LIMIT ?3) RETURNING " LAPORD_SQLITE_COMPLAINT_COLUMNS
     ", forward_payload, forward_attempts, rowid";
 // One UPDATE: the forward's outcome, the tracking id and updated_at are one row. The lease's
-// owner is cleared with the lease (bytes: nothing reads it once the forward is done).
+// owner is cleared with the lease (bytes: nothing reads it once the forward is done), and
+// forward_enqueued_at when it is created_at (NULL says so): the MO path wrote it with the row to
+// keep room for what the outcome adds (schema 14: a row grown on a full page splits it).
 constexpr char mark_forwarded_sql[] =
     "UPDATE complaints SET forward_state='forwarded', forward_leased=0, forward_http_status=?1, "
     "forward_done_at=?2, forward_next_at=NULL, forward_lease_owner=NULL, "
-    "forward_lease_epoch=NULL, tracking_id=coalesce(?3, tracking_id), updated_at=?2 "
+    "forward_lease_epoch=NULL, forward_enqueued_at=nullif(forward_enqueued_at, created_at), "
+    "tracking_id=coalesce(?3, tracking_id), updated_at=?2 "
     "WHERE number=?5 AND ref=?4 AND forward_state IS NOT NULL";
 constexpr char park_sql[] =
     "UPDATE complaints SET forward_state='parked', forward_leased=0, forward_http_status=?1, "
     "forward_answer=?2, forward_done_at=?3, forward_next_at=NULL, forward_lease_owner=NULL, "
-    "forward_lease_epoch=NULL, updated_at=?3 WHERE number=?5 AND ref=?4 "
-    "AND forward_state='pending'";
+    "forward_lease_epoch=NULL, forward_enqueued_at=nullif(forward_enqueued_at, created_at), "
+    "updated_at=?3 WHERE number=?5 AND ref=?4 AND forward_state='pending'";
 constexpr char retry_sql[] =
     "UPDATE complaints SET forward_leased=0, forward_next_at=?1, forward_error=?2, "
     "forward_http_status=?3 WHERE number=?5 AND ref=?4 AND forward_state='pending'";
