@@ -29,8 +29,7 @@ std::optional<std::string> plain_tracking_id(std::string_view body) {
 
 }  // namespace
 
-std::optional<std::string> tracking_id_of(std::string_view body) {
-  if (auto id = plain_tracking_id(body)) return id;
+std::optional<std::string> tracking_id_by_json(std::string_view body) {
   boost::system::error_code ec;
   const boost::json::value v = boost::json::parse(body, ec);
   if (ec || !v.is_object()) return std::nullopt;
@@ -40,6 +39,11 @@ std::optional<std::string> tracking_id_of(std::string_view body) {
   if (id->is_int64()) return std::to_string(id->as_int64());
   if (id->is_uint64()) return std::to_string(id->as_uint64());
   return std::nullopt;
+}
+
+std::optional<std::string> tracking_id_of(std::string_view body) {
+  if (auto id = plain_tracking_id(body)) return id;
+  return tracking_id_by_json(body);
 }
 
 forward_outcome classify_store_answer(unsigned http_status, std::string_view body,

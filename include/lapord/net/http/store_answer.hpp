@@ -36,6 +36,9 @@ inline constexpr std::size_t kept_answer_limit = 4096;
 // The store's "tracking_id" from a JSON answer body: a string, or a number rendered as text.
 // nullopt when the body is not JSON, not an object, or has none.
 [[nodiscard]] std::optional<std::string> tracking_id_of(std::string_view body);
+// The same read by boost::json alone, for any body: what tracking_id_of does for every body its
+// fast path (exactly {"tracking_id":"..."}) does not take; the tests compare the two.
+[[nodiscard]] std::optional<std::string> tracking_id_by_json(std::string_view body);
 
 // Does this outcome count as the store failing, for the circuit breaker? A 4xx is the store
 // working correctly (it refused one complaint), so only retry verdicts count.
