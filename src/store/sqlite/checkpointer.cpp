@@ -72,12 +72,10 @@ void checkpointer::before_begin(sqlite3* writer) {
   std::unique_lock lock(mutex_);
   auto a = policy_.before_begin();
   if (a == checkpoint_policy::action::wait_for_pass) {
-    ++counts_.writer_waits;
     settled_.wait(lock, [&] { return !policy_.running() || stopping_; });
     a = policy_.before_begin();
   }
   if (a != checkpoint_policy::action::writer_copies) return;
-  ++counts_.writer_checkpoints;
   lock.unlock();
   int log = -1;
   int copied = -1;
@@ -95,7 +93,6 @@ void checkpointer::run() {
     wake_.wait(lock, [&] { return due_ || stopping_; });
     if (stopping_) return;
     const auto generation = policy_.generation();
-    ++counts_.passes;
     lock.unlock();
     int log = -1;
     int copied = -1;
@@ -109,11 +106,6 @@ void checkpointer::run() {
         generation, rc == SQLITE_OK && copied >= 0 ? static_cast<std::uint32_t>(copied) : 0);
     settled_.notify_all();
   }
-}
-
-checkpointer::counts checkpointer::stats() const {
-  std::lock_guard lock(mutex_);
-  return counts_;
 }
 
 }  // namespace lapord::store::sqlite

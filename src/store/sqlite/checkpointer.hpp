@@ -39,14 +39,6 @@ class checkpointer {
   // The writer's wal hook (after each COMMIT): the WAL's length in frames.
   void committed_from_hook(std::uint32_t frames);
 
-  // Checkpoints run since the start (for tests and the docs' figures).
-  struct counts {
-    std::uint64_t passes = 0;
-    std::uint64_t writer_checkpoints = 0;
-    std::uint64_t writer_waits = 0;
-  };
-  counts stats() const;
-
  private:
   void run();
 
@@ -61,7 +53,6 @@ class checkpointer {
   checkpoint_policy policy_;         // under mutex_
   bool due_ = false;                 // under mutex_
   bool stopping_ = false;            // under mutex_
-  counts counts_;                    // under mutex_
   std::thread thread_;
 };
 
