@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <memory>
+#include <optional>
 
 #include "lapord/store/database.hpp"
 #include "store/dedup_key.hpp"
@@ -14,6 +15,28 @@ namespace test = lapord::store::test;
 using test::at;
 using test::options_for;
 constexpr auto& sample = test::sample_complaint;
+
+namespace {
+// A complaint as the MO path leaves it: filed (with the number its ref was made from, when
+// given) with its forward queued, acknowledged, and forwarded. `text` must outlive the call.
+void file_acked_and_forwarded(transaction& tx, const std::string& ref, const std::string& text,
+                              int i, std::optional<std::uint64_t> number) {
+  auto c = sample(ref, "+6281234567890", text, at(i));
+  c.number = number;
+  c.forward = new_complaint::queued_forward{};
+  tx.create_complaint(c);
+  new_reply r;
+  r.carrier = "telkomsel";
+  r.source = "1708";
+  r.destination = "6281234567890";
+  r.text = "ack";
+  r.kind = "ack";
+  r.ref = ref;
+  r.created_at = at(i);
+  (void)tx.enqueue_reply(r);
+  tx.mark_forwarded(ref, 201, "T", at(i));
+}
+}  // namespace
 
 TEST_CASE("a complaint is created - found by ref - and its fields come back as stored") {
   test::temp_dir dir;
@@ -335,19 +358,7 @@ TEST_CASE("sqlite: a ref is translated to its number once for its complaint - ac
     for (int i = 0; i < 3000; ++i) {
       const std::string ref = std::to_string(10000000 + i);
       const std::string text = "jalan rusak " + ref;  // the complaint views it: kept alive
-      auto c = sample(ref, "+6281234567890", text, at(i));
-      c.forward = new_complaint::queued_forward{};
-      tx.create_complaint(c);
-      new_reply r;
-      r.carrier = "telkomsel";
-      r.source = "1708";
-      r.destination = "6281234567890";
-      r.text = "ack";
-      r.kind = "ack";
-      r.ref = ref;
-      r.created_at = at(i);
-      (void)tx.enqueue_reply(r);
-      tx.mark_forwarded(ref, 201, "T", at(i));
+      file_acked_and_forwarded(tx, ref, text, i, std::nullopt);
     }
   });
   // Translations are remembered lately: the ack and the outcome did not ask again.
@@ -379,20 +390,7 @@ TEST_CASE("sqlite: a complaint filed with its number is keyed by it - its ack an
     for (int i = 0; i < 100; ++i) {
       const std::string ref = std::to_string(10000000 + i);
       const std::string text = "jalan rusak " + ref;  // the complaint views it: kept alive
-      auto c = sample(ref, "+6281234567890", text, at(i));
-      c.number = 10000000 + static_cast<std::uint64_t>(i);
-      c.forward = new_complaint::queued_forward{};
-      tx.create_complaint(c);
-      new_reply r;
-      r.carrier = "telkomsel";
-      r.source = "1708";
-      r.destination = "6281234567890";
-      r.text = "ack";
-      r.kind = "ack";
-      r.ref = ref;
-      r.created_at = at(i);
-      (void)tx.enqueue_reply(r);
-      tx.mark_forwarded(ref, 201, "T", at(i));
+      file_acked_and_forwarded(tx, ref, text, i, 10000000 + static_cast<std::uint64_t>(i));
     }
   });
   // Not one translation: the number came with the complaint and was remembered for the rest.
