@@ -96,11 +96,14 @@ TEST_CASE(
   CHECK_FALSE(first_with(db, "banjir"));
 
   db.call([](transaction& tx) {
+    // The keys outlive create_complaint: new_complaint views them.
     auto c = sample_complaint("10000005", me, "Got  ONE\t", at(1400));
-    c.duplicate_key = lapord::lapor::duplicate_key(c.text);  // "got one", as the service does
+    const std::string key = lapord::lapor::duplicate_key(c.text);  // "got one", as the service
+    c.duplicate_key = key;
     tx.create_complaint(c);
     auto spaces = sample_complaint("10000006", me, " \t ", at(1500));
-    spaces.duplicate_key = lapord::lapor::duplicate_key(spaces.text);  // none
+    const std::string no_key = lapord::lapor::duplicate_key(spaces.text);  // none
+    spaces.duplicate_key = no_key;
     tx.create_complaint(spaces);
   });
   CHECK(first_with(db, "got one") == std::optional<std::string>("10000005"));

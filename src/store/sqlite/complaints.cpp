@@ -334,7 +334,8 @@ reporter_facts sqlite_transaction::facts_about(std::string_view reporter,
   const std::int64_t first = detail::reporter_day(duplicate_since);
   const std::int64_t hour_day = detail::reporter_day(hour_since);
   const std::int64_t last = newest_day();  // no complaint on a later day
-  if (duplicate_key.empty() || last - first > 1 || last > hour_day) {
+  // last > first + 1, not last - first > 1: last is INT64_MIN in a store with no complaint.
+  if (duplicate_key.empty() || last > first + 1 || last > hour_day) {
     f.duplicate_ref = recent_complaint_with_key(reporter, duplicate_key, duplicate_since);
     f.complaints_since = complaints_since(reporter, hour_since);
     f.rate_notice_sent = rate_notice_sent_since(reporter, hour_since);
