@@ -333,8 +333,7 @@ reporter_facts sqlite_transaction::facts_about(std::string_view reporter,
   reporter_facts f;
   const std::int64_t first = detail::reporter_day(duplicate_since);
   const std::int64_t hour_day = detail::reporter_day(hour_since);
-  const std::int64_t last = newest_day();  // no complaint on a later day
-  // last > first + 1, not last - first > 1: last is INT64_MIN in a store with no complaint.
+  const std::int64_t last = newest_day();  // none later; INT64_MIN if none: no last - first
   if (duplicate_key.empty() || last > first + 1 || last > hour_day) {
     f.duplicate_ref = recent_complaint_with_key(reporter, duplicate_key, duplicate_since);
     f.complaints_since = complaints_since(reporter, hour_since);
