@@ -36,6 +36,16 @@ void file_acked_and_forwarded(transaction& tx, const std::string& ref, const std
   (void)tx.enqueue_reply(r);
   tx.mark_forwarded(ref, 201, "T", at(i));
 }
+
+// The tests' ref key (test_ref_number), counting how often the store asks it for a number.
+std::shared_ptr<int> count_ref_numbers(database_options& o) {
+  auto calls = std::make_shared<int>(0);
+  o.ref_number = [calls](std::string_view ref) {
+    ++*calls;
+    return test::test_ref_number(ref);
+  };
+  return calls;
+}
 }  // namespace
 
 TEST_CASE("a complaint is created - found by ref - and its fields come back as stored") {
@@ -348,11 +358,7 @@ TEST_CASE("sqlite: a ref is translated to its number once for its complaint - ac
   LAPORD_SQLITE_ONLY();  // PostgreSQL finds by ref: it never asks
   test::temp_dir dir;
   auto o = options_for(dir.file("lapord.db"));
-  auto calls = std::make_shared<int>(0);
-  o.ref_number = [calls](std::string_view ref) {
-    ++*calls;
-    return test::test_ref_number(ref);
-  };
+  auto calls = count_ref_numbers(o);
   database db(o);
   db.call([](transaction& tx) {
     for (int i = 0; i < 3000; ++i) {
@@ -379,11 +385,7 @@ TEST_CASE("sqlite: a complaint filed with its number is keyed by it - its ack an
   LAPORD_SQLITE_ONLY();  // PostgreSQL keys by ref: it ignores the number
   test::temp_dir dir;
   auto o = options_for(dir.file("lapord.db"));
-  auto calls = std::make_shared<int>(0);
-  o.ref_number = [calls](std::string_view ref) {
-    ++*calls;
-    return test::test_ref_number(ref);
-  };
+  auto calls = count_ref_numbers(o);
   database db(o);
   const int opened = *calls;  // the open's own check of the newest complaint, if any
   db.call([](transaction& tx) {
@@ -420,11 +422,7 @@ TEST_CASE("sqlite: two refs of one cache set are both remembered - the older is 
   }
   test::temp_dir dir;
   auto o = options_for(dir.file("lapord.db"));
-  auto calls = std::make_shared<int>(0);
-  o.ref_number = [calls](std::string_view ref) {
-    ++*calls;
-    return test::test_ref_number(ref);
-  };
+  auto calls = count_ref_numbers(o);
   database db(o);
   const int opened = *calls;
   db.call([&](transaction& tx) {
