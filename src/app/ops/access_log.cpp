@@ -146,7 +146,7 @@ void format_access_line(const access_record& r, access_format format, std::strin
     out.resize(static_cast<std::size_t>(p - out.data()));
     return;
   }
-  char stamp[32];
+  char stamp[40];  // put_time writes at most 36
   char* const stamp_end = put_time(stamp, r.time);
   out.append("{\"ts\":\"");
   out.append(stamp, stamp_end);
