@@ -60,7 +60,7 @@ struct bind_link::connection {
 
   asio::ip::tcp::socket socket;
   std::optional<asio::ssl::stream<asio::ip::tcp::socket&>> secure;  // over `socket`, with TLS
-  bool tls = false;
+  bool tls() const noexcept { return secure.has_value(); }
   smpp::session session;
   std::vector<std::uint8_t> out;  // bytes the session asked to send, not yet written
   // apply()'s action list between calls: it and the session's trade places (take_actions), so

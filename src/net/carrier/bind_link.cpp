@@ -87,7 +87,6 @@ std::shared_ptr<bind_link::connection> bind_link::new_connection() {
   config.max_requests_in = settings_.max_mo_in_flight;
   auto c = std::make_shared<connection>(io_, tls_.get(), config, machine_.connecting());
   c->gate = read_gate(max_output_bytes, settings_.response_timeout);
-  c->tls = c->secure.has_value();
   return c;
 }
 
@@ -96,14 +95,14 @@ asio::awaitable<void> bind_link::run() {
     auto c = new_connection();
     conn_ = c;
     const auto started = steady::now();
-    log_->debug("connecting to {}:{}{}", settings_.host, settings_.port, c->tls ? " (TLS)" : "");
+    log_->debug("connecting to {}:{}{}", settings_.host, settings_.port, c->tls() ? " (TLS)" : "");
     std::error_code failure;
     try {
       failure = co_await connect(*c);
       if (!failure && !machine_.stopping()) {
         c->tcp_connected = true;
         log_->info("connected to {}:{}{}, binding as {} (system_id \"{}\")", settings_.host,
-                   settings_.port, c->tls ? " over TLS" : "", role_name(role_),
+                   settings_.port, c->tls() ? " over TLS" : "", role_name(role_),
                    settings_.system_id);
         co_await serve(c);
         failure = c->close_reason.value_or(make_link_error(link_error::peer_closed));
@@ -148,7 +147,7 @@ asio::awaitable<std::error_code> bind_link::connect(connection& c) {
   boost::system::error_code ignored;
   c.socket.set_option(asio::ip::tcp::no_delay(true), ignored);
 
-  if (c.tls) {
+  if (c.tls()) {
     const std::string& name =
         settings_.tls.server_name.empty() ? settings_.host : settings_.tls.server_name;
     // SNI, so an SMSC behind a TLS front end presents the right certificate, and the name
@@ -215,7 +214,7 @@ asio::awaitable<void> bind_link::reader(std::shared_ptr<connection> c) {
     }
     boost::system::error_code error;
     std::size_t n = 0;
-    if (c->tls) {
+    if (c->tls()) {
       std::tie(error, n) = co_await c->secure->async_read_some(asio::buffer(buffer), use_tuple);
     } else {
       std::tie(error, n) = co_await c->socket.async_read_some(asio::buffer(buffer), use_tuple);
@@ -238,7 +237,7 @@ asio::awaitable<void> bind_link::writer(std::shared_ptr<connection> c) {
       sending.swap(c->out);
       c->writing = sending.size();
       boost::system::error_code error;
-      if (c->tls) {
+      if (c->tls()) {
         std::tie(error, std::ignore) =
             co_await asio::async_write(*c->secure, asio::buffer(sending), use_tuple);
       } else {
