@@ -1,9 +1,12 @@
 // Why fdatasync on a descriptor of our own covers the commits (docs/store.md, "Overlapped
 // fsync"): fsync works on the file, not on the descriptor, so it writes back every page any
-// write() left dirty before it began, whoever wrote it. The WAL stays the same file while the
-// connection is open (SQLite restarts it from its start and truncates it, but deletes it only
-// when the last connection closes, after a complete checkpoint). Should it be replaced all the
-// same, the inode check below notices and the new file (and its name) is synced.
+// write() left dirty before it began, whoever wrote it. The file SQLite writes is the one its
+// connection opened, for the connection's whole life (it never reopens the WAL, and deletes it
+// only when the last connection closes, after a complete checkpoint); ours was opened by name
+// right after it, so it is the same file. Should it be unlinked all the same (rm, a rename over
+// it), SQLite goes on writing a file that no name leads to and that a restart would not read:
+// the link count check before each sync fails the sync then (and with it the store), without a
+// look-up of the name.
 #include "store/sqlite/wal_file_sync.hpp"
 
 #include <fcntl.h>
@@ -48,9 +51,10 @@ class wal_file_sync final : public wal_sync {
 
   std::string sync() noexcept override {
     try {
-      if (replaced()) {
-        if (std::string why = open_and_sync_name(); !why.empty()) return why;
-      }
+      struct stat ours {};
+      if (::fstat(fd_, &ours) != 0) return errno_text("fstat of", path_, errno);
+      if (ours.st_nlink == 0)
+        return "store: " + path_ + " was deleted or replaced while lapord had it open";
       if (fsync_retrying(fd_, true) != 0) return errno_text("fdatasync of", path_, errno);
       return {};
     } catch (...) {  // std::string's allocation
@@ -59,15 +63,6 @@ class wal_file_sync final : public wal_sync {
   }
 
  private:
-  // True when the name now leads to another file than ours (or to none).
-  bool replaced() const noexcept {
-    struct stat ours {};
-    struct stat named {};
-    if (::fstat(fd_, &ours) != 0) return true;
-    if (::stat(path_.c_str(), &named) != 0) return ours.st_nlink == 0;
-    return ours.st_ino != named.st_ino || ours.st_dev != named.st_dev;
-  }
-
   std::string open_and_sync_name() {
     const int fd = ::open(path_.c_str(), O_RDWR | O_CLOEXEC);
     if (fd < 0) return errno_text("cannot open the WAL", path_, errno);
