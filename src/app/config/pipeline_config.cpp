@@ -49,6 +49,7 @@ constexpr std::string_view store_api_keys[] = {"url",
                                                "token",
                                                "token_env",
                                                "in_flight",
+                                               "pipeline",
                                                "timeout_s",
                                                "backoff_initial_s",
                                                "backoff_max_s",
@@ -199,6 +200,7 @@ std::optional<net::http::store_api_settings> read_store_api_section(const toml::
   if (auto v = r.string("token_env")) s.token_env = *v;
   if (!s.token.empty() && !s.token_env.empty()) r.both("token", "token_env");
   r.count("in_flight", 1, 1024, s.in_flight);
+  r.count("pipeline", 1, 64, s.pipeline);
   r.seconds("timeout_s", 0.01, day_s, s.timeout);
   r.seconds("backoff_initial_s", 0.001, day_s, s.backoff.initial);
   r.seconds("backoff_max_s", 0.001, day_s, s.backoff.max);

@@ -109,6 +109,82 @@ outcome_step forward_machine::on_outcome(outbox_item item, const forward_outcome
   return step;
 }
 
+pipe_step forward_machine::next_sends(forward_pipe& pipe, time_point now) {
+  pipe_step step;
+  const bool waiting = !pipe.unanswered.empty();
+  if (!waiting) pipe.draining = false;  // its answers are in: the connection may carry more
+  if (stopping_) {
+    step.what = waiting ? pipe_step::kind::read : pipe_step::kind::stop;
+    return step;
+  }
+  while (!pipe.draining && pipe.unanswered.size() < settings_.pipeline) {
+    // next_send lets exactly one through while half-open: then it says wait.
+    auto one = next_send(now);
+    if (one.what == worker_step::kind::release) step.released = std::move(one.released);
+    if (one.what != worker_step::kind::send) break;
+    pipe.unanswered.push_back(std::move(*one.item));
+    ++step.added;
+    step.wake_pump = one.wake_pump;  // the queue only shrinks here: the last word holds
+  }
+  if (!step.released.empty()) {
+    step.what = pipe_step::kind::release;
+  } else if (step.added != 0) {
+    step.what = pipe_step::kind::send;
+  } else if (waiting) {
+    step.what = pipe_step::kind::read;
+  }
+  return step;
+}
+
+answer_step forward_machine::on_answer(forward_pipe& pipe, const forward_outcome& outcome,
+                                       bool keep_alive, time_point now) {
+  answer_step step;
+  auto item = std::move(pipe.unanswered.front());
+  pipe.unanswered.pop_front();
+  static_cast<outcome_step&>(step) = on_outcome(std::move(item), outcome, now);
+  // A store that fails or asks for time gets nothing more on this connection until what it
+  // already has is answered; then the connection carries requests again (the breaker and the
+  // back-off decide how many).
+  if (is_store_failure(outcome) || outcome.retry_after ||
+      breaker_.state(now) == circuit_state::open) {
+    pipe.draining = true;
+  }
+  if (!keep_alive) {
+    step.close = true;
+    step.requeued = requeue(pipe);
+  }
+  return step;
+}
+
+std::optional<outcome_step> forward_machine::on_broken(forward_pipe& pipe,
+                                                       const forward_outcome& failure, bool stale,
+                                                       time_point now) {
+  std::optional<outcome_step> step;
+  if (!pipe.unanswered.empty() && !stale) {
+    auto item = std::move(pipe.unanswered.front());
+    pipe.unanswered.pop_front();
+    step = on_outcome(std::move(item), failure, now);
+  }
+  requeue(pipe);
+  return step;
+}
+
+std::size_t forward_machine::requeue(forward_pipe& pipe) {
+  // Back at the front, in their order: they were next. Still busy (not reported), so a take
+  // cannot queue them twice. Stopping: left leased in the outbox, as stop() leaves the queue.
+  const std::size_t n = pipe.unanswered.size();
+  while (!pipe.unanswered.empty()) {
+    if (stopping_) {
+      busy_.erase(pipe.unanswered.back().ref);
+    } else {
+      queue_.push_front(std::move(pipe.unanswered.back()));
+    }
+    pipe.unanswered.pop_back();
+  }
+  pipe.draining = false;
+  return n;
+}
+
 void forward_machine::on_reported(const std::string& ref) {
   busy_.erase(ref);
   if (reports_pending_ > 0) --reports_pending_;

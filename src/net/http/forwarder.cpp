@@ -52,14 +52,12 @@ using asio::awaitable;
 using asio::use_awaitable;
 constexpr auto no_throw = asio::as_tuple(asio::use_awaitable);
 
-// An answer bigger than this is a broken store, not a complaint's receipt.
-constexpr std::uint64_t answer_limit = 1024 * 1024;
-
 using connection = store_connection;
 
 forward_machine_settings machine_settings(const store_api_settings& s) {
   forward_machine_settings m;
   m.in_flight = s.in_flight;
+  m.pipeline = s.pipeline;
   m.batch = s.batch;
   m.poll_interval = s.poll_interval;
   m.backoff = s.backoff;
@@ -84,6 +82,7 @@ struct forwarder::impl : std::enable_shared_from_this<impl> {
         pump_wake(strand),
         work_wake(strand) {
     if (settings.in_flight == 0) throw std::invalid_argument("store_api in_flight must be >= 1");
+    if (settings.pipeline == 0) throw std::invalid_argument("store_api pipeline must be >= 1");
     if (settings.batch == 0) throw std::invalid_argument("store_api batch must be >= 1");
     if (settings.timeout.count() <= 0) throw std::invalid_argument("store_api timeout must be > 0");
     if (url.tls) make_store_tls(tls, settings.tls_verify, settings.ca_file);
@@ -198,72 +197,6 @@ struct forwarder::impl : std::enable_shared_from_this<impl> {
     }
   }
 
-  awaitable<bool> connect(connection& c) {
-    // An IP address needs no resolver; a name is resolved by the system (getaddrinfo has its
-    // own timeouts), then connect, TLS and the request share the per-request deadline.
-    std::vector<tcp::endpoint> endpoints;
-    boost::system::error_code not_ip;
-    const auto address = asio::ip::make_address(url.host, not_ip);
-    if (!not_ip) {
-      endpoints.emplace_back(address, static_cast<unsigned short>(std::stoi(url.port)));
-    } else {
-      tcp::resolver resolver(strand);
-      auto [ec, results] = co_await resolver.async_resolve(url.host, url.port, no_throw);
-      if (ec) co_return false;
-      for (const auto& r : results)
-        endpoints.push_back(r.endpoint());
-    }
-    ++connects;
-    c.begin(settings.timeout);  // connect and TLS share one deadline
-    if (!tls) {
-      c.plain.emplace(strand);
-      auto [cec, ep] = co_await asio::async_connect(*c.plain, endpoints, no_throw);
-      if (cec || c.timed_out) {
-        c.close();
-        co_return false;
-      }
-      boost::system::error_code ignored;
-      c.plain->set_option(tcp::no_delay(true), ignored);
-      // exchange() writes with write_some, which must not block the strand's thread.
-      boost::system::error_code nbec;
-      c.plain->non_blocking(true, nbec);
-      if (nbec) {
-        c.close();
-        co_return false;
-      }
-      co_return true;
-    }
-    c.secure.emplace(strand, *tls);
-    auto& low = c.secure->next_layer();
-    auto [cec, ep] = co_await asio::async_connect(low, endpoints, no_throw);
-    if (cec || c.timed_out) {
-      c.close();
-      co_return false;
-    }
-    boost::system::error_code ignored;
-    low.set_option(tcp::no_delay(true), ignored);
-    // SNI for a host name (RFC 6066 forbids it for an IP address); either way the certificate
-    // must name the host we asked for. SSL_set_tlsext_host_name is a macro with a C cast; this
-    // is what it expands to.
-    if (not_ip && SSL_ctrl(c.secure->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME,
-                           TLSEXT_NAMETYPE_host_name, const_cast<char*>(url.host.c_str())) != 1) {
-      c.close();
-      co_return false;
-    }
-    if (settings.tls_verify) c.secure->set_verify_callback(ssl::host_name_verification(url.host));
-    auto [hec] = co_await c.secure->async_handshake(ssl::stream_base::client, no_throw);
-    if (hec || c.timed_out) {
-      const std::string line =
-          fmt::format("forwarder: TLS handshake with {} failed: {}", url.host, hec.message());
-      if (log_flood::shared().admit(spdlog::default_logger(), spdlog::level::warn, line)) {
-        spdlog::warn("{}", line);
-      }
-      c.close();
-      co_return false;
-    }
-    co_return true;
-  }
-
   // Ends the step in progress on `c` once its deadline passes (see store_connection).
   awaitable<void> watch([[maybe_unused]] std::shared_ptr<impl> self,
                         std::shared_ptr<connection> c) {
@@ -275,50 +208,111 @@ struct forwarder::impl : std::enable_shared_from_this<impl> {
     }
   }
 
-  awaitable<forward_outcome> send(connection& c, const outbox_item& item) {
-    write_store_request(c.request, request_prefix, item.ref, user_agent, item.body);
-    // A keep-alive connection the store closed meanwhile fails before any answer: then the
-    // request goes once more on a fresh connection instead of waiting out a back-off.
-    for (int round = 0; round < 2; ++round) {
-      const bool reused = c.is_open();
-      if (!reused) {
-        const bool connected = co_await connect(c);
-        c.end();
-        if (!connected) {
-          co_return classify_transport_failure("cannot connect to " + url.host_header);
-        }
-      }
-      c.begin(settings.timeout);
-      ++requests;
-      bhttp::response_parser<bhttp::string_body> parser;
-      parser.body_limit(answer_limit);
-      beast::error_code ec;
-      if (c.plain) {
-        ec = co_await exchange_with_store(*c.plain, c, parser);
-      } else {
-        ec = co_await exchange_with_store(*c.secure, c, parser);
-      }
-      c.end();
-      if (ec) {
-        const bool stale = reused && !parser.got_some() && !c.timed_out &&
-                           (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
-                            ec == asio::error::connection_reset || ec == asio::error::broken_pipe);
-        c.close();
-        if (stale) continue;
-        if (c.timed_out) co_return classify_transport_failure("timeout");
-        co_return classify_transport_failure("connection: " + ec.message());
-      }
-      auto response = parser.release();
-      // The watchdog may have closed the socket as the answer came in: the answer stands.
-      if (!response.keep_alive() || c.timed_out) c.close();
-      std::optional<std::string_view> retry_after;
-      if (auto it = response.find(bhttp::field::retry_after); it != response.end()) {
-        retry_after = std::string_view(it->value().data(), it->value().size());
-      }
-      co_return classify_store_answer(response.result_int(), response.body(), retry_after,
-                                      std::chrono::system_clock::now());
+  store_dial dial() {
+    return {strand,         url.host, url.port, url.host_header, tls ? &*tls : nullptr,
+            settings.tls_verify, settings.timeout, &connects};
+  }
+
+  // Writes the `added` newest requests of `pipe` in one write, connecting first when the
+  // connection is closed. False when that failed (the pipe is handed to broken()).
+  awaitable<bool> write_added(connection& c, forward_pipe& pipe, std::size_t added,
+                              bool& on_reused) {
+    c.request.clear();
+    for (std::size_t i = pipe.unanswered.size() - added; i < pipe.unanswered.size(); ++i) {
+      const outbox_item& item = pipe.unanswered[i];
+      append_store_request(c.request, request_prefix, item.ref, user_agent, item.body);
     }
-    co_return classify_transport_failure("connection closed by the store twice");
+    if (!c.is_open()) {
+      const bool connected = co_await connect_store(c, dial());
+      c.end();
+      if (!connected) {
+        broken(pipe, classify_transport_failure("cannot connect to " + url.host_header), false);
+        co_return false;
+      }
+      on_reused = false;
+    } else if (pipe.unanswered.size() == added) {
+      on_reused = true;  // a kept-alive connection, idle until now: the store may have closed it
+    }
+    requests += added;
+    c.begin(settings.timeout);
+    beast::error_code ec;
+    if (c.plain) {
+      ec = co_await write_to_store(*c.plain, c);
+    } else {
+      ec = co_await write_to_store(*c.secure, c);
+    }
+    c.end();
+    if (!ec) co_return true;
+    const bool stale = on_reused && !c.timed_out && quiet_close(ec);
+    broken(pipe, c.timed_out ? classify_transport_failure("timeout")
+                             : classify_transport_failure("connection: " + ec.message()),
+           stale);
+    c.close();
+    co_return false;
+  }
+
+  static bool quiet_close(const beast::error_code& ec) {
+    return ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+           ec == asio::error::connection_reset || ec == asio::error::broken_pipe;
+  }
+
+  // Reads the oldest unanswered request's answer and reports it.
+  awaitable<void> read_one(connection& c, forward_pipe& pipe, bool& on_reused) {
+    c.begin(settings.timeout);
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(connection::answer_limit);
+    beast::error_code ec;
+    if (c.plain) {
+      ec = co_await read_store_answer(*c.plain, c, parser);
+    } else {
+      ec = co_await read_store_answer(*c.secure, c, parser);
+    }
+    c.end();
+    if (ec) {
+      // A kept-alive connection the store closed before it read our requests: they go again
+      // on a fresh connection, not counted as failures (no answer byte came).
+      const bool stale = on_reused && !parser.got_some() && !c.timed_out && quiet_close(ec);
+      c.close();
+      broken(pipe, c.timed_out ? classify_transport_failure("timeout")
+                               : classify_transport_failure("connection: " + ec.message()),
+             stale);
+      co_return;
+    }
+    on_reused = false;
+    auto response = parser.release();
+    // The watchdog may have closed the socket as the answer came in: the answer stands.
+    const bool keep_alive = response.keep_alive() && !c.timed_out;
+    if (!keep_alive) c.close();
+    std::optional<std::string_view> retry_after;
+    if (auto it = response.find(bhttp::field::retry_after); it != response.end()) {
+      retry_after = std::string_view(it->value().data(), it->value().size());
+    }
+    const auto outcome = classify_store_answer(response.result_int(), response.body(),
+                                               retry_after, std::chrono::system_clock::now());
+    auto done =
+        machine.on_answer(pipe, outcome, keep_alive, std::chrono::steady_clock::now());
+    in_flight -= 1 + done.requeued;
+    if (done.requeued != 0) work_wake.cancel();
+    after_outcome(std::move(done));
+  }
+
+  // The connection failed with `pipe`'s requests unanswered (see forward_machine::on_broken).
+  void broken(forward_pipe& pipe, const forward_outcome& failure, bool stale) {
+    const std::size_t unanswered = pipe.unanswered.size();
+    auto done = machine.on_broken(pipe, failure, stale, std::chrono::steady_clock::now());
+    in_flight -= unanswered;
+    publish_queue();
+    if (unanswered > (done ? 1 : 0)) work_wake.cancel();  // re-queued: any worker may take them
+    if (done) after_outcome(std::move(*done));
+  }
+
+  void after_outcome(outcome_step done) {
+    publish_circuit();
+    if (done.circuit_changed) {
+      work_wake.cancel();  // waiting workers re-check the circuit
+      pump_wake.cancel();
+    }
+    report(std::move(done.report));
   }
 
   // Carries out one report; the ref stays busy until the outbox confirms.
@@ -358,36 +352,38 @@ struct forwarder::impl : std::enable_shared_from_this<impl> {
                     std::move(r.detail), r.http_status, std::move(done));
   }
 
+  // One keep-alive connection carrying up to `pipeline` requests at once: it writes what the
+  // machine hands it in one write, then reads the answers in order.
   awaitable<void> worker(std::shared_ptr<impl> self) {
     auto conn = std::make_shared<connection>(strand);
     spawn(watch(self, conn));
     connection& c = *conn;
+    forward_pipe pipe;
+    bool on_reused = false;  // the unanswered requests went out on a kept-alive, idle connection
     for (;;) {
-      auto step = machine.next_send(std::chrono::steady_clock::now());
-      publish_queue();
-      if (step.what == worker_step::kind::stop) break;
-      if (step.what == worker_step::kind::wait) {
-        co_await work_wake.async_wait(no_throw);
-        continue;
+      // An answer (or part of one) already read is taken before more is written: one write
+      // then carries what several answers made room for.
+      if (pipe.unanswered.empty() || c.buffer.size() == 0) {
+        auto step = machine.next_sends(pipe, std::chrono::steady_clock::now());
+        publish_queue();
+        if (step.what == pipe_step::kind::stop) break;
+        if (step.what == pipe_step::kind::wait) {
+          co_await work_wake.async_wait(no_throw);
+          continue;
+        }
+        if (step.what == pipe_step::kind::release) {
+          for (auto& r : step.released)
+            report(std::move(r));
+          continue;
+        }
+        if (step.what == pipe_step::kind::send) {
+          publish_circuit();
+          if (step.wake_pump) pump_wake.cancel();
+          in_flight += step.added;
+          if (!co_await write_added(c, pipe, step.added, on_reused)) continue;
+        }
       }
-      if (step.what == worker_step::kind::release) {
-        for (auto& r : step.released)
-          report(std::move(r));
-        continue;
-      }
-      publish_circuit();
-      if (step.wake_pump) pump_wake.cancel();
-      ++in_flight;
-      const auto outcome = co_await send(c, *step.item);
-      --in_flight;
-      auto done =
-          machine.on_outcome(std::move(*step.item), outcome, std::chrono::steady_clock::now());
-      publish_circuit();
-      if (done.circuit_changed) {
-        work_wake.cancel();  // waiting workers re-check the circuit
-        pump_wake.cancel();
-      }
-      report(std::move(done.report));
+      co_await read_one(c, pipe, on_reused);
     }
     c.close();
     c.finished = true;

@@ -12,7 +12,11 @@
 #include <string>
 #include <string_view>
 
+#include <atomic>
+#include <cstdint>
+
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
@@ -30,8 +34,14 @@ struct store_connection {
 
   std::optional<tcp::socket> plain;
   std::optional<boost::asio::ssl::stream<tcp::socket>> secure;
-  boost::beast::flat_buffer buffer;  // the store's answers; keeps its capacity
-  std::string request;               // the request being sent; keeps its capacity
+  // An answer bigger than this is a broken store, not a complaint's receipt.
+  static constexpr std::uint64_t answer_limit = 1024 * 1024;
+
+  // The store's answers; keeps its capacity. Reads are made only while an answer is incomplete,
+  // so it holds at most one answer (header limit + answer_limit) and one read (64 KiB) more;
+  // the bound makes a read beyond that a buffer_overflow error.
+  boost::beast::flat_buffer buffer{2 * answer_limit};
+  std::string request;  // the requests being sent (at most `pipeline`); keeps its capacity
 
   // The watchdog (forwarder::impl::watch) sleeps until `deadline` while a step (connect, TLS,
   // one request and its answer) is in progress, and closes the socket if it is still in
@@ -92,9 +102,25 @@ void make_store_tls(std::optional<boost::asio::ssl::context>& tls, bool verify,
 std::string store_request_prefix(std::string_view target, std::string_view host_header,
                                  std::string_view token);
 
+// How a worker reaches the store: connect (resolving a host name), TCP_NODELAY, non-blocking,
+// then TLS when `tls` is set, all under one deadline of `timeout` (c.begin). False, with the
+// connection closed, when any step fails or the watchdog ends it.
+struct store_dial {
+  boost::asio::any_io_executor strand;
+  std::string host, port, host_header;  // from the store's url
+  boost::asio::ssl::context* tls = nullptr;
+  bool tls_verify = true;
+  std::chrono::milliseconds timeout{};
+  std::atomic<std::uint64_t>* connects = nullptr;  // counted per connection attempt
+};
+boost::asio::awaitable<bool> connect_store(store_connection& c, const store_dial& d);
+
 // `out` = prefix, Idempotency-Key, User-Agent, Content-Length, the empty line and the body:
 // the bytes beast::http::request::prepare_payload and its serializer wrote.
 void write_store_request(std::string& out, std::string_view prefix, std::string_view ref,
                          std::string_view user_agent, std::string_view body);
+// The same appended to `out`: pipelined requests go in one write.
+void append_store_request(std::string& out, std::string_view prefix, std::string_view ref,
+                          std::string_view user_agent, std::string_view body);
 
 }  // namespace lapord::net::http

@@ -1,5 +1,5 @@
 #pragma once
-// One request to the store and its answer on a store_connection, and the forwarder's strand.
+// Requests to the store and their answers on a store_connection, and the forwarder's strand.
 // Private to src/net/http, included by forwarder.cpp only (Beast compiles slowly).
 #include <cstddef>
 #include <type_traits>
@@ -35,22 +35,17 @@ inline boost::asio::any_io_executor strand_of(const boost::asio::any_io_executor
   return boost::asio::make_strand(ex);
 }
 
-// The request in c.request, then its answer read as beast::http::async_read reads it (eager
-// parser, the same read sizes, EOF mapped the same way), but with one co_await per read_some
-// on the stream itself instead of Beast's two composed operations around it, each with its own
-// work guard on the strand and its own completion hop.
+// The requests in c.request (one or several, pipelined), in one write where the socket takes
+// them at once.
 template <class Stream>
-boost::asio::awaitable<boost::beast::error_code> exchange_with_store(
-    Stream& stream, store_connection& c,
-    boost::beast::http::response_parser<boost::beast::http::string_body>& parser) {
+boost::asio::awaitable<boost::beast::error_code> write_to_store(Stream& stream,
+                                                                store_connection& c) {
   namespace asio = boost::asio;
-  namespace bhttp = boost::beast::http;
   constexpr auto no_throw = asio::as_tuple(asio::use_awaitable);
   std::size_t sent = 0;
   if constexpr (std::is_same_v<Stream, asio::ip::tcp::socket>) {
-    // The request is small: the socket (non-blocking, see forwarder's connect) takes it at
-    // once, with no composed write, no post and no suspension. What it does not take goes as
-    // before.
+    // The requests are small: the socket (non-blocking, see connect_store) takes them at once,
+    // with no composed write, no post and no suspension. What it does not take goes as before.
     boost::system::error_code wec;
     sent = stream.write_some(asio::buffer(c.request), wec);
     if (wec && wec != asio::error::would_block) co_return wec;
@@ -59,6 +54,22 @@ boost::asio::awaitable<boost::beast::error_code> exchange_with_store(
     auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(c.request) + sent, no_throw);
     if (wec) co_return wec;
   }
+  co_return boost::beast::error_code{};
+}
+
+// The oldest unanswered request's answer, read as beast::http::async_read reads it (eager
+// parser, the same read sizes, EOF mapped the same way), but with one co_await per read_some
+// on the stream itself instead of Beast's two composed operations around it, each with its own
+// work guard on the strand and its own completion hop. The parser stops at the end of the
+// answer: what the store sent after it (the next pipelined answers) stays in c.buffer, and no
+// read is made while the buffer holds a whole answer.
+template <class Stream>
+boost::asio::awaitable<boost::beast::error_code> read_store_answer(
+    Stream& stream, store_connection& c,
+    boost::beast::http::response_parser<boost::beast::http::string_body>& parser) {
+  namespace asio = boost::asio;
+  namespace bhttp = boost::beast::http;
+  constexpr auto no_throw = asio::as_tuple(asio::use_awaitable);
   parser.eager(true);
   boost::beast::error_code ec;
   while (!parser.is_done()) {

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <mutex>
 #include <random>
+#include <sstream>
 #include <unordered_set>
 
 #include <boost/asio/as_tuple.hpp>
@@ -12,9 +13,11 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/read_size.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/json/object.hpp>
@@ -191,42 +194,117 @@ struct store_sim::impl : std::enable_shared_from_this<impl> {
     return v;
   }
 
+  // One request, read as beast::http::async_read would (eager parser, the same read sizes), but
+  // with the answers to earlier requests (`out`) written first whenever the buffer holds no
+  // whole request: pipelined requests that came in one read are answered in one write, in
+  // order, and nothing waits on an answer not yet sent.
+  static awaitable<beast::error_code> read_request(beast::tcp_stream& stream,
+                                                   beast::flat_buffer& buffer,
+                                                   bhttp::request_parser<bhttp::string_body>& parser,
+                                                   std::string& out) {
+    parser.eager(true);
+    beast::error_code ec;
+    while (!parser.is_done()) {
+      if (buffer.size() != 0) {
+        buffer.consume(parser.put(buffer.data(), ec));
+        if (ec != bhttp::error::need_more) {
+          if (ec) co_return ec;
+          continue;
+        }
+        ec = {};
+      }
+      if (!out.empty()) {
+        auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(out), no_throw);
+        out.clear();
+        if (wec) co_return wec;
+      }
+      const std::size_t room = beast::read_size(buffer, 65536);
+      if (room == 0) co_return bhttp::error::buffer_overflow;
+      auto [rec, n] = co_await stream.async_read_some(buffer.prepare(room), no_throw);
+      buffer.commit(n);
+      if (rec == asio::error::eof) {
+        if (!parser.got_some()) co_return bhttp::error::end_of_stream;
+        parser.put_eof(ec);
+        co_return ec;
+      }
+      if (rec) co_return rec;
+    }
+    co_return ec;
+  }
+
+  // The answer to `req`, or nullopt to hang.
+  std::optional<bhttp::response<bhttp::string_body>> answer(
+      const bhttp::request<bhttp::string_body>& req) {
+    bhttp::response<bhttp::string_body> res{bhttp::status::ok, req.version()};
+    res.set(bhttp::field::content_type, "application/json");
+    bool close = !req.keep_alive();
+    const std::string_view target(req.target().data(), req.target().size());
+    if (req.method() == bhttp::verb::post && ends_with(target, "/complaints")) {
+      auto v = decide(req);
+      if (v.status == 0) return std::nullopt;
+      res.result(v.status);
+      res.body() = std::move(v.body);
+      if (v.retry_after) res.set(bhttp::field::retry_after, std::to_string(*v.retry_after));
+      close = close || v.close;
+    } else if (req.method() == bhttp::verb::get && target == "/stats") {
+      res.body() = stats_json();
+    } else {
+      res.result(bhttp::status::not_found);
+      res.body() = error_body("not_found", "store-sim takes POST .../complaints");
+    }
+    res.keep_alive(!close);
+    res.prepare_payload();
+    return res;
+  }
+
+  bool cut_here(std::uint64_t answered) {
+    std::lock_guard lock(mu);
+    return faults.answers_per_connection != 0 && answered >= faults.answers_per_connection;
+  }
+  bool take_unanswered() {
+    std::lock_guard lock(mu);
+    return faults.take_unanswered;
+  }
+
   awaitable<void> session(tcp::socket socket) {
     beast::tcp_stream stream(std::move(socket));
     stream.socket().set_option(tcp::no_delay(true));
     sessions.insert(&stream);
-    beast::flat_buffer buffer;
-    while (!stopped) {
+    // At most one request (body limit + header) and one read more; the answers not yet written
+    // are to requests in it, so they are bounded too.
+    beast::flat_buffer buffer{2 * 1024 * 1024};
+    std::string out;
+    bool hang = false;
+    for (std::uint64_t answered = 0; !stopped; ++answered) {
       bhttp::request_parser<bhttp::string_body> parser;
       parser.body_limit(1024 * 1024);
-      auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, no_throw);
+      const auto ec = co_await read_request(stream, buffer, parser, out);
       if (ec) break;
-      auto req = parser.release();
-      bhttp::response<bhttp::string_body> res{bhttp::status::ok, req.version()};
-      res.set(bhttp::field::content_type, "application/json");
-      bool close = !req.keep_alive();
-      const std::string_view target(req.target().data(), req.target().size());
-      if (req.method() == bhttp::verb::post && ends_with(target, "/complaints")) {
-        auto v = decide(req);
-        if (v.status == 0) {
-          // Hang: never answer; wait for the client to give up (or for stop()).
-          co_await stream.async_read_some(buffer.prepare(1), no_throw);
-          break;
-        }
-        res.result(v.status);
-        res.body() = std::move(v.body);
-        if (v.retry_after) res.set(bhttp::field::retry_after, std::to_string(*v.retry_after));
-        close = close || v.close;
-      } else if (req.method() == bhttp::verb::get && target == "/stats") {
-        res.body() = stats_json();
-      } else {
-        res.result(bhttp::status::not_found);
-        res.body() = error_body("not_found", "store-sim takes POST .../complaints");
+      if (!out.empty()) {
+        std::lock_guard lock(mu);
+        ++counters.pipelined;
       }
-      res.keep_alive(!close);
-      res.prepare_payload();
-      auto [wec, wn] = co_await bhttp::async_write(stream, res, no_throw);
-      if (wec || close) break;
+      if (cut_here(answered)) {
+        if (take_unanswered()) (void)decide(parser.get());
+        break;
+      }
+      auto res = answer(parser.get());
+      if (!res) {
+        hang = true;
+        break;
+      }
+      std::ostringstream text;
+      text << *res;
+      out += text.str();
+      if (!res->keep_alive()) break;
+    }
+    if (!out.empty()) (void)co_await asio::async_write(stream, asio::buffer(out), no_throw);
+    // Hang: answer nothing more on this connection (pipelined requests behind the hung one
+    // included) until the client gives up and closes it (or stop()).
+    while (hang && !stopped) {
+      buffer.clear();
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(65536), no_throw);
+      if (ec) break;
     }
     sessions.erase(&stream);
     beast::error_code ignored;
@@ -255,6 +333,7 @@ struct store_sim::impl : std::enable_shared_from_this<impl> {
                                         {"unique_refs", counters.unique_refs},
                                         {"duplicates", counters.duplicates},
                                         {"hung", counters.hung},
+                                        {"pipelined", counters.pipelined},
                                         {"answered", std::move(answered)}});
   }
 };

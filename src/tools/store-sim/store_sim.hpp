@@ -27,6 +27,12 @@ struct store_sim_faults {
   std::set<std::string> reject_refs;         // answered 400: never to be taken
   std::optional<std::string> require_token;  // else 401
   bool close_after_answer = false;           // Connection: close on every answer
+  // Answer this many requests on a connection, then close it with no Connection: close and
+  // without answering what else came on it (0: no limit). With take_unanswered, the first
+  // request not answered is taken all the same (recorded 201, a resend gets 409): the store
+  // that stored a complaint and lost the connection before its answer went out.
+  std::uint64_t answers_per_connection = 0;
+  bool take_unanswered = false;
 };
 
 struct store_sim_record {
@@ -44,6 +50,7 @@ struct store_sim_stats {
   std::uint64_t unique_refs = 0;  // refs taken (201)
   std::uint64_t duplicates = 0;   // answered 409
   std::uint64_t hung = 0;
+  std::uint64_t pipelined = 0;  // requests read while an answer before them was still unsent
   std::map<unsigned, std::uint64_t> answered;  // by status
 };
 

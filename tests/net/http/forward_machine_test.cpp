@@ -299,3 +299,200 @@ TEST_CASE("forward_machine: the circuit open hands handed-over complaints back t
   CHECK(step.released[0].verdict == forward_verdict::retry);
   CHECK(m.queued() == 0);
 }
+
+// --- pipelining: several requests unanswered on one connection -----------------------------
+
+namespace {
+
+forward_machine_settings piped(unsigned pipeline) {
+  auto s = plain();
+  s.pipeline = pipeline;
+  s.batch = 16;
+  return s;
+}
+
+std::vector<std::string> refs_of(const forward_pipe& pipe) {
+  std::vector<std::string> out;
+  for (const auto& i : pipe.unanswered)
+    out.push_back(i.ref);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("forward_machine: a pipe takes up to pipeline requests and reads answers in order") {
+  forward_machine m(piped(3), 7);
+  forward_pipe pipe;
+  CHECK(m.next_sends(pipe, t0).what == pipe_step::kind::wait);
+  (void)m.on_taken(items({"a", "b", "c", "d", "e"}), t0);
+  auto step = m.next_sends(pipe, t0);
+  REQUIRE(step.what == pipe_step::kind::send);
+  CHECK(step.added == 3);
+  CHECK(refs_of(pipe) == std::vector<std::string>{"a", "b", "c"});
+  CHECK(m.queued() == 2);
+  CHECK_FALSE(step.wake_pump);  // two left: in_flight
+  // Full: read.
+  CHECK(m.next_sends(pipe, t0).what == pipe_step::kind::read);
+  // Answers by position: the first answer is a's.
+  auto done = m.on_answer(pipe, answer(201), true, t0 + 1ms);
+  CHECK(done.report.ref == "a");
+  CHECK(done.report.verdict == forward_verdict::taken);
+  CHECK_FALSE(done.close);
+  // Room for one more: d goes behind b and c.
+  step = m.next_sends(pipe, t0 + 1ms);
+  REQUIRE(step.what == pipe_step::kind::send);
+  CHECK(step.added == 1);
+  CHECK(refs_of(pipe) == std::vector<std::string>{"b", "c", "d"});
+  CHECK(step.wake_pump);  // one left
+  done = m.on_answer(pipe, answer(409), true, t0 + 2ms);
+  CHECK(done.report.ref == "b");
+  CHECK(done.report.verdict == forward_verdict::taken);
+  CHECK(m.on_answer(pipe, answer(201), true, t0 + 2ms).report.ref == "c");
+  CHECK(m.on_answer(pipe, answer(400), true, t0 + 2ms).report.verdict == forward_verdict::parked);
+  CHECK(pipe.unanswered.empty());
+  CHECK(m.reports_pending() == 4);
+}
+
+TEST_CASE("forward_machine: pipeline 1 is one request at a time, as before") {
+  forward_machine m(piped(1), 7);
+  forward_pipe pipe;
+  (void)m.on_taken(items({"a", "b"}), t0);
+  auto step = m.next_sends(pipe, t0);
+  CHECK(step.added == 1);
+  CHECK(m.next_sends(pipe, t0).what == pipe_step::kind::read);
+  (void)m.on_answer(pipe, answer(201), true, t0);
+  CHECK(m.next_sends(pipe, t0).added == 1);
+  CHECK(refs_of(pipe) == std::vector<std::string>{"b"});
+}
+
+TEST_CASE("forward_machine: answers then Connection: close hand the rest back to the queue") {
+  forward_machine m(piped(4), 7);
+  forward_pipe pipe;
+  (void)m.on_taken(items({"a", "b", "c", "d", "e"}), t0);
+  REQUIRE(m.next_sends(pipe, t0).added == 4);
+  CHECK(m.on_answer(pipe, answer(201), true, t0).report.ref == "a");
+  // The store answers b, says close: c and d were never answered.
+  const auto done = m.on_answer(pipe, answer(201), false, t0);
+  CHECK(done.report.ref == "b");
+  CHECK(done.report.verdict == forward_verdict::taken);
+  CHECK(done.close);
+  CHECK(done.requeued == 2);
+  CHECK(pipe.unanswered.empty());
+  // Back at the front, in order, ahead of e; no attempt counted, no report for them.
+  CHECK(m.queued() == 3);
+  CHECK(m.reports_pending() == 2);
+  CHECK(m.failures_in_a_row() == 0);
+  forward_pipe next;
+  REQUIRE(m.next_sends(next, t0).added == 3);
+  CHECK(refs_of(next) == std::vector<std::string>{"c", "d", "e"});
+  CHECK(next.unanswered[0].attempts == 0);
+  // Still busy while re-queued and sent: a take cannot queue them twice.
+  (void)m.on_taken(items({"c", "d"}), t0);
+  CHECK(m.queued() == 0);
+}
+
+TEST_CASE("forward_machine: a 503 in the middle drains the connection, then it carries more") {
+  forward_machine m(piped(3), 7);
+  forward_pipe pipe;
+  (void)m.on_taken(items({"a", "b", "c", "d", "e"}), t0);
+  REQUIRE(m.next_sends(pipe, t0).added == 3);
+  CHECK(m.on_answer(pipe, answer(201), true, t0).report.verdict == forward_verdict::taken);
+  auto done = m.on_answer(pipe, answer(503, "7"), true, t0);
+  CHECK(done.report.ref == "b");
+  CHECK(done.report.verdict == forward_verdict::retry);
+  CHECK(done.report.retry_in == 7s);
+  CHECK_FALSE(done.close);
+  // Draining: c's answer is still read, nothing new is written meanwhile.
+  auto step = m.next_sends(pipe, t0);
+  CHECK(step.what == pipe_step::kind::read);
+  CHECK(step.added == 0);
+  CHECK(m.queued() == 2);
+  done = m.on_answer(pipe, answer(201), true, t0);
+  CHECK(done.report.ref == "c");
+  CHECK(done.report.verdict == forward_verdict::taken);
+  // Its answers are in: it carries requests again.
+  step = m.next_sends(pipe, t0);
+  CHECK(step.what == pipe_step::kind::send);
+  CHECK(refs_of(pipe) == std::vector<std::string>{"d", "e"});
+}
+
+TEST_CASE("forward_machine: a timeout fails the oldest request once and re-queues the rest") {
+  forward_machine m(piped(4), 7);
+  forward_pipe pipe;
+  (void)m.on_taken(items({"a", "b", "c", "d"}, 2), t0);
+  REQUIRE(m.next_sends(pipe, t0).added == 4);
+  CHECK(m.on_answer(pipe, answer(201), true, t0).report.ref == "a");
+  const auto done = m.on_broken(pipe, classify_transport_failure("timeout"), false, t0 + 10s);
+  REQUIRE(done);
+  CHECK(done->report.ref == "b");
+  CHECK(done->report.verdict == forward_verdict::retry);
+  CHECK(done->report.detail == "timeout");
+  CHECK(done->report.retry_in <= 4s);  // attempts 2: the third failure's ceiling
+  CHECK(m.failures_in_a_row() == 1);   // one broken connection, one failure
+  CHECK(pipe.unanswered.empty());
+  CHECK(m.queued() == 2);
+  forward_pipe next;
+  REQUIRE(m.next_sends(next, t0 + 10s).added == 2);
+  CHECK(refs_of(next) == std::vector<std::string>{"c", "d"});
+  CHECK(next.unanswered[0].attempts == 2);  // unchanged: not a failed attempt of theirs
+}
+
+TEST_CASE("forward_machine: a stale kept-alive connection re-queues everything, no failure") {
+  forward_machine m(piped(2), 7);
+  forward_pipe pipe;
+  (void)m.on_taken(items({"a", "b"}), t0);
+  REQUIRE(m.next_sends(pipe, t0).added == 2);
+  CHECK_FALSE(m.on_broken(pipe, classify_transport_failure("connection: eof"), true, t0));
+  CHECK(m.failures_in_a_row() == 0);
+  CHECK(m.reports_pending() == 0);
+  CHECK(m.queued() == 2);
+  CHECK_FALSE(m.on_broken(pipe, classify_transport_failure("timeout"), false, t0));  // empty
+}
+
+TEST_CASE("forward_machine: the breaker opening drains pipes and the probe goes alone") {
+  forward_machine m(piped(4), 7);  // opens after 3 failures in a row
+  forward_pipe pipe;
+  (void)m.on_taken(items({"a", "b", "c", "d", "e", "f"}), t0);
+  REQUIRE(m.next_sends(pipe, t0).added == 4);
+  for (const char* ref : {"a", "b"})
+    CHECK(m.on_answer(pipe, answer(500), true, t0).report.ref == ref);
+  CHECK(m.on_answer(pipe, answer(500), true, t0).circuit_changed);
+  CHECK(m.circuit(t0) == circuit_state::open);
+  // d is still answered on the draining connection; another worker hands e and f back.
+  CHECK(m.next_sends(pipe, t0 + 1s).what == pipe_step::kind::read);
+  forward_pipe other;
+  auto step = m.next_sends(other, t0 + 1s);
+  REQUIRE(step.what == pipe_step::kind::release);
+  CHECK(step.released.size() == 2);
+  // A late failure keeps it open (a late success would close it, as without pipelining).
+  CHECK(m.on_answer(pipe, answer(503), true, t0 + 1s).report.ref == "d");
+  CHECK(m.circuit(t0 + 1s) == circuit_state::open);
+  for (const char* ref : {"a", "b", "c", "d", "e", "f"})
+    m.on_reported(ref);
+  // Half-open: one probe on one connection, however much room the pipe has.
+  (void)m.on_taken(items({"e", "f"}), t0 + 31s);
+  step = m.next_sends(pipe, t0 + 31s);
+  CHECK(step.added == 1);
+  CHECK(refs_of(pipe) == std::vector<std::string>{"e"});
+  CHECK(m.next_sends(other, t0 + 31s).what == pipe_step::kind::wait);
+  CHECK(m.on_answer(pipe, answer(201), true, t0 + 32s).circuit_changed);
+  CHECK(m.next_sends(pipe, t0 + 32s).added == 1);
+}
+
+TEST_CASE("forward_machine: stopping reads what a pipe carries, then leaves the rest leased") {
+  forward_machine m(piped(3), 7);
+  forward_pipe pipe;
+  (void)m.on_taken(items({"a", "b", "c"}), t0);
+  REQUIRE(m.next_sends(pipe, t0).added == 3);
+  m.stop();
+  CHECK(m.next_sends(pipe, t0).what == pipe_step::kind::read);
+  CHECK(m.on_answer(pipe, answer(201), true, t0).report.ref == "a");
+  const auto done = m.on_broken(pipe, classify_transport_failure("timeout"), false, t0);
+  REQUIRE(done);
+  CHECK(done->report.ref == "b");
+  CHECK(m.queued() == 0);  // c: not queued, not busy (its lease brings it back)
+  CHECK(m.next_sends(pipe, t0).what == pipe_step::kind::stop);
+  m.on_reported("a");
+  m.on_reported("b");
+  CHECK(m.reports_pending() == 0);
+}

@@ -2,6 +2,7 @@
 // contract, the circuit breaker and "nothing sent twice". Waits are on events with deadlines;
 // nothing here asserts how long anything took (the delays themselves are forward_machine's,
 // tested with scripted time in forward_machine_test.cpp).
+#include <algorithm>
 #include <future>
 #include <map>
 #include <thread>
@@ -356,4 +357,57 @@ TEST_CASE(
   // All sent: the places are free again.
   REQUIRE(wait_for_condition([&] { return r.fwd->reserve(); }, 10s));
   r.fwd->unreserve();
+}
+
+TEST_CASE("forwarder: pipelined requests on one keep-alive connection, answered in order") {
+  rig r(store_sim_faults{});
+  r.settings.in_flight = 1;
+  r.settings.pipeline = 8;
+  for (int i = 0; i < 64; ++i)
+    r.box.add("pl" + std::to_string(i), body_of("pl" + std::to_string(i)));
+  r.start();
+  REQUIRE(r.box.wait_closed(64, 10s));
+  for (int i = 0; i < 64; ++i) {
+    const auto ref = "pl" + std::to_string(i);
+    REQUIRE(r.records_of(ref).size() == 1);
+    CHECK(r.box.get(ref).reports == 1);
+  }
+  const auto sim = r.sim->stats();
+  CHECK(sim.unique_refs == 64);
+  CHECK(sim.pipelined > 0);  // the store read requests before it had sent earlier answers
+  CHECK(r.fwd->stats().connects == 1);
+  CHECK(r.box.retries() == 0);
+}
+
+TEST_CASE("forwarder: a store answering k of n pipelined requests then closing loses nothing") {
+  for (const bool taken_unanswered : {false, true}) {
+    CAPTURE(taken_unanswered);
+    store_sim_faults f;
+    f.answers_per_connection = 3;
+    f.take_unanswered = taken_unanswered;
+    rig r(f);
+    r.settings.in_flight = 2;
+    r.settings.pipeline = 8;
+    for (int i = 0; i < 40; ++i)
+      r.box.add("kn" + std::to_string(i), body_of("kn" + std::to_string(i)));
+    r.start();
+    REQUIRE(r.box.wait_closed(40, 20s));
+    const auto sim = r.sim->stats();
+    CHECK(sim.unique_refs == 40);  // each complaint stored once, by its key
+    for (int i = 0; i < 40; ++i) {
+      const auto ref = "kn" + std::to_string(i);
+      const auto recs = r.records_of(ref);
+      REQUIRE_FALSE(recs.empty());
+      CHECK(std::count_if(recs.begin(), recs.end(), [](auto& x) { return x.status == 201; }) == 1);
+      CHECK(r.box.get(ref).st == memory_outbox::state::forwarded);
+      CHECK(r.box.get(ref).reports == 1);
+    }
+    CHECK(sim.pipelined > 0);
+    // Every connection but the last carried 3 answers and broke: at least 40 / 3 connections.
+    CHECK(r.fwd->stats().connects >= 14);
+    // One failed attempt per broken connection at most (its oldest unanswered request): the
+    // others went again at once, with no back-off.
+    CHECK(r.box.retries() <= r.fwd->stats().connects);
+    CHECK(r.fwd->stats().in_flight == 0);
+  }
 }

@@ -26,6 +26,7 @@ namespace lapord::net::http {
 
 struct forward_machine_settings {
   unsigned in_flight = 16;  // workers; the queue is refilled below this
+  unsigned pipeline = 1;    // requests written on one connection and not yet answered, at most
   std::size_t batch = 256;  // items taken from the outbox at once
   std::chrono::milliseconds poll_interval{1000};
   backoff_bounds backoff{};
@@ -77,6 +78,37 @@ struct outcome_step {
   bool circuit_changed = false;
 };
 
+// One worker's keep-alive connection: the requests written on it and not answered yet, oldest
+// first (HTTP/1.1 answers come in the order of the requests, RFC 9112 section 9.3.2). Owned by
+// the worker, changed only by the machine.
+struct forward_pipe {
+  std::deque<outbox_item> unanswered;
+  bool draining = false;  // no new request on this connection until its answers are in
+};
+
+// A pipelining worker's next step.
+struct pipe_step {
+  enum class kind {
+    stop,     // the forwarder is stopping and nothing is unanswered on the connection
+    wait,     // nothing to send and nothing unanswered: sleep until woken
+    send,     // write the last `added` of pipe.unanswered (one write), then read the oldest answer
+    read,     // nothing (more) to send now: read the oldest unanswered request's answer
+    release,  // the circuit is open: hand `released` back to the outbox, then ask again
+  };
+  kind what = kind::wait;
+  std::size_t added = 0;
+  bool wake_pump = false;  // the queue fell below in_flight: the pump may take more
+  std::vector<outbox_report> released;
+};
+
+// After the oldest unanswered request's answer.
+struct answer_step : outcome_step {
+  // The answer said Connection: close: close it; the requests behind this one went back to the
+  // queue (`requeued` of them), for this or another connection.
+  bool close = false;
+  std::size_t requeued = 0;
+};
+
 class forward_machine {
  public:
   using time_point = std::chrono::steady_clock::time_point;
@@ -98,6 +130,21 @@ class forward_machine {
   worker_step next_send(time_point now);
   // The store's answer (or the transport's failure) for `item`, sent at next_send's word.
   outcome_step on_outcome(outbox_item item, const forward_outcome& outcome, time_point now);
+  // --- a pipelining worker (what the forwarder uses; the three calls above are its parts) ----
+  // Up to `pipeline` requests unanswered on the connection: take as many as there is room for
+  // (one while the circuit is half-open: the probe goes alone), unless the connection drains.
+  pipe_step next_sends(forward_pipe& pipe, time_point now);
+  // The oldest unanswered request's answer. A failure (5xx, Retry-After) or the circuit opening
+  // drains the connection: what is written is still read, nothing new written until then.
+  answer_step on_answer(forward_pipe& pipe, const forward_outcome& outcome, bool keep_alive,
+                        time_point now);
+  // The connection broke or timed out with requests unanswered. The oldest one gets `failure`
+  // (one failed attempt: back-off and the breaker count the broken connection once); the rest
+  // go back to the front of the queue, no attempt counted. `stale`: a kept-alive connection the
+  // store had closed before it read anything of ours (no answer byte came): all go back, no
+  // failure. nullopt when nothing was unanswered or `stale`.
+  std::optional<outcome_step> on_broken(forward_pipe& pipe, const forward_outcome& failure,
+                                        bool stale, time_point now);
   // The outbox confirmed the report for `ref`: it may be taken again.
   void on_reported(const std::string& ref);
 
@@ -116,6 +163,7 @@ class forward_machine {
 
  private:
   std::vector<outbox_report> release_queue(time_point now);
+  std::size_t requeue(forward_pipe& pipe);
 
   forward_machine_settings settings_;
   circuit_breaker breaker_;

@@ -26,7 +26,8 @@ struct store_api_settings {
   std::string url;  // "https://host[:port][/prefix]" or "http://..."; POSTs go to url + /complaints
   std::string token;        // the bearer token for the store ...
   std::string token_env;    // ... or the environment variable holding it
-  unsigned in_flight = 16;  // requests at once = keep-alive connections in the pool
+  unsigned in_flight = 16;  // keep-alive connections in the pool
+  unsigned pipeline = 1;    // requests unanswered on one connection at most (HTTP/1.1 pipelining)
   std::chrono::milliseconds timeout{10000};            // per request: connect + TLS + send + answer
   backoff_bounds backoff{};                            // retry delays: full jitter, capped
   std::chrono::milliseconds retry_after_max{3600000};  // cap on the store's Retry-After
