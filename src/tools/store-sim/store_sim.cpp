@@ -1,5 +1,6 @@
 #include "store_sim.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <mutex>
@@ -15,7 +16,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/read_size.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -218,7 +218,11 @@ struct store_sim::impl : std::enable_shared_from_this<impl> {
         out.clear();
         if (wec) co_return wec;
       }
-      const std::size_t room = beast::read_size(buffer, 65536);
+      // At least 16 KiB: a run of pipelined requests in one read (read_size asks for the free
+      // capacity, which a buffer consumed request by request keeps at about one request's).
+      const std::size_t limit = buffer.max_size() - buffer.size();
+      const std::size_t room = std::min<std::size_t>(
+          std::max<std::size_t>(16384, buffer.capacity() - buffer.size()), limit);
       if (room == 0) co_return bhttp::error::buffer_overflow;
       auto [rec, n] = co_await stream.async_read_some(buffer.prepare(room), no_throw);
       buffer.commit(n);
