@@ -13,7 +13,6 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/connect.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -22,7 +21,6 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 
@@ -209,8 +207,14 @@ struct forwarder::impl : std::enable_shared_from_this<impl> {
   }
 
   store_dial dial() {
-    return {strand,         url.host, url.port, url.host_header, tls ? &*tls : nullptr,
-            settings.tls_verify, settings.timeout, &connects};
+    return {strand,
+            url.host,
+            url.port,
+            url.host_header,
+            tls ? &*tls : nullptr,
+            settings.tls_verify,
+            settings.timeout,
+            &connects};
   }
 
   // Writes the `added` newest requests of `pipe` in one write, connecting first when the
@@ -244,11 +248,14 @@ struct forwarder::impl : std::enable_shared_from_this<impl> {
     c.end();
     if (!ec) co_return true;
     const bool stale = on_reused && !c.timed_out && quiet_close(ec);
-    broken(pipe, c.timed_out ? classify_transport_failure("timeout")
-                             : classify_transport_failure("connection: " + ec.message()),
-           stale);
+    broken(pipe, failure_of(c, ec), stale);
     c.close();
     co_return false;
+  }
+
+  static forward_outcome failure_of(const connection& c, const beast::error_code& ec) {
+    return classify_transport_failure(c.timed_out ? std::string("timeout")
+                                                  : "connection: " + ec.message());
   }
 
   static bool quiet_close(const beast::error_code& ec) {
@@ -273,9 +280,7 @@ struct forwarder::impl : std::enable_shared_from_this<impl> {
       // on a fresh connection, not counted as failures (no answer byte came).
       const bool stale = on_reused && !parser.got_some() && !c.timed_out && quiet_close(ec);
       c.close();
-      broken(pipe, c.timed_out ? classify_transport_failure("timeout")
-                               : classify_transport_failure("connection: " + ec.message()),
-             stale);
+      broken(pipe, failure_of(c, ec), stale);
       co_return;
     }
     on_reused = false;
@@ -287,10 +292,9 @@ struct forwarder::impl : std::enable_shared_from_this<impl> {
     if (auto it = response.find(bhttp::field::retry_after); it != response.end()) {
       retry_after = std::string_view(it->value().data(), it->value().size());
     }
-    const auto outcome = classify_store_answer(response.result_int(), response.body(),
-                                               retry_after, std::chrono::system_clock::now());
-    auto done =
-        machine.on_answer(pipe, outcome, keep_alive, std::chrono::steady_clock::now());
+    const auto outcome = classify_store_answer(response.result_int(), response.body(), retry_after,
+                                               std::chrono::system_clock::now());
+    auto done = machine.on_answer(pipe, outcome, keep_alive, std::chrono::steady_clock::now());
     in_flight -= 1 + done.requeued;
     if (done.requeued != 0) work_wake.cancel();
     after_outcome(std::move(done));

@@ -198,10 +198,9 @@ struct store_sim::impl : std::enable_shared_from_this<impl> {
   // with the answers to earlier requests (`out`) written first whenever the buffer holds no
   // whole request: pipelined requests that came in one read are answered in one write, in
   // order, and nothing waits on an answer not yet sent.
-  static awaitable<beast::error_code> read_request(beast::tcp_stream& stream,
-                                                   beast::flat_buffer& buffer,
-                                                   bhttp::request_parser<bhttp::string_body>& parser,
-                                                   std::string& out) {
+  static awaitable<beast::error_code> read_request(
+      beast::tcp_stream& stream, beast::flat_buffer& buffer,
+      bhttp::request_parser<bhttp::string_body>& parser, std::string& out) {
     parser.eager(true);
     beast::error_code ec;
     while (!parser.is_done()) {
