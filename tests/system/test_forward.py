@@ -55,5 +55,30 @@ def test_hanging_store_times_out_and_recovers():
     assert any(r["status"] == 0 for r in recs), "nothing hung: the test proved nothing"
 
 
+def test_pipelined_store_cutting_connections_loses_nothing():
+    # HTTP/1.1 pipelining (8 requests per connection) to a store that answers 3 on each
+    # connection, then closes it having taken the 4th without answering, and fails some: every
+    # complaint is taken exactly once by its key (a resend of the 4th is a 409), none lost.
+    p, port = start_store("--answers-per-connection", "3", "--take-unanswered",
+                          "--fail-rate", "0.1", "--seed", "7")
+    out = forward(port, 1000, "--in-flight", "4", "--pipeline", "8")
+    recs, ok = taken(p)
+    assert len(ok) == 1000 and set(ok.values()) == {1}, out
+    assert any(r["status"] == 409 for r in recs), "nothing taken unanswered: proved nothing"
+    assert sum(1 for r in recs if r["status"] == 500) > 50, len(recs)
+    stats = json.loads(p.log().strip().splitlines()[-1])
+    assert stats["pipelined"] > 0, stats
+
+
+def test_pipelined_hanging_store_times_out_and_recovers():
+    p, port = start_store("--hang-for", "1")
+    out = forward(port, 200, "--in-flight", "4", "--pipeline", "8", "--timeout-ms", "300")
+    recs, ok = taken(p)
+    assert len(ok) == 200 and set(ok.values()) == {1}, out
+    assert any(r["status"] == 0 for r in recs), "nothing hung: the test proved nothing"
+
+
 if __name__ == "__main__":
-    run_tests([test_flaky_store_gets_everything_once, test_hanging_store_times_out_and_recovers])
+    run_tests([test_flaky_store_gets_everything_once, test_hanging_store_times_out_and_recovers,
+               test_pipelined_store_cutting_connections_loses_nothing,
+               test_pipelined_hanging_store_times_out_and_recovers])

@@ -33,6 +33,10 @@ int main(int argc, char** argv) {
   app.add_option("--reject-ref", reject, "answer 400 for this ref (repeatable)");
   app.add_option("--require-token", token, "answer 401 unless Authorization: Bearer T");
   app.add_flag("--close", faults.close_after_answer, "close the connection after every answer");
+  app.add_option("--answers-per-connection", faults.answers_per_connection,
+                 "answer N requests on a connection, then close it without answering the rest");
+  app.add_flag("--take-unanswered", faults.take_unanswered,
+               "with --answers-per-connection: take the first unanswered one all the same");
   app.add_option("--seed", seed, "seed of --fail-rate's random choices");
   CLI11_PARSE(app, argc, argv);
   if (app.count("--retry-after") != 0) faults.retry_after = retry_after;

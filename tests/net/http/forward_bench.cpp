@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   CLI::App app{"forward_bench: forwarding rate from an in-memory outbox to store-sim"};
   std::size_t count = 100000;
   unsigned in_flight = 16;
+  unsigned pipeline = 1;
   std::size_t batch = 256;
   std::string url;
   long backoff_initial_ms = 1000;
@@ -44,7 +45,8 @@ int main(int argc, char** argv) {
   app.add_option("--backoff-max-ms", backoff_max_ms, "retry delay cap");
   app.add_option("--open-ms", open_ms, "how long the circuit stays open");
   app.add_option("--timeout-ms", timeout_ms, "per request timeout");
-  app.add_option("--in-flight", in_flight, "requests at once (connections)");
+  app.add_option("--in-flight", in_flight, "keep-alive connections");
+  app.add_option("--pipeline", pipeline, "requests unanswered per connection at most");
   app.add_option("--batch", batch, "items taken from the outbox at once");
   app.add_option("--url", url, "an external store (store-sim); default: in-process store-sim");
   CLI11_PARSE(app, argc, argv);
@@ -80,6 +82,7 @@ int main(int argc, char** argv) {
   s.url = url;
   s.token = "bench";
   s.in_flight = in_flight;
+  s.pipeline = pipeline;
   s.batch = batch;
   s.backoff = {std::chrono::milliseconds(backoff_initial_ms),
                std::chrono::milliseconds(backoff_max_ms)};
@@ -107,7 +110,7 @@ int main(int argc, char** argv) {
   std::cout << "forwarded " << st.forwarded << " of " << count << " complaints in " << elapsed
             << " s: " << static_cast<long>(static_cast<double>(st.forwarded) / elapsed)
             << " complaints/s; requests " << st.requests << ", connections " << st.connects
-            << ", in flight " << in_flight << ", forwarder thread CPU "
+            << ", in flight " << in_flight << " x pipeline " << pipeline << ", forwarder thread CPU "
             << (forwarder_cpu * 1e6 / static_cast<double>(count)) << " us/complaint; retried "
             << st.retried << ", parked " << st.parked << ", circuit opened " << st.breaker_opened
             << std::endl;
