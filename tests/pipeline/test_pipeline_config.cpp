@@ -115,6 +115,7 @@ TEST_CASE("[store_api] and [api] values") {
 url = "http://127.0.0.1:9000/api"
 token_env = "STORE_TOKEN"
 in_flight = 4
+pipeline = 8
 timeout_s = 2.5
 breaker_failures = 3
 
@@ -127,6 +128,8 @@ token = "s3cret-token"
   CHECK(f->url == "http://127.0.0.1:9000/api");
   CHECK(f->token_env == "STORE_TOKEN");
   CHECK(f->in_flight == 4);
+  CHECK(f->pipeline == 8);
+  CHECK(read_store_api_section(parse("[store_api]\nurl = \"http://x\"\n"), "f")->pipeline == 1);
   CHECK(f->timeout == std::chrono::milliseconds(2500));
   CHECK(f->breaker.failure_threshold == 3);
   auto a = read_api_section(doc, "f");
@@ -168,6 +171,8 @@ TEST_CASE("mistakes give one line naming file, line and problem") {
   CHECK(error_of("[store_api]\nurl = \"http://x\"\ntoken = \"a\"\ntoken_env = \"B\"\n")
             .find(":4: [store_api] token and token_env are both set: give only one") !=
         std::string::npos);
+  CHECK(error_of("[store_api]\nurl = \"http://x\"\npipeline = 0\n") ==
+        "/etc/lapord/lapord.toml:3: [store_api] pipeline must be an integer from 1 to 64, got 0");
   CHECK(error_of("[api]\nlisten = \"127.0.0.1:1\"\n") ==
         "/etc/lapord/lapord.toml:1: [api] needs token or token_env: the store must "
         "authenticate");

@@ -247,3 +247,23 @@ TEST_CASE("https: a missing ca_file is refused at construction") {
   s.ca_file = "/nonexistent/ca.pem";
   CHECK_THROWS(forwarder(io.get_executor(), s, box));
 }
+
+TEST_CASE("https: pipelined requests over one TLS connection, answered in order") {
+  const throwaway_cert cert;
+  tls_store store(cert);
+  {
+    tls_rig r;
+    for (int i = 0; i < 40; ++i)
+      r.box.add("tlsp" + std::to_string(i), R"({"ref":"x"})");
+    auto s = https_settings(store.port());
+    s.tls_verify = false;
+    s.pipeline = 8;
+    r.start(s);
+    REQUIRE(r.box.wait_closed(40, 10s));
+    for (int i = 0; i < 40; ++i)
+      CHECK(r.box.get("tlsp" + std::to_string(i)).reports == 1);
+    CHECK(r.fwd->stats().connects == 1);
+    CHECK(r.box.retries() == 0);
+  }
+  CHECK(store.requests == 40);
+}
