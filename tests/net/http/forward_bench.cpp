@@ -110,9 +110,9 @@ int main(int argc, char** argv) {
   std::cout << "forwarded " << st.forwarded << " of " << count << " complaints in " << elapsed
             << " s: " << static_cast<long>(static_cast<double>(st.forwarded) / elapsed)
             << " complaints/s; requests " << st.requests << ", connections " << st.connects
-            << ", in flight " << in_flight << " x pipeline " << pipeline << ", forwarder thread CPU "
-            << (forwarder_cpu * 1e6 / static_cast<double>(count)) << " us/complaint; retried "
-            << st.retried << ", parked " << st.parked << ", circuit opened " << st.breaker_opened
-            << std::endl;
+            << ", in flight " << in_flight << " x pipeline " << pipeline
+            << ", forwarder thread CPU " << (forwarder_cpu * 1e6 / static_cast<double>(count))
+            << " us/complaint; retried " << st.retried << ", parked " << st.parked
+            << ", circuit opened " << st.breaker_opened << std::endl;
   return st.forwarded == count ? 0 : 1;
 }
