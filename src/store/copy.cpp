@@ -10,6 +10,7 @@
 
 #include "lapord/store/backend.hpp"
 #include "store/copy_rows.hpp"
+#include "store/sqlite/reply_row.hpp"
 
 namespace lapord::store {
 namespace {
@@ -32,7 +33,7 @@ std::vector<column> named(std::initializer_list<const char*> names,
   return out;
 }
 
-// Every table of the schema (version 14) but `counters` (copied by name). A migration that adds
+// Every table of the schema (version 15) but `counters` (copied by name). A migration that adds
 // a table or a column adds it here too: copy_store refuses a source with a table or a column it
 // does not know (a unit test copies a store of the latest schema).
 //
@@ -107,7 +108,10 @@ const std::vector<table_spec>& tables() {
               "leased",       "attempts",    "created_at", "next_attempt_at",
               "submitted_at", "done_at",     "last_error", "receipt",
               "lease_owner",  "lease_epoch", "message_id", "receipt_at"},
-             {{"leased", "0"}}),
+             // SQLite's reply may name its ref by its complaint (schema 15): PostgreSQL's not.
+             {{"leased", "0"},
+              {"ref", LAPORD_SQLITE_REPLY_REF("")},
+              {"text", LAPORD_SQLITE_REPLY_TEXT("")}}),
        "id"},
       {"reply_segments",
        named({"carrier", "message_id", "submitted_at", "reply_id", "segment", "receipt",

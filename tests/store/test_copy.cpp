@@ -82,10 +82,11 @@ void fill(database& db) {
     tx.set_opt_out("+6281234567899", true, at(14));
     tx.enqueue_forward("10000001", at(12));
     tx.enqueue_forward("10000002", at(13));
-    tx.enqueue_reply(
-        {"telkomsel", "1708", "6281234567890", "Terima kasih", "ack", "10000001", at(12)});
-    tx.enqueue_reply(
-        {"telkomsel", "1708", "6281234567892", "Terima kasih", "ack", "10000002", at(13)});
+    // Its ref in its text: SQLite keeps neither (schema 15), PostgreSQL gets both.
+    tx.enqueue_reply({"telkomsel", "1708", "6281234567890", "Tiket 10000001 diterima", "ack",
+                      "10000001", at(12)});
+    tx.enqueue_reply({"telkomsel", "1708", "6281234567892", "Tiket 10000002 diterima", "ack",
+                      "10000002", at(13)});
   });
   db.call([](transaction& tx) {
     tx.take_due_forwards(at(30), 10, std::chrono::seconds(60));
@@ -164,6 +165,14 @@ TEST_CASE("store copy: an SQLite store reaches an empty PostgreSQL store whole")
   auto [s1, s2] = both([](transaction& tx) { return tx.replies_for("10000001").at(0); });
   CHECK(s2.state == reply_state::submitted);
   CHECK(s2.id == s1.id);
+  CHECK(s2.text == "Tiket 10000001 diterima");
+  CHECK(s1.text == s2.text);
+  // The duplicate rule finds the copied complaint by its key.
+  auto [d1, d2] = both([](transaction& tx) {
+    return tx.recent_complaint_with_key("+6281234567892", "lampu mati", at(0));
+  });
+  CHECK(d2 == std::optional<std::string>("10000002"));
+  CHECK(d1 == d2);
 }
 
 TEST_CASE("store copy: refuses a target that holds data and leaves it as it was") {

@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lapord_harness import binary, free_port, run_tests, wait_until  # noqa: E402
+from lapord_harness import PG, binary, free_port, run_tests, wait_until  # noqa: E402
 from test_e2e import Stack, db_rows  # noqa: E402
 
 TOKEN = "admin-token-for-laporctl-tests"
@@ -121,9 +121,12 @@ def test_complaints_list_and_show_against_the_file():
 
     ref = refs[-1]
     shown = as_json("complaints", "show", ref)
+    # SQLite's reply names its complaint by number (schema 15: no ref of its own); PostgreSQL's
+    # by ref.
+    of_complaint = "r.ref=c.ref" if PG else "r.complaint=c.number"
     (status, fstate, nreplies) = db_rows(
         s.db, "SELECT c.status, c.forward_state, (SELECT count(*) FROM replies r "
-              "WHERE r.ref=c.ref) FROM complaints c WHERE c.ref=?", (ref,))[0]
+              f"WHERE {of_complaint}) FROM complaints c WHERE c.ref=?", (ref,))[0]
     assert shown["status"] == status and shown["forward"]["state"] == fstate, shown
     assert len(shown["replies"]) == nreplies >= 1 and shown["replies"][0]["kind"] == "ack"
     assert shown["reporter"] == "+62812****0001"

@@ -10,7 +10,6 @@
 #include "store/sqlite/connection.hpp"
 
 namespace lapord::store::sqlite {
-
 namespace {
 
 std::int64_t ms(wall_time t) {
@@ -284,6 +283,7 @@ void sqlite_transaction::create_complaint(const new_complaint& c) {
     q.bind(16, c_.duplicate_key_to_store(c.text, c.duplicate_key));
     q.run();
   }
+  filed(*number, c.ref);  // its acknowledgement names it by number (replies.cpp)
   if (c_.newest_day) c_.newest_day = std::max(*c_.newest_day, detail::reporter_day(c.created_at));
   if (c.received_id) c_.prepare(link_received_sql).bind(1, c.ref).bind(2, c.received_id).run();
 }

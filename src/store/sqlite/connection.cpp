@@ -394,6 +394,7 @@ void connection::begin() {
   ref_counter.reset();
   ref_counter_dirty = false;
   newest_day.reset();
+  tx_.forget_filed();
   frame(begin_sql);
 }
 

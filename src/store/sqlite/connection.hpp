@@ -113,10 +113,12 @@ class connection final : public backend_connection {
   void item_started() noexcept override {
     item_counter_ = ref_counter;
     item_counter_dirty_ = ref_counter_dirty;
+    tx_.forget_filed();
   }
   void item_rolled_back() noexcept override {
     ref_counter = item_counter_;
     ref_counter_dirty = item_counter_dirty_;
+    tx_.forget_filed();
   }
   transaction& tx() noexcept override { return tx_; }
   std::unique_ptr<wal_sync> deferred_sync() override;

@@ -5,7 +5,7 @@
 
 namespace lapord::store::sqlite {
 
-inline constexpr std::size_t migration_count = 14;
+inline constexpr std::size_t migration_count = 15;
 extern const std::array<const char*, migration_count> migrations;
 
 }  // namespace lapord::store::sqlite

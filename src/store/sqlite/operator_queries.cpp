@@ -5,6 +5,7 @@
 #include "store/row_states.hpp"
 #include "store/sqlite/complaint_row.hpp"
 #include "store/sqlite/connection.hpp"
+#include "store/sqlite/reply_row.hpp"
 
 namespace lapord::store::sqlite {
 
@@ -37,10 +38,11 @@ constexpr char forward_state_sql[] = "SELECT " LAPORD_FORWARD_STATE
                                      "ON d.ref=c.ref WHERE c.number=?1 AND c.ref=?2";
 #undef LAPORD_FORWARD_STATE
 
+// A reply with no ref of its own names its complaint by number (schema 15: reply_row.hpp).
 constexpr char replies_for_sql[] =
-    "SELECT id, kind, carrier, destination, text, state, leased, attempts, created_at, "
-    "submitted_at, done_at, receipt, last_error FROM replies WHERE complaint=?1 AND ref=?2 "
-    "ORDER BY id";
+    "SELECT id, kind, carrier, destination, " LAPORD_SQLITE_REPLY_TEXT("r.")
+    ", state, leased, attempts, created_at, submitted_at, done_at, receipt, last_error "
+    "FROM replies r WHERE complaint=?1 AND " LAPORD_SQLITE_REPLY_REF("r.") "=?2 ORDER BY id";
 
 constexpr char parked_forwards_sql[] =
     "SELECT ref, forward_attempts, forward_http_status, "

@@ -8,6 +8,7 @@
 #include "store/dedup_key.hpp"
 #include "store/row_states.hpp"
 #include "store/sqlite/connection.hpp"
+#include "store/sqlite/reply_row.hpp"
 
 namespace lapord::store::sqlite {
 
@@ -29,7 +30,11 @@ constexpr char take_replies_sql[] =
     "(SELECT id FROM replies WHERE state='queued' AND next_attempt_at<=?2 "
     "AND (?6=1 OR instr(?7, char(31)||carrier||char(31))>0) "
     "ORDER BY next_attempt_at LIMIT ?3) "
-    "RETURNING id, carrier, source, destination, text, kind, ref, attempts";
+    "RETURNING id, carrier, source, destination, " LAPORD_SQLITE_REPLY_TEXT(
+        "replies.") ", kind, " LAPORD_SQLITE_REPLY_REF("replies.") ", attempts";
+// Whether a ref is the stored complaint's of that number (schema 15: a reply to it may then
+// keep neither its ref nor the ref in its text).
+constexpr char complaint_has_ref_sql[] = "SELECT 1 FROM complaints WHERE number=? AND ref=?";
 constexpr char reply_carrier_sql[] = "SELECT carrier FROM replies WHERE id=?";
 // A reply's first submit of one segment (schema 13): its message id in its row. No row: the reply
 // is gone or was submitted before (mark_reply_submitted then keys segments as below). Here and in
@@ -93,21 +98,50 @@ constexpr char reply_segments_sql[] =
 constexpr char next_reply_due_sql[] =
     "SELECT min(next_attempt_at) FROM replies WHERE state='queued'";
 
+// `text` with every occurrence of `ref` the byte 0x01 (reply_row.hpp reads it back). Exact only
+// for a text without that byte: the caller checks.
+std::string without_ref(std::string_view text, std::string_view ref) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t at = 0;;) {
+    const std::size_t found = text.find(ref, at);
+    out.append(text.substr(at, found - at));
+    if (found == std::string_view::npos) return out;
+    out.push_back('\x01');
+    at = found + ref.size();
+  }
+}
+
 }  // namespace
 
 // --- replies ---------------------------------------------------------------------------------
 
+bool sqlite_transaction::is_stored_complaint(std::int64_t number, std::string_view ref) {
+  if (filed_number_ == number && filed_ref_ == ref) return true;  // filed by this item
+  auto q = c_.prepare(complaint_has_ref_sql);
+  q.bind(1, number).bind(2, ref);
+  return q.step();
+}
+
 std::int64_t sqlite_transaction::enqueue_reply(const new_reply& r) {
   auto q = c_.prepare(r.lease ? enqueue_leased_reply_sql : enqueue_reply_sql);
+  // Its complaint's number (schema 12): replies_complaint grows at its end for an acknowledgement.
+  const std::optional<std::int64_t> number = r.ref ? c_.number_of(*r.ref) : std::nullopt;
+  // Schema 15: a reply to a stored complaint names it by number alone, its ref neither in a
+  // column nor in its text (an acknowledgement holds it twice): 22 bytes of every one kept.
+  std::string text;
+  const bool by_number = number && !r.ref->empty() &&
+                         r.text.find('\x01') == std::string_view::npos &&
+                         is_stored_complaint(number.value_or(-1), *r.ref);
+  if (by_number) text = without_ref(r.text, *r.ref);
   q.bind(1, r.carrier)
       .bind(2, r.source)
       .bind(3, r.destination)
-      .bind(4, r.text)
+      .bind(4, by_number ? std::string_view(text) : r.text)
       .bind(5, r.kind)
-      .bind(6, r.ref)
+      .bind(6, by_number ? std::nullopt : r.ref)
       .bind(7, r.created_at);
-  // Its complaint's number (schema 12): replies_complaint grows at its end for an acknowledgement.
-  if (r.ref) q.bind(11, c_.number_of(*r.ref));
+  q.bind(11, number);
   if (r.lease) q.bind(8, r.created_at + *r.lease).bind(9, c_.lease_owner).bind(10, c_.lease_epoch);
   q.run();
   return sqlite3_last_insert_rowid(c_.handle());

@@ -2,6 +2,7 @@
 // The SQLite backend's transaction: every domain operation as a few cached statements on the
 // writer's connection (complaints.cpp, outbox.cpp, replies.cpp, leases.cpp,
 // operator_queries.cpp, transaction.cpp).
+#include <string>
 #include <string_view>
 
 #include "lapord/store/transaction.hpp"
@@ -86,10 +87,23 @@ class sqlite_transaction final : public transaction {
   parked_action drop_parked(std::string_view ref, std::string_view reason, wall_time now) override;
   void limit_size(std::uint64_t max_bytes) override;
 
+  // Forgets the complaint this item filed (connection: at an item's start, its rollback, BEGIN).
+  void forget_filed() noexcept { filed_number_ = -1; }
+  void filed(std::int64_t number, std::string_view ref) {
+    filed_number_ = number;
+    filed_ref_ = ref;
+  }
+
  private:
   std::int64_t newest_day();  // connection::newest_day, read when not known yet
+  // Whether the complaint of `number` is stored with `ref` (replies.cpp, schema 15).
+  bool is_stored_complaint(std::int64_t number, std::string_view ref);
 
   connection& c_;
+  // The complaint the current item filed last: its acknowledgement, enqueued next, names it by
+  // number without a look-up (is_stored_complaint). -1: none.
+  std::int64_t filed_number_ = -1;
+  std::string filed_ref_;
 };
 
 }  // namespace lapord::store::sqlite
