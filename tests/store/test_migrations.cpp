@@ -180,8 +180,8 @@ TEST_CASE(
   { database db(options_for(fresh_path)); }
   raw_db fresh(fresh_path);
   const std::vector<std::string> fixtures{
-      "schema_v1.sql",  "schema_v2.sql",  "schema_v3.sql", "schema_v4.sql", "schema_v5.sql",
-      "schema_v6.sql",  "schema_v7.sql",  "schema_v8.sql", "schema_v9.sql", "schema_v10.sql",
+      "schema_v1.sql",  "schema_v2.sql",  "schema_v3.sql",  "schema_v4.sql", "schema_v5.sql",
+      "schema_v6.sql",  "schema_v7.sql",  "schema_v8.sql",  "schema_v9.sql", "schema_v10.sql",
       "schema_v11.sql", "schema_v12.sql", "schema_v13.sql", "schema_v14.sql"};
   REQUIRE(static_cast<int>(fixtures.size()) == database::latest_schema_version() - 1);
   for (std::size_t version = 1; version <= fixtures.size(); ++version) {
