@@ -98,11 +98,11 @@ constexpr char reply_segments_sql[] =
 constexpr char next_reply_due_sql[] =
     "SELECT min(next_attempt_at) FROM replies WHERE state='queued'";
 
-// `text` with every occurrence of `ref` the byte 0x01 (reply_row.hpp reads it back). Exact only
-// for a text without that byte: the caller checks.
-std::string without_ref(std::string_view text, std::string_view ref) {
-  std::string out;
-  out.reserve(text.size());
+// `text` with every occurrence of `ref` the byte 0x01 (reply_row.hpp reads it back), into `out`
+// (the transaction's buffer: no allocation per reply). Exact only for a text without that byte:
+// the caller checks.
+std::string_view without_ref(std::string_view text, std::string_view ref, std::string& out) {
+  out.clear();
   for (std::size_t at = 0;;) {
     const std::size_t found = text.find(ref, at);
     out.append(text.substr(at, found - at));
@@ -129,15 +129,13 @@ std::int64_t sqlite_transaction::enqueue_reply(const new_reply& r) {
   const std::optional<std::int64_t> number = r.ref ? c_.number_of(*r.ref) : std::nullopt;
   // Schema 15: a reply to a stored complaint names it by number alone, its ref neither in a
   // column nor in its text (an acknowledgement holds it twice): 22 bytes of every one kept.
-  std::string text;
   const bool by_number = number && !r.ref->empty() &&
                          r.text.find('\x01') == std::string_view::npos &&
                          is_stored_complaint(number.value_or(-1), *r.ref);
-  if (by_number) text = without_ref(r.text, *r.ref);
   q.bind(1, r.carrier)
       .bind(2, r.source)
       .bind(3, r.destination)
-      .bind(4, by_number ? std::string_view(text) : r.text)
+      .bind(4, by_number ? without_ref(r.text, *r.ref, text_) : r.text)
       .bind(5, r.kind)
       .bind(6, by_number ? std::nullopt : r.ref)
       .bind(7, r.created_at);

@@ -104,6 +104,7 @@ class sqlite_transaction final : public transaction {
   // number without a look-up (is_stored_complaint). -1: none.
   std::int64_t filed_number_ = -1;
   std::string filed_ref_;
+  std::string text_;  // a reply's text as stored (replies.cpp, schema 15), reused
 };
 
 }  // namespace lapord::store::sqlite
