@@ -12,6 +12,7 @@ constexpr std::size_t min_letters_for_correction = 5;
 constexpr std::size_t max_ref_fillers = 3;
 constexpr std::size_t min_complaint_words = 3;
 constexpr std::size_t min_complaint_letters = 10;
+constexpr std::size_t max_kept_words = 256;
 
 template <std::size_t N>
 bool one_of(std::string_view key, const std::array<std::string_view, N>& set) {
@@ -159,6 +160,16 @@ opening read_opening(const reading& r) {
   return o;
 }
 
+// The too-short rule for the words from `from` on: count_words and count_letters of their text
+// (letters are only ever inside words).
+bool long_enough(std::span<const word> words, std::size_t from) {
+  if (from >= words.size() || words.size() - from < min_complaint_words) return false;
+  std::size_t letters = 0;
+  for (std::size_t i = from; i < words.size(); ++i)
+    letters += words[i].letters;
+  return letters >= min_complaint_letters;
+}
+
 parsed_message read_complaint(const reading& r, const opening& o, bool from_cek) {
   parsed_message p;
   p.what = command::complaint;
@@ -197,12 +208,12 @@ parsed_message read_complaint(const reading& r, const opening& o, bool from_cek)
   if (!p.keyword) p.keyword = std::move(addressee);
   if (!recognised) text_from = 0;
   set_text(p, r, text_from);
-  // The length rule counts only what is left after what was set aside.
-  std::string_view counted = p.text;
-  if (!recognised && o.next > 0) {
-    counted = o.next < r.words.size() ? r.trimmed.substr(r.words[o.next].begin) : "";
-  }
-  if (!long_enough_for_complaint(counted)) {
+  // The length rule counts only what is left after what was set aside: the words from
+  // `counted_from` on (the text runs from that word's start to the end of the trimmed message:
+  // counted from the split already made, not split and walked again).
+  std::size_t counted_from = text_from;
+  if (!recognised && o.next > 0) counted_from = o.next;
+  if (!long_enough(r.words, counted_from)) {
     p.what = from_cek ? command::cek_help : command::help;
     p.why = help_reason::too_short;
   }
@@ -238,7 +249,12 @@ std::optional<keyword_match> match_keyword(const directory& dir, const word_list
 parsed_message parse_message(std::string_view message, const directory& dir,
                              const word_list& dictionary, const parse_options& options) {
   std::string_view trimmed = trim_space(message);
-  std::vector<word> words = split_words(trimmed);
+  // One vector per thread, kept from message to message: the words of an MO are split with no
+  // allocation and no count beforehand. Nothing keeps a reference past this call (the result
+  // holds strings); a vector grown by a very long message is let go before the next.
+  thread_local std::vector<word> words;
+  if (words.capacity() > max_kept_words) words = std::vector<word>();
+  split_words(trimmed, words);
   const reading r{message, trimmed, words, dir, dictionary, options.greetings};
   parsed_message p;
   p.text_offset = p.set_aside_begin = p.set_aside_end = r.base();

@@ -1,6 +1,7 @@
 #include "lapord/lapor/policy.hpp"
 
-#include "lapor/utf8.hpp"
+#include <array>
+
 #include "lapord/lapor/words.hpp"
 
 namespace lapord::lapor {
@@ -36,6 +37,24 @@ sender_verdict classify_sender(const address& from, bool is_receipt,
   return sender_verdict::reporter;
 }
 
+namespace {
+
+// A byte of the key: ASCII white space (0 here) collapses, A-Z is lower-cased, every other byte
+// is kept as it is. A byte over 0x7F is always kept, so a multi-byte character (or an invalid
+// byte) comes out whole without being decoded: one look-up per byte of every complaint.
+constexpr std::array<char, 256> key_bytes = [] {
+  std::array<char, 256> t{};
+  for (std::size_t u = 0; u < t.size(); ++u) {
+    const bool space = u == ' ' || (u >= '\t' && u <= '\r');
+    t[u] = space                    ? '\0'
+           : (u >= 'A' && u <= 'Z') ? static_cast<char>(u - 'A' + 'a')
+                                    : static_cast<char>(u);
+  }
+  return t;
+}();
+
+}  // namespace
+
 std::string duplicate_key(std::string_view complaint_text) {
   // The key is never longer than the trimmed text (case kept in size, spaces only collapse):
   // written in place, then cut to size, one allocation at most.
@@ -43,23 +62,15 @@ std::string duplicate_key(std::string_view complaint_text) {
   std::string out(t.size(), '\0');
   char* o = out.data();
   bool space = false;
-  for (std::size_t i = 0; i < t.size();) {
-    const char c = t[i];
-    std::size_t length = 1;
-    if (static_cast<unsigned char>(c) >= 0x80) length = detail::next_code_point(t, i).length;
-    if (length == 1 && (c == ' ' || (c >= '\t' && c <= '\r'))) {
+  for (const char c : t) {
+    const char k = key_bytes[static_cast<unsigned char>(c)];
+    if (k == '\0' && c != '\0') {
       space = true;
-    } else {
-      if (space) *o++ = ' ';
-      space = false;
-      if (length == 1) {
-        *o++ = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-      } else {
-        t.copy(o, length, i);
-        o += length;
-      }
+      continue;
     }
-    i += length;
+    if (space) *o++ = ' ';
+    space = false;
+    *o++ = k;
   }
   out.resize(static_cast<std::size_t>(o - out.data()));
   return out;

@@ -186,7 +186,10 @@ void service::file(decision& d, const parsed_message& p, const complaint_facts& 
   d.reason = std::string(to_string(p.routed_by()));
   if (p.keyword && p.keyword->corrected) d.reason += "_corrected";
   d.reply_template = p.keyword ? reply::ack : reply::ack_national;
-  d.params = {{"number", number}};
+  // Room for both at once: no list copied in and no vector grown by the second (every MO).
+  d.params.clear();
+  d.params.reserve(2);
+  d.params.emplace_back("number", number);
   if (p.keyword) d.params.emplace_back("institution", p.keyword->target->short_name);
   // the reply waits for the ref: render_reply()
 }
@@ -247,7 +250,9 @@ bool service::apply_filing_rule(decision& d, const complaint_facts& facts,
 
 std::string service::render_reply(const decision& d, std::string_view new_ref) const {
   if (d.reply_template.empty()) return {};
-  reply_params params = d.params;
+  reply_params params;
+  params.reserve(d.params.size() + 1);  // the ref too, without growing the copy
+  params.insert(params.end(), d.params.begin(), d.params.end());
   params.emplace_back("ref", std::string(new_ref));
   return templates_.render(d.reply_template, params);
 }

@@ -43,18 +43,33 @@ bool only_dashes(std::string_view w) {
 
 }  // namespace
 
-std::string word_key(std::string_view w) {
-  // A key is never longer than its word: written in place, then cut to size (one allocation
-  // at most, none for the short words that are most of a message).
-  std::string key(w.size(), '\0');
-  char* out = key.data();
+namespace {
+
+// word_key, and the letters of the word (count_letters of it) from the same walk.
+std::string key_of(std::string_view w, std::size_t& letters) {
+  // A key is never longer than its word: written in place, then built once from what was
+  // written. A word of up to 32 bytes (nearly every one) is written on the stack, so its key is
+  // one copy into the string (no zero fill, no allocation for the short ones).
+  std::array<char, 32> small;
+  std::string big;
+  char* key = small.data();
+  if (w.size() > small.size()) {
+    big.resize(w.size());
+    key = big.data();
+  }
+  char* out = key;
   for (std::size_t i = 0; i < w.size();) {
     const char c = w[i];
     if (static_cast<unsigned char>(c) < 0x80) {
-      if (c >= 'a' && c <= 'z')
+      if (c >= 'a' && c <= 'z') {
         *out++ = static_cast<char>(c - 'a' + 'A');
-      else if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+        ++letters;
+      } else if (c >= 'A' && c <= 'Z') {
         *out++ = c;
+        ++letters;
+      } else if (c >= '0' && c <= '9') {
+        *out++ = c;
+      }
       ++i;
       continue;
     }
@@ -62,12 +77,22 @@ std::string word_key(std::string_view w) {
     if (cp.valid && detail::is_letter(cp.value)) {
       w.copy(out, cp.length, i);
       out += cp.length;
+      ++letters;
     }
     i += cp.length;
   }
-  key.resize(static_cast<std::size_t>(out - key.data()));
-  if (key.empty()) return std::string(w);
-  return key;
+  const auto n = static_cast<std::size_t>(out - key);
+  if (n == 0) return std::string(w);
+  if (key == small.data()) return std::string(small.data(), n);
+  big.resize(n);
+  return big;
+}
+
+}  // namespace
+
+std::string word_key(std::string_view w) {
+  std::size_t letters = 0;
+  return key_of(w, letters);
 }
 
 namespace {
@@ -79,7 +104,12 @@ void for_each_word(std::string_view text, F&& f) {
   std::size_t start = std::string_view::npos;
   auto finish = [&](std::size_t end) {
     if (start == std::string_view::npos) return;
-    if (!only_dashes(text.substr(start, end - start))) f(start, end);
+    // A dash-only word starts with '-' or the lead byte of U+2013 / U+2014: the rest need
+    // not be looked at (three walks of every word of every MO).
+    const char first = text[start];
+    if ((first != '-' && first != '\xE2') || !only_dashes(text.substr(start, end - start))) {
+      f(start, end);
+    }
     start = std::string_view::npos;
   };
   for (std::size_t i = 0; i < text.size();) {
@@ -109,10 +139,17 @@ std::vector<word> split_words(std::string_view text) {
   // Counted first so that the vector is allocated once: growing it moves every key again.
   std::vector<word> words;
   words.reserve(count_words(text));
-  for_each_word(text, [&](std::size_t begin, std::size_t end) {
-    words.push_back({begin, end, word_key(text.substr(begin, end - begin))});
-  });
+  split_words(text, words);
   return words;
+}
+
+void split_words(std::string_view text, std::vector<word>& out) {
+  out.clear();
+  for_each_word(text, [&](std::size_t begin, std::size_t end) {
+    std::size_t letters = 0;
+    std::string key = key_of(text.substr(begin, end - begin), letters);
+    out.push_back({begin, end, std::move(key), letters});
+  });
 }
 
 std::size_t count_words(std::string_view text) {

@@ -45,6 +45,38 @@ TEST_CASE("words: keys longer than the short-string buffer, invalid bytes, count
   CHECK(count_words("a - b – c — d") == 4);
 }
 
+// The parser counts a complaint's words and letters from its split (parser.cpp, long_enough):
+// each word's letters, and the words of any suffix that starts at a word, must be what
+// count_letters and split_words find in that text.
+TEST_CASE("words: letters per word, the words of a suffix, splitting into a kept vector") {
+  CHECK(word_key("Kabupaten-Tangerang-Selatan-Kota-Tangerang-Selatan") ==
+        "KABUPATENTANGERANGSELATANKOTATANGERANGSELATAN");  // over 32 bytes: on the heap
+  CHECK(word_key("--------------------------------------!!") ==
+        "--------------------------------------!!");  // no letter, over 32 bytes: as typed
+  std::vector<word> kept;
+  for (std::string_view s :
+       {"LAPOR#TANGKAB#jalan  rusak - Toli-Toli: ?", "\xFF\xFE abc d\xC3", "a-b --- c 12 ab3",
+        "Jalan 123 rusak! 😡 é ÑANDú", "x\xC2\xA0y\tz\r\nw", "é/è;ê:ë,ĕ.ē*ė#", "– — - x"}) {
+    CAPTURE(s);
+    const auto words = split_words(s);
+    split_words(s, kept);
+    REQUIRE(kept.size() == words.size());
+    for (std::size_t i = 0; i < words.size(); ++i) {
+      CAPTURE(i);
+      const word& w = words[i];
+      CHECK(kept[i].key == w.key);
+      CHECK(kept[i].begin == w.begin);
+      CHECK(w.letters == count_letters(s.substr(w.begin, w.end - w.begin)));
+      const std::string_view rest = s.substr(w.begin);
+      CHECK(split_words(rest).size() == words.size() - i);
+      std::size_t letters = 0;
+      for (std::size_t j = i; j < words.size(); ++j)
+        letters += words[j].letters;
+      CHECK(letters == count_letters(rest));
+    }
+  }
+}
+
 TEST_CASE("parser: empty and blank messages get help, nothing stored") {
   for (std::string_view s : {"", "   ", "\n\n", "#*:;,./", " - – — "}) {
     auto p = parse(s);

@@ -34,6 +34,8 @@ TEST_CASE("policy: the same text again is a duplicate, whatever its case and spa
   CHECK(duplicate_key("A\xFF  B\xC3\t\tC") == "a\xFF b\xC3 c");  // invalid bytes kept as sent
   CHECK(duplicate_key("\xC2\xA0 x\xC2\xA0\xC2\xA0Y ") == "x\xC2\xA0\xC2\xA0y");  // inner NBSP kept
   CHECK(duplicate_key(" \t ") == "");
+  CHECK(duplicate_key(std::string_view("a\0  B\0", 6)) ==
+        std::string_view("a\0 b\0", 5));  // NUL kept
   CHECK(within_duplicate_window(0s, 24h));
   CHECK(within_duplicate_window(std::chrono::seconds(24h) - 1s, 24h));
   CHECK_FALSE(within_duplicate_window(24h, 24h));

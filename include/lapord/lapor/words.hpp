@@ -15,10 +15,15 @@ struct word {
   std::size_t end = 0;
   std::string key;  // letters and digits upper-cased ("Toli-Toli" -> "TOLITOLI"), or as typed
                     // when the word has no letter or digit ("?")
+  std::size_t letters = 0;  // count_letters of the word: the too-short rule adds them up
 };
 
 // Splits UTF-8 text into words. Invalid UTF-8 bytes are kept inside words as they are.
 [[nodiscard]] std::vector<word> split_words(std::string_view text);
+
+// The same words, into `out` (cleared first): a caller that splits one message after another
+// keeps one vector and its room, with no count of the words beforehand.
+void split_words(std::string_view text, std::vector<word>& out);
 
 // split_words(text).size(), without building the words.
 [[nodiscard]] std::size_t count_words(std::string_view text);
