@@ -261,7 +261,9 @@ std::error_code read_body(reader& r, alert_notification& b) {
 
 template <typename Body>
 std::error_code decode_as(reader& r, pdu& out) {
-  Body body{};
+  // Read in place (out is unspecified on error): a deliver_sm's six strings and TLVs are not
+  // moved again into the body.
+  Body& body = out.body.emplace<Body>();
   std::error_code ec;
   if constexpr (std::is_base_of_v<bind_fields, Body>) {
     ec = read_body(r, static_cast<bind_fields&>(body));
@@ -278,9 +280,7 @@ std::error_code decode_as(reader& r, pdu& out) {
     ec = read_body(r, body);
   }
   // Header-only PDUs: liberal, trailing octets are ignored.
-  if (ec) return ec;
-  out.body = std::move(body);
-  return {};
+  return ec;
 }
 
 }  // namespace

@@ -238,8 +238,13 @@ std::error_code encode(const pdu& p, std::vector<std::uint8_t>& out) {
   return encode(p.body, p.status, p.sequence_number, out);
 }
 
-std::error_code encode(const pdu_body& body, command_status status, std::uint32_t sequence,
-                       std::vector<std::uint8_t>& out) {
+namespace {
+
+// One PDU of body type Body, whichever way its body was given (a pdu_body, or a submit_sm the
+// caller keeps: not moved into a variant and back).
+template <typename Body>
+std::error_code encode_as(const Body& body, command_status status, std::uint32_t sequence,
+                          std::vector<std::uint8_t>& out) {
   const auto start = out.size();
   // Room for a typical PDU at once (a submit_sm with 160 octets of text is ~220): growing from
   // empty one push_back at a time was 5-6 reallocations per PDU. Doubling, so that a caller
@@ -248,17 +253,19 @@ std::error_code encode(const pdu_body& body, command_status status, std::uint32_
   if (out.capacity() - start < typical) out.reserve(std::max(start + typical, 2 * out.capacity()));
   writer w(out);
   w.u32(0);  // command_length, filled in below
-  w.u32(static_cast<std::uint32_t>(
-      std::visit([](const auto& b) { return std::decay_t<decltype(b)>::id; }, body)));
+  w.u32(static_cast<std::uint32_t>(Body::id));
   w.u32(static_cast<std::uint32_t>(status));
   w.u32(sequence);
   std::error_code ec;
-  if (const auto* resp = std::get_if<submit_sm_resp>(&body);
-      resp && status != command_status::esme_rok) {
+  if constexpr (std::is_same_v<Body, submit_sm_resp>) {
     // SMPP 3.4 4.4.2: no body when command_status is an error.
-    if (!resp->message_id.empty()) ec = codec_error::body_not_allowed;
+    if (status != command_status::esme_rok) {
+      if (!body.message_id.empty()) ec = codec_error::body_not_allowed;
+    } else {
+      ec = write_any(w, body);
+    }
   } else {
-    ec = std::visit([&](const auto& b) { return write_any(w, b); }, body);
+    ec = write_any(w, body);
   }
   const auto length = out.size() - start;
   if (!ec && length > std::numeric_limits<std::uint32_t>::max()) ec = codec_error::pdu_too_large;
@@ -270,6 +277,18 @@ std::error_code encode(const pdu_body& body, command_status status, std::uint32_
     out[start + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(length >> (24 - 8 * i));
   }
   return {};
+}
+
+}  // namespace
+
+std::error_code encode(const pdu_body& body, command_status status, std::uint32_t sequence,
+                       std::vector<std::uint8_t>& out) {
+  return std::visit([&](const auto& b) { return encode_as(b, status, sequence, out); }, body);
+}
+
+std::error_code encode(const submit_sm& body, command_status status, std::uint32_t sequence,
+                       std::vector<std::uint8_t>& out) {
+  return encode_as(body, status, sequence, out);
 }
 
 }  // namespace lapord::smpp

@@ -50,15 +50,15 @@ std::error_code session::bind(bind_mode mode, const bind_fields& fields, time_po
   return session_error::wrong_state;
 }
 
-std::error_code session::send(const pdu_body& request, time_point now, std::uint32_t& sequence) {
-  auto ec = send_request(request, now, sequence);
-  reschedule();
-  return ec;
-}
-
-std::error_code session::send_request(const pdu_body& request, time_point now,
+template <typename Request>
+std::error_code session::send_request(const Request& request, time_point now,
                                       std::uint32_t& sequence) {
-  const auto id = std::visit([](const auto& b) { return std::decay_t<decltype(b)>::id; }, request);
+  command_id id{};
+  if constexpr (std::is_same_v<Request, pdu_body>) {
+    id = std::visit([](const auto& b) { return std::decay_t<decltype(b)>::id; }, request);
+  } else {
+    id = Request::id;
+  }
   if (is_response(id)) return session_error::not_a_request;
   if (state_ == session_state::closed) return session_error::wrong_state;
 
@@ -93,6 +93,18 @@ std::error_code session::send_request(const pdu_body& request, time_point now,
     state_ = session_state::unbinding;
   }
   return {};
+}
+
+std::error_code session::send(const pdu_body& request, time_point now, std::uint32_t& sequence) {
+  auto ec = send_request(request, now, sequence);
+  reschedule();
+  return ec;
+}
+
+std::error_code session::send(const submit_sm& request, time_point now, std::uint32_t& sequence) {
+  auto ec = send_request(request, now, sequence);
+  reschedule();
+  return ec;
 }
 
 std::error_code session::respond(std::uint32_t sequence, command_status status, time_point now) {
@@ -221,20 +233,6 @@ bool session::can_submit() const {
   return may_send(config_.role, state_, main) && outstanding_.size() < config_.window;
 }
 
-std::optional<time_point> session::next_deadline() const {
-  // Input paused: the responses and the peer's traffic wait unread (ours to read), so no
-  // deadline runs until respond() takes them; see run_deadlines.
-  if (input_paused()) return std::nullopt;
-  std::optional<time_point> next;
-  auto consider = [&](std::optional<time_point> t) {
-    if (t && (!next || *t < *next)) next = t;
-  };
-  consider(earliest_response_deadline());
-  consider(keepalive_at());
-  consider(dead_at());
-  return next;
-}
-
 // --- inside -------------------------------------------------------------------------------
 
 std::uint32_t session::free_sequence() const {
@@ -344,7 +342,8 @@ void session::handle_request(pdu&& p, time_point now) {
         },
         p.body);
   }
-  actions_.push_back(request_received{std::move(p)});
+  // Built in place in the vector: the request (an MO's strings) is moved once, not twice.
+  actions_.emplace_back(std::in_place_type<request_received>, std::move(p));
 }
 
 void session::handle_response(pdu&& p, time_point now) {
@@ -398,7 +397,7 @@ void session::handle_response(pdu&& p, time_point now) {
     return;
   }
   const auto status = p.status;
-  actions_.push_back(response_received{request, std::move(p)});
+  actions_.emplace_back(std::in_place_type<response_received>, request, std::move(p));
   if (asks_back_off(status)) actions_.push_back(back_off{seq, status});
 }
 

@@ -1,5 +1,5 @@
-// The session's response deadlines in their order (deadline_order_): what next_deadline
-// needs after every PDU without looking at every request in the window.
+// The session's next deadline, and its response deadlines in their order (deadline_order_):
+// what next_deadline needs after every PDU without looking at every request in the window.
 #include <algorithm>
 
 #include "lapord/smpp/session.hpp"
@@ -13,6 +13,20 @@ bool earlier(const std::pair<time_point, std::uint32_t>& a,
 }
 
 }  // namespace
+
+std::optional<time_point> session::next_deadline() const {
+  // Input paused: the responses and the peer's traffic wait unread (ours to read), so no
+  // deadline runs until respond() takes them; see run_deadlines.
+  if (input_paused()) return std::nullopt;
+  std::optional<time_point> next;
+  auto consider = [&](std::optional<time_point> t) {
+    if (t && (!next || *t < *next)) next = t;
+  };
+  consider(earliest_response_deadline());
+  consider(keepalive_at());
+  consider(dead_at());
+  return next;
+}
 
 void session::note_deadline(std::uint32_t seq, time_point deadline) {
   const std::pair entry{deadline, seq};

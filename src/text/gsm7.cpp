@@ -1,6 +1,7 @@
 #include "lapord/text/gsm7.hpp"
 
 #include <array>
+#include <cstring>
 
 #include "lapord/text/utf8.hpp"
 
@@ -46,6 +47,17 @@ constexpr std::array<extension_entry, 10> extension_table = {{
 }};
 
 constexpr std::uint8_t carriage_return = 0x0D;
+
+// Each septet of the default table in UTF-8, its length in the last byte: a septet is one copy
+// of four bytes and a step of that length (the MO's decode, every message).
+constexpr std::array<std::array<char, 4>, 128> default_utf8 = [] {
+  std::array<std::array<char, 4>, 128> t{};
+  for (std::size_t septet = 0; septet < t.size(); ++septet) {
+    char* end = put_utf8(t[septet].data(), default_table[septet]);
+    t[septet][3] = static_cast<char>(end - t[septet].data());
+  }
+  return t;
+}();
 
 }  // namespace
 
@@ -176,17 +188,20 @@ void append_gsm_text(std::string& out, std::span<const std::uint8_t> septets, bo
   // Every MO is decoded here on the network thread. Written in place into room for the longest
   // outcome, then cut to size: no capacity check per character. A septet is at most 3 UTF-8
   // bytes (U+FFFD, the euro sign; an ESC pair makes one character of at most 3).
+  // One more byte of room: a septet's four bytes are copied whole.
   const std::size_t start = out.size();
-  out.resize(start + 3 * septets.size());
+  out.resize(start + 3 * septets.size() + 1);
   char* o = out.data() + start;
   auto put = [&o](char32_t cp) { o = put_utf8(o, cp); };
   for (std::size_t i = 0; i < septets.size(); ++i) {
     const std::uint8_t septet = septets[i];
-    if (septet > 0x7F) {
+    if (septet <= 0x7F && septet != gsm_escape) {
+      const std::array<char, 4>& utf8 = default_utf8[septet];
+      std::memcpy(o, utf8.data(), utf8.size());
+      o += utf8[3];
+    } else if (septet > 0x7F) {
       put(replacement_character);
       replaced = true;
-    } else if (septet != gsm_escape) {
-      put(default_table[septet]);
     } else if (i + 1 == septets.size() || septets[i + 1] > 0x7F) {
       put(replacement_character);
       replaced = true;

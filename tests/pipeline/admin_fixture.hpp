@@ -35,7 +35,7 @@ class scripted_carrier final : public net::mt_sender {
   enum class mode { accept, refuse_second, silent };
   std::atomic<mode> answer{mode::accept};
 
-  void submit(const std::string& carrier, smpp::submit_sm message,
+  void submit(const std::string& carrier, smpp::submit_sm&& message,
               net::mt_completion done) override {
     std::size_t n;
     {

@@ -23,7 +23,7 @@ using namespace std::chrono_literals;
 // except for destinations that end in 1 (refused for good) and 2 (a temporary refusal).
 class fake_carrier final : public net::mt_sender {
  public:
-  void submit(const std::string&, smpp::submit_sm m, net::mt_completion done) override {
+  void submit(const std::string&, smpp::submit_sm&& m, net::mt_completion done) override {
     std::lock_guard lock(mutex_);
     queued_.emplace_back(std::move(m), std::move(done));
   }

@@ -69,7 +69,7 @@ class carrier_links final : public mt_sender {
 
   // mt_sender; thread-safe. Unknown carrier or after stop(): the completion is called at once
   // (on the caller's thread) with carrier_error::unknown_carrier / shutting_down.
-  void submit(const std::string& carrier, smpp::submit_sm message, mt_completion done) override;
+  void submit(const std::string& carrier, smpp::submit_sm&& message, mt_completion done) override;
 
   // Graceful stop, thread-safe: MO arriving from now on are refused (ESME_RX_T_APPN, the SMSC
   // redelivers later), MO in flight are finished, submit_sm already sent get their response,

@@ -34,7 +34,10 @@ class mt_sender {
  public:
   virtual ~mt_sender() = default;
   // Thread-safe: may be called from any thread.
-  virtual void submit(const std::string& carrier, smpp::submit_sm message, mt_completion done) = 0;
+  // The message is taken (moved from): passed by reference so that it is moved once into
+  // the queue, not once per layer.
+  virtual void submit(const std::string& carrier, smpp::submit_sm&& message,
+                      mt_completion done) = 0;
 };
 
 }  // namespace lapord::net

@@ -32,5 +32,9 @@ std::optional<pdu_header> read_header(std::span<const std::uint8_t> bytes);
 // a pdu first.
 [[nodiscard]] std::error_code encode(const pdu_body& body, command_status status,
                                      std::uint32_t sequence, std::vector<std::uint8_t>& out);
+// The same for a submit_sm the caller keeps (an MT waiting for its response): not moved into
+// a pdu_body and back.
+[[nodiscard]] std::error_code encode(const submit_sm& body, command_status status,
+                                     std::uint32_t sequence, std::vector<std::uint8_t>& out);
 
 }  // namespace lapord::smpp

@@ -133,6 +133,9 @@ class session {
   // window_full, not_a_request, or a codec error (encode is strict).
   [[nodiscard]] std::error_code send(const pdu_body& request, time_point now,
                                      std::uint32_t& sequence);
+  // The same for a submit_sm its owner keeps (an MT awaiting its response): encoded from there.
+  [[nodiscard]] std::error_code send(const submit_sm& request, time_point now,
+                                     std::uint32_t& sequence);
 
   // Answer a received request. The first form sends the default body of the matching
   // response type (deliver_sm_resp with an empty message_id, ...); the second sends `response`,
@@ -182,7 +185,9 @@ class session {
     time_point deadline;
   };
 
-  std::error_code send_request(const pdu_body& request, time_point now, std::uint32_t& sequence);
+  // Request: a pdu_body or a submit_sm (defined and used in session.cpp only).
+  template <typename Request>
+  std::error_code send_request(const Request& request, time_point now, std::uint32_t& sequence);
   std::uint32_t free_sequence() const;
   void queue(const pdu& p, time_point now);
   void push_sent(std::size_t start, time_point now);

@@ -11,7 +11,7 @@ inline constexpr char32_t replacement_character = U'\uFFFD';
 // Writes the UTF-8 form of `cp` (1 to 4 bytes) at `out` and returns the end; surrogates and
 // values over U+10FFFF write U+FFFD. Inline: a decoder writing into room it sized beforehand
 // (append_gsm_text, every MO) calls it per character.
-inline char* put_utf8(char* out, char32_t cp) noexcept {
+constexpr char* put_utf8(char* out, char32_t cp) noexcept {
   if ((cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) cp = replacement_character;
   auto put = [&out](char32_t value) { *out++ = static_cast<char>(value); };
   if (cp < 0x80) {

@@ -38,7 +38,7 @@ namespace asio = boost::asio;
 // The handler needs an mt_sender before the carrier links (which need the handler) exist.
 class late_mt_sender final : public net::mt_sender {
  public:
-  void submit(const std::string& carrier, smpp::submit_sm message,
+  void submit(const std::string& carrier, smpp::submit_sm&& message,
               net::mt_completion done) override {
     // The pipeline's reply thread submits while main attaches/detaches: hence the lock.
     std::lock_guard lock(mutex_);

@@ -67,7 +67,7 @@ class bind_link : public std::enable_shared_from_this<bind_link> {
 
   void start();
   // On the executor only (carrier_links posts there).
-  void submit(smpp::submit_sm message, mt_completion done);
+  void submit(smpp::submit_sm&& message, mt_completion done);
   // Graceful: refuse new MO, finish those in flight and sent submits, unbind, close.
   void stop(std::function<void()> closed);
   // The shutdown deadline passed: close at once.

@@ -35,10 +35,8 @@ smpp::time_point bind_link::fill_pump(connection& c) {
     }
     if (!step.submit) return step.wake_at;
     std::uint32_t sequence = 0;
-    // Moved into the body and back (the machine keeps the message): no copy of its strings.
-    smpp::pdu_body body(std::move(step.submit->message));
-    const auto error = c.session.send(body, now, sequence);
-    step.submit->message = std::get<smpp::submit_sm>(std::move(body));
+    // Encoded from where the machine keeps it: not moved into a pdu_body and back.
+    const auto error = c.session.send(step.submit->message, now, sequence);
     if (error) {
       if (machine_.not_sent(std::move(*step.submit), error)) {
         return machine_.wake_at(steady::now(), view);
@@ -267,7 +265,7 @@ void bind_link::log_failure(const connection& c, const std::error_code& failure,
              seconds(plan.ceiling));
 }
 
-void bind_link::submit(smpp::submit_sm message, mt_completion done) {
+void bind_link::submit(smpp::submit_sm&& message, mt_completion done) {
   machine_.submit(std::move(message), std::move(done));
   wake_pump();
 }

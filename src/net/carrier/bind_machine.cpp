@@ -67,7 +67,7 @@ bind_machine::bind_machine(const carrier_settings& settings, std::shared_ptr<spd
       throttle_(settings.throttle_pause),
       random_(seed) {}
 
-void bind_machine::submit(smpp::submit_sm message, mt_completion done) {
+void bind_machine::submit(smpp::submit_sm&& message, mt_completion done) {
   if (stopping_) {
     done(make_error_code(carrier_error::shutting_down), {});
     return;

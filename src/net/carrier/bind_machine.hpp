@@ -94,7 +94,7 @@ class bind_machine {
 
   // --- the MT queue --------------------------------------------------------------------------
   // Queued in order; refused at once (shutting_down) while stopping.
-  void submit(smpp::submit_sm message, mt_completion done);
+  void submit(smpp::submit_sm&& message, mt_completion done);
   // What the submit pump does now (see pump_step). Call again after each submit it returns.
   pump_step pump(time_point now, const link_view& link);
   // The session took `item` as `sequence`: it awaits its submit_sm_resp.

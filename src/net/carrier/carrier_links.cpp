@@ -181,7 +181,7 @@ void carrier_links::start() {
     impl::start(c);
 }
 
-void carrier_links::submit(const std::string& carrier, smpp::submit_sm message,
+void carrier_links::submit(const std::string& carrier, smpp::submit_sm&& message,
                            mt_completion done) {
   if (impl_->stopping) {
     done(make_error_code(carrier_error::shutting_down), {});

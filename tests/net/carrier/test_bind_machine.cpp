@@ -61,7 +61,7 @@ struct rig {
     smpp::submit_sm sm;
     sm.destination_addr = to;
     sm.short_message.assign(text.begin(), text.end());
-    m->submit(sm, [this, text](std::error_code status, std::string id) {
+    m->submit(std::move(sm), [this, text](std::error_code status, std::string id) {
       done.push_back({text, status, std::move(id)});
     });
   }
