@@ -316,7 +316,11 @@ struct reply_sender::impl : std::enable_shared_from_this<impl> {
   }
   std::mutex outcomes_mutex;
   std::vector<outcome> outcomes;  // finished, not yet taken by a record_item
-  bool record_queued = false;     // a record_item is queued and has not taken them yet
+  // A recorded batch's vector, emptied and given back with its room: the next batch's
+  // outcomes are added without growing a fresh vector reply by reply (on the network thread).
+  // At most max_in_flight long, like any batch.
+  std::vector<outcome> spare_outcomes;
+  bool record_queued = false;  // a record_item is queued and has not taken them yet
 
   // Records a batch of outcomes in one transaction. run() may be called again (the writer
   // re-runs a batch when another item failed): it takes the outcomes once and keeps them.
@@ -330,6 +334,7 @@ struct reply_sender::impl : std::enable_shared_from_this<impl> {
       if (taken) return;
       std::lock_guard lock(self->outcomes_mutex);
       mine.swap(self->outcomes);
+      self->outcomes.swap(self->spare_outcomes);  // empty, with an earlier batch's room
       self->record_queued = false;
       taken = true;
     }
@@ -397,6 +402,9 @@ struct reply_sender::impl : std::enable_shared_from_this<impl> {
           self->in_flight -= ids.size();
           self->pump();
         });
+        mine.clear();
+        std::lock_guard lock(self->outcomes_mutex);
+        if (mine.capacity() > self->spare_outcomes.capacity()) self->spare_outcomes.swap(mine);
       } catch (...) {  // NOLINT(bugprone-empty-catch): a completion must not throw
       }
     }

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include "lapord/app/mo/carrier_profiles.hpp"
 #include "lapord/app/mo/incoming_mo.hpp"
@@ -112,6 +113,18 @@ class mo_path final : public net::mo_handler {
               const ingest_outcome* committed, std::chrono::steady_clock::time_point arrived);
   void failed(std::error_code ec, std::string_view detail);
   void unmatched_receipt(const incoming_mo& mo, const ingest_outcome& outcome) noexcept;
+  void* take_block(std::size_t size);
+  void give_block(void* block) noexcept;
+
+  // Finished items' memory, kept for the next MO's (mo_path.cpp, item's operator new).
+  struct item_blocks {
+    item_blocks();
+    ~item_blocks();
+    item_blocks(const item_blocks&) = delete;
+    item_blocks& operator=(const item_blocks&) = delete;
+    std::mutex mutex;
+    std::vector<void*> free;  // reserved once: never grows past its capacity
+  };
 
   store::database& db_;
   ingest_context context_;
@@ -126,6 +139,7 @@ class mo_path final : public net::mo_handler {
   std::atomic<std::uint64_t> complaints_{0};
   std::mutex unmatched_mutex_;
   net::repeat_limiter unmatched_receipts_;  // per carrier
+  item_blocks blocks_;
 };
 
 }  // namespace lapord::app
