@@ -209,6 +209,16 @@ decision service::decide_again(const inbound& in, const parsed_message& p, const
   return d;
 }
 
+bool service::decides_as_first(const decision& first, const store_facts& facts) const {
+  // decide() read `first` with no facts: the filing rule is all decide_again() decides anew.
+  const complaint_facts& f = facts.complaint;
+  const complaint_facts none;
+  return first.kind == decision_kind::complaint && !f.duplicate_ref &&
+         rate_limit(f.complaints_last_hour, options_.hourly_limit, f.told_rate_limit_within_hour) ==
+             rate_limit(none.complaints_last_hour, options_.hourly_limit,
+                        none.told_rate_limit_within_hour);
+}
+
 bool service::apply_filing_rule(decision& d, const complaint_facts& facts,
                                 const std::string& number) const {
   const rate_verdict rate = rate_limit(facts.complaints_last_hour, options_.hourly_limit,
@@ -250,11 +260,7 @@ bool service::apply_filing_rule(decision& d, const complaint_facts& facts,
 
 std::string service::render_reply(const decision& d, std::string_view new_ref) const {
   if (d.reply_template.empty()) return {};
-  reply_params params;
-  params.reserve(d.params.size() + 1);  // the ref too, without growing the copy
-  params.insert(params.end(), d.params.begin(), d.params.end());
-  params.emplace_back("ref", std::string(new_ref));
-  return templates_.render(d.reply_template, params);
+  return templates_.render(d.reply_template, d.params, "ref", new_ref);
 }
 
 std::string service::notification(std::string_view ref, complaint_state state,

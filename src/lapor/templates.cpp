@@ -77,7 +77,13 @@ std::string longest(const std::vector<std::string>& values) {
 }  // namespace
 
 std::string fill_placeholders(std::string_view t, const reply_params& params) {
+  return fill_placeholders(t, params, {}, {});  // "{}" finds the empty value either way
+}
+
+std::string fill_placeholders(std::string_view t, const reply_params& params,
+                              std::string_view extra_name, std::string_view extra_value) {
   std::string out;
+  out.reserve(t.size() + 64);  // a reply's values: one allocation, not one a doubling
   std::size_t i = 0;
   while (i < t.size()) {
     std::size_t open = t.find('{', i);
@@ -86,11 +92,11 @@ std::string fill_placeholders(std::string_view t, const reply_params& params) {
     if (close == std::string_view::npos) break;
     out += t.substr(i, open - i);
     std::string_view name = t.substr(open + 1, close - open - 1);
-    for (auto& [k, v] : params) {
-      if (k == name) {
-        out += v;
-        break;
-      }
+    auto it = std::find_if(params.begin(), params.end(), [&](auto& p) { return p.first == name; });
+    if (it != params.end()) {
+      out += it->second;
+    } else if (name == extra_name) {
+      out += extra_value;
     }
     i = close + 1;
   }
@@ -179,6 +185,11 @@ const std::string& reply_templates::text(std::string_view id) const {
 
 std::string reply_templates::render(std::string_view id, const reply_params& params) const {
   return fill_placeholders(text(id), params);
+}
+
+std::string reply_templates::render(std::string_view id, const reply_params& params,
+                                    std::string_view name, std::string_view value) const {
+  return fill_placeholders(text(id), params, name, value);
 }
 
 }  // namespace lapord::lapor

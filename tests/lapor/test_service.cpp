@@ -171,3 +171,37 @@ TEST_CASE("decide_again: the same decision as deciding again whole, whatever the
     }
   }
 }
+
+TEST_CASE("decides_as_first: true only when deciding again gives the first reading itself") {
+  const service& svc = real_service();
+  const unsigned limit = svc.options().hourly_limit;
+  std::vector<store_facts> all_facts(7);
+  all_facts[1].complaint.duplicate_ref = "48219375";
+  all_facts[2].complaint.complaints_last_hour = limit - 1;  // under the limit: no change
+  all_facts[3].complaint.complaints_last_hour = limit;
+  all_facts[4].complaint.complaints_last_hour = limit;
+  all_facts[4].complaint.told_rate_limit_within_hour = true;
+  all_facts[5].complaint.told_rate_limit_within_hour = true;  // told, but under the limit
+  all_facts[6].status = status_facts{complaint_state::ditanggapi, "36.03", 1'700'000'000};
+  int kept = 0;
+  for (const inbound& in :
+       {sms("RAHASIA TANGKAB Jalan  rusak dekat pasar"), sms("jalan rusak parah di dusun kami"),
+        sms("Yth Bupati Sleman, jalan rusak parah di dusun kami"), sms("CEK 48219375"), sms("INFO"),
+        sms("TANGKAB jalan rusak dekat pasar", "BANK")}) {
+    CAPTURE(in.text);
+    const parsed_message p = svc.parse(in.text);
+    const decision first = svc.decide(in, p, {});
+    for (const store_facts& f : all_facts) {
+      const bool same = svc.decide_again(in, p, first, f) == first;
+      // Never claims a change it does not see; misses none for a complaint.
+      if (svc.decides_as_first(first, f)) {
+        CHECK(same);
+        ++kept;
+      } else if (first.kind == decision_kind::complaint) {
+        CHECK_FALSE(same);
+      }
+    }
+  }
+  // Three complaints, each with no facts, under the limit, told but under it, status facts.
+  CHECK(kept == 3 * 4);
+}

@@ -437,3 +437,60 @@ TEST_CASE("sqlite: two refs of one cache set are both remembered - the older is 
   });
   CHECK(*calls - opened == 2);  // each translated once, at its complaint
 }
+
+TEST_CASE(
+    "sqlite: a key the caller says is the text folded is stored as none - the text not folded") {
+  LAPORD_SQLITE_ONLY();  // PostgreSQL stores every key: it never folds
+  test::temp_dir dir;
+  const auto path = dir.file("lapord.db");
+  auto o = options_for(path);
+  auto folds = std::make_shared<int>(0);
+  o.duplicate_key = [folds](std::string_view text) {
+    ++*folds;
+    return lapord::lapor::duplicate_key(text);
+  };
+  database db(o);
+  const std::string me = "+6281234567890";
+  const int opened = *folds;
+  db.call([&](transaction& tx) {
+    auto said = sample("10000001", me, "Jalan  RUSAK", at(1000));
+    said.duplicate_key = "jalan rusak";
+    said.duplicate_key_is_folded_text = true;  // as the MO path files every complaint
+    tx.create_complaint(said);
+  });
+  CHECK(*folds == opened);
+  db.call([&](transaction& tx) {
+    auto unsaid = sample("10000002", me, "Lampu  MATI", at(1100));
+    unsaid.duplicate_key = "lampu mati";  // not said: the store folds the text to find out
+    tx.create_complaint(unsaid);
+  });
+  CHECK(*folds == opened + 1);
+  test::raw_db raw(path);
+  CHECK(raw.integer("SELECT count(*) FROM complaints WHERE duplicate_key IS NULL") == 2);
+  // Both found by their keys (the probe folds a candidate's text).
+  auto ref = [&](std::string_view key) {
+    return db.call([&](transaction& tx) { return tx.recent_complaint_with_key(me, key, at(0)); });
+  };
+  CHECK(ref("jalan rusak") == std::optional<std::string>("10000001"));
+  CHECK(ref("lampu mati") == std::optional<std::string>("10000002"));
+}
+
+TEST_CASE("a parameter a statement's use leaves unbound is NULL - not the last use's value") {
+  // The statement cache keeps a statement's bindings from one use to the next (connection.hpp,
+  // query): what this use does not bind must read NULL, as a fresh statement's would.
+  test::temp_dir dir;
+  database db(options_for(dir.file("lapord.db")));
+  db.call([&](transaction& tx) {
+    tx.create_complaint(sample("10000001", "+6281234567890", "jalan rusak", at(1000)));
+    auto bare = sample("10000002", "+6281234567891", "lampu mati", at(1100));
+    bare.institution.reset();  // the national desk: no institution bound
+    bare.duplicate_key = {};   // no key: no hash bound
+    tx.create_complaint(bare);
+  });
+  auto c = db.call([](transaction& tx) { return tx.complaint_by_ref("10000002"); });
+  REQUIRE(c);
+  CHECK_FALSE(c->institution);
+  test::raw_db raw(dir.file("lapord.db"));
+  CHECK(raw.integer("SELECT count(*) FROM complaints WHERE ref='10000002' AND institution_code "
+                    "IS NULL AND institution_keyword IS NULL AND duplicate_hash IS NULL") == 1);
+}

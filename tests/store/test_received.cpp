@@ -229,3 +229,42 @@ TEST_CASE("the text layer's reassembler joins parts kept across a restart of the
   CHECK(whole->text == "Jalan berlubang dekat pasar");
   CHECK(db.call([&](transaction& tx) { return tx.parts_of(key); }).empty());
 }
+
+TEST_CASE(
+    "a whole message's row gets no ref - a part's does - also on an id a rolled-back row had") {
+  temp_dir dir;
+  const auto path = dir.file("lapord.db");
+  database db(options_for(path));
+  sample_mo whole;
+  sample_mo part;
+  part.short_message = "jalan rusak, bagian 2";
+  // The whole message's row goes with its failed item: its id is handed out again, to a part.
+  CHECK_THROWS(db.call([&](transaction& tx) {
+    (void)tx.record_received(whole.view(at(1000)), redelivery::keep);
+    throw store_error(errc::item_failed, "test: the item fails");
+  }));
+  auto filed = [&](const sample_mo& mo, redelivery check, const char* ref) {
+    return db.call([&](transaction& tx) {
+      auto r = tx.record_received(mo.view(at(1000)), check);
+      auto c = sample_complaint(ref, "+6281234567890", "jalan rusak di desa kami", at(1000));
+      c.received_id = r.id;
+      tx.create_complaint(c);
+      return r.id;
+    });
+  };
+  const std::int64_t part_id = filed(part, redelivery::check, "48219375");
+  const std::int64_t whole_id = filed(whole, redelivery::keep, "10000002");
+  // The part, sent again, reports its complaint: its row was given the ref.
+  auto again = db.call([&](transaction& tx) { return tx.record_received(part.view(at(1060))); });
+  CHECK(again.duplicate);
+  CHECK(again.ref == std::optional<std::string>("48219375"));
+  // A whole message's row names none (SQLite, schema 14): its complaint names the row.
+  raw_db raw(path);
+  CHECK(raw.integer("SELECT count(*) FROM complaints WHERE received_id=" +
+                    std::to_string(whole_id)) == 1);
+  if (!on_postgresql()) {
+    CHECK(raw.integer("SELECT count(*) FROM received WHERE ref IS NULL AND id=" +
+                      std::to_string(whole_id)) == 1);
+  }
+  CHECK(part_id != whole_id);
+}

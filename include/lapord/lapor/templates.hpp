@@ -42,6 +42,10 @@ using reply_params = std::vector<std::pair<std::string, std::string>>;
 // `t` with each {name} replaced by its value in `params` (unknown names become empty); what
 // follows an unclosed '{' is kept as written. Shared by SMS replies and USSD screens.
 [[nodiscard]] std::string fill_placeholders(std::string_view t, const reply_params& params);
+// The same with one more placeholder after `params` (an acknowledgement's {ref}, known only on
+// the store's writer thread, which every MO passes through): `params` not copied.
+[[nodiscard]] std::string fill_placeholders(std::string_view t, const reply_params& params,
+                                            std::string_view name, std::string_view value);
 
 // The longest values the placeholders can take in this deployment.
 struct reply_limits {
@@ -61,6 +65,9 @@ class reply_templates {
   // Fills the placeholders of template `id` (a placeholder without a value is left empty).
   // Throws std::out_of_range for an unknown id.
   [[nodiscard]] std::string render(std::string_view id, const reply_params& params) const;
+  // With one placeholder more (fill_placeholders above).
+  [[nodiscard]] std::string render(std::string_view id, const reply_params& params,
+                                   std::string_view name, std::string_view value) const;
   [[nodiscard]] const std::string& text(std::string_view id) const;
   // The states a status reply names, in the order of the complaint's life.
   [[nodiscard]] static std::span<const std::string_view> state_words();

@@ -88,6 +88,11 @@ struct new_complaint {
   // What the duplicate rule compares: lapor::duplicate_key(text) (case and spacing folded), as
   // the complaint service computed it. Empty: stored as NULL, never found as a duplicate.
   std::string_view duplicate_key;
+  // The caller says duplicate_key is the store's fold of text (database_options::duplicate_key;
+  // every key lapor::decision carries is): SQLite then stores no key (schema 14) without
+  // folding the text again to find that out (~1.6k instructions a complaint on the writer).
+  // False: the store folds to compare. PostgreSQL stores every key and ignores it.
+  bool duplicate_key_is_folded_text = false;
   int segments = 1;
   bool incomplete = false;
   wall_time created_at{};

@@ -126,8 +126,11 @@ ingest_outcome handle_message(store::transaction& tx, const citizen_message& mes
   lapor::decision decided;
   const lapor::decision* d = &read->first;
   if (d->kind == lapor::decision_kind::complaint || d->kind == lapor::decision_kind::status) {
-    decided = service.decide_again(read->in, read->parsed, *d, facts_for(tx, *d, service, now));
-    d = &decided;
+    const lapor::store_facts facts = facts_for(tx, *d, service, now);
+    if (!service.decides_as_first(*d, facts)) {
+      decided = service.decide_again(read->in, read->parsed, *d, facts);
+      d = &decided;
+    }
   }
   complaint_origin origin;
   origin.carrier = message.carrier;
@@ -165,6 +168,7 @@ void file_complaint(store::transaction& tx, const lapor::decision& d,
   }
   c.text = d.text;
   c.duplicate_key = d.duplicate_key;
+  c.duplicate_key_is_folded_text = true;  // lapor::duplicate_key(d.text), the store's fold
   c.segments = origin.segments;
   c.incomplete = origin.incomplete;
   c.created_at = now;

@@ -180,6 +180,7 @@ received_mo sqlite_transaction::record_received(const mo_pdu& mo, redelivery che
   auto q = c_.prepare(insert_received_sql);
   bind_all(q);
   q.run();
+  unkeyed_received_ = hash == 0 ? sqlite3_last_insert_rowid(c_.handle()) : 0;
   return received_mo{false, sqlite3_last_insert_rowid(c_.handle()), std::nullopt, mo.received_at};
 }
 
@@ -280,12 +281,13 @@ void sqlite_transaction::create_complaint(const new_complaint& c) {
         .bind(15, c.received_id ? std::optional<std::int64_t>(c.received_id) : std::nullopt);
     // No key (NULL) matches no probe: better a missed duplicate than two texts merged.
     if (!c.duplicate_key.empty()) q.bind(18, detail::duplicate_hash(c.duplicate_key));
-    q.bind(16, c_.duplicate_key_to_store(c.text, c.duplicate_key));
+    q.bind(16, c_.duplicate_key_to_store(c));
     q.run();
   }
   filed(*number, c.ref);  // its acknowledgement names it by number (replies.cpp)
   if (c_.newest_day) c_.newest_day = std::max(*c_.newest_day, detail::reporter_day(c.created_at));
-  if (c.received_id) c_.prepare(link_received_sql).bind(1, c.ref).bind(2, c.received_id).run();
+  if (c.received_id && c.received_id != unkeyed_received_)  // a whole MO's: it would match none
+    c_.prepare(link_received_sql).bind(1, c.ref).bind(2, c.received_id).run();
 }
 
 std::optional<complaint> sqlite_transaction::complaint_by_ref(std::string_view ref) {
@@ -384,9 +386,7 @@ bool sqlite_transaction::rate_notice_sent_since(std::string_view reporter, wall_
 }
 
 void sqlite_transaction::mark_rate_notice(std::string_view reporter, wall_time at) {
-  auto q = c_.prepare(mark_rate_notice_sql);
-  q.bind(1, reporter).bind(2, at);
-  q.run();
+  c_.prepare(mark_rate_notice_sql).bind(1, reporter).bind(2, at).run();
 }
 
 void sqlite_transaction::set_opt_out(std::string_view reporter, bool out, wall_time at) {

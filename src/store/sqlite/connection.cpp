@@ -46,13 +46,29 @@ errc errc_of(int rc) noexcept {
 
 // --- query ---------------------------------------------------------------------------------
 
+void query::mark_bound(int i) {
+  if (i < 1 || i > 63) c_.fail(SQLITE_RANGE, "bind: parameter past 63");
+  bound_ |= std::uint64_t{1} << i;
+}
+
+void query::null_unbound() {
+  const int n = sqlite3_bind_parameter_count(s_);
+  if (n < 63 && bound_ == (std::uint64_t{1} << (n + 1)) - 2) return;  // 1..n, the usual case
+  for (int i = 1; i <= n; ++i) {
+    if (i > 63 || (bound_ & (std::uint64_t{1} << i)) == 0) sqlite3_bind_null(s_, i);
+  }
+}
+
 query& query::bind(int i, std::int64_t v) {
+  mark_bound(i);
   if (int rc = sqlite3_bind_int64(s_, i, v); rc != SQLITE_OK) c_.fail(rc, "bind");
   return *this;
 }
 
 query& query::bind(int i, std::string_view t) {
+  mark_bound(i);
   // SQLITE_STATIC: the view outlives the step (the query resets before the caller returns).
+  // Left bound after the reset, it is never read: the next use binds it again or NULL.
   if (int rc = sqlite3_bind_text(s_, i, t.data() ? t.data() : "", static_cast<int>(t.size()),
                                  SQLITE_STATIC);
       rc != SQLITE_OK)
@@ -69,6 +85,7 @@ query& query::bind(int i, std::optional<std::int64_t> v) {
 }
 
 query& query::bind_blob(int i, std::string_view b) {
+  mark_bound(i);
   if (int rc = sqlite3_bind_blob(s_, i, b.data() ? b.data() : "", static_cast<int>(b.size()),
                                  SQLITE_STATIC);
       rc != SQLITE_OK)
@@ -77,11 +94,16 @@ query& query::bind_blob(int i, std::string_view b) {
 }
 
 query& query::bind_null(int i) {
+  mark_bound(i);
   if (int rc = sqlite3_bind_null(s_, i); rc != SQLITE_OK) c_.fail(rc, "bind");
   return *this;
 }
 
 bool query::step() {
+  if (!stepped_) {
+    stepped_ = true;
+    null_unbound();
+  }
   int rc = sqlite3_step(s_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
@@ -300,9 +322,12 @@ void connection::register_ref_number() {
   if (rc != SQLITE_OK) fail(rc, "sqlite3_create_function_v2(lapord_ref_number)");
 }
 
-std::optional<std::string_view> connection::duplicate_key_to_store(std::string_view text,
-                                                                   std::string_view key) const {
-  if (key.empty() || (duplicate_fold_ && duplicate_fold_(text) == key)) return std::nullopt;
+std::optional<std::string_view> connection::duplicate_key_to_store(const new_complaint& c) const {
+  // The caller's word (new_complaint::duplicate_key_is_folded_text) spares the fold.
+  const std::string_view key = c.duplicate_key;
+  if (key.empty() ||
+      (duplicate_fold_ && (c.duplicate_key_is_folded_text || duplicate_fold_(c.text) == key)))
+    return std::nullopt;
   return key;
 }
 
