@@ -246,7 +246,7 @@ TEST_CASE("a reply handed over from its commit is sent without asking the store 
   // executor runs only once all are handed over, so none has left the backlog yet.
   for (int i = 0; i < 64; ++i) {
     REQUIRE(sender->reserve());
-    sender->send_now(replies[static_cast<std::size_t>(i)]);
+    sender->send_now(store::reply(replies[static_cast<std::size_t>(i)]));
   }
   CHECK_FALSE(sender->reserve());  // the 65th MO stores its reply due (refused) ...
   sender->refusal_done();          // ... and its item is done

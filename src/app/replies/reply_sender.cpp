@@ -429,7 +429,7 @@ void reply_sender::notify() {
   impl_->wake();
 }
 
-void reply_sender::send_now(store::reply reply) {
+void reply_sender::send_now(store::reply&& reply) {
   impl_->hand_over(std::move(reply));
 }
 

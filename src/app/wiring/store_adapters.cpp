@@ -109,7 +109,10 @@ struct store_outbox::outcome {
 struct store_outbox::outcomes {
   std::mutex mutex;
   std::vector<outcome> waiting;  // reported, not yet taken by a record_item
-  bool queued = false;           // a record_item is queued and has not taken them yet
+  // A recorded batch's emptied vector, for the next: a fresh one grew by reallocation, each
+  // outcome moved several times per batch (~0.4k instructions a forward).
+  std::vector<outcome> spare;
+  bool queued = false;  // a record_item is queued and has not taken them yet
 };
 
 // Records every outcome reported meanwhile in one item (one per commit under load, not one
@@ -127,8 +130,16 @@ struct store_outbox::record_item final : store::work_item {
     if (taken) return;
     std::lock_guard lock(shared->mutex);
     mine.swap(shared->waiting);
+    shared->waiting.swap(shared->spare);
     shared->queued = false;
     taken = true;
+  }
+
+  // The outcomes are done with: their vector's capacity goes back for a later batch.
+  void give_back() noexcept {
+    mine.clear();
+    std::lock_guard lock(shared->mutex);
+    if (shared->spare.capacity() < mine.capacity()) shared->spare.swap(mine);
   }
 
   void run(store::transaction& tx) override {
@@ -182,6 +193,7 @@ struct store_outbox::record_item final : store::work_item {
       } catch (...) {  // NOLINT(bugprone-empty-catch): a completion must not throw
       }
     }
+    give_back();
   }
 };
 

@@ -130,7 +130,7 @@ void bind_link::on_request(connection& c, smpp::pdu& request) {
     }
     auto gate = gate_;
     const auto epoch = c.epoch;
-    mo_completion done([gate, epoch, sequence](smpp::command_status status) {
+    auto answer = [gate, epoch, sequence](smpp::command_status status) {
       std::lock_guard<std::mutex> lock(gate->mutex);
       if (!gate->executor) return;
       gate->answers.push_back({epoch, sequence, status});
@@ -138,10 +138,13 @@ void bind_link::on_request(connection& c, smpp::pdu& request) {
       asio::post(*gate->executor, [link = gate->link] {
         if (auto self = link.lock()) self->send_answers();
       });
-    });
+    };
+    // Kept in the completion, not allocated: an MO's answer is made here and dropped on the
+    // completion thread.
+    static_assert(sizeof(answer) <= mo_completion::inline_size);
     handler_.on_mo(mo_message{settings_.name, bind_name_, std::move(request),
                               std::chrono::system_clock::now()},
-                   std::move(done));
+                   mo_completion(std::move(answer)));
     return;
   }
   if (std::holds_alternative<smpp::outbind>(request.body) ||

@@ -112,6 +112,10 @@ struct forwarder::impl : std::enable_shared_from_this<impl> {
   handoff_queue<complaint_record> handed_in{
       std::max(settings.batch, std::size_t{settings.in_flight})};
   std::vector<complaint_record> handed_got;  // take_handed's, kept for its capacity
+  // Refs the outbox confirmed (from the store's completion thread, a batch at a time): one
+  // post to the strand per batch, not one per complaint (~1k instructions each). No places.
+  handoff_queue<std::string> reported_in{0};
+  std::vector<std::string> reported_got;  // take_reported's, kept for its capacity
   std::atomic<std::size_t> queued_now{0};
   std::atomic<bool> accepting{false};  // started and not stopping
 
@@ -248,19 +252,9 @@ struct forwarder::impl : std::enable_shared_from_this<impl> {
     c.end();
     if (!ec) co_return true;
     const bool stale = on_reused && !c.timed_out && quiet_close(ec);
-    broken(pipe, failure_of(c, ec), stale);
+    broken(pipe, transport_failure(c, ec), stale);
     c.close();
     co_return false;
-  }
-
-  static forward_outcome failure_of(const connection& c, const beast::error_code& ec) {
-    return classify_transport_failure(c.timed_out ? std::string("timeout")
-                                                  : "connection: " + ec.message());
-  }
-
-  static bool quiet_close(const beast::error_code& ec) {
-    return ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
-           ec == asio::error::connection_reset || ec == asio::error::broken_pipe;
   }
 
   // Reads the oldest unanswered request's answer and reports it.
@@ -280,7 +274,7 @@ struct forwarder::impl : std::enable_shared_from_this<impl> {
       // on a fresh connection, not counted as failures (no answer byte came).
       const bool stale = on_reused && !parser.got_some() && !c.timed_out && quiet_close(ec);
       c.close();
-      broken(pipe, failure_of(c, ec), stale);
+      broken(pipe, transport_failure(c, ec), stale);
       co_return;
     }
     on_reused = false;
@@ -319,14 +313,21 @@ struct forwarder::impl : std::enable_shared_from_this<impl> {
     report(std::move(done.report));
   }
 
+  // On the strand: what the outbox confirmed since the last take.
+  void take_reported() {
+    reported_in.take(reported_got);
+    for (const std::string& ref : reported_got)
+      machine.on_reported(ref);
+    reported_got.clear();
+    finish_if_stopped();
+  }
+
   // Carries out one report; the ref stays busy until the outbox confirms.
   void report(outbox_report r) {
-    auto self = shared_from_this();
-    auto done = [self, ref = r.ref] {
-      asio::post(self->strand, [self, ref] {
-        self->machine.on_reported(ref);
-        self->finish_if_stopped();
-      });
+    auto done = [self = shared_from_this(), ref = r.ref]() mutable {
+      if (self->reported_in.put(std::move(ref))) {
+        asio::post(self->strand, [self] { self->take_reported(); });
+      }
     };
     switch (r.verdict) {
       case forward_verdict::taken:
@@ -463,7 +464,7 @@ void forwarder::unreserve() {
   impl_->handed_in.unreserve();
 }
 
-void forwarder::send_now(complaint_record complaint) {
+void forwarder::send_now(complaint_record&& complaint) {
   if (impl_->handed_in.put(std::move(complaint))) {
     asio::post(impl_->strand, [i = impl_] { i->take_handed(); });
   }

@@ -9,6 +9,7 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http/error.hpp>
 
 #include "lapord/net/log_flood.hpp"
 #include "net/tls/openssl_loader.hpp"
@@ -143,6 +144,16 @@ void append_store_request(std::string& out, std::string_view prefix, std::string
   append_field(out, "User-Agent", user_agent);
   out.append("Content-Length: ").append(length, digits.ptr).append("\r\n\r\n");
   out.append(body);
+}
+
+forward_outcome transport_failure(const store_connection& c, const boost::system::error_code& ec) {
+  return classify_transport_failure(c.timed_out ? std::string("timeout")
+                                                : "connection: " + ec.message());
+}
+
+bool quiet_close(const boost::system::error_code& ec) {
+  return ec == boost::beast::http::error::end_of_stream || ec == boost::asio::error::eof ||
+         ec == boost::asio::error::connection_reset || ec == boost::asio::error::broken_pipe;
 }
 
 }  // namespace lapord::net::http

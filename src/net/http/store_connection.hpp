@@ -23,6 +23,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 
+#include "lapord/net/http/store_answer.hpp"
+
 namespace lapord::net::http {
 
 struct store_connection {
@@ -114,6 +116,13 @@ struct store_dial {
   std::atomic<std::uint64_t>* connects = nullptr;  // counted per connection attempt
 };
 boost::asio::awaitable<bool> connect_store(store_connection& c, const store_dial& d);
+
+// What a failed write or read on `c` means for the requests on it ("timeout", "connection: ...").
+[[nodiscard]] forward_outcome transport_failure(const store_connection& c,
+                                                const boost::system::error_code& ec);
+// The store closed the connection quietly (end of stream, reset): on a kept-alive connection,
+// before any answer byte came, it had not read the requests.
+[[nodiscard]] bool quiet_close(const boost::system::error_code& ec);
 
 // `out` = prefix, Idempotency-Key, User-Agent, Content-Length, the empty line and the body:
 // the bytes beast::http::request::prepare_payload and its serializer wrote.

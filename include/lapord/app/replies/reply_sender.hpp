@@ -105,7 +105,8 @@ class reply_sender {
   // A reply committed already taken for this process (store::new_reply::lease), its place
   // reserved: sent as soon as a slot is free, before the store's due ones, without asking the
   // store. Thread-safe.
-  void send_now(store::reply reply);
+  // By rvalue reference: the reply is moved once, into the queue (not into a parameter first).
+  void send_now(store::reply&& reply);
   // How long a reply it takes stays leased (reply_sender_options::lease).
   [[nodiscard]] std::chrono::milliseconds lease() const;
   // Takes no more replies; those in flight still get recorded. Thread-safe.

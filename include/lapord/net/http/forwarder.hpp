@@ -81,7 +81,8 @@ class forwarder {
   // The complaint was committed leased to this process (its place reserved): its body is
   // rendered on the forwarder's strand and it is queued for the workers, without a take.
   // Thread-safe.
-  void send_now(complaint_record complaint);
+  // By rvalue reference: moved once, into the queue (not into a parameter first).
+  void send_now(complaint_record&& complaint);
   // Stops taking work; requests in flight finish (or time out) and are reported; then `done`
   // runs on the executor. Thread-safe; call once.
   void stop(std::function<void()> done);
