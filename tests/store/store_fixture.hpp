@@ -123,6 +123,18 @@ class raw_db {
   }
   raw_db& operator=(const raw_db&) = delete;
 
+  // SQLite: the file a lapord of schema `version` left, from the frozen fixtures
+  // (fixtures/schema_v1.sql ... schema_vN.sql) and its user_version.
+  void make_sqlite_schema(int version) {
+    for (int v = 1; v <= version; ++v)
+      exec(fixture("schema_v" + std::to_string(v) + ".sql"));
+    exec("PRAGMA user_version=" + std::to_string(version));
+  }
+  // SQLite: the schema as the file keeps it, to compare with new_sqlite_schema's.
+  std::string sqlite_schema() {
+    return rows("SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY name");
+  }
+
   void exec(const std::string& sql) {
     if (pg_) return pg_->exec(sql);
     char* err = nullptr;
@@ -165,5 +177,13 @@ class raw_db {
   sqlite3* db_ = nullptr;
   std::optional<pg_raw> pg_;
 };
+
+// SQLite: the schema of a new store of the latest version (made as fresh.db in `dir`): what a
+// migrated file must end up with, to the letter.
+inline std::string new_sqlite_schema(const temp_dir& dir) {
+  const auto path = dir.file("fresh.db");
+  { database fresh(options_for(path)); }
+  return raw_db(path).sqlite_schema();
+}
 
 }  // namespace lapord::store::test

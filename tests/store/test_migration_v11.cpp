@@ -93,9 +93,7 @@ void make_v10_store(const std::string& path) {
     return;
   }
   raw_db raw(path);
-  for (int v = 1; v <= 10; ++v)
-    raw.exec(fixture("schema_v" + std::to_string(v) + ".sql"));
-  raw.exec("PRAGMA user_version=10");
+  raw.make_sqlite_schema(10);
   raw.exec(v10_rows);
 }
 
@@ -174,12 +172,7 @@ TEST_CASE(
         "10000007|schema 11: an outbox row without its complaint\n");
   if (!on_postgresql()) {
     CHECK(raw.integer("SELECT count(*) FROM sqlite_schema WHERE name = 'outbox'") == 0);
-    const char* const schema_sql =
-        "SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY name";
-    const auto fresh_path = dir.file("fresh.db");
-    { database fresh_db(options_for(fresh_path)); }
-    raw_db fresh(fresh_path);
-    CHECK(raw.rows(schema_sql) == fresh.rows(schema_sql));
+    CHECK(raw.sqlite_schema() == new_sqlite_schema(dir));
   } else {
     CHECK(raw.integer("SELECT count(*) FROM pg_tables WHERE tablename = 'outbox'") == 0);
   }

@@ -18,8 +18,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const char* const schema_sql = "SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY name";
-
 const lapord::lapor::ref_generator& refs() {
   static const lapord::lapor::ref_generator gen("refkey migration test key, 32 b", 8);
   return gen;
@@ -108,9 +106,7 @@ std::string sql_for_v11_rows() {
 
 void make_v11_store(const std::string& path, const std::string& extra = {}) {
   raw_db raw(path);
-  for (int v = 1; v <= 11; ++v)
-    raw.exec(fixture("schema_v" + std::to_string(v) + ".sql"));
-  raw.exec("PRAGMA user_version=11");
+  raw.make_sqlite_schema(11);
   raw.exec(sql_for_v11_rows());
   if (!extra.empty()) raw.exec(extra);
 }
@@ -205,10 +201,7 @@ TEST_CASE(
   CHECK(raw.integer("SELECT count(*) FROM sqlite_schema WHERE name = 'replies_ref'") == 0);
   CHECK(raw.integer("SELECT count(*) FROM received WHERE ref IS NOT NULL") == 2);
   // Exactly the schema of a new file.
-  const auto fresh_path = dir.file("fresh.db");
-  { database fresh_db(options_for(fresh_path)); }
-  raw_db fresh(fresh_path);
-  CHECK(raw.rows(schema_sql) == fresh.rows(schema_sql));
+  CHECK(raw.sqlite_schema() == new_sqlite_schema(dir));
 }
 
 TEST_CASE(
@@ -220,7 +213,7 @@ TEST_CASE(
   make_v11_store(path);
   auto before = [&] {
     raw_db raw(path);
-    return raw.rows("SELECT * FROM complaints ORDER BY rowid") + raw.rows(schema_sql);
+    return raw.rows("SELECT * FROM complaints ORDER BY rowid") + raw.sqlite_schema();
   };
   const std::string as_made = before();
 

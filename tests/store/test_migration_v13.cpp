@@ -67,9 +67,7 @@ void make_v12_store(const std::string& path) {
   }
   raw_db raw(path);
   raw.define_ref_number();
-  for (int v = 1; v <= 12; ++v)
-    raw.exec(fixture("schema_v" + std::to_string(v) + ".sql"));
-  raw.exec("PRAGMA user_version=12");
+  raw.make_sqlite_schema(12);
   raw.exec(v12_rows);
 }
 
@@ -151,12 +149,7 @@ TEST_CASE("a version-12 store is migrated to 13 - every reply keeps its state an
         "1|A5|12000\n");
   CHECK(raw.integer("SELECT count(*) FROM reply_segments WHERE reply_id = 1") == 0);
   if (!on_postgresql()) {
-    const char* const schema_sql =
-        "SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY name";
-    const auto fresh_path = dir.file("fresh.db");
-    { database fresh_db(options_for(fresh_path)); }
-    raw_db fresh(fresh_path);
-    CHECK(raw.rows(schema_sql) == fresh.rows(schema_sql));
+    CHECK(raw.sqlite_schema() == new_sqlite_schema(dir));
   }
 }
 

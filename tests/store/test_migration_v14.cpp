@@ -66,9 +66,7 @@ void make_v13_store(const std::string& path) {
   }
   raw_db raw(path);
   raw.define_ref_number();
-  for (int v = 1; v <= 13; ++v)
-    raw.exec(fixture("schema_v" + std::to_string(v) + ".sql"));
-  raw.exec("PRAGMA user_version=13");
+  raw.make_sqlite_schema(13);
   raw.exec(v13_rows());
 }
 
@@ -119,12 +117,7 @@ TEST_CASE(
   CHECK(raw.rows("SELECT ref, duplicate_key FROM complaints WHERE ref <= '10000002' ORDER BY "
                  "ref") == "10000001|jalan rusak di desa\n10000002|lampu mati\n");
   if (!on_postgresql()) {
-    const char* const schema_sql =
-        "SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY name";
-    const auto fresh_path = dir.file("fresh.db");
-    { database fresh_db(options_for(fresh_path)); }
-    raw_db fresh(fresh_path);
-    CHECK(raw.rows(schema_sql) == fresh.rows(schema_sql));
+    CHECK(raw.sqlite_schema() == new_sqlite_schema(dir));
   }
 }
 

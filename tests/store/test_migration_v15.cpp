@@ -70,9 +70,7 @@ void make_v14_store(const std::string& path) {
   }
   raw_db raw(path);
   raw.define_ref_number();
-  for (int v = 1; v <= 14; ++v)
-    raw.exec(fixture("schema_v" + std::to_string(v) + ".sql"));
-  raw.exec("PRAGMA user_version=14");
+  raw.make_sqlite_schema(14);
   raw.exec(v14_rows());
 }
 
@@ -160,12 +158,7 @@ TEST_CASE("a version-14 store is migrated to 15 - every reply reads back as it w
             "5|NULL|10000002|Tiket <1> selesai\n"
             "6|10000009|10000009|Tiket 10000009 tidak ada\n"
             "7|10000001|10000001|Tiket 10000001 <1>\n");
-  const char* const schema_sql =
-      "SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY name";
-  const auto fresh_path = dir.file("fresh.db");
-  { database fresh_db(options_for(fresh_path)); }
-  raw_db fresh(fresh_path);
-  CHECK(raw.rows(schema_sql) == fresh.rows(schema_sql));
+  CHECK(raw.sqlite_schema() == new_sqlite_schema(dir));
 }
 
 TEST_CASE("a reply to a complaint its batch filed in an item that failed keeps its ref") {

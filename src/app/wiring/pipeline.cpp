@@ -325,8 +325,8 @@ struct pipeline::impl {
   // [store_api]: the outbox and the forwarder (absent: complaints wait in the outbox).
   void make_forwarder(const std::string& file) {
     if (settings.store_api) {
-      // Longer than any request may take, so a lease only runs out after a crash.
-      const auto lease = std::max<std::chrono::milliseconds>(60s, settings.store_api->timeout * 3);
+      const auto lease = net::http::forward_lease(*settings.store_api);  // the MO path's too
+      forward_log->info("forward lease {} s, from [store_api]", lease.count() / 1000);
       outbox = std::make_unique<store_outbox>(*db, lease, forward_log);
       try {
         forwarder =

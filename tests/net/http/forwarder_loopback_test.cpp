@@ -73,6 +73,20 @@ struct rig {
     runner = std::thread([this] { io.run(); });
   }
 
+  // Puts `prefix`0 ... `prefix`(n - 1) in the outbox.
+  void add_numbered(const std::string& prefix, int n) {
+    for (int i = 0; i < n; ++i)
+      box.add(prefix + std::to_string(i), body_of(prefix + std::to_string(i)));
+  }
+
+  // The forwarder started with `ref` alone in the outbox: its entry once its outcome is in.
+  memory_outbox::entry forward_one(const std::string& ref) {
+    box.add(ref, body_of(ref));
+    start();
+    REQUIRE(box.wait_closed(1, 10s));
+    return box.get(ref);
+  }
+
   std::vector<lapord::tools::store_sim_record> records_of(const std::string& ref) const {
     std::vector<lapord::tools::store_sim_record> out;
     for (auto& r : sim->records()) {
@@ -101,8 +115,7 @@ TEST_CASE("forwarder: every complaint taken once, with the store API's headers, 
   f.require_token = "store-token";
   rig r(f);
   constexpr int n = 200;
-  for (int i = 0; i < n; ++i)
-    r.box.add("ref" + std::to_string(i), body_of("ref" + std::to_string(i)));
+  r.add_numbered("ref", n);
   r.start();
   REQUIRE(r.box.wait_closed(n, 20s));
   std::map<std::string, int> seen;
@@ -139,10 +152,7 @@ TEST_CASE("forwarder: 500s are retried with back-off until the store takes it") 
   store_sim_faults f;
   f.fail_first = 3;
   rig r(f);
-  r.box.add("48219375", body_of("48219375"));
-  r.start();
-  REQUIRE(r.box.wait_closed(1, 10s));
-  const auto e = r.box.get("48219375");
+  const auto e = r.forward_one("48219375");
   CHECK(e.st == memory_outbox::state::forwarded);
   CHECK(e.attempts == 3);
   CHECK(e.http_status == 201);
@@ -161,10 +171,7 @@ TEST_CASE("forwarder: a store that hangs is timed out and tried again on a new c
   rig r(f);
   r.settings.timeout = 300ms;
   r.settings.in_flight = 1;
-  r.box.add("hang1", body_of("hang1"));
-  r.start();
-  REQUIRE(r.box.wait_closed(1, 10s));
-  const auto e = r.box.get("hang1");
+  const auto e = r.forward_one("hang1");
   CHECK(e.st == memory_outbox::state::forwarded);
   CHECK(e.attempts == 1);
   CHECK(e.last_error == "timeout");
@@ -178,10 +185,7 @@ TEST_CASE("forwarder: a store that hangs is timed out and tried again on a new c
 TEST_CASE("forwarder: 409 means taken before, the same as success") {
   rig r(store_sim_faults{});
   r.sim->take("dup1");
-  r.box.add("dup1", body_of("dup1"));
-  r.start();
-  REQUIRE(r.box.wait_closed(1, 10s));
-  const auto e = r.box.get("dup1");
+  const auto e = r.forward_one("dup1");
   CHECK(e.st == memory_outbox::state::forwarded);
   CHECK(e.http_status == 409);
   CHECK_FALSE(e.tracking_id.has_value());
@@ -212,10 +216,7 @@ TEST_CASE("forwarder: a wrong token is a 401 from the store: parked, not hammere
   store_sim_faults f;
   f.require_token = "the-right-one";
   rig r(f);
-  r.box.add("tok1", body_of("tok1"));
-  r.start();
-  REQUIRE(r.box.wait_closed(1, 10s));
-  CHECK(r.box.get("tok1").http_status == 401);
+  CHECK(r.forward_one("tok1").http_status == 401);
   CHECK_FALSE(r.records_of("tok1").at(0).auth_ok);
 }
 
@@ -245,8 +246,7 @@ TEST_CASE("forwarder: the circuit opens after a run of failures, probes once, th
   rig r(down);
   r.settings.in_flight = 1;  // one request at a time, so the counts are exact
   r.settings.breaker = {3, 400ms};
-  for (int i = 0; i < 20; ++i)
-    r.box.add("cb" + std::to_string(i), body_of("cb" + std::to_string(i)));
+  r.add_numbered("cb", 20);
   r.start();
   // Three failures open it; after open_for one probe goes out and fails: open again.
   REQUIRE(wait_for_condition([&] { return r.fwd->stats().breaker_opened >= 2; }, 10s));
@@ -267,8 +267,7 @@ TEST_CASE("forwarder: the circuit opens after a run of failures, probes once, th
 TEST_CASE("forwarder: store down (connection refused), then up: everything arrives once") {
   const auto port = free_port();
   rig r(std::nullopt, port);
-  for (int i = 0; i < 10; ++i)
-    r.box.add("dn" + std::to_string(i), body_of("dn" + std::to_string(i)));
+  r.add_numbered("dn", 10);
   r.start();
   REQUIRE(r.box.wait_retries(10, 10s));
   CHECK(r.box.get("dn0").last_error.find("cannot connect") != std::string::npos);
@@ -288,8 +287,7 @@ TEST_CASE("forwarder: the store closing connections after each answer costs reco
   f.close_after_answer = true;
   rig r(f);
   r.settings.in_flight = 2;
-  for (int i = 0; i < 30; ++i)
-    r.box.add("cl" + std::to_string(i), body_of("cl" + std::to_string(i)));
+  r.add_numbered("cl", 30);
   r.start();
   REQUIRE(r.box.wait_closed(30, 10s));
   CHECK(r.sim->records().size() == 30);
@@ -363,8 +361,7 @@ TEST_CASE("forwarder: pipelined requests on one keep-alive connection, answered 
   rig r(store_sim_faults{});
   r.settings.in_flight = 1;
   r.settings.pipeline = 8;
-  for (int i = 0; i < 64; ++i)
-    r.box.add("pl" + std::to_string(i), body_of("pl" + std::to_string(i)));
+  r.add_numbered("pl", 64);
   r.start();
   REQUIRE(r.box.wait_closed(64, 10s));
   for (int i = 0; i < 64; ++i) {
@@ -388,8 +385,7 @@ TEST_CASE("forwarder: a store answering k of n pipelined requests then closing l
     rig r(f);
     r.settings.in_flight = 2;
     r.settings.pipeline = 8;
-    for (int i = 0; i < 40; ++i)
-      r.box.add("kn" + std::to_string(i), body_of("kn" + std::to_string(i)));
+    r.add_numbered("kn", 40);
     r.start();
     REQUIRE(r.box.wait_closed(40, 20s));
     const auto sim = r.sim->stats();

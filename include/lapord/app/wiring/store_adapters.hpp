@@ -27,8 +27,8 @@ std::function<void(store::backend_log, std::string_view)> store_log_hook(
 
 class store_outbox final : public net::http::outbox {
  public:
-  // `lease` must be longer than the forwarder's request timeout: an item not reported within it
-  // is due again (after a crash, for instance).
+  // `lease` must be longer than a complaint can spend queued plus sent (net::http::forward_lease
+  // of the forwarder's settings): an item not reported within it is due again, to any instance.
   store_outbox(store::database& db, std::chrono::milliseconds lease,
                std::shared_ptr<spdlog::logger> log);
 

@@ -39,6 +39,12 @@ struct store_api_settings {
   std::string user_agent;                         // empty: "lapord/<version>"
 };
 
+// How long a forward stays leased once taken (or stored taken by the MO path): longer than a
+// complaint can spend queued plus sent under `s`, so that no instance sharing the store, nor
+// this one, takes it again while it is still in this forwarder (docs/forwarding.md,
+// "Idempotency and \"nothing twice\""). Derived from the settings, never below 120 s.
+[[nodiscard]] std::chrono::milliseconds forward_lease(const store_api_settings& s);
+
 // A snapshot of what the forwarder has done, for /metrics and laporctl. Thread-safe to read.
 struct forwarder_stats {
   std::uint64_t forwarded = 0;   // taken by the store (2xx/409)
