@@ -129,12 +129,6 @@ std::string store_request_prefix(std::string_view target, std::string_view host_
   return out;
 }
 
-void write_store_request(std::string& out, std::string_view prefix, std::string_view ref,
-                         std::string_view user_agent, std::string_view body) {
-  out.clear();
-  append_store_request(out, prefix, ref, user_agent, body);
-}
-
 void append_store_request(std::string& out, std::string_view prefix, std::string_view ref,
                           std::string_view user_agent, std::string_view body) {
   char length[24];

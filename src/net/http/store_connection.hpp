@@ -124,11 +124,9 @@ boost::asio::awaitable<bool> connect_store(store_connection& c, const store_dial
 // before any answer byte came, it had not read the requests.
 [[nodiscard]] bool quiet_close(const boost::system::error_code& ec);
 
-// `out` = prefix, Idempotency-Key, User-Agent, Content-Length, the empty line and the body:
-// the bytes beast::http::request::prepare_payload and its serializer wrote.
-void write_store_request(std::string& out, std::string_view prefix, std::string_view ref,
-                         std::string_view user_agent, std::string_view body);
-// The same appended to `out`: pipelined requests go in one write.
+// Appends to `out` the prefix, Idempotency-Key, User-Agent, Content-Length, the empty line and
+// the body: the bytes beast::http::request::prepare_payload and its serializer wrote. Appended:
+// pipelined requests go in one write.
 void append_store_request(std::string& out, std::string_view prefix, std::string_view ref,
                           std::string_view user_agent, std::string_view body);
 

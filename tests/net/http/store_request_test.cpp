@@ -10,8 +10,8 @@
 #include "net/http/store_connection.hpp"
 
 namespace bhttp = boost::beast::http;
+using lapord::net::http::append_store_request;
 using lapord::net::http::store_request_prefix;
-using lapord::net::http::write_store_request;
 
 namespace {
 
@@ -37,17 +37,18 @@ std::string beast_bytes(const std::string& target, const std::string& host,
 TEST_CASE("store request: the bytes beast::http wrote, header for header") {
   const std::string prefix =
       store_request_prefix("/api/v1/complaints", "store.example:8443", "t0ken");
-  std::string out = "left over from the last request";
+  // Appended after what the pipe already holds: the request before it stays as it was.
+  std::string out = "the request before";
   const std::string body = R"({"ref":"48219375","text":"jalan rusak"})";
-  write_store_request(out, prefix, "48219375", "lapord/0.1.0", body);
-  CHECK(out == beast_bytes("/api/v1/complaints", "store.example:8443", "t0ken", "48219375",
-                           "lapord/0.1.0", body));
+  append_store_request(out, prefix, "48219375", "lapord/0.1.0", body);
+  CHECK(out == "the request before" + beast_bytes("/api/v1/complaints", "store.example:8443",
+                                                  "t0ken", "48219375", "lapord/0.1.0", body));
 }
 
 TEST_CASE("store request: an empty body still says Content-Length 0") {
   const std::string prefix = store_request_prefix("/complaints", "127.0.0.1:80", "");
   std::string out;
-  write_store_request(out, prefix, "r1", "ua", "");
+  append_store_request(out, prefix, "r1", "ua", "");
   CHECK(out == beast_bytes("/complaints", "127.0.0.1:80", "", "r1", "ua", ""));
   CHECK(out.find("Content-Length: 0\r\n\r\n") != std::string::npos);
 }
@@ -55,6 +56,6 @@ TEST_CASE("store request: an empty body still says Content-Length 0") {
 TEST_CASE("store request: values lose their outer spaces and tabs as beast::http's did") {
   const std::string prefix = store_request_prefix("/c", " store:80\t", "tok ");
   std::string out;
-  write_store_request(out, prefix, " r2 ", "\tlapord ", "{}");
+  append_store_request(out, prefix, " r2 ", "\tlapord ", "{}");
   CHECK(out == beast_bytes("/c", " store:80\t", "tok ", " r2 ", "\tlapord ", "{}"));
 }
